@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian package Gatehouse needs to build, test and demo. Idempotent: installs only
+# what is missing, and runs apt-get update only when something is.
+set -euo pipefail
+
+packages=(
+  # build
+  g++ make cmake ninja-build ccache pkg-config
+  libssl-dev libsqlite3-dev nlohmann-json3-dev libqrencode-dev zlib1g-dev libp11-kit-dev
+  libgtest-dev libgmock-dev
+  # real components the product and its tests drive
+  openssl sqlite3 jq zbar-tools
+  softhsm2 libengine-pkcs11-openssl opensc
+  swtpm swtpm-tools tpm2-openssl tpm2-tools
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps: missing packages (${missing[*]}); run as root or install them" >&2
+  exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"

@@ -1,0 +1,74 @@
+#include "cli/args.h"
+
+#include <iostream>
+
+#include "common/json.h"
+
+namespace gh::cli {
+
+std::string Args::get(const std::string& name, const std::string& fallback) const {
+  auto it = values_.find(name);
+  return it == values_.end() || it->second.empty() ? fallback : it->second.back();
+}
+
+std::vector<std::string> Args::all(const std::string& name) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? std::vector<std::string>{} : it->second;
+}
+
+Result<int> Args::get_int(const std::string& name, int fallback) const {
+  if (!has(name)) return fallback;
+  const std::string v = get(name);
+  try {
+    size_t used = 0;
+    long n = std::stol(v, &used);
+    if (used != v.size() || n < INT32_MIN || n > INT32_MAX) throw std::invalid_argument(v);
+    return static_cast<int>(n);
+  } catch (const std::exception&) {
+    return make_error("usage", "--" + name + " takes a whole number, not '" + v + "'");
+  }
+}
+
+Result<Args> Args::parse(const std::vector<std::string>& argv, const std::vector<OptionSpec>& spec) {
+  Args out;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a.size() < 3 || a.rfind("--", 0) != 0) {
+      out.positional.push_back(a);
+      continue;
+    }
+    std::string name = a.substr(2), value;
+    bool inline_value = false;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      inline_value = true;
+    }
+    const OptionSpec* s = nullptr;
+    for (const auto& o : spec)
+      if (o.name == name) s = &o;
+    if (!s) return make_error("usage", "unknown option --" + name);
+    if (s->takes_value && !inline_value) {
+      if (i + 1 >= argv.size()) return make_error("usage", "--" + name + " needs a value");
+      value = argv[++i];
+    }
+    if (!s->takes_value && inline_value) return make_error("usage", "--" + name + " takes no value");
+    if (!s->repeatable && out.values_.count(name)) return make_error("usage", "--" + name + " given twice");
+    out.values_[name].push_back(value);
+  }
+  return out;
+}
+
+int fail(const Error& e) {
+  std::cerr << "gatehouse: " << e.message << " [" << e.code << "]\n";
+  return e.code == "usage" ? kExitUsage : kExitRefused;
+}
+
+Result<std::string> required(const Args& args, const std::string& name) {
+  if (!args.has(name) || args.get(name).empty()) return make_error("usage", "--" + name + " is required");
+  return args.get(name);
+}
+
+void print_json(const Json& j) { std::cout << j.dump(2) << "\n"; }
+
+}  // namespace gh::cli

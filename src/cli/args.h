@@ -1,0 +1,56 @@
+// Command-line parsing: "--name value", "--name=value", boolean "--flag", positionals.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/json.h"
+#include "common/result.h"
+
+namespace gh::cli {
+
+struct OptionSpec {
+  std::string name;  // without "--"
+  bool takes_value = true;
+  bool repeatable = false;
+  std::string help;
+};
+
+class Args {
+ public:
+  std::vector<std::string> positional;
+  bool has(const std::string& name) const { return values_.count(name) > 0; }
+  std::string get(const std::string& name, const std::string& fallback = "") const;
+  std::vector<std::string> all(const std::string& name) const;
+  Result<int> get_int(const std::string& name, int fallback) const;
+
+  static Result<Args> parse(const std::vector<std::string>& argv, const std::vector<OptionSpec>& spec);
+
+ private:
+  std::map<std::string, std::vector<std::string>> values_;
+};
+
+// Exit statuses (ARCHITECTURE section 5).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRefused = 1;
+inline constexpr int kExitUsage = 2;
+
+struct Command {
+  std::string path;  // "factory make"
+  std::string summary;
+  std::string usage;  // the line after "gatehouse "
+  std::vector<OptionSpec> options;
+  int (*run)(const Args& args);
+};
+
+const std::vector<Command>& commands();
+// Prints "gatehouse: <message> [<check>]" and returns 1 (or 2 for a usage error).
+int fail(const Error& e);
+void print_json(const Json& j);
+// Required option: the value, or a usage error naming it.
+Result<std::string> required(const Args& args, const std::string& name);
+
+}  // namespace gh::cli

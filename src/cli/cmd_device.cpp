@@ -1,0 +1,63 @@
+// gatehouse device ...: the on-device agent (the parts that exist before onboarding).
+#include <iostream>
+
+#include "cli/cmds.h"
+#include "common/fs.h"
+#include "common/json.h"
+#include "crypto/x509.h"
+
+namespace gh::cli {
+
+int device_status(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  auto info = fs::read_file(fs::join(*state, "bootstrap/device.json"));
+  if (!info) return fail(make_error("device.image", *state + " is not a device image (no bootstrap/device.json)"));
+  auto j = parse_json(*info, "device.json");
+  if (!j) return fail(j.error());
+  auto idevid = fs::read_file(fs::join(*state, "bootstrap/idevid.pem"));
+  Json out = *j;
+  if (idevid) {
+    if (auto c = crypto::Certificate::from_pem(*idevid)) {
+      out["idevid"] = Json{{"subject", c->subject()}, {"issuer", c->issuer()},
+                           {"not_after", time::format_rfc3339(c->not_after())}};
+    }
+  }
+  bool onboarded = fs::exists(fs::join(*state, "onboarding/ldevid.pem"));
+  out["onboarded"] = onboarded;
+  out.erase("factory-keys");
+  if (a.has("json")) {
+    print_json(out);
+    return kExitOk;
+  }
+  std::cout << "serial        " << out.value("serial-number", "") << "\n"
+            << "model         " << out.value("model", "") << "\n"
+            << "manufacturer  " << out.value("manufacturer", "") << "\n"
+            << "keystore      " << out.value("keystore", "") << "\n"
+            << "onboarded     " << (onboarded ? "yes" : "no (bootstrap credentials only)") << "\n";
+  return kExitOk;
+}
+
+int device_reset(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  auto info = fs::read_file(fs::join(*state, "bootstrap/device.json"));
+  if (!info) return fail(make_error("device.image", *state + " is not a device image (no bootstrap/device.json)"));
+  auto j = parse_json(*info, "device.json");
+  if (!j) return fail(j.error());
+  // Factory reset: everything but bootstrap/ and the keys made at manufacture is forgotten.
+  std::set<std::string> keep;
+  for (const auto& k : (*j)["factory-keys"]) keep.insert(k.get<std::string>());
+  std::string ksdir = fs::join(*state, "keystore");
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(ksdir, ec)) {
+    std::string stem = entry.path().stem().string();
+    if (!keep.count(stem)) std::filesystem::remove(entry.path(), ec);
+  }
+  auto st = fs::remove_all(fs::join(*state, "onboarding"));
+  if (!st) return fail(st.error());
+  std::cout << "factory reset: kept bootstrap/ and the birth keys; onboarding state removed\n";
+  return kExitOk;
+}
+
+}  // namespace gh::cli

@@ -1,0 +1,144 @@
+// gatehouse factory ...: the device manufacturer.
+#include <iostream>
+
+#include "cli/cmds.h"
+#include "common/fs.h"
+#include "svc/factory.h"
+
+namespace gh::cli {
+
+int factory_init(const Args& a) {
+  svc::FactoryInitOptions o;
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  auto name = required(a, "name");
+  if (!name) return fail(name.error());
+  o.state_dir = *state;
+  o.name = *name;
+  o.masa_url = a.get("masa-url");
+  o.app_url = a.get("app-url");
+  o.serial_prefix = a.get("serial-prefix");
+  o.keystore = a.get("keystore", "file");
+  if (o.keystore != "file" && o.keystore != "pkcs11") return fail(make_error("usage", "--keystore must be file or pkcs11"));
+  if (o.keystore == "pkcs11") {
+    o.pkcs11.module = a.get("pkcs11-module", "/usr/lib/softhsm/libsofthsm2.so");
+    o.pkcs11.token = a.get("pkcs11-token");
+    if (o.pkcs11.token.empty()) return fail(make_error("usage", "--keystore pkcs11 needs --pkcs11-token LABEL"));
+  }
+  auto st = svc::Factory::init(o);
+  if (!st) return fail(st.error());
+  auto f = svc::Factory::open(o.state_dir);
+  if (!f) return fail(f.error());
+  std::cout << "factory '" << o.name << "' initialised in " << o.state_dir << "\n"
+            << "manufacturer root SHA256:" << hex_encode((*f)->root().fingerprint_sha256()) << "\n";
+  return kExitOk;
+}
+
+int factory_make(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  svc::MakeOptions o;
+  auto model = required(a, "model");
+  if (!model) return fail(model.error());
+  auto out = required(a, "out");
+  if (!out) return fail(out.error());
+  auto count = a.get_int("count", 1);
+  if (!count) return fail(count.error());
+  auto workers = a.get_int("workers", 0);
+  if (!workers) return fail(workers.error());
+  o.model = *model;
+  o.out_dir = *out;
+  o.count = *count;
+  o.workers = *workers;
+  o.mud_url = a.get("mud-url");
+  o.device_keystore = a.get("device-keystore", "file");
+  auto f = svc::Factory::open(*state);
+  if (!f) return fail(f.error());
+  bool json = a.has("json");
+  auto made = (*f)->make(o, [&](const svc::MadeDevice& d) {
+    if (json) {
+      std::cout << Json{{"serial", d.serial}, {"image", d.image_dir}, {"dpp_uri", d.dpp_uri}}.dump() << "\n";
+    } else {
+      std::cout << d.serial << "\n";
+    }
+  });
+  if (!made) return fail(made.error());
+  return kExitOk;
+}
+
+int factory_sell(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  svc::SellOptions o;
+  o.serials = a.all("serial");
+  auto owner = required(a, "owner-cert");
+  if (!owner) return fail(owner.error());
+  auto bundle = required(a, "bundle");
+  if (!bundle) return fail(bundle.error());
+  auto pem = fs::read_file(*owner);
+  if (!pem) return fail(pem.error().context("--owner-cert"));
+  o.owner_cert_pem = *pem;
+  for (const auto& p : a.all("onboarder-cert")) {
+    auto t = fs::read_file(p);
+    if (!t) return fail(t.error().context("--onboarder-cert"));
+    o.onboarder_cert_pems.push_back(*t);
+  }
+  if (a.has("serials-from")) {
+    auto t = fs::read_file(a.get("serials-from"));
+    if (!t) return fail(t.error().context("--serials-from"));
+    size_t start = 0;
+    while (start < t->size()) {
+      size_t nl = t->find('\n', start);
+      std::string line = t->substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+      if (!line.empty()) o.serials.push_back(line);
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+  }
+  o.bundle_path = *bundle;
+  o.transfer = a.has("transfer");
+  auto f = svc::Factory::open(*state);
+  if (!f) return fail(f.error());
+  auto n = (*f)->sell(o);
+  if (!n) return fail(n.error());
+  std::cout << "sold " << *n << " device(s); bundle written to " << o.bundle_path << "\n";
+  return kExitOk;
+}
+
+int factory_publish_mud(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  auto model = required(a, "model");
+  if (!model) return fail(model.error());
+  auto file = required(a, "file");
+  if (!file) return fail(file.error());
+  auto f = svc::Factory::open(*state);
+  if (!f) return fail(f.error());
+  auto out = (*f)->publish_mud(*model, *file);
+  if (!out) return fail(out.error());
+  std::cout << "published " << *out << " and its signature " << *out << ".p7s\n";
+  return kExitOk;
+}
+
+int factory_devices(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  auto f = svc::Factory::open(*state);
+  if (!f) return fail(f.error());
+  auto list = (*f)->registry().list(a.get("state-filter"));
+  if (!list) return fail(list.error());
+  if (a.has("json")) {
+    Json arr = Json::array();
+    for (const auto& d : *list)
+      arr.push_back(Json{{"serial", d.serial}, {"model", d.model}, {"state", d.state}, {"owner", d.owner_name},
+                         {"declaration_version", d.declaration_version}, {"image", d.image_dir}, {"mud_url", d.mud_url}});
+    print_json(arr);
+    return kExitOk;
+  }
+  for (const auto& d : *list)
+    std::cout << d.serial << "  " << d.model << "  " << d.state << "  owner=" << d.owner_name
+              << "  declaration v" << d.declaration_version << "\n";
+  return kExitOk;
+}
+
+}  // namespace gh::cli

@@ -1,0 +1,57 @@
+// CMS SignedData (RFC 5652): sign and verify, attached or detached.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/encoding.h"
+#include "common/result.h"
+#include "crypto/key.h"
+#include "crypto/x509.h"
+
+namespace gh::crypto {
+
+inline constexpr const char* kOidData = "1.2.840.113549.1.7.1";
+inline constexpr const char* kOidAnimaJsonVoucher = "1.2.840.113549.1.9.16.1.40";
+
+struct CmsSignOptions {
+  bool detached = false;
+  // eContentType; id-data by default. Vouchers use id-ct-animaJSONVoucher.
+  std::string content_type = kOidData;
+};
+
+// One SignerInfo with signed attributes (contentType, messageDigest, signingTime) and the signer's
+// certificate plus chain. Returns DER.
+Result<Bytes> cms_sign(const Bytes& content, const Certificate& signer, const PrivateKey& key,
+                       const std::vector<Certificate>& chain, const CmsSignOptions& options = {});
+
+struct CmsVerified {
+  Bytes content;
+  Certificate signer;
+  std::vector<Certificate> certificates;  // every certificate the message carried
+  std::string content_type;               // dotted OID
+};
+
+struct CmsVerifyOptions {
+  // Accept a signer that chains to an anchor that is not a self-signed root.
+  bool partial_chain = false;
+  bool check_time = true;
+};
+
+// Verifies the signature and that the signer chains to one of anchors (purpose "any").
+// detached: the content for a detached signature, nullptr for attached. Signed attributes are
+// required (RFC 8366bis: MUST).
+Result<CmsVerified> cms_verify(const Bytes& der, const std::vector<Certificate>& anchors,
+                               const Bytes* detached, const CmsVerifyOptions& options = {});
+
+// Reads the attached content and certificates WITHOUT verifying anything. Only for offering a
+// trust-on-first-use decision; never act on what it returns before cms_verify() succeeds.
+Result<CmsVerified> cms_parse_unverified(const Bytes& der);
+
+// PEM armour for CMS ("-----BEGIN CMS-----").
+std::string cms_to_pem(const Bytes& der);
+// Accepts DER, PEM (CMS or PKCS7 label) or base64.
+Result<Bytes> cms_from_any(const Bytes& data);
+
+}  // namespace gh::crypto

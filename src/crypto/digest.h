@@ -1,0 +1,16 @@
+#pragma once
+
+#include "common/encoding.h"
+#include "common/result.h"
+
+namespace gh::crypto {
+
+Bytes sha256(const Bytes& data);
+Bytes sha256(std::string_view data);
+Bytes sha384(const Bytes& data);
+Bytes sha512(const Bytes& data);
+Bytes hmac_sha256(const Bytes& key, const Bytes& data);
+// Cryptographically secure random bytes (OpenSSL's DRBG).
+Bytes random_bytes(size_t n);
+
+}  // namespace gh::crypto

@@ -1,0 +1,88 @@
+// EC keys. OpenSSL stays behind an opaque handle; callers see value types.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/encoding.h"
+#include "common/log.h"
+#include "common/result.h"
+
+struct evp_pkey_st;  // OpenSSL's EVP_PKEY, opaque here
+
+namespace gh::crypto {
+
+enum class Curve { kP256, kP384, kP521 };
+
+const char* curve_name(Curve c);  // "P-256", ...
+Result<Curve> parse_curve(std::string_view name);
+
+class PublicKey {
+ public:
+  PublicKey() = default;
+  PublicKey(const PublicKey& other);
+  PublicKey& operator=(const PublicKey& other);
+  PublicKey(PublicKey&& other) noexcept;
+  PublicKey& operator=(PublicKey&& other) noexcept;
+  ~PublicKey();
+
+  static Result<PublicKey> from_der(const Bytes& spki);
+  static Result<PublicKey> from_pem(std::string_view pem);
+
+  bool valid() const { return key_ != nullptr; }
+  Bytes der() const;             // SubjectPublicKeyInfo, uncompressed point
+  Bytes der_compressed() const;  // SubjectPublicKeyInfo, compressed point (DPP bootstrapping)
+  std::string pem() const;
+  Bytes spki_sha256() const;     // SHA-256 over der(): how we name a domain CA or a manufacturer
+  Result<Curve> curve() const;
+  // Verifies a DER ECDSA signature over data with the curve's hash.
+  Status verify(const Bytes& data, const Bytes& der_signature) const;
+  // Verifies a raw r||s signature (JWS, DPP).
+  Status verify_raw(const Bytes& data, const Bytes& raw_signature) const;
+  bool operator==(const PublicKey& other) const;
+
+  evp_pkey_st* raw() const { return key_; }  // for src/crypto only
+  static PublicKey adopt(evp_pkey_st* key);  // takes ownership; for src/crypto only
+
+ private:
+  evp_pkey_st* key_ = nullptr;
+};
+
+// A private key: in memory (file keystore) or a handle into a token or TPM. It has no text form;
+// export_pkcs8_pem() is for the file keystore alone.
+class PrivateKey {
+ public:
+  PrivateKey() = default;
+  PrivateKey(const PrivateKey& other);
+  PrivateKey& operator=(const PrivateKey& other);
+  PrivateKey(PrivateKey&& other) noexcept;
+  PrivateKey& operator=(PrivateKey&& other) noexcept;
+  ~PrivateKey();
+
+  static Result<PrivateKey> generate(Curve curve);
+  static Result<PrivateKey> from_pem(std::string_view pem);
+
+  bool valid() const { return key_ != nullptr; }
+  PublicKey public_key() const;
+  Result<Curve> curve() const;
+  // ECDSA with the curve's hash (SHA-256/384/512), DER signature.
+  Result<Bytes> sign(const Bytes& data) const;
+  // The same, as raw r||s of 2*prime_len octets.
+  Result<Bytes> sign_raw(const Bytes& data) const;
+  Result<SecretString> export_pkcs8_pem() const;
+  // ECDH shared secret (x coordinate).
+  Result<Bytes> derive(const PublicKey& peer) const;
+
+  evp_pkey_st* raw() const { return key_; }
+  static PrivateKey adopt(evp_pkey_st* key);
+
+ private:
+  evp_pkey_st* key_ = nullptr;
+};
+
+// DER ECDSA-Sig-Value <-> raw r||s with each half padded to prime_len octets.
+Result<Bytes> ecdsa_der_to_raw(const Bytes& der, size_t prime_len);
+Result<Bytes> ecdsa_raw_to_der(const Bytes& raw);
+size_t prime_len(Curve c);
+
+}  // namespace gh::crypto

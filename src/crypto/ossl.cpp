@@ -1,0 +1,39 @@
+#include "crypto/ossl.h"
+
+namespace gh::crypto::ossl {
+
+std::string drain(const std::string& what) {
+  std::string out = what;
+  bool first = true;
+  unsigned long e;
+  while ((e = ERR_get_error()) != 0) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    const char* reason = ERR_reason_error_string(e);
+    out += first ? ": " : "; ";
+    out += reason ? reason : buf;
+    first = false;
+  }
+  return out;
+}
+
+Error error(const std::string& code, const std::string& what) { return make_error(code, drain(what)); }
+
+BioPtr mem_bio(const void* data, size_t len) {
+  return BioPtr(BIO_new_mem_buf(data, static_cast<int>(len)));
+}
+BioPtr mem_bio(std::string_view data) { return mem_bio(data.data(), data.size()); }
+
+std::string bio_string(BIO* bio) {
+  char* p = nullptr;
+  long n = BIO_get_mem_data(bio, &p);
+  return n > 0 ? std::string(p, static_cast<size_t>(n)) : std::string();
+}
+
+Bytes bio_bytes(BIO* bio) {
+  char* p = nullptr;
+  long n = BIO_get_mem_data(bio, &p);
+  return n > 0 ? Bytes(p, p + n) : Bytes();
+}
+
+}  // namespace gh::crypto::ossl

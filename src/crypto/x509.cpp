@@ -1,0 +1,482 @@
+#include "crypto/x509.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "crypto/digest.h"
+#include "crypto/ossl.h"
+
+namespace gh::crypto {
+namespace {
+
+std::string asn1_string_utf8(const ASN1_STRING* s) {
+  unsigned char* utf8 = nullptr;
+  int n = ASN1_STRING_to_UTF8(&utf8, s);
+  if (n < 0) return {};
+  std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(n));
+  OPENSSL_free(utf8);
+  return out;
+}
+
+std::string name_line(const X509_NAME* name) {
+  std::string out;
+  for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
+    const X509_NAME_ENTRY* e = X509_NAME_get_entry(name, i);
+    int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+    if (!out.empty()) out += ", ";
+    out += nid != NID_undef ? OBJ_nid2sn(nid) : "?";
+    out += "=" + asn1_string_utf8(X509_NAME_ENTRY_get_data(e));
+  }
+  return out;
+}
+
+std::optional<std::string> name_attr(const X509_NAME* name, std::string_view short_name) {
+  int nid = OBJ_sn2nid(std::string(short_name).c_str());
+  if (nid == NID_undef) return std::nullopt;
+  int idx = X509_NAME_get_index_by_NID(name, nid, -1);
+  if (idx < 0) return std::nullopt;
+  return asn1_string_utf8(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx)));
+}
+
+Result<ossl::NamePtr> build_name(const Name& n) {
+  ossl::NamePtr name(X509_NAME_new());
+  for (const auto& [type, value] : n.rdns) {
+    if (X509_NAME_add_entry_by_txt(name.get(), type.c_str(), MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(value.data()),
+                                   static_cast<int>(value.size()), -1, 0) != 1)
+      return ossl::error("x509.name", "name attribute " + type);
+  }
+  return name;
+}
+
+std::optional<std::string> ia5_extension(X509* cert, const char* oid) {
+  ossl::ObjPtr obj(OBJ_txt2obj(oid, 1));
+  int idx = X509_get_ext_by_OBJ(cert, obj.get(), -1);
+  if (idx < 0) return std::nullopt;
+  ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509_get_ext(cert, idx));
+  const unsigned char* p = ASN1_STRING_get0_data(data);
+  ASN1_IA5STRING* s = d2i_ASN1_IA5STRING(nullptr, &p, ASN1_STRING_length(data));
+  if (!s) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  std::string out(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                  static_cast<size_t>(ASN1_STRING_length(s)));
+  ASN1_IA5STRING_free(s);
+  return out;
+}
+
+Status add_ia5_extension(X509* cert, const char* oid, const std::string& value) {
+  ASN1_IA5STRING* s = ASN1_IA5STRING_new();
+  ASN1_STRING_set(s, value.data(), static_cast<int>(value.size()));
+  unsigned char* der = nullptr;
+  int n = i2d_ASN1_IA5STRING(s, &der);
+  ASN1_IA5STRING_free(s);
+  if (n <= 0) return ossl::error("x509.extension", oid);
+  ASN1_OCTET_STRING* os = ASN1_OCTET_STRING_new();
+  ASN1_OCTET_STRING_set(os, der, n);
+  OPENSSL_free(der);
+  ossl::ObjPtr obj(OBJ_txt2obj(oid, 1));
+  ossl::ExtPtr ext(X509_EXTENSION_create_by_OBJ(nullptr, obj.get(), 0, os));
+  ASN1_OCTET_STRING_free(os);
+  if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) return ossl::error("x509.extension", oid);
+  return ok_status();
+}
+
+Status add_conf_extension(X509* cert, X509V3_CTX* ctx, int nid, const std::string& value) {
+  ossl::ExtPtr ext(X509V3_EXT_conf_nid(nullptr, ctx, nid, value.c_str()));
+  if (!ext || X509_add_ext(cert, ext.get(), -1) != 1)
+    return ossl::error("x509.extension", std::string(OBJ_nid2sn(nid)) + "=" + value);
+  return ok_status();
+}
+
+time::Seconds asn1_time_to_seconds(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) return 0;
+  return time::from_civil(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),
+                          static_cast<unsigned>(tm.tm_mday), static_cast<unsigned>(tm.tm_hour),
+                          static_cast<unsigned>(tm.tm_min), static_cast<unsigned>(tm.tm_sec));
+}
+
+// RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
+ASN1_TIME* seconds_to_asn1(time::Seconds t) {
+  std::string s = time::format_rfc3339(t);  // YYYY-MM-DDTHH:MM:SSZ
+  std::string compact = s.substr(0, 4) + s.substr(5, 2) + s.substr(8, 2) + s.substr(11, 2) +
+                        s.substr(14, 2) + s.substr(17, 2) + "Z";
+  ASN1_TIME* out = ASN1_TIME_new();
+  int year = std::stoi(s.substr(0, 4));
+  if (year >= 1950 && year < 2050) {
+    ASN1_UTCTIME_set_string(out, compact.substr(2).c_str());
+  } else {
+    ASN1_GENERALIZEDTIME_set_string(out, compact.c_str());
+  }
+  return out;
+}
+
+std::string key_usage_text(unsigned ku) {
+  std::string s = "critical";
+  if (ku & kDigitalSignature) s += ",digitalSignature";
+  if (ku & kKeyEncipherment) s += ",keyEncipherment";
+  if (ku & kKeyAgreement) s += ",keyAgreement";
+  if (ku & kKeyCertSign) s += ",keyCertSign";
+  if (ku & kCrlSign) s += ",cRLSign";
+  return s;
+}
+
+const EVP_MD* md_for_key(const PrivateKey& key) {
+  auto c = key.curve();
+  if (c && *c == Curve::kP384) return EVP_sha384();
+  if (c && *c == Curve::kP521) return EVP_sha512();
+  return EVP_sha256();
+}
+
+}  // namespace
+
+// ---- Certificate ----
+Certificate::Certificate(const Certificate& o) : cert_(o.cert_) {
+  if (cert_) X509_up_ref(cert_);
+}
+Certificate& Certificate::operator=(const Certificate& o) {
+  if (this != &o) {
+    if (o.cert_) X509_up_ref(o.cert_);
+    X509_free(cert_);
+    cert_ = o.cert_;
+  }
+  return *this;
+}
+Certificate::Certificate(Certificate&& o) noexcept : cert_(o.cert_) { o.cert_ = nullptr; }
+Certificate& Certificate::operator=(Certificate&& o) noexcept {
+  std::swap(cert_, o.cert_);
+  return *this;
+}
+Certificate::~Certificate() { X509_free(cert_); }
+
+Certificate Certificate::adopt(X509* cert) {
+  Certificate c;
+  c.cert_ = cert;
+  return c;
+}
+
+Result<Certificate> Certificate::from_der(const Bytes& der) {
+  const unsigned char* p = der.data();
+  X509* c = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+  if (!c) return ossl::error("x509.parse", "not a DER certificate");
+  if (p != der.data() + der.size()) {
+    X509_free(c);
+    return make_error("x509.parse", "trailing bytes after certificate");
+  }
+  return adopt(c);
+}
+
+Result<Certificate> Certificate::from_pem(std::string_view pem) {
+  auto bio = ossl::mem_bio(pem);
+  X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+  if (!c) return ossl::error("x509.parse", "not a PEM certificate");
+  return adopt(c);
+}
+
+Result<std::vector<Certificate>> Certificate::chain_from_pem(std::string_view pem) {
+  auto bio = ossl::mem_bio(pem);
+  std::vector<Certificate> out;
+  while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) out.push_back(adopt(c));
+  ERR_clear_error();  // the loop ends on "no start line"
+  if (out.empty()) return make_error("x509.parse", "no PEM certificate found");
+  return out;
+}
+
+Bytes Certificate::der() const {
+  unsigned char* buf = nullptr;
+  int n = i2d_X509(cert_, &buf);
+  if (n <= 0) return {};
+  Bytes out(buf, buf + n);
+  OPENSSL_free(buf);
+  return out;
+}
+
+std::string Certificate::pem() const {
+  ossl::BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509(bio.get(), cert_);
+  return ossl::bio_string(bio.get());
+}
+
+std::string Certificate::subject() const { return name_line(X509_get_subject_name(cert_)); }
+std::string Certificate::issuer() const { return name_line(X509_get_issuer_name(cert_)); }
+std::optional<std::string> Certificate::subject_attr(std::string_view sn) const {
+  return name_attr(X509_get_subject_name(cert_), sn);
+}
+std::optional<std::string> Certificate::masa_url() const { return ia5_extension(cert_, kOidMasaUrl); }
+std::optional<std::string> Certificate::mud_url() const { return ia5_extension(cert_, kOidMudUrl); }
+
+std::vector<std::string> Certificate::dns_names() const {
+  std::vector<std::string> out;
+  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert_, NID_subject_alt_name, nullptr, nullptr));
+  if (!names) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
+    if (gn->type == GEN_DNS) out.push_back(asn1_string_utf8(gn->d.dNSName));
+  }
+  GENERAL_NAMES_free(names);
+  return out;
+}
+
+std::string Certificate::serial_hex() const {
+  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert_), nullptr);
+  char* hex = BN_bn2hex(bn);
+  std::string out(hex);
+  OPENSSL_free(hex);
+  BN_free(bn);
+  for (auto& c : out) c = static_cast<char>(std::tolower(c));
+  return out;
+}
+
+time::Seconds Certificate::not_before() const { return asn1_time_to_seconds(X509_get0_notBefore(cert_)); }
+time::Seconds Certificate::not_after() const { return asn1_time_to_seconds(X509_get0_notAfter(cert_)); }
+
+PublicKey Certificate::public_key() const {
+  EVP_PKEY* k = X509_get_pubkey(cert_);  // up-refs
+  return PublicKey::adopt(k);
+}
+
+bool Certificate::is_ca() const { return X509_check_ca(cert_) > 0; }
+
+bool Certificate::has_eku(const char* oid) const {
+  auto* ekus = static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(cert_, NID_ext_key_usage, nullptr, nullptr));
+  if (!ekus) return false;
+  ossl::ObjPtr want(OBJ_txt2obj(oid, 1));
+  bool found = false;
+  for (int i = 0; i < sk_ASN1_OBJECT_num(ekus); ++i)
+    if (OBJ_cmp(sk_ASN1_OBJECT_value(ekus, i), want.get()) == 0) found = true;
+  EXTENDED_KEY_USAGE_free(ekus);
+  return found;
+}
+
+bool Certificate::self_signed() const { return X509_self_signed(cert_, 0) == 1; }
+Bytes Certificate::fingerprint_sha256() const { return sha256(der()); }
+
+Bytes Certificate::subject_key_id() const {
+  const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(cert_);
+  if (!ski) return {};
+  return Bytes(ASN1_STRING_get0_data(ski), ASN1_STRING_get0_data(ski) + ASN1_STRING_length(ski));
+}
+
+Bytes Certificate::authority_key_id() const {
+  const ASN1_OCTET_STRING* aki = X509_get0_authority_key_id(cert_);
+  if (!aki) return {};
+  return Bytes(ASN1_STRING_get0_data(aki), ASN1_STRING_get0_data(aki) + ASN1_STRING_length(aki));
+}
+
+bool Certificate::operator==(const Certificate& o) const {
+  if (!cert_ || !o.cert_) return cert_ == o.cert_;
+  return X509_cmp(cert_, o.cert_) == 0;
+}
+
+std::string chain_to_pem(const std::vector<Certificate>& chain) {
+  std::string out;
+  for (const auto& c : chain) out += c.pem();
+  return out;
+}
+
+Result<Certificate> issue_certificate(const CertificateTemplate& t, const Certificate* issuer,
+                                      const PrivateKey& issuer_key) {
+  if (!t.public_key.valid()) return make_error("x509.issue", "template has no public key");
+  ossl::X509Ptr cert(X509_new());
+  X509_set_version(cert.get(), X509_VERSION_3);
+  // RFC 5280 4.1.2.2: positive, at most 20 octets; 16 random octets with the top bit clear.
+  Bytes serial = random_bytes(16);
+  serial[0] &= 0x7f;
+  serial[0] |= 0x01;
+  BIGNUM* bn = BN_bin2bn(serial.data(), static_cast<int>(serial.size()), nullptr);
+  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
+  BN_free(bn);
+  auto subject = TRY(build_name(t.subject));
+  X509_set_subject_name(cert.get(), subject.get());
+  X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer->raw()) : subject.get());
+  ASN1_TIME* nb = seconds_to_asn1(t.not_before);
+  ASN1_TIME* na = seconds_to_asn1(t.not_after);
+  X509_set1_notBefore(cert.get(), nb);
+  X509_set1_notAfter(cert.get(), na);
+  ASN1_TIME_free(nb);
+  ASN1_TIME_free(na);
+  X509_set_pubkey(cert.get(), t.public_key.raw());
+
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer ? issuer->raw() : cert.get(), cert.get(), nullptr, nullptr, 0);
+  std::string bc = t.ca ? "critical,CA:TRUE" : "critical,CA:FALSE";
+  if (t.ca && t.path_len >= 0) bc += ",pathlen:" + std::to_string(t.path_len);
+  TRY(add_conf_extension(cert.get(), &ctx, NID_basic_constraints, bc));
+  TRY(add_conf_extension(cert.get(), &ctx, NID_key_usage, key_usage_text(t.key_usage)));
+  TRY(add_conf_extension(cert.get(), &ctx, NID_subject_key_identifier, "hash"));
+  if (issuer) TRY(add_conf_extension(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always"));
+  if (!t.eku_oids.empty()) {
+    std::string eku;
+    for (const auto& o : t.eku_oids) eku += (eku.empty() ? "" : ",") + o;
+    TRY(add_conf_extension(cert.get(), &ctx, NID_ext_key_usage, eku));
+  }
+  if (!t.dns_names.empty()) {
+    std::string san;
+    for (const auto& d : t.dns_names) san += (san.empty() ? "DNS:" : ",DNS:") + d;
+    TRY(add_conf_extension(cert.get(), &ctx, NID_subject_alt_name, san));
+  }
+  if (t.crl_url) TRY(add_conf_extension(cert.get(), &ctx, NID_crl_distribution_points, "URI:" + *t.crl_url));
+  if (t.masa_url) TRY(add_ia5_extension(cert.get(), kOidMasaUrl, *t.masa_url));
+  if (t.mud_url) TRY(add_ia5_extension(cert.get(), kOidMudUrl, *t.mud_url));
+
+  if (X509_sign(cert.get(), issuer_key.raw(), md_for_key(issuer_key)) <= 0)
+    return ossl::error("x509.sign", "signing certificate");
+  return Certificate::adopt(cert.release());
+}
+
+// ---- Csr ----
+Csr::Csr(const Csr& o) : req_(o.req_ ? X509_REQ_dup(o.req_) : nullptr) {}
+Csr& Csr::operator=(const Csr& o) {
+  if (this != &o) {
+    X509_REQ_free(req_);
+    req_ = o.req_ ? X509_REQ_dup(o.req_) : nullptr;
+  }
+  return *this;
+}
+Csr::Csr(Csr&& o) noexcept : req_(o.req_) { o.req_ = nullptr; }
+Csr& Csr::operator=(Csr&& o) noexcept {
+  std::swap(req_, o.req_);
+  return *this;
+}
+Csr::~Csr() { X509_REQ_free(req_); }
+
+Result<Csr> Csr::create(const Name& subject, const PrivateKey& key) {
+  ossl::ReqPtr req(X509_REQ_new());
+  X509_REQ_set_version(req.get(), X509_REQ_VERSION_1);
+  auto name = TRY(build_name(subject));
+  X509_REQ_set_subject_name(req.get(), name.get());
+  auto pub = key.public_key();
+  X509_REQ_set_pubkey(req.get(), pub.raw());
+  if (X509_REQ_sign(req.get(), key.raw(), md_for_key(key)) <= 0) return ossl::error("csr.sign", "signing CSR");
+  Csr c;
+  c.req_ = req.release();
+  return c;
+}
+
+Result<Csr> Csr::from_der(const Bytes& der) {
+  const unsigned char* p = der.data();
+  X509_REQ* r = d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size()));
+  if (!r) return ossl::error("csr.parse", "not a DER PKCS#10 request");
+  if (p != der.data() + der.size()) {
+    X509_REQ_free(r);
+    return make_error("csr.parse", "trailing bytes after PKCS#10 request");
+  }
+  Csr c;
+  c.req_ = r;
+  return c;
+}
+
+Result<Csr> Csr::from_pem(std::string_view pem) {
+  auto bio = ossl::mem_bio(pem);
+  X509_REQ* r = PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr);
+  if (!r) return ossl::error("csr.parse", "not a PEM PKCS#10 request");
+  Csr c;
+  c.req_ = r;
+  return c;
+}
+
+Bytes Csr::der() const {
+  unsigned char* buf = nullptr;
+  int n = i2d_X509_REQ(req_, &buf);
+  if (n <= 0) return {};
+  Bytes out(buf, buf + n);
+  OPENSSL_free(buf);
+  return out;
+}
+
+std::string Csr::pem() const {
+  ossl::BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509_REQ(bio.get(), req_);
+  return ossl::bio_string(bio.get());
+}
+
+Status Csr::verify_signature() const {
+  EVP_PKEY* k = X509_REQ_get0_pubkey(req_);
+  if (!k || X509_REQ_verify(req_, k) != 1) {
+    ERR_clear_error();
+    return make_error("csr.signature", "CSR is not signed by the key it carries");
+  }
+  return ok_status();
+}
+
+PublicKey Csr::public_key() const { return PublicKey::adopt(X509_REQ_get_pubkey(req_)); }
+std::optional<std::string> Csr::subject_attr(std::string_view sn) const {
+  return name_attr(X509_REQ_get_subject_name(req_), sn);
+}
+std::string Csr::subject() const { return name_line(X509_REQ_get_subject_name(req_)); }
+
+// ---- chain verification ----
+Status verify_chain(const Certificate& leaf, const std::vector<Certificate>& untrusted,
+                    const std::vector<Certificate>& anchors, const VerifyOptions& opt) {
+  if (anchors.empty()) return make_error("chain.anchor", "no trust anchor to verify against");
+  ossl::StorePtr store(X509_STORE_new());
+  for (const auto& a : anchors) X509_STORE_add_cert(store.get(), a.raw());
+  ossl::X509StackPtr chain(sk_X509_new_null());
+  for (const auto& c : untrusted) {
+    X509_up_ref(c.raw());
+    sk_X509_push(chain.get(), c.raw());
+  }
+  ossl::StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (X509_STORE_CTX_init(ctx.get(), store.get(), leaf.raw(), chain.get()) != 1)
+    return ossl::error("chain.init", "verify context");
+  // IDevID and MASA certificates often carry no EKU (RFC 8995 2.3): verify for any purpose.
+  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_ANY);
+  unsigned long flags = X509_V_FLAG_X509_STRICT;
+  if (opt.partial_chain) flags |= X509_V_FLAG_PARTIAL_CHAIN;
+  if (!opt.check_time) flags |= X509_V_FLAG_NO_CHECK_TIME;
+  X509_STORE_CTX_set_flags(ctx.get(), flags);
+  if (opt.check_time && opt.at) X509_STORE_CTX_set_time(ctx.get(), 0, static_cast<time_t>(*opt.at));
+  if (X509_verify_cert(ctx.get()) == 1) return ok_status();
+  int err = X509_STORE_CTX_get_error(ctx.get());
+  int depth = X509_STORE_CTX_get_error_depth(ctx.get());
+  X509* at = X509_STORE_CTX_get_current_cert(ctx.get());
+  ERR_clear_error();
+  std::string who = at ? name_line(X509_get_subject_name(at)) : "?";
+  return make_error("chain.verify", "certificate " + std::to_string(depth) + " (" + who +
+                                        "): " + X509_verify_cert_error_string(err));
+}
+
+Result<std::string> issue_crl_pem(const Certificate& issuer, const PrivateKey& key,
+                                  const std::vector<RevokedEntry>& revoked, int64_t crl_number,
+                                  int64_t next_update_s) {
+  ossl::CrlPtr crl(X509_CRL_new());
+  X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2);
+  X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(issuer.raw()));
+  time::Seconds now = time::now();
+  ASN1_TIME* last = seconds_to_asn1(now);
+  ASN1_TIME* next = seconds_to_asn1(now + next_update_s);
+  X509_CRL_set1_lastUpdate(crl.get(), last);
+  X509_CRL_set1_nextUpdate(crl.get(), next);
+  ASN1_TIME_free(last);
+  ASN1_TIME_free(next);
+  for (const auto& r : revoked) {
+    X509_REVOKED* rev = X509_REVOKED_new();
+    BIGNUM* bn = nullptr;
+    BN_hex2bn(&bn, r.serial_hex.c_str());
+    ASN1_INTEGER* serial = BN_to_ASN1_INTEGER(bn, nullptr);
+    BN_free(bn);
+    X509_REVOKED_set_serialNumber(rev, serial);
+    ASN1_INTEGER_free(serial);
+    ASN1_TIME* when = seconds_to_asn1(r.revoked_at);
+    X509_REVOKED_set_revocationDate(rev, when);
+    ASN1_TIME_free(when);
+    X509_CRL_add0_revoked(crl.get(), rev);
+  }
+  ASN1_INTEGER* num = ASN1_INTEGER_new();
+  ASN1_INTEGER_set_int64(num, crl_number);
+  X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, num, 0, 0);
+  ASN1_INTEGER_free(num);
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer.raw(), nullptr, nullptr, crl.get(), 0);
+  ossl::ExtPtr aki(X509V3_EXT_conf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always"));
+  if (aki) X509_CRL_add_ext(crl.get(), aki.get(), -1);
+  X509_CRL_sort(crl.get());
+  if (X509_CRL_sign(crl.get(), key.raw(), md_for_key(key)) <= 0) return ossl::error("crl.sign", "signing CRL");
+  ossl::BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509_CRL(bio.get(), crl.get());
+  return ossl::bio_string(bio.get());
+}
+
+}  // namespace gh::crypto

@@ -1,0 +1,49 @@
+#include "device/image.h"
+
+#include <sys/stat.h>
+
+#include "common/fs.h"
+#include "crypto/digest.h"
+
+namespace gh::device {
+
+Result<std::unique_ptr<crypto::KeyStore>> open_keystore(const std::string& devdir, const KeystoreSpec& spec) {
+  std::string dir = fs::join(devdir, "keystore");
+  if (spec.kind == "file") return crypto::open_file_keystore(dir);
+  if (spec.kind == "tpm") return crypto::open_tpm_keystore(dir, spec.tcti);
+  return make_error("device.keystore", "unknown device keystore '" + spec.kind + "' (file or tpm)");
+}
+
+Result<BirthKeys> generate_birth_keys(crypto::KeyStore& ks, const std::string& serial, const std::string& model) {
+  auto idevid = TRY_CTX(ks.generate(kIdevidKey, crypto::Curve::kP256), "IDevID key");
+  auto dpp = TRY_CTX(ks.generate(kDppKey, crypto::Curve::kP256), "DPP bootstrapping key");
+  auto att = TRY_CTX(ks.generate(kAttestationKey, crypto::Curve::kP256), "attestation key");
+  BirthKeys out;
+  out.idevid_csr = TRY_CTX(crypto::Csr::create(crypto::Name().add("CN", model).add("serialNumber", serial), idevid),
+                           "IDevID CSR");
+  out.dpp_bootstrap = dpp.public_key();
+  out.attestation = att.public_key();
+  return out;
+}
+
+Status write_bootstrap(const std::string& devdir, const BootstrapFiles& f) {
+  std::string b = fs::join(devdir, "bootstrap");
+  TRY(fs::make_dirs(b, 0755));
+  TRY(fs::write_file_atomic(fs::join(b, "idevid.pem"), f.idevid_chain_pem, 0444));
+  TRY(fs::write_file_atomic(fs::join(b, "masa-trust.pem"), f.masa_trust_pem, 0444));
+  TRY(fs::write_file_atomic(fs::join(b, "dpp-uri.txt"), f.dpp_uri + "\n", 0444));
+  TRY(fs::write_file_atomic(fs::join(b, "dpp-qr.png"), to_string(f.dpp_qr_png), 0444));
+  TRY(fs::write_file_atomic(fs::join(b, "app-bootstrap.json"), f.app_bootstrap.dump(2) + "\n", 0444));
+  TRY(fs::write_file_atomic(fs::join(b, "device.json"), f.device.dump(2) + "\n", 0444));
+  ::chmod(b.c_str(), 0555);  // read-only after manufacture
+  return ok_status();
+}
+
+std::string device_mac(const std::string& serial) {
+  Bytes h = crypto::sha256(serial);
+  h[0] = static_cast<uint8_t>((h[0] & 0xfc) | 0x02);  // locally administered, unicast
+  h.resize(6);
+  return hex_encode(h);
+}
+
+}  // namespace gh::device

@@ -1,0 +1,56 @@
+// A device image: the directory that stands for one device's persistent storage.
+//   bootstrap/   written at manufacture, read-only afterwards (IDevID, trust anchors, DPP URI, ...)
+//   keystore/    the device's key store (file keystore), or tpm/ + keystore/ blobs for a TPM device
+//   onboarding/  what onboarding adds; a factory reset deletes it
+// Key pairs are generated here, "on the device": the factory only ever sees CSRs and public keys.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/json.h"
+#include "common/result.h"
+#include "crypto/keystore.h"
+#include "crypto/x509.h"
+
+namespace gh::device {
+
+inline constexpr const char* kIdevidKey = "idevid";
+inline constexpr const char* kDppKey = "dpp-bootstrap";
+inline constexpr const char* kAttestationKey = "attestation";
+
+struct KeystoreSpec {
+  std::string kind = "file";  // "file" or "tpm"
+  std::string tcti;           // tpm: how to reach the device's TPM
+};
+
+// Opens the keystore of the device image at devdir.
+Result<std::unique_ptr<crypto::KeyStore>> open_keystore(const std::string& devdir, const KeystoreSpec& spec);
+
+struct BirthKeys {
+  crypto::Csr idevid_csr;  // subject carries serialNumber; signed by the new IDevID key
+  crypto::PublicKey dpp_bootstrap;
+  crypto::PublicKey attestation;
+};
+
+// The device side of IR 8350 5.1.1 step 2: generate the IDevID, DPP bootstrapping and attestation
+// key pairs inside the device's keystore and return only public material.
+Result<BirthKeys> generate_birth_keys(crypto::KeyStore& keystore, const std::string& serial,
+                                      const std::string& model);
+
+struct BootstrapFiles {
+  std::string idevid_chain_pem;  // IDevID, then chain up to the manufacturer root
+  std::string masa_trust_pem;
+  std::string dpp_uri;
+  Bytes dpp_qr_png;
+  Json app_bootstrap;  // application-layer bootstrapping info: service URL and trust anchor
+  Json device;         // serial, model, manufacturer, keystore kind, MASA URL, MUD URL
+};
+
+// Writes bootstrap/ and makes it read-only.
+Status write_bootstrap(const std::string& devdir, const BootstrapFiles& files);
+
+// A stable, locally administered MAC address for the device, derived from its serial.
+std::string device_mac(const std::string& serial);
+
+}  // namespace gh::device

@@ -1,0 +1,138 @@
+#include "store/inventory.h"
+
+#include <mutex>
+
+#include "store/events.h"
+#include "store/sqlite.h"
+
+namespace gh::store {
+namespace {
+
+const std::vector<std::string> kMigrations = {
+    std::string(R"(
+CREATE TABLE devices (
+  serial TEXT PRIMARY KEY,
+  model TEXT NOT NULL,
+  manufacturer TEXT NOT NULL,
+  state TEXT NOT NULL,
+  idevid_pem TEXT NOT NULL,
+  dpp_uri TEXT NOT NULL DEFAULT '',
+  mud_url TEXT NOT NULL DEFAULT '',
+  declaration TEXT NOT NULL,
+  declaration_version INTEGER NOT NULL,
+  bundle_id TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE bundles (id TEXT PRIMARY KEY, imported_at INTEGER NOT NULL, manufacturer TEXT NOT NULL, devices INTEGER NOT NULL);
+CREATE TABLE manufacturers (fingerprint TEXT PRIMARY KEY, name TEXT NOT NULL, root_pem TEXT NOT NULL, added_at INTEGER NOT NULL);
+)") + kEventsTable,
+};
+
+constexpr const char* kColumns =
+    "serial, model, manufacturer, state, idevid_pem, dpp_uri, mud_url, declaration, declaration_version, "
+    "bundle_id, updated_at";
+
+DeviceRecord row(const Statement& s) {
+  return DeviceRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4),  s.text(5),
+                      s.text(6), s.text(7), s.integer(8), s.text(9), s.integer(10)};
+}
+
+class SqliteInventory final : public Inventory {
+ public:
+  explicit SqliteInventory(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+
+  Result<ImportCounts> import_devices(const std::vector<DeviceRecord>& devices, const std::string& bundle_id,
+                                      const Event& event) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ImportCounts counts;
+    Status st = in_transaction(*db_, [&]() -> Status {
+      auto get = TRY(db_->prepare("SELECT declaration_version FROM devices WHERE serial=?"));
+      auto ins = TRY(db_->prepare(std::string("INSERT INTO devices(") + kColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
+      auto upd = TRY(db_->prepare(
+          "UPDATE devices SET model=?, manufacturer=?, idevid_pem=?, dpp_uri=?, mud_url=?, declaration=?, "
+          "declaration_version=?, bundle_id=?, updated_at=? WHERE serial=?"));
+      for (const auto& d : devices) {
+        get.bind(1, d.serial);
+        bool exists = TRY(get.step());
+        int64_t have = exists ? get.integer(0) : 0;
+        get.reset();
+        if (!exists) {
+          ins.bind(1, d.serial).bind(2, d.model).bind(3, d.manufacturer).bind(4, d.state).bind(5, d.idevid_pem);
+          ins.bind(6, d.dpp_uri).bind(7, d.mud_url).bind(8, d.declaration).bind(9, d.declaration_version);
+          ins.bind(10, bundle_id).bind(11, static_cast<int64_t>(d.updated_at));
+          TRY(ins.run());
+          ++counts.added;
+        } else if (d.declaration_version > have) {
+          upd.bind(1, d.model).bind(2, d.manufacturer).bind(3, d.idevid_pem).bind(4, d.dpp_uri);
+          upd.bind(5, d.mud_url).bind(6, d.declaration).bind(7, d.declaration_version).bind(8, bundle_id);
+          upd.bind(9, static_cast<int64_t>(d.updated_at)).bind(10, d.serial);
+          TRY(upd.run());
+          ++counts.updated;
+        } else {
+          ++counts.unchanged;
+        }
+      }
+      auto b = TRY(db_->prepare("INSERT OR IGNORE INTO bundles(id, imported_at, manufacturer, devices) VALUES(?,?,?,?)"));
+      b.bind(1, bundle_id).bind(2, static_cast<int64_t>(time::now()));
+      b.bind(3, devices.empty() ? std::string() : devices[0].manufacturer).bind(4, static_cast<int64_t>(devices.size()));
+      TRY(b.run());
+      return append_event(*db_, event);
+    });
+    if (!st) return st.error();
+    return counts;
+  }
+
+  Result<std::optional<DeviceRecord>> get(const std::string& serial) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st = TRY(db_->prepare(std::string("SELECT ") + kColumns + " FROM devices WHERE serial=?"));
+    st.bind(1, serial);
+    if (!TRY(st.step())) return std::optional<DeviceRecord>();
+    return std::optional<DeviceRecord>(row(st));
+  }
+
+  Result<std::vector<DeviceRecord>> list() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st = TRY(db_->prepare(std::string("SELECT ") + kColumns + " FROM devices ORDER BY serial"));
+    std::vector<DeviceRecord> out;
+    while (TRY(st.step())) out.push_back(row(st));
+    return out;
+  }
+
+  Status add_manufacturer(const ManufacturerAnchor& a) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st = TRY(db_->prepare("INSERT OR IGNORE INTO manufacturers(fingerprint, name, root_pem, added_at) VALUES(?,?,?,?)"));
+    st.bind(1, a.fingerprint).bind(2, a.name).bind(3, a.root_pem).bind(4, static_cast<int64_t>(a.added_at));
+    return st.run();
+  }
+
+  Result<std::vector<ManufacturerAnchor>> manufacturers() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st = TRY(db_->prepare("SELECT name, root_pem, fingerprint, added_at FROM manufacturers ORDER BY added_at"));
+    std::vector<ManufacturerAnchor> out;
+    while (TRY(st.step())) out.push_back(ManufacturerAnchor{st.text(0), st.text(1), st.text(2), st.integer(3)});
+    return out;
+  }
+
+  Status append(const Event& event) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return append_event(*db_, event);
+  }
+
+  Result<std::vector<Event>> events(const std::string& serial) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return query_events(*db_, serial);
+  }
+
+ private:
+  std::unique_ptr<Database> db_;
+  std::mutex mu_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Inventory>> open_sqlite_inventory(const std::string& path) {
+  auto db = TRY_CTX(Database::open(path, kMigrations), "inventory");
+  return std::unique_ptr<Inventory>(new SqliteInventory(std::move(db)));
+}
+
+}  // namespace gh::store

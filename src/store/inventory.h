@@ -1,0 +1,45 @@
+// The site's inventory: expected and onboarded devices, trusted manufacturers, and the evidence
+// log. SQLite is the embedded default; the interface is what a PostgreSQL store implements too.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "store/records.h"
+
+namespace gh::store {
+
+struct ManufacturerAnchor {
+  std::string name;
+  std::string root_pem;
+  std::string fingerprint;  // SHA-256 of the root certificate, hex
+  time::Seconds added_at = 0;
+};
+
+struct ImportCounts {
+  int added = 0;
+  int updated = 0;
+  int unchanged = 0;
+};
+
+class Inventory {
+ public:
+  virtual ~Inventory() = default;
+  // In one transaction: add or update every device (an update only with a higher declaration
+  // version), record the bundle, and append the event.
+  virtual Result<ImportCounts> import_devices(const std::vector<DeviceRecord>& devices,
+                                              const std::string& bundle_id, const Event& event) = 0;
+  virtual Result<std::optional<DeviceRecord>> get(const std::string& serial) = 0;
+  virtual Result<std::vector<DeviceRecord>> list() = 0;
+  virtual Status add_manufacturer(const ManufacturerAnchor& anchor) = 0;
+  virtual Result<std::vector<ManufacturerAnchor>> manufacturers() = 0;
+  virtual Status append(const Event& event) = 0;
+  virtual Result<std::vector<Event>> events(const std::string& serial = "") = 0;
+};
+
+Result<std::unique_ptr<Inventory>> open_sqlite_inventory(const std::string& path);
+
+}  // namespace gh::store

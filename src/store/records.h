@@ -1,0 +1,57 @@
+// Plain records the stores keep. No secrets: keys stay in keystores; the stores hold certificates,
+// public keys, signed declarations and the evidence log.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/time.h"
+
+namespace gh::store {
+
+// One line of the evidence log: what happened to which device, and why.
+struct Event {
+  int64_t id = 0;
+  time::Seconds at = 0;
+  std::string serial;   // empty for events not about one device
+  std::string kind;     // "factory.make", "bundle.import", ...
+  std::string outcome;  // "ok" or "refused"
+  std::string reason;   // the check that failed, or a note
+  std::string detail;   // JSON text
+};
+
+// A device as the manufacturer records it.
+struct ManufacturedDevice {
+  std::string serial;
+  std::string model;
+  std::string state;  // "reserved" (serial taken, image being made), "made", "scrapped"
+  std::string image_dir;
+  std::string keystore;  // "file" or "tpm"
+  std::string idevid_pem;
+  std::string dpp_uri;
+  std::string mud_url;
+  std::string attestation_pub_pem;
+  time::Seconds made_at = 0;
+  // The current declaration: who owns it, and the signed JWS.
+  std::string owner_name;
+  std::string owner_spki_sha256;  // hex
+  int64_t declaration_version = 0;
+  std::string declaration;
+};
+
+// A device as a site (network owner) records it.
+struct DeviceRecord {
+  std::string serial;
+  std::string model;
+  std::string manufacturer;
+  std::string state;  // "expected" (from a bundle, not onboarded yet), later "onboarded", ...
+  std::string idevid_pem;
+  std::string dpp_uri;
+  std::string mud_url;
+  std::string declaration;
+  int64_t declaration_version = 0;
+  std::string bundle_id;  // SHA-256 of the bundle file it came from
+  time::Seconds updated_at = 0;
+};
+
+}  // namespace gh::store

@@ -1,0 +1,72 @@
+// A thin SQLite layer: WAL, busy timeout, numbered migrations, IMMEDIATE transactions.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/encoding.h"
+#include "common/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace gh::store {
+
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(Statement&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  Statement(const Statement&) = delete;
+  ~Statement();
+
+  Statement& bind(int index, const std::string& value);
+  Statement& bind(int index, int64_t value);
+  Statement& bind_blob(int index, const Bytes& value);
+  Statement& bind_null(int index);
+  // true: a row is ready; false: done.
+  Result<bool> step();
+  Status run();  // step to completion, then reset
+  void reset();
+
+  std::string text(int col) const;
+  int64_t integer(int col) const;
+  bool is_null(int col) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class Database {
+ public:
+  ~Database();
+  // Opens (creating) path in WAL mode and applies migrations[i] for user_version i..n-1.
+  static Result<std::unique_ptr<Database>> open(const std::string& path,
+                                                const std::vector<std::string>& migrations);
+  Status exec(const std::string& sql);
+  Result<Statement> prepare(const std::string& sql);
+  Status begin();  // BEGIN IMMEDIATE: take the write lock up front
+  Status commit();
+  void rollback();
+  int64_t changes() const;
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+// Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back if fn fails.
+template <class Fn>
+Status in_transaction(Database& db, Fn&& fn) {
+  TRY(db.begin());
+  Status st = fn();
+  if (!st.ok()) {
+    db.rollback();
+    return st;
+  }
+  return db.commit();
+}
+
+}  // namespace gh::store

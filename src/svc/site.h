@@ -1,0 +1,60 @@
+// The network owner's side, as far as pre-onboarding goes (IR 8350 5.1.2): the domain CA and
+// registrar identity, trusted manufacturers, and bootstrapping bundles turned into expected
+// devices. Onboarding services build on this.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/config.h"
+#include "crypto/keystore.h"
+#include "pki/profiles.h"
+#include "store/inventory.h"
+
+namespace gh::svc {
+
+struct SiteInitOptions {
+  std::string state_dir;
+  std::string name;
+  std::vector<std::string> dns_names;  // registrar TLS names; default localhost
+};
+
+struct ImportReport {
+  std::string manufacturer;
+  std::string bundle_id;
+  store::ImportCounts counts;
+  bool anchor_added = false;
+  std::string anchor_fingerprint;
+};
+
+class Site {
+ public:
+  static Status init(const SiteInitOptions& options);
+  static Result<std::unique_ptr<Site>> open(const std::string& state_dir);
+
+  // Verifies the bundle and every declaration against a trusted manufacturer root (or
+  // trust_anchor_pem, which is then trusted from here on) and records the devices as expected.
+  // All or nothing: any failed check refuses the whole bundle and changes nothing.
+  Result<ImportReport> import_bundle(const std::string& path, const std::string& trust_anchor_pem = "");
+  Result<store::ManufacturerAnchor> trust_manufacturer(const std::string& root_pem);
+
+  const crypto::Certificate& domain_ca() const { return domain_ca_.cert; }
+  store::Inventory& inventory() { return *inventory_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  Site() = default;
+  Result<ImportReport> check_and_import(const Bytes& file, const std::string& bundle_id,
+                                        const std::string& trust_anchor_pem);
+
+  std::string state_dir_;
+  std::string name_;
+  Config config_;
+  std::unique_ptr<crypto::KeyStore> keystore_;
+  std::unique_ptr<store::Inventory> inventory_;
+  pki::Identity domain_ca_;
+};
+
+}  // namespace gh::svc

@@ -1,0 +1,49 @@
+#include <gtest/gtest.h>
+
+#include "common/encoding.h"
+#include "common/time.h"
+
+namespace gh {
+namespace {
+
+TEST(Encoding, Base64RoundTripAndRfc4648Vectors) {
+  // RFC 4648 section 10 test vectors.
+  EXPECT_EQ(base64_encode(to_bytes("")), "");
+  EXPECT_EQ(base64_encode(to_bytes("f")), "Zg==");
+  EXPECT_EQ(base64_encode(to_bytes("fo")), "Zm8=");
+  EXPECT_EQ(base64_encode(to_bytes("foo")), "Zm9v");
+  EXPECT_EQ(base64_encode(to_bytes("foobar")), "Zm9vYmFy");
+  EXPECT_EQ(to_string(*base64_decode("Zm9vYg==")), "foob");
+  EXPECT_EQ(to_string(*base64_decode("Zm9v\nYmE")), "fooba");  // lenient: whitespace, no pad
+  EXPECT_FALSE(base64_decode("Zm9v*").ok());
+  EXPECT_FALSE(base64_decode("Z").ok());
+}
+
+TEST(Encoding, Base64UrlAndHex) {
+  Bytes b = {0xfb, 0xff, 0xfe};
+  EXPECT_EQ(base64url_encode(b), "-__-");
+  EXPECT_EQ(*base64url_decode("-__-"), b);
+  EXPECT_FALSE(base64url_decode("+//+").ok());
+  EXPECT_EQ(hex_encode(b), "fbfffe");
+  EXPECT_EQ(*hex_decode("FB:FF:fe"), b);
+  EXPECT_FALSE(hex_decode("abc").ok());
+  EXPECT_FALSE(hex_decode("zz").ok());
+}
+
+TEST(Time, Rfc3339WriteStrictReadLenient) {
+  EXPECT_EQ(time::format_rfc3339(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(time::format_rfc3339(time::from_civil(9999, 12, 31, 23, 59, 59)), "9999-12-31T23:59:59Z");
+  auto base = time::from_civil(2016, 10, 7, 19, 31, 42);
+  EXPECT_EQ(*time::parse_rfc3339("2016-10-07T19:31:42Z"), base);
+  EXPECT_EQ(*time::parse_rfc3339("2016-10-07t19:31:42.123456z"), base);
+  EXPECT_EQ(*time::parse_rfc3339("2016-10-07T21:31:42+02:00"), base);
+  EXPECT_EQ(*time::parse_rfc3339("2016-10-07T18:01:42-01:30"), base);
+  EXPECT_EQ(*time::parse_rfc3339("2016-10-07"), time::from_civil(2016, 10, 7));
+  EXPECT_FALSE(time::parse_rfc3339("2016-10-07T19:31:42").ok());  // zone required
+  EXPECT_FALSE(time::parse_rfc3339("2016-13-07T19:31:42Z").ok());
+  EXPECT_FALSE(time::parse_rfc3339("yesterday").ok());
+  EXPECT_EQ(time::parse_rfc3339("garbage").error().code, "time.format");
+}
+
+}  // namespace
+}  // namespace gh
