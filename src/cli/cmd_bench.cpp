@@ -1,5 +1,6 @@
 // gatehouse bench ...: load generators and reports.
 #include <sys/resource.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -11,6 +12,19 @@
 
 namespace gh::cli {
 namespace {
+std::string fs_type(const std::string& path) {
+  struct statfs st {};
+  if (::statfs(path.c_str(), &st) != 0) return "unknown";
+  switch (static_cast<unsigned long>(st.f_type)) {
+    case 0x01021994UL: return "tmpfs";
+    case 0xEF53UL: return "ext4";
+    case 0x58465342UL: return "xfs";
+    case 0x9123683EUL: return "btrfs";
+    case 0x794c7630UL: return "overlayfs";
+    default: return "other";
+  }
+}
+
 double peak_rss_mb() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -24,8 +38,11 @@ int bench_factory(const Args& a) {
   auto workers = a.get_int("workers", 0);
   if (!workers) return fail(workers.error());
   if (*count < 1) return fail(make_error("usage", "--count must be 1 or more"));
-  char tmpl[] = "/tmp/gatehouse-bench-XXXXXX";
-  if (!mkdtemp(tmpl)) return fail(make_error("io", "cannot create a temporary directory"));
+  // Device images are staged where --dir says; by default on tmpfs (/dev/shm) when there is one,
+  // as a production line streams each image to its device rather than keeping it on a disk.
+  std::string base = a.get("dir", fs::exists("/dev/shm") ? "/dev/shm" : "/tmp");
+  std::string tmpl = fs::join(base, "gatehouse-bench-XXXXXX");
+  if (!mkdtemp(tmpl.data())) return fail(make_error("io", "cannot create a temporary directory in " + base));
   std::string dir = tmpl;
   auto cleanup = [&] {
     if (!a.has("keep")) (void)fs::remove_all(dir);
@@ -58,6 +75,7 @@ int bench_factory(const Args& a) {
            {"count", *count},
            {"workers", used_workers},
            {"keystore", "file"},
+           {"image_fs", fs_type(dir)},
            {"seconds", secs},
            {"devices_per_s", static_cast<double>(made->size()) / secs},
            {"peak_rss_mb", peak_rss_mb()},
@@ -68,7 +86,7 @@ int bench_factory(const Args& a) {
   } else {
     std::cout << "manufactured " << made->size() << " devices in " << secs << " s: " << out["devices_per_s"].get<double>()
               << " devices/s, peak RSS " << out["peak_rss_mb"].get<double>() << " MB (" << used_workers
-              << " workers, file keystore)\n";
+              << " workers, file keystore, images on " << out["image_fs"].get<std::string>() << ")\n";
   }
   return kExitOk;
 }

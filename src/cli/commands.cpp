@@ -52,8 +52,9 @@ const std::vector<Command>& commands() {
       {"device reset", "Factory reset: keep only bootstrap/ and the birth keys.", "device reset --state DEVDIR", {kState},
        device_reset},
       {"bench factory", "Measure the production line: devices per second and peak memory.",
-       "bench factory [--count N] [--workers W] [--json]",
+       "bench factory [--count N] [--workers W] [--dir DIR] [--json]",
        {opt("count", "devices to make (default 1000)"), opt("workers", "threads (default: one per core)"),
+        opt("dir", "where to stage state and device images (default /dev/shm)"),
         opt("keep", "keep the temporary state", false), kJson},
        bench_factory},
   };

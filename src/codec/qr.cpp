@@ -49,11 +49,20 @@ Result<Bytes> qr_png(const std::string& text, int scale, int margin) {
       raw.push_back(byte);
     }
   }
-  uLongf zlen = compressBound(static_cast<uLong>(raw.size()));
-  Bytes z(zlen);
-  if (compress2(z.data(), &zlen, raw.data(), static_cast<uLong>(raw.size()), 9) != Z_OK)
-    return make_error("qr.png", "zlib compression failed");
-  z.resize(zlen);
+  // A 1-bit label is a few kilobytes: a 1 KiB window and the smallest memLevel compress it as well
+  // as the defaults do, without zlib setting up (and clearing) its default 256 KiB of state.
+  z_stream zs{};
+  if (deflateInit2(&zs, 9, Z_DEFLATED, 10, 1, Z_DEFAULT_STRATEGY) != Z_OK)
+    return make_error("qr.png", "zlib init failed");
+  Bytes z(deflateBound(&zs, static_cast<uLong>(raw.size())));
+  zs.next_in = raw.data();
+  zs.avail_in = static_cast<uInt>(raw.size());
+  zs.next_out = z.data();
+  zs.avail_out = static_cast<uInt>(z.size());
+  int rc = deflate(&zs, Z_FINISH);
+  z.resize(zs.total_out);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) return make_error("qr.png", "zlib compression failed");
 
   Bytes png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   Bytes ihdr;

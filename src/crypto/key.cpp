@@ -4,25 +4,21 @@
 #include <openssl/ec.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "crypto/digest.h"
 #include "crypto/ossl.h"
 
 namespace gh::crypto {
+using ossl::legacy_ec_public_key;
 namespace {
-
-const EVP_MD* md_for(Curve c) {
-  switch (c) {
-    case Curve::kP384: return EVP_sha384();
-    case Curve::kP521: return EVP_sha512();
-    default: return EVP_sha256();
-  }
-}
 
 Result<Curve> curve_of(EVP_PKEY* key) {
   char name[64] = {0};
   size_t len = 0;
+  Curve legacy;
+  if (key && EVP_PKEY_get0_provider(key) == nullptr && ossl::legacy_ec_info(key, &legacy, nullptr)) return legacy;
   if (!key || EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &len) != 1)
     return make_error("crypto.key", "not an EC key with a named curve");
   if (std::strcmp(name, "prime256v1") == 0 || std::strcmp(name, "P-256") == 0) return Curve::kP256;
@@ -34,7 +30,7 @@ Result<Curve> curve_of(EVP_PKEY* key) {
 Result<Bytes> digest_sign(EVP_PKEY* key, const Bytes& data) {
   auto curve = TRY(curve_of(key));
   ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (EVP_DigestSignInit(ctx.get(), nullptr, md_for(curve), nullptr, key) != 1)
+  if (EVP_DigestSignInit(ctx.get(), nullptr, ossl::digest_for(curve), nullptr, key) != 1)
     return ossl::error("crypto.sign", "sign init");
   size_t len = 0;
   if (EVP_DigestSign(ctx.get(), nullptr, &len, data.data(), data.size()) != 1)
@@ -114,27 +110,72 @@ Result<PublicKey> PublicKey::from_pem(std::string_view pem) {
   return adopt(k);
 }
 
-Bytes PublicKey::der() const {
-  unsigned char* buf = nullptr;
-  int n = i2d_PUBKEY(key_, &buf);
-  if (n <= 0) return {};
-  Bytes out(buf, buf + n);
-  OPENSSL_free(buf);
-  return out;
+namespace {
+// DER SubjectPublicKeyInfo prefixes for id-ecPublicKey with a named curve (RFC 5480), up to and
+// including the BIT STRING's unused-bits octet, for an uncompressed (u) or compressed (c) point.
+const Bytes& spki_prefix(Curve c, bool compressed) {
+  static const Bytes p256u = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+                              0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
+  static const Bytes p256c = {0x30, 0x39, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+                              0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x22, 0x00};
+  static const Bytes p384u = {0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+                              0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00};
+  static const Bytes p384c = {0x30, 0x46, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+                              0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x32, 0x00};
+  static const Bytes p521u = {0x30, 0x81, 0x9b, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+                              0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23, 0x03, 0x81, 0x86, 0x00};
+  static const Bytes p521c = {0x30, 0x58, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+                              0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23, 0x03, 0x44, 0x00};
+  switch (c) {
+    case Curve::kP384: return compressed ? p384c : p384u;
+    case Curve::kP521: return compressed ? p521c : p521u;
+    default: return compressed ? p256c : p256u;
+  }
 }
 
-Bytes PublicKey::der_compressed() const {
-  // Encode from a copy with the point format switched, leaving this key untouched.
-  ossl::PkeyPtr dup(EVP_PKEY_dup(key_));
-  if (!dup) return {};
-  EVP_PKEY_set_utf8_string_param(dup.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
-                                 OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED);
-  unsigned char* buf = nullptr;
-  int n = i2d_PUBKEY(dup.get(), &buf);
-  if (n <= 0) return {};
-  Bytes out(buf, buf + n);
-  OPENSSL_free(buf);
+// The uncompressed point 04||x||y, read as a parameter (no encoder involved).
+Bytes encoded_point(EVP_PKEY* key) {
+  Curve legacy;
+  Bytes out;
+  if (key && EVP_PKEY_get0_provider(key) == nullptr && ossl::legacy_ec_info(key, &legacy, &out)) return out;
+  unsigned char buf[160];
+  size_t len = 0;
+  if (!key || EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, sizeof buf, &len) != 1)
+    return {};
+  return Bytes(buf, buf + len);
+}
+
+Bytes spki(EVP_PKEY* key, bool compressed) {
+  auto curve = curve_of(key);
+  Bytes point = encoded_point(key);
+  if (!curve || point.empty()) return {};
+  if (point[0] != 0x04) {  // the provider gave a compressed point: fall back to the encoder
+    unsigned char* buf = nullptr;
+    int n = i2d_PUBKEY(key, &buf);
+    Bytes out(buf, buf + (n > 0 ? n : 0));
+    OPENSSL_free(buf);
+    return out;
+  }
+  Bytes out = spki_prefix(*curve, compressed);
+  if (compressed) {
+    size_t plen = (point.size() - 1) / 2;
+    out.push_back(static_cast<uint8_t>(0x02 | (point.back() & 1)));  // SEC 1 2.3.3
+    out.insert(out.end(), point.begin() + 1, point.begin() + 1 + static_cast<long>(plen));
+  } else {
+    out.insert(out.end(), point.begin(), point.end());
+  }
   return out;
+}
+}  // namespace
+
+Bytes PublicKey::der() const { return spki(key_, false); }
+Bytes PublicKey::der_compressed() const { return spki(key_, true); }
+
+evp_pkey_st* PublicKey::legacy_copy() const {
+  auto curve = curve_of(key_);
+  Bytes point = encoded_point(key_);
+  if (!curve || point.empty()) return nullptr;
+  return legacy_ec_public_key(*curve, point);
 }
 
 std::string PublicKey::pem() const {
@@ -149,7 +190,7 @@ Result<Curve> PublicKey::curve() const { return curve_of(key_); }
 Status PublicKey::verify(const Bytes& data, const Bytes& sig) const {
   auto curve = TRY(curve_of(key_));
   ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (EVP_DigestVerifyInit(ctx.get(), nullptr, md_for(curve), nullptr, key_) != 1)
+  if (EVP_DigestVerifyInit(ctx.get(), nullptr, ossl::digest_for(curve), nullptr, key_) != 1)
     return ossl::error("crypto.verify", "verify init");
   int rc = EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), data.data(), data.size());
   ERR_clear_error();
@@ -210,14 +251,11 @@ Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
 }
 
 PublicKey PrivateKey::public_key() const {
-  // Round-trip through SPKI so the public handle carries no private material.
-  unsigned char* buf = nullptr;
-  int n = i2d_PUBKEY(key_, &buf);
-  if (n <= 0) return {};
-  const unsigned char* p = buf;
-  EVP_PKEY* pub = d2i_PUBKEY(nullptr, &p, n);
-  OPENSSL_free(buf);
-  return PublicKey::adopt(pub);
+  // The same handle, seen through the public-only API: no SPKI round-trip through OpenSSL 3.0's
+  // encoder and decoder (a large part of the production line's cost). PublicKey never exposes or
+  // uses the private half.
+  if (key_) EVP_PKEY_up_ref(key_);
+  return PublicKey::adopt(key_);
 }
 
 Result<Curve> PrivateKey::curve() const { return curve_of(key_); }
@@ -229,12 +267,61 @@ Result<Bytes> PrivateKey::sign_raw(const Bytes& data) const {
   return ecdsa_der_to_raw(der, prime_len(curve));
 }
 
+namespace {
+void der_length(Bytes& out, size_t n) {
+  if (n < 0x80) {
+    out.push_back(static_cast<uint8_t>(n));
+  } else if (n < 0x100) {
+    out.insert(out.end(), {0x81, static_cast<uint8_t>(n)});
+  } else {
+    out.insert(out.end(), {0x82, static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n & 0xff)});
+  }
+}
+Bytes der_tlv(uint8_t tag, const Bytes& body) {
+  Bytes out{tag};
+  der_length(out, body.size());
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
+}
+Bytes cat(std::initializer_list<Bytes> parts) {
+  Bytes out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+const Bytes& curve_oid(Curve c) {
+  static const Bytes p256 = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+  static const Bytes p384 = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
+  static const Bytes p521 = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
+  return c == Curve::kP384 ? p384 : c == Curve::kP521 ? p521 : p256;
+}
+}  // namespace
+
 Result<SecretString> PrivateKey::export_pkcs8_pem() const {
-  ossl::BioPtr bio(BIO_new(BIO_s_mem()));
-  if (PEM_write_bio_PKCS8PrivateKey(bio.get(), key_, nullptr, nullptr, 0, nullptr, nullptr) != 1)
+  // RFC 5208 PrivateKeyInfo around RFC 5915 ECPrivateKey, written directly from the key's
+  // parameters (OpenSSL 3.0's PEM encoder costs more than generating the key).
+  auto curve = TRY(curve_of(key_));
+  BIGNUM* d = nullptr;
+  if (EVP_PKEY_get_bn_param(key_, OSSL_PKEY_PARAM_PRIV_KEY, &d) != 1)
     return ossl::error("crypto.key", "this key cannot be exported");
-  std::string pem = ossl::bio_string(bio.get());
-  BIO_reset(bio.get());
+  Bytes scalar(prime_len(curve));
+  int ok = BN_bn2binpad(d, scalar.data(), static_cast<int>(scalar.size()));
+  BN_clear_free(d);
+  Bytes point = encoded_point(key_);
+  if (ok <= 0 || point.empty()) return make_error("crypto.key", "this key cannot be exported");
+  static const Bytes ec_public_key_oid = {0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+  Bytes bitstring{0x00};
+  bitstring.insert(bitstring.end(), point.begin(), point.end());
+  Bytes ec_private = der_tlv(0x30, cat({{0x02, 0x01, 0x01}, der_tlv(0x04, scalar), der_tlv(0xa1, der_tlv(0x03, bitstring))}));
+  Bytes info = der_tlv(0x30, cat({{0x02, 0x01, 0x00}, der_tlv(0x30, cat({ec_public_key_oid, curve_oid(curve)})),
+                                  der_tlv(0x04, ec_private)}));
+  std::string b64 = base64_encode(info);
+  std::string pem = "-----BEGIN PRIVATE KEY-----\n";
+  for (size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
+  pem += "-----END PRIVATE KEY-----\n";
+  std::fill(scalar.begin(), scalar.end(), 0);
+  std::fill(ec_private.begin(), ec_private.end(), 0);
+  std::fill(info.begin(), info.end(), 0);
+  std::fill(b64.begin(), b64.end(), 0);
   return SecretString(std::move(pem));
 }
 

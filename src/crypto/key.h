@@ -43,6 +43,8 @@ class PublicKey {
 
   evp_pkey_st* raw() const { return key_; }  // for src/crypto only
   static PublicKey adopt(evp_pkey_st* key);  // takes ownership; for src/crypto only
+  // A new, caller-owned legacy-decoded copy, for fast certificate building; for src/crypto only.
+  evp_pkey_st* legacy_copy() const;
 
  private:
   evp_pkey_st* key_ = nullptr;

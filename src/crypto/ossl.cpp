@@ -19,6 +19,17 @@ std::string drain(const std::string& what) {
 
 Error error(const std::string& code, const std::string& what) { return make_error(code, drain(what)); }
 
+const EVP_MD* digest_for(Curve c) {
+  static const EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  static const EVP_MD* const sha384 = EVP_MD_fetch(nullptr, "SHA2-384", nullptr);
+  static const EVP_MD* const sha512 = EVP_MD_fetch(nullptr, "SHA2-512", nullptr);
+  switch (c) {
+    case Curve::kP384: return sha384;
+    case Curve::kP521: return sha512;
+    default: return sha256;
+  }
+}
+
 BioPtr mem_bio(const void* data, size_t len) {
   return BioPtr(BIO_new_mem_buf(data, static_cast<int>(len)));
 }

@@ -12,6 +12,7 @@
 
 #include "common/encoding.h"
 #include "common/result.h"
+#include "crypto/key.h"
 
 namespace gh::crypto::ossl {
 
@@ -46,6 +47,15 @@ using X509StackPtr = Ptr<STACK_OF(X509), free_x509_stack>;
 std::string drain(const std::string& what);
 // An Error with the drained queue appended.
 Error error(const std::string& code, const std::string& what);
+
+// The curve's hash, fetched once (EVP_sha256() re-resolves through the provider store under a
+// lock on every use, which shows up as lock traffic on the production line).
+const EVP_MD* digest_for(Curve c);
+
+// A public EC key backed by a legacy EC_KEY (see legacy_ec.cpp for why); caller owns it.
+EVP_PKEY* legacy_ec_public_key(Curve curve, const Bytes& encoded_point);
+// For a legacy EC key: its curve and uncompressed point. false if key is not a legacy EC key.
+bool legacy_ec_info(EVP_PKEY* key, Curve* curve, Bytes* point);
 
 BioPtr mem_bio(const void* data, size_t len);
 BioPtr mem_bio(std::string_view data);

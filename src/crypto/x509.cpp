@@ -125,9 +125,7 @@ std::string key_usage_text(unsigned ku) {
 
 const EVP_MD* md_for_key(const PrivateKey& key) {
   auto c = key.curve();
-  if (c && *c == Curve::kP384) return EVP_sha384();
-  if (c && *c == Curve::kP521) return EVP_sha512();
-  return EVP_sha256();
+  return ossl::digest_for(c ? *c : Curve::kP256);
 }
 
 }  // namespace
@@ -297,7 +295,8 @@ Result<Certificate> issue_certificate(const CertificateTemplate& t, const Certif
   X509_set1_notAfter(cert.get(), na);
   ASN1_TIME_free(nb);
   ASN1_TIME_free(na);
-  X509_set_pubkey(cert.get(), t.public_key.raw());
+  ossl::PkeyPtr pub(t.public_key.legacy_copy());
+  if (!pub || X509_set_pubkey(cert.get(), pub.get()) != 1) return ossl::error("x509.issue", "public key");
 
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, issuer ? issuer->raw() : cert.get(), cert.get(), nullptr, nullptr, 0);
@@ -347,8 +346,8 @@ Result<Csr> Csr::create(const Name& subject, const PrivateKey& key) {
   X509_REQ_set_version(req.get(), X509_REQ_VERSION_1);
   auto name = TRY(build_name(subject));
   X509_REQ_set_subject_name(req.get(), name.get());
-  auto pub = key.public_key();
-  X509_REQ_set_pubkey(req.get(), pub.raw());
+  ossl::PkeyPtr pub(key.public_key().legacy_copy());
+  if (!pub || X509_REQ_set_pubkey(req.get(), pub.get()) != 1) return ossl::error("csr.create", "public key");
   if (X509_REQ_sign(req.get(), key.raw(), md_for_key(key)) <= 0) return ossl::error("csr.sign", "signing CSR");
   Csr c;
   c.req_ = req.release();

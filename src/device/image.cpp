@@ -29,12 +29,14 @@ Result<BirthKeys> generate_birth_keys(crypto::KeyStore& ks, const std::string& s
 Status write_bootstrap(const std::string& devdir, const BootstrapFiles& f) {
   std::string b = fs::join(devdir, "bootstrap");
   TRY(fs::make_dirs(b, 0755));
-  TRY(fs::write_file_atomic(fs::join(b, "idevid.pem"), f.idevid_chain_pem, 0444));
-  TRY(fs::write_file_atomic(fs::join(b, "masa-trust.pem"), f.masa_trust_pem, 0444));
-  TRY(fs::write_file_atomic(fs::join(b, "dpp-uri.txt"), f.dpp_uri + "\n", 0444));
-  TRY(fs::write_file_atomic(fs::join(b, "dpp-qr.png"), to_string(f.dpp_qr_png), 0444));
-  TRY(fs::write_file_atomic(fs::join(b, "app-bootstrap.json"), f.app_bootstrap.dump(2) + "\n", 0444));
-  TRY(fs::write_file_atomic(fs::join(b, "device.json"), f.device.dump(2) + "\n", 0444));
+  // The image is built in a directory nobody reads until the factory renames it into place, so
+  // each file is written once, directly (the rename is what makes the image appear atomically).
+  TRY(fs::write_file_exclusive(fs::join(b, "idevid.pem"), f.idevid_chain_pem, 0444));
+  TRY(fs::write_file_exclusive(fs::join(b, "masa-trust.pem"), f.masa_trust_pem, 0444));
+  TRY(fs::write_file_exclusive(fs::join(b, "dpp-uri.txt"), f.dpp_uri + "\n", 0444));
+  TRY(fs::write_file_exclusive(fs::join(b, "dpp-qr.png"), to_string(f.dpp_qr_png), 0444));
+  TRY(fs::write_file_exclusive(fs::join(b, "app-bootstrap.json"), f.app_bootstrap.dump(2) + "\n", 0444));
+  TRY(fs::write_file_exclusive(fs::join(b, "device.json"), f.device.dump(2) + "\n", 0444));
   ::chmod(b.c_str(), 0555);  // read-only after manufacture
   return ok_status();
 }

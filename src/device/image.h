@@ -47,7 +47,7 @@ struct BootstrapFiles {
   Json device;         // serial, model, manufacturer, keystore kind, MASA URL, MUD URL
 };
 
-// Writes bootstrap/ and makes it read-only.
+// Writes bootstrap/ (into an image directory that is not yet published) and makes it read-only.
 Status write_bootstrap(const std::string& devdir, const BootstrapFiles& files);
 
 // A stable, locally administered MAC address for the device, derived from its serial.

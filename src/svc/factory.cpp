@@ -149,13 +149,15 @@ Status Factory::load_identities() {
 // serial is scrapped (never reused).
 Status Factory::recover() {
   auto reserved = TRY(registry_->list("reserved"));
+  if (!reserved.empty())
+    log::warn("factory", "scrapping " + std::to_string(reserved.size()) + " device(s) from " + reserved.front().serial +
+                             " whose making was interrupted or failed; their serials are never reused");
   for (const auto& d : reserved) {
     std::filesystem::path final_dir(d.image_dir);
     std::string partial = (final_dir.parent_path() / (".partial-" + d.serial)).string();
     TRY(fs::remove_all(partial));
     TRY(fs::remove_all(d.image_dir));
     TRY(registry_->scrap(d.serial, "interrupted before the device was recorded; image destroyed"));
-    log::warn("factory", "scrapped " + d.serial + ": an earlier run was interrupted while making it");
   }
   return ok_status();
 }
