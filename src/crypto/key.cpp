@@ -14,24 +14,28 @@ namespace gh::crypto {
 using ossl::legacy_ec_public_key;
 namespace {
 
+bool spki_fallback(EVP_PKEY* key, Curve* curve, Bytes* point);
+const Bytes& spki_prefix(Curve c, bool compressed);
+
 Result<Curve> curve_of(EVP_PKEY* key) {
   char name[64] = {0};
   size_t len = 0;
   Curve legacy;
   if (key && EVP_PKEY_get0_provider(key) == nullptr && ossl::legacy_ec_info(key, &legacy, nullptr)) return legacy;
-  if (!key || EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &len) != 1)
+  if (!key) return make_error("crypto.key", "no key");
+  if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &len) != 1) {
+    ERR_clear_error();
+    if (spki_fallback(key, &legacy, nullptr)) return legacy;  // providers without the parameter (tpm2)
     return make_error("crypto.key", "not an EC key with a named curve");
+  }
   if (std::strcmp(name, "prime256v1") == 0 || std::strcmp(name, "P-256") == 0) return Curve::kP256;
   if (std::strcmp(name, "secp384r1") == 0 || std::strcmp(name, "P-384") == 0) return Curve::kP384;
   if (std::strcmp(name, "secp521r1") == 0 || std::strcmp(name, "P-521") == 0) return Curve::kP521;
   return make_error("crypto.curve", std::string("unsupported curve ") + name);
 }
 
-Result<Bytes> digest_sign(EVP_PKEY* key, const Bytes& data) {
-  auto curve = TRY(curve_of(key));
-  ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (EVP_DigestSignInit(ctx.get(), nullptr, ossl::digest_for(curve), nullptr, key) != 1)
-    return ossl::error("crypto.sign", "sign init");
+Result<Bytes> digest_sign(const PrivateKey& key, const Bytes& data) {
+  auto ctx = TRY(ossl::sign_context(key));
   size_t len = 0;
   if (EVP_DigestSign(ctx.get(), nullptr, &len, data.data(), data.size()) != 1)
     return ossl::error("crypto.sign", "sign");
@@ -93,6 +97,15 @@ PublicKey PublicKey::adopt(EVP_PKEY* key) {
 }
 
 Result<PublicKey> PublicKey::from_der(const Bytes& spki) {
+  // Named-curve EC keys with an uncompressed point skip OpenSSL 3.0's decoder framework.
+  for (Curve c : {Curve::kP256, Curve::kP384, Curve::kP521}) {
+    const Bytes& prefix = spki_prefix(c, false);
+    if (spki.size() == prefix.size() + 1 + 2 * prime_len(c) && std::equal(prefix.begin(), prefix.end(), spki.begin())) {
+      Bytes point(spki.begin() + static_cast<long>(prefix.size()), spki.end());
+      if (EVP_PKEY* k = legacy_ec_public_key(c, point)) return adopt(k);
+      return ossl::error("crypto.key", "SubjectPublicKeyInfo holds no valid point on " + std::string(curve_name(c)));
+    }
+  }
   const unsigned char* p = spki.data();
   EVP_PKEY* k = d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size()));
   if (!k) return ossl::error("crypto.key", "not a SubjectPublicKeyInfo");
@@ -140,22 +153,38 @@ Bytes encoded_point(EVP_PKEY* key) {
   if (key && EVP_PKEY_get0_provider(key) == nullptr && ossl::legacy_ec_info(key, &legacy, &out)) return out;
   unsigned char buf[160];
   size_t len = 0;
-  if (!key || EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, sizeof buf, &len) != 1)
-    return {};
+  if (!key) return {};
+  if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, sizeof buf, &len) != 1) {
+    ERR_clear_error();
+    spki_fallback(key, &legacy, &out);  // providers without the parameter (tpm2)
+    return out;
+  }
   return Bytes(buf, buf + len);
+}
+
+// Curve and uncompressed point read from the key's SPKI encoding (the slow, general path).
+bool spki_fallback(EVP_PKEY* key, Curve* curve, Bytes* point) {
+  unsigned char* buf = nullptr;
+  int n = i2d_PUBKEY(key, &buf);
+  if (n <= 0) return false;
+  Bytes der(buf, buf + n);
+  OPENSSL_free(buf);
+  for (Curve c : {Curve::kP256, Curve::kP384, Curve::kP521}) {
+    const Bytes& prefix = spki_prefix(c, false);
+    if (der.size() == prefix.size() + 1 + 2 * prime_len(c) && std::equal(prefix.begin(), prefix.end(), der.begin())) {
+      *curve = c;
+      if (point) point->assign(der.begin() + static_cast<long>(prefix.size()), der.end());
+      return true;
+    }
+  }
+  return false;
 }
 
 Bytes spki(EVP_PKEY* key, bool compressed) {
   auto curve = curve_of(key);
   Bytes point = encoded_point(key);
   if (!curve || point.empty()) return {};
-  if (point[0] != 0x04) {  // the provider gave a compressed point: fall back to the encoder
-    unsigned char* buf = nullptr;
-    int n = i2d_PUBKEY(key, &buf);
-    Bytes out(buf, buf + (n > 0 ? n : 0));
-    OPENSSL_free(buf);
-    return out;
-  }
+  if (point[0] != 0x04) return {};  // we only ever hold uncompressed points here
   Bytes out = spki_prefix(*curve, compressed);
   if (compressed) {
     size_t plen = (point.size() - 1) / 2;
@@ -213,7 +242,7 @@ bool PublicKey::operator==(const PublicKey& o) const {
 }
 
 // ---- PrivateKey ----
-PrivateKey::PrivateKey(const PrivateKey& o) : key_(o.key_) {
+PrivateKey::PrivateKey(const PrivateKey& o) : key_(o.key_), libctx_(o.libctx_) {
   if (key_) EVP_PKEY_up_ref(key_);
 }
 PrivateKey& PrivateKey::operator=(const PrivateKey& o) {
@@ -221,19 +250,22 @@ PrivateKey& PrivateKey::operator=(const PrivateKey& o) {
     if (o.key_) EVP_PKEY_up_ref(o.key_);
     EVP_PKEY_free(key_);
     key_ = o.key_;
+    libctx_ = o.libctx_;
   }
   return *this;
 }
-PrivateKey::PrivateKey(PrivateKey&& o) noexcept : key_(o.key_) { o.key_ = nullptr; }
+PrivateKey::PrivateKey(PrivateKey&& o) noexcept : key_(o.key_), libctx_(o.libctx_) { o.key_ = nullptr; }
 PrivateKey& PrivateKey::operator=(PrivateKey&& o) noexcept {
   std::swap(key_, o.key_);
+  std::swap(libctx_, o.libctx_);
   return *this;
 }
 PrivateKey::~PrivateKey() { EVP_PKEY_free(key_); }
 
-PrivateKey PrivateKey::adopt(EVP_PKEY* key) {
+PrivateKey PrivateKey::adopt(EVP_PKEY* key, OSSL_LIB_CTX* libctx) {
   PrivateKey p;
   p.key_ = key;
+  p.libctx_ = libctx;
   return p;
 }
 
@@ -259,11 +291,11 @@ PublicKey PrivateKey::public_key() const {
 }
 
 Result<Curve> PrivateKey::curve() const { return curve_of(key_); }
-Result<Bytes> PrivateKey::sign(const Bytes& data) const { return digest_sign(key_, data); }
+Result<Bytes> PrivateKey::sign(const Bytes& data) const { return digest_sign(*this, data); }
 
 Result<Bytes> PrivateKey::sign_raw(const Bytes& data) const {
   auto curve = TRY(curve_of(key_));
-  auto der = TRY(digest_sign(key_, data));
+  auto der = TRY(digest_sign(*this, data));
   return ecdsa_der_to_raw(der, prime_len(curve));
 }
 

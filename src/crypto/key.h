@@ -8,7 +8,8 @@
 #include "common/log.h"
 #include "common/result.h"
 
-struct evp_pkey_st;  // OpenSSL's EVP_PKEY, opaque here
+struct evp_pkey_st;     // OpenSSL's EVP_PKEY, opaque here
+struct ossl_lib_ctx_st;  // OpenSSL's OSSL_LIB_CTX
 
 namespace gh::crypto {
 
@@ -76,10 +77,14 @@ class PrivateKey {
   Result<Bytes> derive(const PublicKey& peer) const;
 
   evp_pkey_st* raw() const { return key_; }
-  static PrivateKey adopt(evp_pkey_st* key);
+  // The library context a provider-held key (TPM) lives in; nullptr for the default one. The
+  // keystore that made the key must outlive it.
+  ossl_lib_ctx_st* libctx() const { return libctx_; }
+  static PrivateKey adopt(evp_pkey_st* key, ossl_lib_ctx_st* libctx = nullptr);
 
  private:
   evp_pkey_st* key_ = nullptr;
+  ossl_lib_ctx_st* libctx_ = nullptr;
 };
 
 // DER ECDSA-Sig-Value <-> raw r||s with each half padded to prime_len octets.

@@ -64,7 +64,7 @@ class TpmKeyStore final : public KeyStore {
     EVP_PKEY* k = nullptr;
     if (EVP_PKEY_CTX_set_params(gen.get(), params) != 1 || EVP_PKEY_generate(gen.get(), &k) != 1)
       return ossl::error("tpm.keygen", "TPM key generation");
-    PrivateKey key = PrivateKey::adopt(k);
+    PrivateKey key = PrivateKey::adopt(k, ctx_);
     ossl::Ptr<OSSL_ENCODER_CTX, OSSL_ENCODER_CTX_free> enc(
         OSSL_ENCODER_CTX_new_for_pkey(k, OSSL_KEYMGMT_SELECT_ALL, "PEM", nullptr, "provider=tpm2"));
     ossl::BioPtr bio(BIO_new(BIO_s_mem()));
@@ -87,7 +87,7 @@ class TpmKeyStore final : public KeyStore {
       if (OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY) {
         EVP_PKEY* k = OSSL_STORE_INFO_get1_PKEY(info);
         OSSL_STORE_INFO_free(info);
-        return PrivateKey::adopt(k);
+        return PrivateKey::adopt(k, ctx_);
       }
       OSSL_STORE_INFO_free(info);
     }

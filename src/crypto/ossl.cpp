@@ -30,6 +30,20 @@ const EVP_MD* digest_for(Curve c) {
   }
 }
 
+Result<MdCtxPtr> sign_context(const PrivateKey& key) {
+  auto curve = TRY(key.curve());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (key.libctx() == nullptr) {
+    if (EVP_DigestSignInit(ctx.get(), nullptr, digest_for(curve), nullptr, key.raw()) != 1)
+      return error("crypto.sign", "sign init");
+  } else {
+    const char* md = curve == Curve::kP384 ? "SHA2-384" : curve == Curve::kP521 ? "SHA2-512" : "SHA2-256";
+    if (EVP_DigestSignInit_ex(ctx.get(), nullptr, md, key.libctx(), nullptr, key.raw(), nullptr) != 1)
+      return error("crypto.sign", "sign init (provider key)");
+  }
+  return ctx;
+}
+
 BioPtr mem_bio(const void* data, size_t len) {
   return BioPtr(BIO_new_mem_buf(data, static_cast<int>(len)));
 }

@@ -52,6 +52,9 @@ Error error(const std::string& code, const std::string& what);
 // lock on every use, which shows up as lock traffic on the production line).
 const EVP_MD* digest_for(Curve c);
 
+// A digest-sign context for key with its curve's hash, in the key's own library context.
+Result<MdCtxPtr> sign_context(const PrivateKey& key);
+
 // A public EC key backed by a legacy EC_KEY (see legacy_ec.cpp for why); caller owns it.
 EVP_PKEY* legacy_ec_public_key(Curve curve, const Bytes& encoded_point);
 // For a legacy EC key: its curve and uncompressed point. false if key is not a legacy EC key.

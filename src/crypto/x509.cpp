@@ -123,11 +123,6 @@ std::string key_usage_text(unsigned ku) {
   return s;
 }
 
-const EVP_MD* md_for_key(const PrivateKey& key) {
-  auto c = key.curve();
-  return ossl::digest_for(c ? *c : Curve::kP256);
-}
-
 }  // namespace
 
 // ---- Certificate ----
@@ -320,8 +315,8 @@ Result<Certificate> issue_certificate(const CertificateTemplate& t, const Certif
   if (t.masa_url) TRY(add_ia5_extension(cert.get(), kOidMasaUrl, *t.masa_url));
   if (t.mud_url) TRY(add_ia5_extension(cert.get(), kOidMudUrl, *t.mud_url));
 
-  if (X509_sign(cert.get(), issuer_key.raw(), md_for_key(issuer_key)) <= 0)
-    return ossl::error("x509.sign", "signing certificate");
+  auto sctx = TRY(ossl::sign_context(issuer_key));
+  if (X509_sign_ctx(cert.get(), sctx.get()) <= 0) return ossl::error("x509.sign", "signing certificate");
   return Certificate::adopt(cert.release());
 }
 
@@ -348,7 +343,8 @@ Result<Csr> Csr::create(const Name& subject, const PrivateKey& key) {
   X509_REQ_set_subject_name(req.get(), name.get());
   ossl::PkeyPtr pub(key.public_key().legacy_copy());
   if (!pub || X509_REQ_set_pubkey(req.get(), pub.get()) != 1) return ossl::error("csr.create", "public key");
-  if (X509_REQ_sign(req.get(), key.raw(), md_for_key(key)) <= 0) return ossl::error("csr.sign", "signing CSR");
+  auto sctx = TRY(ossl::sign_context(key));
+  if (X509_REQ_sign_ctx(req.get(), sctx.get()) <= 0) return ossl::error("csr.sign", "signing CSR");
   Csr c;
   c.req_ = req.release();
   return c;
@@ -472,7 +468,8 @@ Result<std::string> issue_crl_pem(const Certificate& issuer, const PrivateKey& k
   ossl::ExtPtr aki(X509V3_EXT_conf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always"));
   if (aki) X509_CRL_add_ext(crl.get(), aki.get(), -1);
   X509_CRL_sort(crl.get());
-  if (X509_CRL_sign(crl.get(), key.raw(), md_for_key(key)) <= 0) return ossl::error("crl.sign", "signing CRL");
+  auto sctx = TRY(ossl::sign_context(key));
+  if (X509_CRL_sign_ctx(crl.get(), sctx.get()) <= 0) return ossl::error("crl.sign", "signing CRL");
   ossl::BioPtr bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_X509_CRL(bio.get(), crl.get());
   return ossl::bio_string(bio.get());

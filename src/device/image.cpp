@@ -7,6 +7,14 @@
 
 namespace gh::device {
 
+namespace {
+// The public half as a standalone key (no handle into the keystore stays open).
+Result<crypto::PublicKey> public_only(Result<crypto::PrivateKey> key) {
+  if (!key) return std::move(key).error();
+  return crypto::PublicKey::from_der(key->public_key().der());
+}
+}  // namespace
+
 Result<std::unique_ptr<crypto::KeyStore>> open_keystore(const std::string& devdir, const KeystoreSpec& spec) {
   std::string dir = fs::join(devdir, "keystore");
   if (spec.kind == "file") return crypto::open_file_keystore(dir);
@@ -15,14 +23,15 @@ Result<std::unique_ptr<crypto::KeyStore>> open_keystore(const std::string& devdi
 }
 
 Result<BirthKeys> generate_birth_keys(crypto::KeyStore& ks, const std::string& serial, const std::string& model) {
-  auto idevid = TRY_CTX(ks.generate(kIdevidKey, crypto::Curve::kP256), "IDevID key");
-  auto dpp = TRY_CTX(ks.generate(kDppKey, crypto::Curve::kP256), "DPP bootstrapping key");
-  auto att = TRY_CTX(ks.generate(kAttestationKey, crypto::Curve::kP256), "attestation key");
+  // One key at a time: a TPM keeps a key loaded while its handle lives, and has few slots.
   BirthKeys out;
-  out.idevid_csr = TRY_CTX(crypto::Csr::create(crypto::Name().add("CN", model).add("serialNumber", serial), idevid),
-                           "IDevID CSR");
-  out.dpp_bootstrap = dpp.public_key();
-  out.attestation = att.public_key();
+  {
+    auto idevid = TRY_CTX(ks.generate(kIdevidKey, crypto::Curve::kP256), "IDevID key");
+    out.idevid_csr = TRY_CTX(crypto::Csr::create(crypto::Name().add("CN", model).add("serialNumber", serial), idevid),
+                             "IDevID CSR");
+  }
+  out.dpp_bootstrap = TRY_CTX(public_only(ks.generate(kDppKey, crypto::Curve::kP256)), "DPP bootstrapping key");
+  out.attestation = TRY_CTX(public_only(ks.generate(kAttestationKey, crypto::Curve::kP256)), "attestation key");
   return out;
 }
 
