@@ -49,7 +49,8 @@ Result<CmsVerified> cms_verify(const Bytes& der, const std::vector<Certificate>&
                                          std::to_string(sk_CMS_SignerInfo_num(infos)));
   if (CMS_signed_get_attr_count(sk_CMS_SignerInfo_value(infos, 0)) <= 0)
     return make_error("cms.attributes", "SignerInfo has no signed attributes");
-  if (detached == nullptr && CMS_get0_content(cms.get()) == nullptr)
+  ASN1_OCTET_STRING** attached = CMS_get0_content(cms.get());
+  if (detached == nullptr && (attached == nullptr || *attached == nullptr))
     return make_error("cms.content", "detached signature given without its content");
 
   ossl::StorePtr store(X509_STORE_new());

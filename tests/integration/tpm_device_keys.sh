@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# --device-keystore tpm: each device gets its own swtpm; its birth keys are made inside that TPM
+# and stored only as TPM-wrapped blobs; OpenSSL's tpm2 provider can use them with that TPM.
+source "$(dirname "$0")/lib.sh"
+command -v swtpm >/dev/null || fail "swtpm missing (make deps installs swtpm)"
+
+"$G" factory init --state f --name "TPM Devices" >/dev/null
+"$G" factory make --state f --model tpm-1 --count 2 --out d --device-keystore tpm > serials.txt
+[ "$(wc -l < serials.txt)" -eq 2 ] || fail "expected 2 devices"
+s=$(head -1 serials.txt)
+for k in idevid dpp-bootstrap attestation; do
+  head -1 "d/$s/keystore/$k.tss" | grep -q "BEGIN TSS2 PRIVATE KEY" || fail "$k is not a TPM-wrapped key"
+done
+grep -rl "BEGIN PRIVATE KEY" "d/$s" && fail "a plain private key in a TPM device image"
+[ -d "d/$s/tpm" ] || fail "no TPM state in the image"
+jq -e '.keystore == "tpm"' "d/$s/bootstrap/device.json" >/dev/null || fail "device.json keystore"
+openssl verify -CAfile f/pki/root.pem -untrusted f/pki/idevid-ca.pem "d/$s/bootstrap/idevid.pem" >/dev/null \
+  || fail "TPM device IDevID does not verify"
+ok "TPM-wrapped birth keys and a valid IDevID"
+
+# Bring the device's TPM up and have OpenSSL (tpm2 provider) sign with the IDevID key: the CSR's
+# key must be the IDevID's key, which proves the key lives in that TPM.
+port=$(( 20000 + RANDOM % 20000 ))
+swtpm socket --tpm2 --tpmstate dir="d/$s/tpm" --server type=tcp,port=$port,bindaddr=127.0.0.1 \
+  --ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 --flags not-need-init,startup-clear &
+pid=$!
+cleanup_hooks+=("kill $pid 2>/dev/null")
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+TPM2OPENSSL_TCTI="swtpm:host=127.0.0.1,port=$port" openssl req -provider tpm2 -provider default -new \
+  -key "d/$s/keystore/idevid.tss" -subj "/CN=proof" -out proof.csr 2>err.txt || { cat err.txt; fail "tpm2 provider could not use the key"; }
+openssl req -in proof.csr -verify -noout 2>/dev/null || fail "CSR signed in the TPM does not verify"
+diff <(openssl req -in proof.csr -noout -pubkey) <(openssl x509 -in "d/$s/bootstrap/idevid.pem" -noout -pubkey) >/dev/null \
+  || fail "TPM key is not the IDevID key"
+ok "OpenSSL's tpm2 provider signs with the IDevID key inside the device's TPM"
+kill $pid
+finish

@@ -1,0 +1,103 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "crypto/cms.h"
+#include "crypto/jws.h"
+#include "pki/profiles.h"
+
+namespace gh::crypto {
+namespace {
+
+struct Signer {
+  pki::Identity root, signer;
+  Signer() {
+    auto rk = *PrivateKey::generate(Curve::kP256);
+    root = {*issue_certificate(pki::manufacturer_root("Acme", rk.public_key()), nullptr, rk), rk, {}};
+    auto sk = *PrivateKey::generate(Curve::kP256);
+    signer = {*root.issue(pki::signer("Acme", "MASA voucher signer", sk.public_key())), sk, {root.cert}};
+  }
+};
+
+TEST(Cms, AttachedSignatureVerifiesAndReturnsContent) {
+  Signer s;
+  Bytes content = to_bytes(R"({"ietf-voucher:voucher":{"serial-number":"SN-1"}})");
+  auto der = cms_sign(content, s.signer.cert, s.signer.key, s.signer.full_chain(),
+                      CmsSignOptions{false, kOidAnimaJsonVoucher});
+  ASSERT_TRUE(der.ok()) << der.error().str();
+  auto v = cms_verify(*der, {s.root.cert}, nullptr);
+  ASSERT_TRUE(v.ok()) << v.error().str();
+  EXPECT_EQ(v->content, content);
+  EXPECT_EQ(v->content_type, kOidAnimaJsonVoucher);
+  EXPECT_TRUE(v->signer == s.signer.cert);
+  // PEM armour and base64 both read back.
+  EXPECT_EQ(*cms_from_any(to_bytes(cms_to_pem(*der))), *der);
+  EXPECT_EQ(*cms_from_any(to_bytes(base64_encode(*der))), *der);
+}
+
+TEST(Cms, RefusesWrongAnchorTamperingAndGarbage) {
+  Signer s, other;
+  Bytes content = to_bytes("hello");
+  auto der = *cms_sign(content, s.signer.cert, s.signer.key, s.signer.full_chain());
+  EXPECT_EQ(cms_verify(der, {other.root.cert}, nullptr).error().code, "cms.verify");
+  // Change one byte of the content inside the message.
+  Bytes tampered = der;
+  auto pos = std::search(tampered.begin(), tampered.end(), content.begin(), content.end());
+  ASSERT_NE(pos, tampered.end());
+  *pos ^= 0x20;
+  EXPECT_FALSE(cms_verify(tampered, {s.root.cert}, nullptr).ok());
+  EXPECT_EQ(cms_verify(to_bytes("garbage"), {s.root.cert}, nullptr).error().code, "cms.parse");
+  EXPECT_EQ(cms_verify({}, {s.root.cert}, nullptr).error().code, "cms.parse");
+  Bytes truncated(der.begin(), der.begin() + static_cast<long>(der.size() / 2));
+  EXPECT_FALSE(cms_verify(truncated, {s.root.cert}, nullptr).ok());
+}
+
+TEST(Cms, DetachedSignatureNeedsTheExactContent) {
+  Signer s;
+  Bytes mud = to_bytes(R"({"ietf-mud:mud":{}})");
+  auto sig = cms_sign(mud, s.signer.cert, s.signer.key, s.signer.full_chain(), CmsSignOptions{true, kOidData});
+  ASSERT_TRUE(sig.ok());
+  EXPECT_TRUE(cms_verify(*sig, {s.root.cert}, &mud).ok());
+  Bytes changed = mud;
+  changed[3] ^= 1;
+  EXPECT_FALSE(cms_verify(*sig, {s.root.cert}, &changed).ok());
+  EXPECT_EQ(cms_verify(*sig, {s.root.cert}, nullptr).error().code, "cms.content");
+}
+
+TEST(Jws, CompactSignVerifyAndRefusals) {
+  auto key = *PrivateKey::generate(Curve::kP256);
+  auto jws = jws_sign_compact(Json{{"typ", "test"}}, to_bytes(R"({"a":1})"), key);
+  ASSERT_TRUE(jws.ok());
+  auto v = jws_verify_compact(*jws, key.public_key());
+  ASSERT_TRUE(v.ok()) << v.error().str();
+  EXPECT_EQ(v->header["alg"], "ES256");
+  EXPECT_EQ(to_string(v->payload), R"({"a":1})");
+  auto other = *PrivateKey::generate(Curve::kP256);
+  EXPECT_EQ(jws_verify_compact(*jws, other.public_key()).error().code, "jws.signature");
+  auto p384 = *PrivateKey::generate(Curve::kP384);
+  EXPECT_EQ(jws_verify_compact(*jws, p384.public_key()).error().code, "jws.alg");
+  // alg "none" with the signature stripped is refused.
+  std::string none = base64url_encode(to_bytes(R"({"alg":"none"})")) + "." + base64url_encode(to_bytes("{}")) + ".";
+  EXPECT_FALSE(jws_verify_compact(none, key.public_key()).ok());
+  EXPECT_EQ(jws_parse_compact("a.b").error().code, "jws.format");
+  EXPECT_EQ(jws_parse_compact("a.b.c.d").error().code, "jws.format");
+  // Changing the payload breaks the signature.
+  std::string tampered = *jws;
+  size_t dot = tampered.find('.');
+  tampered[dot + 2] = tampered[dot + 2] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(jws_verify_compact(tampered, key.public_key()).ok());
+}
+
+TEST(Jws, X5cCarriesTheChain) {
+  Signer s;
+  Json h = x5c_header(s.signer.full_chain());
+  auto chain = x5c_chain(Json{{"x5c", h}});
+  ASSERT_TRUE(chain.ok());
+  ASSERT_EQ(chain->size(), 2u);
+  EXPECT_TRUE((*chain)[0] == s.signer.cert);
+  EXPECT_FALSE(x5c_chain(Json::object()).ok());
+  EXPECT_FALSE(x5c_chain(Json{{"x5c", {"!!"}}}).ok());
+}
+
+}  // namespace
+}  // namespace gh::crypto

@@ -1,0 +1,46 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "common/fs.h"
+#include "crypto/keystore.h"
+
+namespace gh::crypto {
+namespace {
+
+std::string temp_dir() {
+  std::string t = (std::filesystem::temp_directory_path() / "gh-ks-XXXXXX").string();
+  return ::mkdtemp(t.data());
+}
+
+TEST(FileKeyStore, KeysAreOwnerOnlyAndNeverOverwritten) {
+  std::string dir = temp_dir();
+  auto ks = open_file_keystore(dir + "/keys");
+  ASSERT_TRUE(ks.ok());
+  auto k = (*ks)->generate("idevid", Curve::kP256);
+  ASSERT_TRUE(k.ok());
+  struct stat st {};
+  ASSERT_EQ(::stat((dir + "/keys/idevid.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat((dir + "/keys").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_FALSE((*ks)->generate("idevid", Curve::kP256).ok());  // exists
+  auto loaded = (*ks)->load("idevid");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_TRUE(loaded->public_key() == k->public_key());
+  EXPECT_TRUE((*ks)->has("idevid"));
+  EXPECT_EQ((*ks)->load("nope").error().code, "keystore.missing");
+  EXPECT_EQ((*ks)->generate("../escape", Curve::kP256).error().code, "keystore.label");
+  EXPECT_TRUE((*ks)->remove("idevid").ok());
+  EXPECT_FALSE((*ks)->has("idevid"));
+  (void)fs::remove_all(dir);
+}
+
+TEST(TpmKeyStore, RefusesWithoutATpm) {
+  auto ks = open_tpm_keystore("/nonexistent-gatehouse", "");
+  EXPECT_FALSE(ks.ok());
+}
+
+}  // namespace
+}  // namespace gh::crypto
