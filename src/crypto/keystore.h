@@ -11,6 +11,9 @@
 
 namespace gh::crypto {
 
+// Key labels name files and PKCS#11 objects: 1-64 of [A-Za-z0-9._-], not starting with '.'.
+bool valid_key_label(const std::string& label);
+
 class KeyStore {
  public:
   virtual ~KeyStore() = default;

@@ -16,13 +16,6 @@
 namespace gh::crypto {
 namespace {
 
-bool uri_safe(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
-  return true;
-}
-
 Error ck_error(const std::string& what, CK_RV rv) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "0x%08lx", static_cast<unsigned long>(rv));
@@ -51,7 +44,7 @@ class Pkcs11KeyStore final : public KeyStore {
   }
 
   Status open(const Pkcs11Config& cfg) {
-    if (!uri_safe(cfg.token)) return make_error("pkcs11.token", "token label must be [A-Za-z0-9._-]+");
+    if (!valid_key_label(cfg.token)) return make_error("pkcs11.token", "token label must be [A-Za-z0-9._-]+");
     cfg_ = cfg;
     module_ = dlopen(cfg.module.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!module_) return make_error("pkcs11.module", "cannot load PKCS#11 module " + cfg.module);
@@ -73,7 +66,7 @@ class Pkcs11KeyStore final : public KeyStore {
   std::string kind() const override { return "pkcs11"; }
 
   Result<PrivateKey> generate(const std::string& label, Curve curve) override {
-    if (!uri_safe(label)) return make_error("keystore.label", "invalid key label '" + label + "'");
+    if (!valid_key_label(label)) return make_error("keystore.label", "invalid key label '" + label + "'");
     std::lock_guard<std::mutex> lock(mu_);
     if (find(label, CKO_PRIVATE_KEY)) return make_error("keystore.exists", "key '" + label + "' exists on the token");
     CK_MECHANISM mech{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
@@ -101,14 +94,14 @@ class Pkcs11KeyStore final : public KeyStore {
   }
 
   Result<PrivateKey> load(const std::string& label) override {
-    if (!uri_safe(label)) return make_error("keystore.label", "invalid key label '" + label + "'");
+    if (!valid_key_label(label)) return make_error("keystore.label", "invalid key label '" + label + "'");
     std::lock_guard<std::mutex> lock(mu_);
     return load_locked(label);
   }
 
   bool has(const std::string& label) override {
     std::lock_guard<std::mutex> lock(mu_);
-    return uri_safe(label) && find(label, CKO_PRIVATE_KEY) != 0;
+    return valid_key_label(label) && find(label, CKO_PRIVATE_KEY) != 0;
   }
 
   Status remove(const std::string& label) override {

@@ -20,13 +20,6 @@ namespace {
 
 std::mutex g_env_mu;  // TPM2OPENSSL_TCTI is read from the environment when the provider starts
 
-bool valid_label(const std::string& label) {
-  if (label.empty() || label.size() > 64 || label[0] == '.') return false;
-  for (char c : label)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
-  return true;
-}
-
 class TpmKeyStore final : public KeyStore {
  public:
   ~TpmKeyStore() override {
@@ -53,7 +46,7 @@ class TpmKeyStore final : public KeyStore {
   std::string kind() const override { return "tpm"; }
 
   Result<PrivateKey> generate(const std::string& label, Curve curve) override {
-    if (!valid_label(label)) return make_error("keystore.label", "invalid key label '" + label + "'");
+    if (!valid_key_label(label)) return make_error("keystore.label", "invalid key label '" + label + "'");
     if (fs::exists(path(label))) return make_error("keystore.exists", "key '" + label + "' exists");
     ossl::PkeyCtxPtr gen(EVP_PKEY_CTX_new_from_name(ctx_, "EC", "provider=tpm2"));
     if (!gen || EVP_PKEY_keygen_init(gen.get()) != 1) return ossl::error("tpm.keygen", "TPM keygen init");
@@ -75,7 +68,7 @@ class TpmKeyStore final : public KeyStore {
   }
 
   Result<PrivateKey> load(const std::string& label) override {
-    if (!valid_label(label)) return make_error("keystore.label", "invalid key label '" + label + "'");
+    if (!valid_key_label(label)) return make_error("keystore.label", "invalid key label '" + label + "'");
     if (!fs::exists(path(label))) return make_error("keystore.missing", "no key '" + label + "' in " + dir_);
     std::string uri = "file:" + path(label);
     ossl::Ptr<OSSL_STORE_CTX, OSSL_STORE_close> store(
@@ -94,10 +87,10 @@ class TpmKeyStore final : public KeyStore {
     return ossl::error("tpm.load", "no TPM key in " + path(label) + " (is this the TPM that made it?)");
   }
 
-  bool has(const std::string& label) override { return valid_label(label) && fs::exists(path(label)); }
+  bool has(const std::string& label) override { return valid_key_label(label) && fs::exists(path(label)); }
 
   Status remove(const std::string& label) override {
-    if (!valid_label(label)) return make_error("keystore.label", "invalid key label '" + label + "'");
+    if (!valid_key_label(label)) return make_error("keystore.label", "invalid key label '" + label + "'");
     return fs::remove_all(path(label));
   }
 

@@ -4,18 +4,14 @@
 #include <filesystem>
 
 #include "common/fs.h"
+#include "test_util.h"
 #include "crypto/keystore.h"
 
 namespace gh::crypto {
 namespace {
 
-std::string temp_dir() {
-  std::string t = (std::filesystem::temp_directory_path() / "gh-ks-XXXXXX").string();
-  return ::mkdtemp(t.data());
-}
-
 TEST(FileKeyStore, KeysAreOwnerOnlyAndNeverOverwritten) {
-  std::string dir = temp_dir();
+  std::string dir = gh::testing::make_temp_dir("gh-ks");
   auto ks = open_file_keystore(dir + "/keys");
   ASSERT_TRUE(ks.ok());
   auto k = (*ks)->generate("idevid", Curve::kP256);

@@ -4,19 +4,15 @@
 #include <set>
 
 #include "common/fs.h"
+#include "test_util.h"
 #include "store/factory_registry.h"
 #include "store/inventory.h"
 
 namespace gh::store {
 namespace {
 
-std::string temp_dir() {
-  std::string t = (std::filesystem::temp_directory_path() / "gh-store-XXXXXX").string();
-  return ::mkdtemp(t.data());
-}
-
 TEST(FactoryRegistry, SerialsAreUniqueAcrossReopens) {
-  std::string dir = temp_dir();
+  std::string dir = gh::testing::make_temp_dir("gh-store");
   std::set<std::string> seen;
   for (int round = 0; round < 3; ++round) {
     auto reg = open_sqlite_factory_registry(dir + "/r.db");
@@ -31,7 +27,7 @@ TEST(FactoryRegistry, SerialsAreUniqueAcrossReopens) {
 }
 
 TEST(FactoryRegistry, OnlyReservedDevicesAreCompletedAndVersionsGrow) {
-  std::string dir = temp_dir();
+  std::string dir = gh::testing::make_temp_dir("gh-store");
   auto reg = std::move(*open_sqlite_factory_registry(dir + "/r.db"));
   auto serials = *reg->reserve("T-", "m", "/img", "file", 2);
   ManufacturedDevice d;
@@ -62,7 +58,7 @@ TEST(FactoryRegistry, OnlyReservedDevicesAreCompletedAndVersionsGrow) {
 }
 
 TEST(Inventory, ImportIsAllOrNothingAndVersionAware) {
-  std::string dir = temp_dir();
+  std::string dir = gh::testing::make_temp_dir("gh-store");
   auto inv = std::move(*open_sqlite_inventory(dir + "/i.db"));
   DeviceRecord r{"SN-1", "m", "Acme", "expected", "PEM", "DPP", "", "jws", 2, "b1", 1};
   auto c = inv->import_devices({r}, "b1", Event{0, 0, "", "bundle.import", "ok", "", "{}"});

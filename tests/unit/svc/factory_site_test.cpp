@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "common/fs.h"
+#include "test_util.h"
 #include "svc/factory.h"
 #include "svc/site.h"
 
@@ -12,8 +13,7 @@ namespace {
 class FactorySiteTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string t = (std::filesystem::temp_directory_path() / "gh-svc-XXXXXX").string();
-    dir_ = ::mkdtemp(t.data());
+    dir_ = gh::testing::make_temp_dir("gh-svc");
     ASSERT_TRUE(Factory::init({dir_ + "/factory", "Acme Devices", "", "", "ACME-", "file", {}}).ok());
     ASSERT_TRUE(Site::init({dir_ + "/site", "Example Site", {}}).ok());
     ASSERT_TRUE(Site::init({dir_ + "/other", "Other Site", {}}).ok());
