@@ -1,6 +1,7 @@
 #include "crypto/cms.h"
 
 #include <openssl/pem.h>
+#include <openssl/pkcs7.h>
 
 #include "crypto/ossl.h"
 
@@ -104,6 +105,36 @@ Result<CmsVerified> cms_parse_unverified(const Bytes& der) {
   }
   sk_X509_pop_free(all, X509_free);
   return v;
+}
+
+Result<Bytes> certs_only_encode(const std::vector<Certificate>& certs) {
+  ossl::Ptr<PKCS7, PKCS7_free> p7(PKCS7_new());
+  if (!p7 || PKCS7_set_type(p7.get(), NID_pkcs7_signed) != 1 || PKCS7_content_new(p7.get(), NID_pkcs7_data) != 1)
+    return ossl::error("est.encode", "certs-only");
+  for (const auto& c : certs)
+    if (PKCS7_add_certificate(p7.get(), c.raw()) != 1) return ossl::error("est.encode", "certs-only add");
+  unsigned char* buf = nullptr;
+  int n = i2d_PKCS7(p7.get(), &buf);
+  if (n <= 0) return ossl::error("est.encode", "certs-only encode");
+  Bytes out(buf, buf + n);
+  OPENSSL_free(buf);
+  return out;
+}
+
+Result<std::vector<Certificate>> certs_only_decode(const Bytes& der) {
+  const unsigned char* p = der.data();
+  ossl::Ptr<PKCS7, PKCS7_free> p7(d2i_PKCS7(nullptr, &p, static_cast<long>(der.size())));
+  if (!p7 || !PKCS7_type_is_signed(p7.get()) || !p7->d.sign)
+    return ossl::error("est.certs-only", "not a certs-only PKCS#7 message");
+  std::vector<Certificate> out;
+  STACK_OF(X509)* certs = p7->d.sign->cert;
+  for (int i = 0; certs && i < sk_X509_num(certs); ++i) {
+    X509* c = sk_X509_value(certs, i);
+    X509_up_ref(c);
+    out.push_back(Certificate::adopt(c));
+  }
+  if (out.empty()) return make_error("est.certs-only", "certs-only message holds no certificate");
+  return out;
 }
 
 std::string cms_to_pem(const Bytes& der) {

@@ -306,9 +306,10 @@ Result<Certificate> issue_certificate(const CertificateTemplate& t, const Certif
     for (const auto& o : t.eku_oids) eku += (eku.empty() ? "" : ",") + o;
     TRY(add_conf_extension(cert.get(), &ctx, NID_ext_key_usage, eku));
   }
-  if (!t.dns_names.empty()) {
+  if (!t.dns_names.empty() || !t.ip_addresses.empty()) {
     std::string san;
     for (const auto& d : t.dns_names) san += (san.empty() ? "DNS:" : ",DNS:") + d;
+    for (const auto& ip : t.ip_addresses) san += (san.empty() ? "IP:" : ",IP:") + ip;
     TRY(add_conf_extension(cert.get(), &ctx, NID_subject_alt_name, san));
   }
   if (t.crl_url) TRY(add_conf_extension(cert.get(), &ctx, NID_crl_distribution_points, "URI:" + *t.crl_url));

@@ -101,6 +101,7 @@ struct CertificateTemplate {
   std::optional<std::string> masa_url;
   std::optional<std::string> mud_url;
   std::vector<std::string> dns_names;
+  std::vector<std::string> ip_addresses;
   std::optional<std::string> crl_url;
 };
 

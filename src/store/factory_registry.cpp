@@ -32,6 +32,14 @@ CREATE TABLE devices (
 CREATE INDEX devices_state ON devices(state);
 CREATE TABLE models (model TEXT PRIMARY KEY, mud_url TEXT NOT NULL);
 )") + kEventsTable,
+    R"(
+CREATE TABLE masa_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, serial TEXT NOT NULL, domain_id TEXT NOT NULL,
+  domain_name TEXT NOT NULL, nonce TEXT NOT NULL, assertion TEXT NOT NULL, outcome TEXT NOT NULL,
+  check_name TEXT NOT NULL, reason TEXT NOT NULL
+);
+CREATE INDEX masa_log_serial ON masa_log(serial);
+)",
 };
 
 constexpr const char* kColumns =
@@ -169,6 +177,27 @@ class SqliteFactoryRegistry final : public FactoryRegistry {
     st.bind(1, model);
     if (!TRY(st.step())) return std::optional<std::string>();
     return std::optional<std::string>(st.text(0));
+  }
+
+  Status log_voucher(const VoucherLogEntry& e) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st = TRY(db_->prepare("INSERT INTO masa_log(at, serial, domain_id, domain_name, nonce, assertion, outcome, "
+                               "check_name, reason) VALUES(?,?,?,?,?,?,?,?,?)"));
+    st.bind(1, static_cast<int64_t>(e.at ? e.at : time::now())).bind(2, e.serial).bind(3, e.domain_id);
+    st.bind(4, e.domain_name).bind(5, e.nonce).bind(6, e.assertion).bind(7, e.outcome).bind(8, e.check).bind(9, e.reason);
+    return st.run();
+  }
+
+  Result<std::vector<VoucherLogEntry>> voucher_log(const std::string& serial) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st = TRY(db_->prepare("SELECT at, serial, domain_id, domain_name, nonce, assertion, outcome, check_name, reason "
+                               "FROM masa_log WHERE serial=? ORDER BY id"));
+    st.bind(1, serial);
+    std::vector<VoucherLogEntry> out;
+    while (TRY(st.step()))
+      out.push_back(VoucherLogEntry{st.integer(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5),
+                                    st.text(6), st.text(7), st.text(8)});
+    return out;
   }
 
   Status append(const Event& event) override {

@@ -28,6 +28,8 @@ class FactoryRegistry {
   virtual Status update_declarations(const std::vector<ManufacturedDevice>& devices, const Event& event) = 0;
   virtual Status set_model_mud(const std::string& model, const std::string& mud_url) = 0;
   virtual Result<std::optional<std::string>> model_mud(const std::string& model) = 0;
+  virtual Status log_voucher(const VoucherLogEntry& entry) = 0;
+  virtual Result<std::vector<VoucherLogEntry>> voucher_log(const std::string& serial) = 0;
   virtual Status append(const Event& event) = 0;
   virtual Result<std::vector<Event>> events(const std::string& serial = "") = 0;
 };

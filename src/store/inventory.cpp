@@ -26,15 +26,30 @@ CREATE TABLE devices (
 CREATE TABLE bundles (id TEXT PRIMARY KEY, imported_at INTEGER NOT NULL, manufacturer TEXT NOT NULL, devices INTEGER NOT NULL);
 CREATE TABLE manufacturers (fingerprint TEXT PRIMARY KEY, name TEXT NOT NULL, root_pem TEXT NOT NULL, added_at INTEGER NOT NULL);
 )") + kEventsTable,
+    R"(
+ALTER TABLE devices ADD COLUMN voucher TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN ldevid_pem TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN ldevid_serial TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN ldevid_not_after INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE credentials (
+  serial_hex TEXT PRIMARY KEY, device TEXT NOT NULL, issued_at INTEGER NOT NULL, not_after INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active','superseded','revoked'))
+);
+CREATE INDEX credentials_device ON credentials(device);
+CREATE TABLE pvr_nonces (serial TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (serial, nonce));
+)",
 };
 
 constexpr const char* kColumns =
     "serial, model, manufacturer, state, idevid_pem, dpp_uri, mud_url, declaration, declaration_version, "
     "bundle_id, updated_at";
+constexpr const char* kSelect =
+    "SELECT serial, model, manufacturer, state, idevid_pem, dpp_uri, mud_url, declaration, declaration_version, "
+    "bundle_id, updated_at, voucher, ldevid_pem, ldevid_serial, ldevid_not_after FROM devices";
 
 DeviceRecord row(const Statement& s) {
-  return DeviceRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4),  s.text(5),
-                      s.text(6), s.text(7), s.integer(8), s.text(9), s.integer(10)};
+  return DeviceRecord{s.text(0), s.text(1), s.text(2),    s.text(3),  s.text(4),  s.text(5),  s.text(6),  s.text(7),
+                      s.integer(8), s.text(9), s.integer(10), s.text(11), s.text(12), s.text(13), s.integer(14)};
 }
 
 class SqliteInventory final : public Inventory {
@@ -84,7 +99,7 @@ class SqliteInventory final : public Inventory {
 
   Result<std::optional<DeviceRecord>> get(const std::string& serial) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto st = TRY(db_->prepare(std::string("SELECT ") + kColumns + " FROM devices WHERE serial=?"));
+    auto st = TRY(db_->prepare(std::string(kSelect) + " WHERE serial=?"));
     st.bind(1, serial);
     if (!TRY(st.step())) return std::optional<DeviceRecord>();
     return std::optional<DeviceRecord>(row(st));
@@ -92,7 +107,7 @@ class SqliteInventory final : public Inventory {
 
   Result<std::vector<DeviceRecord>> list() override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto st = TRY(db_->prepare(std::string("SELECT ") + kColumns + " FROM devices ORDER BY serial"));
+    auto st = TRY(db_->prepare(std::string(kSelect) + " ORDER BY serial"));
     std::vector<DeviceRecord> out;
     while (TRY(st.step())) out.push_back(row(st));
     return out;
@@ -110,6 +125,65 @@ class SqliteInventory final : public Inventory {
     auto st = TRY(db_->prepare("SELECT name, root_pem, fingerprint, added_at FROM manufacturers ORDER BY added_at"));
     std::vector<ManufacturerAnchor> out;
     while (TRY(st.step())) out.push_back(ManufacturerAnchor{st.text(0), st.text(1), st.text(2), st.integer(3)});
+    return out;
+  }
+
+  Result<bool> remember_nonce(const std::string& serial, const std::string& nonce) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st = TRY(db_->prepare("INSERT OR IGNORE INTO pvr_nonces(serial, nonce, at) VALUES(?,?,?)"));
+    st.bind(1, serial).bind(2, nonce).bind(3, static_cast<int64_t>(time::now()));
+    TRY(st.run());
+    return db_->changes() == 1;
+  }
+
+  Status record_voucher(const std::string& serial, const std::string& voucher, const Event& event) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return in_transaction(*db_, [&]() -> Status {
+      auto st = TRY(db_->prepare("UPDATE devices SET voucher=?, state='voucher-issued', updated_at=? WHERE serial=?"));
+      st.bind(1, voucher).bind(2, static_cast<int64_t>(time::now())).bind(3, serial);
+      TRY(st.run());
+      if (db_->changes() != 1) return make_error("inventory.unknown", "no device " + serial);
+      return append_event(*db_, event);
+    });
+  }
+
+  Status record_ldevid(const std::string& serial, const std::string& pem, const std::string& serial_hex,
+                       time::Seconds not_after, const Event& event) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return in_transaction(*db_, [&]() -> Status {
+      auto old = TRY(db_->prepare("UPDATE credentials SET status='superseded' WHERE device=? AND status='active'"));
+      old.bind(1, serial);
+      TRY(old.run());
+      auto ins = TRY(db_->prepare("INSERT INTO credentials(serial_hex, device, issued_at, not_after, status) VALUES(?,?,?,?,'active')"));
+      ins.bind(1, serial_hex).bind(2, serial).bind(3, static_cast<int64_t>(time::now())).bind(4, static_cast<int64_t>(not_after));
+      TRY(ins.run());
+      auto dev = TRY(db_->prepare("UPDATE devices SET ldevid_pem=?, ldevid_serial=?, ldevid_not_after=?, state='enrolled', "
+                                  "updated_at=? WHERE serial=?"));
+      dev.bind(1, pem).bind(2, serial_hex).bind(3, static_cast<int64_t>(not_after)).bind(4, static_cast<int64_t>(time::now()));
+      dev.bind(5, serial);
+      TRY(dev.run());
+      if (db_->changes() != 1) return make_error("inventory.unknown", "no device " + serial);
+      return append_event(*db_, event);
+    });
+  }
+
+  Status set_state(const std::string& serial, const std::string& state, const Event& event) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return in_transaction(*db_, [&]() -> Status {
+      auto st = TRY(db_->prepare("UPDATE devices SET state=?, updated_at=? WHERE serial=?"));
+      st.bind(1, state).bind(2, static_cast<int64_t>(time::now())).bind(3, serial);
+      TRY(st.run());
+      if (db_->changes() != 1) return make_error("inventory.unknown", "no device " + serial);
+      return append_event(*db_, event);
+    });
+  }
+
+  Result<std::vector<IssuedCredential>> credentials(const std::string& serial) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st = TRY(db_->prepare("SELECT serial_hex, device, issued_at, not_after, status FROM credentials WHERE device=? ORDER BY issued_at, rowid"));
+    st.bind(1, serial);
+    std::vector<IssuedCredential> out;
+    while (TRY(st.step())) out.push_back(IssuedCredential{st.text(0), st.text(1), st.integer(2), st.integer(3), st.text(4)});
     return out;
   }
 

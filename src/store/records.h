@@ -52,6 +52,33 @@ struct DeviceRecord {
   int64_t declaration_version = 0;
   std::string bundle_id;  // SHA-256 of the bundle file it came from
   time::Seconds updated_at = 0;
+  // Onboarding (BRSKI): the voucher as received from the MASA (base64 CMS) and the current LDevID.
+  std::string voucher;
+  std::string ldevid_pem;
+  std::string ldevid_serial;  // certificate serial, hex
+  time::Seconds ldevid_not_after = 0;
+};
+
+// One MASA decision: a voucher issued or a request refused (RFC 8995 5.8 audit log source).
+struct VoucherLogEntry {
+  time::Seconds at = 0;
+  std::string serial;
+  std::string domain_id;
+  std::string domain_name;
+  std::string nonce;
+  std::string assertion;
+  std::string outcome;  // "issued" or "refused"
+  std::string check;
+  std::string reason;
+};
+
+// An LDevID the site's CA issued.
+struct IssuedCredential {
+  std::string serial_hex;
+  std::string device;
+  time::Seconds issued_at = 0;
+  time::Seconds not_after = 0;
+  std::string status;  // "active", "superseded", "revoked"
 };
 
 }  // namespace gh::store

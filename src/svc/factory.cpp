@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "crypto/cms.h"
 #include "device/image.h"
+#include "svc/identity.h"
 #include "svc/swtpm.h"
 
 namespace gh::svc {
@@ -37,16 +38,6 @@ std::string slug(const std::string& name, size_t max) {
 std::string upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
-}
-
-Result<pki::Identity> load_identity(crypto::KeyStore& ks, const std::string& pki_dir, const std::string& label,
-                                    const std::vector<crypto::Certificate>& chain) {
-  auto pem = TRY(fs::read_file(fs::join(pki_dir, label + ".pem")));
-  pki::Identity id;
-  id.cert = TRY_CTX(crypto::Certificate::from_pem(pem), label);
-  id.key = TRY_CTX(ks.load(label), label);
-  id.chain = chain;
-  return id;
 }
 
 Result<int> take_lock(const std::string& state_dir) {

@@ -6,6 +6,7 @@
 #include "common/fs.h"
 #include "crypto/digest.h"
 #include "svc/factory.h"
+#include "svc/identity.h"
 
 namespace gh::svc {
 namespace {
@@ -51,6 +52,10 @@ Result<std::unique_ptr<Site>> Site::open(const std::string& state_dir) {
   s->domain_ca_.cert = TRY(crypto::Certificate::from_pem(pem));
   s->domain_ca_.key = TRY(s->keystore_->load("domain-ca"));
   return s;
+}
+
+Result<pki::Identity> Site::registrar_identity() {
+  return load_identity(*keystore_, fs::join(state_dir_, "pki"), "registrar", {domain_ca_.cert});
 }
 
 Result<store::ManufacturerAnchor> Site::trust_manufacturer(const std::string& root_pem) {

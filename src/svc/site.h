@@ -41,6 +41,10 @@ class Site {
   Result<store::ManufacturerAnchor> trust_manufacturer(const std::string& root_pem);
 
   const crypto::Certificate& domain_ca() const { return domain_ca_.cert; }
+  const pki::Identity& domain_ca_identity() const { return domain_ca_; }
+  // The registrar's TLS and signing identity (id-kp-cmcRA), chain = [domain CA].
+  Result<pki::Identity> registrar_identity();
+  const Config& config() const { return config_; }
   store::Inventory& inventory() { return *inventory_; }
   const std::string& name() const { return name_; }
 

@@ -1,0 +1,154 @@
+#include "crypto/tls.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <unistd.h>
+
+#include "crypto/ossl.h"
+
+namespace gh::crypto {
+namespace {
+
+int accept_any(int, X509_STORE_CTX*) { return 1; }
+
+Status use_identity(SSL_CTX* ctx, const TlsIdentity& id) {
+  if (SSL_CTX_use_certificate(ctx, id.cert.raw()) != 1) return ossl::error("tls.identity", "certificate");
+  for (const auto& c : id.chain)
+    if (SSL_CTX_add1_chain_cert(ctx, c.raw()) != 1) return ossl::error("tls.identity", "chain");
+  if (SSL_CTX_use_PrivateKey(ctx, id.key.raw()) != 1) return ossl::error("tls.identity", "private key");
+  if (SSL_CTX_check_private_key(ctx) != 1) return ossl::error("tls.identity", "key does not match certificate");
+  return ok_status();
+}
+
+SSL_CTX* new_ctx(const SSL_METHOD* method, const TlsIdentity* id) {
+  // A TPM-held key lives in its own library context; the TLS context must too.
+  if (id && id->key.libctx()) return SSL_CTX_new_ex(id->key.libctx(), nullptr, method);
+  return SSL_CTX_new(method);
+}
+
+}  // namespace
+
+TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
+
+Result<TlsContext> TlsContext::server(const TlsIdentity& identity) {
+  SSL_CTX* ctx = new_ctx(TLS_server_method(), &identity);
+  if (!ctx) return ossl::error("tls.context", "server context");
+  TlsContext out(ctx);
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);  // RFC 8995 5.1: TLS 1.2 or newer
+  TRY(use_identity(ctx, identity));
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_num_tickets(ctx, 0);
+  return out;
+}
+
+Result<TlsContext> TlsContext::client(const TlsIdentity* identity, const std::vector<Certificate>& anchors,
+                                      const std::string& verify_host) {
+  SSL_CTX* ctx = new_ctx(TLS_client_method(), identity);
+  if (!ctx) return ossl::error("tls.context", "client context");
+  TlsContext out(ctx);
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  if (identity) TRY(use_identity(ctx, *identity));
+  if (anchors.empty()) {
+    // Provisional: keep whatever chain the server sends; the voucher decides later.
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
+  } else {
+    X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+    for (const auto& a : anchors) X509_STORE_add_cert(store, a.raw());
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    if (!verify_host.empty()) {
+      X509_VERIFY_PARAM* param = SSL_CTX_get0_param(ctx);
+      if (X509_VERIFY_PARAM_set1_ip_asc(param, verify_host.c_str()) != 1) {
+        ERR_clear_error();
+        X509_VERIFY_PARAM_set1_host(param, verify_host.c_str(), 0);
+      }
+    }
+  }
+  return out;
+}
+
+TlsConnection::~TlsConnection() { close(); }
+
+void TlsConnection::close() {
+  if (ssl_) {
+    SSL_shutdown(ssl_);
+    SSL_free(ssl_);
+    ssl_ = nullptr;
+  }
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  ERR_clear_error();
+}
+
+Result<TlsConnection> TlsConnection::accept(const TlsContext& ctx, int fd) {
+  SSL* ssl = SSL_new(ctx.raw());
+  TlsConnection c(ssl, fd);
+  if (!ssl || SSL_set_fd(ssl, fd) != 1) return ossl::error("tls.accept", "TLS setup");
+  if (SSL_accept(ssl) != 1) return ossl::error("tls.handshake", "TLS handshake");
+  return c;
+}
+
+Result<TlsConnection> TlsConnection::connect(const TlsContext& ctx, int fd, const std::string& sni) {
+  SSL* ssl = SSL_new(ctx.raw());
+  TlsConnection c(ssl, fd);
+  if (!ssl || SSL_set_fd(ssl, fd) != 1) return ossl::error("tls.connect", "TLS setup");
+  if (!sni.empty() && sni.find_first_not_of("0123456789.:") != std::string::npos)
+    SSL_set_tlsext_host_name(ssl, sni.c_str());
+  if (SSL_connect(ssl) != 1) {
+    long v = SSL_get_verify_result(ssl);
+    if (v != X509_V_OK)
+      return make_error("tls.server-certificate", std::string("server certificate not trusted: ") +
+                                                      X509_verify_cert_error_string(v));
+    return ossl::error("tls.handshake", "TLS handshake");
+  }
+  return c;
+}
+
+Result<size_t> TlsConnection::read(uint8_t* buf, size_t n) {
+  size_t got = 0;
+  int rc = SSL_read_ex(ssl_, buf, n, &got);
+  if (rc == 1) return got;
+  int err = SSL_get_error(ssl_, rc);
+  ERR_clear_error();
+  if (err == SSL_ERROR_ZERO_RETURN) return size_t{0};
+  if (err == SSL_ERROR_SYSCALL && got == 0) return size_t{0};  // peer closed without close_notify
+  return make_error("tls.read", "TLS read failed or timed out");
+}
+
+Status TlsConnection::write(const uint8_t* buf, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    size_t wrote = 0;
+    if (SSL_write_ex(ssl_, buf + done, n - done, &wrote) != 1) {
+      ERR_clear_error();
+      return make_error("tls.write", "TLS write failed");
+    }
+    done += wrote;
+  }
+  return ok_status();
+}
+
+std::vector<Certificate> TlsConnection::peer_chain() const {
+  std::vector<Certificate> out;
+  STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl_);
+  if (!chain) return out;
+  // On the server side OpenSSL leaves the client's leaf out of this stack.
+  if (SSL_is_server(ssl_)) {
+    if (X509* leaf = SSL_get0_peer_certificate(ssl_)) {
+      X509_up_ref(leaf);
+      out.push_back(Certificate::adopt(leaf));
+    }
+  }
+  for (int i = 0; i < sk_X509_num(chain); ++i) {
+    X509* c = sk_X509_value(chain, i);
+    X509_up_ref(c);
+    out.push_back(Certificate::adopt(c));
+  }
+  return out;
+}
+
+std::string TlsConnection::protocol() const { return ssl_ ? SSL_get_version(ssl_) : ""; }
+
+}  // namespace gh::crypto

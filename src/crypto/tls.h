@@ -1,0 +1,73 @@
+// TLS over a connected socket (OpenSSL stays here). Blocking I/O with socket timeouts; net/ builds
+// HTTP on top.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "crypto/key.h"
+#include "crypto/x509.h"
+
+struct ssl_ctx_st;
+struct ssl_st;
+
+namespace gh::crypto {
+
+struct TlsIdentity {
+  Certificate cert;
+  std::vector<Certificate> chain;  // sent after cert
+  PrivateKey key;
+};
+
+class TlsContext {
+ public:
+  ~TlsContext();
+  TlsContext(TlsContext&& o) noexcept : ctx_(o.ctx_) { o.ctx_ = nullptr; }
+  TlsContext(const TlsContext&) = delete;
+
+  // Server: presents identity; asks every client for a certificate and accepts any (the
+  // application validates the chain it got: IDevID against manufacturers, LDevID against the
+  // domain CA).
+  static Result<TlsContext> server(const TlsIdentity& identity);
+  // Client. identity may be null (no client certificate). anchors empty: provisional (RFC 8995
+  // 5.1), any server chain is accepted and kept for later validation. Otherwise the server chain
+  // must verify to anchors and, if verify_host is set, match it (DNS name or IP address).
+  static Result<TlsContext> client(const TlsIdentity* identity, const std::vector<Certificate>& anchors,
+                                   const std::string& verify_host);
+  ssl_ctx_st* raw() const { return ctx_; }
+
+ private:
+  explicit TlsContext(ssl_ctx_st* ctx) : ctx_(ctx) {}
+  ssl_ctx_st* ctx_ = nullptr;
+};
+
+class TlsConnection {
+ public:
+  ~TlsConnection();
+  TlsConnection(TlsConnection&& o) noexcept : ssl_(o.ssl_), fd_(o.fd_) {
+    o.ssl_ = nullptr;
+    o.fd_ = -1;
+  }
+  TlsConnection(const TlsConnection&) = delete;
+
+  // Takes ownership of fd either way.
+  static Result<TlsConnection> accept(const TlsContext& ctx, int fd);
+  static Result<TlsConnection> connect(const TlsContext& ctx, int fd, const std::string& sni);
+
+  // Reads up to n bytes; 0 at end of stream.
+  Result<size_t> read(uint8_t* buf, size_t n);
+  Status write(const uint8_t* buf, size_t n);
+  // The peer's certificate chain as sent, leaf first (empty if none).
+  std::vector<Certificate> peer_chain() const;
+  std::string protocol() const;  // "TLSv1.3"
+  void close();
+
+ private:
+  TlsConnection(ssl_st* ssl, int fd) : ssl_(ssl), fd_(fd) {}
+  ssl_st* ssl_ = nullptr;
+  int fd_ = -1;
+};
+
+}  // namespace gh::crypto

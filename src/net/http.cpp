@@ -1,0 +1,311 @@
+#include "net/http.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "common/log.h"
+
+namespace gh::net {
+namespace {
+
+constexpr int kServerTimeoutS = 15;
+
+void set_timeouts(int fd, int seconds) {
+  timeval tv{seconds, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string trim(const std::string& s) {
+  size_t a = s.find_first_not_of(" \t");
+  size_t b = s.find_last_not_of(" \t\r");
+  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
+}
+
+const char* reason(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+  }
+}
+
+// Reads one HTTP message head and body from conn into out_head/out_body, using buffer for
+// bytes already read. Returns false at a clean end of stream before any byte.
+struct Message {
+  std::string start_line;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+Result<std::optional<Message>> read_message(crypto::TlsConnection& conn, std::string& buffer, bool is_request) {
+  uint8_t chunk[16384];
+  size_t head_end;
+  while ((head_end = buffer.find("\r\n\r\n")) == std::string::npos) {
+    if (buffer.size() > kMaxHeaderBytes) return make_error("http.431", "request headers too large");
+    auto n = conn.read(chunk, sizeof chunk);
+    if (!n) return n.error();
+    if (*n == 0) {
+      if (buffer.empty()) return std::optional<Message>();
+      return make_error("http.400", "connection closed inside a message head");
+    }
+    buffer.append(reinterpret_cast<char*>(chunk), *n);
+  }
+  if (head_end > kMaxHeaderBytes) return make_error("http.431", "request headers too large");
+  Message m;
+  std::string head = buffer.substr(0, head_end);
+  buffer.erase(0, head_end + 4);
+  size_t pos = head.find("\r\n");
+  m.start_line = head.substr(0, pos);
+  while (pos != std::string::npos) {
+    size_t next = head.find("\r\n", pos + 2);
+    std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
+    pos = next;
+    if (line.empty()) continue;
+    size_t colon = line.find(':');
+    if (colon == std::string::npos || colon == 0) return make_error("http.400", "malformed header line");
+    m.headers[lower(line.substr(0, colon))] = trim(line.substr(colon + 1));
+  }
+  if (m.headers.count("transfer-encoding"))
+    return make_error(is_request ? "http.411" : "http.400", "chunked bodies are not accepted; send Content-Length");
+  size_t length = 0;
+  if (auto it = m.headers.find("content-length"); it != m.headers.end()) {
+    const std::string& v = it->second;
+    if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos)
+      return make_error("http.400", "bad Content-Length");
+    length = std::stoul(v);
+  }
+  if (length > kMaxBodyBytes) return make_error("http.413", "body larger than " + std::to_string(kMaxBodyBytes) + " bytes");
+  while (buffer.size() < length) {
+    auto n = conn.read(chunk, sizeof chunk);
+    if (!n) return n.error();
+    if (*n == 0) return make_error("http.400", "connection closed inside a body");
+    buffer.append(reinterpret_cast<char*>(chunk), *n);
+  }
+  m.body = buffer.substr(0, length);
+  buffer.erase(0, length);
+  return std::optional<Message>(std::move(m));
+}
+
+}  // namespace
+
+std::string HttpRequest::header(const std::string& name) const {
+  auto it = headers.find(lower(name));
+  return it == headers.end() ? "" : it->second;
+}
+
+std::string ClientResponse::header(const std::string& name) const {
+  auto it = headers.find(lower(name));
+  return it == headers.end() ? "" : it->second;
+}
+
+HttpResponse HttpResponse::text(int status, const std::string& body) {
+  return HttpResponse{status, "text/plain; charset=utf-8", body + "\n", {}};
+}
+
+Result<Url> Url::parse(const std::string& url) {
+  if (url.rfind("https://", 0) != 0) return make_error("url.scheme", "not an https URL: " + url);
+  Url u;
+  std::string rest = url.substr(8);
+  size_t slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  u.path = slash == std::string::npos ? "/" : rest.substr(slash);
+  if (authority.empty()) return make_error("url.host", "no host in " + url);
+  if (authority[0] == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string::npos) return make_error("url.host", "bad IPv6 literal in " + url);
+    u.host = authority.substr(1, close - 1);
+    authority = authority.substr(close + 1);
+    if (!authority.empty() && authority[0] == ':') u.port = std::atoi(authority.c_str() + 1);
+  } else {
+    size_t colon = authority.rfind(':');
+    u.host = authority.substr(0, colon);
+    if (colon != std::string::npos) u.port = std::atoi(authority.c_str() + colon + 1);
+  }
+  if (u.port <= 0 || u.port > 65535) return make_error("url.port", "bad port in " + url);
+  return u;
+}
+
+Result<int> tcp_connect(const std::string& host, int port, int timeout_s) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res)
+    return make_error("net.resolve", "cannot resolve " + host);
+  int fd = -1;
+  std::string why = "no address";
+  for (addrinfo* a = res; a; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    set_timeouts(fd, timeout_s);
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
+    why = std::strerror(errno);
+    ::close(fd);
+    fd = -1;
+  }
+  ::freeaddrinfo(res);
+  if (fd < 0) return make_error("net.connect", "cannot connect to " + host + ":" + std::to_string(port) + ": " + why);
+  return fd;
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& host, int port, crypto::TlsContext tls,
+                                                      Handler handler) {
+  std::unique_ptr<HttpServer> s(new HttpServer(std::move(tls), std::move(handler)));
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res)
+    return make_error("net.listen", "cannot resolve listen address " + host);
+  int fd = ::socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (fd < 0 || ::bind(fd, res->ai_addr, res->ai_addrlen) != 0 || ::listen(fd, 512) != 0) {
+    std::string why = std::strerror(errno);
+    ::freeaddrinfo(res);
+    if (fd >= 0) ::close(fd);
+    return make_error("net.listen", "cannot listen on " + host + ":" + std::to_string(port) + ": " + why);
+  }
+  ::freeaddrinfo(res);
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  s->port_ = ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                                              : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  s->listen_fd_ = fd;
+  s->acceptor_ = std::thread([p = s.get()] { p->accept_loop(); });
+  return s;
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::stop() {
+  if (stopping_.exchange(true)) return;
+  ::shutdown(listen_fd_, SHUT_RDWR);
+  if (acceptor_.joinable()) acceptor_.join();
+  ::close(listen_fd_);
+  for (int i = 0; i < 200 && active_.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+}
+
+void HttpServer::accept_loop() {
+  while (!stopping_) {
+    pollfd p{listen_fd_, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) continue;
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    set_timeouts(fd, kServerTimeoutS);
+    ++active_;
+    std::thread([this, fd] {
+      serve(fd);
+      --active_;
+    }).detach();
+  }
+}
+
+void HttpServer::serve(int fd) {
+  auto conn = crypto::TlsConnection::accept(tls_, fd);
+  if (!conn) {
+    log::debug("http", "handshake failed: " + conn.error().message);
+    return;
+  }
+  Connection state;
+  state.id = next_id_++;
+  state.peer_chain = conn->peer_chain();
+  std::string buffer;
+  while (!stopping_) {
+    auto msg = read_message(*conn, buffer, true);
+    HttpResponse resp;
+    bool close_after = false;
+    if (!msg) {
+      const std::string& code = msg.error().code;
+      if (code.rfind("http.", 0) != 0) return;  // transport error or timeout
+      resp = HttpResponse::text(std::stoi(code.substr(5)), msg.error().message);
+      close_after = true;
+    } else if (!msg->has_value()) {
+      return;  // clean close
+    } else {
+      const Message& m = **msg;
+      HttpRequest req;
+      size_t sp1 = m.start_line.find(' ');
+      size_t sp2 = m.start_line.find(' ', sp1 == std::string::npos ? 0 : sp1 + 1);
+      if (sp1 == std::string::npos || sp2 == std::string::npos || m.start_line.compare(sp2 + 1, 5, "HTTP/") != 0) {
+        resp = HttpResponse::text(400, "malformed request line");
+        close_after = true;
+      } else {
+        req.method = m.start_line.substr(0, sp1);
+        req.path = m.start_line.substr(sp1 + 1, sp2 - sp1 - 1);
+        req.headers = m.headers;
+        req.body = m.body;
+        req.connection = &state;
+        resp = handler_(req);
+        close_after = lower(req.header("connection")) == "close";
+      }
+    }
+    std::string out = "HTTP/1.1 " + std::to_string(resp.status) + " " + reason(resp.status) + "\r\n";
+    if (!resp.content_type.empty()) out += "Content-Type: " + resp.content_type + "\r\n";
+    for (const auto& [k, v] : resp.headers) out += k + ": " + v + "\r\n";
+    out += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n";
+    if (close_after) out += "Connection: close\r\n";
+    out += "\r\n" + resp.body;
+    if (!conn->write(reinterpret_cast<const uint8_t*>(out.data()), out.size()) || close_after) return;
+  }
+}
+
+Result<std::unique_ptr<HttpClient>> HttpClient::connect(const std::string& host, int port, const crypto::TlsContext& tls,
+                                                        int timeout_s) {
+  int fd = TRY(tcp_connect(host, port, timeout_s));
+  auto conn = TRY(crypto::TlsConnection::connect(tls, fd, host));
+  return std::unique_ptr<HttpClient>(new HttpClient(std::move(conn), host));
+}
+
+Result<ClientResponse> HttpClient::request(const std::string& method, const std::string& path,
+                                           const std::vector<std::pair<std::string, std::string>>& headers,
+                                           const std::string& body) {
+  std::string out = method + " " + path + " HTTP/1.1\r\nHost: " + host_ + "\r\n";
+  for (const auto& [k, v] : headers) out += k + ": " + v + "\r\n";
+  out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  TRY(tls_.write(reinterpret_cast<const uint8_t*>(out.data()), out.size()));
+  auto msg = TRY(read_message(tls_, buffer_, false));
+  if (!msg) return make_error("http.closed", "server closed the connection");
+  ClientResponse r;
+  const std::string& line = msg->start_line;
+  if (line.rfind("HTTP/1.", 0) != 0 || line.size() < 12) return make_error("http.response", "malformed status line");
+  r.status = std::atoi(line.c_str() + 9);
+  r.headers = std::move(msg->headers);
+  r.body = std::move(msg->body);
+  return r;
+}
+
+}  // namespace gh::net

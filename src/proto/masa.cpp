@@ -1,0 +1,136 @@
+#include "proto/masa.h"
+
+#include "codec/declaration.h"
+#include "common/log.h"
+
+namespace gh::proto {
+
+struct Masa::Authenticated {
+  codec::VoucherRequest rvr;
+  codec::VoucherRequest pvr;
+  crypto::Certificate registrar;
+  crypto::Certificate domain_ca;  // the farthest certificate the registrar supplied: what gets pinned
+  codec::DeviceInformationDeclaration declaration;
+};
+
+namespace {
+MasaDecision refuse(int status, std::string check, std::string reason, const std::string& serial = "") {
+  log::info("masa", "refused " + (serial.empty() ? std::string("request") : serial) + ": " + check + ": " + reason);
+  MasaDecision d;
+  d.status = status;
+  d.check = std::move(check);
+  d.reason = std::move(reason);
+  d.serial = serial;
+  return d;
+}
+}  // namespace
+
+MasaDecision Masa::authenticate(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
+                                Authenticated* a) const {
+  // RFC 8995 5.5.1: the registrar is authenticated by its TLS client certificate.
+  if (tls_chain.empty()) return refuse(401, "rvr.tls-client", "no TLS client certificate");
+  auto der = crypto::cms_from_any(body);
+  if (!der) return refuse(400, "rvr.format", der.error().message);
+  auto unverified = crypto::cms_parse_unverified(*der);
+  if (!unverified) return refuse(400, "rvr.format", unverified.error().message);
+  // RFC 8995 5.5.2: an unknown domain CA is a temporary trust anchor: the farthest certificate
+  // supplied. The ownership check below is what decides whether that domain may have a voucher.
+  std::vector<crypto::Certificate> anchors;
+  for (const auto& c : unverified->certificates)
+    if (c.self_signed()) anchors.push_back(c);
+  crypto::CmsVerifyOptions opt;
+  if (anchors.empty()) {
+    anchors = unverified->certificates;
+    opt.partial_chain = true;
+  }
+  if (anchors.empty()) return refuse(400, "rvr.chain", "voucher-request carries no certificate");
+  auto v = codec::verify_voucher_artifact(*der, anchors, opt);
+  if (!v) return refuse(403, "rvr.signature", v.error().message);
+  a->registrar = v->signer;
+  // RFC 8995 5.5.3: the signer must be a registrar (id-kp-cmcRA).
+  if (!a->registrar.has_eku(crypto::kOidCmcRa))
+    return refuse(403, "rvr.cmc-ra", "voucher-request signer lacks id-kp-cmcRA");
+  if (!(tls_chain[0].public_key() == a->registrar.public_key()))
+    return refuse(401, "rvr.tls-client", "TLS client certificate is not the voucher-request signer");
+  for (const auto& c : anchors)
+    if (crypto::verify_chain(a->registrar, unverified->certificates, {c}, crypto::VerifyOptions{std::nullopt, true, opt.partial_chain}))
+      a->domain_ca = c;
+  if (!a->domain_ca.valid()) return refuse(403, "rvr.chain", "cannot tell which domain CA the registrar belongs to");
+  auto rvr = codec::VoucherRequest::from_json(v->json);
+  if (!rvr) return refuse(400, "rvr.format", rvr.error().message);
+  a->rvr = std::move(*rvr);
+  const std::string& serial = a->rvr.serial_number;
+  if (serial.empty()) return refuse(400, "rvr.serial", "voucher-request has no serial-number");
+
+  auto device = lookup_(serial);
+  if (!device) return refuse(500, "masa.store", device.error().message, serial);
+  if (!device->has_value()) return refuse(404, "masa.unknown-device", "this manufacturer made no device " + serial, serial);
+
+  // RFC 8995 5.5.4: the prior-signed request was signed by an IDevID this manufacturer issued,
+  // for the same serial, and it names this registrar as the one in proximity.
+  if (a->rvr.prior_signed_voucher_request.empty())
+    return refuse(403, "pvr.missing", "no prior-signed-voucher-request (nonceless requests are not accepted)", serial);
+  auto pvr = codec::verify_voucher_artifact(a->rvr.prior_signed_voucher_request, {config_.root});
+  if (!pvr) return refuse(403, "pvr.signature", "pledge request: " + pvr.error().message, serial);
+  if (pvr->signer.serial_number_attr() != serial)
+    return refuse(403, "pvr.serial", "pledge request signed by the IDevID of " + pvr->signer.serial_number_attr().value_or("?"), serial);
+  auto parsed_pvr = codec::VoucherRequest::from_json(pvr->json);
+  if (!parsed_pvr) return refuse(400, "pvr.format", parsed_pvr.error().message, serial);
+  a->pvr = std::move(*parsed_pvr);
+  if (!a->pvr.serial_number.empty() && a->pvr.serial_number != serial)
+    return refuse(403, "pvr.serial", "pledge request is for serial " + a->pvr.serial_number, serial);
+  auto prox = crypto::Certificate::from_der(a->pvr.proximity_registrar_cert);
+  if (!prox || !(prox->public_key() == a->registrar.public_key()))
+    return refuse(403, "pvr.proximity", "pledge request does not name this registrar", serial);
+  // RFC 8995 5.5.5: nonces consistent.
+  if (a->rvr.nonce != a->pvr.nonce) return refuse(403, "rvr.nonce", "registrar and pledge nonces differ", serial);
+
+  // NIST IR 8350 step 9: the registrar's domain must own the device or be authorized to onboard it.
+  auto decl = codec::verify_declaration((*device)->declaration, {config_.root});
+  if (!decl) return refuse(500, "masa.declaration", decl.error().message, serial);
+  a->declaration = decl->declaration;
+  Bytes domain_hash = a->domain_ca.public_key().spki_sha256();
+  if (!a->declaration.may_onboard(domain_hash))
+    return refuse(403, "masa.ownership",
+                  "domain '" + a->domain_ca.subject() + "' is neither the owner nor an authorized onboarder of " + serial +
+                      " (declaration v" + std::to_string(a->declaration.version) + ")",
+                  serial);
+  MasaDecision ok;
+  ok.status = 200;
+  ok.serial = serial;
+  return ok;
+}
+
+MasaDecision Masa::request_voucher(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
+                                   time::Seconds now) const {
+  Authenticated a;
+  MasaDecision d = authenticate(body, tls_chain, &a);
+  if (d.status != 200) return d;
+  codec::Voucher v;
+  v.created_on = now;
+  v.assertion = "proximity";
+  v.serial_number = d.serial;
+  v.idevid_issuer = a.rvr.idevid_issuer;
+  v.pinned_domain_cert = a.domain_ca.der();
+  v.domain_cert_revocation_checks = false;
+  v.nonce = a.rvr.nonce;
+  if (v.nonce.empty()) v.expires_on = now + config_.nonceless_lifetime_s;
+  auto cms = codec::sign_voucher_artifact(v.to_json(), config_.signer.cert, config_.signer.key, {config_.signer.cert});
+  if (!cms) return refuse(500, "masa.sign", cms.error().message, d.serial);
+  d.voucher = std::move(*cms);
+  d.nonce = v.nonce;
+  d.assertion = v.assertion;
+  Bytes ski = a.domain_ca.subject_key_id();
+  d.domain_id = base64_encode(ski.empty() ? a.domain_ca.public_key().spki_sha256() : ski);
+  d.domain_name = a.domain_ca.subject();
+  d.reason = "voucher issued to " + a.domain_ca.subject();
+  log::info("masa", "voucher for " + d.serial + " pinned to " + a.domain_ca.subject());
+  return d;
+}
+
+MasaDecision Masa::authorize_audit_log(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain) const {
+  Authenticated a;
+  return authenticate(body, tls_chain, &a);
+}
+
+}  // namespace gh::proto

@@ -1,0 +1,59 @@
+// The MASA (RFC 8995 section 5.5): authenticates a registrar's voucher-request, checks the
+// pledge's prior-signed request and the device's ownership (NIST IR 8350 step 9), and issues a
+// voucher pinning the registrar's domain CA. I/O-free: bytes in, a decision out.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "codec/voucher.h"
+#include "pki/profiles.h"
+
+namespace gh::proto {
+
+struct MasaConfig {
+  crypto::Certificate root;  // the manufacturer root: anchors IDevIDs and declarations
+  pki::Identity signer;      // the MASA voucher signer
+  int64_t nonceless_lifetime_s = 20 * 60;
+};
+
+// What the MASA knows of a device: its current signed declaration.
+struct MasaDevice {
+  std::string serial;
+  std::string declaration;
+};
+using MasaDeviceLookup = std::function<Result<std::optional<MasaDevice>>(const std::string& serial)>;
+
+struct MasaDecision {
+  int status = 500;   // HTTP status to answer with
+  std::string check;  // the check that failed; empty on success
+  std::string reason;
+  std::string serial;
+  std::string nonce;
+  std::string assertion;
+  std::string domain_id;      // base64 SKI of the pinned certificate (RFC 8995 5.8.2)
+  std::string domain_name;
+  Bytes voucher;              // CMS DER, on success
+};
+
+class Masa {
+ public:
+  Masa(MasaConfig config, MasaDeviceLookup lookup) : config_(std::move(config)), lookup_(std::move(lookup)) {}
+  // The registrar voucher-request, and the certificate chain the registrar presented in TLS.
+  MasaDecision request_voucher(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
+                               time::Seconds now) const;
+  // The same authentication for /requestauditlog; success means the caller may read the log of
+  // decision.serial (it is the owner or an authorized onboarder).
+  MasaDecision authorize_audit_log(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain) const;
+
+ private:
+  struct Authenticated;
+  MasaDecision authenticate(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
+                            Authenticated* out) const;
+  MasaConfig config_;
+  MasaDeviceLookup lookup_;
+};
+
+}  // namespace gh::proto
