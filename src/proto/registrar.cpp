@@ -30,6 +30,8 @@ Result<PledgeRequest> Registrar::check_pledge_request(const Bytes& body, const s
 
   auto der = crypto::cms_from_any(body);
   if (!der) return make_error("pvr.format", der.error().message);
+  if (auto parsed = crypto::cms_parse_unverified(*der); !parsed)
+    return make_error("pvr.format", "voucher-request is not CMS: " + parsed.error().message);
   p.pvr_cms = *der;
   auto v = codec::verify_voucher_artifact(*der, {p.manufacturer});
   if (!v) return make_error("pvr.signature", v.error().message);
