@@ -6,7 +6,7 @@ namespace gh::codec {
 
 std::string est_base64(const Bytes& der) {
   std::string b64 = base64_encode(der), out;
-  for (size_t i = 0; i < b64.size(); i += 64) out += b64.substr(i, 64) + "\r\n";
+  for (size_t i = 0; i < b64.size(); i += 64) out += b64.substr(i, 64) + "\n";
   return out;
 }
 

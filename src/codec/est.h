@@ -15,7 +15,7 @@ inline constexpr const char* kPkcs10MediaType = "application/pkcs10";
 inline constexpr const char* kCertsOnlyMediaType = "application/pkcs7-mime; smime-type=certs-only";
 inline constexpr const char* kCsrAttrsMediaType = "application/csrattrs";
 
-// Base64 with 64-character lines.
+// Base64 in 64-character lines ending in LF (RFC 8951: no Content-Transfer-Encoding header).
 std::string est_base64(const Bytes& der);
 // Base64, DER (starts with a SEQUENCE) or PEM -> DER.
 Result<Bytes> est_decode_body(const std::string& body);

@@ -9,6 +9,7 @@
 #include <openssl/store.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <mutex>
 
 #include "common/fs.h"
@@ -30,8 +31,8 @@ class TpmKeyStore final : public KeyStore {
 
   Status open(const std::string& dir, const std::string& tcti) {
     if (tcti.empty()) return make_error("tpm.tcti", "no TPM given (TCTI)");
-    dir_ = dir;
     TRY(fs::make_dirs(dir, 0700));
+    dir_ = std::filesystem::absolute(dir).string();  // OSSL_STORE file: URIs need absolute paths
     ctx_ = OSSL_LIB_CTX_new();
     std::lock_guard<std::mutex> lock(g_env_mu);
     ::setenv("TPM2OPENSSL_TCTI", tcti.c_str(), 1);

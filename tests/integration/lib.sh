@@ -36,3 +36,29 @@ expect_usage() {
 }
 
 finish() { echo "$checks checks passed"; }
+
+# free_port: a TCP port nothing listens on (loopback).
+free_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$(( 20000 + RANDOM % 40000 ))
+    ss -ltnH "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+  done
+  fail "no free port"
+}
+
+# start_server NAME CMD...: runs a gatehouse server in the background, waits for its
+# "listening on URL" line, sets ${NAME}_URL and ${NAME}_PID, and stops it on exit.
+start_server() {
+  local name=$1; shift
+  "$@" > "$T/$name.out" 2> "$T/$name.err" &
+  local pid=$!
+  cleanup_hooks+=("kill $pid 2>/dev/null; wait $pid 2>/dev/null")
+  for _ in $(seq 100); do
+    grep -q "listening on" "$T/$name.out" 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || { cat "$T/$name.err" >&2; fail "$name exited at start"; }
+    sleep 0.05
+  done
+  printf -v "${name}_URL" '%s' "$(sed -n 's/.*listening on //p' "$T/$name.out")"
+  printf -v "${name}_PID" '%s' "$pid"
+}
