@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the main job end to end, as far as Gatehouse goes today: a manufacturer makes a
-# batch of devices, sells part of it to a freshly initialised site, the site imports the bundle.
+# batch of devices, sells part of it to a freshly initialised site, the site imports the bundle,
+# and the devices onboard by BRSKI against the site's registrar and the manufacturer's MASA.
 set -euo pipefail
 G=${1:-build/gatehouse}
 G=$(readlink -f "$G")
@@ -11,7 +12,9 @@ cd "$D"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "Manufacturer: create the CA hierarchy (root, IDevID CA, MASA, MUD and declaration signers)"
-"$G" factory init --state factory --name "Acme Sensors" --masa-url https://masa.acme.example:9443
+# The MASA URL goes into every IDevID; here the MASA runs on this machine's loopback.
+MASA_PORT=${MASA_PORT:-$(( 20000 + RANDOM % 20000 ))}
+"$G" factory init --state factory --name "Acme Sensors" --masa-url "https://localhost:$MASA_PORT"
 
 step "Manufacturer: publish the MUD file for model th-100 (detached CMS signature)"
 cat > th-100.mud.json <<'MUD'
@@ -60,10 +63,42 @@ step "Network owner: import, trusting the manufacturer root whose fingerprint wa
 step "Network owner: a device it did not buy is not in its inventory"
 "$G" site devices --state site
 
+step "Start the manufacturer's MASA and the site's registrar (real TLS servers on loopback)"
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
+"$G" masa serve --state factory --listen "127.0.0.1:$MASA_PORT" > masa.log 2>&1 &
+pids+=($!)
+"$G" site serve --state site --listen 127.0.0.1:0 > registrar.log 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do grep -q "listening on" registrar.log masa.log 2>/dev/null && [ "$(grep -l "listening on" registrar.log masa.log | wc -l)" = 2 ] && break; sleep 0.05; done
+REGISTRAR=$(sed -n 's/.*listening on //p' registrar.log)
+echo "MASA      https://127.0.0.1:$MASA_PORT"
+echo "registrar $REGISTRAR"
+
+step "Devices onboard by BRSKI: voucher from the MASA (ownership checked), LDevID by EST"
+for s in $(cat sold.txt); do "$G" device onboard --state "devices/$s" --brski "$REGISTRAR"; done
+
+step "A device the site did not buy is refused (names the check)"
+"$G" device onboard --state "devices/$(sed -n 6p serials.txt)" --brski "$REGISTRAR" --timeout 2 || echo "(refused as expected)"
+
+step "What a device holds now ($first)"
+find "devices/$first/onboarding" | sort | sed 's/^/  /'
+openssl x509 -in "devices/$first/onboarding/ldevid.pem" -noout -subject -issuer -enddate | sed 's/^/  /'
+echo "  the voucher, verified by OpenSSL with the manufacturer root:"
+openssl cms -verify -inform DER -in "devices/$first/onboarding/voucher.cms" -CAfile factory/pki/root.pem -purpose any 2>/dev/null \
+  | jq -c '."ietf-voucher:voucher" | {"serial-number", assertion, nonce, "created-on"}' | sed 's/^/  /'
+
+step "Factory reset and onboard again: a fresh LDevID, the old one superseded"
+"$G" device reset --state "devices/$first"
+"$G" device onboard --state "devices/$first" --brski "$REGISTRAR"
+
+step "The site's inventory"
+"$G" site devices --state site
+
 step "Manufacturer's record"
 "$G" factory devices --state factory
 
-step "Site evidence log"
-"$G" site events --state site
+step "Evidence trail of $first at the site"
+"$G" site events --state site --serial "$first"
 echo
 echo "demo state left in $D"

@@ -8,6 +8,7 @@
 
 #include "cli/cmds.h"
 #include "common/fs.h"
+#include "svc/bench_brski.h"
 #include "svc/factory.h"
 
 namespace gh::cli {
@@ -89,6 +90,42 @@ int bench_factory(const Args& a) {
               << " workers, file keystore, images on " << out["image_fs"].get<std::string>() << ")\n";
   }
   return kExitOk;
+}
+
+}  // namespace gh::cli
+
+namespace gh::cli {
+
+int bench_brski(const Args& a) {
+  svc::BrskiBenchOptions o;
+  auto devices = a.get_int("devices", 500);
+  if (!devices) return fail(devices.error());
+  auto conc = a.get_int("concurrency", 64);
+  if (!conc) return fail(conc.error());
+  o.devices = *devices;
+  o.concurrency = *conc;
+  o.site_url = a.get("site");
+  o.images_dir = a.get("images");
+  o.work_dir = a.get("dir");
+  char exe[4096] = {0};
+  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return fail(make_error("bench.spawn", "cannot find the gatehouse binary"));
+  o.self_exe = exe;
+  auto r = svc::bench_brski(o);
+  if (!r) return fail(r.error());
+  if (a.has("json")) {
+    std::cout << r->dump() << "\n";
+  } else {
+    const Json& j = *r;
+    std::cout << j["completed"] << " of " << j["devices"] << " onboarded at concurrency " << j["concurrency"] << ": "
+              << j["onboardings_per_s"].get<double>() << " onboardings/s, p50 " << j["p50_ms"].get<double>() << " ms, p95 "
+              << j["p95_ms"].get<double>() << " ms, p99 " << j["p99_ms"].get<double>() << " ms\n"
+              << "crypto floor " << j["crypto_floor_per_s"].get<double>() << " /s (" << 100 * j["floor_fraction"].get<double>()
+              << "% reached); server CPU per onboarding " << j["cpu_s_per_onboarding"].dump() << " s; peak RSS "
+              << j["peak_rss_mb"].get<double>() << " MB\n";
+    if (j.contains("first_error")) std::cout << "first error: " << j["first_error"].get<std::string>() << "\n";
+  }
+  return (*r)["failures"].get<int>() == 0 ? kExitOk : kExitRefused;
 }
 
 }  // namespace gh::cli

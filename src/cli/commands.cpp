@@ -69,6 +69,12 @@ const std::vector<Command>& commands() {
         opt("dir", "where to stage state and device images (default /dev/shm)"),
         opt("keep", "keep the temporary state", false), kJson},
        bench_factory},
+      {"bench brski", "Measure BRSKI onboarding: N pledges against a registrar and a MASA in their own processes.",
+       "bench brski [--devices N] [--concurrency C] [--site URL --images DIR] [--dir DIR] [--json]",
+       {opt("devices", "pledges (default 500)"), opt("concurrency", "pledges at once (default 64)"),
+        opt("site", "drive an existing registrar instead of starting one"), opt("images", "with --site: device images"),
+        opt("dir", "where temporary state goes (default /dev/shm)"), kJson},
+       bench_brski},
   };
   return table;
 }

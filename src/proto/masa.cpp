@@ -124,7 +124,7 @@ MasaDecision Masa::request_voucher(const Bytes& body, const std::vector<crypto::
   d.domain_id = base64_encode(ski.empty() ? a.domain_ca.public_key().spki_sha256() : ski);
   d.domain_name = a.domain_ca.subject();
   d.reason = "voucher issued to " + a.domain_ca.subject();
-  log::info("masa", "voucher for " + d.serial + " pinned to " + a.domain_ca.subject());
+  log::debug("masa", "voucher for " + d.serial + " pinned to " + a.domain_ca.subject());
   return d;
 }
 

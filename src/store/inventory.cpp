@@ -76,12 +76,18 @@ class SqliteInventory final : public Inventory {
           ins.bind(6, d.dpp_uri).bind(7, d.mud_url).bind(8, d.declaration).bind(9, d.declaration_version);
           ins.bind(10, bundle_id).bind(11, static_cast<int64_t>(d.updated_at));
           TRY(ins.run());
+          TRY(append_event(*db_, Event{0, 0, d.serial, "device.expected", "ok", "from a verified bundle",
+                                       "{\"bundle\":\"" + bundle_id + "\",\"declaration_version\":" +
+                                           std::to_string(d.declaration_version) + "}"}));
           ++counts.added;
         } else if (d.declaration_version > have) {
           upd.bind(1, d.model).bind(2, d.manufacturer).bind(3, d.idevid_pem).bind(4, d.dpp_uri);
           upd.bind(5, d.mud_url).bind(6, d.declaration).bind(7, d.declaration_version).bind(8, bundle_id);
           upd.bind(9, static_cast<int64_t>(d.updated_at)).bind(10, d.serial);
           TRY(upd.run());
+          TRY(append_event(*db_, Event{0, 0, d.serial, "device.declaration", "ok", "newer declaration from a verified bundle",
+                                       "{\"bundle\":\"" + bundle_id + "\",\"declaration_version\":" +
+                                           std::to_string(d.declaration_version) + "}"}));
           ++counts.updated;
         } else {
           ++counts.unchanged;

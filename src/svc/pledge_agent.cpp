@@ -18,13 +18,6 @@ namespace {
 
 constexpr const char* kLdevidKey = "ldevid";
 
-// A failure worth retrying (RFC 8995 5.1: move on, come back later) or not.
-struct Attempt {
-  Error error;
-  bool retry = false;
-  int retry_after_s = 0;
-};
-
 Error http_error(const std::string& what, const net::ClientResponse& r) {
   std::string body = r.body;
   while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
@@ -33,118 +26,102 @@ Error http_error(const std::string& what, const net::ClientResponse& r) {
   return make_error(code, what + " refused by the registrar (" + std::to_string(r.status) + "): " + body);
 }
 
-class Onboarding {
- public:
-  Onboarding(const BrskiOnboardOptions& o, pki::Identity idevid, std::vector<crypto::Certificate> masa,
-             crypto::KeyStore& ks)
-      : o_(o), idevid_(std::move(idevid)), masa_(std::move(masa)), ks_(ks) {}
+Error fail(BrskiFlowFailure* why, Error e, bool retry) {
+  why->retry = retry;
+  return e;
+}
 
-  // One complete attempt on one TLS session.
-  Result<BrskiOnboardResult> run(Attempt* why) {
-    auto url = net::Url::parse(o_.registrar_url);
-    if (!url) return fail(why, url.error(), false);
-    crypto::TlsIdentity tls_id{idevid_.cert, idevid_.chain, idevid_.key};
-    auto ctx = crypto::TlsContext::client(&tls_id, {}, "");  // provisional (RFC 8995 5.1)
-    if (!ctx) return fail(why, ctx.error(), false);
-    auto client = net::HttpClient::connect(url->host, url->port, *ctx, 10);
-    if (!client) return fail(why, client.error(), true);
-
-    proto::Pledge pledge(idevid_, masa_);
-    auto pvr = pledge.voucher_request((*client)->server_chain(), time::now());
-    if (!pvr) return fail(why, pvr.error(), false);
-    auto resp = (*client)->request("POST", "/.well-known/brski/requestvoucher",
-                                   {{"Content-Type", codec::kVoucherMediaType}, {"Accept", codec::kVoucherMediaType}},
-                                   to_string(*pvr));
-    if (!resp) return fail(why, resp.error(), true);
-    if (resp->status == 202 || resp->status == 503) {
-      int after = std::atoi(resp->header("retry-after").c_str());
-      why->retry_after_s = std::min(std::max(after, 1), 60);  // RFC 8995 5.6: honoured up to 60 s
-      return fail(why, http_error("voucher request", *resp), true);
-    }
-    if (resp->status != 200) return fail(why, http_error("voucher request", *resp), false);
-    auto accepted = pledge.accept_voucher(to_bytes(resp->body));
-    if (!accepted) {
-      // RFC 8995 5.7: SHOULD report the failure, then drop the connection.
-      (void)(*client)->request("POST", "/.well-known/brski/voucher_status", {{"Content-Type", "application/json"}},
-                               codec::status_telemetry(false, accepted.error().code).dump());
-      return fail(why, accepted.error(), false);
-    }
-    (void)(*client)->request("POST", "/.well-known/brski/voucher_status", {{"Content-Type", "application/json"}},
-                             codec::status_telemetry(true, "").dump());
-
-    auto cacerts = (*client)->request("GET", "/.well-known/est/cacerts", {}, "");
-    if (!cacerts) return fail(why, cacerts.error(), true);
-    if (cacerts->status != 200) return fail(why, http_error("cacerts", *cacerts), false);
-    if (auto st = pledge.accept_cacerts(cacerts->body); !st) return fail(why, st.error(), false);
-    // RFC 8995 5.9.2: the pledge MUST fetch /csrattrs.
-    auto attrs = (*client)->request("GET", "/.well-known/est/csrattrs", {}, "");
-    if (!attrs) return fail(why, attrs.error(), true);
-
-    // The LDevID key is made on the device, fresh for each onboarding.
-    if (ks_.has(kLdevidKey)) (void)ks_.remove(kLdevidKey);
-    auto key = ks_.generate(kLdevidKey, crypto::Curve::kP256);
-    if (!key) return fail(why, key.error(), false);
-    crypto::PublicKey pub = key->public_key();
-    auto csr = pledge.enrollment_request(*key);
-    if (!csr) return fail(why, csr.error(), false);
-    auto enroll = (*client)->request("POST", "/.well-known/est/simpleenroll", {{"Content-Type", codec::kPkcs10MediaType}},
-                                     codec::est_base64(csr->der()));
-    if (!enroll) return fail(why, enroll.error(), true);
-    if (enroll->status != 200) return fail(why, http_error("simpleenroll", *enroll), false);
-    auto ldevid = pledge.accept_enrollment(enroll->body, pub);
-    if (!ldevid) {
-      (void)(*client)->request("POST", "/.well-known/brski/enrollstatus", {{"Content-Type", "application/json"}},
-                               codec::status_telemetry(false, ldevid.error().code).dump());
-      return fail(why, ldevid.error(), false);
-    }
-    if (auto st = store_onboarding(pledge, *ldevid); !st) return fail(why, st.error(), false);
-
-    // RFC 8995 5.9.4: on success, reconnect with the new LDevID and report.
-    crypto::TlsIdentity ld{*ldevid, {}, *key};
-    if (auto ctx2 = crypto::TlsContext::client(&ld, {pledge.domain_ca()}, "")) {
-      if (auto c2 = net::HttpClient::connect(url->host, url->port, *ctx2, 10)) {
-        (void)(*c2)->request("POST", "/.well-known/brski/enrollstatus", {{"Content-Type", "application/json"}},
-                             codec::status_telemetry(true, "").dump());
-      }
-    }
-    return BrskiOnboardResult{pledge.serial(), ldevid->serial_hex(), pledge.domain_ca().subject(), 0};
-  }
-
- private:
-  Error fail(Attempt* why, Error e, bool retry) {
-    why->error = e;
-    why->retry = retry;
-    return e;
-  }
-
-  // Writes onboarding/ as a unit: built beside, then renamed into place.
-  Status store_onboarding(const proto::Pledge& pledge, const crypto::Certificate& ldevid) {
-    std::string dir = fs::join(o_.device_dir, "onboarding");
-    std::string tmp = dir + ".partial";
-    TRY(fs::remove_all(tmp));
-    TRY(fs::make_dirs(tmp, 0755));
-    TRY(fs::write_file_atomic(fs::join(tmp, "ldevid.pem"), ldevid.pem()));
-    TRY(fs::write_file_atomic(fs::join(tmp, "domain-ca.pem"), pledge.domain_ca().pem()));
-    TRY(fs::write_file_atomic(fs::join(tmp, "voucher.cms"), to_string(pledge.voucher_cms())));
-    Json network{{"method", "brski"},
-                 {"registrar", o_.registrar_url},
-                 {"domain", pledge.domain_ca().subject()},
-                 {"credential", {{"type", "ldevid"}, {"certificate", "ldevid.pem"}, {"key", "keystore:ldevid"}}},
-                 {"eap", {{"method", "EAP-TLS"}, {"ca", "domain-ca.pem"}}},
-                 {"onboarded-at", time::format_rfc3339(time::now())}};
-    TRY(fs::write_file_atomic(fs::join(tmp, "network.json"), network.dump(2) + "\n"));
-    TRY(fs::remove_all(dir));
-    if (std::rename(tmp.c_str(), dir.c_str()) != 0) return make_error("io", "cannot move onboarding into place");
-    return ok_status();
-  }
-
-  const BrskiOnboardOptions& o_;
-  pki::Identity idevid_;
-  std::vector<crypto::Certificate> masa_;
-  crypto::KeyStore& ks_;
-};
+// Writes onboarding/ as a unit: built beside, then renamed into place.
+Status store_onboarding(const BrskiOnboardOptions& o, const BrskiFlowResult& r) {
+  std::string dir = fs::join(o.device_dir, "onboarding");
+  std::string tmp = dir + ".partial";
+  TRY(fs::remove_all(tmp));
+  TRY(fs::make_dirs(tmp, 0755));
+  TRY(fs::write_file_atomic(fs::join(tmp, "ldevid.pem"), r.ldevid.pem()));
+  TRY(fs::write_file_atomic(fs::join(tmp, "domain-ca.pem"), r.domain_ca.pem()));
+  TRY(fs::write_file_atomic(fs::join(tmp, "voucher.cms"), to_string(r.voucher_cms)));
+  Json network{{"method", "brski"},
+               {"registrar", o.registrar_url},
+               {"domain", r.domain_ca.subject()},
+               {"credential", {{"type", "ldevid"}, {"certificate", "ldevid.pem"}, {"key", "keystore:ldevid"}}},
+               {"eap", {{"method", "EAP-TLS"}, {"ca", "domain-ca.pem"}}},
+               {"onboarded-at", time::format_rfc3339(time::now())}};
+  TRY(fs::write_file_atomic(fs::join(tmp, "network.json"), network.dump(2) + "\n"));
+  TRY(fs::remove_all(dir));
+  if (std::rename(tmp.c_str(), dir.c_str()) != 0) return make_error("io", "cannot move onboarding into place");
+  return ok_status();
+}
 
 }  // namespace
+
+Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid, const std::vector<crypto::Certificate>& masa,
+                                   const std::string& registrar_url,
+                                   const std::function<Result<crypto::PrivateKey>()>& make_key, BrskiFlowFailure* why) {
+  auto url = net::Url::parse(registrar_url);
+  if (!url) return fail(why, url.error(), false);
+  crypto::TlsIdentity tls_id{idevid.cert, idevid.chain, idevid.key};
+  auto ctx = crypto::TlsContext::client(&tls_id, {}, "");  // provisional (RFC 8995 5.1)
+  if (!ctx) return fail(why, ctx.error(), false);
+  auto client = net::HttpClient::connect(url->host, url->port, *ctx, 10);
+  if (!client) return fail(why, client.error(), true);
+
+  proto::Pledge pledge(idevid, masa);
+  auto pvr = pledge.voucher_request((*client)->server_chain(), time::now());
+  if (!pvr) return fail(why, pvr.error(), false);
+  auto resp = (*client)->request("POST", "/.well-known/brski/requestvoucher",
+                                 {{"Content-Type", codec::kVoucherMediaType}, {"Accept", codec::kVoucherMediaType}},
+                                 to_string(*pvr));
+  if (!resp) return fail(why, resp.error(), true);
+  if (resp->status == 202 || resp->status == 503) {
+    int after = std::atoi(resp->header("retry-after").c_str());
+    why->retry_after_s = std::min(std::max(after, 1), 60);  // RFC 8995 5.6: honoured up to 60 s
+    return fail(why, http_error("voucher request", *resp), true);
+  }
+  if (resp->status != 200) return fail(why, http_error("voucher request", *resp), false);
+  auto accepted = pledge.accept_voucher(to_bytes(resp->body));
+  if (!accepted) {
+    // RFC 8995 5.7: SHOULD report the failure, then drop the connection.
+    (void)(*client)->request("POST", "/.well-known/brski/voucher_status", {{"Content-Type", "application/json"}},
+                             codec::status_telemetry(false, accepted.error().code).dump());
+    return fail(why, accepted.error(), false);
+  }
+  (void)(*client)->request("POST", "/.well-known/brski/voucher_status", {{"Content-Type", "application/json"}},
+                           codec::status_telemetry(true, "").dump());
+
+  auto cacerts = (*client)->request("GET", "/.well-known/est/cacerts", {}, "");
+  if (!cacerts) return fail(why, cacerts.error(), true);
+  if (cacerts->status != 200) return fail(why, http_error("cacerts", *cacerts), false);
+  if (auto st = pledge.accept_cacerts(cacerts->body); !st) return fail(why, st.error(), false);
+  // RFC 8995 5.9.2: the pledge MUST fetch /csrattrs.
+  auto attrs = (*client)->request("GET", "/.well-known/est/csrattrs", {}, "");
+  if (!attrs) return fail(why, attrs.error(), true);
+
+  auto key = make_key();  // made on the device, fresh for each onboarding
+  if (!key) return fail(why, key.error(), false);
+  crypto::PublicKey pub = key->public_key();
+  auto csr = pledge.enrollment_request(*key);
+  if (!csr) return fail(why, csr.error(), false);
+  auto enroll = (*client)->request("POST", "/.well-known/est/simpleenroll", {{"Content-Type", codec::kPkcs10MediaType}},
+                                   codec::est_base64(csr->der()));
+  if (!enroll) return fail(why, enroll.error(), true);
+  if (enroll->status != 200) return fail(why, http_error("simpleenroll", *enroll), false);
+  auto ldevid = pledge.accept_enrollment(enroll->body, pub);
+  if (!ldevid) {
+    (void)(*client)->request("POST", "/.well-known/brski/enrollstatus", {{"Content-Type", "application/json"}},
+                             codec::status_telemetry(false, ldevid.error().code).dump());
+    return fail(why, ldevid.error(), false);
+  }
+  BrskiFlowResult out{pledge.serial(), *ldevid, pledge.domain_ca(), pledge.voucher_cms()};
+  // RFC 8995 5.9.4: on success, reconnect with the new LDevID and report.
+  crypto::TlsIdentity ld{*ldevid, {}, *key};
+  if (auto ctx2 = crypto::TlsContext::client(&ld, {pledge.domain_ca()}, "")) {
+    if (auto c2 = net::HttpClient::connect(url->host, url->port, *ctx2, 10)) {
+      (void)(*c2)->request("POST", "/.well-known/brski/enrollstatus", {{"Content-Type", "application/json"}},
+                           codec::status_telemetry(true, "").dump());
+    }
+  }
+  return out;
+}
 
 Result<BrskiOnboardResult> onboard_brski(const BrskiOnboardOptions& o) {
   auto info_text = fs::read_file(fs::join(o.device_dir, "bootstrap/device.json"));
@@ -167,19 +144,22 @@ Result<BrskiOnboardResult> onboard_brski(const BrskiOnboardOptions& o) {
   idevid.key = TRY(ks->load(device::kIdevidKey));
   auto masa = TRY(crypto::Certificate::chain_from_pem(TRY(fs::read_file(fs::join(o.device_dir, "bootstrap/masa-trust.pem")))));
 
-  Onboarding onboarding(o, idevid, masa, *ks);
+  auto make_key = [&ks]() -> Result<crypto::PrivateKey> {
+    if (ks->has(kLdevidKey)) TRY(ks->remove(kLdevidKey));  // a leftover of an interrupted attempt
+    return ks->generate(kLdevidKey, crypto::Curve::kP256);
+  };
   double deadline = time::monotonic() + o.timeout_s;
   int backoff_s = 1;
   for (int attempt = 1;; ++attempt) {
-    Attempt why;
-    auto r = onboarding.run(&why);
+    BrskiFlowFailure why;
+    auto r = brski_flow(idevid, masa, o.registrar_url, make_key, &why);
     if (r) {
-      r->attempts = attempt;
-      return r;
+      TRY(store_onboarding(o, *r));
+      return BrskiOnboardResult{r->serial, r->ldevid.serial_hex(), r->domain_ca.subject(), attempt};
     }
     int wait = why.retry_after_s > 0 ? why.retry_after_s : backoff_s;
-    if (!why.retry || time::monotonic() + wait > deadline) return why.error;
-    log::warn("pledge", "attempt " + std::to_string(attempt) + " failed (" + why.error.message + "); retrying in " +
+    if (!why.retry || time::monotonic() + wait > deadline) return r.error();
+    log::warn("pledge", "attempt " + std::to_string(attempt) + " failed (" + r.error().message + "); retrying in " +
                             std::to_string(wait) + " s");
     std::this_thread::sleep_for(std::chrono::seconds(wait));
     backoff_s = std::min(backoff_s * 2, 60);

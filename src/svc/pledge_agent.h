@@ -3,7 +3,13 @@
 
 #include <string>
 
+#include <functional>
+#include <vector>
+
 #include "common/result.h"
+#include "crypto/key.h"
+#include "crypto/x509.h"
+#include "pki/profiles.h"
 
 namespace gh::svc {
 
@@ -21,5 +27,23 @@ struct BrskiOnboardResult {
 };
 
 Result<BrskiOnboardResult> onboard_brski(const BrskiOnboardOptions& options);
+
+// One complete BRSKI attempt (RFC 8995 5.1-5.9.4) on fresh TLS sessions: provisional TLS with the
+// IDevID, voucher-request, voucher verification and status, /cacerts, /csrattrs, /simpleenroll
+// with a key from make_key, then /enrollstatus over a new session authenticated by the LDevID.
+struct BrskiFlowResult {
+  std::string serial;
+  crypto::Certificate ldevid;
+  crypto::Certificate domain_ca;
+  Bytes voucher_cms;
+};
+struct BrskiFlowFailure {
+  bool retry = false;      // worth trying again later (transport trouble, 202/503)
+  int retry_after_s = 0;
+};
+Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid, const std::vector<crypto::Certificate>& masa_anchors,
+                                   const std::string& registrar_url,
+                                   const std::function<Result<crypto::PrivateKey>()>& make_key,
+                                   BrskiFlowFailure* failure);
 
 }  // namespace gh::svc

@@ -1,0 +1,295 @@
+#include "svc/bench_brski.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "common/fs.h"
+#include "common/log.h"
+#include "crypto/digest.h"
+#include "device/image.h"
+#include "net/http.h"
+#include "svc/factory.h"
+#include "svc/pledge_agent.h"
+#include "svc/site.h"
+
+namespace gh::svc {
+namespace {
+
+// A child gatehouse server, started with a pipe on its stdout to learn its URL.
+class Child {
+ public:
+  static Result<std::unique_ptr<Child>> start(const std::string& exe, std::vector<std::string> args) {
+    int fds[2];
+    if (::pipe(fds) != 0) return make_error("bench.spawn", "pipe");
+    pid_t pid = ::fork();
+    if (pid < 0) return make_error("bench.spawn", "fork");
+    if (pid == 0) {
+      ::dup2(fds[1], 1);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      args.insert(args.begin(), exe);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(exe.c_str(), argv.data());
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    std::unique_ptr<Child> c(new Child());
+    c->pid_ = pid;
+    std::string line;
+    char ch;
+    while (::read(fds[0], &ch, 1) == 1 && ch != '\n') line += ch;
+    ::close(fds[0]);
+    size_t at = line.find("listening on ");
+    if (at == std::string::npos) return make_error("bench.spawn", args[1] + " " + args[2] + " did not start");
+    c->url_ = line.substr(at + 13);
+    return c;
+  }
+  ~Child() {
+    ::kill(pid_, SIGTERM);
+    int st;
+    ::waitpid(pid_, &st, 0);
+  }
+  const std::string& url() const { return url_; }
+  // User+system CPU seconds so far, from /proc/PID/stat.
+  double cpu_s() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+    std::string all((std::istreambuf_iterator<char>(in)), {});
+    std::istringstream rest(all.substr(all.rfind(')') + 2));
+    std::string f;
+    long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> f; ++i) {
+      if (i == 14) utime = std::stoll(f);
+      if (i == 15) stime = std::stoll(f);
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  }
+  double peak_rss_mb() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    return 0;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::string url_;
+};
+
+double self_cpu_s() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+struct Device {
+  pki::Identity idevid;
+  std::vector<crypto::Certificate> masa;
+};
+
+Result<Device> load_device(const std::string& dir) {
+  auto chain = TRY(crypto::Certificate::chain_from_pem(TRY(fs::read_file(fs::join(dir, "bootstrap/idevid.pem")))));
+  auto ks = TRY(device::open_keystore(dir, {"file", ""}));
+  Device d;
+  d.idevid.cert = chain[0];
+  for (size_t i = 1; i < chain.size(); ++i)
+    if (!chain[i].self_signed()) d.idevid.chain.push_back(chain[i]);
+  d.idevid.key = TRY(ks->load(device::kIdevidKey));
+  d.masa = TRY(crypto::Certificate::chain_from_pem(TRY(fs::read_file(fs::join(dir, "bootstrap/masa-trust.pem")))));
+  return d;
+}
+
+// What one onboarding costs in public-key operations, counted from the flow: three TLS 1.3
+// handshakes (pledge-registrar twice, registrar-MASA once: an ECDHE key pair and agreement and an
+// ECDSA signature on each side, the peer's signature verified, the server chain where it is
+// checked), the voucher-request, registrar request and voucher (each signed once, verified with
+// their chains by each party that checks them), the declaration, the CSR and the LDevID.
+struct CryptoFloor {
+  int signs = 12, verifies = 28, keygens = 7, derives = 6;
+  Json counts() const { return Json{{"sign", signs}, {"verify", verifies}, {"keygen", keygens}, {"ecdh", derives}}; }
+  // Seconds of one core for one onboarding's public-key operations, measured now.
+  double measure() const {
+    const int n = 300;
+    auto key = *crypto::PrivateKey::generate(crypto::Curve::kP256);
+    auto peer = *crypto::PrivateKey::generate(crypto::Curve::kP256);
+    Bytes msg = crypto::random_bytes(256);
+    auto sig = *key.sign(msg);
+    auto pub = key.public_key();
+    auto peer_pub = peer.public_key();
+    double t0 = time::monotonic();
+    for (int i = 0; i < n; ++i) (void)key.sign(msg);
+    double t_sign = (time::monotonic() - t0) / n;
+    t0 = time::monotonic();
+    for (int i = 0; i < n; ++i) (void)pub.verify(msg, sig);
+    double t_verify = (time::monotonic() - t0) / n;
+    t0 = time::monotonic();
+    for (int i = 0; i < n; ++i) (void)crypto::PrivateKey::generate(crypto::Curve::kP256);
+    double t_keygen = (time::monotonic() - t0) / n;
+    t0 = time::monotonic();
+    for (int i = 0; i < n; ++i) (void)key.derive(peer_pub);
+    double t_derive = (time::monotonic() - t0) / n;
+    return signs * t_sign + verifies * t_verify + keygens * t_keygen + derives * t_derive;
+  }
+};
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+}  // namespace
+
+Result<Json> bench_brski(const BrskiBenchOptions& o) {
+  if (o.devices < 1 || o.concurrency < 1) return make_error("usage", "--devices and --concurrency must be 1 or more");
+  std::string base = o.work_dir.empty() ? (fs::exists("/dev/shm") ? "/dev/shm" : "/tmp") : o.work_dir;
+  std::string tmpl = fs::join(base, "gatehouse-bench-brski-XXXXXX");
+  if (!::mkdtemp(tmpl.data())) return make_error("io", "cannot create a temporary directory in " + base);
+  const std::string dir = tmpl;
+  struct Cleanup {
+    std::string d;
+    ~Cleanup() { (void)fs::remove_all(d); }
+  } cleanup{dir};
+
+  std::unique_ptr<Child> masa, site;
+  std::string url = o.site_url;
+  std::vector<std::string> images;
+  if (url.empty()) {
+    int mport = free_port();
+    TRY(Factory::init({dir + "/f", "Bench Devices", "https://localhost:" + std::to_string(mport), "", "BENCH-", "file", {}}));
+    TRY(Site::init({dir + "/s", "Bench Site", {}}));
+    {
+      auto f = TRY(Factory::open(dir + "/f"));
+      MakeOptions mk;
+      mk.model = "bench";
+      mk.count = o.devices;
+      mk.out_dir = dir + "/d";
+      auto made = TRY(f->make(mk));
+      SellOptions sell;
+      for (const auto& d : made) {
+        sell.serials.push_back(d.serial);
+        images.push_back(d.image_dir);
+      }
+      sell.owner_cert_pem = TRY(fs::read_file(dir + "/s/domain-ca.pem"));
+      sell.bundle_path = dir + "/bundle.pem";
+      TRY(f->sell(sell));
+    }
+    {
+      auto s = TRY(Site::open(dir + "/s"));
+      TRY(s->import_bundle(dir + "/bundle.pem", TRY(fs::read_file(dir + "/f/pki/root.pem"))));
+    }
+    masa = TRY(Child::start(o.self_exe, {"masa", "serve", "--state", dir + "/f", "--listen", "127.0.0.1:" + std::to_string(mport)}));
+    site = TRY(Child::start(o.self_exe, {"site", "serve", "--state", dir + "/s", "--listen", "127.0.0.1:0"}));
+    url = site->url();
+  } else {
+    if (o.images_dir.empty()) return make_error("usage", "--site needs --images DIR (device images it expects)");
+    for (const auto& e : std::filesystem::directory_iterator(o.images_dir))
+      if (fs::exists(fs::join(e.path().string(), "bootstrap/idevid.pem"))) images.push_back(e.path().string());
+    std::sort(images.begin(), images.end());
+    if (static_cast<int>(images.size()) < o.devices)
+      return make_error("usage", "only " + std::to_string(images.size()) + " device images in " + o.images_dir);
+    images.resize(static_cast<size_t>(o.devices));
+  }
+  std::vector<Device> devices;
+  for (const auto& img : images) devices.push_back(TRY(load_device(img)));
+
+  double site_cpu0 = site ? site->cpu_s() : 0, masa_cpu0 = masa ? masa->cpu_s() : 0, self_cpu0 = self_cpu_s();
+  std::vector<double> latencies(devices.size(), -1);
+  std::atomic<size_t> next{0};
+  std::atomic<int> failures{0};
+  std::mutex err_mu;
+  std::string first_error;
+  auto worker = [&] {
+    for (size_t i; (i = next++) < devices.size();) {
+      double t0 = time::monotonic();
+      BrskiFlowFailure why;
+      auto r = brski_flow(devices[i].idevid, devices[i].masa, url,
+                          [] { return crypto::PrivateKey::generate(crypto::Curve::kP256); }, &why);
+      if (r) {
+        latencies[i] = (time::monotonic() - t0) * 1000.0;
+      } else {
+        ++failures;
+        std::lock_guard<std::mutex> lock(err_mu);
+        if (first_error.empty()) first_error = r.error().str();
+      }
+    }
+  };
+  double start = time::monotonic();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < std::min<int>(o.concurrency, static_cast<int>(devices.size())); ++t) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  double wall = time::monotonic() - start;
+  double site_cpu = site ? site->cpu_s() - site_cpu0 : 0, masa_cpu = masa ? masa->cpu_s() - masa_cpu0 : 0;
+  double pledge_cpu = self_cpu_s() - self_cpu0;
+
+  std::vector<double> ok;
+  for (double l : latencies)
+    if (l >= 0) ok.push_back(l);
+  CryptoFloor floor;
+  double floor_s = floor.measure();
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  double per_s = static_cast<double>(ok.size()) / wall;
+  double floor_per_s = static_cast<double>(cores) / floor_s;
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  Json out{{"bench", "brski"},
+           {"devices", o.devices},
+           {"concurrency", o.concurrency},
+           {"completed", ok.size()},
+           {"failures", failures.load()},
+           {"seconds", wall},
+           {"onboardings_per_s", per_s},
+           {"p50_ms", percentile(ok, 0.50)},
+           {"p95_ms", percentile(ok, 0.95)},
+           {"p99_ms", percentile(ok, 0.99)},
+           {"crypto_floor_per_s", floor_per_s},
+           {"floor_fraction", per_s / floor_per_s},
+           {"crypto_ops_per_onboarding", floor.counts()},
+           {"pledge_cpu_s_per_onboarding", pledge_cpu / static_cast<double>(std::max<size_t>(1, ok.size()))},
+           {"pledge_peak_rss_mb", static_cast<double>(ru.ru_maxrss) / 1024.0},
+           {"cores", cores}};
+  if (site) {
+    out["cpu_s_per_onboarding"] = (site_cpu + masa_cpu) / static_cast<double>(std::max<size_t>(1, ok.size()));
+    out["site_cpu_s_per_onboarding"] = site_cpu / static_cast<double>(std::max<size_t>(1, ok.size()));
+    out["masa_cpu_s_per_onboarding"] = masa_cpu / static_cast<double>(std::max<size_t>(1, ok.size()));
+    out["site_peak_rss_mb"] = site->peak_rss_mb();
+    out["masa_peak_rss_mb"] = masa->peak_rss_mb();
+    out["peak_rss_mb"] = std::max(site->peak_rss_mb(), masa->peak_rss_mb());
+  } else {
+    out["cpu_s_per_onboarding"] = nullptr;  // the servers run elsewhere
+    out["peak_rss_mb"] = static_cast<double>(ru.ru_maxrss) / 1024.0;
+  }
+  if (!first_error.empty()) out["first_error"] = first_error;
+  return out;
+}
+
+}  // namespace gh::svc
