@@ -19,6 +19,9 @@ int factory_init(const Args& a) {
   o.app_url = a.get("app-url");
   o.serial_prefix = a.get("serial-prefix");
   o.keystore = a.get("keystore", "file");
+  auto curve = crypto::parse_curve(a.get("root-curve", "P-256"));
+  if (!curve) return fail(make_error("usage", "--root-curve must be P-256, P-384 or P-521"));
+  o.root_curve = *curve;
   if (o.keystore != "file" && o.keystore != "pkcs11") return fail(make_error("usage", "--keystore must be file or pkcs11"));
   if (o.keystore == "pkcs11") {
     o.pkcs11.module = a.get("pkcs11-module", "/usr/lib/softhsm/libsofthsm2.so");

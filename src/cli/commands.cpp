@@ -12,11 +12,12 @@ const OptionSpec kJson = opt("json", "print JSON", false);
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"factory init", "Create the manufacturer's CA hierarchy and signing identities (IR 8350 5.1.1 step 1).",
-       "factory init --state DIR --name NAME [--masa-url URL] [--app-url URL] [--keystore file|pkcs11]",
+       "factory init --state DIR --name NAME [--masa-url URL] [--app-url URL] [--keystore file|pkcs11] [--root-curve C]",
        {kState, opt("name", "manufacturer name"), opt("masa-url", "MASA URL written into every IDevID"),
         opt("app-url", "application-layer service URL for device bootstrap info"),
         opt("serial-prefix", "prefix of device serials (default from the name)"),
         opt("keystore", "where CA keys live: file (default) or pkcs11"),
+        opt("root-curve", "the root CA's curve: P-256 (default), P-384 or P-521"),
         opt("pkcs11-module", "PKCS#11 module (default SoftHSM2)"), opt("pkcs11-token", "PKCS#11 token label; PIN from $GATEHOUSE_PKCS11_PIN")},
        factory_init},
       {"factory make", "Run the production line: keys made on each device, IDevID, DPP URI and QR, declaration.",

@@ -86,7 +86,7 @@ Status Factory::init(const FactoryInitOptions& o) {
   auto ks = TRY(open_ca_keystore(o.state_dir, cfg));
 
   // IR 8350 5.1.1 step 1: the manufacturer's CA hierarchy and signing identities.
-  auto root_key = TRY(ks->generate("root", crypto::Curve::kP384));
+  auto root_key = TRY(ks->generate("root", o.root_curve));
   auto root = TRY(crypto::issue_certificate(pki::manufacturer_root(o.name, root_key.public_key()), nullptr, root_key));
   pki::Identity root_id{root, root_key, {}};
   auto issue = [&](const std::string& label, auto make_template) -> Status {

@@ -82,26 +82,44 @@ HttpResponse RegistrarService::handle(net::HttpRequest& req) {
 }
 
 Result<std::string> RegistrarService::call_masa(const proto::PledgeRequest& p, const Bytes& rvr, int* status_out) {
+  constexpr size_t kMaxIdlePerMasa = 16;
   auto url = TRY(net::Url::parse(p.masa_url + "/requestvoucher"));
+  std::string key = hex_encode(p.manufacturer.fingerprint_sha256()) + "|" + url.host + ":" + std::to_string(url.port);
   const crypto::TlsContext* ctx = nullptr;
+  std::unique_ptr<net::HttpClient> client;
   {
     std::lock_guard<std::mutex> lock(tls_mu_);
-    std::string key = hex_encode(p.manufacturer.fingerprint_sha256()) + "|" + url.host;
     auto& slot = masa_tls_[key];
     if (!slot) {
       // The MASA's TLS certificate must chain to this device's manufacturer and name its host.
       const auto& id = registrar_->identity();
-      crypto::TlsIdentity client{id.cert, id.chain, id.key};
-      slot = std::make_unique<crypto::TlsContext>(TRY(crypto::TlsContext::client(&client, {p.manufacturer}, url.host)));
+      crypto::TlsIdentity tls_client{id.cert, id.chain, id.key};
+      slot = std::make_unique<crypto::TlsContext>(TRY(crypto::TlsContext::client(&tls_client, {p.manufacturer}, url.host)));
     }
     ctx = slot.get();
+    auto& idle = masa_idle_[key];
+    if (!idle.empty()) {
+      client = std::move(idle.back());
+      idle.pop_back();
+    }
   }
-  auto client = net::HttpClient::connect(url.host, url.port, *ctx, options_.masa_timeout_s);
-  if (!client) return make_error("masa.unreachable", "MASA at " + p.masa_url + ": " + client.error().message);
-  auto resp = (*client)->request("POST", url.path,
-                                 {{"Content-Type", codec::kVoucherMediaType}, {"Accept", codec::kVoucherMediaType}},
-                                 to_string(rvr));
-  if (!resp) return make_error("masa.unreachable", "MASA at " + p.masa_url + ": " + resp.error().message);
+  const std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", codec::kVoucherMediaType},
+                                                                    {"Accept", codec::kVoucherMediaType}};
+  Result<net::ClientResponse> resp = make_error("masa.unreachable", "no connection");
+  if (client) resp = client->request("POST", url.path, headers, to_string(rvr));
+  if (!client || !resp) {
+    // No idle connection, or the idle one had gone stale: one fresh connection.
+    auto fresh = net::HttpClient::connect(url.host, url.port, *ctx, options_.masa_timeout_s);
+    if (!fresh) return make_error("masa.unreachable", "MASA at " + p.masa_url + ": " + fresh.error().message);
+    client = std::move(*fresh);
+    resp = client->request("POST", url.path, headers, to_string(rvr));
+    if (!resp) return make_error("masa.unreachable", "MASA at " + p.masa_url + ": " + resp.error().message);
+  }
+  if (resp->header("connection") != "close") {
+    std::lock_guard<std::mutex> lock(tls_mu_);
+    auto& idle = masa_idle_[key];
+    if (idle.size() < kMaxIdlePerMasa) idle.push_back(std::move(client));
+  }
   *status_out = resp->status;
   if (resp->status != 200) {
     std::string reason = resp->body;

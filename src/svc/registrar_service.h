@@ -40,6 +40,8 @@ class RegistrarService {
   std::unique_ptr<net::HttpServer> server_;
   std::mutex tls_mu_;
   std::map<std::string, std::unique_ptr<crypto::TlsContext>> masa_tls_;  // by manufacturer root fingerprint
+  // Idle keep-alive connections to MASAs, by the same key: a voucher costs no new TLS handshake.
+  std::map<std::string, std::vector<std::unique_ptr<net::HttpClient>>> masa_idle_;
 };
 
 }  // namespace gh::svc
