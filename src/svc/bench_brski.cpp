@@ -135,8 +135,14 @@ Result<Device> load_device(const std::string& dir) {
 struct CryptoFloor {
   int signs = 12, verifies = 28, keygens = 7, derives = 6;
   Json counts() const { return Json{{"sign", signs}, {"verify", verifies}, {"keygen", keygens}, {"ecdh", derives}}; }
-  // Seconds of one core for one onboarding's public-key operations, measured now.
+  // Seconds of one core for one onboarding's public-key operations: the best of three rounds, so
+  // a moment of interference does not lower the floor.
   double measure() const {
+    double best = 1e9;
+    for (int round = 0; round < 3; ++round) best = std::min(best, measure_once());
+    return best;
+  }
+  double measure_once() const {
     const int n = 300;
     auto key = *crypto::PrivateKey::generate(crypto::Curve::kP256);
     auto peer = *crypto::PrivateKey::generate(crypto::Curve::kP256);
