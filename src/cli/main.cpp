@@ -1,6 +1,4 @@
 // gatehouse: one binary, a subcommand per role (ARCHITECTURE section 1).
-#include <signal.h>
-
 #include <iostream>
 
 #include "cli/args.h"
@@ -33,8 +31,6 @@ int print_overview(const std::string& prefix) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // A peer that goes away mid-write must cost one connection, not the process.
-  ::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (const char* lvl = std::getenv("GATEHOUSE_LOG")) {
     gh::log::Level l;

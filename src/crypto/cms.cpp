@@ -56,6 +56,12 @@ Result<CmsVerified> cms_verify(const Bytes& der, const std::vector<Certificate>&
 
   ossl::StorePtr store(X509_STORE_new());
   for (const auto& a : anchors) X509_STORE_add_cert(store.get(), a.raw());
+  if (opt.trust_embedded_roots) {
+    STACK_OF(X509)* carried = CMS_get1_certs(cms.get());
+    for (int i = 0; carried && i < sk_X509_num(carried); ++i)
+      if (X509_self_signed(sk_X509_value(carried, i), 0) == 1) X509_STORE_add_cert(store.get(), sk_X509_value(carried, i));
+    sk_X509_pop_free(carried, X509_free);
+  }
   X509_STORE_set_purpose(store.get(), X509_PURPOSE_ANY);
   unsigned long vflags = 0;
   if (opt.partial_chain) vflags |= X509_V_FLAG_PARTIAL_CHAIN;

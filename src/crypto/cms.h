@@ -37,6 +37,10 @@ struct CmsVerifyOptions {
   // Accept a signer that chains to an anchor that is not a self-signed root.
   bool partial_chain = false;
   bool check_time = true;
+  // Also trust the self-signed certificates the message itself carries (RFC 8995 5.5.2: a MASA
+  // takes the registrar's unknown domain CA as a temporary anchor). Callers must then decide
+  // whether that anchor is acceptable, from CmsVerified::certificates.
+  bool trust_embedded_roots = false;
 };
 
 // Verifies the signature and that the signer chains to one of anchors (purpose "any").

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +18,13 @@ namespace gh::net {
 namespace {
 
 constexpr int kServerTimeoutS = 15;
+
+// OpenSSL writes to sockets with write(): a peer that has gone away raises SIGPIPE, whose default
+// action ends the process. Every user of this layer wants an error on that connection instead.
+void ignore_sigpipe() {
+  static std::once_flag once;
+  std::call_once(once, [] { ::signal(SIGPIPE, SIG_IGN); });
+}
 
 void set_timeouts(int fd, int seconds) {
   timeval tv{seconds, 0};
@@ -157,6 +165,7 @@ Result<Url> Url::parse(const std::string& url) {
 }
 
 Result<int> tcp_connect(const std::string& host, int port, int timeout_s) {
+  ignore_sigpipe();
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -181,6 +190,7 @@ Result<int> tcp_connect(const std::string& host, int port, int timeout_s) {
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& host, int port, crypto::TlsContext tls,
                                                       Handler handler) {
+  ignore_sigpipe();
   std::unique_ptr<HttpServer> s(new HttpServer(std::move(tls), std::move(handler)));
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -216,7 +226,42 @@ void HttpServer::stop() {
   ::shutdown(listen_fd_, SHUT_RDWR);
   if (acceptor_.joinable()) acceptor_.join();
   ::close(listen_fd_);
+  {
+    // Keep-alive connections would otherwise hold their threads until the idle timeout.
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int fd : live_) ::shutdown(fd, SHUT_RDWR);
+  }
+  cv_.notify_all();
   for (int i = 0; i < 200 && active_.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+}
+
+void HttpServer::worker() {
+  for (;;) {
+    int fd;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      ++idle_;
+      cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+      --idle_;
+      if (pending_.empty()) {
+        --threads_;
+        break;
+      }
+      fd = pending_.front();
+      pending_.pop_front();
+      live_.insert(fd);
+    }
+    // TLS gets its own descriptor for the socket; this one stays open until it leaves live_, so
+    // stop() never shuts down a descriptor number that has been closed and reused meanwhile.
+    int tls_fd = ::dup(fd);
+    if (tls_fd >= 0) serve(tls_fd);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      live_.erase(fd);
+      ::close(fd);
+    }
+    --active_;
+  }
 }
 
 void HttpServer::accept_loop() {
@@ -227,10 +272,14 @@ void HttpServer::accept_loop() {
     if (fd < 0) continue;
     set_timeouts(fd, kServerTimeoutS);
     ++active_;
-    std::thread([this, fd] {
-      serve(fd);
-      --active_;
-    }).detach();
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_.push_back(fd);
+    if (idle_ < static_cast<int>(pending_.size())) {
+      ++threads_;
+      std::thread([this] { worker(); }).detach();
+    } else {
+      cv_.notify_one();
+    }
   }
 }
 

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <set>
 #include <functional>
 #include <map>
 #include <memory>
@@ -66,6 +69,7 @@ class HttpServer {
  private:
   HttpServer(crypto::TlsContext tls, Handler handler) : tls_(std::move(tls)), handler_(std::move(handler)) {}
   void accept_loop();
+  void worker();
   void serve(int fd);
 
   crypto::TlsContext tls_;
@@ -76,6 +80,14 @@ class HttpServer {
   std::atomic<int> active_{0};
   std::atomic<uint64_t> next_id_{1};
   std::thread acceptor_;
+  // Connection threads are reused: a thread that finishes a connection waits for the next one
+  // (creating and tearing down a thread per connection costs TLB shootdowns on every core).
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<int> pending_;
+  std::set<int> live_;  // sockets being served, shut down by stop()
+  int idle_ = 0;
+  int threads_ = 0;
 };
 
 struct ClientResponse {

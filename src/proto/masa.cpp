@@ -31,30 +31,24 @@ MasaDecision Masa::authenticate(const Bytes& body, const std::vector<crypto::Cer
   if (tls_chain.empty()) return refuse(401, "rvr.tls-client", "no TLS client certificate");
   auto der = crypto::cms_from_any(body);
   if (!der) return refuse(400, "rvr.format", der.error().message);
-  auto unverified = crypto::cms_parse_unverified(*der);
-  if (!unverified) return refuse(400, "rvr.format", unverified.error().message);
   // RFC 8995 5.5.2: an unknown domain CA is a temporary trust anchor: the farthest certificate
   // supplied. The ownership check below is what decides whether that domain may have a voucher.
-  std::vector<crypto::Certificate> anchors;
-  for (const auto& c : unverified->certificates)
-    if (c.self_signed()) anchors.push_back(c);
   crypto::CmsVerifyOptions opt;
-  if (anchors.empty()) {
-    anchors = unverified->certificates;
-    opt.partial_chain = true;
+  opt.trust_embedded_roots = true;
+  auto v = codec::verify_voucher_artifact(*der, {}, opt);
+  if (!v) {
+    const std::string& code = v.error().code;
+    if (code == "cms.parse" || code.rfind("encoding.", 0) == 0) return refuse(400, "rvr.format", v.error().message);
+    return refuse(403, "rvr.signature", v.error().message);
   }
-  if (anchors.empty()) return refuse(400, "rvr.chain", "voucher-request carries no certificate");
-  auto v = codec::verify_voucher_artifact(*der, anchors, opt);
-  if (!v) return refuse(403, "rvr.signature", v.error().message);
   a->registrar = v->signer;
   // RFC 8995 5.5.3: the signer must be a registrar (id-kp-cmcRA).
   if (!a->registrar.has_eku(crypto::kOidCmcRa))
     return refuse(403, "rvr.cmc-ra", "voucher-request signer lacks id-kp-cmcRA");
   if (!(tls_chain[0].public_key() == a->registrar.public_key()))
     return refuse(401, "rvr.tls-client", "TLS client certificate is not the voucher-request signer");
-  for (const auto& c : anchors)
-    if (crypto::verify_chain(a->registrar, unverified->certificates, {c}, crypto::VerifyOptions{std::nullopt, true, opt.partial_chain}))
-      a->domain_ca = c;
+  for (const auto& c : v->certificates)
+    if (c.self_signed() && crypto::verify_chain(a->registrar, v->certificates, {c})) a->domain_ca = c;
   if (!a->domain_ca.valid()) return refuse(403, "rvr.chain", "cannot tell which domain CA the registrar belongs to");
   auto rvr = codec::VoucherRequest::from_json(v->json);
   if (!rvr) return refuse(400, "rvr.format", rvr.error().message);

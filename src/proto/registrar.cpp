@@ -30,11 +30,14 @@ Result<PledgeRequest> Registrar::check_pledge_request(const Bytes& body, const s
 
   auto der = crypto::cms_from_any(body);
   if (!der) return make_error("pvr.format", der.error().message);
-  if (auto parsed = crypto::cms_parse_unverified(*der); !parsed)
-    return make_error("pvr.format", "voucher-request is not CMS: " + parsed.error().message);
   p.pvr_cms = *der;
   auto v = codec::verify_voucher_artifact(*der, {p.manufacturer});
-  if (!v) return make_error("pvr.signature", v.error().message);
+  if (!v) {
+    const std::string& code = v.error().code;
+    if (code == "cms.parse" || code.rfind("encoding.", 0) == 0)
+      return make_error("pvr.format", "voucher-request is not CMS: " + v.error().message);
+    return make_error("pvr.signature", v.error().message);
+  }
   if (!(v->signer == p.idevid)) return make_error("pvr.signer", "voucher-request is not signed by the TLS client's IDevID");
   auto pvr = codec::VoucherRequest::from_json(v->json);
   if (!pvr) return make_error("pvr.format", pvr.error().message);

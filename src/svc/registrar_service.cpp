@@ -135,12 +135,9 @@ HttpResponse RegistrarService::request_voucher(net::HttpRequest& req) {
   const std::string kind = "brski.voucher-request";
   if (!media_type_is(req.header("content-type"), codec::kVoucherMediaType))
     return HttpResponse::text(415, "pvr.media-type: expected application/voucher-cms+json");
-  std::vector<crypto::Certificate> anchors;
-  auto manufacturers = site_->inventory().manufacturers();
-  if (!manufacturers) return refuse(500, "", kind, manufacturers.error());
-  for (const auto& m : *manufacturers)
-    if (auto c = crypto::Certificate::from_pem(m.root_pem)) anchors.push_back(*c);
-  auto p = registrar_->check_pledge_request(to_bytes(req.body), req.connection->peer_chain, anchors);
+  auto anchors = manufacturer_anchors();
+  if (!anchors) return refuse(500, "", kind, anchors.error());
+  auto p = registrar_->check_pledge_request(to_bytes(req.body), req.connection->peer_chain, *anchors);
   std::string tls_serial = req.connection->peer_chain.empty() ? "" : req.connection->peer_chain[0].serial_number_attr().value_or("");
   if (!p) return refuse(0, tls_serial, kind, p.error());
 
@@ -176,6 +173,24 @@ HttpResponse RegistrarService::request_voucher(net::HttpRequest& req) {
   if (!st) return refuse(500, p->serial, kind, st.error());
   req.connection->attributes["voucher_serial"] = p->serial;
   return HttpResponse{200, codec::kVoucherMediaType, *voucher, {}};
+}
+
+Result<std::vector<crypto::Certificate>> RegistrarService::manufacturer_anchors() {
+  // The trusted set is read each time (another process may have trusted a manufacturer since);
+  // only the parsing is cached.
+  auto rows = TRY(site_->inventory().manufacturers());
+  std::vector<crypto::Certificate> out;
+  std::lock_guard<std::mutex> lock(anchors_mu_);
+  for (const auto& m : rows) {
+    auto it = anchors_.find(m.fingerprint);
+    if (it == anchors_.end()) {
+      auto c = crypto::Certificate::from_pem(m.root_pem);
+      if (!c) continue;
+      it = anchors_.emplace(m.fingerprint, *c).first;
+    }
+    out.push_back(it->second);
+  }
+  return out;
 }
 
 bool RegistrarService::is_domain_certificate(const std::vector<crypto::Certificate>& chain) const {

@@ -38,6 +38,9 @@ class RegistrarService {
   std::unique_ptr<proto::Registrar> registrar_;
   RegistrarOptions options_;
   std::unique_ptr<net::HttpServer> server_;
+  Result<std::vector<crypto::Certificate>> manufacturer_anchors();
+  std::mutex anchors_mu_;
+  std::map<std::string, crypto::Certificate> anchors_;  // parsed roots, by fingerprint
   std::mutex tls_mu_;
   std::map<std::string, std::unique_ptr<crypto::TlsContext>> masa_tls_;  // by manufacturer root fingerprint
   // Idle keep-alive connections to MASAs, by the same key: a voucher costs no new TLS handshake.
