@@ -60,6 +60,7 @@ int site_serve(const Args& a) {
   svc::RegistrarOptions o;
   o.ldevid_lifetime_s = *secs > 0 ? *secs : int64_t{*days} * 86400;
   if (o.ldevid_lifetime_s < 60) return fail(make_error("usage", "LDevID lifetime must be at least 60 s"));
+  o.check_audit_log = !a.has("no-audit-log-check");
   auto reg = svc::RegistrarService::open(*state, o);
   if (!reg) return fail(reg.error());
   return run_server(**reg, *listen, "registrar");

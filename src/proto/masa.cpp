@@ -9,13 +9,16 @@ struct Masa::Authenticated {
   codec::VoucherRequest rvr;
   codec::VoucherRequest pvr;
   crypto::Certificate registrar;
-  crypto::Certificate domain_ca;  // the farthest certificate the registrar supplied: what gets pinned
+  crypto::Certificate
+      domain_ca;  // the farthest certificate the registrar supplied: what gets pinned
   codec::DeviceInformationDeclaration declaration;
 };
 
 namespace {
-MasaDecision refuse(int status, std::string check, std::string reason, const std::string& serial = "") {
-  log::info("masa", "refused " + (serial.empty() ? std::string("request") : serial) + ": " + check + ": " + reason);
+MasaDecision refuse(int status, std::string check, std::string reason,
+                    const std::string& serial = "") {
+  log::info("masa", "refused " + (serial.empty() ? std::string("request") : serial) + ": " + check +
+                        ": " + reason);
   MasaDecision d;
   d.status = status;
   d.check = std::move(check);
@@ -25,7 +28,8 @@ MasaDecision refuse(int status, std::string check, std::string reason, const std
 }
 }  // namespace
 
-MasaDecision Masa::authenticate(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
+MasaDecision Masa::authenticate(const Bytes& body,
+                                const std::vector<crypto::Certificate>& tls_chain, bool check_pvr,
                                 Authenticated* a) const {
   // RFC 8995 5.5.1: the registrar is authenticated by its TLS client certificate.
   if (tls_chain.empty()) return refuse(401, "rvr.tls-client", "no TLS client certificate");
@@ -38,7 +42,8 @@ MasaDecision Masa::authenticate(const Bytes& body, const std::vector<crypto::Cer
   auto v = codec::verify_voucher_artifact(*der, {}, opt);
   if (!v) {
     const std::string& code = v.error().code;
-    if (code == "cms.parse" || code.rfind("encoding.", 0) == 0) return refuse(400, "rvr.format", v.error().message);
+    if (code == "cms.parse" || code.rfind("encoding.", 0) == 0)
+      return refuse(400, "rvr.format", v.error().message);
     return refuse(403, "rvr.signature", v.error().message);
   }
   a->registrar = v->signer;
@@ -46,10 +51,13 @@ MasaDecision Masa::authenticate(const Bytes& body, const std::vector<crypto::Cer
   if (!a->registrar.has_eku(crypto::kOidCmcRa))
     return refuse(403, "rvr.cmc-ra", "voucher-request signer lacks id-kp-cmcRA");
   if (!(tls_chain[0].public_key() == a->registrar.public_key()))
-    return refuse(401, "rvr.tls-client", "TLS client certificate is not the voucher-request signer");
+    return refuse(401, "rvr.tls-client",
+                  "TLS client certificate is not the voucher-request signer");
   for (const auto& c : v->certificates)
-    if (c.self_signed() && crypto::verify_chain(a->registrar, v->certificates, {c})) a->domain_ca = c;
-  if (!a->domain_ca.valid()) return refuse(403, "rvr.chain", "cannot tell which domain CA the registrar belongs to");
+    if (c.self_signed() && crypto::verify_chain(a->registrar, v->certificates, {c}))
+      a->domain_ca = c;
+  if (!a->domain_ca.valid())
+    return refuse(403, "rvr.chain", "cannot tell which domain CA the registrar belongs to");
   auto rvr = codec::VoucherRequest::from_json(v->json);
   if (!rvr) return refuse(400, "rvr.format", rvr.error().message);
   a->rvr = std::move(*rvr);
@@ -58,26 +66,36 @@ MasaDecision Masa::authenticate(const Bytes& body, const std::vector<crypto::Cer
 
   auto device = lookup_(serial);
   if (!device) return refuse(500, "masa.store", device.error().message, serial);
-  if (!device->has_value()) return refuse(404, "masa.unknown-device", "this manufacturer made no device " + serial, serial);
+  if (!device->has_value())
+    return refuse(404, "masa.unknown-device", "this manufacturer made no device " + serial, serial);
 
   // RFC 8995 5.5.4: the prior-signed request was signed by an IDevID this manufacturer issued,
   // for the same serial, and it names this registrar as the one in proximity.
-  if (a->rvr.prior_signed_voucher_request.empty())
-    return refuse(403, "pvr.missing", "no prior-signed-voucher-request (nonceless requests are not accepted)", serial);
-  auto pvr = codec::verify_voucher_artifact(a->rvr.prior_signed_voucher_request, {config_.root});
-  if (!pvr) return refuse(403, "pvr.signature", "pledge request: " + pvr.error().message, serial);
-  if (pvr->signer.serial_number_attr() != serial)
-    return refuse(403, "pvr.serial", "pledge request signed by the IDevID of " + pvr->signer.serial_number_attr().value_or("?"), serial);
-  auto parsed_pvr = codec::VoucherRequest::from_json(pvr->json);
-  if (!parsed_pvr) return refuse(400, "pvr.format", parsed_pvr.error().message, serial);
-  a->pvr = std::move(*parsed_pvr);
-  if (!a->pvr.serial_number.empty() && a->pvr.serial_number != serial)
-    return refuse(403, "pvr.serial", "pledge request is for serial " + a->pvr.serial_number, serial);
-  auto prox = crypto::Certificate::from_der(a->pvr.proximity_registrar_cert);
-  if (!prox || !(prox->public_key() == a->registrar.public_key()))
-    return refuse(403, "pvr.proximity", "pledge request does not name this registrar", serial);
-  // RFC 8995 5.5.5: nonces consistent.
-  if (a->rvr.nonce != a->pvr.nonce) return refuse(403, "rvr.nonce", "registrar and pledge nonces differ", serial);
+  if (check_pvr) {
+    if (a->rvr.prior_signed_voucher_request.empty())
+      return refuse(403, "pvr.missing",
+                    "no prior-signed-voucher-request (nonceless requests are not accepted)",
+                    serial);
+    auto pvr = codec::verify_voucher_artifact(a->rvr.prior_signed_voucher_request, {config_.root});
+    if (!pvr) return refuse(403, "pvr.signature", "pledge request: " + pvr.error().message, serial);
+    if (pvr->signer.serial_number_attr() != serial)
+      return refuse(403, "pvr.serial",
+                    "pledge request signed by the IDevID of " +
+                        pvr->signer.serial_number_attr().value_or("?"),
+                    serial);
+    auto parsed_pvr = codec::VoucherRequest::from_json(pvr->json);
+    if (!parsed_pvr) return refuse(400, "pvr.format", parsed_pvr.error().message, serial);
+    a->pvr = std::move(*parsed_pvr);
+    if (!a->pvr.serial_number.empty() && a->pvr.serial_number != serial)
+      return refuse(403, "pvr.serial", "pledge request is for serial " + a->pvr.serial_number,
+                    serial);
+    auto prox = crypto::Certificate::from_der(a->pvr.proximity_registrar_cert);
+    if (!prox || !(prox->public_key() == a->registrar.public_key()))
+      return refuse(403, "pvr.proximity", "pledge request does not name this registrar", serial);
+    // RFC 8995 5.5.5: nonces consistent.
+    if (a->rvr.nonce != a->pvr.nonce)
+      return refuse(403, "rvr.nonce", "registrar and pledge nonces differ", serial);
+  }
 
   // NIST IR 8350 step 9: the registrar's domain must own the device or be authorized to onboard it.
   auto decl = codec::verify_declaration((*device)->declaration, {config_.root});
@@ -86,7 +104,8 @@ MasaDecision Masa::authenticate(const Bytes& body, const std::vector<crypto::Cer
   Bytes domain_hash = a->domain_ca.public_key().spki_sha256();
   if (!a->declaration.may_onboard(domain_hash))
     return refuse(403, "masa.ownership",
-                  "domain '" + a->domain_ca.subject() + "' is neither the owner nor an authorized onboarder of " + serial +
+                  "domain '" + a->domain_ca.subject() +
+                      "' is neither the owner nor an authorized onboarder of " + serial +
                       " (declaration v" + std::to_string(a->declaration.version) + ")",
                   serial);
   MasaDecision ok;
@@ -95,10 +114,11 @@ MasaDecision Masa::authenticate(const Bytes& body, const std::vector<crypto::Cer
   return ok;
 }
 
-MasaDecision Masa::request_voucher(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
+MasaDecision Masa::request_voucher(const Bytes& body,
+                                   const std::vector<crypto::Certificate>& tls_chain,
                                    time::Seconds now) const {
   Authenticated a;
-  MasaDecision d = authenticate(body, tls_chain, &a);
+  MasaDecision d = authenticate(body, tls_chain, true, &a);
   if (d.status != 200) return d;
   codec::Voucher v;
   v.created_on = now;
@@ -109,7 +129,8 @@ MasaDecision Masa::request_voucher(const Bytes& body, const std::vector<crypto::
   v.domain_cert_revocation_checks = false;
   v.nonce = a.rvr.nonce;
   if (v.nonce.empty()) v.expires_on = now + config_.nonceless_lifetime_s;
-  auto cms = codec::sign_voucher_artifact(v.to_json(), config_.signer.cert, config_.signer.key, {config_.signer.cert});
+  auto cms = codec::sign_voucher_artifact(v.to_json(), config_.signer.cert, config_.signer.key,
+                                          {config_.signer.cert});
   if (!cms) return refuse(500, "masa.sign", cms.error().message, d.serial);
   d.voucher = std::move(*cms);
   d.nonce = v.nonce;
@@ -122,9 +143,10 @@ MasaDecision Masa::request_voucher(const Bytes& body, const std::vector<crypto::
   return d;
 }
 
-MasaDecision Masa::authorize_audit_log(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain) const {
+MasaDecision Masa::authorize_audit_log(const Bytes& body,
+                                       const std::vector<crypto::Certificate>& tls_chain) const {
   Authenticated a;
-  return authenticate(body, tls_chain, &a);
+  return authenticate(body, tls_chain, false, &a);
 }
 
 }  // namespace gh::proto

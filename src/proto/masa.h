@@ -50,7 +50,9 @@ class Masa {
 
  private:
   struct Authenticated;
-  MasaDecision authenticate(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
+  // check_pvr: also verify the pledge's prior-signed request (vouchers); the audit log needs only
+  // the registrar's request, its signature and its domain's standing.
+  MasaDecision authenticate(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain, bool check_pvr,
                             Authenticated* out) const;
   MasaConfig config_;
   MasaDeviceLookup lookup_;

@@ -1,6 +1,8 @@
 #include "svc/registrar_service.h"
 
+#include "codec/declaration.h"
 #include "codec/est.h"
+#include "crypto/jws.h"
 #include "codec/voucher.h"
 #include "common/log.h"
 
@@ -81,9 +83,10 @@ HttpResponse RegistrarService::handle(net::HttpRequest& req) {
   return simple_enroll(req, req.path == "/.well-known/est/simplereenroll");
 }
 
-Result<std::string> RegistrarService::call_masa(const proto::PledgeRequest& p, const Bytes& rvr, int* status_out) {
+Result<std::string> RegistrarService::call_masa(const proto::PledgeRequest& p, const std::string& endpoint,
+                                                const Bytes& rvr, int* status_out) {
   constexpr size_t kMaxIdlePerMasa = 16;
-  auto url = TRY(net::Url::parse(p.masa_url + "/requestvoucher"));
+  auto url = TRY(net::Url::parse(p.masa_url + "/" + endpoint));
   std::string key = hex_encode(p.manufacturer.fingerprint_sha256()) + "|" + url.host + ":" + std::to_string(url.port);
   const crypto::TlsContext* ctx = nullptr;
   std::unique_ptr<net::HttpClient> client;
@@ -156,7 +159,7 @@ HttpResponse RegistrarService::request_voucher(net::HttpRequest& req) {
   auto rvr = registrar_->registrar_request(*p, time::now());
   if (!rvr) return refuse(500, p->serial, kind, rvr.error());
   int masa_status = 0;
-  auto voucher = call_masa(*p, *rvr, &masa_status);
+  auto voucher = call_masa(*p, "requestvoucher", *rvr, &masa_status);
   if (!voucher) {
     if (voucher.error().code == "masa.unreachable") {
       auto r = refuse(503, p->serial, kind, voucher.error());
@@ -167,6 +170,10 @@ HttpResponse RegistrarService::request_voucher(net::HttpRequest& req) {
   }
   auto checked = registrar_->check_voucher(to_bytes(*voucher), *p);
   if (!checked) return refuse(502, p->serial, kind, checked.error());
+  if (options_.check_audit_log) {
+    auto audit = check_audit_log(*p, *rvr, **device);
+    if (!audit) return refuse(0, p->serial, kind, audit.error());
+  }
   auto st = site_->inventory().record_voucher(
       p->serial, base64_encode(to_bytes(*voucher)),
       event(p->serial, kind, true, "voucher issued by the MASA", Json{{"masa", p->masa_url}, {"nonce", p->pvr.nonce}}));
@@ -191,6 +198,33 @@ Result<std::vector<crypto::Certificate>> RegistrarService::manufacturer_anchors(
     out.push_back(it->second);
   }
   return out;
+}
+
+Status RegistrarService::check_audit_log(const proto::PledgeRequest& p, const Bytes& rvr,
+                                         const store::DeviceRecord& device) {
+  int status = 0;
+  auto body = call_masa(p, "requestauditlog", rvr, &status);
+  if (!body) return make_error("policy.audit-log", "cannot read the MASA audit log: " + body.error().message);
+  auto log = parse_json(*body, "audit log");
+  if (!log || !log->is_object() || !log->contains("events") || !(*log)["events"].is_array())
+    return make_error("policy.audit-log", "MASA audit log is not the RFC 8995 5.8.1 JSON");
+  // Since when this domain's claim holds: the issue time of the device's current declaration.
+  auto jws = crypto::jws_parse_compact(device.declaration);
+  time::Seconds since = 0;
+  if (jws)
+    if (auto j = parse_json(to_string(jws->payload), "declaration"))
+      if (auto d = codec::DeviceInformationDeclaration::from_json(*j)) since = d->issued_at;
+  const auto& ca = registrar_->domain_ca();
+  Bytes ski = ca.subject_key_id();
+  std::string ours = base64_encode(ski.empty() ? ca.public_key().spki_sha256() : ski);
+  for (const auto& e : (*log)["events"]) {
+    std::string domain = json_string_or(e, "domainID", "");
+    auto date = time::parse_rfc3339(json_string_or(e, "date", ""));
+    if (domain.empty() || domain == ours || !date || *date < since) continue;
+    return make_error("policy.onboarded-elsewhere", p.serial + " had a voucher for another domain (" + domain + ") on " +
+                                                        time::format_rfc3339(*date) + ", after its current declaration");
+  }
+  return ok_status();
 }
 
 bool RegistrarService::is_domain_certificate(const std::vector<crypto::Certificate>& chain) const {

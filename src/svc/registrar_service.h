@@ -16,6 +16,9 @@ namespace gh::svc {
 struct RegistrarOptions {
   int64_t ldevid_lifetime_s = pki::kDefaultLdevidLifetimeS;
   int masa_timeout_s = 10;
+  // RFC 8995 5.8.3: fetch the MASA audit log and refuse a device another domain has had a
+  // voucher for since its current declaration was issued (a clone, or a device taken elsewhere).
+  bool check_audit_log = true;
 };
 
 class RegistrarService {
@@ -31,7 +34,9 @@ class RegistrarService {
   net::HttpResponse simple_enroll(net::HttpRequest& req, bool reenroll);
   net::HttpResponse status_report(net::HttpRequest& req, const std::string& kind);
   net::HttpResponse refuse(int status, const std::string& serial, const std::string& kind, const Error& e);
-  Result<std::string> call_masa(const proto::PledgeRequest& p, const Bytes& rvr, int* status_out);
+  Result<std::string> call_masa(const proto::PledgeRequest& p, const std::string& endpoint, const Bytes& rvr,
+                                int* status_out);
+  Status check_audit_log(const proto::PledgeRequest& p, const Bytes& rvr, const store::DeviceRecord& device);
   bool is_domain_certificate(const std::vector<crypto::Certificate>& chain) const;
 
   std::unique_ptr<Site> site_;

@@ -170,6 +170,46 @@ TEST_F(BrskiTest, MasaRefusesADomainThatIsNotTheOwner) {
   EXPECT_FALSE(fs::exists(dir_ + "/d/" + serials_[1] + "/onboarding"));
 }
 
+TEST_F(BrskiTest, DeviceOnboardedByAnotherDomainIsRefused) {
+  // Owner A, authorized onboarder B: both may obtain vouchers. B onboards it first; A's registrar
+  // then sees B in the MASA audit log after the current declaration and refuses (RFC 8995 5.8.3).
+  masa_->stop();
+  {
+    auto f = std::move(*Factory::open(dir_ + "/f"));
+    SellOptions sell;
+    sell.serials = {serials_[2]};
+    sell.owner_cert_pem = *fs::read_file(dir_ + "/s/domain-ca.pem");
+    sell.onboarder_cert_pems = {*fs::read_file(dir_ + "/b/domain-ca.pem")};
+    sell.bundle_path = dir_ + "/ab.pem";
+    ASSERT_TRUE(f->sell(sell).ok());
+  }
+  masa_ = std::move(*MasaService::open(dir_ + "/f"));
+  ASSERT_TRUE(masa_->serve("127.0.0.1", masa_port_).ok());
+  std::string root = *fs::read_file(dir_ + "/f/pki/root.pem");
+  ASSERT_TRUE(Site::open(dir_ + "/s").value()->import_bundle(dir_ + "/ab.pem", root).ok());
+  ASSERT_TRUE(Site::open(dir_ + "/b").value()->import_bundle(dir_ + "/ab.pem", root).ok());
+  auto b = std::move(*RegistrarService::open(dir_ + "/b", RegistrarOptions{}));
+  auto b_port = b->serve("127.0.0.1", 0);
+  ASSERT_TRUE(b_port.ok());
+  std::string img = dir_ + "/d/" + serials_[2];
+  auto at_b = onboard_brski({img, "https://127.0.0.1:" + std::to_string(*b_port), 10});
+  ASSERT_TRUE(at_b.ok()) << at_b.error().str();
+  b->stop();
+  ASSERT_TRUE(fs::remove_all(img + "/onboarding").ok());
+  auto at_a = onboard_brski({img, url_, 5});
+  ASSERT_FALSE(at_a.ok());
+  EXPECT_EQ(at_a.error().code, "policy.onboarded-elsewhere") << at_a.error().str();
+  EXPECT_EQ(state(serials_[2]), "expected");
+  // A registrar configured without the check lets it through.
+  registrar_->stop();
+  RegistrarOptions lax;
+  lax.check_audit_log = false;
+  registrar_ = std::move(*RegistrarService::open(dir_ + "/s", lax));
+  auto port = registrar_->serve("127.0.0.1", 0);
+  ASSERT_TRUE(port.ok());
+  EXPECT_TRUE(onboard_brski({img, "https://127.0.0.1:" + std::to_string(*port), 10}).ok());
+}
+
 TEST_F(BrskiTest, UnreachableMasaLeavesNothingOnboarded) {
   masa_->stop();
   auto r = onboard_brski({dir_ + "/d/" + serials_[2], url_, 1});
