@@ -3,7 +3,7 @@ BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build test unit integration demo bench clean format
+.PHONY: all deps configure build test unit integration demo bench clean format format-check sanitize
 
 all: build
 
@@ -29,14 +29,27 @@ unit: build
 integration: build
 	cd $(BUILD) && ctest --output-on-failure -L integration
 
+# The same suite built with AddressSanitizer and UndefinedBehaviorSanitizer (CI runs it too): the
+# unit tests with leak detection, everything with the sanitizers watching the servers.
+sanitize: deps
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGATEHOUSE_SANITIZE=ON
+	cmake --build build-asan -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 build-asan/tests/gh_unit_tests --gtest_brief=1
+	cd build-asan && ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
 demo: build
 	bash scripts/demo.sh $(BUILD)/gatehouse
 
 bench: build
 	$(BUILD)/gatehouse bench factory --count 5000
 
+SOURCES = $$(git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp' 'tests/*.h')
+
 format:
-	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp')
+	clang-format -i $(SOURCES)
+
+format-check:
+	clang-format --dry-run -Werror $(SOURCES)
 
 clean:
 	rm -rf $(BUILD)

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  g++ make cmake ninja-build ccache pkg-config
+  g++ make cmake ninja-build ccache pkg-config clang-format git
   libssl-dev libsqlite3-dev nlohmann-json3-dev libqrencode-dev zlib1g-dev libp11-kit-dev
   libgtest-dev libgmock-dev
   # real components the product and its tests drive

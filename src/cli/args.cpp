@@ -29,7 +29,8 @@ Result<int> Args::get_int(const std::string& name, int fallback) const {
   }
 }
 
-Result<Args> Args::parse(const std::vector<std::string>& argv, const std::vector<OptionSpec>& spec) {
+Result<Args> Args::parse(const std::vector<std::string>& argv,
+                         const std::vector<OptionSpec>& spec) {
   Args out;
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& a = argv[i];
@@ -52,8 +53,10 @@ Result<Args> Args::parse(const std::vector<std::string>& argv, const std::vector
       if (i + 1 >= argv.size()) return make_error("usage", "--" + name + " needs a value");
       value = argv[++i];
     }
-    if (!s->takes_value && inline_value) return make_error("usage", "--" + name + " takes no value");
-    if (!s->repeatable && out.values_.count(name)) return make_error("usage", "--" + name + " given twice");
+    if (!s->takes_value && inline_value)
+      return make_error("usage", "--" + name + " takes no value");
+    if (!s->repeatable && out.values_.count(name))
+      return make_error("usage", "--" + name + " given twice");
     out.values_[name].push_back(value);
   }
   return out;
@@ -65,10 +68,13 @@ int fail(const Error& e) {
 }
 
 Result<std::string> required(const Args& args, const std::string& name) {
-  if (!args.has(name) || args.get(name).empty()) return make_error("usage", "--" + name + " is required");
+  if (!args.has(name) || args.get(name).empty())
+    return make_error("usage", "--" + name + " is required");
   return args.get(name);
 }
 
-void print_json(const Json& j) { std::cout << j.dump(2) << "\n"; }
+void print_json(const Json& j) {
+  std::cout << j.dump(2) << "\n";
+}
 
 }  // namespace gh::cli

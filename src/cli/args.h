@@ -27,7 +27,8 @@ class Args {
   std::vector<std::string> all(const std::string& name) const;
   Result<int> get_int(const std::string& name, int fallback) const;
 
-  static Result<Args> parse(const std::vector<std::string>& argv, const std::vector<OptionSpec>& spec);
+  static Result<Args> parse(const std::vector<std::string>& argv,
+                            const std::vector<OptionSpec>& spec);
 
  private:
   std::map<std::string, std::vector<std::string>> values_;

@@ -17,12 +17,18 @@ std::string fs_type(const std::string& path) {
   struct statfs st {};
   if (::statfs(path.c_str(), &st) != 0) return "unknown";
   switch (static_cast<unsigned long>(st.f_type)) {
-    case 0x01021994UL: return "tmpfs";
-    case 0xEF53UL: return "ext4";
-    case 0x58465342UL: return "xfs";
-    case 0x9123683EUL: return "btrfs";
-    case 0x794c7630UL: return "overlayfs";
-    default: return "other";
+    case 0x01021994UL:
+      return "tmpfs";
+    case 0xEF53UL:
+      return "ext4";
+    case 0x58465342UL:
+      return "xfs";
+    case 0x9123683EUL:
+      return "btrfs";
+    case 0x794c7630UL:
+      return "overlayfs";
+    default:
+      return "other";
   }
 }
 
@@ -43,12 +49,14 @@ int bench_factory(const Args& a) {
   // as a production line streams each image to its device rather than keeping it on a disk.
   std::string base = a.get("dir", fs::exists("/dev/shm") ? "/dev/shm" : "/tmp");
   std::string tmpl = fs::join(base, "gatehouse-bench-XXXXXX");
-  if (!mkdtemp(tmpl.data())) return fail(make_error("io", "cannot create a temporary directory in " + base));
+  if (!mkdtemp(tmpl.data()))
+    return fail(make_error("io", "cannot create a temporary directory in " + base));
   std::string dir = tmpl;
   auto cleanup = [&] {
     if (!a.has("keep")) (void)fs::remove_all(dir);
   };
-  auto st = svc::Factory::init({fs::join(dir, "factory"), "Bench Devices Inc", "", "", "", "file", {}});
+  auto st =
+      svc::Factory::init({fs::join(dir, "factory"), "Bench Devices Inc", "", "", "", "file", {}});
   if (!st) {
     cleanup();
     return fail(st.error());
@@ -71,7 +79,8 @@ int bench_factory(const Args& a) {
     cleanup();
     return fail(made.error());
   }
-  int used_workers = *workers > 0 ? *workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int used_workers =
+      *workers > 0 ? *workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   Json out{{"bench", "factory"},
            {"count", *count},
            {"workers", used_workers},
@@ -85,9 +94,11 @@ int bench_factory(const Args& a) {
   if (a.has("json")) {
     std::cout << out.dump() << "\n";
   } else {
-    std::cout << "manufactured " << made->size() << " devices in " << secs << " s: " << out["devices_per_s"].get<double>()
-              << " devices/s, peak RSS " << out["peak_rss_mb"].get<double>() << " MB (" << used_workers
-              << " workers, file keystore, images on " << out["image_fs"].get<std::string>() << ")\n";
+    std::cout << "manufactured " << made->size() << " devices in " << secs
+              << " s: " << out["devices_per_s"].get<double>() << " devices/s, peak RSS "
+              << out["peak_rss_mb"].get<double>() << " MB (" << used_workers
+              << " workers, file keystore, images on " << out["image_fs"].get<std::string>()
+              << ")\n";
   }
   return kExitOk;
 }
@@ -117,13 +128,16 @@ int bench_brski(const Args& a) {
     std::cout << r->dump() << "\n";
   } else {
     const Json& j = *r;
-    std::cout << j["completed"] << " of " << j["devices"] << " onboarded at concurrency " << j["concurrency"] << ": "
-              << j["onboardings_per_s"].get<double>() << " onboardings/s, p50 " << j["p50_ms"].get<double>() << " ms, p95 "
+    std::cout << j["completed"] << " of " << j["devices"] << " onboarded at concurrency "
+              << j["concurrency"] << ": " << j["onboardings_per_s"].get<double>()
+              << " onboardings/s, p50 " << j["p50_ms"].get<double>() << " ms, p95 "
               << j["p95_ms"].get<double>() << " ms, p99 " << j["p99_ms"].get<double>() << " ms\n"
-              << "crypto floor " << j["crypto_floor_per_s"].get<double>() << " /s (" << 100 * j["floor_fraction"].get<double>()
-              << "% reached); server CPU per onboarding " << j["cpu_s_per_onboarding"].dump() << " s; peak RSS "
+              << "crypto floor " << j["crypto_floor_per_s"].get<double>() << " /s ("
+              << 100 * j["floor_fraction"].get<double>() << "% reached); server CPU per onboarding "
+              << j["cpu_s_per_onboarding"].dump() << " s; peak RSS "
               << j["peak_rss_mb"].get<double>() << " MB\n";
-    if (j.contains("first_error")) std::cout << "first error: " << j["first_error"].get<std::string>() << "\n";
+    if (j.contains("first_error"))
+      std::cout << "first error: " << j["first_error"].get<std::string>() << "\n";
   }
   return (*r)["failures"].get<int>() == 0 ? kExitOk : kExitRefused;
 }

@@ -12,14 +12,17 @@ int device_status(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());
   auto info = fs::read_file(fs::join(*state, "bootstrap/device.json"));
-  if (!info) return fail(make_error("device.image", *state + " is not a device image (no bootstrap/device.json)"));
+  if (!info)
+    return fail(
+        make_error("device.image", *state + " is not a device image (no bootstrap/device.json)"));
   auto j = parse_json(*info, "device.json");
   if (!j) return fail(j.error());
   auto idevid = fs::read_file(fs::join(*state, "bootstrap/idevid.pem"));
   Json out = *j;
   if (idevid) {
     if (auto c = crypto::Certificate::from_pem(*idevid)) {
-      out["idevid"] = Json{{"subject", c->subject()}, {"issuer", c->issuer()},
+      out["idevid"] = Json{{"subject", c->subject()},
+                           {"issuer", c->issuer()},
                            {"not_after", time::format_rfc3339(c->not_after())}};
     }
   }
@@ -42,7 +45,9 @@ int device_reset(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());
   auto info = fs::read_file(fs::join(*state, "bootstrap/device.json"));
-  if (!info) return fail(make_error("device.image", *state + " is not a device image (no bootstrap/device.json)"));
+  if (!info)
+    return fail(
+        make_error("device.image", *state + " is not a device image (no bootstrap/device.json)"));
   auto j = parse_json(*info, "device.json");
   if (!j) return fail(j.error());
   // Factory reset: everything but bootstrap/ and the keys made at manufacture is forgotten.

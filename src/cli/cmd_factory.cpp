@@ -22,11 +22,13 @@ int factory_init(const Args& a) {
   auto curve = crypto::parse_curve(a.get("root-curve", "P-256"));
   if (!curve) return fail(make_error("usage", "--root-curve must be P-256, P-384 or P-521"));
   o.root_curve = *curve;
-  if (o.keystore != "file" && o.keystore != "pkcs11") return fail(make_error("usage", "--keystore must be file or pkcs11"));
+  if (o.keystore != "file" && o.keystore != "pkcs11")
+    return fail(make_error("usage", "--keystore must be file or pkcs11"));
   if (o.keystore == "pkcs11") {
     o.pkcs11.module = a.get("pkcs11-module", "/usr/lib/softhsm/libsofthsm2.so");
     o.pkcs11.token = a.get("pkcs11-token");
-    if (o.pkcs11.token.empty()) return fail(make_error("usage", "--keystore pkcs11 needs --pkcs11-token LABEL"));
+    if (o.pkcs11.token.empty())
+      return fail(make_error("usage", "--keystore pkcs11 needs --pkcs11-token LABEL"));
   }
   auto st = svc::Factory::init(o);
   if (!st) return fail(st.error());
@@ -60,7 +62,8 @@ int factory_make(const Args& a) {
   bool json = a.has("json");
   auto made = (*f)->make(o, [&](const svc::MadeDevice& d) {
     if (json) {
-      std::cout << Json{{"serial", d.serial}, {"image", d.image_dir}, {"dpp_uri", d.dpp_uri}}.dump() << "\n";
+      std::cout << Json{{"serial", d.serial}, {"image", d.image_dir}, {"dpp_uri", d.dpp_uri}}.dump()
+                << "\n";
     } else {
       std::cout << d.serial << "\n";
     }
@@ -133,8 +136,13 @@ int factory_devices(const Args& a) {
   if (a.has("json")) {
     Json arr = Json::array();
     for (const auto& d : *list)
-      arr.push_back(Json{{"serial", d.serial}, {"model", d.model}, {"state", d.state}, {"owner", d.owner_name},
-                         {"declaration_version", d.declaration_version}, {"image", d.image_dir}, {"mud_url", d.mud_url}});
+      arr.push_back(Json{{"serial", d.serial},
+                         {"model", d.model},
+                         {"state", d.state},
+                         {"owner", d.owner_name},
+                         {"declaration_version", d.declaration_version},
+                         {"image", d.image_dir},
+                         {"mud_url", d.mud_url}});
     print_json(arr);
     return kExitOk;
   }

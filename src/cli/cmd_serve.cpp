@@ -15,9 +15,11 @@ Result<std::pair<std::string, int>> parse_listen(const std::string& listen) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return make_error("usage", "--listen takes HOST:PORT");
   std::string host = listen.substr(0, colon);
-  if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   const std::string port = listen.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535)
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535)
     return make_error("usage", "--listen takes HOST:PORT");
   return std::make_pair(host, std::stoi(port));
 }
@@ -59,7 +61,8 @@ int site_serve(const Args& a) {
   if (!secs) return fail(secs.error());
   svc::RegistrarOptions o;
   o.ldevid_lifetime_s = *secs > 0 ? *secs : int64_t{*days} * 86400;
-  if (o.ldevid_lifetime_s < 60) return fail(make_error("usage", "LDevID lifetime must be at least 60 s"));
+  if (o.ldevid_lifetime_s < 60)
+    return fail(make_error("usage", "LDevID lifetime must be at least 60 s"));
   o.check_audit_log = !a.has("no-audit-log-check");
   auto reg = svc::RegistrarService::open(*state, o);
   if (!reg) return fail(reg.error());
@@ -76,9 +79,13 @@ int device_onboard(const Args& a) {
   auto r = svc::onboard_brski({*state, *url, *timeout});
   if (!r) return fail(r.error());
   if (a.has("json")) {
-    print_json(Json{{"serial", r->serial}, {"ldevid_serial", r->ldevid_serial}, {"domain", r->domain}, {"attempts", r->attempts}});
+    print_json(Json{{"serial", r->serial},
+                    {"ldevid_serial", r->ldevid_serial},
+                    {"domain", r->domain},
+                    {"attempts", r->attempts}});
   } else {
-    std::cout << r->serial << " onboarded to " << r->domain << " (LDevID serial " << r->ldevid_serial << ")\n";
+    std::cout << r->serial << " onboarded to " << r->domain << " (LDevID serial "
+              << r->ldevid_serial << ")\n";
   }
   return kExitOk;
 }

@@ -16,7 +16,8 @@ int site_init(const Args& a) {
   auto st = svc::Site::init(o);
   if (!st) return fail(st.error());
   std::cout << "site '" << *name << "' initialised in " << *state << "\n"
-            << "owner certificate (give it to your suppliers): " << fs::join(*state, "domain-ca.pem") << "\n";
+            << "owner certificate (give it to your suppliers): "
+            << fs::join(*state, "domain-ca.pem") << "\n";
   return kExitOk;
 }
 
@@ -35,15 +36,21 @@ int site_import(const Args& a) {
   auto r = (*site)->import_bundle(a.positional[0], anchor);
   if (!r) return fail(r.error());
   if (a.has("json")) {
-    print_json(Json{{"manufacturer", r->manufacturer}, {"bundle", r->bundle_id}, {"added", r->counts.added},
-                    {"updated", r->counts.updated}, {"unchanged", r->counts.unchanged},
-                    {"anchor_added", r->anchor_added}, {"anchor_sha256", r->anchor_fingerprint}});
+    print_json(Json{{"manufacturer", r->manufacturer},
+                    {"bundle", r->bundle_id},
+                    {"added", r->counts.added},
+                    {"updated", r->counts.updated},
+                    {"unchanged", r->counts.unchanged},
+                    {"anchor_added", r->anchor_added},
+                    {"anchor_sha256", r->anchor_fingerprint}});
     return kExitOk;
   }
   if (r->anchor_added)
-    std::cout << "now trusting manufacturer '" << r->manufacturer << "' root SHA256:" << r->anchor_fingerprint << "\n";
-  std::cout << "imported bundle from " << r->manufacturer << ": " << r->counts.added << " new, " << r->counts.updated
-            << " updated, " << r->counts.unchanged << " unchanged device(s) expected\n";
+    std::cout << "now trusting manufacturer '" << r->manufacturer
+              << "' root SHA256:" << r->anchor_fingerprint << "\n";
+  std::cout << "imported bundle from " << r->manufacturer << ": " << r->counts.added << " new, "
+            << r->counts.updated << " updated, " << r->counts.unchanged
+            << " unchanged device(s) expected\n";
   return kExitOk;
 }
 
@@ -57,7 +64,8 @@ int site_trust_add(const Args& a) {
   if (!site) return fail(site.error());
   auto anchor = (*site)->trust_manufacturer(*pem);
   if (!anchor) return fail(anchor.error());
-  std::cout << "trusting manufacturer '" << anchor->name << "' root SHA256:" << anchor->fingerprint << "\n";
+  std::cout << "trusting manufacturer '" << anchor->name << "' root SHA256:" << anchor->fingerprint
+            << "\n";
   return kExitOk;
 }
 
@@ -71,9 +79,14 @@ int site_devices(const Args& a) {
   if (a.has("json")) {
     Json arr = Json::array();
     for (const auto& d : *list)
-      arr.push_back(Json{{"serial", d.serial}, {"model", d.model}, {"manufacturer", d.manufacturer},
-                         {"state", d.state}, {"mud_url", d.mud_url}, {"dpp_uri", d.dpp_uri},
-                         {"declaration_version", d.declaration_version}, {"bundle", d.bundle_id},
+      arr.push_back(Json{{"serial", d.serial},
+                         {"model", d.model},
+                         {"manufacturer", d.manufacturer},
+                         {"state", d.state},
+                         {"mud_url", d.mud_url},
+                         {"dpp_uri", d.dpp_uri},
+                         {"declaration_version", d.declaration_version},
+                         {"bundle", d.bundle_id},
                          {"updated_at", time::format_rfc3339(d.updated_at)}});
     print_json(arr);
     return kExitOk;
@@ -99,15 +112,20 @@ int print_events(const std::vector<store::Event>& events, bool json) {
     Json arr = Json::array();
     for (const auto& e : events) {
       auto detail = parse_json(e.detail, "detail");
-      arr.push_back(Json{{"id", e.id}, {"at", time::format_rfc3339(e.at)}, {"serial", e.serial}, {"kind", e.kind},
-                         {"outcome", e.outcome}, {"reason", e.reason}, {"detail", detail ? *detail : Json(e.detail)}});
+      arr.push_back(Json{{"id", e.id},
+                         {"at", time::format_rfc3339(e.at)},
+                         {"serial", e.serial},
+                         {"kind", e.kind},
+                         {"outcome", e.outcome},
+                         {"reason", e.reason},
+                         {"detail", detail ? *detail : Json(e.detail)}});
     }
     print_json(arr);
     return kExitOk;
   }
   for (const auto& e : events)
-    std::cout << time::format_rfc3339(e.at) << "  " << (e.serial.empty() ? "-" : e.serial) << "  " << e.kind << "  "
-              << e.outcome << "  " << e.reason << "\n";
+    std::cout << time::format_rfc3339(e.at) << "  " << (e.serial.empty() ? "-" : e.serial) << "  "
+              << e.kind << "  " << e.outcome << "  " << e.reason << "\n";
   return kExitOk;
 }
 

@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
     gh::log::Level l;
     if (gh::log::parse_level(lvl, &l)) gh::log::set_level(l);
   }
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") return print_overview("");
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help")
+    return print_overview("");
   if (args[0] == "--version") {
     std::cout << "gatehouse 0.1.0\n";
     return 0;
@@ -60,9 +61,12 @@ int main(int argc, char** argv) {
   }
   if (!best) {
     bool role_known = false;
-    for (const auto& c : gh::cli::commands()) role_known = role_known || c.path.rfind(args[0] + " ", 0) == 0;
-    if (role_known && (args.size() == 1 || args[1] == "--help" || args[1] == "-h")) return print_overview(args[0] + " ");
-    std::cerr << "gatehouse: unknown command '" << args[0] << (args.size() > 1 && role_known ? " " + args[1] : "")
+    for (const auto& c : gh::cli::commands())
+      role_known = role_known || c.path.rfind(args[0] + " ", 0) == 0;
+    if (role_known && (args.size() == 1 || args[1] == "--help" || args[1] == "-h"))
+      return print_overview(args[0] + " ");
+    std::cerr << "gatehouse: unknown command '" << args[0]
+              << (args.size() > 1 && role_known ? " " + args[1] : "")
               << "' (see gatehouse --help) [usage]\n";
     return gh::cli::kExitUsage;
   }
@@ -74,7 +78,8 @@ int main(int argc, char** argv) {
     }
   auto parsed = gh::cli::Args::parse(rest, best->options);
   if (!parsed) {
-    std::cerr << "gatehouse: " << parsed.error().message << "\nusage: gatehouse " << best->usage << " [usage]\n";
+    std::cerr << "gatehouse: " << parsed.error().message << "\nusage: gatehouse " << best->usage
+              << " [usage]\n";
     return gh::cli::kExitUsage;
   }
   return best->run(*parsed);

@@ -24,12 +24,16 @@ Result<BootstrappingBundle> BootstrappingBundle::from_json(const Json& j) {
   BootstrappingBundle b;
   const std::string path = "bundle";
   b.version = static_cast<int>(TRY(json_int(j, "bundle-version", path)));
-  if (b.version != 1) return make_error("bundle.version", "bundle: unsupported bundle-version " + std::to_string(b.version));
+  if (b.version != 1)
+    return make_error("bundle.version",
+                      "bundle: unsupported bundle-version " + std::to_string(b.version));
   b.manufacturer = TRY(json_string(j, "manufacturer", path));
-  b.created_at = TRY_CTX(time::parse_rfc3339(TRY(json_string(j, "created-at", path))), "bundle/created-at");
+  b.created_at =
+      TRY_CTX(time::parse_rfc3339(TRY(json_string(j, "created-at", path))), "bundle/created-at");
   if (!j.contains("owner")) return make_error("json.missing", "bundle/owner: missing");
   b.owner.name = TRY(json_string(j["owner"], "name", path + "/owner"));
-  b.owner.spki_sha256 = TRY_CTX(hex_decode(TRY(json_string(j["owner"], "spki-sha256", path + "/owner"))), "bundle/owner");
+  b.owner.spki_sha256 = TRY_CTX(
+      hex_decode(TRY(json_string(j["owner"], "spki-sha256", path + "/owner"))), "bundle/owner");
   b.manufacturer_root_pem = TRY(json_string(j, "manufacturer-root", path));
   if (!j.contains("devices") || !j["devices"].is_array())
     return make_error("json.type", "bundle/devices: not an array");
@@ -49,15 +53,19 @@ Result<BootstrappingBundle> BootstrappingBundle::from_json(const Json& j) {
 }
 
 Result<std::string> sign_bundle(const BootstrappingBundle& b, const crypto::Certificate& signer,
-                                const crypto::PrivateKey& key, const std::vector<crypto::Certificate>& chain) {
+                                const crypto::PrivateKey& key,
+                                const std::vector<crypto::Certificate>& chain) {
   auto der = TRY_CTX(crypto::cms_sign(to_bytes(b.to_json().dump(1)), signer, key, chain), "bundle");
   return crypto::cms_to_pem(der);
 }
 
-Result<VerifiedBundle> verify_bundle(const Bytes& file, const std::vector<crypto::Certificate>& anchors) {
+Result<VerifiedBundle> verify_bundle(const Bytes& file,
+                                     const std::vector<crypto::Certificate>& anchors) {
   auto der = TRY_CTX(crypto::cms_from_any(file), "bundle");
   auto v = crypto::cms_verify(der, anchors, nullptr);
-  if (!v) return make_error("bundle.signature", "bundle: signature does not verify: " + v.error().message);
+  if (!v)
+    return make_error("bundle.signature",
+                      "bundle: signature does not verify: " + v.error().message);
   auto json = TRY_CTX(parse_json(to_string(v->content), "bundle"), "bundle");
   auto b = TRY(BootstrappingBundle::from_json(json));
   return VerifiedBundle{std::move(b), v->signer};
@@ -70,7 +78,8 @@ Result<crypto::Certificate> bundle_embedded_root(const Bytes& file) {
   auto pem = TRY(json_string(json, "manufacturer-root", "bundle"));
   auto root = TRY_CTX(crypto::Certificate::from_pem(pem), "bundle/manufacturer-root");
   if (!root.self_signed() || !root.is_ca())
-    return make_error("bundle.root", "bundle: manufacturer-root is not a self-signed CA certificate");
+    return make_error("bundle.root",
+                      "bundle: manufacturer-root is not a self-signed CA certificate");
   return root;
 }
 

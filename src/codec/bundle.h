@@ -17,7 +17,7 @@ struct BundleDevice {
   std::string model;
   std::string idevid_pem;  // the IDevID certificate (leaf only)
   std::string dpp_uri;
-  std::string mud_url;     // empty when the model has none
+  std::string mud_url;      // empty when the model has none
   std::string declaration;  // compact JWS
 };
 
@@ -36,14 +36,16 @@ struct BootstrappingBundle {
 };
 
 Result<std::string> sign_bundle(const BootstrappingBundle& b, const crypto::Certificate& signer,
-                                const crypto::PrivateKey& key, const std::vector<crypto::Certificate>& chain);
+                                const crypto::PrivateKey& key,
+                                const std::vector<crypto::Certificate>& chain);
 
 struct VerifiedBundle {
   BootstrappingBundle bundle;
   crypto::Certificate signer;
 };
 // Verifies the CMS signature against anchors, then parses the JSON it carries.
-Result<VerifiedBundle> verify_bundle(const Bytes& file, const std::vector<crypto::Certificate>& anchors);
+Result<VerifiedBundle> verify_bundle(const Bytes& file,
+                                     const std::vector<crypto::Certificate>& anchors);
 // Reads the embedded manufacturer root without verifying anything (to offer trust on first use).
 Result<crypto::Certificate> bundle_embedded_root(const Bytes& file);
 

@@ -7,7 +7,9 @@
 namespace gh::codec {
 namespace {
 
-Json party_json(const Party& p) { return Json{{"name", p.name}, {"spki-sha256", hex_encode(p.spki_sha256)}}; }
+Json party_json(const Party& p) {
+  return Json{{"name", p.name}, {"spki-sha256", hex_encode(p.spki_sha256)}};
+}
 
 Result<Party> party_from(const Json& j, const std::string& path) {
   Party p;
@@ -47,12 +49,15 @@ Result<DeviceInformationDeclaration> DeviceInformationDeclaration::from_json(con
   d.owner = TRY(party_from(j["owner"], path + "/owner"));
   if (j.contains("authorized-onboarders")) {
     const Json& arr = j["authorized-onboarders"];
-    if (!arr.is_array()) return make_error("json.type", "declaration/authorized-onboarders: not an array");
+    if (!arr.is_array())
+      return make_error("json.type", "declaration/authorized-onboarders: not an array");
     for (size_t i = 0; i < arr.size(); ++i)
-      d.authorized_onboarders.push_back(TRY(party_from(arr[i], path + "/authorized-onboarders/" + std::to_string(i))));
+      d.authorized_onboarders.push_back(
+          TRY(party_from(arr[i], path + "/authorized-onboarders/" + std::to_string(i))));
   }
   d.version = TRY(json_int(j, "version", path));
-  if (d.version < 1) return make_error("declaration.version", "declaration/version: must be 1 or more");
+  if (d.version < 1)
+    return make_error("declaration.version", "declaration/version: must be 1 or more");
   d.issued_at = TRY(time::parse_rfc3339(TRY(json_string(j, "issued-at", path))));
   return d;
 }
@@ -74,13 +79,17 @@ Result<VerifiedDeclaration> verify_declaration(std::string_view jws,
                                                const std::vector<crypto::Certificate>& anchors) {
   auto parsed = TRY_CTX(crypto::jws_parse_compact(jws), "declaration");
   if (json_string_or(parsed.header, "typ", "") != kDeclarationType)
-    return make_error("declaration.type", "declaration: JWS typ is not " + std::string(kDeclarationType));
+    return make_error("declaration.type",
+                      "declaration: JWS typ is not " + std::string(kDeclarationType));
   auto chain = TRY_CTX(crypto::x5c_chain(parsed.header), "declaration");
   std::vector<crypto::Certificate> untrusted(chain.begin() + 1, chain.end());
   auto st = crypto::verify_chain(chain[0], untrusted, anchors);
-  if (!st) return make_error("declaration.signer", "declaration: signer not trusted: " + st.error().message);
+  if (!st)
+    return make_error("declaration.signer",
+                      "declaration: signer not trusted: " + st.error().message);
   auto verified = crypto::jws_verify_compact(jws, chain[0].public_key());
-  if (!verified) return make_error("declaration.signature", "declaration: " + verified.error().message);
+  if (!verified)
+    return make_error("declaration.signature", "declaration: " + verified.error().message);
   auto json = TRY_CTX(parse_json(to_string(verified->payload), "declaration"), "declaration");
   auto d = TRY(DeviceInformationDeclaration::from_json(json));
   return VerifiedDeclaration{std::move(d), chain[0]};

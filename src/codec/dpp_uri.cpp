@@ -5,7 +5,9 @@
 
 namespace gh::codec {
 namespace {
-Error bad(const std::string& why) { return make_error("dpp.uri", "DPP URI: " + why); }
+Error bad(const std::string& why) {
+  return make_error("dpp.uri", "DPP URI: " + why);
+}
 }  // namespace
 
 std::string DppUri::to_string() const {
@@ -19,7 +21,9 @@ std::string DppUri::to_string() const {
   return out;
 }
 
-Bytes DppUri::key_hash() const { return crypto::sha256(key); }
+Bytes DppUri::key_hash() const {
+  return crypto::sha256(key);
+}
 
 Result<DppUri> DppUri::parse(std::string_view uri) {
   if (uri.size() > 2048) return bad("too long");
@@ -34,13 +38,16 @@ Result<DppUri> DppUri::parse(std::string_view uri) {
     std::string_view field = rest.substr(0, end);
     rest.remove_prefix(end + 1);
     if (field.empty()) continue;  // skip empty fields
-    if (field.size() < 2 || field[1] != ':') return bad("malformed field '" + std::string(field.substr(0, 16)) + "'");
+    if (field.size() < 2 || field[1] != ':')
+      return bad("malformed field '" + std::string(field.substr(0, 16)) + "'");
     unsigned char letter = static_cast<unsigned char>(field[0]);
     std::string_view value = field.substr(2);
     if (letter >= 128 || have[letter]) continue;  // first occurrence wins
     have[letter] = true;
     switch (letter) {
-      case 'C': out.channels = std::string(value); break;
+      case 'C':
+        out.channels = std::string(value);
+        break;
       case 'M': {
         if (value.size() != 12) return bad("M: must be 12 hex digits");
         auto mac = hex_decode(value);
@@ -63,7 +70,9 @@ Result<DppUri> DppUri::parse(std::string_view uri) {
         out.version = v;
         break;
       }
-      case 'H': out.host = std::string(value); break;
+      case 'H':
+        out.host = std::string(value);
+        break;
       case 'K': {
         auto der = base64_decode(value);
         if (!der) return bad("K: not base64");
@@ -73,7 +82,8 @@ Result<DppUri> DppUri::parse(std::string_view uri) {
         out.key = std::move(*der);
         break;
       }
-      default: break;  // unknown letters are ignored
+      default:
+        break;  // unknown letters are ignored
     }
   }
   if (out.key.empty()) return bad("no K: (public key) field");

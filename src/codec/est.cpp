@@ -17,7 +17,8 @@ Result<Bytes> est_decode_body(const std::string& body) {
   if (begin != std::string::npos) {
     size_t start = body.find('\n', begin);
     size_t end = body.find("-----END ", start == std::string::npos ? begin : start);
-    if (start == std::string::npos || end == std::string::npos) return make_error("est.body", "unterminated PEM");
+    if (start == std::string::npos || end == std::string::npos)
+      return make_error("est.body", "unterminated PEM");
     return TRY_CTX(base64_decode(body.substr(start + 1, end - start - 1)), "est body");
   }
   auto der = base64_decode(body);
@@ -41,8 +42,8 @@ Result<std::vector<crypto::Certificate>> est_parse_certs_only(const std::string&
 
 std::string est_csrattrs() {
   // SEQUENCE { OID ecdsa-with-SHA256 (1.2.840.10045.4.3.2), OID serialNumber (2.5.4.5) }
-  const Bytes der = {0x30, 0x0f, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02,
-                     0x06, 0x03, 0x55, 0x04, 0x05};
+  const Bytes der = {0x30, 0x0f, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+                     0x04, 0x03, 0x02, 0x06, 0x03, 0x55, 0x04, 0x05};
   return est_base64(der);
 }
 

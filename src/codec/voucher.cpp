@@ -21,8 +21,8 @@ std::string opaque_member(const Json& obj, const char* key) {
   return "";
 }
 
-Result<std::optional<time::Seconds>> time_member(const Json& obj, const char* key, const std::string& path,
-                                                 bool informative) {
+Result<std::optional<time::Seconds>> time_member(const Json& obj, const char* key,
+                                                 const std::string& path, bool informative) {
   auto it = obj.find(key);
   if (it == obj.end() || !it->is_string()) return std::optional<time::Seconds>();
   auto t = time::parse_rfc3339(it->get<std::string>());
@@ -48,7 +48,8 @@ Json VoucherRequest::to_json() const {
   if (!assertion.empty()) v["assertion"] = assertion;
   v["serial-number"] = serial_number;
   if (!idevid_issuer.empty()) v["idevid-issuer"] = base64_encode(idevid_issuer);
-  if (!proximity_registrar_cert.empty()) v["proximity-registrar-cert"] = base64_encode(proximity_registrar_cert);
+  if (!proximity_registrar_cert.empty())
+    v["proximity-registrar-cert"] = base64_encode(proximity_registrar_cert);
   if (!prior_signed_voucher_request.empty())
     v["prior-signed-voucher-request"] = base64_encode(prior_signed_voucher_request);
   return Json{{kVoucherRequestRoot, v}};
@@ -76,7 +77,8 @@ Json Voucher::to_json() const {
   v["serial-number"] = serial_number;
   if (!idevid_issuer.empty()) v["idevid-issuer"] = base64_encode(idevid_issuer);
   v["pinned-domain-cert"] = base64_encode(pinned_domain_cert);
-  if (domain_cert_revocation_checks) v["domain-cert-revocation-checks"] = *domain_cert_revocation_checks;
+  if (domain_cert_revocation_checks)
+    v["domain-cert-revocation-checks"] = *domain_cert_revocation_checks;
   if (!nonce.empty()) v["nonce"] = nonce;
   if (last_renewal_date) v["last-renewal-date"] = time::format_rfc3339(*last_renewal_date);
   return Json{{kVoucherRoot, v}};
@@ -87,10 +89,12 @@ Result<Voucher> Voucher::from_json(const Json& j) {
   const Json& v = *TRY(root(j, kVoucherRoot));
   Voucher out;
   out.created_on = TRY(time_member(v, "created-on", path, true)).value_or(0);
-  out.expires_on = TRY(time_member(v, "expires-on", path, false));  // an unparsable expiry is refused
+  out.expires_on =
+      TRY(time_member(v, "expires-on", path, false));  // an unparsable expiry is refused
   out.assertion = json_string_or(v, "assertion", "");
   out.serial_number = opaque_member(v, "serial-number");
-  if (out.serial_number.empty()) return make_error("voucher.serial", path + "/serial-number: missing");
+  if (out.serial_number.empty())
+    return make_error("voucher.serial", path + "/serial-number: missing");
   out.idevid_issuer = normalise_key_identifier(TRY(b64_member(v, "idevid-issuer", path)));
   out.pinned_domain_cert = TRY(b64_member(v, "pinned-domain-cert", path));
   if (auto it = v.find("domain-cert-revocation-checks"); it != v.end() && it->is_boolean())
@@ -100,18 +104,21 @@ Result<Voucher> Voucher::from_json(const Json& j) {
   return out;
 }
 
-Result<Bytes> sign_voucher_artifact(const Json& json, const crypto::Certificate& signer, const crypto::PrivateKey& key,
+Result<Bytes> sign_voucher_artifact(const Json& json, const crypto::Certificate& signer,
+                                    const crypto::PrivateKey& key,
                                     const std::vector<crypto::Certificate>& chain) {
   return crypto::cms_sign(to_bytes(json.dump()), signer, key, chain,
                           crypto::CmsSignOptions{false, crypto::kOidAnimaJsonVoucher});
 }
 
-Result<VerifiedArtifact> verify_voucher_artifact(const Bytes& body, const std::vector<crypto::Certificate>& anchors,
+Result<VerifiedArtifact> verify_voucher_artifact(const Bytes& body,
+                                                 const std::vector<crypto::Certificate>& anchors,
                                                  const crypto::CmsVerifyOptions& options) {
   auto der = TRY(crypto::cms_from_any(body));
   auto v = TRY(crypto::cms_verify(der, anchors, nullptr, options));
   if (v.content_type != crypto::kOidAnimaJsonVoucher && v.content_type != crypto::kOidData)
-    return make_error("voucher.content-type", "CMS eContentType " + v.content_type + " is not a JSON voucher");
+    return make_error("voucher.content-type",
+                      "CMS eContentType " + v.content_type + " is not a JSON voucher");
   auto json = TRY(parse_json(to_string(v.content), "voucher"));
   return VerifiedArtifact{std::move(json), v.signer, v.certificates};
 }

@@ -25,9 +25,9 @@ struct VoucherRequest {
   std::string nonce;  // empty: nonceless
   std::string assertion;
   std::string serial_number;
-  Bytes idevid_issuer;                  // the IDevID's AKI keyIdentifier
-  Bytes proximity_registrar_cert;       // DER (pledge request only)
-  Bytes prior_signed_voucher_request;   // CMS DER (registrar request only)
+  Bytes idevid_issuer;                 // the IDevID's AKI keyIdentifier
+  Bytes proximity_registrar_cert;      // DER (pledge request only)
+  Bytes prior_signed_voucher_request;  // CMS DER (registrar request only)
 
   Json to_json() const;
   static Result<VoucherRequest> from_json(const Json& j);
@@ -49,7 +49,8 @@ struct Voucher {
 };
 
 // Signs JSON as id-ct-animaJSONVoucher CMS (DER).
-Result<Bytes> sign_voucher_artifact(const Json& json, const crypto::Certificate& signer, const crypto::PrivateKey& key,
+Result<Bytes> sign_voucher_artifact(const Json& json, const crypto::Certificate& signer,
+                                    const crypto::PrivateKey& key,
                                     const std::vector<crypto::Certificate>& chain);
 
 struct VerifiedArtifact {
@@ -58,7 +59,8 @@ struct VerifiedArtifact {
   std::vector<crypto::Certificate> certificates;
 };
 // Accepts DER, base64 or PEM; id-ct-animaJSONVoucher or id-data.
-Result<VerifiedArtifact> verify_voucher_artifact(const Bytes& body, const std::vector<crypto::Certificate>& anchors,
+Result<VerifiedArtifact> verify_voucher_artifact(const Bytes& body,
+                                                 const std::vector<crypto::Certificate>& anchors,
                                                  const crypto::CmsVerifyOptions& options = {});
 
 // RFC 8366bis idevid-issuer: normalise any of the forms peers send (bare keyIdentifier, the

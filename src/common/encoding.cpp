@@ -52,8 +52,8 @@ Result<Bytes> decode(std::string_view text, bool url) {
     }
     int v = table[static_cast<uint8_t>(c)];
     if (v < 0 || padding)
-      return make_error("encoding.base64", std::string("invalid ") + (url ? "base64url" : "base64") +
-                                               " character");
+      return make_error("encoding.base64",
+                        std::string("invalid ") + (url ? "base64url" : "base64") + " character");
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -66,10 +66,18 @@ Result<Bytes> decode(std::string_view text, bool url) {
 }
 }  // namespace
 
-std::string base64_encode(const Bytes& data) { return encode(data, kStd, true); }
-Result<Bytes> base64_decode(std::string_view text) { return decode(text, false); }
-std::string base64url_encode(const Bytes& data) { return encode(data, kUrl, false); }
-Result<Bytes> base64url_decode(std::string_view text) { return decode(text, true); }
+std::string base64_encode(const Bytes& data) {
+  return encode(data, kStd, true);
+}
+Result<Bytes> base64_decode(std::string_view text) {
+  return decode(text, false);
+}
+std::string base64url_encode(const Bytes& data) {
+  return encode(data, kUrl, false);
+}
+Result<Bytes> base64url_decode(std::string_view text) {
+  return decode(text, true);
+}
 
 std::string hex_encode(const Bytes& data) {
   static constexpr char kHex[] = "0123456789abcdef";

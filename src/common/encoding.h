@@ -12,8 +12,12 @@ namespace gh {
 
 using Bytes = std::vector<uint8_t>;
 
-inline Bytes to_bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
-inline std::string to_string(const Bytes& b) { return std::string(b.begin(), b.end()); }
+inline Bytes to_bytes(std::string_view s) {
+  return Bytes(s.begin(), s.end());
+}
+inline std::string to_string(const Bytes& b) {
+  return std::string(b.begin(), b.end());
+}
 
 std::string base64_encode(const Bytes& data);
 // Lenient: ignores whitespace, accepts missing padding.
@@ -21,7 +25,7 @@ Result<Bytes> base64_decode(std::string_view text);
 std::string base64url_encode(const Bytes& data);  // no padding
 // Lenient: accepts padding and whitespace.
 Result<Bytes> base64url_decode(std::string_view text);
-std::string hex_encode(const Bytes& data);  // lowercase
+std::string hex_encode(const Bytes& data);        // lowercase
 Result<Bytes> hex_decode(std::string_view text);  // either case, optional ':' separators
 
 }  // namespace gh

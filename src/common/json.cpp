@@ -22,7 +22,8 @@ Result<int64_t> json_int(const Json& obj, const std::string& key, const std::str
   if (!obj.is_object()) return make_error("json.type", path + ": not an object");
   auto it = obj.find(key);
   if (it == obj.end()) return make_error("json.missing", path + "/" + key + ": missing");
-  if (!it->is_number_integer()) return make_error("json.type", path + "/" + key + ": not an integer");
+  if (!it->is_number_integer())
+    return make_error("json.type", path + "/" + key + ": not an integer");
   return it->get<int64_t>();
 }
 

@@ -29,7 +29,7 @@ inline Error make_error(std::string code, std::string message) {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
@@ -65,7 +65,9 @@ class [[nodiscard]] Status {
   bool failed_ = false;
 };
 
-inline Status ok_status() { return Status(); }
+inline Status ok_status() {
+  return Status();
+}
 
 }  // namespace gh
 
@@ -73,12 +75,11 @@ inline Status ok_status() { return Status(); }
 // on success yield the value (for Result<T>). Uses a GNU statement expression.
 #define GH_CONCAT_(a, b) a##b
 #define GH_CONCAT(a, b) GH_CONCAT_(a, b)
-#define TRY(expr)                                                \
-  ({                                                             \
-    auto&& GH_CONCAT(try_r_, __LINE__) = (expr);                 \
-    if (!GH_CONCAT(try_r_, __LINE__).ok())                       \
-      return std::move(GH_CONCAT(try_r_, __LINE__)).error();     \
-    ::gh::detail::take(std::move(GH_CONCAT(try_r_, __LINE__)));  \
+#define TRY(expr)                                                                                 \
+  ({                                                                                              \
+    auto&& GH_CONCAT(try_r_, __LINE__) = (expr);                                                  \
+    if (!GH_CONCAT(try_r_, __LINE__).ok()) return std::move(GH_CONCAT(try_r_, __LINE__)).error(); \
+    ::gh::detail::take(std::move(GH_CONCAT(try_r_, __LINE__)));                                   \
   })
 // TRY_CTX(expr, "what"): the same, with context added to the error.
 #define TRY_CTX(expr, what)                                                \

@@ -39,7 +39,8 @@ bool digits(std::string_view s, size_t pos, size_t n, unsigned* out) {
 }
 
 Error bad(std::string_view text) {
-  return make_error("time.format", "not an RFC 3339 date-time: '" + std::string(text.substr(0, 64)) + "'");
+  return make_error("time.format",
+                    "not an RFC 3339 date-time: '" + std::string(text.substr(0, 64)) + "'");
 }
 }  // namespace
 
@@ -65,16 +66,16 @@ std::string format_rfc3339(Seconds t) {
   unsigned m, d;
   civil_from_days(days, &y, &m, &d);
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<long long>(y), m,
-                d, static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),
-                static_cast<long long>(rem % 60));
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
+                static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
+                static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
   return buf;
 }
 
 Result<Seconds> parse_rfc3339(std::string_view s) {
   unsigned y, mo, d, h = 0, mi = 0, sec = 0;
-  if (!digits(s, 0, 4, &y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, &mo) || s[7] != '-' ||
-      !digits(s, 8, 2, &d))
+  if (!digits(s, 0, 4, &y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, &mo) ||
+      s[7] != '-' || !digits(s, 8, 2, &d))
     return bad(s);
   if (mo < 1 || mo > 12 || d < 1 || d > 31) return bad(s);
   if (s.size() == 10) return from_civil(static_cast<int>(y), mo, d);

@@ -26,7 +26,8 @@ Result<Bytes> cms_sign(const Bytes& content, const Certificate& signer, const Pr
     if (rc != 1) return ossl::error("cms.sign", "set eContentType");
   }
   auto in = ossl::mem_bio(content.data(), content.size());
-  if (CMS_final(cms.get(), in.get(), nullptr, flags) != 1) return ossl::error("cms.sign", "CMS final");
+  if (CMS_final(cms.get(), in.get(), nullptr, flags) != 1)
+    return ossl::error("cms.sign", "CMS final");
   unsigned char* buf = nullptr;
   int n = i2d_CMS_ContentInfo(cms.get(), &buf);
   if (n <= 0) return ossl::error("cms.sign", "encode");
@@ -41,7 +42,8 @@ Result<CmsVerified> cms_verify(const Bytes& der, const std::vector<Certificate>&
   const unsigned char* p = der.data();
   ossl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
   if (!cms) return ossl::error("cms.parse", "not a DER CMS message");
-  if (p != der.data() + der.size()) return make_error("cms.parse", "trailing bytes after CMS message");
+  if (p != der.data() + der.size())
+    return make_error("cms.parse", "trailing bytes after CMS message");
   if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed)
     return make_error("cms.parse", "CMS message is not SignedData");
   STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get());
@@ -59,7 +61,8 @@ Result<CmsVerified> cms_verify(const Bytes& der, const std::vector<Certificate>&
   if (opt.trust_embedded_roots) {
     STACK_OF(X509)* carried = CMS_get1_certs(cms.get());
     for (int i = 0; carried && i < sk_X509_num(carried); ++i)
-      if (X509_self_signed(sk_X509_value(carried, i), 0) == 1) X509_STORE_add_cert(store.get(), sk_X509_value(carried, i));
+      if (X509_self_signed(sk_X509_value(carried, i), 0) == 1)
+        X509_STORE_add_cert(store.get(), sk_X509_value(carried, i));
     sk_X509_pop_free(carried, X509_free);
   }
   X509_STORE_set_purpose(store.get(), X509_PURPOSE_ANY);
@@ -102,7 +105,8 @@ Result<CmsVerified> cms_parse_unverified(const Bytes& der) {
   ASN1_OCTET_STRING** content = CMS_get0_content(cms.get());
   CmsVerified v;
   if (content && *content)
-    v.content.assign(ASN1_STRING_get0_data(*content), ASN1_STRING_get0_data(*content) + ASN1_STRING_length(*content));
+    v.content.assign(ASN1_STRING_get0_data(*content),
+                     ASN1_STRING_get0_data(*content) + ASN1_STRING_length(*content));
   STACK_OF(X509)* all = CMS_get1_certs(cms.get());
   for (int i = 0; all && i < sk_X509_num(all); ++i) {
     X509* c = sk_X509_value(all, i);
@@ -115,10 +119,12 @@ Result<CmsVerified> cms_parse_unverified(const Bytes& der) {
 
 Result<Bytes> certs_only_encode(const std::vector<Certificate>& certs) {
   ossl::Ptr<PKCS7, PKCS7_free> p7(PKCS7_new());
-  if (!p7 || PKCS7_set_type(p7.get(), NID_pkcs7_signed) != 1 || PKCS7_content_new(p7.get(), NID_pkcs7_data) != 1)
+  if (!p7 || PKCS7_set_type(p7.get(), NID_pkcs7_signed) != 1 ||
+      PKCS7_content_new(p7.get(), NID_pkcs7_data) != 1)
     return ossl::error("est.encode", "certs-only");
   for (const auto& c : certs)
-    if (PKCS7_add_certificate(p7.get(), c.raw()) != 1) return ossl::error("est.encode", "certs-only add");
+    if (PKCS7_add_certificate(p7.get(), c.raw()) != 1)
+      return ossl::error("est.encode", "certs-only add");
   unsigned char* buf = nullptr;
   int n = i2d_PKCS7(p7.get(), &buf);
   if (n <= 0) return ossl::error("est.encode", "certs-only encode");

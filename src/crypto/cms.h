@@ -53,7 +53,8 @@ Result<CmsVerified> cms_verify(const Bytes& der, const std::vector<Certificate>&
 // trust-on-first-use decision; never act on what it returns before cms_verify() succeeds.
 Result<CmsVerified> cms_parse_unverified(const Bytes& der);
 
-// RFC 7030 4.1.3 / 4.2.3: a certs-only CMC Simple PKI Response (SignedData, no signers, no content).
+// RFC 7030 4.1.3 / 4.2.3: a certs-only CMC Simple PKI Response (SignedData, no signers, no
+// content).
 Result<Bytes> certs_only_encode(const std::vector<Certificate>& certs);
 Result<std::vector<Certificate>> certs_only_decode(const Bytes& der);
 

@@ -4,9 +4,12 @@ namespace gh::crypto {
 
 const char* jws_alg_for(Curve c) {
   switch (c) {
-    case Curve::kP384: return "ES384";
-    case Curve::kP521: return "ES512";
-    default: return "ES256";
+    case Curve::kP384:
+      return "ES384";
+    case Curve::kP521:
+      return "ES512";
+    default:
+      return "ES256";
   }
 }
 
@@ -21,7 +24,8 @@ Result<std::string> jws_sign_compact(Json header, const Bytes& payload, const Pr
 Result<JwsParsed> jws_parse_compact(std::string_view jws) {
   size_t a = jws.find('.');
   size_t b = a == std::string_view::npos ? a : jws.find('.', a + 1);
-  if (a == std::string_view::npos || b == std::string_view::npos || jws.find('.', b + 1) != std::string_view::npos)
+  if (a == std::string_view::npos || b == std::string_view::npos ||
+      jws.find('.', b + 1) != std::string_view::npos)
     return make_error("jws.format", "not a compact JWS (three dot-separated parts)");
   JwsParsed p;
   auto header_bytes = TRY_CTX(base64url_decode(jws.substr(0, a)), "jws header");
@@ -38,7 +42,8 @@ Result<JwsParsed> jws_verify_compact(std::string_view jws, const PublicKey& key)
   auto curve = TRY(key.curve());
   std::string alg = json_string_or(p.header, "alg", "");
   if (alg != jws_alg_for(curve))
-    return make_error("jws.alg", "jws alg '" + alg + "' does not match the " + curve_name(curve) + " key");
+    return make_error("jws.alg",
+                      "jws alg '" + alg + "' does not match the " + curve_name(curve) + " key");
   auto st = key.verify_raw(p.signing_input, p.signature);
   if (!st) return make_error("jws.signature", "jws signature does not verify");
   return p;

@@ -21,11 +21,14 @@ Result<Curve> curve_of(EVP_PKEY* key) {
   char name[64] = {0};
   size_t len = 0;
   Curve legacy;
-  if (key && EVP_PKEY_get0_provider(key) == nullptr && ossl::legacy_ec_info(key, &legacy, nullptr)) return legacy;
+  if (key && EVP_PKEY_get0_provider(key) == nullptr && ossl::legacy_ec_info(key, &legacy, nullptr))
+    return legacy;
   if (!key) return make_error("crypto.key", "no key");
-  if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &len) != 1) {
+  if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &len) !=
+      1) {
     ERR_clear_error();
-    if (spki_fallback(key, &legacy, nullptr)) return legacy;  // providers without the parameter (tpm2)
+    if (spki_fallback(key, &legacy, nullptr))
+      return legacy;  // providers without the parameter (tpm2)
     return make_error("crypto.key", "not an EC key with a named curve");
   }
   if (std::strcmp(name, "prime256v1") == 0 || std::strcmp(name, "P-256") == 0) return Curve::kP256;
@@ -50,9 +53,12 @@ Result<Bytes> digest_sign(const PrivateKey& key, const Bytes& data) {
 
 const char* curve_name(Curve c) {
   switch (c) {
-    case Curve::kP384: return "P-384";
-    case Curve::kP521: return "P-521";
-    default: return "P-256";
+    case Curve::kP384:
+      return "P-384";
+    case Curve::kP521:
+      return "P-521";
+    default:
+      return "P-256";
   }
 }
 
@@ -65,9 +71,12 @@ Result<Curve> parse_curve(std::string_view name) {
 
 size_t prime_len(Curve c) {
   switch (c) {
-    case Curve::kP384: return 48;
-    case Curve::kP521: return 66;
-    default: return 32;
+    case Curve::kP384:
+      return 48;
+    case Curve::kP521:
+      return 66;
+    default:
+      return 32;
   }
 }
 
@@ -83,12 +92,16 @@ PublicKey& PublicKey::operator=(const PublicKey& o) {
   }
   return *this;
 }
-PublicKey::PublicKey(PublicKey&& o) noexcept : key_(o.key_) { o.key_ = nullptr; }
+PublicKey::PublicKey(PublicKey&& o) noexcept : key_(o.key_) {
+  o.key_ = nullptr;
+}
 PublicKey& PublicKey::operator=(PublicKey&& o) noexcept {
   std::swap(key_, o.key_);
   return *this;
 }
-PublicKey::~PublicKey() { EVP_PKEY_free(key_); }
+PublicKey::~PublicKey() {
+  EVP_PKEY_free(key_);
+}
 
 PublicKey PublicKey::adopt(EVP_PKEY* key) {
   PublicKey p;
@@ -100,10 +113,12 @@ Result<PublicKey> PublicKey::from_der(const Bytes& spki) {
   // Named-curve EC keys with an uncompressed point skip OpenSSL 3.0's decoder framework.
   for (Curve c : {Curve::kP256, Curve::kP384, Curve::kP521}) {
     const Bytes& prefix = spki_prefix(c, false);
-    if (spki.size() == prefix.size() + 1 + 2 * prime_len(c) && std::equal(prefix.begin(), prefix.end(), spki.begin())) {
+    if (spki.size() == prefix.size() + 1 + 2 * prime_len(c) &&
+        std::equal(prefix.begin(), prefix.end(), spki.begin())) {
       Bytes point(spki.begin() + static_cast<long>(prefix.size()), spki.end());
       if (EVP_PKEY* k = legacy_ec_public_key(c, point)) return adopt(k);
-      return ossl::error("crypto.key", "SubjectPublicKeyInfo holds no valid point on " + std::string(curve_name(c)));
+      return ossl::error("crypto.key", "SubjectPublicKeyInfo holds no valid point on " +
+                                           std::string(curve_name(c)));
     }
   }
   const unsigned char* p = spki.data();
@@ -127,22 +142,31 @@ namespace {
 // DER SubjectPublicKeyInfo prefixes for id-ecPublicKey with a named curve (RFC 5480), up to and
 // including the BIT STRING's unused-bits octet, for an uncompressed (u) or compressed (c) point.
 const Bytes& spki_prefix(Curve c, bool compressed) {
-  static const Bytes p256u = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
-                              0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
-  static const Bytes p256c = {0x30, 0x39, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
-                              0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x22, 0x00};
-  static const Bytes p384u = {0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
-                              0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00};
-  static const Bytes p384c = {0x30, 0x46, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
-                              0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x32, 0x00};
-  static const Bytes p521u = {0x30, 0x81, 0x9b, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
-                              0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23, 0x03, 0x81, 0x86, 0x00};
-  static const Bytes p521c = {0x30, 0x58, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
-                              0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23, 0x03, 0x44, 0x00};
+  static const Bytes p256u = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
+                              0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
+                              0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
+  static const Bytes p256c = {0x30, 0x39, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
+                              0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
+                              0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x22, 0x00};
+  static const Bytes p384u = {0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86,
+                              0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b,
+                              0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00};
+  static const Bytes p384c = {0x30, 0x46, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86,
+                              0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b,
+                              0x81, 0x04, 0x00, 0x22, 0x03, 0x32, 0x00};
+  static const Bytes p521u = {0x30, 0x81, 0x9b, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86,
+                              0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b, 0x81,
+                              0x04, 0x00, 0x23, 0x03, 0x81, 0x86, 0x00};
+  static const Bytes p521c = {0x30, 0x58, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86,
+                              0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b,
+                              0x81, 0x04, 0x00, 0x23, 0x03, 0x44, 0x00};
   switch (c) {
-    case Curve::kP384: return compressed ? p384c : p384u;
-    case Curve::kP521: return compressed ? p521c : p521u;
-    default: return compressed ? p256c : p256u;
+    case Curve::kP384:
+      return compressed ? p384c : p384u;
+    case Curve::kP521:
+      return compressed ? p521c : p521u;
+    default:
+      return compressed ? p256c : p256u;
   }
 }
 
@@ -150,11 +174,13 @@ const Bytes& spki_prefix(Curve c, bool compressed) {
 Bytes encoded_point(EVP_PKEY* key) {
   Curve legacy;
   Bytes out;
-  if (key && EVP_PKEY_get0_provider(key) == nullptr && ossl::legacy_ec_info(key, &legacy, &out)) return out;
+  if (key && EVP_PKEY_get0_provider(key) == nullptr && ossl::legacy_ec_info(key, &legacy, &out))
+    return out;
   unsigned char buf[160];
   size_t len = 0;
   if (!key) return {};
-  if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, sizeof buf, &len) != 1) {
+  if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, sizeof buf,
+                                      &len) != 1) {
     ERR_clear_error();
     spki_fallback(key, &legacy, &out);  // providers without the parameter (tpm2)
     return out;
@@ -171,7 +197,8 @@ bool spki_fallback(EVP_PKEY* key, Curve* curve, Bytes* point) {
   OPENSSL_free(buf);
   for (Curve c : {Curve::kP256, Curve::kP384, Curve::kP521}) {
     const Bytes& prefix = spki_prefix(c, false);
-    if (der.size() == prefix.size() + 1 + 2 * prime_len(c) && std::equal(prefix.begin(), prefix.end(), der.begin())) {
+    if (der.size() == prefix.size() + 1 + 2 * prime_len(c) &&
+        std::equal(prefix.begin(), prefix.end(), der.begin())) {
       *curve = c;
       if (point) point->assign(der.begin() + static_cast<long>(prefix.size()), der.end());
       return true;
@@ -197,8 +224,12 @@ Bytes spki(EVP_PKEY* key, bool compressed) {
 }
 }  // namespace
 
-Bytes PublicKey::der() const { return spki(key_, false); }
-Bytes PublicKey::der_compressed() const { return spki(key_, true); }
+Bytes PublicKey::der() const {
+  return spki(key_, false);
+}
+Bytes PublicKey::der_compressed() const {
+  return spki(key_, true);
+}
 
 evp_pkey_st* PublicKey::legacy_copy() const {
   auto curve = curve_of(key_);
@@ -213,8 +244,12 @@ std::string PublicKey::pem() const {
   return ossl::bio_string(bio.get());
 }
 
-Bytes PublicKey::spki_sha256() const { return sha256(der()); }
-Result<Curve> PublicKey::curve() const { return curve_of(key_); }
+Bytes PublicKey::spki_sha256() const {
+  return sha256(der());
+}
+Result<Curve> PublicKey::curve() const {
+  return curve_of(key_);
+}
 
 Status PublicKey::verify(const Bytes& data, const Bytes& sig) const {
   auto curve = TRY(curve_of(key_));
@@ -230,8 +265,8 @@ Status PublicKey::verify(const Bytes& data, const Bytes& sig) const {
 Status PublicKey::verify_raw(const Bytes& data, const Bytes& raw) const {
   auto curve = TRY(curve_of(key_));
   if (raw.size() != 2 * prime_len(curve))
-    return make_error("crypto.signature", "raw signature has the wrong length for " +
-                                              std::string(curve_name(curve)));
+    return make_error("crypto.signature",
+                      "raw signature has the wrong length for " + std::string(curve_name(curve)));
   auto der = TRY(ecdsa_raw_to_der(raw));
   return verify(data, der);
 }
@@ -254,13 +289,17 @@ PrivateKey& PrivateKey::operator=(const PrivateKey& o) {
   }
   return *this;
 }
-PrivateKey::PrivateKey(PrivateKey&& o) noexcept : key_(o.key_), libctx_(o.libctx_) { o.key_ = nullptr; }
+PrivateKey::PrivateKey(PrivateKey&& o) noexcept : key_(o.key_), libctx_(o.libctx_) {
+  o.key_ = nullptr;
+}
 PrivateKey& PrivateKey::operator=(PrivateKey&& o) noexcept {
   std::swap(key_, o.key_);
   std::swap(libctx_, o.libctx_);
   return *this;
 }
-PrivateKey::~PrivateKey() { EVP_PKEY_free(key_); }
+PrivateKey::~PrivateKey() {
+  EVP_PKEY_free(key_);
+}
 
 PrivateKey PrivateKey::adopt(EVP_PKEY* key, OSSL_LIB_CTX* libctx) {
   PrivateKey p;
@@ -290,8 +329,12 @@ PublicKey PrivateKey::public_key() const {
   return PublicKey::adopt(key_);
 }
 
-Result<Curve> PrivateKey::curve() const { return curve_of(key_); }
-Result<Bytes> PrivateKey::sign(const Bytes& data) const { return digest_sign(*this, data); }
+Result<Curve> PrivateKey::curve() const {
+  return curve_of(key_);
+}
+Result<Bytes> PrivateKey::sign(const Bytes& data) const {
+  return digest_sign(*this, data);
+}
 
 Result<Bytes> PrivateKey::sign_raw(const Bytes& data) const {
   auto curve = TRY(curve_of(key_));
@@ -343,8 +386,11 @@ Result<SecretString> PrivateKey::export_pkcs8_pem() const {
   static const Bytes ec_public_key_oid = {0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
   Bytes bitstring{0x00};
   bitstring.insert(bitstring.end(), point.begin(), point.end());
-  Bytes ec_private = der_tlv(0x30, cat({{0x02, 0x01, 0x01}, der_tlv(0x04, scalar), der_tlv(0xa1, der_tlv(0x03, bitstring))}));
-  Bytes info = der_tlv(0x30, cat({{0x02, 0x01, 0x00}, der_tlv(0x30, cat({ec_public_key_oid, curve_oid(curve)})),
+  Bytes ec_private = der_tlv(
+      0x30,
+      cat({{0x02, 0x01, 0x01}, der_tlv(0x04, scalar), der_tlv(0xa1, der_tlv(0x03, bitstring))}));
+  Bytes info = der_tlv(0x30, cat({{0x02, 0x01, 0x00},
+                                  der_tlv(0x30, cat({ec_public_key_oid, curve_oid(curve)})),
                                   der_tlv(0x04, ec_private)}));
   std::string b64 = base64_encode(info);
   std::string pem = "-----BEGIN PRIVATE KEY-----\n";
@@ -360,7 +406,8 @@ Result<SecretString> PrivateKey::export_pkcs8_pem() const {
 Result<Bytes> PrivateKey::derive(const PublicKey& peer) const {
   ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new(key_, nullptr));
   size_t len = 0;
-  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 || EVP_PKEY_derive_set_peer(ctx.get(), peer.raw()) != 1 ||
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
+      EVP_PKEY_derive_set_peer(ctx.get(), peer.raw()) != 1 ||
       EVP_PKEY_derive(ctx.get(), nullptr, &len) != 1)
     return ossl::error("crypto.ecdh", "ECDH");
   Bytes out(len);
@@ -384,7 +431,8 @@ Result<Bytes> ecdsa_der_to_raw(const Bytes& der, size_t plen) {
 }
 
 Result<Bytes> ecdsa_raw_to_der(const Bytes& raw) {
-  if (raw.empty() || raw.size() % 2 != 0) return make_error("crypto.signature", "odd raw signature length");
+  if (raw.empty() || raw.size() % 2 != 0)
+    return make_error("crypto.signature", "odd raw signature length");
   size_t half = raw.size() / 2;
   ECDSA_SIG* sig = ECDSA_SIG_new();
   BIGNUM* r = BN_bin2bn(raw.data(), static_cast<int>(half), nullptr);

@@ -8,7 +8,7 @@
 #include "common/log.h"
 #include "common/result.h"
 
-struct evp_pkey_st;     // OpenSSL's EVP_PKEY, opaque here
+struct evp_pkey_st;      // OpenSSL's EVP_PKEY, opaque here
 struct ossl_lib_ctx_st;  // OpenSSL's OSSL_LIB_CTX
 
 namespace gh::crypto {
@@ -34,7 +34,7 @@ class PublicKey {
   Bytes der() const;             // SubjectPublicKeyInfo, uncompressed point
   Bytes der_compressed() const;  // SubjectPublicKeyInfo, compressed point (DPP bootstrapping)
   std::string pem() const;
-  Bytes spki_sha256() const;     // SHA-256 over der(): how we name a domain CA or a manufacturer
+  Bytes spki_sha256() const;  // SHA-256 over der(): how we name a domain CA or a manufacturer
   Result<Curve> curve() const;
   // Verifies a DER ECDSA signature over data with the curve's hash.
   Status verify(const Bytes& data, const Bytes& der_signature) const;

@@ -39,6 +39,7 @@ Result<std::unique_ptr<KeyStore>> open_pkcs11_keystore(const Pkcs11Config& confi
 
 // TPM 2.0 keys through the tpm2-openssl provider. tcti: e.g. "swtpm:host=127.0.0.1,port=2321".
 // DIR/<label>.tss holds the TPM-wrapped key blob (useless without that TPM).
-Result<std::unique_ptr<KeyStore>> open_tpm_keystore(const std::string& dir, const std::string& tcti);
+Result<std::unique_ptr<KeyStore>> open_tpm_keystore(const std::string& dir,
+                                                    const std::string& tcti);
 
 }  // namespace gh::crypto

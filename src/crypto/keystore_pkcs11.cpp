@@ -25,9 +25,12 @@ Error ck_error(const std::string& what, CK_RV rv) {
 // DER OBJECT IDENTIFIERs of the named curves, for CKA_EC_PARAMS.
 std::vector<CK_BYTE> ec_params(Curve c) {
   switch (c) {
-    case Curve::kP384: return {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
-    case Curve::kP521: return {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
-    default: return {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+    case Curve::kP384:
+      return {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
+    case Curve::kP521:
+      return {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
+    default:
+      return {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
   }
 }
 
@@ -44,19 +47,22 @@ class Pkcs11KeyStore final : public KeyStore {
   }
 
   Status open(const Pkcs11Config& cfg) {
-    if (!valid_key_label(cfg.token)) return make_error("pkcs11.token", "token label must be [A-Za-z0-9._-]+");
+    if (!valid_key_label(cfg.token))
+      return make_error("pkcs11.token", "token label must be [A-Za-z0-9._-]+");
     cfg_ = cfg;
     module_ = dlopen(cfg.module.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!module_) return make_error("pkcs11.module", "cannot load PKCS#11 module " + cfg.module);
     auto get = reinterpret_cast<CK_C_GetFunctionList>(dlsym(module_, "C_GetFunctionList"));
-    if (!get || get(&fn_) != CKR_OK) return make_error("pkcs11.module", "no C_GetFunctionList in " + cfg.module);
+    if (!get || get(&fn_) != CKR_OK)
+      return make_error("pkcs11.module", "no C_GetFunctionList in " + cfg.module);
     CK_RV rv = fn_->C_Initialize(nullptr);
     if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) return ck_error("C_Initialize", rv);
     CK_SLOT_ID slot = TRY(find_slot(cfg.token));
     rv = fn_->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session_);
     if (rv != CKR_OK) return ck_error("C_OpenSession", rv);
     std::string pin = cfg.pin.reveal();
-    rv = fn_->C_Login(session_, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(pin.data()), pin.size());
+    rv =
+        fn_->C_Login(session_, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(pin.data()), pin.size());
     if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN)
       return rv == CKR_PIN_INCORRECT ? make_error("pkcs11.pin", "the token refused the PIN")
                                      : ck_error("C_Login", rv);
@@ -66,9 +72,11 @@ class Pkcs11KeyStore final : public KeyStore {
   std::string kind() const override { return "pkcs11"; }
 
   Result<PrivateKey> generate(const std::string& label, Curve curve) override {
-    if (!valid_key_label(label)) return make_error("keystore.label", "invalid key label '" + label + "'");
+    if (!valid_key_label(label))
+      return make_error("keystore.label", "invalid key label '" + label + "'");
     std::lock_guard<std::mutex> lock(mu_);
-    if (find(label, CKO_PRIVATE_KEY)) return make_error("keystore.exists", "key '" + label + "' exists on the token");
+    if (find(label, CKO_PRIVATE_KEY))
+      return make_error("keystore.exists", "key '" + label + "' exists on the token");
     CK_MECHANISM mech{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
     CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
     auto params = ec_params(curve);
@@ -81,9 +89,9 @@ class Pkcs11KeyStore final : public KeyStore {
         {CKA_ID, id.data(), id.size()},
     };
     CK_ATTRIBUTE priv[] = {
-        {CKA_TOKEN, &yes, sizeof yes},       {CKA_PRIVATE, &yes, sizeof yes},
-        {CKA_SENSITIVE, &yes, sizeof yes},   {CKA_EXTRACTABLE, &no, sizeof no},
-        {CKA_SIGN, &yes, sizeof yes},        {CKA_LABEL, id.data(), id.size()},
+        {CKA_TOKEN, &yes, sizeof yes},     {CKA_PRIVATE, &yes, sizeof yes},
+        {CKA_SENSITIVE, &yes, sizeof yes}, {CKA_EXTRACTABLE, &no, sizeof no},
+        {CKA_SIGN, &yes, sizeof yes},      {CKA_LABEL, id.data(), id.size()},
         {CKA_ID, id.data(), id.size()},
     };
     CK_OBJECT_HANDLE hpub = 0, hpriv = 0;
@@ -94,7 +102,8 @@ class Pkcs11KeyStore final : public KeyStore {
   }
 
   Result<PrivateKey> load(const std::string& label) override {
-    if (!valid_key_label(label)) return make_error("keystore.label", "invalid key label '" + label + "'");
+    if (!valid_key_label(label))
+      return make_error("keystore.label", "invalid key label '" + label + "'");
     std::lock_guard<std::mutex> lock(mu_);
     return load_locked(label);
   }
@@ -108,7 +117,8 @@ class Pkcs11KeyStore final : public KeyStore {
     std::lock_guard<std::mutex> lock(mu_);
     for (CK_OBJECT_CLASS cls : {CKO_PRIVATE_KEY, CKO_PUBLIC_KEY}) {
       CK_OBJECT_HANDLE h = find(label, cls);
-      if (h && fn_->C_DestroyObject(session_, h) != CKR_OK) return make_error("pkcs11", "cannot destroy " + label);
+      if (h && fn_->C_DestroyObject(session_, h) != CKR_OK)
+        return make_error("pkcs11", "cannot destroy " + label);
     }
     return ok_status();
   }
@@ -118,7 +128,8 @@ class Pkcs11KeyStore final : public KeyStore {
     CK_ULONG n = 0;
     fn_->C_GetSlotList(CK_TRUE, nullptr, &n);
     std::vector<CK_SLOT_ID> slots(n);
-    if (n && fn_->C_GetSlotList(CK_TRUE, slots.data(), &n) != CKR_OK) return make_error("pkcs11", "C_GetSlotList failed");
+    if (n && fn_->C_GetSlotList(CK_TRUE, slots.data(), &n) != CKR_OK)
+      return make_error("pkcs11", "C_GetSlotList failed");
     for (CK_SLOT_ID s : slots) {
       CK_TOKEN_INFO info;
       if (fn_->C_GetTokenInfo(s, &info) != CKR_OK) continue;
@@ -143,7 +154,9 @@ class Pkcs11KeyStore final : public KeyStore {
   Status open_engine() {
     ENGINE_load_builtin_engines();
     engine_ = ENGINE_by_id("pkcs11");
-    if (!engine_) return ossl::error("pkcs11.engine", "OpenSSL pkcs11 engine not found (libengine-pkcs11-openssl)");
+    if (!engine_)
+      return ossl::error("pkcs11.engine",
+                         "OpenSSL pkcs11 engine not found (libengine-pkcs11-openssl)");
     std::string pin = cfg_.pin.reveal();
     if (ENGINE_ctrl_cmd_string(engine_, "MODULE_PATH", cfg_.module.c_str(), 0) != 1 ||
         ENGINE_init(engine_) != 1)
@@ -154,7 +167,8 @@ class Pkcs11KeyStore final : public KeyStore {
   }
 
   Result<PrivateKey> load_locked(const std::string& label) {
-    if (!find(label, CKO_PRIVATE_KEY)) return make_error("keystore.missing", "no key '" + label + "' on the token");
+    if (!find(label, CKO_PRIVATE_KEY))
+      return make_error("keystore.missing", "no key '" + label + "' on the token");
     std::string uri = "pkcs11:token=" + cfg_.token + ";object=" + label + ";type=private";
     EVP_PKEY* k = ENGINE_load_private_key(engine_, uri.c_str(), nullptr, nullptr);
     if (!k) return ossl::error("pkcs11.load", "engine cannot load " + uri);

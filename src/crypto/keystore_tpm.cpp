@@ -38,7 +38,9 @@ class TpmKeyStore final : public KeyStore {
     ::setenv("TPM2OPENSSL_TCTI", tcti.c_str(), 1);
     tpm_ = OSSL_PROVIDER_load(ctx_, "tpm2");
     ::unsetenv("TPM2OPENSSL_TCTI");
-    if (!tpm_) return ossl::error("tpm.provider", "cannot load the tpm2 OpenSSL provider (tpm2-openssl) for " + tcti);
+    if (!tpm_)
+      return ossl::error("tpm.provider",
+                         "cannot load the tpm2 OpenSSL provider (tpm2-openssl) for " + tcti);
     def_ = OSSL_PROVIDER_load(ctx_, "default");
     if (!def_) return ossl::error("tpm.provider", "cannot load the default provider");
     return ok_status();
@@ -47,10 +49,12 @@ class TpmKeyStore final : public KeyStore {
   std::string kind() const override { return "tpm"; }
 
   Result<PrivateKey> generate(const std::string& label, Curve curve) override {
-    if (!valid_key_label(label)) return make_error("keystore.label", "invalid key label '" + label + "'");
+    if (!valid_key_label(label))
+      return make_error("keystore.label", "invalid key label '" + label + "'");
     if (fs::exists(path(label))) return make_error("keystore.exists", "key '" + label + "' exists");
     ossl::PkeyCtxPtr gen(EVP_PKEY_CTX_new_from_name(ctx_, "EC", "provider=tpm2"));
-    if (!gen || EVP_PKEY_keygen_init(gen.get()) != 1) return ossl::error("tpm.keygen", "TPM keygen init");
+    if (!gen || EVP_PKEY_keygen_init(gen.get()) != 1)
+      return ossl::error("tpm.keygen", "TPM keygen init");
     char group[16];
     std::snprintf(group, sizeof group, "%s", curve_name(curve));
     OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
@@ -62,18 +66,21 @@ class TpmKeyStore final : public KeyStore {
     ossl::Ptr<OSSL_ENCODER_CTX, OSSL_ENCODER_CTX_free> enc(
         OSSL_ENCODER_CTX_new_for_pkey(k, OSSL_KEYMGMT_SELECT_ALL, "PEM", nullptr, "provider=tpm2"));
     ossl::BioPtr bio(BIO_new(BIO_s_mem()));
-    if (!enc || OSSL_ENCODER_CTX_get_num_encoders(enc.get()) == 0 || OSSL_ENCODER_to_bio(enc.get(), bio.get()) != 1)
+    if (!enc || OSSL_ENCODER_CTX_get_num_encoders(enc.get()) == 0 ||
+        OSSL_ENCODER_to_bio(enc.get(), bio.get()) != 1)
       return ossl::error("tpm.encode", "cannot encode the TPM key blob");
     TRY(fs::write_file_exclusive(path(label), ossl::bio_string(bio.get()), 0600));
     return key;
   }
 
   Result<PrivateKey> load(const std::string& label) override {
-    if (!valid_key_label(label)) return make_error("keystore.label", "invalid key label '" + label + "'");
-    if (!fs::exists(path(label))) return make_error("keystore.missing", "no key '" + label + "' in " + dir_);
+    if (!valid_key_label(label))
+      return make_error("keystore.label", "invalid key label '" + label + "'");
+    if (!fs::exists(path(label)))
+      return make_error("keystore.missing", "no key '" + label + "' in " + dir_);
     std::string uri = "file:" + path(label);
-    ossl::Ptr<OSSL_STORE_CTX, OSSL_STORE_close> store(
-        OSSL_STORE_open_ex(uri.c_str(), ctx_, "?provider=tpm2", nullptr, nullptr, nullptr, nullptr, nullptr));
+    ossl::Ptr<OSSL_STORE_CTX, OSSL_STORE_close> store(OSSL_STORE_open_ex(
+        uri.c_str(), ctx_, "?provider=tpm2", nullptr, nullptr, nullptr, nullptr, nullptr));
     if (!store) return ossl::error("tpm.load", "cannot open " + uri);
     while (!OSSL_STORE_eof(store.get())) {
       OSSL_STORE_INFO* info = OSSL_STORE_load(store.get());
@@ -85,13 +92,17 @@ class TpmKeyStore final : public KeyStore {
       }
       OSSL_STORE_INFO_free(info);
     }
-    return ossl::error("tpm.load", "no TPM key in " + path(label) + " (is this the TPM that made it?)");
+    return ossl::error("tpm.load",
+                       "no TPM key in " + path(label) + " (is this the TPM that made it?)");
   }
 
-  bool has(const std::string& label) override { return valid_key_label(label) && fs::exists(path(label)); }
+  bool has(const std::string& label) override {
+    return valid_key_label(label) && fs::exists(path(label));
+  }
 
   Status remove(const std::string& label) override {
-    if (!valid_key_label(label)) return make_error("keystore.label", "invalid key label '" + label + "'");
+    if (!valid_key_label(label))
+      return make_error("keystore.label", "invalid key label '" + label + "'");
     return fs::remove_all(path(label));
   }
 
@@ -105,7 +116,8 @@ class TpmKeyStore final : public KeyStore {
 
 }  // namespace
 
-Result<std::unique_ptr<KeyStore>> open_tpm_keystore(const std::string& dir, const std::string& tcti) {
+Result<std::unique_ptr<KeyStore>> open_tpm_keystore(const std::string& dir,
+                                                    const std::string& tcti) {
   auto ks = std::make_unique<TpmKeyStore>();
   TRY_CTX(ks->open(dir, tcti), "tpm keystore");
   return std::unique_ptr<KeyStore>(std::move(ks));

@@ -10,7 +10,9 @@
 namespace gh::crypto::ossl {
 
 EVP_PKEY* legacy_ec_public_key(Curve curve, const Bytes& point) {
-  int nid = curve == Curve::kP384 ? NID_secp384r1 : curve == Curve::kP521 ? NID_secp521r1 : NID_X9_62_prime256v1;
+  int nid = curve == Curve::kP384   ? NID_secp384r1
+            : curve == Curve::kP521 ? NID_secp521r1
+                                    : NID_X9_62_prime256v1;
   EC_KEY* ec = EC_KEY_new_by_curve_name(nid);
   if (!ec) return nullptr;
   if (EC_KEY_oct2key(ec, point.data(), point.size(), nullptr) != 1) {
@@ -31,10 +33,17 @@ bool legacy_ec_info(EVP_PKEY* key, Curve* curve, Bytes* point) {
   if (!ec) return false;
   const EC_GROUP* group = EC_KEY_get0_group(ec);
   switch (EC_GROUP_get_curve_name(group)) {
-    case NID_X9_62_prime256v1: *curve = Curve::kP256; break;
-    case NID_secp384r1: *curve = Curve::kP384; break;
-    case NID_secp521r1: *curve = Curve::kP521; break;
-    default: return false;
+    case NID_X9_62_prime256v1:
+      *curve = Curve::kP256;
+      break;
+    case NID_secp384r1:
+      *curve = Curve::kP384;
+      break;
+    case NID_secp521r1:
+      *curve = Curve::kP521;
+      break;
+    default:
+      return false;
   }
   if (point) {
     unsigned char* buf = nullptr;

@@ -17,16 +17,21 @@ std::string drain(const std::string& what) {
   return out;
 }
 
-Error error(const std::string& code, const std::string& what) { return make_error(code, drain(what)); }
+Error error(const std::string& code, const std::string& what) {
+  return make_error(code, drain(what));
+}
 
 const EVP_MD* digest_for(Curve c) {
   static const EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
   static const EVP_MD* const sha384 = EVP_MD_fetch(nullptr, "SHA2-384", nullptr);
   static const EVP_MD* const sha512 = EVP_MD_fetch(nullptr, "SHA2-512", nullptr);
   switch (c) {
-    case Curve::kP384: return sha384;
-    case Curve::kP521: return sha512;
-    default: return sha256;
+    case Curve::kP384:
+      return sha384;
+    case Curve::kP521:
+      return sha512;
+    default:
+      return sha256;
   }
 }
 
@@ -37,8 +42,11 @@ Result<MdCtxPtr> sign_context(const PrivateKey& key) {
     if (EVP_DigestSignInit(ctx.get(), nullptr, digest_for(curve), nullptr, key.raw()) != 1)
       return error("crypto.sign", "sign init");
   } else {
-    const char* md = curve == Curve::kP384 ? "SHA2-384" : curve == Curve::kP521 ? "SHA2-512" : "SHA2-256";
-    if (EVP_DigestSignInit_ex(ctx.get(), nullptr, md, key.libctx(), nullptr, key.raw(), nullptr) != 1)
+    const char* md = curve == Curve::kP384   ? "SHA2-384"
+                     : curve == Curve::kP521 ? "SHA2-512"
+                                             : "SHA2-256";
+    if (EVP_DigestSignInit_ex(ctx.get(), nullptr, md, key.libctx(), nullptr, key.raw(), nullptr) !=
+        1)
       return error("crypto.sign", "sign init (provider key)");
   }
   return ctx;
@@ -47,7 +55,9 @@ Result<MdCtxPtr> sign_context(const PrivateKey& key) {
 BioPtr mem_bio(const void* data, size_t len) {
   return BioPtr(BIO_new_mem_buf(data, static_cast<int>(len)));
 }
-BioPtr mem_bio(std::string_view data) { return mem_bio(data.data(), data.size()); }
+BioPtr mem_bio(std::string_view data) {
+  return mem_bio(data.data(), data.size());
+}
 
 std::string bio_string(BIO* bio) {
   char* p = nullptr;

@@ -40,7 +40,9 @@ using ExtPtr = Ptr<X509_EXTENSION, X509_EXTENSION_free>;
 using ObjPtr = Ptr<ASN1_OBJECT, ASN1_OBJECT_free>;
 using CrlPtr = Ptr<X509_CRL, X509_CRL_free>;
 
-inline void free_x509_stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
+inline void free_x509_stack(STACK_OF(X509) * s) {
+  sk_X509_pop_free(s, X509_free);
+}
 using X509StackPtr = Ptr<STACK_OF(X509), free_x509_stack>;
 
 // Drains the OpenSSL error queue into one line: "what: reason; reason".

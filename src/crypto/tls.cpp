@@ -9,14 +9,19 @@
 namespace gh::crypto {
 namespace {
 
-int accept_any(int, X509_STORE_CTX*) { return 1; }
+int accept_any(int, X509_STORE_CTX*) {
+  return 1;
+}
 
 Status use_identity(SSL_CTX* ctx, const TlsIdentity& id) {
-  if (SSL_CTX_use_certificate(ctx, id.cert.raw()) != 1) return ossl::error("tls.identity", "certificate");
+  if (SSL_CTX_use_certificate(ctx, id.cert.raw()) != 1)
+    return ossl::error("tls.identity", "certificate");
   for (const auto& c : id.chain)
     if (SSL_CTX_add1_chain_cert(ctx, c.raw()) != 1) return ossl::error("tls.identity", "chain");
-  if (SSL_CTX_use_PrivateKey(ctx, id.key.raw()) != 1) return ossl::error("tls.identity", "private key");
-  if (SSL_CTX_check_private_key(ctx) != 1) return ossl::error("tls.identity", "key does not match certificate");
+  if (SSL_CTX_use_PrivateKey(ctx, id.key.raw()) != 1)
+    return ossl::error("tls.identity", "private key");
+  if (SSL_CTX_check_private_key(ctx) != 1)
+    return ossl::error("tls.identity", "key does not match certificate");
   return ok_status();
 }
 
@@ -28,7 +33,9 @@ SSL_CTX* new_ctx(const SSL_METHOD* method, const TlsIdentity* id) {
 
 }  // namespace
 
-TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
+TlsContext::~TlsContext() {
+  SSL_CTX_free(ctx_);
+}
 
 Result<TlsContext> TlsContext::server(const TlsIdentity& identity) {
   SSL_CTX* ctx = new_ctx(TLS_server_method(), &identity);
@@ -42,7 +49,8 @@ Result<TlsContext> TlsContext::server(const TlsIdentity& identity) {
   return out;
 }
 
-Result<TlsContext> TlsContext::client(const TlsIdentity* identity, const std::vector<Certificate>& anchors,
+Result<TlsContext> TlsContext::client(const TlsIdentity* identity,
+                                      const std::vector<Certificate>& anchors,
                                       const std::string& verify_host) {
   SSL_CTX* ctx = new_ctx(TLS_client_method(), identity);
   if (!ctx) return ossl::error("tls.context", "client context");
@@ -67,7 +75,9 @@ Result<TlsContext> TlsContext::client(const TlsIdentity* identity, const std::ve
   return out;
 }
 
-TlsConnection::~TlsConnection() { close(); }
+TlsConnection::~TlsConnection() {
+  close();
+}
 
 void TlsConnection::close() {
   if (ssl_) {
@@ -90,7 +100,8 @@ Result<TlsConnection> TlsConnection::accept(const TlsContext& ctx, int fd) {
   return c;
 }
 
-Result<TlsConnection> TlsConnection::connect(const TlsContext& ctx, int fd, const std::string& sni) {
+Result<TlsConnection> TlsConnection::connect(const TlsContext& ctx, int fd,
+                                             const std::string& sni) {
   SSL* ssl = SSL_new(ctx.raw());
   TlsConnection c(ssl, fd);
   if (!ssl || SSL_set_fd(ssl, fd) != 1) return ossl::error("tls.connect", "TLS setup");
@@ -149,6 +160,8 @@ std::vector<Certificate> TlsConnection::peer_chain() const {
   return out;
 }
 
-std::string TlsConnection::protocol() const { return ssl_ ? SSL_get_version(ssl_) : ""; }
+std::string TlsConnection::protocol() const {
+  return ssl_ ? SSL_get_version(ssl_) : "";
+}
 
 }  // namespace gh::crypto

@@ -34,7 +34,8 @@ class TlsContext {
   // Client. identity may be null (no client certificate). anchors empty: provisional (RFC 8995
   // 5.1), any server chain is accepted and kept for later validation. Otherwise the server chain
   // must verify to anchors and, if verify_host is set, match it (DNS name or IP address).
-  static Result<TlsContext> client(const TlsIdentity* identity, const std::vector<Certificate>& anchors,
+  static Result<TlsContext> client(const TlsIdentity* identity,
+                                   const std::vector<Certificate>& anchors,
                                    const std::string& verify_host);
   ssl_ctx_st* raw() const { return ctx_; }
 

@@ -137,12 +137,16 @@ Certificate& Certificate::operator=(const Certificate& o) {
   }
   return *this;
 }
-Certificate::Certificate(Certificate&& o) noexcept : cert_(o.cert_) { o.cert_ = nullptr; }
+Certificate::Certificate(Certificate&& o) noexcept : cert_(o.cert_) {
+  o.cert_ = nullptr;
+}
 Certificate& Certificate::operator=(Certificate&& o) noexcept {
   std::swap(cert_, o.cert_);
   return *this;
 }
-Certificate::~Certificate() { X509_free(cert_); }
+Certificate::~Certificate() {
+  X509_free(cert_);
+}
 
 Certificate Certificate::adopt(X509* cert) {
   Certificate c;
@@ -192,17 +196,26 @@ std::string Certificate::pem() const {
   return ossl::bio_string(bio.get());
 }
 
-std::string Certificate::subject() const { return name_line(X509_get_subject_name(cert_)); }
-std::string Certificate::issuer() const { return name_line(X509_get_issuer_name(cert_)); }
+std::string Certificate::subject() const {
+  return name_line(X509_get_subject_name(cert_));
+}
+std::string Certificate::issuer() const {
+  return name_line(X509_get_issuer_name(cert_));
+}
 std::optional<std::string> Certificate::subject_attr(std::string_view sn) const {
   return name_attr(X509_get_subject_name(cert_), sn);
 }
-std::optional<std::string> Certificate::masa_url() const { return ia5_extension(cert_, kOidMasaUrl); }
-std::optional<std::string> Certificate::mud_url() const { return ia5_extension(cert_, kOidMudUrl); }
+std::optional<std::string> Certificate::masa_url() const {
+  return ia5_extension(cert_, kOidMasaUrl);
+}
+std::optional<std::string> Certificate::mud_url() const {
+  return ia5_extension(cert_, kOidMudUrl);
+}
 
 std::vector<std::string> Certificate::dns_names() const {
   std::vector<std::string> out;
-  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert_, NID_subject_alt_name, nullptr, nullptr));
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert_, NID_subject_alt_name, nullptr, nullptr));
   if (!names) return out;
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
@@ -222,18 +235,25 @@ std::string Certificate::serial_hex() const {
   return out;
 }
 
-time::Seconds Certificate::not_before() const { return asn1_time_to_seconds(X509_get0_notBefore(cert_)); }
-time::Seconds Certificate::not_after() const { return asn1_time_to_seconds(X509_get0_notAfter(cert_)); }
+time::Seconds Certificate::not_before() const {
+  return asn1_time_to_seconds(X509_get0_notBefore(cert_));
+}
+time::Seconds Certificate::not_after() const {
+  return asn1_time_to_seconds(X509_get0_notAfter(cert_));
+}
 
 PublicKey Certificate::public_key() const {
   EVP_PKEY* k = X509_get_pubkey(cert_);  // up-refs
   return PublicKey::adopt(k);
 }
 
-bool Certificate::is_ca() const { return X509_check_ca(cert_) > 0; }
+bool Certificate::is_ca() const {
+  return X509_check_ca(cert_) > 0;
+}
 
 bool Certificate::has_eku(const char* oid) const {
-  auto* ekus = static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(cert_, NID_ext_key_usage, nullptr, nullptr));
+  auto* ekus = static_cast<EXTENDED_KEY_USAGE*>(
+      X509_get_ext_d2i(cert_, NID_ext_key_usage, nullptr, nullptr));
   if (!ekus) return false;
   ossl::ObjPtr want(OBJ_txt2obj(oid, 1));
   bool found = false;
@@ -243,8 +263,12 @@ bool Certificate::has_eku(const char* oid) const {
   return found;
 }
 
-bool Certificate::self_signed() const { return X509_self_signed(cert_, 0) == 1; }
-Bytes Certificate::fingerprint_sha256() const { return sha256(der()); }
+bool Certificate::self_signed() const {
+  return X509_self_signed(cert_, 0) == 1;
+}
+Bytes Certificate::fingerprint_sha256() const {
+  return sha256(der());
+}
 
 Bytes Certificate::subject_key_id() const {
   const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(cert_);
@@ -291,7 +315,8 @@ Result<Certificate> issue_certificate(const CertificateTemplate& t, const Certif
   ASN1_TIME_free(nb);
   ASN1_TIME_free(na);
   ossl::PkeyPtr pub(t.public_key.legacy_copy());
-  if (!pub || X509_set_pubkey(cert.get(), pub.get()) != 1) return ossl::error("x509.issue", "public key");
+  if (!pub || X509_set_pubkey(cert.get(), pub.get()) != 1)
+    return ossl::error("x509.issue", "public key");
 
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, issuer ? issuer->raw() : cert.get(), cert.get(), nullptr, nullptr, 0);
@@ -300,7 +325,8 @@ Result<Certificate> issue_certificate(const CertificateTemplate& t, const Certif
   TRY(add_conf_extension(cert.get(), &ctx, NID_basic_constraints, bc));
   TRY(add_conf_extension(cert.get(), &ctx, NID_key_usage, key_usage_text(t.key_usage)));
   TRY(add_conf_extension(cert.get(), &ctx, NID_subject_key_identifier, "hash"));
-  if (issuer) TRY(add_conf_extension(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always"));
+  if (issuer)
+    TRY(add_conf_extension(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always"));
   if (!t.eku_oids.empty()) {
     std::string eku;
     for (const auto& o : t.eku_oids) eku += (eku.empty() ? "" : ",") + o;
@@ -312,12 +338,14 @@ Result<Certificate> issue_certificate(const CertificateTemplate& t, const Certif
     for (const auto& ip : t.ip_addresses) san += (san.empty() ? "IP:" : ",IP:") + ip;
     TRY(add_conf_extension(cert.get(), &ctx, NID_subject_alt_name, san));
   }
-  if (t.crl_url) TRY(add_conf_extension(cert.get(), &ctx, NID_crl_distribution_points, "URI:" + *t.crl_url));
+  if (t.crl_url)
+    TRY(add_conf_extension(cert.get(), &ctx, NID_crl_distribution_points, "URI:" + *t.crl_url));
   if (t.masa_url) TRY(add_ia5_extension(cert.get(), kOidMasaUrl, *t.masa_url));
   if (t.mud_url) TRY(add_ia5_extension(cert.get(), kOidMudUrl, *t.mud_url));
 
   auto sctx = TRY(ossl::sign_context(issuer_key));
-  if (X509_sign_ctx(cert.get(), sctx.get()) <= 0) return ossl::error("x509.sign", "signing certificate");
+  if (X509_sign_ctx(cert.get(), sctx.get()) <= 0)
+    return ossl::error("x509.sign", "signing certificate");
   return Certificate::adopt(cert.release());
 }
 
@@ -330,12 +358,16 @@ Csr& Csr::operator=(const Csr& o) {
   }
   return *this;
 }
-Csr::Csr(Csr&& o) noexcept : req_(o.req_) { o.req_ = nullptr; }
+Csr::Csr(Csr&& o) noexcept : req_(o.req_) {
+  o.req_ = nullptr;
+}
 Csr& Csr::operator=(Csr&& o) noexcept {
   std::swap(req_, o.req_);
   return *this;
 }
-Csr::~Csr() { X509_REQ_free(req_); }
+Csr::~Csr() {
+  X509_REQ_free(req_);
+}
 
 Result<Csr> Csr::create(const Name& subject, const PrivateKey& key) {
   ossl::ReqPtr req(X509_REQ_new());
@@ -343,7 +375,8 @@ Result<Csr> Csr::create(const Name& subject, const PrivateKey& key) {
   auto name = TRY(build_name(subject));
   X509_REQ_set_subject_name(req.get(), name.get());
   ossl::PkeyPtr pub(key.public_key().legacy_copy());
-  if (!pub || X509_REQ_set_pubkey(req.get(), pub.get()) != 1) return ossl::error("csr.create", "public key");
+  if (!pub || X509_REQ_set_pubkey(req.get(), pub.get()) != 1)
+    return ossl::error("csr.create", "public key");
   auto sctx = TRY(ossl::sign_context(key));
   if (X509_REQ_sign_ctx(req.get(), sctx.get()) <= 0) return ossl::error("csr.sign", "signing CSR");
   Csr c;
@@ -397,11 +430,15 @@ Status Csr::verify_signature() const {
   return ok_status();
 }
 
-PublicKey Csr::public_key() const { return PublicKey::adopt(X509_REQ_get_pubkey(req_)); }
+PublicKey Csr::public_key() const {
+  return PublicKey::adopt(X509_REQ_get_pubkey(req_));
+}
 std::optional<std::string> Csr::subject_attr(std::string_view sn) const {
   return name_attr(X509_REQ_get_subject_name(req_), sn);
 }
-std::string Csr::subject() const { return name_line(X509_REQ_get_subject_name(req_)); }
+std::string Csr::subject() const {
+  return name_line(X509_REQ_get_subject_name(req_));
+}
 
 // ---- chain verification ----
 Status verify_chain(const Certificate& leaf, const std::vector<Certificate>& untrusted,
@@ -466,7 +503,8 @@ Result<std::string> issue_crl_pem(const Certificate& issuer, const PrivateKey& k
   ASN1_INTEGER_free(num);
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, issuer.raw(), nullptr, nullptr, crl.get(), 0);
-  ossl::ExtPtr aki(X509V3_EXT_conf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always"));
+  ossl::ExtPtr aki(
+      X509V3_EXT_conf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always"));
   if (aki) X509_CRL_add_ext(crl.get(), aki.get(), -1);
   X509_CRL_sort(crl.get());
   auto sctx = TRY(ossl::sign_context(key));

@@ -15,23 +15,28 @@ Result<crypto::PublicKey> public_only(Result<crypto::PrivateKey> key) {
 }
 }  // namespace
 
-Result<std::unique_ptr<crypto::KeyStore>> open_keystore(const std::string& devdir, const KeystoreSpec& spec) {
+Result<std::unique_ptr<crypto::KeyStore>> open_keystore(const std::string& devdir,
+                                                        const KeystoreSpec& spec) {
   std::string dir = fs::join(devdir, "keystore");
   if (spec.kind == "file") return crypto::open_file_keystore(dir);
   if (spec.kind == "tpm") return crypto::open_tpm_keystore(dir, spec.tcti);
   return make_error("device.keystore", "unknown device keystore '" + spec.kind + "' (file or tpm)");
 }
 
-Result<BirthKeys> generate_birth_keys(crypto::KeyStore& ks, const std::string& serial, const std::string& model) {
+Result<BirthKeys> generate_birth_keys(crypto::KeyStore& ks, const std::string& serial,
+                                      const std::string& model) {
   // One key at a time: a TPM keeps a key loaded while its handle lives, and has few slots.
   BirthKeys out;
   {
     auto idevid = TRY_CTX(ks.generate(kIdevidKey, crypto::Curve::kP256), "IDevID key");
-    out.idevid_csr = TRY_CTX(crypto::Csr::create(crypto::Name().add("CN", model).add("serialNumber", serial), idevid),
-                             "IDevID CSR");
+    out.idevid_csr = TRY_CTX(
+        crypto::Csr::create(crypto::Name().add("CN", model).add("serialNumber", serial), idevid),
+        "IDevID CSR");
   }
-  out.dpp_bootstrap = TRY_CTX(public_only(ks.generate(kDppKey, crypto::Curve::kP256)), "DPP bootstrapping key");
-  out.attestation = TRY_CTX(public_only(ks.generate(kAttestationKey, crypto::Curve::kP256)), "attestation key");
+  out.dpp_bootstrap =
+      TRY_CTX(public_only(ks.generate(kDppKey, crypto::Curve::kP256)), "DPP bootstrapping key");
+  out.attestation =
+      TRY_CTX(public_only(ks.generate(kAttestationKey, crypto::Curve::kP256)), "attestation key");
   return out;
 }
 
@@ -44,7 +49,8 @@ Status write_bootstrap(const std::string& devdir, const BootstrapFiles& f) {
   TRY(fs::write_file_exclusive(fs::join(b, "masa-trust.pem"), f.masa_trust_pem, 0444));
   TRY(fs::write_file_exclusive(fs::join(b, "dpp-uri.txt"), f.dpp_uri + "\n", 0444));
   TRY(fs::write_file_exclusive(fs::join(b, "dpp-qr.png"), to_string(f.dpp_qr_png), 0444));
-  TRY(fs::write_file_exclusive(fs::join(b, "app-bootstrap.json"), f.app_bootstrap.dump(2) + "\n", 0444));
+  TRY(fs::write_file_exclusive(fs::join(b, "app-bootstrap.json"), f.app_bootstrap.dump(2) + "\n",
+                               0444));
   TRY(fs::write_file_exclusive(fs::join(b, "device.json"), f.device.dump(2) + "\n", 0444));
   ::chmod(b.c_str(), 0555);  // read-only after manufacture
   return ok_status();

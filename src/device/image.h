@@ -25,7 +25,8 @@ struct KeystoreSpec {
 };
 
 // Opens the keystore of the device image at devdir.
-Result<std::unique_ptr<crypto::KeyStore>> open_keystore(const std::string& devdir, const KeystoreSpec& spec);
+Result<std::unique_ptr<crypto::KeyStore>> open_keystore(const std::string& devdir,
+                                                        const KeystoreSpec& spec);
 
 struct BirthKeys {
   crypto::Csr idevid_csr;  // subject carries serialNumber; signed by the new IDevID key

@@ -47,24 +47,42 @@ std::string trim(const std::string& s) {
 
 const char* reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 406:
+      return "Not Acceptable";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
   }
 }
 
@@ -76,7 +94,8 @@ struct Message {
   std::string body;
 };
 
-Result<std::optional<Message>> read_message(crypto::TlsConnection& conn, std::string& buffer, bool is_request) {
+Result<std::optional<Message>> read_message(crypto::TlsConnection& conn, std::string& buffer,
+                                            bool is_request) {
   uint8_t chunk[16384];
   size_t head_end;
   while ((head_end = buffer.find("\r\n\r\n")) == std::string::npos) {
@@ -97,15 +116,18 @@ Result<std::optional<Message>> read_message(crypto::TlsConnection& conn, std::st
   m.start_line = head.substr(0, pos);
   while (pos != std::string::npos) {
     size_t next = head.find("\r\n", pos + 2);
-    std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
+    std::string line =
+        head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
     pos = next;
     if (line.empty()) continue;
     size_t colon = line.find(':');
-    if (colon == std::string::npos || colon == 0) return make_error("http.400", "malformed header line");
+    if (colon == std::string::npos || colon == 0)
+      return make_error("http.400", "malformed header line");
     m.headers[lower(line.substr(0, colon))] = trim(line.substr(colon + 1));
   }
   if (m.headers.count("transfer-encoding"))
-    return make_error(is_request ? "http.411" : "http.400", "chunked bodies are not accepted; send Content-Length");
+    return make_error(is_request ? "http.411" : "http.400",
+                      "chunked bodies are not accepted; send Content-Length");
   size_t length = 0;
   if (auto it = m.headers.find("content-length"); it != m.headers.end()) {
     const std::string& v = it->second;
@@ -113,7 +135,8 @@ Result<std::optional<Message>> read_message(crypto::TlsConnection& conn, std::st
       return make_error("http.400", "bad Content-Length");
     length = std::stoul(v);
   }
-  if (length > kMaxBodyBytes) return make_error("http.413", "body larger than " + std::to_string(kMaxBodyBytes) + " bytes");
+  if (length > kMaxBodyBytes)
+    return make_error("http.413", "body larger than " + std::to_string(kMaxBodyBytes) + " bytes");
   while (buffer.size() < length) {
     auto n = conn.read(chunk, sizeof chunk);
     if (!n) return n.error();
@@ -184,12 +207,14 @@ Result<int> tcp_connect(const std::string& host, int port, int timeout_s) {
     fd = -1;
   }
   ::freeaddrinfo(res);
-  if (fd < 0) return make_error("net.connect", "cannot connect to " + host + ":" + std::to_string(port) + ": " + why);
+  if (fd < 0)
+    return make_error("net.connect",
+                      "cannot connect to " + host + ":" + std::to_string(port) + ": " + why);
   return fd;
 }
 
-Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& host, int port, crypto::TlsContext tls,
-                                                      Handler handler) {
+Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& host, int port,
+                                                      crypto::TlsContext tls, Handler handler) {
   ignore_sigpipe();
   std::unique_ptr<HttpServer> s(new HttpServer(std::move(tls), std::move(handler)));
   addrinfo hints{};
@@ -206,7 +231,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& host, i
     std::string why = std::strerror(errno);
     ::freeaddrinfo(res);
     if (fd >= 0) ::close(fd);
-    return make_error("net.listen", "cannot listen on " + host + ":" + std::to_string(port) + ": " + why);
+    return make_error("net.listen",
+                      "cannot listen on " + host + ":" + std::to_string(port) + ": " + why);
   }
   ::freeaddrinfo(res);
   sockaddr_storage addr{};
@@ -219,7 +245,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& host, i
   return s;
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
 void HttpServer::stop() {
   if (stopping_.exchange(true)) return;
@@ -232,7 +260,8 @@ void HttpServer::stop() {
     for (int fd : live_) ::shutdown(fd, SHUT_RDWR);
   }
   cv_.notify_all();
-  for (int i = 0; i < 200 && active_.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  for (int i = 0; i < 200 && active_.load() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
 }
 
 void HttpServer::worker() {
@@ -309,7 +338,8 @@ void HttpServer::serve(int fd) {
       HttpRequest req;
       size_t sp1 = m.start_line.find(' ');
       size_t sp2 = m.start_line.find(' ', sp1 == std::string::npos ? 0 : sp1 + 1);
-      if (sp1 == std::string::npos || sp2 == std::string::npos || m.start_line.compare(sp2 + 1, 5, "HTTP/") != 0) {
+      if (sp1 == std::string::npos || sp2 == std::string::npos ||
+          m.start_line.compare(sp2 + 1, 5, "HTTP/") != 0) {
         resp = HttpResponse::text(400, "malformed request line");
         close_after = true;
       } else {
@@ -322,26 +352,29 @@ void HttpServer::serve(int fd) {
         close_after = lower(req.header("connection")) == "close";
       }
     }
-    std::string out = "HTTP/1.1 " + std::to_string(resp.status) + " " + reason(resp.status) + "\r\n";
+    std::string out =
+        "HTTP/1.1 " + std::to_string(resp.status) + " " + reason(resp.status) + "\r\n";
     if (!resp.content_type.empty()) out += "Content-Type: " + resp.content_type + "\r\n";
     for (const auto& [k, v] : resp.headers) out += k + ": " + v + "\r\n";
     out += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n";
     if (close_after) out += "Connection: close\r\n";
     out += "\r\n" + resp.body;
-    if (!conn->write(reinterpret_cast<const uint8_t*>(out.data()), out.size()) || close_after) return;
+    if (!conn->write(reinterpret_cast<const uint8_t*>(out.data()), out.size()) || close_after)
+      return;
   }
 }
 
-Result<std::unique_ptr<HttpClient>> HttpClient::connect(const std::string& host, int port, const crypto::TlsContext& tls,
+Result<std::unique_ptr<HttpClient>> HttpClient::connect(const std::string& host, int port,
+                                                        const crypto::TlsContext& tls,
                                                         int timeout_s) {
   int fd = TRY(tcp_connect(host, port, timeout_s));
   auto conn = TRY(crypto::TlsConnection::connect(tls, fd, host));
   return std::unique_ptr<HttpClient>(new HttpClient(std::move(conn), host));
 }
 
-Result<ClientResponse> HttpClient::request(const std::string& method, const std::string& path,
-                                           const std::vector<std::pair<std::string, std::string>>& headers,
-                                           const std::string& body) {
+Result<ClientResponse> HttpClient::request(
+    const std::string& method, const std::string& path,
+    const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body) {
   std::string out = method + " " + path + " HTTP/1.1\r\nHost: " + host_ + "\r\n";
   for (const auto& [k, v] : headers) out += k + ": " + v + "\r\n";
   out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -350,7 +383,8 @@ Result<ClientResponse> HttpClient::request(const std::string& method, const std:
   if (!msg) return make_error("http.closed", "server closed the connection");
   ClientResponse r;
   const std::string& line = msg->start_line;
-  if (line.rfind("HTTP/1.", 0) != 0 || line.size() < 12) return make_error("http.response", "malformed status line");
+  if (line.rfind("HTTP/1.", 0) != 0 || line.size() < 12)
+    return make_error("http.response", "malformed status line");
   r.status = std::atoi(line.c_str() + 9);
   r.headers = std::move(msg->headers);
   r.body = std::move(msg->body);

@@ -5,12 +5,12 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
-#include <set>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,14 +60,15 @@ using Handler = std::function<HttpResponse(HttpRequest&)>;
 class HttpServer {
  public:
   // Listens on host:port (port 0 picks one) and serves until stop().
-  static Result<std::unique_ptr<HttpServer>> start(const std::string& host, int port, crypto::TlsContext tls,
-                                                   Handler handler);
+  static Result<std::unique_ptr<HttpServer>> start(const std::string& host, int port,
+                                                   crypto::TlsContext tls, Handler handler);
   ~HttpServer();
   int port() const { return port_; }
   void stop();
 
  private:
-  HttpServer(crypto::TlsContext tls, Handler handler) : tls_(std::move(tls)), handler_(std::move(handler)) {}
+  HttpServer(crypto::TlsContext tls, Handler handler)
+      : tls_(std::move(tls)), handler_(std::move(handler)) {}
   void accept_loop();
   void worker();
   void serve(int fd);
@@ -100,7 +101,8 @@ struct ClientResponse {
 // One persistent TLS connection; requests go over it in order.
 class HttpClient {
  public:
-  static Result<std::unique_ptr<HttpClient>> connect(const std::string& host, int port, const crypto::TlsContext& tls,
+  static Result<std::unique_ptr<HttpClient>> connect(const std::string& host, int port,
+                                                     const crypto::TlsContext& tls,
                                                      int timeout_s = 10);
   Result<ClientResponse> request(const std::string& method, const std::string& path,
                                  const std::vector<std::pair<std::string, std::string>>& headers,
@@ -109,7 +111,8 @@ class HttpClient {
   std::string host() const { return host_; }
 
  private:
-  HttpClient(crypto::TlsConnection tls, std::string host) : tls_(std::move(tls)), host_(std::move(host)) {}
+  HttpClient(crypto::TlsConnection tls, std::string host)
+      : tls_(std::move(tls)), host_(std::move(host)) {}
   crypto::TlsConnection tls_;
   std::string host_;
   std::string buffer_;

@@ -33,8 +33,9 @@ CertificateTemplate idevid_issuing_ca(const std::string& m, const PublicKey& key
   return t;
 }
 
-CertificateTemplate idevid(const std::string& m, const std::string& model, const std::string& serial,
-                           const PublicKey& key, const std::optional<std::string>& masa_url,
+CertificateTemplate idevid(const std::string& m, const std::string& model,
+                           const std::string& serial, const PublicKey& key,
+                           const std::optional<std::string>& masa_url,
                            const std::optional<std::string>& mud_url) {
   auto t = base(Name().add("O", m).add("CN", model).add("serialNumber", serial), key, 0);
   // IEEE 802.1AR 8.5: a DevID that never expires carries notAfter 99991231235959Z.
@@ -70,9 +71,10 @@ CertificateTemplate registrar(const std::string& domain, const std::vector<std::
   return t;
 }
 
-CertificateTemplate ldevid(const std::string& domain, const std::string& serial, const PublicKey& key,
-                           int64_t lifetime_s) {
-  auto t = base(Name().add("O", domain).add("CN", serial).add("serialNumber", serial), key, lifetime_s);
+CertificateTemplate ldevid(const std::string& domain, const std::string& serial,
+                           const PublicKey& key, int64_t lifetime_s) {
+  auto t =
+      base(Name().add("O", domain).add("CN", serial).add("serialNumber", serial), key, lifetime_s);
   t.key_usage = crypto::kDigitalSignature;
   t.eku_oids = {crypto::kOidClientAuth};
   return t;

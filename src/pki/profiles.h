@@ -33,8 +33,8 @@ CertificateTemplate domain_ca(const std::string& domain, const PublicKey& key);
 // RFC 8995 2.5.3: the registrar certificate carries id-kp-cmcRA.
 CertificateTemplate registrar(const std::string& domain, const std::vector<std::string>& dns_names,
                               const PublicKey& key);
-CertificateTemplate ldevid(const std::string& domain, const std::string& serial, const PublicKey& key,
-                           int64_t lifetime_s);
+CertificateTemplate ldevid(const std::string& domain, const std::string& serial,
+                           const PublicKey& key, int64_t lifetime_s);
 
 // A signing identity: certificate, key handle and the chain above it (excluding the root).
 struct Identity {

@@ -24,7 +24,8 @@ struct MasaDevice {
   std::string serial;
   std::string declaration;
 };
-using MasaDeviceLookup = std::function<Result<std::optional<MasaDevice>>(const std::string& serial)>;
+using MasaDeviceLookup =
+    std::function<Result<std::optional<MasaDevice>>(const std::string& serial)>;
 
 struct MasaDecision {
   int status = 500;   // HTTP status to answer with
@@ -33,27 +34,29 @@ struct MasaDecision {
   std::string serial;
   std::string nonce;
   std::string assertion;
-  std::string domain_id;      // base64 SKI of the pinned certificate (RFC 8995 5.8.2)
+  std::string domain_id;  // base64 SKI of the pinned certificate (RFC 8995 5.8.2)
   std::string domain_name;
-  Bytes voucher;              // CMS DER, on success
+  Bytes voucher;  // CMS DER, on success
 };
 
 class Masa {
  public:
-  Masa(MasaConfig config, MasaDeviceLookup lookup) : config_(std::move(config)), lookup_(std::move(lookup)) {}
+  Masa(MasaConfig config, MasaDeviceLookup lookup)
+      : config_(std::move(config)), lookup_(std::move(lookup)) {}
   // The registrar voucher-request, and the certificate chain the registrar presented in TLS.
   MasaDecision request_voucher(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
                                time::Seconds now) const;
   // The same authentication for /requestauditlog; success means the caller may read the log of
   // decision.serial (it is the owner or an authorized onboarder).
-  MasaDecision authorize_audit_log(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain) const;
+  MasaDecision authorize_audit_log(const Bytes& body,
+                                   const std::vector<crypto::Certificate>& tls_chain) const;
 
  private:
   struct Authenticated;
   // check_pvr: also verify the pledge's prior-signed request (vouchers); the audit log needs only
   // the registrar's request, its signature and its domain's standing.
-  MasaDecision authenticate(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain, bool check_pvr,
-                            Authenticated* out) const;
+  MasaDecision authenticate(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
+                            bool check_pvr, Authenticated* out) const;
   MasaConfig config_;
   MasaDeviceLookup lookup_;
 };

@@ -8,11 +8,16 @@ namespace gh::proto {
 namespace {
 const char* name(Pledge::State s) {
   switch (s) {
-    case Pledge::State::kStart: return "start";
-    case Pledge::State::kRequested: return "voucher-requested";
-    case Pledge::State::kVoucherAccepted: return "voucher-accepted";
-    case Pledge::State::kEnrolled: return "enrolled";
-    default: return "failed";
+    case Pledge::State::kStart:
+      return "start";
+    case Pledge::State::kRequested:
+      return "voucher-requested";
+    case Pledge::State::kVoucherAccepted:
+      return "voucher-accepted";
+    case Pledge::State::kEnrolled:
+      return "enrolled";
+    default:
+      return "failed";
   }
 }
 }  // namespace
@@ -27,8 +32,10 @@ Error Pledge::fail(Error e) {
   return e;
 }
 
-Result<Bytes> Pledge::voucher_request(const std::vector<crypto::Certificate>& registrar_chain, time::Seconds now) {
-  if (registrar_chain.empty()) return fail(make_error("registrar.certificate", "registrar presented no certificate"));
+Result<Bytes> Pledge::voucher_request(const std::vector<crypto::Certificate>& registrar_chain,
+                                      time::Seconds now) {
+  if (registrar_chain.empty())
+    return fail(make_error("registrar.certificate", "registrar presented no certificate"));
   registrar_chain_ = registrar_chain;
   serial_ = identity_.cert.serial_number_attr().value_or("");
   codec::VoucherRequest pvr;
@@ -39,7 +46,8 @@ Result<Bytes> Pledge::voucher_request(const std::vector<crypto::Certificate>& re
   pvr.serial_number = serial_;
   pvr.idevid_issuer = identity_.cert.authority_key_id();
   pvr.proximity_registrar_cert = registrar_chain[0].der();  // the EE certificate of the TLS chain
-  auto cms = codec::sign_voucher_artifact(pvr.to_json(), identity_.cert, identity_.key, identity_.full_chain());
+  auto cms = codec::sign_voucher_artifact(pvr.to_json(), identity_.cert, identity_.key,
+                                          identity_.full_chain());
   if (!cms) return fail(cms.error());
   transition(State::kRequested);
   return *cms;
@@ -52,19 +60,26 @@ Status Pledge::accept_voucher(const Bytes& body) {
   auto voucher = codec::Voucher::from_json(v->json);
   if (!voucher) return fail(voucher.error().context("voucher"));
   if (voucher->serial_number != serial_)
-    return fail(make_error("voucher.serial", "voucher is for serial " + voucher->serial_number + ", not " + serial_));
-  if (voucher->nonce != nonce_) return fail(make_error("voucher.nonce", "voucher nonce is not the one this pledge sent"));
-  if (voucher->pinned_domain_cert.empty()) return fail(make_error("voucher.pinned", "voucher has no pinned-domain-cert"));
+    return fail(make_error("voucher.serial",
+                           "voucher is for serial " + voucher->serial_number + ", not " + serial_));
+  if (voucher->nonce != nonce_)
+    return fail(make_error("voucher.nonce", "voucher nonce is not the one this pledge sent"));
+  if (voucher->pinned_domain_cert.empty())
+    return fail(make_error("voucher.pinned", "voucher has no pinned-domain-cert"));
   auto pinned = crypto::Certificate::from_der(voucher->pinned_domain_cert);
   if (!pinned) return fail(make_error("voucher.pinned", "pinned-domain-cert is not a certificate"));
   if (voucher->expires_on && *voucher->expires_on < time::now())
-    return fail(make_error("voucher.expired", "voucher expired at " + time::format_rfc3339(*voucher->expires_on)));
+    return fail(make_error("voucher.expired",
+                           "voucher expired at " + time::format_rfc3339(*voucher->expires_on)));
   // RFC 8995 5.6.2: leave the provisional state only if the registrar chains to the pin.
   crypto::VerifyOptions pin;
   pin.partial_chain = true;
   std::vector<crypto::Certificate> rest(registrar_chain_.begin() + 1, registrar_chain_.end());
   auto st = crypto::verify_chain(registrar_chain_[0], rest, {*pinned}, pin);
-  if (!st) return fail(make_error("voucher.registrar", "registrar does not chain to the pinned domain certificate: " + st.error().message));
+  if (!st)
+    return fail(make_error(
+        "voucher.registrar",
+        "registrar does not chain to the pinned domain certificate: " + st.error().message));
   voucher_cms_ = TRY(crypto::cms_from_any(body));
   voucher_ = std::move(*voucher);
   pinned_ = *pinned;
@@ -74,7 +89,8 @@ Status Pledge::accept_voucher(const Bytes& body) {
 }
 
 Status Pledge::accept_cacerts(const std::string& body) {
-  if (state_ != State::kVoucherAccepted) return make_error("pledge.state", "no voucher accepted yet");
+  if (state_ != State::kVoucherAccepted)
+    return make_error("pledge.state", "no voucher accepted yet");
   auto certs = codec::est_parse_certs_only(body);
   if (!certs) return fail(certs.error().context("cacerts"));
   crypto::VerifyOptions pin;
@@ -85,24 +101,30 @@ Status Pledge::accept_cacerts(const std::string& body) {
       return ok_status();
     }
   }
-  return fail(make_error("est.cacerts", "no CA certificate in /cacerts chains to the pinned domain certificate"));
+  return fail(make_error("est.cacerts",
+                         "no CA certificate in /cacerts chains to the pinned domain certificate"));
 }
 
 Result<crypto::Csr> Pledge::enrollment_request(const crypto::PrivateKey& new_key) const {
-  return crypto::Csr::create(crypto::Name().add("CN", serial_).add("serialNumber", serial_), new_key);
+  return crypto::Csr::create(crypto::Name().add("CN", serial_).add("serialNumber", serial_),
+                             new_key);
 }
 
-Result<crypto::Certificate> Pledge::accept_enrollment(const std::string& body, const crypto::PublicKey& new_key) {
+Result<crypto::Certificate> Pledge::accept_enrollment(const std::string& body,
+                                                      const crypto::PublicKey& new_key) {
   auto certs = codec::est_parse_certs_only(body);
   if (!certs) return fail(certs.error().context("simpleenroll"));
   for (const auto& c : *certs) {
     if (!(c.public_key() == new_key)) continue;
     auto st = crypto::verify_chain(c, *certs, {domain_ca_});
-    if (!st) return fail(make_error("ldevid.chain", "LDevID does not chain to the domain CA: " + st.error().message));
+    if (!st)
+      return fail(make_error("ldevid.chain",
+                             "LDevID does not chain to the domain CA: " + st.error().message));
     transition(State::kEnrolled);
     return c;
   }
-  return fail(make_error("ldevid.key", "no certificate in the response certifies the key this pledge made"));
+  return fail(make_error("ldevid.key",
+                         "no certificate in the response certifies the key this pledge made"));
 }
 
 }  // namespace gh::proto

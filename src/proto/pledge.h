@@ -20,7 +20,8 @@ class Pledge {
       : identity_(std::move(identity)), masa_anchors_(std::move(masa_anchors)) {}
 
   // The pledge voucher-request for the registrar whose TLS chain we hold provisionally.
-  Result<Bytes> voucher_request(const std::vector<crypto::Certificate>& registrar_chain, time::Seconds now);
+  Result<Bytes> voucher_request(const std::vector<crypto::Certificate>& registrar_chain,
+                                time::Seconds now);
   // RFC 8995 5.6.1 and 5.6.2: MASA signature, serial, nonce, pinned-domain-cert; then the
   // registrar's TLS chain must verify against the pin.
   Status accept_voucher(const Bytes& body);
@@ -28,7 +29,8 @@ class Pledge {
   Status accept_cacerts(const std::string& body);
   Result<crypto::Csr> enrollment_request(const crypto::PrivateKey& new_key) const;
   // The issued LDevID: it certifies new_key and chains to the domain CA.
-  Result<crypto::Certificate> accept_enrollment(const std::string& body, const crypto::PublicKey& new_key);
+  Result<crypto::Certificate> accept_enrollment(const std::string& body,
+                                                const crypto::PublicKey& new_key);
 
   State state() const { return state_; }
   const std::string& serial() const { return serial_; }

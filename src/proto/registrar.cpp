@@ -14,16 +14,19 @@ std::string masa_base_url(const std::string& ext) {
   return url;
 }
 
-Result<PledgeRequest> Registrar::check_pledge_request(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
-                                                      const std::vector<crypto::Certificate>& manufacturers) const {
-  if (tls_chain.empty()) return make_error("idevid.missing", "the pledge presented no IDevID in TLS");
+Result<PledgeRequest> Registrar::check_pledge_request(
+    const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
+    const std::vector<crypto::Certificate>& manufacturers) const {
+  if (tls_chain.empty())
+    return make_error("idevid.missing", "the pledge presented no IDevID in TLS");
   PledgeRequest p;
   p.idevid = tls_chain[0];
   std::vector<crypto::Certificate> untrusted(tls_chain.begin() + 1, tls_chain.end());
   for (const auto& root : manufacturers)
     if (crypto::verify_chain(p.idevid, untrusted, {root})) p.manufacturer = root;
   if (!p.manufacturer.valid())
-    return make_error("idevid.untrusted", "IDevID " + p.idevid.subject() + " does not chain to a trusted manufacturer");
+    return make_error("idevid.untrusted",
+                      "IDevID " + p.idevid.subject() + " does not chain to a trusted manufacturer");
   auto serial = p.idevid.serial_number_attr();
   if (!serial || serial->empty()) return make_error("idevid.serial", "IDevID has no serialNumber");
   p.serial = *serial;
@@ -38,15 +41,18 @@ Result<PledgeRequest> Registrar::check_pledge_request(const Bytes& body, const s
       return make_error("pvr.format", "voucher-request is not CMS: " + v.error().message);
     return make_error("pvr.signature", v.error().message);
   }
-  if (!(v->signer == p.idevid)) return make_error("pvr.signer", "voucher-request is not signed by the TLS client's IDevID");
+  if (!(v->signer == p.idevid))
+    return make_error("pvr.signer", "voucher-request is not signed by the TLS client's IDevID");
   auto pvr = codec::VoucherRequest::from_json(v->json);
   if (!pvr) return make_error("pvr.format", pvr.error().message);
   p.pvr = std::move(*pvr);
   if (!p.pvr.serial_number.empty() && p.pvr.serial_number != p.serial)
-    return make_error("pvr.serial", "voucher-request serial " + p.pvr.serial_number + " is not the IDevID's " + p.serial);
+    return make_error("pvr.serial", "voucher-request serial " + p.pvr.serial_number +
+                                        " is not the IDevID's " + p.serial);
   // RFC 8995 5.5: "the registrar MUST verify that the proximity-registrar-cert is its own".
   if (p.pvr.proximity_registrar_cert != identity_.cert.der())
-    return make_error("pvr.proximity", "proximity-registrar-cert is not this registrar's certificate");
+    return make_error("pvr.proximity",
+                      "proximity-registrar-cert is not this registrar's certificate");
   if (p.pvr.nonce.empty()) return make_error("pvr.nonce", "voucher-request has no nonce");
   auto masa = p.idevid.masa_url();
   if (!masa) return make_error("idevid.masa-url", "IDevID carries no MASA URL");
@@ -63,7 +69,8 @@ Result<Bytes> Registrar::registrar_request(const PledgeRequest& p, time::Seconds
   rvr.serial_number = p.serial;  // from the TLS client certificate, never from the PVR
   rvr.idevid_issuer = p.idevid.authority_key_id();
   rvr.prior_signed_voucher_request = p.pvr_cms;
-  return codec::sign_voucher_artifact(rvr.to_json(), identity_.cert, identity_.key, identity_.full_chain());
+  return codec::sign_voucher_artifact(rvr.to_json(), identity_.cert, identity_.key,
+                                      identity_.full_chain());
 }
 
 Result<codec::Voucher> Registrar::check_voucher(const Bytes& body, const PledgeRequest& p) const {
@@ -71,8 +78,10 @@ Result<codec::Voucher> Registrar::check_voucher(const Bytes& body, const PledgeR
   if (!v) return make_error("voucher.signature", "voucher from the MASA: " + v.error().message);
   auto voucher = codec::Voucher::from_json(v->json);
   if (!voucher) return voucher.error();
-  if (voucher->serial_number != p.serial) return make_error("voucher.serial", "voucher is for " + voucher->serial_number);
-  if (voucher->nonce != p.pvr.nonce) return make_error("voucher.nonce", "voucher nonce does not match the request");
+  if (voucher->serial_number != p.serial)
+    return make_error("voucher.serial", "voucher is for " + voucher->serial_number);
+  if (voucher->nonce != p.pvr.nonce)
+    return make_error("voucher.nonce", "voucher nonce does not match the request");
   if (voucher->pinned_domain_cert != domain_ca().der())
     return make_error("voucher.pinned", "voucher pins a certificate that is not this domain's CA");
   return *voucher;
@@ -83,8 +92,9 @@ Status Registrar::check_csr(const crypto::Csr& csr, const crypto::Certificate& i
   if (csr.public_key() == idevid.public_key())
     return make_error("csr.key", "CSR reuses the IDevID key; a fresh key is required");
   if (csr.subject_attr("serialNumber") != idevid.serial_number_attr())
-    return make_error("csr.serial", "CSR serialNumber " + csr.subject_attr("serialNumber").value_or("(none)") +
-                                        " is not the IDevID's " + idevid.serial_number_attr().value_or("?"));
+    return make_error("csr.serial",
+                      "CSR serialNumber " + csr.subject_attr("serialNumber").value_or("(none)") +
+                          " is not the IDevID's " + idevid.serial_number_attr().value_or("?"));
   return ok_status();
 }
 

@@ -12,12 +12,12 @@
 namespace gh::proto {
 
 struct PledgeRequest {
-  std::string serial;             // from the pledge's TLS client certificate (RFC 8995 5.5)
+  std::string serial;  // from the pledge's TLS client certificate (RFC 8995 5.5)
   crypto::Certificate idevid;
   crypto::Certificate manufacturer;  // the trusted root the IDevID chains to
   codec::VoucherRequest pvr;
   Bytes pvr_cms;
-  std::string masa_url;           // where to send the registrar's request
+  std::string masa_url;  // where to send the registrar's request
 };
 
 class Registrar {
@@ -27,8 +27,9 @@ class Registrar {
 
   // Checks the pledge's TLS client chain against trusted manufacturer roots and its signed
   // voucher-request: signature by that same IDevID, serial, proximity-registrar-cert is ours.
-  Result<PledgeRequest> check_pledge_request(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
-                                             const std::vector<crypto::Certificate>& manufacturers) const;
+  Result<PledgeRequest> check_pledge_request(
+      const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
+      const std::vector<crypto::Certificate>& manufacturers) const;
   // The registrar voucher-request (RFC 8995 5.5), CMS-signed with the registrar key.
   Result<Bytes> registrar_request(const PledgeRequest& p, time::Seconds now) const;
   // Checks the MASA's voucher before relaying it: signed under the manufacturer's root, for this

@@ -70,15 +70,17 @@ class SqliteFactoryRegistry final : public FactoryRegistry {
   explicit SqliteFactoryRegistry(std::unique_ptr<Database> db) : db_(std::move(db)) {}
 
   Result<std::vector<std::string>> reserve(const std::string& prefix, const std::string& model,
-                                           const std::string& image_root, const std::string& keystore,
-                                           int count) override {
+                                           const std::string& image_root,
+                                           const std::string& keystore, int count) override {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<std::string> serials;
     Status st = in_transaction(*db_, [&]() -> Status {
       auto get = TRY(db_->prepare("SELECT value FROM counters WHERE name='serial'"));
       TRY(get.step());
       int64_t next = get.integer(0);
-      auto ins = TRY(db_->prepare("INSERT INTO devices(serial, model, state, image_dir, keystore) VALUES(?,?,'reserved',?,?)"));
+      auto ins =
+          TRY(db_->prepare("INSERT INTO devices(serial, model, state, image_dir, keystore) "
+                           "VALUES(?,?,'reserved',?,?)"));
       for (int i = 0; i < count; ++i) {
         char buf[32];
         std::snprintf(buf, sizeof buf, "%08lld", static_cast<long long>(++next));
@@ -99,12 +101,18 @@ class SqliteFactoryRegistry final : public FactoryRegistry {
     std::lock_guard<std::mutex> lock(mu_);
     return in_transaction(*db_, [&]() -> Status {
       auto upd = TRY(db_->prepare(
-          "UPDATE devices SET state='made', idevid_pem=?, dpp_uri=?, mud_url=?, attestation_pub_pem=?, "
+          "UPDATE devices SET state='made', idevid_pem=?, dpp_uri=?, mud_url=?, "
+          "attestation_pub_pem=?, "
           "made_at=?, owner_name=?, owner_spki_sha256=?, declaration_version=?, declaration=? "
           "WHERE serial=? AND state='reserved'"));
       for (const auto& d : devices) {
-        upd.bind(1, d.idevid_pem).bind(2, d.dpp_uri).bind(3, d.mud_url).bind(4, d.attestation_pub_pem);
-        upd.bind(5, static_cast<int64_t>(d.made_at)).bind(6, d.owner_name).bind(7, d.owner_spki_sha256);
+        upd.bind(1, d.idevid_pem)
+            .bind(2, d.dpp_uri)
+            .bind(3, d.mud_url)
+            .bind(4, d.attestation_pub_pem);
+        upd.bind(5, static_cast<int64_t>(d.made_at))
+            .bind(6, d.owner_name)
+            .bind(7, d.owner_spki_sha256);
         upd.bind(8, d.declaration_version).bind(9, d.declaration).bind(10, d.serial);
         TRY(upd.run());
         if (db_->changes() != 1)
@@ -119,7 +127,8 @@ class SqliteFactoryRegistry final : public FactoryRegistry {
   Status scrap(const std::string& serial, const std::string& reason) override {
     std::lock_guard<std::mutex> lock(mu_);
     return in_transaction(*db_, [&]() -> Status {
-      auto upd = TRY(db_->prepare("UPDATE devices SET state='scrapped' WHERE serial=? AND state='reserved'"));
+      auto upd = TRY(
+          db_->prepare("UPDATE devices SET state='scrapped' WHERE serial=? AND state='reserved'"));
       upd.bind(1, serial);
       TRY(upd.run());
       return append_event(*db_, Event{0, 0, serial, "factory.scrap", "ok", reason, "{}"});
@@ -144,18 +153,21 @@ class SqliteFactoryRegistry final : public FactoryRegistry {
     return out;
   }
 
-  Status update_declarations(const std::vector<ManufacturedDevice>& devices, const Event& event) override {
+  Status update_declarations(const std::vector<ManufacturedDevice>& devices,
+                             const Event& event) override {
     std::lock_guard<std::mutex> lock(mu_);
     return in_transaction(*db_, [&]() -> Status {
-      auto upd = TRY(db_->prepare(
-          "UPDATE devices SET owner_name=?, owner_spki_sha256=?, declaration_version=?, declaration=? "
-          "WHERE serial=? AND state='made' AND declaration_version < ?"));
+      auto upd =
+          TRY(db_->prepare("UPDATE devices SET owner_name=?, owner_spki_sha256=?, "
+                           "declaration_version=?, declaration=? "
+                           "WHERE serial=? AND state='made' AND declaration_version < ?"));
       for (const auto& d : devices) {
         upd.bind(1, d.owner_name).bind(2, d.owner_spki_sha256).bind(3, d.declaration_version);
         upd.bind(4, d.declaration).bind(5, d.serial).bind(6, d.declaration_version);
         TRY(upd.run());
         if (db_->changes() != 1)
-          return make_error("declaration.version", "device " + d.serial + ": declaration version must grow");
+          return make_error("declaration.version",
+                            "device " + d.serial + ": declaration version must grow");
         Event e = event;
         e.serial = d.serial;
         TRY(append_event(*db_, e));
@@ -166,7 +178,9 @@ class SqliteFactoryRegistry final : public FactoryRegistry {
 
   Status set_model_mud(const std::string& model, const std::string& mud_url) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto st = TRY(db_->prepare("INSERT INTO models(model, mud_url) VALUES(?,?) ON CONFLICT(model) DO UPDATE SET mud_url=excluded.mud_url"));
+    auto st =
+        TRY(db_->prepare("INSERT INTO models(model, mud_url) VALUES(?,?) ON CONFLICT(model) DO "
+                         "UPDATE SET mud_url=excluded.mud_url"));
     st.bind(1, model).bind(2, mud_url);
     return st.run();
   }
@@ -181,22 +195,31 @@ class SqliteFactoryRegistry final : public FactoryRegistry {
 
   Status log_voucher(const VoucherLogEntry& e) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto st = TRY(db_->prepare("INSERT INTO masa_log(at, serial, domain_id, domain_name, nonce, assertion, outcome, "
-                               "check_name, reason) VALUES(?,?,?,?,?,?,?,?,?)"));
-    st.bind(1, static_cast<int64_t>(e.at ? e.at : time::now())).bind(2, e.serial).bind(3, e.domain_id);
-    st.bind(4, e.domain_name).bind(5, e.nonce).bind(6, e.assertion).bind(7, e.outcome).bind(8, e.check).bind(9, e.reason);
+    auto st = TRY(db_->prepare(
+        "INSERT INTO masa_log(at, serial, domain_id, domain_name, nonce, assertion, outcome, "
+        "check_name, reason) VALUES(?,?,?,?,?,?,?,?,?)"));
+    st.bind(1, static_cast<int64_t>(e.at ? e.at : time::now()))
+        .bind(2, e.serial)
+        .bind(3, e.domain_id);
+    st.bind(4, e.domain_name)
+        .bind(5, e.nonce)
+        .bind(6, e.assertion)
+        .bind(7, e.outcome)
+        .bind(8, e.check)
+        .bind(9, e.reason);
     return st.run();
   }
 
   Result<std::vector<VoucherLogEntry>> voucher_log(const std::string& serial) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto st = TRY(db_->prepare("SELECT at, serial, domain_id, domain_name, nonce, assertion, outcome, check_name, reason "
-                               "FROM masa_log WHERE serial=? ORDER BY id"));
+    auto st = TRY(db_->prepare(
+        "SELECT at, serial, domain_id, domain_name, nonce, assertion, outcome, check_name, reason "
+        "FROM masa_log WHERE serial=? ORDER BY id"));
     st.bind(1, serial);
     std::vector<VoucherLogEntry> out;
     while (TRY(st.step()))
-      out.push_back(VoucherLogEntry{st.integer(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5),
-                                    st.text(6), st.text(7), st.text(8)});
+      out.push_back(VoucherLogEntry{st.integer(0), st.text(1), st.text(2), st.text(3), st.text(4),
+                                    st.text(5), st.text(6), st.text(7), st.text(8)});
     return out;
   }
 

@@ -16,7 +16,8 @@ class FactoryRegistry {
  public:
   virtual ~FactoryRegistry() = default;
   // Takes the next count serials "<prefix><number>" and records them as "reserved".
-  virtual Result<std::vector<std::string>> reserve(const std::string& prefix, const std::string& model,
+  virtual Result<std::vector<std::string>> reserve(const std::string& prefix,
+                                                   const std::string& model,
                                                    const std::string& image_root,
                                                    const std::string& keystore, int count) = 0;
   // Completes reserved devices (one transaction for the batch), with an event per device.
@@ -25,7 +26,8 @@ class FactoryRegistry {
   virtual Result<std::optional<ManufacturedDevice>> get(const std::string& serial) = 0;
   virtual Result<std::vector<ManufacturedDevice>> list(const std::string& state = "") = 0;
   // Replaces declarations (one transaction); each version must be above the stored one.
-  virtual Status update_declarations(const std::vector<ManufacturedDevice>& devices, const Event& event) = 0;
+  virtual Status update_declarations(const std::vector<ManufacturedDevice>& devices,
+                                     const Event& event) = 0;
   virtual Status set_model_mud(const std::string& model, const std::string& mud_url) = 0;
   virtual Result<std::optional<std::string>> model_mud(const std::string& model) = 0;
   virtual Status log_voucher(const VoucherLogEntry& entry) = 0;

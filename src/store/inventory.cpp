@@ -41,61 +41,81 @@ CREATE TABLE pvr_nonces (serial TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER N
 };
 
 constexpr const char* kColumns =
-    "serial, model, manufacturer, state, idevid_pem, dpp_uri, mud_url, declaration, declaration_version, "
+    "serial, model, manufacturer, state, idevid_pem, dpp_uri, mud_url, declaration, "
+    "declaration_version, "
     "bundle_id, updated_at";
 constexpr const char* kSelect =
-    "SELECT serial, model, manufacturer, state, idevid_pem, dpp_uri, mud_url, declaration, declaration_version, "
+    "SELECT serial, model, manufacturer, state, idevid_pem, dpp_uri, mud_url, declaration, "
+    "declaration_version, "
     "bundle_id, updated_at, voucher, ldevid_pem, ldevid_serial, ldevid_not_after FROM devices";
 
 DeviceRecord row(const Statement& s) {
-  return DeviceRecord{s.text(0), s.text(1), s.text(2),    s.text(3),  s.text(4),  s.text(5),  s.text(6),  s.text(7),
-                      s.integer(8), s.text(9), s.integer(10), s.text(11), s.text(12), s.text(13), s.integer(14)};
+  return DeviceRecord{s.text(0),     s.text(1),  s.text(2),  s.text(3),    s.text(4),
+                      s.text(5),     s.text(6),  s.text(7),  s.integer(8), s.text(9),
+                      s.integer(10), s.text(11), s.text(12), s.text(13),   s.integer(14)};
 }
 
 class SqliteInventory final : public Inventory {
  public:
   explicit SqliteInventory(std::unique_ptr<Database> db) : db_(std::move(db)) {}
 
-  Result<ImportCounts> import_devices(const std::vector<DeviceRecord>& devices, const std::string& bundle_id,
-                                      const Event& event) override {
+  Result<ImportCounts> import_devices(const std::vector<DeviceRecord>& devices,
+                                      const std::string& bundle_id, const Event& event) override {
     std::lock_guard<std::mutex> lock(mu_);
     ImportCounts counts;
     Status st = in_transaction(*db_, [&]() -> Status {
       auto get = TRY(db_->prepare("SELECT declaration_version FROM devices WHERE serial=?"));
-      auto ins = TRY(db_->prepare(std::string("INSERT INTO devices(") + kColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
-      auto upd = TRY(db_->prepare(
-          "UPDATE devices SET model=?, manufacturer=?, idevid_pem=?, dpp_uri=?, mud_url=?, declaration=?, "
-          "declaration_version=?, bundle_id=?, updated_at=? WHERE serial=?"));
+      auto ins = TRY(db_->prepare(std::string("INSERT INTO devices(") + kColumns +
+                                  ") VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
+      auto upd =
+          TRY(db_->prepare("UPDATE devices SET model=?, manufacturer=?, idevid_pem=?, dpp_uri=?, "
+                           "mud_url=?, declaration=?, "
+                           "declaration_version=?, bundle_id=?, updated_at=? WHERE serial=?"));
       for (const auto& d : devices) {
         get.bind(1, d.serial);
         bool exists = TRY(get.step());
         int64_t have = exists ? get.integer(0) : 0;
         get.reset();
         if (!exists) {
-          ins.bind(1, d.serial).bind(2, d.model).bind(3, d.manufacturer).bind(4, d.state).bind(5, d.idevid_pem);
-          ins.bind(6, d.dpp_uri).bind(7, d.mud_url).bind(8, d.declaration).bind(9, d.declaration_version);
+          ins.bind(1, d.serial)
+              .bind(2, d.model)
+              .bind(3, d.manufacturer)
+              .bind(4, d.state)
+              .bind(5, d.idevid_pem);
+          ins.bind(6, d.dpp_uri)
+              .bind(7, d.mud_url)
+              .bind(8, d.declaration)
+              .bind(9, d.declaration_version);
           ins.bind(10, bundle_id).bind(11, static_cast<int64_t>(d.updated_at));
           TRY(ins.run());
-          TRY(append_event(*db_, Event{0, 0, d.serial, "device.expected", "ok", "from a verified bundle",
-                                       "{\"bundle\":\"" + bundle_id + "\",\"declaration_version\":" +
-                                           std::to_string(d.declaration_version) + "}"}));
+          TRY(append_event(*db_,
+                           Event{0, 0, d.serial, "device.expected", "ok", "from a verified bundle",
+                                 "{\"bundle\":\"" + bundle_id + "\",\"declaration_version\":" +
+                                     std::to_string(d.declaration_version) + "}"}));
           ++counts.added;
         } else if (d.declaration_version > have) {
           upd.bind(1, d.model).bind(2, d.manufacturer).bind(3, d.idevid_pem).bind(4, d.dpp_uri);
-          upd.bind(5, d.mud_url).bind(6, d.declaration).bind(7, d.declaration_version).bind(8, bundle_id);
+          upd.bind(5, d.mud_url)
+              .bind(6, d.declaration)
+              .bind(7, d.declaration_version)
+              .bind(8, bundle_id);
           upd.bind(9, static_cast<int64_t>(d.updated_at)).bind(10, d.serial);
           TRY(upd.run());
-          TRY(append_event(*db_, Event{0, 0, d.serial, "device.declaration", "ok", "newer declaration from a verified bundle",
-                                       "{\"bundle\":\"" + bundle_id + "\",\"declaration_version\":" +
-                                           std::to_string(d.declaration_version) + "}"}));
+          TRY(append_event(*db_,
+                           Event{0, 0, d.serial, "device.declaration", "ok",
+                                 "newer declaration from a verified bundle",
+                                 "{\"bundle\":\"" + bundle_id + "\",\"declaration_version\":" +
+                                     std::to_string(d.declaration_version) + "}"}));
           ++counts.updated;
         } else {
           ++counts.unchanged;
         }
       }
-      auto b = TRY(db_->prepare("INSERT OR IGNORE INTO bundles(id, imported_at, manufacturer, devices) VALUES(?,?,?,?)"));
+      auto b = TRY(db_->prepare(
+          "INSERT OR IGNORE INTO bundles(id, imported_at, manufacturer, devices) VALUES(?,?,?,?)"));
       b.bind(1, bundle_id).bind(2, static_cast<int64_t>(time::now()));
-      b.bind(3, devices.empty() ? std::string() : devices[0].manufacturer).bind(4, static_cast<int64_t>(devices.size()));
+      b.bind(3, devices.empty() ? std::string() : devices[0].manufacturer)
+          .bind(4, static_cast<int64_t>(devices.size()));
       TRY(b.run());
       return append_event(*db_, event);
     });
@@ -121,31 +141,41 @@ class SqliteInventory final : public Inventory {
 
   Status add_manufacturer(const ManufacturerAnchor& a) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto st = TRY(db_->prepare("INSERT OR IGNORE INTO manufacturers(fingerprint, name, root_pem, added_at) VALUES(?,?,?,?)"));
-    st.bind(1, a.fingerprint).bind(2, a.name).bind(3, a.root_pem).bind(4, static_cast<int64_t>(a.added_at));
+    auto st =
+        TRY(db_->prepare("INSERT OR IGNORE INTO manufacturers(fingerprint, name, root_pem, "
+                         "added_at) VALUES(?,?,?,?)"));
+    st.bind(1, a.fingerprint)
+        .bind(2, a.name)
+        .bind(3, a.root_pem)
+        .bind(4, static_cast<int64_t>(a.added_at));
     return st.run();
   }
 
   Result<std::vector<ManufacturerAnchor>> manufacturers() override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto st = TRY(db_->prepare("SELECT name, root_pem, fingerprint, added_at FROM manufacturers ORDER BY added_at"));
+    auto st = TRY(db_->prepare(
+        "SELECT name, root_pem, fingerprint, added_at FROM manufacturers ORDER BY added_at"));
     std::vector<ManufacturerAnchor> out;
-    while (TRY(st.step())) out.push_back(ManufacturerAnchor{st.text(0), st.text(1), st.text(2), st.integer(3)});
+    while (TRY(st.step()))
+      out.push_back(ManufacturerAnchor{st.text(0), st.text(1), st.text(2), st.integer(3)});
     return out;
   }
 
   Result<bool> remember_nonce(const std::string& serial, const std::string& nonce) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto st = TRY(db_->prepare("INSERT OR IGNORE INTO pvr_nonces(serial, nonce, at) VALUES(?,?,?)"));
+    auto st =
+        TRY(db_->prepare("INSERT OR IGNORE INTO pvr_nonces(serial, nonce, at) VALUES(?,?,?)"));
     st.bind(1, serial).bind(2, nonce).bind(3, static_cast<int64_t>(time::now()));
     TRY(st.run());
     return db_->changes() == 1;
   }
 
-  Status record_voucher(const std::string& serial, const std::string& voucher, const Event& event) override {
+  Status record_voucher(const std::string& serial, const std::string& voucher,
+                        const Event& event) override {
     std::lock_guard<std::mutex> lock(mu_);
     return in_transaction(*db_, [&]() -> Status {
-      auto st = TRY(db_->prepare("UPDATE devices SET voucher=?, state='voucher-issued', updated_at=? WHERE serial=?"));
+      auto st = TRY(db_->prepare(
+          "UPDATE devices SET voucher=?, state='voucher-issued', updated_at=? WHERE serial=?"));
       st.bind(1, voucher).bind(2, static_cast<int64_t>(time::now())).bind(3, serial);
       TRY(st.run());
       if (db_->changes() != 1) return make_error("inventory.unknown", "no device " + serial);
@@ -153,19 +183,30 @@ class SqliteInventory final : public Inventory {
     });
   }
 
-  Status record_ldevid(const std::string& serial, const std::string& pem, const std::string& serial_hex,
-                       time::Seconds not_after, const Event& event) override {
+  Status record_ldevid(const std::string& serial, const std::string& pem,
+                       const std::string& serial_hex, time::Seconds not_after,
+                       const Event& event) override {
     std::lock_guard<std::mutex> lock(mu_);
     return in_transaction(*db_, [&]() -> Status {
-      auto old = TRY(db_->prepare("UPDATE credentials SET status='superseded' WHERE device=? AND status='active'"));
+      auto old = TRY(db_->prepare(
+          "UPDATE credentials SET status='superseded' WHERE device=? AND status='active'"));
       old.bind(1, serial);
       TRY(old.run());
-      auto ins = TRY(db_->prepare("INSERT INTO credentials(serial_hex, device, issued_at, not_after, status) VALUES(?,?,?,?,'active')"));
-      ins.bind(1, serial_hex).bind(2, serial).bind(3, static_cast<int64_t>(time::now())).bind(4, static_cast<int64_t>(not_after));
+      auto ins =
+          TRY(db_->prepare("INSERT INTO credentials(serial_hex, device, issued_at, not_after, "
+                           "status) VALUES(?,?,?,?,'active')"));
+      ins.bind(1, serial_hex)
+          .bind(2, serial)
+          .bind(3, static_cast<int64_t>(time::now()))
+          .bind(4, static_cast<int64_t>(not_after));
       TRY(ins.run());
-      auto dev = TRY(db_->prepare("UPDATE devices SET ldevid_pem=?, ldevid_serial=?, ldevid_not_after=?, state='enrolled', "
-                                  "updated_at=? WHERE serial=?"));
-      dev.bind(1, pem).bind(2, serial_hex).bind(3, static_cast<int64_t>(not_after)).bind(4, static_cast<int64_t>(time::now()));
+      auto dev = TRY(db_->prepare(
+          "UPDATE devices SET ldevid_pem=?, ldevid_serial=?, ldevid_not_after=?, state='enrolled', "
+          "updated_at=? WHERE serial=?"));
+      dev.bind(1, pem)
+          .bind(2, serial_hex)
+          .bind(3, static_cast<int64_t>(not_after))
+          .bind(4, static_cast<int64_t>(time::now()));
       dev.bind(5, serial);
       TRY(dev.run());
       if (db_->changes() != 1) return make_error("inventory.unknown", "no device " + serial);
@@ -173,7 +214,8 @@ class SqliteInventory final : public Inventory {
     });
   }
 
-  Status set_state(const std::string& serial, const std::string& state, const Event& event) override {
+  Status set_state(const std::string& serial, const std::string& state,
+                   const Event& event) override {
     std::lock_guard<std::mutex> lock(mu_);
     return in_transaction(*db_, [&]() -> Status {
       auto st = TRY(db_->prepare("UPDATE devices SET state=?, updated_at=? WHERE serial=?"));
@@ -186,10 +228,14 @@ class SqliteInventory final : public Inventory {
 
   Result<std::vector<IssuedCredential>> credentials(const std::string& serial) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto st = TRY(db_->prepare("SELECT serial_hex, device, issued_at, not_after, status FROM credentials WHERE device=? ORDER BY issued_at, rowid"));
+    auto st =
+        TRY(db_->prepare("SELECT serial_hex, device, issued_at, not_after, status FROM credentials "
+                         "WHERE device=? ORDER BY issued_at, rowid"));
     st.bind(1, serial);
     std::vector<IssuedCredential> out;
-    while (TRY(st.step())) out.push_back(IssuedCredential{st.text(0), st.text(1), st.integer(2), st.integer(3), st.text(4)});
+    while (TRY(st.step()))
+      out.push_back(
+          IssuedCredential{st.text(0), st.text(1), st.integer(2), st.integer(3), st.text(4)});
     return out;
   }
 

@@ -38,11 +38,14 @@ class Inventory {
   virtual Result<std::vector<ManufacturerAnchor>> manufacturers() = 0;
   // A pledge nonce is accepted once per device (replay protection); false if seen before.
   virtual Result<bool> remember_nonce(const std::string& serial, const std::string& nonce) = 0;
-  virtual Status record_voucher(const std::string& serial, const std::string& voucher_b64, const Event& event) = 0;
+  virtual Status record_voucher(const std::string& serial, const std::string& voucher_b64,
+                                const Event& event) = 0;
   // Records a newly issued LDevID (superseding the device's previous one) in one transaction.
-  virtual Status record_ldevid(const std::string& serial, const std::string& pem, const std::string& serial_hex,
-                               time::Seconds not_after, const Event& event) = 0;
-  virtual Status set_state(const std::string& serial, const std::string& state, const Event& event) = 0;
+  virtual Status record_ldevid(const std::string& serial, const std::string& pem,
+                               const std::string& serial_hex, time::Seconds not_after,
+                               const Event& event) = 0;
+  virtual Status set_state(const std::string& serial, const std::string& state,
+                           const Event& event) = 0;
   virtual Result<std::vector<IssuedCredential>> credentials(const std::string& serial) = 0;
   virtual Status append(const Event& event) = 0;
   virtual Result<std::vector<Event>> events(const std::string& serial = "") = 0;

@@ -9,7 +9,9 @@ Error db_error(sqlite3* db, const std::string& what) {
 }
 }  // namespace
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::bind(int i, const std::string& v) {
   sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
@@ -55,18 +57,26 @@ void Statement::reset() {
 
 std::string Statement::text(int col) const {
   const unsigned char* p = sqlite3_column_text(stmt_, col);
-  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+  return p ? std::string(reinterpret_cast<const char*>(p),
+                         static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
            : std::string();
 }
-int64_t Statement::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
-bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+int64_t Statement::integer(int col) const {
+  return sqlite3_column_int64(stmt_, col);
+}
+bool Statement::is_null(int col) const {
+  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  sqlite3_close_v2(db_);
+}
 
 Result<std::unique_ptr<Database>> Database::open(const std::string& path,
                                                  const std::vector<std::string>& migrations) {
   auto db = std::unique_ptr<Database>(new Database());
-  if (sqlite3_open_v2(path.c_str(), &db->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+  if (sqlite3_open_v2(path.c_str(), &db->db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK)
     return db_error(db->db_, "open " + path);
   sqlite3_busy_timeout(db->db_, 10000);
@@ -103,9 +113,17 @@ Result<Statement> Database::prepare(const std::string& sql) {
   return Statement(db_, s);
 }
 
-Status Database::begin() { return exec("BEGIN IMMEDIATE"); }
-Status Database::commit() { return exec("COMMIT"); }
-void Database::rollback() { (void)exec("ROLLBACK"); }
-int64_t Database::changes() const { return sqlite3_changes64(db_); }
+Status Database::begin() {
+  return exec("BEGIN IMMEDIATE");
+}
+Status Database::commit() {
+  return exec("COMMIT");
+}
+void Database::rollback() {
+  (void)exec("ROLLBACK");
+}
+int64_t Database::changes() const {
+  return sqlite3_changes64(db_);
+}
 
 }  // namespace gh::store

@@ -3,8 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,7 +31,8 @@ namespace {
 // A child gatehouse server, started with a pipe on its stdout to learn its URL.
 class Child {
  public:
-  static Result<std::unique_ptr<Child>> start(const std::string& exe, std::vector<std::string> args) {
+  static Result<std::unique_ptr<Child>> start(const std::string& exe,
+                                              std::vector<std::string> args) {
     int fds[2];
     if (::pipe(fds) != 0) return make_error("bench.spawn", "pipe");
     pid_t pid = ::fork();
@@ -55,7 +56,8 @@ class Child {
     while (::read(fds[0], &ch, 1) == 1 && ch != '\n') line += ch;
     ::close(fds[0]);
     size_t at = line.find("listening on ");
-    if (at == std::string::npos) return make_error("bench.spawn", args[1] + " " + args[2] + " did not start");
+    if (at == std::string::npos)
+      return make_error("bench.spawn", args[1] + " " + args[2] + " did not start");
     c->url_ = line.substr(at + 13);
     return c;
   }
@@ -116,14 +118,16 @@ struct Device {
 };
 
 Result<Device> load_device(const std::string& dir) {
-  auto chain = TRY(crypto::Certificate::chain_from_pem(TRY(fs::read_file(fs::join(dir, "bootstrap/idevid.pem")))));
+  auto chain = TRY(crypto::Certificate::chain_from_pem(
+      TRY(fs::read_file(fs::join(dir, "bootstrap/idevid.pem")))));
   auto ks = TRY(device::open_keystore(dir, {"file", ""}));
   Device d;
   d.idevid.cert = chain[0];
   for (size_t i = 1; i < chain.size(); ++i)
     if (!chain[i].self_signed()) d.idevid.chain.push_back(chain[i]);
   d.idevid.key = TRY(ks->load(device::kIdevidKey));
-  d.masa = TRY(crypto::Certificate::chain_from_pem(TRY(fs::read_file(fs::join(dir, "bootstrap/masa-trust.pem")))));
+  d.masa = TRY(crypto::Certificate::chain_from_pem(
+      TRY(fs::read_file(fs::join(dir, "bootstrap/masa-trust.pem")))));
   return d;
 }
 
@@ -141,7 +145,9 @@ Result<Device> load_device(const std::string& dir) {
 //   the pledge (1); enrollstatus: the registrar checks the LDevID (1).
 struct CryptoFloor {
   int signs = 9, verifies = 30, keygens = 5, derives = 4;
-  Json counts() const { return Json{{"sign", signs}, {"verify", verifies}, {"keygen", keygens}, {"ecdh", derives}}; }
+  Json counts() const {
+    return Json{{"sign", signs}, {"verify", verifies}, {"keygen", keygens}, {"ecdh", derives}};
+  }
   // Seconds of one core for one onboarding's public-key operations: the best of three rounds, so
   // a moment of interference does not lower the floor.
   double measure() const {
@@ -183,10 +189,13 @@ double percentile(std::vector<double> v, double p) {
 }  // namespace
 
 Result<Json> bench_brski(const BrskiBenchOptions& o) {
-  if (o.devices < 1 || o.concurrency < 1) return make_error("usage", "--devices and --concurrency must be 1 or more");
-  std::string base = o.work_dir.empty() ? (fs::exists("/dev/shm") ? "/dev/shm" : "/tmp") : o.work_dir;
+  if (o.devices < 1 || o.concurrency < 1)
+    return make_error("usage", "--devices and --concurrency must be 1 or more");
+  std::string base =
+      o.work_dir.empty() ? (fs::exists("/dev/shm") ? "/dev/shm" : "/tmp") : o.work_dir;
   std::string tmpl = fs::join(base, "gatehouse-bench-brski-XXXXXX");
-  if (!::mkdtemp(tmpl.data())) return make_error("io", "cannot create a temporary directory in " + base);
+  if (!::mkdtemp(tmpl.data()))
+    return make_error("io", "cannot create a temporary directory in " + base);
   const std::string dir = tmpl;
   struct Cleanup {
     std::string d;
@@ -198,7 +207,13 @@ Result<Json> bench_brski(const BrskiBenchOptions& o) {
   std::vector<std::string> images;
   if (url.empty()) {
     int mport = free_port();
-    TRY(Factory::init({dir + "/f", "Bench Devices", "https://localhost:" + std::to_string(mport), "", "BENCH-", "file", {}}));
+    TRY(Factory::init({dir + "/f",
+                       "Bench Devices",
+                       "https://localhost:" + std::to_string(mport),
+                       "",
+                       "BENCH-",
+                       "file",
+                       {}}));
     TRY(Site::init({dir + "/s", "Bench Site", {}}));
     {
       auto f = TRY(Factory::open(dir + "/f"));
@@ -220,22 +235,28 @@ Result<Json> bench_brski(const BrskiBenchOptions& o) {
       auto s = TRY(Site::open(dir + "/s"));
       TRY(s->import_bundle(dir + "/bundle.pem", TRY(fs::read_file(dir + "/f/pki/root.pem"))));
     }
-    masa = TRY(Child::start(o.self_exe, {"masa", "serve", "--state", dir + "/f", "--listen", "127.0.0.1:" + std::to_string(mport)}));
-    site = TRY(Child::start(o.self_exe, {"site", "serve", "--state", dir + "/s", "--listen", "127.0.0.1:0"}));
+    masa = TRY(Child::start(o.self_exe, {"masa", "serve", "--state", dir + "/f", "--listen",
+                                         "127.0.0.1:" + std::to_string(mport)}));
+    site = TRY(Child::start(o.self_exe,
+                            {"site", "serve", "--state", dir + "/s", "--listen", "127.0.0.1:0"}));
     url = site->url();
   } else {
-    if (o.images_dir.empty()) return make_error("usage", "--site needs --images DIR (device images it expects)");
+    if (o.images_dir.empty())
+      return make_error("usage", "--site needs --images DIR (device images it expects)");
     for (const auto& e : std::filesystem::directory_iterator(o.images_dir))
-      if (fs::exists(fs::join(e.path().string(), "bootstrap/idevid.pem"))) images.push_back(e.path().string());
+      if (fs::exists(fs::join(e.path().string(), "bootstrap/idevid.pem")))
+        images.push_back(e.path().string());
     std::sort(images.begin(), images.end());
     if (static_cast<int>(images.size()) < o.devices)
-      return make_error("usage", "only " + std::to_string(images.size()) + " device images in " + o.images_dir);
+      return make_error(
+          "usage", "only " + std::to_string(images.size()) + " device images in " + o.images_dir);
     images.resize(static_cast<size_t>(o.devices));
   }
   std::vector<Device> devices;
   for (const auto& img : images) devices.push_back(TRY(load_device(img)));
 
-  double site_cpu0 = site ? site->cpu_s() : 0, masa_cpu0 = masa ? masa->cpu_s() : 0, self_cpu0 = self_cpu_s();
+  double site_cpu0 = site ? site->cpu_s() : 0, masa_cpu0 = masa ? masa->cpu_s() : 0,
+         self_cpu0 = self_cpu_s();
   std::vector<double> latencies(devices.size(), -1);
   std::atomic<size_t> next{0};
   std::atomic<int> failures{0};
@@ -245,8 +266,9 @@ Result<Json> bench_brski(const BrskiBenchOptions& o) {
     for (size_t i; (i = next++) < devices.size();) {
       double t0 = time::monotonic();
       BrskiFlowFailure why;
-      auto r = brski_flow(devices[i].idevid, devices[i].masa, url,
-                          [] { return crypto::PrivateKey::generate(crypto::Curve::kP256); }, &why);
+      auto r = brski_flow(
+          devices[i].idevid, devices[i].masa, url,
+          [] { return crypto::PrivateKey::generate(crypto::Curve::kP256); }, &why);
       if (r) {
         latencies[i] = (time::monotonic() - t0) * 1000.0;
       } else {
@@ -258,10 +280,12 @@ Result<Json> bench_brski(const BrskiBenchOptions& o) {
   };
   double start = time::monotonic();
   std::vector<std::thread> threads;
-  for (int t = 0; t < std::min<int>(o.concurrency, static_cast<int>(devices.size())); ++t) threads.emplace_back(worker);
+  for (int t = 0; t < std::min<int>(o.concurrency, static_cast<int>(devices.size())); ++t)
+    threads.emplace_back(worker);
   for (auto& t : threads) t.join();
   double wall = time::monotonic() - start;
-  double site_cpu = site ? site->cpu_s() - site_cpu0 : 0, masa_cpu = masa ? masa->cpu_s() - masa_cpu0 : 0;
+  double site_cpu = site ? site->cpu_s() - site_cpu0 : 0,
+         masa_cpu = masa ? masa->cpu_s() - masa_cpu0 : 0;
   double pledge_cpu = self_cpu_s() - self_cpu0;
 
   std::vector<double> ok;
@@ -287,13 +311,17 @@ Result<Json> bench_brski(const BrskiBenchOptions& o) {
            {"crypto_floor_per_s", floor_per_s},
            {"floor_fraction", per_s / floor_per_s},
            {"crypto_ops_per_onboarding", floor.counts()},
-           {"pledge_cpu_s_per_onboarding", pledge_cpu / static_cast<double>(std::max<size_t>(1, ok.size()))},
+           {"pledge_cpu_s_per_onboarding",
+            pledge_cpu / static_cast<double>(std::max<size_t>(1, ok.size()))},
            {"pledge_peak_rss_mb", static_cast<double>(ru.ru_maxrss) / 1024.0},
            {"cores", cores}};
   if (site) {
-    out["cpu_s_per_onboarding"] = (site_cpu + masa_cpu) / static_cast<double>(std::max<size_t>(1, ok.size()));
-    out["site_cpu_s_per_onboarding"] = site_cpu / static_cast<double>(std::max<size_t>(1, ok.size()));
-    out["masa_cpu_s_per_onboarding"] = masa_cpu / static_cast<double>(std::max<size_t>(1, ok.size()));
+    out["cpu_s_per_onboarding"] =
+        (site_cpu + masa_cpu) / static_cast<double>(std::max<size_t>(1, ok.size()));
+    out["site_cpu_s_per_onboarding"] =
+        site_cpu / static_cast<double>(std::max<size_t>(1, ok.size()));
+    out["masa_cpu_s_per_onboarding"] =
+        masa_cpu / static_cast<double>(std::max<size_t>(1, ok.size()));
     out["site_peak_rss_mb"] = site->peak_rss_mb();
     out["masa_peak_rss_mb"] = masa->peak_rss_mb();
     out["peak_rss_mb"] = std::max(site->peak_rss_mb(), masa->peak_rss_mb());

@@ -53,13 +53,15 @@ Result<int> take_lock(const std::string& state_dir) {
 
 }  // namespace
 
-Result<std::unique_ptr<crypto::KeyStore>> open_ca_keystore(const std::string& state_dir, const Config& config) {
+Result<std::unique_ptr<crypto::KeyStore>> open_ca_keystore(const std::string& state_dir,
+                                                           const Config& config) {
   std::string kind = config.get("keystore", "file");
   if (kind == "file") return crypto::open_file_keystore(fs::join(state_dir, "keys"));
   if (kind == "pkcs11") {
     const char* pin = std::getenv("GATEHOUSE_PKCS11_PIN");
     if (!pin) return make_error("pkcs11.pin", "set GATEHOUSE_PKCS11_PIN to the token's user PIN");
-    crypto::Pkcs11Config p{config.get("pkcs11_module"), config.get("pkcs11_token"), SecretString(pin)};
+    crypto::Pkcs11Config p{config.get("pkcs11_module"), config.get("pkcs11_token"),
+                           SecretString(pin)};
     return crypto::open_pkcs11_keystore(p);
   }
   return make_error("config.keystore", "unknown CA keystore '" + kind + "' (file or pkcs11)");
@@ -67,7 +69,8 @@ Result<std::unique_ptr<crypto::KeyStore>> open_ca_keystore(const std::string& st
 
 Status Factory::init(const FactoryInitOptions& o) {
   if (o.name.empty()) return make_error("usage", "--name is required");
-  if (Config::exists(o.state_dir)) return make_error("state.exists", o.state_dir + " already holds a factory");
+  if (Config::exists(o.state_dir))
+    return make_error("state.exists", o.state_dir + " already holds a factory");
   TRY(fs::make_dirs(o.state_dir, 0700));
   TRY(fs::make_dirs(fs::join(o.state_dir, "pki"), 0755));
   Config cfg;
@@ -77,7 +80,8 @@ Status Factory::init(const FactoryInitOptions& o) {
   std::string s = slug(o.name, 16);
   cfg.set("masa_url", o.masa_url.empty() ? "https://masa." + s + ".example:9443" : o.masa_url);
   cfg.set("app_url", o.app_url.empty() ? "https://apps." + s + ".example:8443/v1" : o.app_url);
-  cfg.set("serial_prefix", o.serial_prefix.empty() ? upper(slug(o.name, 6)) + "-" : o.serial_prefix);
+  cfg.set("serial_prefix",
+          o.serial_prefix.empty() ? upper(slug(o.name, 6)) + "-" : o.serial_prefix);
   cfg.set("keystore", o.keystore);
   if (o.keystore == "pkcs11") {
     cfg.set("pkcs11_module", o.pkcs11.module);
@@ -87,23 +91,31 @@ Status Factory::init(const FactoryInitOptions& o) {
 
   // IR 8350 5.1.1 step 1: the manufacturer's CA hierarchy and signing identities.
   auto root_key = TRY(ks->generate("root", o.root_curve));
-  auto root = TRY(crypto::issue_certificate(pki::manufacturer_root(o.name, root_key.public_key()), nullptr, root_key));
+  auto root = TRY(crypto::issue_certificate(pki::manufacturer_root(o.name, root_key.public_key()),
+                                            nullptr, root_key));
   pki::Identity root_id{root, root_key, {}};
   auto issue = [&](const std::string& label, auto make_template) -> Status {
     auto key = TRY(ks->generate(label, crypto::Curve::kP256));
     auto cert = TRY(root_id.issue(make_template(key.public_key())));
     return fs::write_file_atomic(fs::join(o.state_dir, "pki/" + label + ".pem"), cert.pem());
   };
-  TRY(issue("idevid-ca", [&](const crypto::PublicKey& k) { return pki::idevid_issuing_ca(o.name, k); }));
-  TRY(issue("masa", [&](const crypto::PublicKey& k) { return pki::signer(o.name, "MASA voucher signer", k); }));
-  TRY(issue("mud-signer", [&](const crypto::PublicKey& k) { return pki::signer(o.name, "MUD file signer", k); }));
-  TRY(issue("declaration-signer",
-            [&](const crypto::PublicKey& k) { return pki::signer(o.name, "declaration signer", k); }));
+  TRY(issue("idevid-ca",
+            [&](const crypto::PublicKey& k) { return pki::idevid_issuing_ca(o.name, k); }));
+  TRY(issue("masa", [&](const crypto::PublicKey& k) {
+    return pki::signer(o.name, "MASA voucher signer", k);
+  }));
+  TRY(issue("mud-signer",
+            [&](const crypto::PublicKey& k) { return pki::signer(o.name, "MUD file signer", k); }));
+  TRY(issue("declaration-signer", [&](const crypto::PublicKey& k) {
+    return pki::signer(o.name, "declaration signer", k);
+  }));
   TRY(fs::write_file_atomic(fs::join(o.state_dir, "pki/root.pem"), root.pem()));
   auto registry = TRY(store::open_sqlite_factory_registry(fs::join(o.state_dir, "registry.db")));
   TRY(registry->append(store::Event{0, 0, "", "factory.init", "ok", "manufacturer PKI created",
-                                    Json{{"name", o.name}, {"keystore", o.keystore},
-                                         {"root_sha256", hex_encode(root.fingerprint_sha256())}}.dump()}));
+                                    Json{{"name", o.name},
+                                         {"keystore", o.keystore},
+                                         {"root_sha256", hex_encode(root.fingerprint_sha256())}}
+                                        .dump()}));
   return cfg.save();  // last: a half-made state has no config and can be removed and redone
 }
 
@@ -111,7 +123,8 @@ Result<std::unique_ptr<Factory>> Factory::open(const std::string& state_dir) {
   std::unique_ptr<Factory> f(new Factory());
   f->state_dir_ = state_dir;
   f->config_ = TRY(Config::load(state_dir));
-  if (f->config_.get("role") != "factory") return make_error("state.role", state_dir + " is not a factory state");
+  if (f->config_.get("role") != "factory")
+    return make_error("state.role", state_dir + " is not a factory state");
   f->name_ = f->config_.get("name");
   f->lock_fd_ = TRY(take_lock(state_dir));
   f->keystore_ = TRY(open_ca_keystore(state_dir, f->config_));
@@ -141,8 +154,10 @@ Status Factory::load_identities() {
 Status Factory::recover() {
   auto reserved = TRY(registry_->list("reserved"));
   if (!reserved.empty())
-    log::warn("factory", "scrapping " + std::to_string(reserved.size()) + " device(s) from " + reserved.front().serial +
-                             " whose making was interrupted or failed; their serials are never reused");
+    log::warn("factory",
+              "scrapping " + std::to_string(reserved.size()) + " device(s) from " +
+                  reserved.front().serial +
+                  " whose making was interrupted or failed; their serials are never reused");
   for (const auto& d : reserved) {
     std::filesystem::path final_dir(d.image_dir);
     std::string partial = (final_dir.parent_path() / (".partial-" + d.serial)).string();
@@ -153,7 +168,8 @@ Status Factory::recover() {
   return ok_status();
 }
 
-Result<MadeDevice> Factory::make_one(const std::string& serial, const MakeOptions& o, store::ManufacturedDevice* rec) {
+Result<MadeDevice> Factory::make_one(const std::string& serial, const MakeOptions& o,
+                                     store::ManufacturedDevice* rec) {
   std::string final_dir = fs::join(o.out_dir, serial);
   std::string dir = fs::join(o.out_dir, ".partial-" + serial);
   TRY(fs::remove_all(dir));
@@ -173,10 +189,12 @@ Result<MadeDevice> Factory::make_one(const std::string& serial, const MakeOption
   // Step 3: the factory checks the device's request and signs its birth certificate.
   TRY_CTX(birth.idevid_csr.verify_signature(), serial);
   if (birth.idevid_csr.subject_attr("serialNumber") != serial)
-    return make_error("csr.serial", serial + ": CSR serialNumber does not match the assigned serial");
-  std::optional<std::string> mud = o.mud_url.empty() ? std::nullopt : std::optional<std::string>(o.mud_url);
-  auto idevid = TRY(idevid_ca_.issue(pki::idevid(name_, o.model, serial, birth.idevid_csr.public_key(),
-                                                 config_.get("masa_url"), mud)));
+    return make_error("csr.serial",
+                      serial + ": CSR serialNumber does not match the assigned serial");
+  std::optional<std::string> mud =
+      o.mud_url.empty() ? std::nullopt : std::optional<std::string>(o.mud_url);
+  auto idevid = TRY(idevid_ca_.issue(pki::idevid(
+      name_, o.model, serial, birth.idevid_csr.public_key(), config_.get("masa_url"), mud)));
 
   codec::DppUri uri;
   uri.channels = "81/1,6,11";
@@ -192,22 +210,30 @@ Result<MadeDevice> Factory::make_one(const std::string& serial, const MakeOption
   decl.owner = codec::party_of(name_, root_);
   decl.version = 1;
   decl.issued_at = time::now();
-  auto jws = TRY(codec::sign_declaration(decl, declaration_signer_.full_chain(), declaration_signer_.key));
+  auto jws =
+      TRY(codec::sign_declaration(decl, declaration_signer_.full_chain(), declaration_signer_.key));
 
   device::BootstrapFiles files;
   files.idevid_chain_pem = idevid.pem() + idevid_ca_.cert.pem() + root_.pem();
   files.masa_trust_pem = root_.pem();
   files.dpp_uri = dpp;
   files.dpp_qr_png = TRY(codec::qr_png(dpp));
-  files.app_bootstrap = Json{{"service-url", config_.get("app_url")}, {"trust-anchor", root_.pem()},
+  files.app_bootstrap = Json{{"service-url", config_.get("app_url")},
+                             {"trust-anchor", root_.pem()},
                              {"mode", "independent"}};
-  files.device = Json{{"serial-number", serial}, {"model", o.model}, {"manufacturer", name_},
-                      {"keystore", o.device_keystore}, {"masa-url", config_.get("masa_url")},
-                      {"mud-url", o.mud_url}, {"factory-keys", {device::kIdevidKey, device::kDppKey, device::kAttestationKey}}};
+  files.device =
+      Json{{"serial-number", serial},
+           {"model", o.model},
+           {"manufacturer", name_},
+           {"keystore", o.device_keystore},
+           {"masa-url", config_.get("masa_url")},
+           {"mud-url", o.mud_url},
+           {"factory-keys", {device::kIdevidKey, device::kDppKey, device::kAttestationKey}}};
   TRY(device::write_bootstrap(dir, files));
   if (tpm) TRY(tpm->stop());
   if (std::rename(dir.c_str(), final_dir.c_str()) != 0)
-    return make_error("io", "cannot move " + dir + " to " + final_dir + " (does it exist already?)");
+    return make_error("io",
+                      "cannot move " + dir + " to " + final_dir + " (does it exist already?)");
 
   rec->serial = serial;
   rec->model = o.model;
@@ -223,7 +249,8 @@ Result<MadeDevice> Factory::make_one(const std::string& serial, const MakeOption
   return MadeDevice{serial, final_dir, dpp};
 }
 
-Result<std::vector<MadeDevice>> Factory::make(const MakeOptions& o0, const std::function<void(const MadeDevice&)>& on_made) {
+Result<std::vector<MadeDevice>> Factory::make(
+    const MakeOptions& o0, const std::function<void(const MadeDevice&)>& on_made) {
   MakeOptions o = o0;
   if (o.model.empty()) return make_error("usage", "--model is required");
   if (o.count < 1) return make_error("usage", "--count must be 1 or more");
@@ -239,12 +266,15 @@ Result<std::vector<MadeDevice>> Factory::make(const MakeOptions& o0, const std::
   o.out_dir = std::filesystem::absolute(o.out_dir).lexically_normal().string();
   if (!o.mud_url.empty()) TRY(registry_->set_model_mud(o.model, o.mud_url));
 
-  int workers = o.workers > 0 ? o.workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (o.device_keystore == "tpm" || keystore_->kind() != "file") workers = 1;  // one token / TPM at a time
+  int workers = o.workers > 0 ? o.workers
+                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (o.device_keystore == "tpm" || keystore_->kind() != "file")
+    workers = 1;  // one token / TPM at a time
   std::vector<MadeDevice> made;
   for (int done = 0; done < o.count;) {
     int n = std::min(kBatch, o.count - done);
-    auto serials = TRY(registry_->reserve(config_.get("serial_prefix"), o.model, o.out_dir, o.device_keystore, n));
+    auto serials = TRY(
+        registry_->reserve(config_.get("serial_prefix"), o.model, o.out_dir, o.device_keystore, n));
     std::vector<store::ManufacturedDevice> recs(serials.size());
     std::vector<std::optional<MadeDevice>> results(serials.size());
     std::vector<std::optional<Error>> errors(serials.size());
@@ -252,8 +282,10 @@ Result<std::vector<MadeDevice>> Factory::make(const MakeOptions& o0, const std::
     auto work = [&] {
       for (size_t i; (i = next++) < serials.size();) {
         auto r = make_one(serials[i], o, &recs[i]);
-        if (r) results[i] = std::move(*r);
-        else errors[i] = r.error();
+        if (r)
+          results[i] = std::move(*r);
+        else
+          errors[i] = r.error();
       }
     };
     std::vector<std::thread> threads;
@@ -263,8 +295,10 @@ Result<std::vector<MadeDevice>> Factory::make(const MakeOptions& o0, const std::
     std::vector<store::ManufacturedDevice> ok;
     std::optional<Error> first_error;
     for (size_t i = 0; i < serials.size(); ++i) {
-      if (results[i]) ok.push_back(recs[i]);
-      else if (!first_error) first_error = errors[i];
+      if (results[i])
+        ok.push_back(recs[i]);
+      else if (!first_error)
+        first_error = errors[i];
     }
     TRY(registry_->record_made(ok));
     for (size_t i = 0; i < serials.size(); ++i) {
@@ -286,12 +320,14 @@ Result<size_t> Factory::sell(const SellOptions& o) {
   if (o.serials.empty()) return make_error("usage", "name at least one --serial");
   if (o.bundle_path.empty()) return make_error("usage", "--bundle is required");
   auto owner_cert = TRY_CTX(crypto::Certificate::from_pem(o.owner_cert_pem), "--owner-cert");
-  std::string owner_name = owner_cert.subject_attr("O").value_or(owner_cert.subject_attr("CN").value_or("owner"));
+  std::string owner_name =
+      owner_cert.subject_attr("O").value_or(owner_cert.subject_attr("CN").value_or("owner"));
   codec::Party owner = codec::party_of(owner_name, owner_cert);
   std::vector<codec::Party> onboarders;
   for (const auto& pem : o.onboarder_cert_pems) {
     auto c = TRY_CTX(crypto::Certificate::from_pem(pem), "--onboarder-cert");
-    onboarders.push_back(codec::party_of(c.subject_attr("O").value_or(c.subject_attr("CN").value_or("onboarder")), c));
+    onboarders.push_back(codec::party_of(
+        c.subject_attr("O").value_or(c.subject_attr("CN").value_or("onboarder")), c));
   }
   codec::Party manufacturer = codec::party_of(name_, root_);
 
@@ -300,7 +336,8 @@ Result<size_t> Factory::sell(const SellOptions& o) {
   for (const auto& serial : o.serials) {
     auto d = TRY(registry_->get(serial));
     if (!d || d->state != "made")
-      return make_error("sell.serial", "serial " + serial + (d ? " is " + d->state : std::string(" is unknown")) +
+      return make_error("sell.serial", "serial " + serial +
+                                           (d ? " is " + d->state : std::string(" is unknown")) +
                                            "; nothing was sold");
     if (d->owner_spki_sha256 != hex_encode(manufacturer.spki_sha256) &&
         d->owner_spki_sha256 != hex_encode(owner.spki_sha256) && !o.transfer)
@@ -324,20 +361,25 @@ Result<size_t> Factory::sell(const SellOptions& o) {
     decl.authorized_onboarders = onboarders;
     decl.version = d.declaration_version + 1;
     decl.issued_at = bundle.created_at;
-    d.declaration = TRY(codec::sign_declaration(decl, declaration_signer_.full_chain(), declaration_signer_.key));
+    d.declaration = TRY(
+        codec::sign_declaration(decl, declaration_signer_.full_chain(), declaration_signer_.key));
     d.declaration_version = decl.version;
     d.owner_name = owner.name;
     d.owner_spki_sha256 = hex_encode(owner.spki_sha256);
     auto idevid = TRY(crypto::Certificate::from_pem(d.idevid_pem));
-    bundle.devices.push_back(codec::BundleDevice{d.serial, d.model, idevid.pem() + idevid_ca_.cert.pem(), d.dpp_uri,
+    bundle.devices.push_back(codec::BundleDevice{d.serial, d.model,
+                                                 idevid.pem() + idevid_ca_.cert.pem(), d.dpp_uri,
                                                  d.mud_url, d.declaration});
   }
-  auto signed_bundle = TRY(codec::sign_bundle(bundle, declaration_signer_.cert, declaration_signer_.key,
-                                              declaration_signer_.full_chain()));
-  Json detail{{"owner", owner.name}, {"owner_spki_sha256", hex_encode(owner.spki_sha256)},
-              {"onboarders", onboarders.size()}, {"bundle", o.bundle_path}};
-  TRY(registry_->update_declarations(devices, store::Event{0, 0, "", "factory.sell", "ok",
-                                                           "ownership transferred", detail.dump()}));
+  auto signed_bundle = TRY(codec::sign_bundle(
+      bundle, declaration_signer_.cert, declaration_signer_.key, declaration_signer_.full_chain()));
+  Json detail{{"owner", owner.name},
+              {"owner_spki_sha256", hex_encode(owner.spki_sha256)},
+              {"onboarders", onboarders.size()},
+              {"bundle", o.bundle_path}};
+  TRY(registry_->update_declarations(
+      devices,
+      store::Event{0, 0, "", "factory.sell", "ok", "ownership transferred", detail.dump()}));
   TRY(fs::write_file_atomic(o.bundle_path, signed_bundle, 0644));
   return devices.size();
 }
@@ -349,7 +391,8 @@ Result<std::string> Factory::publish_mud(const std::string& model, const std::st
   if (known && *known != summary.mud_url)
     return make_error("mud.url", "mud: mud-url " + summary.mud_url + " is not the URL in " + model +
                                      " IDevIDs (" + *known + ")");
-  auto sig = TRY(crypto::cms_sign(to_bytes(text), mud_signer_.cert, mud_signer_.key, mud_signer_.full_chain(),
+  auto sig = TRY(crypto::cms_sign(to_bytes(text), mud_signer_.cert, mud_signer_.key,
+                                  mud_signer_.full_chain(),
                                   crypto::CmsSignOptions{true, crypto::kOidData}));
   std::string dir = fs::join(state_dir_, "mud");
   TRY(fs::make_dirs(dir, 0755));

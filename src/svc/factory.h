@@ -73,7 +73,8 @@ class Factory {
   Factory() = default;
   Status load_identities();
   Status recover();
-  Result<MadeDevice> make_one(const std::string& serial, const MakeOptions& options, store::ManufacturedDevice* out);
+  Result<MadeDevice> make_one(const std::string& serial, const MakeOptions& options,
+                              store::ManufacturedDevice* out);
 
   std::string state_dir_;
   Config config_;
@@ -89,6 +90,7 @@ class Factory {
 };
 
 // Opens the CA keystore named by a role's config ("file" under DIR/keys, or "pkcs11").
-Result<std::unique_ptr<crypto::KeyStore>> open_ca_keystore(const std::string& state_dir, const Config& config);
+Result<std::unique_ptr<crypto::KeyStore>> open_ca_keystore(const std::string& state_dir,
+                                                           const Config& config);
 
 }  // namespace gh::svc

@@ -6,7 +6,8 @@
 
 namespace gh::svc {
 
-Result<pki::Identity> load_identity(crypto::KeyStore& ks, const std::string& pki_dir, const std::string& label,
+Result<pki::Identity> load_identity(crypto::KeyStore& ks, const std::string& pki_dir,
+                                    const std::string& label,
                                     const std::vector<crypto::Certificate>& chain) {
   auto pem = TRY(fs::read_file(fs::join(pki_dir, label + ".pem")));
   pki::Identity id;

@@ -9,7 +9,8 @@
 
 namespace gh::svc {
 
-Result<pki::Identity> load_identity(crypto::KeyStore& keystore, const std::string& pki_dir, const std::string& label,
+Result<pki::Identity> load_identity(crypto::KeyStore& keystore, const std::string& pki_dir,
+                                    const std::string& label,
                                     const std::vector<crypto::Certificate>& chain);
 
 // Waits for SIGINT or SIGTERM (servers run until told to stop).

@@ -18,10 +18,11 @@ bool media_type_is(const std::string& header, const std::string& want) {
 }
 
 // The MASA's TLS certificate, made once under the manufacturer root for the MASA URL's host.
-Result<pki::Identity> masa_tls_identity(crypto::KeyStore& ks, const std::string& state_dir, const Config& cfg,
-                                        const pki::Identity& root) {
+Result<pki::Identity> masa_tls_identity(crypto::KeyStore& ks, const std::string& state_dir,
+                                        const Config& cfg, const pki::Identity& root) {
   std::string pki_dir = fs::join(state_dir, "pki");
-  if (fs::exists(fs::join(pki_dir, "masa-tls.pem"))) return load_identity(ks, pki_dir, "masa-tls", {root.cert});
+  if (fs::exists(fs::join(pki_dir, "masa-tls.pem")))
+    return load_identity(ks, pki_dir, "masa-tls", {root.cert});
   auto url = net::Url::parse(cfg.get("masa_url"));
   std::vector<std::string> dns{"localhost"}, ips{"127.0.0.1", "::1"};
   if (url) {
@@ -44,7 +45,8 @@ Result<std::unique_ptr<MasaService>> MasaService::open(const std::string& state_
   std::unique_ptr<MasaService> m(new MasaService());
   m->state_dir_ = state_dir;
   auto cfg = TRY(Config::load(state_dir));
-  if (cfg.get("role") != "factory") return make_error("state.role", state_dir + " is not a factory state");
+  if (cfg.get("role") != "factory")
+    return make_error("state.role", state_dir + " is not a factory state");
   m->keystore_ = TRY(open_ca_keystore(state_dir, cfg));
   m->registry_ = TRY(store::open_sqlite_factory_registry(fs::join(state_dir, "registry.db")));
   std::string pki_dir = fs::join(state_dir, "pki");
@@ -64,7 +66,8 @@ Result<std::unique_ptr<MasaService>> MasaService::open(const std::string& state_
 
 Result<int> MasaService::serve(const std::string& host, int port) {
   auto tls = TRY(crypto::TlsContext::server(crypto::TlsIdentity{tls_.cert, tls_.chain, tls_.key}));
-  server_ = TRY(net::HttpServer::start(host, port, std::move(tls), [this](net::HttpRequest& r) { return handle(r); }));
+  server_ = TRY(net::HttpServer::start(host, port, std::move(tls),
+                                       [this](net::HttpRequest& r) { return handle(r); }));
   return server_->port();
 }
 
@@ -91,10 +94,18 @@ net::HttpResponse MasaService::request_voucher(net::HttpRequest& req) {
   std::string accept = req.header("accept");
   if (!accept.empty() && accept.find(codec::kVoucherMediaType) == std::string::npos &&
       accept.find("*/*") == std::string::npos)
-    return net::HttpResponse::text(406, "rvr.accept: this MASA issues application/voucher-cms+json only");
+    return net::HttpResponse::text(
+        406, "rvr.accept: this MASA issues application/voucher-cms+json only");
   auto d = masa_->request_voucher(to_bytes(req.body), req.connection->peer_chain, time::now());
-  store::VoucherLogEntry e{0, d.serial, d.domain_id, d.domain_name, d.nonce, d.assertion,
-                           d.status == 200 ? "issued" : "refused", d.check, d.reason};
+  store::VoucherLogEntry e{0,
+                           d.serial,
+                           d.domain_id,
+                           d.domain_name,
+                           d.nonce,
+                           d.assertion,
+                           d.status == 200 ? "issued" : "refused",
+                           d.check,
+                           d.reason};
   if (!d.serial.empty()) {
     auto st = registry_->log_voucher(e);
     if (!st) {
@@ -114,10 +125,13 @@ net::HttpResponse MasaService::request_audit_log(net::HttpRequest& req) {
   Json events = Json::array();
   for (const auto& e : *entries) {
     if (e.outcome != "issued") continue;
-    events.push_back(Json{{"date", time::format_rfc3339(e.at)}, {"domainID", e.domain_id},
-                          {"nonce", e.nonce.empty() ? Json() : Json(e.nonce)}, {"assertion", e.assertion}});
+    events.push_back(Json{{"date", time::format_rfc3339(e.at)},
+                          {"domainID", e.domain_id},
+                          {"nonce", e.nonce.empty() ? Json() : Json(e.nonce)},
+                          {"assertion", e.assertion}});
   }
-  return net::HttpResponse{200, "application/json", Json{{"version", 1}, {"events", events}}.dump(), {}};
+  return net::HttpResponse{
+      200, "application/json", Json{{"version", 1}, {"events", events}}.dump(), {}};
 }
 
 }  // namespace gh::svc

@@ -23,7 +23,8 @@ Error http_error(const std::string& what, const net::ClientResponse& r) {
   while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
   std::string code = body.substr(0, body.find(':'));
   if (code.empty() || code.find(' ') != std::string::npos) code = "registrar.http";
-  return make_error(code, what + " refused by the registrar (" + std::to_string(r.status) + "): " + body);
+  return make_error(code,
+                    what + " refused by the registrar (" + std::to_string(r.status) + "): " + body);
 }
 
 Error fail(BrskiFlowFailure* why, Error e, bool retry) {
@@ -43,20 +44,24 @@ Status store_onboarding(const BrskiOnboardOptions& o, const BrskiFlowResult& r) 
   Json network{{"method", "brski"},
                {"registrar", o.registrar_url},
                {"domain", r.domain_ca.subject()},
-               {"credential", {{"type", "ldevid"}, {"certificate", "ldevid.pem"}, {"key", "keystore:ldevid"}}},
+               {"credential",
+                {{"type", "ldevid"}, {"certificate", "ldevid.pem"}, {"key", "keystore:ldevid"}}},
                {"eap", {{"method", "EAP-TLS"}, {"ca", "domain-ca.pem"}}},
                {"onboarded-at", time::format_rfc3339(time::now())}};
   TRY(fs::write_file_atomic(fs::join(tmp, "network.json"), network.dump(2) + "\n"));
   TRY(fs::remove_all(dir));
-  if (std::rename(tmp.c_str(), dir.c_str()) != 0) return make_error("io", "cannot move onboarding into place");
+  if (std::rename(tmp.c_str(), dir.c_str()) != 0)
+    return make_error("io", "cannot move onboarding into place");
   return ok_status();
 }
 
 }  // namespace
 
-Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid, const std::vector<crypto::Certificate>& masa,
+Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid,
+                                   const std::vector<crypto::Certificate>& masa,
                                    const std::string& registrar_url,
-                                   const std::function<Result<crypto::PrivateKey>()>& make_key, BrskiFlowFailure* why) {
+                                   const std::function<Result<crypto::PrivateKey>()>& make_key,
+                                   BrskiFlowFailure* why) {
   auto url = net::Url::parse(registrar_url);
   if (!url) return fail(why, url.error(), false);
   crypto::TlsIdentity tls_id{idevid.cert, idevid.chain, idevid.key};
@@ -68,9 +73,10 @@ Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid, const std::vecto
   proto::Pledge pledge(idevid, masa);
   auto pvr = pledge.voucher_request((*client)->server_chain(), time::now());
   if (!pvr) return fail(why, pvr.error(), false);
-  auto resp = (*client)->request("POST", "/.well-known/brski/requestvoucher",
-                                 {{"Content-Type", codec::kVoucherMediaType}, {"Accept", codec::kVoucherMediaType}},
-                                 to_string(*pvr));
+  auto resp = (*client)->request(
+      "POST", "/.well-known/brski/requestvoucher",
+      {{"Content-Type", codec::kVoucherMediaType}, {"Accept", codec::kVoucherMediaType}},
+      to_string(*pvr));
   if (!resp) return fail(why, resp.error(), true);
   if (resp->status == 202 || resp->status == 503) {
     int after = std::atoi(resp->header("retry-after").c_str());
@@ -81,11 +87,13 @@ Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid, const std::vecto
   auto accepted = pledge.accept_voucher(to_bytes(resp->body));
   if (!accepted) {
     // RFC 8995 5.7: SHOULD report the failure, then drop the connection.
-    (void)(*client)->request("POST", "/.well-known/brski/voucher_status", {{"Content-Type", "application/json"}},
+    (void)(*client)->request("POST", "/.well-known/brski/voucher_status",
+                             {{"Content-Type", "application/json"}},
                              codec::status_telemetry(false, accepted.error().code).dump());
     return fail(why, accepted.error(), false);
   }
-  (void)(*client)->request("POST", "/.well-known/brski/voucher_status", {{"Content-Type", "application/json"}},
+  (void)(*client)->request("POST", "/.well-known/brski/voucher_status",
+                           {{"Content-Type", "application/json"}},
                            codec::status_telemetry(true, "").dump());
 
   auto cacerts = (*client)->request("GET", "/.well-known/est/cacerts", {}, "");
@@ -101,34 +109,46 @@ Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid, const std::vecto
   crypto::PublicKey pub = key->public_key();
   auto csr = pledge.enrollment_request(*key);
   if (!csr) return fail(why, csr.error(), false);
-  auto enroll = (*client)->request("POST", "/.well-known/est/simpleenroll", {{"Content-Type", codec::kPkcs10MediaType}},
+  auto enroll = (*client)->request("POST", "/.well-known/est/simpleenroll",
+                                   {{"Content-Type", codec::kPkcs10MediaType}},
                                    codec::est_base64(csr->der()));
   if (!enroll) return fail(why, enroll.error(), true);
   if (enroll->status != 200) return fail(why, http_error("simpleenroll", *enroll), false);
   auto ldevid = pledge.accept_enrollment(enroll->body, pub);
   if (!ldevid) {
-    (void)(*client)->request("POST", "/.well-known/brski/enrollstatus", {{"Content-Type", "application/json"}},
+    (void)(*client)->request("POST", "/.well-known/brski/enrollstatus",
+                             {{"Content-Type", "application/json"}},
                              codec::status_telemetry(false, ldevid.error().code).dump());
     return fail(why, ldevid.error(), false);
   }
-  BrskiFlowResult out{pledge.serial(), *ldevid, pledge.domain_ca(), pledge.voucher_cms()};
-  // RFC 8995 5.9.4: on success, reconnect with the new LDevID and report.
-  crypto::TlsIdentity ld{*ldevid, {}, *key};
-  if (auto ctx2 = crypto::TlsContext::client(&ld, {pledge.domain_ca()}, "")) {
-    if (auto c2 = net::HttpClient::connect(url->host, url->port, *ctx2, 10)) {
-      (void)(*c2)->request("POST", "/.well-known/brski/enrollstatus", {{"Content-Type", "application/json"}},
-                           codec::status_telemetry(true, "").dump());
-    }
-  }
+  BrskiFlowResult out{pledge.serial(),      *ldevid, *key, pledge.domain_ca(),
+                      pledge.voucher_cms(), false};
+  out.status_reported = report_enroll_status(registrar_url, *ldevid, *key, pledge.domain_ca()).ok();
   return out;
+}
+
+Status report_enroll_status(const std::string& registrar_url, const crypto::Certificate& ldevid,
+                            const crypto::PrivateKey& key, const crypto::Certificate& domain_ca) {
+  auto url = TRY(net::Url::parse(registrar_url));
+  crypto::TlsIdentity id{ldevid, {}, key};
+  auto ctx = TRY(crypto::TlsContext::client(&id, {domain_ca}, ""));
+  auto client = TRY(net::HttpClient::connect(url.host, url.port, ctx, 10));
+  auto r = TRY(client->request("POST", "/.well-known/brski/enrollstatus",
+                               {{"Content-Type", "application/json"}},
+                               codec::status_telemetry(true, "").dump()));
+  if (r.status != 200) return http_error("enrollstatus", r);
+  return ok_status();
 }
 
 Result<BrskiOnboardResult> onboard_brski(const BrskiOnboardOptions& o) {
   auto info_text = fs::read_file(fs::join(o.device_dir, "bootstrap/device.json"));
-  if (!info_text) return make_error("device.image", o.device_dir + " is not a device image (no bootstrap/device.json)");
+  if (!info_text)
+    return make_error("device.image",
+                      o.device_dir + " is not a device image (no bootstrap/device.json)");
   auto info = TRY(parse_json(*info_text, "device.json"));
   if (fs::exists(fs::join(o.device_dir, "onboarding/ldevid.pem")))
-    return make_error("device.onboarded", "the device is already onboarded; `gatehouse device reset` first");
+    return make_error("device.onboarded",
+                      "the device is already onboarded; `gatehouse device reset` first");
   device::KeystoreSpec spec{json_string_or(info, "keystore", "file"), ""};
   std::unique_ptr<Swtpm> tpm;
   if (spec.kind == "tpm") {
@@ -136,13 +156,15 @@ Result<BrskiOnboardResult> onboard_brski(const BrskiOnboardOptions& o) {
     spec.tcti = tpm->tcti();
   }
   auto ks = TRY(device::open_keystore(o.device_dir, spec));
-  auto chain = TRY(crypto::Certificate::chain_from_pem(TRY(fs::read_file(fs::join(o.device_dir, "bootstrap/idevid.pem")))));
+  auto chain = TRY(crypto::Certificate::chain_from_pem(
+      TRY(fs::read_file(fs::join(o.device_dir, "bootstrap/idevid.pem")))));
   pki::Identity idevid;
   idevid.cert = chain[0];
   for (size_t i = 1; i < chain.size(); ++i)
     if (!chain[i].self_signed()) idevid.chain.push_back(chain[i]);  // send the chain, not the root
   idevid.key = TRY(ks->load(device::kIdevidKey));
-  auto masa = TRY(crypto::Certificate::chain_from_pem(TRY(fs::read_file(fs::join(o.device_dir, "bootstrap/masa-trust.pem")))));
+  auto masa = TRY(crypto::Certificate::chain_from_pem(
+      TRY(fs::read_file(fs::join(o.device_dir, "bootstrap/masa-trust.pem")))));
 
   auto make_key = [&ks]() -> Result<crypto::PrivateKey> {
     if (ks->has(kLdevidKey)) TRY(ks->remove(kLdevidKey));  // a leftover of an interrupted attempt
@@ -155,12 +177,23 @@ Result<BrskiOnboardResult> onboard_brski(const BrskiOnboardOptions& o) {
     auto r = brski_flow(idevid, masa, o.registrar_url, make_key, &why);
     if (r) {
       TRY(store_onboarding(o, *r));
+      // The credential is ours now; if the success report did not get through, keep trying it
+      // until the deadline so the registrar learns the device is onboarded.
+      for (int wait_s = 1; !r->status_reported && time::monotonic() + wait_s <= deadline;
+           wait_s = std::min(wait_s * 2, 30)) {
+        std::this_thread::sleep_for(std::chrono::seconds(wait_s));
+        r->status_reported =
+            report_enroll_status(o.registrar_url, r->ldevid, r->ldevid_key, r->domain_ca).ok();
+      }
+      if (!r->status_reported)
+        log::warn("pledge",
+                  "onboarded, but the registrar has not acknowledged the enrollment status yet");
       return BrskiOnboardResult{r->serial, r->ldevid.serial_hex(), r->domain_ca.subject(), attempt};
     }
     int wait = why.retry_after_s > 0 ? why.retry_after_s : backoff_s;
     if (!why.retry || time::monotonic() + wait > deadline) return r.error();
-    log::warn("pledge", "attempt " + std::to_string(attempt) + " failed (" + r.error().message + "); retrying in " +
-                            std::to_string(wait) + " s");
+    log::warn("pledge", "attempt " + std::to_string(attempt) + " failed (" + r.error().message +
+                            "); retrying in " + std::to_string(wait) + " s");
     std::this_thread::sleep_for(std::chrono::seconds(wait));
     backoff_s = std::min(backoff_s * 2, 60);
   }

@@ -1,9 +1,8 @@
 // `gatehouse device onboard --brski URL`: the device agent driving the Pledge engine over TLS.
 #pragma once
 
-#include <string>
-
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "common/result.h"
@@ -34,14 +33,21 @@ Result<BrskiOnboardResult> onboard_brski(const BrskiOnboardOptions& options);
 struct BrskiFlowResult {
   std::string serial;
   crypto::Certificate ldevid;
+  crypto::PrivateKey ldevid_key;
   crypto::Certificate domain_ca;
   Bytes voucher_cms;
+  bool status_reported = false;  // the registrar acknowledged /enrollstatus over the LDevID session
 };
+
+// RFC 8995 5.9.4: report enrollment success over a new TLS session authenticated by the LDevID.
+Status report_enroll_status(const std::string& registrar_url, const crypto::Certificate& ldevid,
+                            const crypto::PrivateKey& key, const crypto::Certificate& domain_ca);
 struct BrskiFlowFailure {
-  bool retry = false;      // worth trying again later (transport trouble, 202/503)
+  bool retry = false;  // worth trying again later (transport trouble, 202/503)
   int retry_after_s = 0;
 };
-Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid, const std::vector<crypto::Certificate>& masa_anchors,
+Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid,
+                                   const std::vector<crypto::Certificate>& masa_anchors,
                                    const std::string& registrar_url,
                                    const std::function<Result<crypto::PrivateKey>()>& make_key,
                                    BrskiFlowFailure* failure);

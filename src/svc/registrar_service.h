@@ -23,7 +23,8 @@ struct RegistrarOptions {
 
 class RegistrarService {
  public:
-  static Result<std::unique_ptr<RegistrarService>> open(const std::string& state_dir, RegistrarOptions options);
+  static Result<std::unique_ptr<RegistrarService>> open(const std::string& state_dir,
+                                                        RegistrarOptions options);
   Result<int> serve(const std::string& host, int port);
   net::HttpResponse handle(net::HttpRequest& req);
   void stop();
@@ -33,10 +34,12 @@ class RegistrarService {
   net::HttpResponse request_voucher(net::HttpRequest& req);
   net::HttpResponse simple_enroll(net::HttpRequest& req, bool reenroll);
   net::HttpResponse status_report(net::HttpRequest& req, const std::string& kind);
-  net::HttpResponse refuse(int status, const std::string& serial, const std::string& kind, const Error& e);
-  Result<std::string> call_masa(const proto::PledgeRequest& p, const std::string& endpoint, const Bytes& rvr,
-                                int* status_out);
-  Status check_audit_log(const proto::PledgeRequest& p, const Bytes& rvr, const store::DeviceRecord& device);
+  net::HttpResponse refuse(int status, const std::string& serial, const std::string& kind,
+                           const Error& e);
+  Result<std::string> call_masa(const proto::PledgeRequest& p, const std::string& endpoint,
+                                const Bytes& rvr, int* status_out);
+  Status check_audit_log(const proto::PledgeRequest& p, const Bytes& rvr,
+                         const store::DeviceRecord& device);
   bool is_domain_certificate(const std::vector<crypto::Certificate>& chain) const;
 
   std::unique_ptr<Site> site_;
@@ -47,7 +50,8 @@ class RegistrarService {
   std::mutex anchors_mu_;
   std::map<std::string, crypto::Certificate> anchors_;  // parsed roots, by fingerprint
   std::mutex tls_mu_;
-  std::map<std::string, std::unique_ptr<crypto::TlsContext>> masa_tls_;  // by manufacturer root fingerprint
+  std::map<std::string, std::unique_ptr<crypto::TlsContext>>
+      masa_tls_;  // by manufacturer root fingerprint
   // Idle keep-alive connections to MASAs, by the same key: a voucher costs no new TLS handshake.
   std::map<std::string, std::vector<std::unique_ptr<net::HttpClient>>> masa_idle_;
 };

@@ -11,13 +11,16 @@
 namespace gh::svc {
 namespace {
 
-Error refuse(const std::string& code, const std::string& message) { return make_error(code, message); }
+Error refuse(const std::string& code, const std::string& message) {
+  return make_error(code, message);
+}
 
 }  // namespace
 
 Status Site::init(const SiteInitOptions& o) {
   if (o.name.empty()) return make_error("usage", "--name is required");
-  if (Config::exists(o.state_dir)) return make_error("state.exists", o.state_dir + " already holds a site");
+  if (Config::exists(o.state_dir))
+    return make_error("state.exists", o.state_dir + " already holds a site");
   TRY(fs::make_dirs(o.state_dir, 0700));
   TRY(fs::make_dirs(fs::join(o.state_dir, "pki"), 0755));
   Config cfg;
@@ -27,7 +30,8 @@ Status Site::init(const SiteInitOptions& o) {
   cfg.set("keystore", "file");
   auto ks = TRY(open_ca_keystore(o.state_dir, cfg));
   auto ca_key = TRY(ks->generate("domain-ca", crypto::Curve::kP256));
-  auto ca = TRY(crypto::issue_certificate(pki::domain_ca(o.name, ca_key.public_key()), nullptr, ca_key));
+  auto ca =
+      TRY(crypto::issue_certificate(pki::domain_ca(o.name, ca_key.public_key()), nullptr, ca_key));
   pki::Identity ca_id{ca, ca_key, {}};
   auto reg_key = TRY(ks->generate("registrar", crypto::Curve::kP256));
   auto dns = o.dns_names.empty() ? std::vector<std::string>{"localhost"} : o.dns_names;
@@ -35,8 +39,10 @@ Status Site::init(const SiteInitOptions& o) {
   TRY(fs::write_file_atomic(fs::join(o.state_dir, "pki/registrar.pem"), reg.pem() + ca.pem()));
   TRY(fs::write_file_atomic(fs::join(o.state_dir, "domain-ca.pem"), ca.pem()));
   auto inv = TRY(store::open_sqlite_inventory(fs::join(o.state_dir, "inventory.db")));
-  TRY(inv->append(store::Event{0, 0, "", "site.init", "ok", "domain CA and registrar created",
-                               Json{{"name", o.name}, {"domain_ca_spki_sha256", hex_encode(ca.public_key().spki_sha256())}}.dump()}));
+  TRY(inv->append(store::Event{
+      0, 0, "", "site.init", "ok", "domain CA and registrar created",
+      Json{{"name", o.name}, {"domain_ca_spki_sha256", hex_encode(ca.public_key().spki_sha256())}}
+          .dump()}));
   return cfg.save();
 }
 
@@ -44,7 +50,8 @@ Result<std::unique_ptr<Site>> Site::open(const std::string& state_dir) {
   std::unique_ptr<Site> s(new Site());
   s->state_dir_ = state_dir;
   s->config_ = TRY(Config::load(state_dir));
-  if (s->config_.get("role") != "site") return make_error("state.role", state_dir + " is not a site state");
+  if (s->config_.get("role") != "site")
+    return make_error("state.role", state_dir + " is not a site state");
   s->name_ = s->config_.get("name");
   s->keystore_ = TRY(open_ca_keystore(state_dir, s->config_));
   s->inventory_ = TRY(store::open_sqlite_inventory(fs::join(state_dir, "inventory.db")));
@@ -65,20 +72,23 @@ Result<store::ManufacturerAnchor> Site::trust_manufacturer(const std::string& ro
   store::ManufacturerAnchor a{root.subject_attr("O").value_or(root.subject()), root.pem(),
                               hex_encode(root.fingerprint_sha256()), time::now()};
   TRY(inventory_->add_manufacturer(a));
-  TRY(inventory_->append(store::Event{0, 0, "", "site.trust-manufacturer", "ok", "manufacturer root trusted",
+  TRY(inventory_->append(store::Event{0, 0, "", "site.trust-manufacturer", "ok",
+                                      "manufacturer root trusted",
                                       Json{{"name", a.name}, {"sha256", a.fingerprint}}.dump()}));
   return a;
 }
 
-Result<ImportReport> Site::import_bundle(const std::string& path, const std::string& trust_anchor_pem) {
+Result<ImportReport> Site::import_bundle(const std::string& path,
+                                         const std::string& trust_anchor_pem) {
   auto text = TRY_CTX(fs::read_file(path), "bundle");
   Bytes file = to_bytes(text);
   std::string bundle_id = hex_encode(crypto::sha256(file));
   auto report = check_and_import(file, bundle_id, trust_anchor_pem);
   if (!report) {
     // The refusal is evidence too; the inventory itself is untouched.
-    (void)inventory_->append(store::Event{0, 0, "", "bundle.import", "refused", report.error().code,
-                                          Json{{"bundle", bundle_id}, {"message", report.error().message}}.dump()});
+    (void)inventory_->append(
+        store::Event{0, 0, "", "bundle.import", "refused", report.error().code,
+                     Json{{"bundle", bundle_id}, {"message", report.error().message}}.dump()});
   }
   return report;
 }
@@ -100,10 +110,11 @@ Result<ImportReport> Site::check_and_import(const Bytes& file, const std::string
     bool known = false;
     for (const auto& a : anchors) known = known || a == *embedded;
     if (!known && codec::verify_bundle(file, {*embedded}))
-      return refuse("bundle.anchor", "bundle is signed by manufacturer root SHA256:" +
-                                         hex_encode(embedded->fingerprint_sha256()) +
-                                         ", which this site does not trust; confirm that fingerprint with the "
-                                         "manufacturer, then import with --trust-anchor ROOT.pem");
+      return refuse("bundle.anchor",
+                    "bundle is signed by manufacturer root SHA256:" +
+                        hex_encode(embedded->fingerprint_sha256()) +
+                        ", which this site does not trust; confirm that fingerprint with the "
+                        "manufacturer, then import with --trust-anchor ROOT.pem");
     return verified.error();
   }
   const auto& bundle = verified->bundle;
@@ -111,7 +122,8 @@ Result<ImportReport> Site::check_and_import(const Bytes& file, const std::string
   crypto::Certificate root;
   for (const auto& a : anchors)
     if (crypto::verify_chain(verified->signer, {}, {a})) root = a;
-  if (!root.valid()) return refuse("bundle.anchor", "bundle signer does not chain to a single trusted root");
+  if (!root.valid())
+    return refuse("bundle.anchor", "bundle signer does not chain to a single trusted root");
 
   Bytes ours = domain_ca_.cert.public_key().spki_sha256();
   std::vector<store::DeviceRecord> records;
@@ -123,21 +135,26 @@ Result<ImportReport> Site::check_and_import(const Bytes& file, const std::string
     if (dd.serial != d.serial)
       return refuse("declaration.serial", where + ": declaration is for serial " + dd.serial);
     if (dd.manufacturer != bundle.manufacturer)
-      return refuse("declaration.manufacturer", where + ": declaration names manufacturer " + dd.manufacturer);
+      return refuse("declaration.manufacturer",
+                    where + ": declaration names manufacturer " + dd.manufacturer);
     // IR 8350 step 9 starts here: only a device this domain owns or may onboard is expected.
     if (!dd.may_onboard(ours))
-      return refuse("declaration.owner", where + ": declared owner is " + dd.owner.name + " (SPKI SHA-256 " +
-                                             hex_encode(dd.owner.spki_sha256).substr(0, 16) +
-                                             "...), not this site, and this site is not an authorized onboarder");
+      return refuse("declaration.owner",
+                    where + ": declared owner is " + dd.owner.name + " (SPKI SHA-256 " +
+                        hex_encode(dd.owner.spki_sha256).substr(0, 16) +
+                        "...), not this site, and this site is not an authorized onboarder");
     auto chain = TRY_CTX(crypto::Certificate::chain_from_pem(d.idevid_pem), where + ": idevid");
     std::vector<crypto::Certificate> untrusted(chain.begin() + 1, chain.end());
     auto st = crypto::verify_chain(chain[0], untrusted, {root});
-    if (!st) return refuse("idevid.chain", where + ": IDevID does not verify: " + st.error().message);
+    if (!st)
+      return refuse("idevid.chain", where + ": IDevID does not verify: " + st.error().message);
     if (chain[0].serial_number_attr() != d.serial)
-      return refuse("idevid.serial", where + ": IDevID serialNumber is " + chain[0].serial_number_attr().value_or("absent"));
+      return refuse("idevid.serial", where + ": IDevID serialNumber is " +
+                                         chain[0].serial_number_attr().value_or("absent"));
     if (!d.dpp_uri.empty()) TRY_CTX(codec::DppUri::parse(d.dpp_uri), where);
-    records.push_back(store::DeviceRecord{d.serial, d.model, bundle.manufacturer, "expected", chain[0].pem(), d.dpp_uri,
-                                          d.mud_url, d.declaration, dd.version, bundle_id, time::now()});
+    records.push_back(store::DeviceRecord{d.serial, d.model, bundle.manufacturer, "expected",
+                                          chain[0].pem(), d.dpp_uri, d.mud_url, d.declaration,
+                                          dd.version, bundle_id, time::now()});
   }
 
   ImportReport report;
@@ -148,9 +165,12 @@ Result<ImportReport> Site::check_and_import(const Bytes& file, const std::string
     TRY(trust_manufacturer(root.pem()));
     report.anchor_added = true;
   }
-  Json detail{{"bundle", bundle_id}, {"manufacturer", bundle.manufacturer}, {"devices", records.size()}};
-  report.counts = TRY(inventory_->import_devices(
-      records, bundle_id, store::Event{0, 0, "", "bundle.import", "ok", "bundle verified and imported", detail.dump()}));
+  Json detail{
+      {"bundle", bundle_id}, {"manufacturer", bundle.manufacturer}, {"devices", records.size()}};
+  report.counts =
+      TRY(inventory_->import_devices(records, bundle_id,
+                                     store::Event{0, 0, "", "bundle.import", "ok",
+                                                  "bundle verified and imported", detail.dump()}));
   return report;
 }
 

@@ -37,7 +37,8 @@ class Site {
   // Verifies the bundle and every declaration against a trusted manufacturer root (or
   // trust_anchor_pem, which is then trusted from here on) and records the devices as expected.
   // All or nothing: any failed check refuses the whole bundle and changes nothing.
-  Result<ImportReport> import_bundle(const std::string& path, const std::string& trust_anchor_pem = "");
+  Result<ImportReport> import_bundle(const std::string& path,
+                                     const std::string& trust_anchor_pem = "");
   Result<store::ManufacturerAnchor> trust_manufacturer(const std::string& root_pem);
 
   const crypto::Certificate& domain_ca() const { return domain_ca_.cert; }

@@ -62,10 +62,18 @@ Result<std::unique_ptr<Swtpm>> Swtpm::start(const std::string& state_dir) {
   if (!port) return make_error("swtpm.port", "no free loopback port pair for swtpm");
   std::unique_ptr<Swtpm> t(new Swtpm());
   t->port_ = port;
-  std::vector<std::string> args = {"swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + state_dir,
-                                   "--server", "type=tcp,port=" + std::to_string(port) + ",bindaddr=127.0.0.1",
-                                   "--ctrl", "type=tcp,port=" + std::to_string(port + 1) + ",bindaddr=127.0.0.1",
-                                   "--flags", "not-need-init,startup-clear"};
+  std::vector<std::string> args = {
+      "swtpm",
+      "socket",
+      "--tpm2",
+      "--tpmstate",
+      "dir=" + state_dir,
+      "--server",
+      "type=tcp,port=" + std::to_string(port) + ",bindaddr=127.0.0.1",
+      "--ctrl",
+      "type=tcp,port=" + std::to_string(port + 1) + ",bindaddr=127.0.0.1",
+      "--flags",
+      "not-need-init,startup-clear"};
   pid_t pid = ::fork();
   if (pid < 0) return make_error("swtpm.start", "fork failed");
   if (pid == 0) {
@@ -97,6 +105,8 @@ Status Swtpm::stop() {
   return ok_status();
 }
 
-Swtpm::~Swtpm() { (void)stop(); }
+Swtpm::~Swtpm() {
+  (void)stop();
+}
 
 }  // namespace gh::svc

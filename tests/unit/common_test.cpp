@@ -32,7 +32,8 @@ TEST(Encoding, Base64UrlAndHex) {
 
 TEST(Time, Rfc3339WriteStrictReadLenient) {
   EXPECT_EQ(time::format_rfc3339(0), "1970-01-01T00:00:00Z");
-  EXPECT_EQ(time::format_rfc3339(time::from_civil(9999, 12, 31, 23, 59, 59)), "9999-12-31T23:59:59Z");
+  EXPECT_EQ(time::format_rfc3339(time::from_civil(9999, 12, 31, 23, 59, 59)),
+            "9999-12-31T23:59:59Z");
   auto base = time::from_civil(2016, 10, 7, 19, 31, 42);
   EXPECT_EQ(*time::parse_rfc3339("2016-10-07T19:31:42Z"), base);
   EXPECT_EQ(*time::parse_rfc3339("2016-10-07t19:31:42.123456z"), base);

@@ -15,9 +15,12 @@ struct Manufacturer {
   pki::Identity root, signer;
   explicit Manufacturer(const std::string& name) {
     auto rk = *PrivateKey::generate(Curve::kP256);
-    root = {*crypto::issue_certificate(pki::manufacturer_root(name, rk.public_key()), nullptr, rk), rk, {}};
+    root = {*crypto::issue_certificate(pki::manufacturer_root(name, rk.public_key()), nullptr, rk),
+            rk,
+            {}};
     auto sk = *PrivateKey::generate(Curve::kP256);
-    signer = {*root.issue(pki::signer(name, "declaration signer", sk.public_key())), sk, {root.cert}};
+    signer = {
+        *root.issue(pki::signer(name, "declaration signer", sk.public_key())), sk, {root.cert}};
   }
 };
 
@@ -36,7 +39,8 @@ TEST(Declaration, SignedVerifiedAndParsed) {
   Manufacturer m("Acme");
   auto d = sample(m);
   auto onboarder = *PrivateKey::generate(Curve::kP256);
-  auto onboarder_ca = *crypto::issue_certificate(pki::domain_ca("Integrator", onboarder.public_key()), nullptr, onboarder);
+  auto onboarder_ca = *crypto::issue_certificate(
+      pki::domain_ca("Integrator", onboarder.public_key()), nullptr, onboarder);
   d.authorized_onboarders.push_back(party_of("Integrator", onboarder_ca));
   auto jws = sign_declaration(d, m.signer.full_chain(), m.signer.key);
   ASSERT_TRUE(jws.ok());
@@ -68,7 +72,8 @@ TEST(Bundle, SignedAndVerifiedWithoutPrivateKeys) {
   b.created_at = time::now();
   b.owner = party_of("Acme", m.root.cert);
   b.manufacturer_root_pem = m.root.cert.pem();
-  b.devices.push_back({"SN-1", "th-100", "PEM", "DPP:K:x;;", "", *sign_declaration(sample(m), m.signer.full_chain(), m.signer.key)});
+  b.devices.push_back({"SN-1", "th-100", "PEM", "DPP:K:x;;", "",
+                       *sign_declaration(sample(m), m.signer.full_chain(), m.signer.key)});
   auto pem = sign_bundle(b, m.signer.cert, m.signer.key, m.signer.full_chain());
   ASSERT_TRUE(pem.ok());
   EXPECT_EQ(pem->find("PRIVATE KEY"), std::string::npos);

@@ -1,8 +1,9 @@
+#include "codec/dpp_uri.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "codec/dpp_uri.h"
 #include "crypto/key.h"
 
 namespace gh::codec {
@@ -18,7 +19,8 @@ TEST(DppUri, VectorsFromFile) {
     auto bar = line.find('|');
     std::string want = line.substr(0, bar), uri = line.substr(bar + 1);
     auto parsed = DppUri::parse(uri);
-    EXPECT_EQ(parsed.ok(), want == "ok") << uri << (parsed.ok() ? "" : " -> " + parsed.error().message);
+    EXPECT_EQ(parsed.ok(), want == "ok")
+        << uri << (parsed.ok() ? "" : " -> " + parsed.error().message);
     if (!parsed.ok()) {
       EXPECT_EQ(parsed.error().code, "dpp.uri");
     }

@@ -13,9 +13,11 @@ struct Signer {
   pki::Identity root, signer;
   Signer() {
     auto rk = *PrivateKey::generate(Curve::kP256);
-    root = {*issue_certificate(pki::manufacturer_root("Acme", rk.public_key()), nullptr, rk), rk, {}};
+    root = {
+        *issue_certificate(pki::manufacturer_root("Acme", rk.public_key()), nullptr, rk), rk, {}};
     auto sk = *PrivateKey::generate(Curve::kP256);
-    signer = {*root.issue(pki::signer("Acme", "MASA voucher signer", sk.public_key())), sk, {root.cert}};
+    signer = {
+        *root.issue(pki::signer("Acme", "MASA voucher signer", sk.public_key())), sk, {root.cert}};
   }
 };
 
@@ -55,7 +57,8 @@ TEST(Cms, RefusesWrongAnchorTamperingAndGarbage) {
 TEST(Cms, DetachedSignatureNeedsTheExactContent) {
   Signer s;
   Bytes mud = to_bytes(R"({"ietf-mud:mud":{}})");
-  auto sig = cms_sign(mud, s.signer.cert, s.signer.key, s.signer.full_chain(), CmsSignOptions{true, kOidData});
+  auto sig = cms_sign(mud, s.signer.cert, s.signer.key, s.signer.full_chain(),
+                      CmsSignOptions{true, kOidData});
   ASSERT_TRUE(sig.ok());
   EXPECT_TRUE(cms_verify(*sig, {s.root.cert}, &mud).ok());
   Bytes changed = mud;
@@ -77,7 +80,8 @@ TEST(Jws, CompactSignVerifyAndRefusals) {
   auto p384 = *PrivateKey::generate(Curve::kP384);
   EXPECT_EQ(jws_verify_compact(*jws, p384.public_key()).error().code, "jws.alg");
   // alg "none" with the signature stripped is refused.
-  std::string none = base64url_encode(to_bytes(R"({"alg":"none"})")) + "." + base64url_encode(to_bytes("{}")) + ".";
+  std::string none = base64url_encode(to_bytes(R"({"alg":"none"})")) + "." +
+                     base64url_encode(to_bytes("{}")) + ".";
   EXPECT_FALSE(jws_verify_compact(none, key.public_key()).ok());
   EXPECT_EQ(jws_parse_compact("a.b").error().code, "jws.format");
   EXPECT_EQ(jws_parse_compact("a.b.c.d").error().code, "jws.format");

@@ -1,7 +1,8 @@
+#include "crypto/key.h"
+
 #include <gtest/gtest.h>
 
 #include "crypto/digest.h"
-#include "crypto/key.h"
 
 namespace gh::crypto {
 namespace {
@@ -57,7 +58,8 @@ TEST_P(KeyTest, Pkcs8ExportLoadsBackAsTheSameKey) {
   EXPECT_TRUE(key->public_key().verify(to_bytes("x"), *sig).ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(Curves, KeyTest, ::testing::Values(Curve::kP256, Curve::kP384, Curve::kP521));
+INSTANTIATE_TEST_SUITE_P(Curves, KeyTest,
+                         ::testing::Values(Curve::kP256, Curve::kP384, Curve::kP521));
 
 TEST(Key, EcdhAgreesBothWays) {
   auto a = PrivateKey::generate(Curve::kP256);
@@ -78,13 +80,15 @@ TEST(Key, RejectsGarbageAndPointsOffTheCurve) {
   Bytes trailing = key->public_key().der_compressed();
   trailing.push_back(0);
   EXPECT_FALSE(PublicKey::from_der(trailing).ok());
-  EXPECT_FALSE(PrivateKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").ok());
+  EXPECT_FALSE(
+      PrivateKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").ok());
   EXPECT_FALSE(parse_curve("P-192").ok());
 }
 
 TEST(Digest, KnownAnswers) {
   // FIPS 180-2 "abc".
-  EXPECT_EQ(hex_encode(sha256(to_bytes("abc"))), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(hex_encode(sha256(to_bytes("abc"))),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   // RFC 4231 test case 2.
   EXPECT_EQ(hex_encode(hmac_sha256(to_bytes("Jefe"), to_bytes("what do ya want for nothing?"))),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");

@@ -1,3 +1,5 @@
+#include "crypto/keystore.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -5,7 +7,6 @@
 
 #include "common/fs.h"
 #include "test_util.h"
-#include "crypto/keystore.h"
 
 namespace gh::crypto {
 namespace {

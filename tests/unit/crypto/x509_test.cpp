@@ -1,8 +1,9 @@
+#include "crypto/x509.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "crypto/x509.h"
 #include "pki/profiles.h"
 
 namespace gh::crypto {
@@ -12,7 +13,8 @@ struct Pki {
   pki::Identity root, ca;
   Pki() {
     auto rk = *PrivateKey::generate(Curve::kP384);
-    root = {*issue_certificate(pki::manufacturer_root("Acme", rk.public_key()), nullptr, rk), rk, {}};
+    root = {
+        *issue_certificate(pki::manufacturer_root("Acme", rk.public_key()), nullptr, rk), rk, {}};
     auto ck = *PrivateKey::generate(Curve::kP256);
     ca = {*root.issue(pki::idevid_issuing_ca("Acme", ck.public_key())), ck, {root.cert}};
   }
@@ -21,7 +23,8 @@ struct Pki {
 TEST(X509, IdevidCarriesTheBirthCertificateProfile) {
   Pki p;
   auto dk = *PrivateKey::generate(Curve::kP256);
-  auto cert = p.ca.issue(pki::idevid("Acme", "th-100", "SN-1", dk.public_key(), std::string("https://masa.acme.example"),
+  auto cert = p.ca.issue(pki::idevid("Acme", "th-100", "SN-1", dk.public_key(),
+                                     std::string("https://masa.acme.example"),
                                      std::string("https://mud.acme.example/th-100.json")));
   ASSERT_TRUE(cert.ok()) << cert.error().str();
   EXPECT_EQ(cert->serial_number_attr(), "SN-1");
@@ -55,12 +58,14 @@ TEST(X509, RegistrarCarriesCmcRa) {
 TEST(X509, ChainVerificationNamesTheCertificateThatFailed) {
   Pki p, other;
   auto dk = *PrivateKey::generate(Curve::kP256);
-  auto leaf = *p.ca.issue(pki::idevid("Acme", "m", "SN-2", dk.public_key(), std::nullopt, std::nullopt));
+  auto leaf =
+      *p.ca.issue(pki::idevid("Acme", "m", "SN-2", dk.public_key(), std::nullopt, std::nullopt));
   // Unknown anchor: the issuer of the top certificate cannot be found.
   auto st = verify_chain(leaf, {p.ca.cert}, {other.root.cert});
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, "chain.verify");
-  EXPECT_NE(st.error().message.find("certificate 1 (O=Acme, CN=Acme IDevID Issuing CA)"), std::string::npos)
+  EXPECT_NE(st.error().message.find("certificate 1 (O=Acme, CN=Acme IDevID Issuing CA)"),
+            std::string::npos)
       << st.error().message;
   // Missing intermediate.
   EXPECT_FALSE(verify_chain(leaf, {}, {p.root.cert}).ok());
@@ -84,7 +89,8 @@ TEST(X509, ChainVerificationNamesTheCertificateThatFailed) {
 TEST(X509, PartialChainPinsAnIntermediate) {
   Pki p;
   auto dk = *PrivateKey::generate(Curve::kP256);
-  auto leaf = *p.ca.issue(pki::idevid("Acme", "m", "SN-4", dk.public_key(), std::nullopt, std::nullopt));
+  auto leaf =
+      *p.ca.issue(pki::idevid("Acme", "m", "SN-4", dk.public_key(), std::nullopt, std::nullopt));
   EXPECT_FALSE(verify_chain(leaf, {}, {p.ca.cert}).ok());
   VerifyOptions pin;
   pin.partial_chain = true;

@@ -4,9 +4,9 @@
 #include <set>
 
 #include "common/fs.h"
-#include "test_util.h"
 #include "store/factory_registry.h"
 #include "store/inventory.h"
+#include "test_util.h"
 
 namespace gh::store {
 namespace {

@@ -23,12 +23,20 @@ class BrskiTest : public ::testing::Test {
   void SetUp() override {
     dir_ = gh::testing::make_temp_dir("gh-brski");
     // The MASA URL is fixed at manufacture, so take a free port for it first.
-    auto probe = net::HttpServer::start("127.0.0.1", 0, *crypto::TlsContext::server(throwaway()), {});
+    auto probe =
+        net::HttpServer::start("127.0.0.1", 0, *crypto::TlsContext::server(throwaway()), {});
     ASSERT_TRUE(probe.ok());
     masa_port_ = (*probe)->port();
     (*probe)->stop();
     probe->reset();
-    ASSERT_TRUE(Factory::init({dir_ + "/f", "Acme", "https://localhost:" + std::to_string(masa_port_), "", "ACME-", "file", {}}).ok());
+    ASSERT_TRUE(Factory::init({dir_ + "/f",
+                               "Acme",
+                               "https://localhost:" + std::to_string(masa_port_),
+                               "",
+                               "ACME-",
+                               "file",
+                               {}})
+                    .ok());
     ASSERT_TRUE(Site::init({dir_ + "/s", "Site A", {}}).ok());
     ASSERT_TRUE(Site::init({dir_ + "/b", "Site B", {}}).ok());
     {
@@ -48,7 +56,8 @@ class BrskiTest : public ::testing::Test {
     }
     {
       auto site = std::move(*Site::open(dir_ + "/s"));
-      ASSERT_TRUE(site->import_bundle(dir_ + "/bundle.pem", *fs::read_file(dir_ + "/f/pki/root.pem")).ok());
+      ASSERT_TRUE(
+          site->import_bundle(dir_ + "/bundle.pem", *fs::read_file(dir_ + "/f/pki/root.pem")).ok());
     }
     masa_ = std::move(*MasaService::open(dir_ + "/f"));
     ASSERT_TRUE(masa_->serve("127.0.0.1", masa_port_).ok());
@@ -72,11 +81,14 @@ class BrskiTest : public ::testing::Test {
   // The device's identity as its agent loads it.
   pki::Identity idevid(const std::string& serial) {
     std::string img = dir_ + "/d/" + serial;
-    auto chain = *crypto::Certificate::chain_from_pem(*fs::read_file(img + "/bootstrap/idevid.pem"));
+    auto chain =
+        *crypto::Certificate::chain_from_pem(*fs::read_file(img + "/bootstrap/idevid.pem"));
     auto ks = std::move(*device::open_keystore(img, {"file", ""}));
     return pki::Identity{chain[0], *ks->load(device::kIdevidKey), {chain[1]}};
   }
-  std::vector<crypto::Certificate> masa_trust() { return *crypto::Certificate::chain_from_pem(*fs::read_file(dir_ + "/f/pki/root.pem")); }
+  std::vector<crypto::Certificate> masa_trust() {
+    return *crypto::Certificate::chain_from_pem(*fs::read_file(dir_ + "/f/pki/root.pem"));
+  }
 
   std::unique_ptr<net::HttpClient> connect(const pki::Identity& id) {
     crypto::TlsIdentity t{id.cert, id.chain, id.key};
@@ -87,7 +99,8 @@ class BrskiTest : public ::testing::Test {
     return c.ok() ? std::move(*c) : nullptr;
   }
   net::ClientResponse post_pvr(net::HttpClient& c, const Bytes& pvr) {
-    auto r = c.request("POST", "/.well-known/brski/requestvoucher", {{"Content-Type", codec::kVoucherMediaType}}, to_string(pvr));
+    auto r = c.request("POST", "/.well-known/brski/requestvoucher",
+                       {{"Content-Type", codec::kVoucherMediaType}}, to_string(pvr));
     EXPECT_TRUE(r.ok());
     return r.ok() ? *r : net::ClientResponse{};
   }
@@ -112,7 +125,8 @@ TEST_F(BrskiTest, OnboardsAndReonboardsAfterReset) {
   EXPECT_EQ(state(serials_[0]), "onboarded");
   for (const char* f : {"ldevid.pem", "domain-ca.pem", "voucher.cms", "network.json"})
     EXPECT_TRUE(fs::exists(dir_ + "/d/" + serials_[0] + "/onboarding/" + f)) << f;
-  auto ldevid = *crypto::Certificate::from_pem(*fs::read_file(dir_ + "/d/" + serials_[0] + "/onboarding/ldevid.pem"));
+  auto ldevid = *crypto::Certificate::from_pem(
+      *fs::read_file(dir_ + "/d/" + serials_[0] + "/onboarding/ldevid.pem"));
   auto domain = *crypto::Certificate::from_pem(*fs::read_file(dir_ + "/s/domain-ca.pem"));
   EXPECT_TRUE(crypto::verify_chain(ldevid, {}, {domain}).ok());
   EXPECT_EQ(ldevid.serial_number_attr(), serials_[0]);
@@ -137,7 +151,8 @@ TEST_F(BrskiTest, DeviceNotInAnyBundleIsRefused) {
 }
 
 TEST_F(BrskiTest, UnknownManufacturerIsRefused) {
-  ASSERT_TRUE(Factory::init({dir_ + "/evil", "Evil", "https://localhost:1", "", "ACME-", "file", {}}).ok());
+  ASSERT_TRUE(
+      Factory::init({dir_ + "/evil", "Evil", "https://localhost:1", "", "ACME-", "file", {}}).ok());
   auto f = std::move(*Factory::open(dir_ + "/evil"));
   MakeOptions o;
   o.model = "m";
@@ -234,7 +249,8 @@ TEST_F(BrskiTest, ProximityReplayAndEnrollmentChecks) {
   // EST before a voucher on this session.
   auto key = *crypto::PrivateKey::generate(crypto::Curve::kP256);
   auto csr = *crypto::Csr::create(crypto::Name().add("serialNumber", serials_[0]), key);
-  auto e = *c->request("POST", "/.well-known/est/simpleenroll", {{"Content-Type", codec::kPkcs10MediaType}}, codec::est_base64(csr.der()));
+  auto e = *c->request("POST", "/.well-known/est/simpleenroll",
+                       {{"Content-Type", codec::kPkcs10MediaType}}, codec::est_base64(csr.der()));
   EXPECT_EQ(e.status, 403);
   EXPECT_EQ(e.body.rfind("est.no-voucher", 0), 0u) << e.body;
 
@@ -250,11 +266,13 @@ TEST_F(BrskiTest, ProximityReplayAndEnrollmentChecks) {
 
   // A CSR for another serial, and one that reuses the IDevID key.
   auto other_csr = *crypto::Csr::create(crypto::Name().add("serialNumber", serials_[1]), key);
-  e = *c->request("POST", "/.well-known/est/simpleenroll", {{"Content-Type", codec::kPkcs10MediaType}}, codec::est_base64(other_csr.der()));
+  e = *c->request("POST", "/.well-known/est/simpleenroll",
+                  {{"Content-Type", codec::kPkcs10MediaType}}, codec::est_base64(other_csr.der()));
   EXPECT_EQ(e.status, 400);
   EXPECT_EQ(e.body.rfind("csr.serial", 0), 0u) << e.body;
   auto reuse = *crypto::Csr::create(crypto::Name().add("serialNumber", serials_[0]), id.key);
-  e = *c->request("POST", "/.well-known/est/simpleenroll", {{"Content-Type", codec::kPkcs10MediaType}}, codec::est_base64(reuse.der()));
+  e = *c->request("POST", "/.well-known/est/simpleenroll",
+                  {{"Content-Type", codec::kPkcs10MediaType}}, codec::est_base64(reuse.der()));
   EXPECT_EQ(e.status, 400);
   EXPECT_EQ(e.body.rfind("csr.key", 0), 0u) << e.body;
   EXPECT_EQ(state(serials_[0]), "voucher-issued");  // nothing issued
@@ -266,23 +284,28 @@ TEST_F(BrskiTest, GarbageTruncatedAndOversizedBodiesAreRefused) {
   auto id = idevid(serials_[0]);
   auto c = connect(id);
   ASSERT_TRUE(c);
-  for (const std::string& body : {std::string("garbage"), std::string(), std::string("\x30\x82\x01", 3)}) {
+  for (const std::string& body :
+       {std::string("garbage"), std::string(), std::string("\x30\x82\x01", 3)}) {
     auto r = post_pvr(*c, to_bytes(body));
     EXPECT_EQ(r.status, 400) << r.body;
     EXPECT_EQ(r.body.rfind("pvr.format", 0), 0u) << r.body;
   }
-  auto r = c->request("POST", "/.well-known/brski/requestvoucher", {{"Content-Type", "text/plain"}}, "x");
+  auto r = c->request("POST", "/.well-known/brski/requestvoucher", {{"Content-Type", "text/plain"}},
+                      "x");
   EXPECT_EQ(r->status, 415);
   r = c->request("GET", "/.well-known/brski/requestvoucher", {}, "");
   EXPECT_EQ(r->status, 405);
-  r = c->request("POST", "/.well-known/est/simpleenroll", {{"Content-Type", codec::kPkcs10MediaType}}, "%%%");
+  r = c->request("POST", "/.well-known/est/simpleenroll",
+                 {{"Content-Type", codec::kPkcs10MediaType}}, "%%%");
   EXPECT_EQ(r->status, 403);  // no voucher on this session comes first
-  r = c->request("POST", "/.well-known/brski/enrollstatus", {{"Content-Type", "application/json"}}, "{not json");
+  r = c->request("POST", "/.well-known/brski/enrollstatus", {{"Content-Type", "application/json"}},
+                 "{not json");
   EXPECT_EQ(r->status, 400);
   r = c->request("GET", "/nope", {}, "");
   EXPECT_EQ(r->status, 404);
   // Oversized: the server answers 413 and closes, possibly before the client has sent it all.
-  auto big = c->request("POST", "/.well-known/brski/requestvoucher", {{"Content-Type", codec::kVoucherMediaType}},
+  auto big = c->request("POST", "/.well-known/brski/requestvoucher",
+                        {{"Content-Type", codec::kVoucherMediaType}},
                         std::string(net::kMaxBodyBytes + 1, 'A'));
   if (big.ok()) {
     EXPECT_EQ(big->status, 413);
@@ -310,7 +333,9 @@ TEST_F(BrskiTest, PledgeRefusesBadVouchers) {
   auto ks = std::move(*crypto::open_file_keystore(dir_ + "/f/keys"));
   auto masa_key = *ks->load("masa");
   auto masa_cert = *crypto::Certificate::from_pem(*fs::read_file(dir_ + "/f/pki/masa.pem"));
-  auto resign = [&](codec::Voucher w) { return *codec::sign_voucher_artifact(w.to_json(), masa_cert, masa_key, {masa_cert}); };
+  auto resign = [&](codec::Voucher w) {
+    return *codec::sign_voucher_artifact(w.to_json(), masa_cert, masa_key, {masa_cert});
+  };
   auto fresh = [&] {
     proto::Pledge p(id, masa_trust());
     (void)p.voucher_request(c->server_chain(), time::now());
@@ -319,7 +344,8 @@ TEST_F(BrskiTest, PledgeRefusesBadVouchers) {
   {
     auto p = fresh();
     auto rogue = *crypto::PrivateKey::generate(crypto::Curve::kP256);
-    auto rogue_cert = *crypto::issue_certificate(pki::signer("Acme", "MASA voucher signer", rogue.public_key()), nullptr, rogue);
+    auto rogue_cert = *crypto::issue_certificate(
+        pki::signer("Acme", "MASA voucher signer", rogue.public_key()), nullptr, rogue);
     auto bad = *codec::sign_voucher_artifact(voucher.to_json(), rogue_cert, rogue, {rogue_cert});
     EXPECT_EQ(p.accept_voucher(bad).error().code, "voucher.signature");
   }
@@ -342,7 +368,8 @@ TEST_F(BrskiTest, PledgeRefusesBadVouchers) {
     auto k2 = *crypto::PrivateKey::generate(crypto::Curve::kP256);
     auto other = *crypto::issue_certificate(pki::domain_ca("Other", k2.public_key()), nullptr, k2);
     w.pinned_domain_cert = other.der();
-    auto sent = *codec::VoucherRequest::from_json(codec::verify_voucher_artifact(pvr2, masa_trust()).value().json);
+    auto sent = *codec::VoucherRequest::from_json(
+        codec::verify_voucher_artifact(pvr2, masa_trust()).value().json);
     w.nonce = sent.nonce;
     EXPECT_EQ(p.accept_voucher(resign(w)).error().code, "voucher.registrar");
   }

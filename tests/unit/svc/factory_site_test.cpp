@@ -3,9 +3,9 @@
 #include <filesystem>
 
 #include "common/fs.h"
-#include "test_util.h"
 #include "svc/factory.h"
 #include "svc/site.h"
+#include "test_util.h"
 
 namespace gh::svc {
 namespace {
@@ -14,7 +14,8 @@ class FactorySiteTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = gh::testing::make_temp_dir("gh-svc");
-    ASSERT_TRUE(Factory::init({dir_ + "/factory", "Acme Devices", "", "", "ACME-", "file", {}}).ok());
+    ASSERT_TRUE(
+        Factory::init({dir_ + "/factory", "Acme Devices", "", "", "ACME-", "file", {}}).ok());
     ASSERT_TRUE(Site::init({dir_ + "/site", "Example Site", {}}).ok());
     ASSERT_TRUE(Site::init({dir_ + "/other", "Other Site", {}}).ok());
   }
@@ -51,9 +52,10 @@ TEST_F(FactorySiteTest, MakesCompleteDeviceImages) {
   EXPECT_EQ(serials[0], "ACME-00000001");
   for (const auto& s : serials) {
     std::string img = dir_ + "/devices/" + s;
-    for (const char* file : {"bootstrap/idevid.pem", "bootstrap/masa-trust.pem", "bootstrap/dpp-uri.txt",
-                             "bootstrap/dpp-qr.png", "bootstrap/app-bootstrap.json", "bootstrap/device.json",
-                             "keystore/idevid.key", "keystore/dpp-bootstrap.key", "keystore/attestation.key"})
+    for (const char* file :
+         {"bootstrap/idevid.pem", "bootstrap/masa-trust.pem", "bootstrap/dpp-uri.txt",
+          "bootstrap/dpp-qr.png", "bootstrap/app-bootstrap.json", "bootstrap/device.json",
+          "keystore/idevid.key", "keystore/dpp-bootstrap.key", "keystore/attestation.key"})
       EXPECT_TRUE(fs::exists(img + "/" + file)) << img << "/" << file;
     auto chain = crypto::Certificate::chain_from_pem(read(img + "/bootstrap/idevid.pem"));
     ASSERT_TRUE(chain.ok());
@@ -70,7 +72,8 @@ TEST_F(FactorySiteTest, MakesCompleteDeviceImages) {
 }
 
 TEST_F(FactorySiteTest, InitTwiceIsRefused) {
-  EXPECT_EQ(Factory::init({dir_ + "/factory", "Again", "", "", "", "file", {}}).error().code, "state.exists");
+  EXPECT_EQ(Factory::init({dir_ + "/factory", "Again", "", "", "", "file", {}}).error().code,
+            "state.exists");
   EXPECT_EQ(Site::init({dir_ + "/site", "Again", {}}).error().code, "state.exists");
 }
 
@@ -177,7 +180,8 @@ TEST_F(FactorySiteTest, BrokenBundleIsRefused) {
   auto site = std::move(*Site::open(dir_ + "/site"));
   auto r = site->import_bundle(dir_ + "/broken.pem", root_pem());
   ASSERT_FALSE(r.ok());
-  EXPECT_TRUE(r.error().code == "bundle.signature" || r.error().code == "cms.parse") << r.error().str();
+  EXPECT_TRUE(r.error().code == "bundle.signature" || r.error().code == "cms.parse")
+      << r.error().str();
   EXPECT_TRUE(site->inventory().list()->empty());
   EXPECT_TRUE(site->inventory().manufacturers()->empty());
 }
@@ -187,16 +191,20 @@ TEST_F(FactorySiteTest, PublishMudChecksTheFile) {
   make(*f, 1);
   ASSERT_TRUE(fs::write_file_atomic(dir_ + "/bad.json", "this is not json").ok());
   EXPECT_EQ(f->publish_mud("th-100", dir_ + "/bad.json").error().code, "mud.json");
-  ASSERT_TRUE(fs::write_file_atomic(dir_ + "/other-url.json",
-                                    R"({"ietf-mud:mud":{"mud-version":1,"mud-url":"https://elsewhere.example/x.json",)"
-                                    R"("last-update":"2026-01-01T00:00:00Z","is-supported":true}})")
-                  .ok());
+  ASSERT_TRUE(
+      fs::write_file_atomic(
+          dir_ + "/other-url.json",
+          R"({"ietf-mud:mud":{"mud-version":1,"mud-url":"https://elsewhere.example/x.json",)"
+          R"("last-update":"2026-01-01T00:00:00Z","is-supported":true}})")
+          .ok());
   EXPECT_EQ(f->publish_mud("th-100", dir_ + "/other-url.json").error().code, "mud.url");
   EXPECT_FALSE(fs::exists(dir_ + "/factory/mud/th-100.json"));
-  ASSERT_TRUE(fs::write_file_atomic(dir_ + "/good.json",
-                                    R"({"ietf-mud:mud":{"mud-version":1,"mud-url":"https://mud.acme.example/th-100.json",)"
-                                    R"("last-update":"2026-01-01T00:00:00Z","is-supported":true}})")
-                  .ok());
+  ASSERT_TRUE(
+      fs::write_file_atomic(
+          dir_ + "/good.json",
+          R"({"ietf-mud:mud":{"mud-version":1,"mud-url":"https://mud.acme.example/th-100.json",)"
+          R"("last-update":"2026-01-01T00:00:00Z","is-supported":true}})")
+          .ok());
   auto out = f->publish_mud("th-100", dir_ + "/good.json");
   ASSERT_TRUE(out.ok()) << out.error().str();
   EXPECT_TRUE(fs::exists(*out + ".p7s"));
@@ -209,7 +217,9 @@ TEST_F(FactorySiteTest, InterruptedRunIsScrappedNotReused) {
     auto reg = std::move(*store::open_sqlite_factory_registry(dir_ + "/factory/registry.db"));
     reserved = *reg->reserve("ACME-", "th-100", dir_ + "/devices", "file", 2);
     ASSERT_TRUE(fs::make_dirs(dir_ + "/devices/" + reserved[0] + "/bootstrap").ok());
-    ASSERT_TRUE(fs::write_file_atomic(dir_ + "/devices/" + reserved[0] + "/bootstrap/idevid.pem", "x").ok());
+    ASSERT_TRUE(
+        fs::write_file_atomic(dir_ + "/devices/" + reserved[0] + "/bootstrap/idevid.pem", "x")
+            .ok());
     ASSERT_TRUE(fs::make_dirs(dir_ + "/devices/.partial-" + reserved[1]).ok());
   }
   auto f = factory();
