@@ -11,19 +11,7 @@ std::string est_base64(const Bytes& der) {
 }
 
 Result<Bytes> est_decode_body(const std::string& body) {
-  if (body.empty()) return make_error("est.body", "empty body");
-  if (static_cast<uint8_t>(body[0]) == 0x30) return to_bytes(body);
-  size_t begin = body.find("-----BEGIN ");
-  if (begin != std::string::npos) {
-    size_t start = body.find('\n', begin);
-    size_t end = body.find("-----END ", start == std::string::npos ? begin : start);
-    if (start == std::string::npos || end == std::string::npos)
-      return make_error("est.body", "unterminated PEM");
-    return TRY_CTX(base64_decode(body.substr(start + 1, end - start - 1)), "est body");
-  }
-  auto der = base64_decode(body);
-  if (!der || der->empty()) return make_error("est.body", "body is not base64 DER");
-  return *der;
+  return der_from_any(body, "est.body");
 }
 
 Result<crypto::Csr> est_parse_csr(const std::string& body) {

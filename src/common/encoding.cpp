@@ -114,4 +114,20 @@ Result<Bytes> hex_decode(std::string_view text) {
   return out;
 }
 
+Result<Bytes> der_from_any(std::string_view data, const std::string& code) {
+  if (data.empty()) return make_error(code, "empty body");
+  if (static_cast<uint8_t>(data[0]) == 0x30) return Bytes(data.begin(), data.end());
+  size_t begin = data.find("-----BEGIN ");
+  if (begin != std::string_view::npos) {
+    size_t body = data.find('\n', begin);
+    size_t end = data.find("-----END ", body == std::string_view::npos ? begin : body);
+    if (body == std::string_view::npos || end == std::string_view::npos)
+      return make_error(code, "unterminated PEM block");
+    return base64_decode(data.substr(body + 1, end - body - 1));
+  }
+  auto der = base64_decode(data);
+  if (!der || der->empty()) return make_error(code, "neither DER, PEM nor base64");
+  return der;
+}
+
 }  // namespace gh

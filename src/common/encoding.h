@@ -27,5 +27,8 @@ std::string base64url_encode(const Bytes& data);  // no padding
 Result<Bytes> base64url_decode(std::string_view text);
 std::string hex_encode(const Bytes& data);        // lowercase
 Result<Bytes> hex_decode(std::string_view text);  // either case, optional ':' separators
+// DER as peers send it: raw (starts with a SEQUENCE), PEM (any label), or base64 with or without
+// line breaks (RFC 8951 leniency). code names the check on failure.
+Result<Bytes> der_from_any(std::string_view data, const std::string& code);
 
 }  // namespace gh

@@ -7,6 +7,21 @@
 
 namespace gh::crypto {
 
+namespace {
+// Every certificate a SignedData carries, in order.
+std::vector<Certificate> carried_certificates(CMS_ContentInfo* cms) {
+  std::vector<Certificate> out;
+  STACK_OF(X509)* all = CMS_get1_certs(cms);
+  for (int i = 0; all && i < sk_X509_num(all); ++i) {
+    X509* c = sk_X509_value(all, i);
+    X509_up_ref(c);
+    out.push_back(Certificate::adopt(c));
+  }
+  sk_X509_pop_free(all, X509_free);
+  return out;
+}
+}  // namespace
+
 Result<Bytes> cms_sign(const Bytes& content, const Certificate& signer, const PrivateKey& key,
                        const std::vector<Certificate>& chain, const CmsSignOptions& opt) {
   ossl::X509StackPtr certs(sk_X509_new_null());
@@ -58,13 +73,9 @@ Result<CmsVerified> cms_verify(const Bytes& der, const std::vector<Certificate>&
 
   ossl::StorePtr store(X509_STORE_new());
   for (const auto& a : anchors) X509_STORE_add_cert(store.get(), a.raw());
-  if (opt.trust_embedded_roots) {
-    STACK_OF(X509)* carried = CMS_get1_certs(cms.get());
-    for (int i = 0; carried && i < sk_X509_num(carried); ++i)
-      if (X509_self_signed(sk_X509_value(carried, i), 0) == 1)
-        X509_STORE_add_cert(store.get(), sk_X509_value(carried, i));
-    sk_X509_pop_free(carried, X509_free);
-  }
+  if (opt.trust_embedded_roots)
+    for (const auto& c : carried_certificates(cms.get()))
+      if (c.self_signed()) X509_STORE_add_cert(store.get(), c.raw());
   X509_STORE_set_purpose(store.get(), X509_PURPOSE_ANY);
   unsigned long vflags = 0;
   if (opt.partial_chain) vflags |= X509_V_FLAG_PARTIAL_CHAIN;
@@ -85,13 +96,7 @@ Result<CmsVerified> cms_verify(const Bytes& der, const std::vector<Certificate>&
     v.signer = Certificate::adopt(s);
   }
   sk_X509_free(signers);
-  STACK_OF(X509)* all = CMS_get1_certs(cms.get());
-  for (int i = 0; all && i < sk_X509_num(all); ++i) {
-    X509* c = sk_X509_value(all, i);
-    X509_up_ref(c);
-    v.certificates.push_back(Certificate::adopt(c));
-  }
-  sk_X509_pop_free(all, X509_free);
+  v.certificates = carried_certificates(cms.get());
   char oid[128] = {0};
   OBJ_obj2txt(oid, sizeof oid, CMS_get0_eContentType(cms.get()), 1);
   v.content_type = oid;
@@ -107,13 +112,7 @@ Result<CmsVerified> cms_parse_unverified(const Bytes& der) {
   if (content && *content)
     v.content.assign(ASN1_STRING_get0_data(*content),
                      ASN1_STRING_get0_data(*content) + ASN1_STRING_length(*content));
-  STACK_OF(X509)* all = CMS_get1_certs(cms.get());
-  for (int i = 0; all && i < sk_X509_num(all); ++i) {
-    X509* c = sk_X509_value(all, i);
-    X509_up_ref(c);
-    v.certificates.push_back(Certificate::adopt(c));
-  }
-  sk_X509_pop_free(all, X509_free);
+  v.certificates = carried_certificates(cms.get());
   return v;
 }
 
@@ -158,17 +157,10 @@ std::string cms_to_pem(const Bytes& der) {
 }
 
 Result<Bytes> cms_from_any(const Bytes& data) {
-  if (!data.empty() && data[0] == 0x30) return data;  // DER SEQUENCE
-  std::string text(data.begin(), data.end());
-  size_t begin = text.find("-----BEGIN ");
-  if (begin != std::string::npos) {
-    size_t body = text.find('\n', begin);
-    size_t end = text.find("-----END ", body == std::string::npos ? begin : body);
-    if (body == std::string::npos || end == std::string::npos)
-      return make_error("cms.parse", "unterminated PEM block");
-    return TRY_CTX(base64_decode(text.substr(body + 1, end - body - 1)), "cms PEM");
-  }
-  return TRY_CTX(base64_decode(text), "cms");
+  return TRY_CTX(
+      der_from_any(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()),
+                   "cms.parse"),
+      "cms");
 }
 
 }  // namespace gh::crypto

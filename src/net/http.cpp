@@ -187,6 +187,25 @@ Result<Url> Url::parse(const std::string& url) {
   return u;
 }
 
+bool media_type_is(const std::string& header, const std::string& want) {
+  std::string t = lower(header.substr(0, header.find(';')));
+  return trim(t) == lower(want);
+}
+
+int free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int port = 0;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  if (fd >= 0) ::close(fd);
+  return port;
+}
+
 Result<int> tcp_connect(const std::string& host, int port, int timeout_s) {
   ignore_sigpipe();
   addrinfo hints{};

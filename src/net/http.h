@@ -118,6 +118,12 @@ class HttpClient {
   std::string buffer_;
 };
 
+// Does a Content-Type header name this media type (parameters and case ignored)?
+bool media_type_is(const std::string& header, const std::string& want);
+
+// A loopback TCP port nothing listens on at the moment of asking.
+int free_loopback_port();
+
 // Opens a TCP connection with send/receive timeouts.
 Result<int> tcp_connect(const std::string& host, int port, int timeout_s);
 

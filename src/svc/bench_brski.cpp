@@ -100,18 +100,6 @@ double self_cpu_s() {
          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 struct Device {
   pki::Identity idevid;
   std::vector<crypto::Certificate> masa;
@@ -206,7 +194,7 @@ Result<Json> bench_brski(const BrskiBenchOptions& o) {
   std::string url = o.site_url;
   std::vector<std::string> images;
   if (url.empty()) {
-    int mport = free_port();
+    int mport = net::free_loopback_port();
     TRY(Factory::init({dir + "/f",
                        "Bench Devices",
                        "https://localhost:" + std::to_string(mport),

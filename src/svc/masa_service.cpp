@@ -10,13 +10,6 @@
 namespace gh::svc {
 namespace {
 
-bool media_type_is(const std::string& header, const std::string& want) {
-  std::string t = header.substr(0, header.find(';'));
-  for (auto& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  while (!t.empty() && t.back() == ' ') t.pop_back();
-  return t == want;
-}
-
 // The MASA's TLS certificate, made once under the manufacturer root for the MASA URL's host.
 Result<pki::Identity> masa_tls_identity(crypto::KeyStore& ks, const std::string& state_dir,
                                         const Config& cfg, const pki::Identity& root) {
@@ -89,7 +82,7 @@ net::HttpResponse MasaService::handle(net::HttpRequest& req) {
 
 net::HttpResponse MasaService::request_voucher(net::HttpRequest& req) {
   // RFC 8995 5.5: 415 for a media type the MASA does not know.
-  if (!media_type_is(req.header("content-type"), codec::kVoucherMediaType))
+  if (!net::media_type_is(req.header("content-type"), codec::kVoucherMediaType))
     return net::HttpResponse::text(415, "rvr.media-type: expected application/voucher-cms+json");
   std::string accept = req.header("accept");
   if (!accept.empty() && accept.find(codec::kVoucherMediaType) == std::string::npos &&

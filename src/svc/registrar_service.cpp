@@ -26,13 +26,6 @@ int status_for(const std::string& code) {
   return 403;
 }
 
-bool media_type_is(const std::string& header, const std::string& want) {
-  std::string t = header.substr(0, header.find(';'));
-  for (auto& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  while (!t.empty() && t.back() == ' ') t.pop_back();
-  return t == want;
-}
-
 store::Event event(const std::string& serial, const std::string& kind, bool ok,
                    const std::string& reason, Json detail = Json::object()) {
   return store::Event{0, 0, serial, kind, ok ? "ok" : "refused", reason, detail.dump()};
@@ -151,7 +144,7 @@ Result<std::string> RegistrarService::call_masa(const proto::PledgeRequest& p,
 
 HttpResponse RegistrarService::request_voucher(net::HttpRequest& req) {
   const std::string kind = "brski.voucher-request";
-  if (!media_type_is(req.header("content-type"), codec::kVoucherMediaType))
+  if (!net::media_type_is(req.header("content-type"), codec::kVoucherMediaType))
     return HttpResponse::text(415, "pvr.media-type: expected application/voucher-cms+json");
   auto anchors = manufacturer_anchors();
   if (!anchors) return refuse(500, "", kind, anchors.error());

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/fs.h"
+#include "net/http.h"
 
 namespace gh::svc {
 namespace {
@@ -25,18 +26,6 @@ bool port_free(int port) {
   bool ok = ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   ::close(s);
   return ok;
-}
-
-int ephemeral_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
 }
 
 bool can_connect(int port) {
@@ -56,7 +45,7 @@ Result<std::unique_ptr<Swtpm>> Swtpm::start(const std::string& state_dir) {
   TRY(fs::make_dirs(state_dir, 0700));
   int port = 0;
   for (int tries = 0; tries < 50 && !port; ++tries) {
-    int p = ephemeral_port();
+    int p = net::free_loopback_port();
     if (p > 0 && p < 65535 && port_free(p + 1)) port = p;
   }
   if (!port) return make_error("swtpm.port", "no free loopback port pair for swtpm");
