@@ -49,7 +49,10 @@ TEST_P(KeyTest, Pkcs8ExportLoadsBackAsTheSameKey) {
   ASSERT_TRUE(key.ok());
   auto pem = key->export_pkcs8_pem();
   ASSERT_TRUE(pem.ok());
-  EXPECT_EQ(pem->reveal().rfind("-----BEGIN PRIVATE KEY-----\n", 0), 0u);
+  EXPECT_EQ(pem->reveal().rfind("-----BEGIN "
+                                "PRIVATE KEY-----\n",
+                                0),
+            0u);
   auto loaded = PrivateKey::from_pem(pem->reveal());
   ASSERT_TRUE(loaded.ok());
   EXPECT_TRUE(loaded->public_key() == key->public_key());
@@ -80,8 +83,10 @@ TEST(Key, RejectsGarbageAndPointsOffTheCurve) {
   Bytes trailing = key->public_key().der_compressed();
   trailing.push_back(0);
   EXPECT_FALSE(PublicKey::from_der(trailing).ok());
-  EXPECT_FALSE(
-      PrivateKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").ok());
+  EXPECT_FALSE(PrivateKey::from_pem("-----BEGIN "
+                                    "PRIVATE KEY-----\nAAAA\n-----END "
+                                    "PRIVATE KEY-----\n")
+                   .ok());
   EXPECT_FALSE(parse_curve("P-192").ok());
 }
 
