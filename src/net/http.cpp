@@ -273,14 +273,17 @@ void HttpServer::stop() {
   ::shutdown(listen_fd_, SHUT_RDWR);
   if (acceptor_.joinable()) acceptor_.join();
   ::close(listen_fd_);
+  std::vector<std::thread> workers;
   {
     // Keep-alive connections would otherwise hold their threads until the idle timeout.
     std::lock_guard<std::mutex> lock(mu_);
     for (int fd : live_) ::shutdown(fd, SHUT_RDWR);
+    workers.swap(workers_);  // the acceptor has stopped: no more are added
   }
   cv_.notify_all();
-  for (int i = 0; i < 200 && active_.load() > 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  for (auto& t : workers) t.join();
+  for (int fd : pending_) ::close(fd);  // accepted but never served
+  pending_.clear();
 }
 
 void HttpServer::worker() {
@@ -291,10 +294,7 @@ void HttpServer::worker() {
       ++idle_;
       cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
       --idle_;
-      if (pending_.empty()) {
-        --threads_;
-        break;
-      }
+      if (stopping_) return;
       fd = pending_.front();
       pending_.pop_front();
       live_.insert(fd);
@@ -303,12 +303,9 @@ void HttpServer::worker() {
     // stop() never shuts down a descriptor number that has been closed and reused meanwhile.
     int tls_fd = ::dup(fd);
     if (tls_fd >= 0) serve(tls_fd);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      live_.erase(fd);
-      ::close(fd);
-    }
-    --active_;
+    std::lock_guard<std::mutex> lock(mu_);
+    live_.erase(fd);
+    ::close(fd);
   }
 }
 
@@ -319,12 +316,10 @@ void HttpServer::accept_loop() {
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
     set_timeouts(fd, kServerTimeoutS);
-    ++active_;
     std::lock_guard<std::mutex> lock(mu_);
     pending_.push_back(fd);
     if (idle_ < static_cast<int>(pending_.size())) {
-      ++threads_;
-      std::thread([this] { worker(); }).detach();
+      workers_.emplace_back([this] { worker(); });
     } else {
       cv_.notify_one();
     }

@@ -78,7 +78,6 @@ class HttpServer {
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
-  std::atomic<int> active_{0};
   std::atomic<uint64_t> next_id_{1};
   std::thread acceptor_;
   // Connection threads are reused: a thread that finishes a connection waits for the next one
@@ -88,7 +87,7 @@ class HttpServer {
   std::deque<int> pending_;
   std::set<int> live_;  // sockets being served, shut down by stop()
   int idle_ = 0;
-  int threads_ = 0;
+  std::vector<std::thread> workers_;  // joined by stop(): none outlives the server
 };
 
 struct ClientResponse {
