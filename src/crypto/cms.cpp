@@ -84,7 +84,8 @@ Result<CmsVerified> cms_verify(const Bytes& der, const std::vector<Certificate>&
 
   ossl::BioPtr dcont = detached ? ossl::mem_bio(detached->data(), detached->size()) : nullptr;
   ossl::BioPtr out(BIO_new(BIO_s_mem()));
-  if (CMS_verify(cms.get(), nullptr, store.get(), dcont.get(), out.get(), CMS_BINARY) != 1)
+  unsigned flags = CMS_BINARY | (opt.signer_already_verified ? CMS_NO_SIGNER_CERT_VERIFY : 0);
+  if (CMS_verify(cms.get(), nullptr, store.get(), dcont.get(), out.get(), flags) != 1)
     return ossl::error("cms.verify", "CMS signature or signer chain does not verify");
 
   CmsVerified v;

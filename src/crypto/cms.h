@@ -41,6 +41,9 @@ struct CmsVerifyOptions {
   // takes the registrar's unknown domain CA as a temporary anchor). Callers must then decide
   // whether that anchor is acceptable, from CmsVerified::certificates.
   bool trust_embedded_roots = false;
+  // Verify only the signature, not the signer's chain: for a caller that has verified that exact
+  // certificate already and compares CmsVerified::signer with it afterwards.
+  bool signer_already_verified = false;
 };
 
 // Verifies the signature and that the signer chains to one of anchors (purpose "any").

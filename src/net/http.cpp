@@ -164,6 +164,19 @@ HttpResponse HttpResponse::text(int status, const std::string& body) {
   return HttpResponse{status, "text/plain; charset=utf-8", body + "\n", {}};
 }
 
+HttpResponse HttpResponse::refusal(int status, const std::string& check,
+                                   const std::string& reason) {
+  return text(status, check + ": " + reason);
+}
+
+Error ClientResponse::refusal(const std::string& what, const std::string& fallback_check) const {
+  std::string text = body;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  std::string check = text.substr(0, text.find(':'));
+  if (check.empty() || check.find(' ') != std::string::npos) check = fallback_check;
+  return make_error(check, what + " (" + std::to_string(status) + "): " + text);
+}
+
 Result<Url> Url::parse(const std::string& url) {
   if (url.rfind("https://", 0) != 0) return make_error("url.scheme", "not an https URL: " + url);
   Url u;

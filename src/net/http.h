@@ -53,6 +53,8 @@ struct HttpResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   static HttpResponse text(int status, const std::string& body);
+  // A refusal: text/plain "<check>: <reason>", so the peer can name the check that failed.
+  static HttpResponse refusal(int status, const std::string& check, const std::string& reason);
 };
 
 using Handler = std::function<HttpResponse(HttpRequest&)>;
@@ -95,6 +97,8 @@ struct ClientResponse {
   std::map<std::string, std::string> headers;
   std::string body;
   std::string header(const std::string& name) const;
+  // The Error a refusal body names ("<check>: <reason>"); fallback_check when it names none.
+  Error refusal(const std::string& what, const std::string& fallback_check) const;
 };
 
 // One persistent TLS connection; requests go over it in order.

@@ -83,12 +83,13 @@ net::HttpResponse MasaService::handle(net::HttpRequest& req) {
 net::HttpResponse MasaService::request_voucher(net::HttpRequest& req) {
   // RFC 8995 5.5: 415 for a media type the MASA does not know.
   if (!net::media_type_is(req.header("content-type"), codec::kVoucherMediaType))
-    return net::HttpResponse::text(415, "rvr.media-type: expected application/voucher-cms+json");
+    return net::HttpResponse::refusal(415, "rvr.media-type",
+                                      "expected application/voucher-cms+json");
   std::string accept = req.header("accept");
   if (!accept.empty() && accept.find(codec::kVoucherMediaType) == std::string::npos &&
       accept.find("*/*") == std::string::npos)
-    return net::HttpResponse::text(
-        406, "rvr.accept: this MASA issues application/voucher-cms+json only");
+    return net::HttpResponse::refusal(406, "rvr.accept",
+                                      "this MASA issues application/voucher-cms+json only");
   auto d = masa_->request_voucher(to_bytes(req.body), req.connection->peer_chain, time::now());
   store::VoucherLogEntry e{0,
                            d.serial,
@@ -103,18 +104,18 @@ net::HttpResponse MasaService::request_voucher(net::HttpRequest& req) {
     auto st = registry_->log_voucher(e);
     if (!st) {
       log::error("masa", "cannot record decision: " + st.error().message);
-      return net::HttpResponse::text(500, "masa.store: cannot record the decision");
+      return net::HttpResponse::refusal(500, "masa.store", "cannot record the decision");
     }
   }
-  if (d.status != 200) return net::HttpResponse::text(d.status, d.check + ": " + d.reason);
+  if (d.status != 200) return net::HttpResponse::refusal(d.status, d.check, d.reason);
   return net::HttpResponse{200, codec::kVoucherMediaType, to_string(d.voucher), {}};
 }
 
 net::HttpResponse MasaService::request_audit_log(net::HttpRequest& req) {
   auto d = masa_->authorize_audit_log(to_bytes(req.body), req.connection->peer_chain);
-  if (d.status != 200) return net::HttpResponse::text(d.status, d.check + ": " + d.reason);
+  if (d.status != 200) return net::HttpResponse::refusal(d.status, d.check, d.reason);
   auto entries = registry_->voucher_log(d.serial);
-  if (!entries) return net::HttpResponse::text(500, "masa.store: " + entries.error().message);
+  if (!entries) return net::HttpResponse::refusal(500, "masa.store", entries.error().message);
   Json events = Json::array();
   for (const auto& e : *entries) {
     if (e.outcome != "issued") continue;

@@ -18,15 +18,6 @@ namespace {
 
 constexpr const char* kLdevidKey = "ldevid";
 
-Error http_error(const std::string& what, const net::ClientResponse& r) {
-  std::string body = r.body;
-  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
-  std::string code = body.substr(0, body.find(':'));
-  if (code.empty() || code.find(' ') != std::string::npos) code = "registrar.http";
-  return make_error(code,
-                    what + " refused by the registrar (" + std::to_string(r.status) + "): " + body);
-}
-
 Error fail(BrskiFlowFailure* why, Error e, bool retry) {
   why->retry = retry;
   return e;
@@ -38,9 +29,9 @@ Status store_onboarding(const BrskiOnboardOptions& o, const BrskiFlowResult& r) 
   std::string tmp = dir + ".partial";
   TRY(fs::remove_all(tmp));
   TRY(fs::make_dirs(tmp, 0755));
-  TRY(fs::write_file_atomic(fs::join(tmp, "ldevid.pem"), r.ldevid.pem()));
-  TRY(fs::write_file_atomic(fs::join(tmp, "domain-ca.pem"), r.domain_ca.pem()));
-  TRY(fs::write_file_atomic(fs::join(tmp, "voucher.cms"), to_string(r.voucher_cms)));
+  TRY(fs::write_file_exclusive(fs::join(tmp, "ldevid.pem"), r.ldevid.pem(), 0644));
+  TRY(fs::write_file_exclusive(fs::join(tmp, "domain-ca.pem"), r.domain_ca.pem(), 0644));
+  TRY(fs::write_file_exclusive(fs::join(tmp, "voucher.cms"), to_string(r.voucher_cms), 0644));
   Json network{{"method", "brski"},
                {"registrar", o.registrar_url},
                {"domain", r.domain_ca.subject()},
@@ -48,7 +39,7 @@ Status store_onboarding(const BrskiOnboardOptions& o, const BrskiFlowResult& r) 
                 {{"type", "ldevid"}, {"certificate", "ldevid.pem"}, {"key", "keystore:ldevid"}}},
                {"eap", {{"method", "EAP-TLS"}, {"ca", "domain-ca.pem"}}},
                {"onboarded-at", time::format_rfc3339(time::now())}};
-  TRY(fs::write_file_atomic(fs::join(tmp, "network.json"), network.dump(2) + "\n"));
+  TRY(fs::write_file_exclusive(fs::join(tmp, "network.json"), network.dump(2) + "\n", 0644));
   TRY(fs::remove_all(dir));
   if (std::rename(tmp.c_str(), dir.c_str()) != 0)
     return make_error("io", "cannot move onboarding into place");
@@ -81,9 +72,12 @@ Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid,
   if (resp->status == 202 || resp->status == 503) {
     int after = std::atoi(resp->header("retry-after").c_str());
     why->retry_after_s = std::min(std::max(after, 1), 60);  // RFC 8995 5.6: honoured up to 60 s
-    return fail(why, http_error("voucher request", *resp), true);
+    return fail(why, resp->refusal("voucher request refused by the registrar", "registrar.http"),
+                true);
   }
-  if (resp->status != 200) return fail(why, http_error("voucher request", *resp), false);
+  if (resp->status != 200)
+    return fail(why, resp->refusal("voucher request refused by the registrar", "registrar.http"),
+                false);
   auto accepted = pledge.accept_voucher(to_bytes(resp->body));
   if (!accepted) {
     // RFC 8995 5.7: SHOULD report the failure, then drop the connection.
@@ -98,7 +92,8 @@ Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid,
 
   auto cacerts = (*client)->request("GET", "/.well-known/est/cacerts", {}, "");
   if (!cacerts) return fail(why, cacerts.error(), true);
-  if (cacerts->status != 200) return fail(why, http_error("cacerts", *cacerts), false);
+  if (cacerts->status != 200)
+    return fail(why, cacerts->refusal("cacerts refused by the registrar", "registrar.http"), false);
   if (auto st = pledge.accept_cacerts(cacerts->body); !st) return fail(why, st.error(), false);
   // RFC 8995 5.9.2: the pledge MUST fetch /csrattrs.
   auto attrs = (*client)->request("GET", "/.well-known/est/csrattrs", {}, "");
@@ -113,7 +108,9 @@ Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid,
                                    {{"Content-Type", codec::kPkcs10MediaType}},
                                    codec::est_base64(csr->der()));
   if (!enroll) return fail(why, enroll.error(), true);
-  if (enroll->status != 200) return fail(why, http_error("simpleenroll", *enroll), false);
+  if (enroll->status != 200)
+    return fail(why, enroll->refusal("simpleenroll refused by the registrar", "registrar.http"),
+                false);
   auto ldevid = pledge.accept_enrollment(enroll->body, pub);
   if (!ldevid) {
     (void)(*client)->request("POST", "/.well-known/brski/enrollstatus",
@@ -136,7 +133,7 @@ Status report_enroll_status(const std::string& registrar_url, const crypto::Cert
   auto r = TRY(client->request("POST", "/.well-known/brski/enrollstatus",
                                {{"Content-Type", "application/json"}},
                                codec::status_telemetry(true, "").dump()));
-  if (r.status != 200) return http_error("enrollstatus", r);
+  if (r.status != 200) return r.refusal("enrollstatus refused by the registrar", "registrar.http");
   return ok_status();
 }
 

@@ -59,7 +59,7 @@ HttpResponse RegistrarService::refuse(int status, const std::string& serial,
   (void)site_->inventory().append(event(serial, kind, false, e.code, Json{{"message", e.message}}));
   log::info("registrar",
             (serial.empty() ? std::string("?") : serial) + " " + kind + " refused: " + e.str());
-  return HttpResponse::text(status ? status : status_for(e.code), e.code + ": " + e.message);
+  return HttpResponse::refusal(status ? status : status_for(e.code), e.code, e.message);
 }
 
 HttpResponse RegistrarService::handle(net::HttpRequest& req) {
@@ -132,20 +132,14 @@ Result<std::string> RegistrarService::call_masa(const proto::PledgeRequest& p,
     if (idle.size() < kMaxIdlePerMasa) idle.push_back(std::move(client));
   }
   *status_out = resp->status;
-  if (resp->status != 200) {
-    std::string reason = resp->body;
-    while (!reason.empty() && (reason.back() == '\n' || reason.back() == '\r')) reason.pop_back();
-    std::string code = reason.substr(0, reason.find(':'));
-    if (code.empty() || code.find(' ') != std::string::npos) code = "masa.refused";
-    return make_error(code, "MASA refused (" + std::to_string(resp->status) + "): " + reason);
-  }
+  if (resp->status != 200) return resp->refusal("MASA refused", "masa.refused");
   return resp->body;
 }
 
 HttpResponse RegistrarService::request_voucher(net::HttpRequest& req) {
   const std::string kind = "brski.voucher-request";
   if (!net::media_type_is(req.header("content-type"), codec::kVoucherMediaType))
-    return HttpResponse::text(415, "pvr.media-type: expected application/voucher-cms+json");
+    return HttpResponse::refusal(415, "pvr.media-type", "expected application/voucher-cms+json");
   auto anchors = manufacturer_anchors();
   if (!anchors) return refuse(500, "", kind, anchors.error());
   auto p =

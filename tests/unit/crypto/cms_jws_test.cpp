@@ -54,6 +54,24 @@ TEST(Cms, RefusesWrongAnchorTamperingAndGarbage) {
   EXPECT_FALSE(cms_verify(truncated, {s.root.cert}, nullptr).ok());
 }
 
+TEST(Cms, SignatureOnlyModeStillChecksTheSignature) {
+  Signer s, other;
+  Bytes content = to_bytes("pledge request");
+  auto der = *cms_sign(content, s.signer.cert, s.signer.key, s.signer.full_chain());
+  CmsVerifyOptions only;
+  only.signer_already_verified = true;
+  // The chain is the caller's business here: an unrelated anchor does not matter...
+  auto v = cms_verify(der, {other.root.cert}, nullptr, only);
+  ASSERT_TRUE(v.ok()) << v.error().str();
+  EXPECT_TRUE(v->signer == s.signer.cert);
+  // ...but the signature still does.
+  Bytes tampered = der;
+  auto pos = std::search(tampered.begin(), tampered.end(), content.begin(), content.end());
+  ASSERT_NE(pos, tampered.end());
+  *pos ^= 0x20;
+  EXPECT_EQ(cms_verify(tampered, {}, nullptr, only).error().code, "cms.verify");
+}
+
 TEST(Cms, DetachedSignatureNeedsTheExactContent) {
   Signer s;
   Bytes mud = to_bytes(R"({"ietf-mud:mud":{}})");

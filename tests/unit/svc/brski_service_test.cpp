@@ -280,6 +280,19 @@ TEST_F(BrskiTest, ProximityReplayAndEnrollmentChecks) {
   EXPECT_TRUE(site->inventory().credentials(serials_[0])->empty());
 }
 
+TEST_F(BrskiTest, RequestSignedByAnotherDevicesIdevidIsRefused) {
+  // Device 1's TLS session carrying a voucher-request signed by device 2's (equally valid) IDevID.
+  auto c = connect(idevid(serials_[0]));
+  ASSERT_TRUE(c);
+  proto::Pledge other(idevid(serials_[1]), masa_trust());
+  auto pvr = *other.voucher_request(c->server_chain(), time::now());
+  auto r = post_pvr(*c, pvr);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.body.rfind("pvr.signer", 0), 0u) << r.body;
+  EXPECT_EQ(state(serials_[0]), "expected");
+  EXPECT_EQ(state(serials_[1]), "expected");
+}
+
 TEST_F(BrskiTest, GarbageTruncatedAndOversizedBodiesAreRefused) {
   auto id = idevid(serials_[0]);
   auto c = connect(id);
