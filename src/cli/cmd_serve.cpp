@@ -12,16 +12,9 @@ namespace gh::cli {
 namespace {
 
 Result<std::pair<std::string, int>> parse_listen(const std::string& listen) {
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) return make_error("usage", "--listen takes HOST:PORT");
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 1 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  const std::string port = listen.substr(colon + 1);
-  if (port.empty() || port.size() > 5 ||
-      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535)
-    return make_error("usage", "--listen takes HOST:PORT");
-  return std::make_pair(host, std::stoi(port));
+  auto hp = net::parse_host_port(listen);
+  if (!hp) return make_error("usage", "--listen takes HOST:PORT");
+  return hp;
 }
 
 template <class Service>

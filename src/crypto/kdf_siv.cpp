@@ -3,6 +3,8 @@
 #include <openssl/core_names.h>
 #include <openssl/kdf.h>
 
+#include <array>
+
 #include "crypto/ossl.h"
 
 namespace gh::crypto {
@@ -38,15 +40,102 @@ size_t digest_size(const std::string& hash) {
   return hash == "SHA384" ? 48 : hash == "SHA512" ? 64 : 32;
 }
 
-Result<ossl::Ptr<EVP_CIPHER, EVP_CIPHER_free>> siv_cipher(const Bytes& key) {
-  const char* name = key.size() == 32   ? "AES-128-SIV"
-                     : key.size() == 48 ? "AES-192-SIV"
-                     : key.size() == 64 ? "AES-256-SIV"
-                                        : nullptr;
-  if (!name) return make_error("crypto.siv", "AES-SIV key must be 32, 48 or 64 octets");
-  ossl::Ptr<EVP_CIPHER, EVP_CIPHER_free> c(EVP_CIPHER_fetch(nullptr, name, nullptr));
-  if (!c) return ossl::error("crypto.siv", std::string(name) + " unavailable");
-  return c;
+// AES-SIV is built here from CMAC and CTR (RFC 5297 2.4-2.6) rather than on OpenSSL's SIV cipher:
+// OpenSSL 3.0 skips a zero-length associated-data component, and DPP's Configuration Result
+// needs one to count as CMAC("").
+using Block = std::array<uint8_t, 16>;
+
+const char* aes_name(size_t half, bool ctr) {
+  if (half == 16) return ctr ? "AES-128-CTR" : "AES-128-CBC";
+  if (half == 24) return ctr ? "AES-192-CTR" : "AES-192-CBC";
+  return ctr ? "AES-256-CTR" : "AES-256-CBC";
+}
+
+class Cmac {
+ public:
+  static Result<Cmac> make(const uint8_t* key, size_t len) {
+    static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "CMAC", nullptr);
+    if (!mac) return ossl::error("crypto.siv", "CMAC unavailable");
+    Cmac c;
+    c.ctx_.reset(EVP_MAC_CTX_new(mac));
+    char* cipher = const_cast<char*>(aes_name(len, false));
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
+        OSSL_PARAM_construct_end()};
+    if (!c.ctx_ || EVP_MAC_init(c.ctx_.get(), key, len, params) != 1)
+      return ossl::error("crypto.siv", "CMAC init");
+    return c;
+  }
+  // CMAC over the concatenation of parts.
+  Block mac(std::initializer_list<std::pair<const uint8_t*, size_t>> parts) {
+    Block out{};
+    size_t n = 0;
+    ossl::Ptr<EVP_MAC_CTX, EVP_MAC_CTX_free> c(EVP_MAC_CTX_dup(ctx_.get()));
+    if (!c) return out;
+    EVP_MAC_init(c.get(), nullptr, 0, nullptr);
+    for (const auto& [p, len] : parts)
+      if (len) EVP_MAC_update(c.get(), p, len);
+    EVP_MAC_final(c.get(), out.data(), &n, out.size());
+    return out;
+  }
+
+ private:
+  ossl::Ptr<EVP_MAC_CTX, EVP_MAC_CTX_free> ctx_;
+};
+
+Block dbl(const Block& in) {  // multiplication by x in GF(2^128)
+  Block out{};
+  for (size_t i = 0; i < 16; ++i)
+    out[i] = static_cast<uint8_t>((in[i] << 1) | (i + 1 < 16 ? in[i + 1] >> 7 : 0));
+  if (in[0] & 0x80) out[15] ^= 0x87;
+  return out;
+}
+
+Result<Block> s2v(const Bytes& key, const std::vector<Bytes>& ad, const Bytes& last) {
+  const size_t half = key.size() / 2;
+  auto cmac = TRY(Cmac::make(key.data(), half));
+  Block zero{};
+  Block d = cmac.mac({{zero.data(), zero.size()}});
+  for (const auto& a : ad) {
+    Block m = cmac.mac({{a.data(), a.size()}});
+    d = dbl(d);
+    for (size_t i = 0; i < 16; ++i) d[i] ^= m[i];
+  }
+  if (last.size() >= 16) {
+    // T = last xorend D: D xored into the final 16 octets.
+    Bytes t(last.end() - 16, last.end());
+    for (size_t i = 0; i < 16; ++i) t[i] ^= d[i];
+    return cmac.mac({{last.data(), last.size() - 16}, {t.data(), t.size()}});
+  }
+  Block t{};
+  std::copy(last.begin(), last.end(), t.begin());
+  t[last.size()] = 0x80;
+  d = dbl(d);
+  for (size_t i = 0; i < 16; ++i) t[i] ^= d[i];
+  return cmac.mac({{t.data(), t.size()}});
+}
+
+Result<Bytes> siv_ctr(const Bytes& key, const Block& v, const uint8_t* in, size_t len) {
+  const size_t half = key.size() / 2;
+  Block q = v;
+  q[8] &= 0x7f;  // RFC 5297 2.5: clear the 31st and 63rd bits (from the right)
+  q[12] &= 0x7f;
+  Bytes out(len);
+  if (len == 0) return out;
+  ossl::Ptr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free> ctx(EVP_CIPHER_CTX_new());
+  int n = 0;
+  if (!ctx ||
+      EVP_EncryptInit_ex2(ctx.get(), EVP_get_cipherbyname(aes_name(half, true)),
+                          key.data() + half, q.data(), nullptr) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), out.data(), &n, in, static_cast<int>(len)) != 1)
+    return ossl::error("crypto.siv", "AES-CTR");
+  return out;
+}
+
+Status check_siv_key(const Bytes& key) {
+  if (key.size() != 32 && key.size() != 48 && key.size() != 64)
+    return make_error("crypto.siv", "AES-SIV key must be 32, 48 or 64 octets");
+  return ok_status();
 }
 
 }  // namespace
@@ -70,46 +159,28 @@ Result<Bytes> hkdf(const std::string& hash, const Bytes& salt, const Bytes& ikm,
 
 Result<Bytes> aes_siv_encrypt(const Bytes& key, const std::vector<Bytes>& ad,
                               const Bytes& plaintext) {
-  auto cipher = TRY(siv_cipher(key));
-  ossl::Ptr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free> ctx(EVP_CIPHER_CTX_new());
-  int len = 0;
-  if (EVP_EncryptInit_ex2(ctx.get(), cipher.get(), key.data(), nullptr, nullptr) != 1)
-    return ossl::error("crypto.siv", "AES-SIV init");
-  for (const auto& a : ad)  // each update without output is one S2V component
-    if (EVP_EncryptUpdate(ctx.get(), nullptr, &len, a.data(), static_cast<int>(a.size())) != 1)
-      return ossl::error("crypto.siv", "AES-SIV associated data");
-  Bytes out(kSivTag + plaintext.size());
-  if (EVP_EncryptUpdate(ctx.get(), out.data() + kSivTag, &len, plaintext.data(),
-                        static_cast<int>(plaintext.size())) != 1 ||
-      EVP_EncryptFinal_ex(ctx.get(), out.data() + kSivTag + len, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, kSivTag, out.data()) != 1)
-    return ossl::error("crypto.siv", "AES-SIV encrypt");
+  TRY(check_siv_key(key));
+  Block v = TRY(s2v(key, ad, plaintext));
+  Bytes c = TRY(siv_ctr(key, v, plaintext.data(), plaintext.size()));
+  Bytes out(v.begin(), v.end());
+  out.insert(out.end(), c.begin(), c.end());
   return out;
 }
 
 Result<Bytes> aes_siv_decrypt(const Bytes& key, const std::vector<Bytes>& ad, const Bytes& input) {
+  TRY(check_siv_key(key));
   if (input.size() < kSivTag)
     return make_error("crypto.siv", "AES-SIV input shorter than its synthetic IV");
-  auto cipher = TRY(siv_cipher(key));
-  ossl::Ptr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free> ctx(EVP_CIPHER_CTX_new());
-  int len = 0;
-  if (EVP_DecryptInit_ex2(ctx.get(), cipher.get(), key.data(), nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, kSivTag,
-                          const_cast<uint8_t*>(input.data())) != 1)
-    return ossl::error("crypto.siv", "AES-SIV init");
-  for (const auto& a : ad)
-    if (EVP_DecryptUpdate(ctx.get(), nullptr, &len, a.data(), static_cast<int>(a.size())) != 1)
-      return ossl::error("crypto.siv", "AES-SIV associated data");
-  Bytes out(input.size() - kSivTag);
-  int ok = EVP_DecryptUpdate(ctx.get(), out.data(), &len, input.data() + kSivTag,
-                             static_cast<int>(out.size()));
-  int fin = 0;
-  if (ok == 1) ok = EVP_DecryptFinal_ex(ctx.get(), out.data() + len, &fin);
-  ERR_clear_error();
-  if (ok != 1)
+  Block v;
+  std::copy(input.begin(), input.begin() + kSivTag, v.begin());
+  Bytes plain = TRY(siv_ctr(key, v, input.data() + kSivTag, input.size() - kSivTag));
+  Block check = TRY(s2v(key, ad, plain));
+  if (CRYPTO_memcmp(check.data(), v.data(), kSivTag) != 0) {
+    std::fill(plain.begin(), plain.end(), 0);
     return make_error("crypto.siv",
                       "AES-SIV: the synthetic IV does not verify (wrong key, data or AD)");
-  return out;
+  }
+  return plain;
 }
 
 }  // namespace gh::crypto

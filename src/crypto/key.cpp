@@ -230,6 +230,15 @@ Bytes PublicKey::der() const {
 Bytes PublicKey::der_compressed() const {
   return spki(key_, true);
 }
+Bytes PublicKey::point() const {
+  return encoded_point(key_);
+}
+
+Result<PublicKey> PublicKey::from_point(Curve curve, const Bytes& point) {
+  if (EVP_PKEY* k = legacy_ec_public_key(curve, point)) return adopt(k);
+  ERR_clear_error();
+  return make_error("crypto.key", std::string("not a point on ") + curve_name(curve));
+}
 
 evp_pkey_st* PublicKey::legacy_copy() const {
   auto curve = curve_of(key_);

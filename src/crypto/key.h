@@ -29,10 +29,13 @@ class PublicKey {
 
   static Result<PublicKey> from_der(const Bytes& spki);
   static Result<PublicKey> from_pem(std::string_view pem);
+  // From an uncompressed (04||x||y) or compressed point; refuses a point not on the curve.
+  static Result<PublicKey> from_point(Curve curve, const Bytes& point);
 
   bool valid() const { return key_ != nullptr; }
   Bytes der() const;             // SubjectPublicKeyInfo, uncompressed point
   Bytes der_compressed() const;  // SubjectPublicKeyInfo, compressed point (DPP bootstrapping)
+  Bytes point() const;           // uncompressed point 04||x||y
   std::string pem() const;
   Bytes spki_sha256() const;  // SHA-256 over der(): how we name a domain CA or a manufacturer
   Result<Curve> curve() const;
@@ -91,5 +94,10 @@ class PrivateKey {
 Result<Bytes> ecdsa_der_to_raw(const Bytes& der, size_t prime_len);
 Result<Bytes> ecdsa_raw_to_der(const Bytes& raw);
 size_t prime_len(Curve c);
+
+// Point and scalar sums, for DPP mutual authentication: L = bI*(BR+PR) = ((bR+pR) mod q)*BI.
+// The scalar sum needs both private scalars in memory (file keystore keys).
+Result<PublicKey> ec_point_sum(const PublicKey& a, const PublicKey& b);
+Result<PrivateKey> ec_scalar_sum(const PrivateKey& a, const PrivateKey& b);
 
 }  // namespace gh::crypto

@@ -3,6 +3,7 @@
 // certificate. A key held as a legacy EC_KEY takes the direct pub_encode path. This file is the
 // only place that touches EC_KEY, and only for public keys.
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 
 #include "crypto/ossl.h"
@@ -56,3 +57,69 @@ bool legacy_ec_info(EVP_PKEY* key, Curve* curve, Bytes* point) {
 }
 
 }  // namespace gh::crypto::ossl
+
+// DPP's mutual authentication needs a point sum and a scalar sum, which OpenSSL 3 offers only
+// through EC_POINT and BIGNUM.
+namespace gh::crypto {
+namespace {
+using GroupPtr = ossl::Ptr<EC_GROUP, EC_GROUP_free>;
+using PointPtr = ossl::Ptr<EC_POINT, EC_POINT_free>;
+using BnPtr = ossl::Ptr<BIGNUM, BN_clear_free>;
+using BnCtxPtr = ossl::Ptr<BN_CTX, BN_CTX_free>;
+
+int nid_of(Curve c) {
+  return c == Curve::kP384 ? NID_secp384r1 : c == Curve::kP521 ? NID_secp521r1 : NID_X9_62_prime256v1;
+}
+}  // namespace
+
+Result<PublicKey> ec_point_sum(const PublicKey& a, const PublicKey& b) {
+  auto curve = TRY(a.curve());
+  if (TRY(b.curve()) != curve) return make_error("crypto.curve", "points on different curves");
+  GroupPtr group(EC_GROUP_new_by_curve_name(nid_of(curve)));
+  PointPtr pa(EC_POINT_new(group.get())), pb(EC_POINT_new(group.get())),
+      sum(EC_POINT_new(group.get()));
+  BnCtxPtr ctx(BN_CTX_new());
+  Bytes ea = a.point(), eb = b.point();
+  if (!group || !pa || !pb || !sum || !ctx ||
+      EC_POINT_oct2point(group.get(), pa.get(), ea.data(), ea.size(), ctx.get()) != 1 ||
+      EC_POINT_oct2point(group.get(), pb.get(), eb.data(), eb.size(), ctx.get()) != 1 ||
+      EC_POINT_add(group.get(), sum.get(), pa.get(), pb.get(), ctx.get()) != 1 ||
+      EC_POINT_is_at_infinity(group.get(), sum.get()))
+    return ossl::error("crypto.ec", "point sum");
+  Bytes out(1 + 2 * prime_len(curve));
+  if (EC_POINT_point2oct(group.get(), sum.get(), POINT_CONVERSION_UNCOMPRESSED, out.data(),
+                         out.size(), ctx.get()) != out.size())
+    return ossl::error("crypto.ec", "point sum encoding");
+  return PublicKey::from_point(curve, out);
+}
+
+Result<PrivateKey> ec_scalar_sum(const PrivateKey& a, const PrivateKey& b) {
+  auto curve = TRY(a.curve());
+  if (TRY(b.curve()) != curve) return make_error("crypto.curve", "keys on different curves");
+  BIGNUM* da = nullptr;
+  BIGNUM* db = nullptr;
+  EVP_PKEY_get_bn_param(a.raw(), OSSL_PKEY_PARAM_PRIV_KEY, &da);
+  EVP_PKEY_get_bn_param(b.raw(), OSSL_PKEY_PARAM_PRIV_KEY, &db);
+  BnPtr pa(da), pb(db), sum(BN_secure_new());
+  if (!pa || !pb)
+    return make_error("crypto.key", "a key held in a token or TPM cannot take part in a scalar sum");
+  GroupPtr group(EC_GROUP_new_by_curve_name(nid_of(curve)));
+  BnCtxPtr ctx(BN_CTX_secure_new());
+  EC_KEY* ec = EC_KEY_new_by_curve_name(nid_of(curve));
+  PointPtr pub(group ? EC_POINT_new(group.get()) : nullptr);
+  bool ok = group && ctx && ec && pub && sum &&
+            BN_mod_add(sum.get(), pa.get(), pb.get(), EC_GROUP_get0_order(group.get()),
+                       ctx.get()) == 1 &&
+            !BN_is_zero(sum.get()) && EC_KEY_set_private_key(ec, sum.get()) == 1 &&
+            EC_POINT_mul(group.get(), pub.get(), sum.get(), nullptr, nullptr, ctx.get()) == 1 &&
+            EC_KEY_set_public_key(ec, pub.get()) == 1;
+  EVP_PKEY* pkey = ok ? EVP_PKEY_new() : nullptr;
+  if (!pkey || EVP_PKEY_assign_EC_KEY(pkey, ec) != 1) {
+    EC_KEY_free(ec);
+    EVP_PKEY_free(pkey);
+    return ossl::error("crypto.ec", "scalar sum");
+  }
+  return PrivateKey::adopt(pkey);
+}
+
+}  // namespace gh::crypto

@@ -19,21 +19,6 @@ namespace {
 
 constexpr int kServerTimeoutS = 15;
 
-// OpenSSL writes to sockets with write(): a peer that has gone away raises SIGPIPE, whose default
-// action ends the process. Every user of this layer wants an error on that connection instead.
-void ignore_sigpipe() {
-  static std::once_flag once;
-  std::call_once(once, [] { ::signal(SIGPIPE, SIG_IGN); });
-}
-
-void set_timeouts(int fd, int seconds) {
-  timeval tv{seconds, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-}
-
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -205,75 +190,11 @@ bool media_type_is(const std::string& header, const std::string& want) {
   return trim(t) == lower(want);
 }
 
-int free_loopback_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-    port = ntohs(a.sin_port);
-  if (fd >= 0) ::close(fd);
-  return port;
-}
-
-Result<int> tcp_connect(const std::string& host, int port, int timeout_s) {
-  ignore_sigpipe();
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res)
-    return make_error("net.resolve", "cannot resolve " + host);
-  int fd = -1;
-  std::string why = "no address";
-  for (addrinfo* a = res; a; a = a->ai_next) {
-    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    set_timeouts(fd, timeout_s);
-    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
-    why = std::strerror(errno);
-    ::close(fd);
-    fd = -1;
-  }
-  ::freeaddrinfo(res);
-  if (fd < 0)
-    return make_error("net.connect",
-                      "cannot connect to " + host + ":" + std::to_string(port) + ": " + why);
-  return fd;
-}
-
 Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& host, int port,
                                                       crypto::TlsContext tls, Handler handler) {
-  ignore_sigpipe();
   std::unique_ptr<HttpServer> s(new HttpServer(std::move(tls), std::move(handler)));
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* res = nullptr;
-  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res)
-    return make_error("net.listen", "cannot resolve listen address " + host);
-  int fd = ::socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
-  int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (fd < 0 || ::bind(fd, res->ai_addr, res->ai_addrlen) != 0 || ::listen(fd, 512) != 0) {
-    std::string why = std::strerror(errno);
-    ::freeaddrinfo(res);
-    if (fd >= 0) ::close(fd);
-    return make_error("net.listen",
-                      "cannot listen on " + host + ":" + std::to_string(port) + ": " + why);
-  }
-  ::freeaddrinfo(res);
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  s->port_ = ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
-                                              : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-  s->listen_fd_ = fd;
-  s->acceptor_ = std::thread([p = s.get()] { p->accept_loop(); });
+  s->tcp_ = TRY(TcpServer::start(
+      host, port, [p = s.get()](int fd) { p->serve(fd); }, kServerTimeoutS));
   return s;
 }
 
@@ -282,61 +203,7 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::stop() {
-  if (stopping_.exchange(true)) return;
-  ::shutdown(listen_fd_, SHUT_RDWR);
-  if (acceptor_.joinable()) acceptor_.join();
-  ::close(listen_fd_);
-  std::vector<std::thread> workers;
-  {
-    // Keep-alive connections would otherwise hold their threads until the idle timeout.
-    std::lock_guard<std::mutex> lock(mu_);
-    for (int fd : live_) ::shutdown(fd, SHUT_RDWR);
-    workers.swap(workers_);  // the acceptor has stopped: no more are added
-  }
-  cv_.notify_all();
-  for (auto& t : workers) t.join();
-  for (int fd : pending_) ::close(fd);  // accepted but never served
-  pending_.clear();
-}
-
-void HttpServer::worker() {
-  for (;;) {
-    int fd;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      ++idle_;
-      cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
-      --idle_;
-      if (stopping_) return;
-      fd = pending_.front();
-      pending_.pop_front();
-      live_.insert(fd);
-    }
-    // TLS gets its own descriptor for the socket; this one stays open until it leaves live_, so
-    // stop() never shuts down a descriptor number that has been closed and reused meanwhile.
-    int tls_fd = ::dup(fd);
-    if (tls_fd >= 0) serve(tls_fd);
-    std::lock_guard<std::mutex> lock(mu_);
-    live_.erase(fd);
-    ::close(fd);
-  }
-}
-
-void HttpServer::accept_loop() {
-  while (!stopping_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0) continue;
-    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
-    set_timeouts(fd, kServerTimeoutS);
-    std::lock_guard<std::mutex> lock(mu_);
-    pending_.push_back(fd);
-    if (idle_ < static_cast<int>(pending_.size())) {
-      workers_.emplace_back([this] { worker(); });
-    } else {
-      cv_.notify_one();
-    }
-  }
+  if (tcp_) tcp_->stop();
 }
 
 void HttpServer::serve(int fd) {
@@ -349,7 +216,7 @@ void HttpServer::serve(int fd) {
   state.id = next_id_++;
   state.peer_chain = conn->peer_chain();
   std::string buffer;
-  while (!stopping_) {
+  while (!tcp_->stopping()) {
     auto msg = read_message(*conn, buffer, true);
     HttpResponse resp;
     bool close_after = false;

@@ -3,21 +3,17 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/encoding.h"
 #include "common/result.h"
 #include "crypto/tls.h"
+#include "net/tcp.h"
 
 namespace gh::net {
 
@@ -65,31 +61,18 @@ class HttpServer {
   static Result<std::unique_ptr<HttpServer>> start(const std::string& host, int port,
                                                    crypto::TlsContext tls, Handler handler);
   ~HttpServer();
-  int port() const { return port_; }
+  int port() const { return tcp_->port(); }
   void stop();
 
  private:
   HttpServer(crypto::TlsContext tls, Handler handler)
       : tls_(std::move(tls)), handler_(std::move(handler)) {}
-  void accept_loop();
-  void worker();
   void serve(int fd);
 
   crypto::TlsContext tls_;
   Handler handler_;
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> next_id_{1};
-  std::thread acceptor_;
-  // Connection threads are reused: a thread that finishes a connection waits for the next one
-  // (creating and tearing down a thread per connection costs TLB shootdowns on every core).
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<int> pending_;
-  std::set<int> live_;  // sockets being served, shut down by stop()
-  int idle_ = 0;
-  std::vector<std::thread> workers_;  // joined by stop(): none outlives the server
+  std::unique_ptr<TcpServer> tcp_;
 };
 
 struct ClientResponse {
@@ -123,11 +106,5 @@ class HttpClient {
 
 // Does a Content-Type header name this media type (parameters and case ignored)?
 bool media_type_is(const std::string& header, const std::string& want);
-
-// A loopback TCP port nothing listens on at the moment of asking.
-int free_loopback_port();
-
-// Opens a TCP connection with send/receive timeouts.
-Result<int> tcp_connect(const std::string& host, int port, int timeout_s);
 
 }  // namespace gh::net

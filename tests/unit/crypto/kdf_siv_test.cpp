@@ -78,5 +78,20 @@ TEST(AesSiv, RefusesAnyChange) {
   }
 }
 
+// DPP's Configuration Result uses [hdr6, ""] as AD: the empty component must count (S2V folds in
+// CMAC("")), so it differs from [hdr6] alone, and empty plaintext still authenticates.
+TEST(AesSiv, ZeroLengthAdComponentCounts) {
+  Bytes key(32, 5), h = {0x50, 0x6f, 0x9a, 0x1a, 0x01, 0x0b}, pt = to_bytes("status");
+  auto with_empty = aes_siv_encrypt(key, {h, Bytes{}}, pt);
+  ASSERT_TRUE(with_empty.ok()) << with_empty.error().str();
+  auto without = aes_siv_encrypt(key, {h}, pt).value();
+  EXPECT_NE(*with_empty, without);
+  EXPECT_EQ(*aes_siv_decrypt(key, {h, Bytes{}}, *with_empty), pt);
+  EXPECT_FALSE(aes_siv_decrypt(key, {h}, *with_empty).ok());
+  auto empty_pt = aes_siv_encrypt(key, {h}, {}).value();
+  EXPECT_EQ(empty_pt.size(), 16u);
+  EXPECT_TRUE(aes_siv_decrypt(key, {h}, empty_pt).ok());
+}
+
 }  // namespace
 }  // namespace gh::crypto

@@ -1,0 +1,188 @@
+#include "net/tcp.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace gh::net {
+
+void ignore_sigpipe() {
+  static std::once_flag once;
+  std::call_once(once, [] { ::signal(SIGPIPE, SIG_IGN); });
+}
+
+void set_socket_timeouts(int fd, int seconds) {
+  timeval tv{seconds, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+Result<std::unique_ptr<TcpServer>> TcpServer::start(const std::string& host, int port, Serve serve,
+                                                    int timeout_s) {
+  ignore_sigpipe();
+  std::unique_ptr<TcpServer> s(new TcpServer(std::move(serve), timeout_s));
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res)
+    return make_error("net.listen", "cannot resolve listen address " + host);
+  int fd = ::socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+  int one = 1;
+  if (fd >= 0) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (fd < 0 || ::bind(fd, res->ai_addr, res->ai_addrlen) != 0 || ::listen(fd, 512) != 0) {
+    std::string why = std::strerror(errno);
+    ::freeaddrinfo(res);
+    if (fd >= 0) ::close(fd);
+    return make_error("net.listen",
+                      "cannot listen on " + host + ":" + std::to_string(port) + ": " + why);
+  }
+  ::freeaddrinfo(res);
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  s->port_ = ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                                              : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  s->listen_fd_ = fd;
+  s->acceptor_ = std::thread([p = s.get()] { p->accept_loop(); });
+  return s;
+}
+
+TcpServer::~TcpServer() {
+  stop();
+}
+
+void TcpServer::stop() {
+  if (stopping_.exchange(true)) return;
+  ::shutdown(listen_fd_, SHUT_RDWR);
+  if (acceptor_.joinable()) acceptor_.join();
+  ::close(listen_fd_);
+  std::vector<std::thread> workers;
+  {
+    // Keep-alive connections would otherwise hold their threads until the idle timeout.
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int fd : live_) ::shutdown(fd, SHUT_RDWR);
+    workers.swap(workers_);  // the acceptor has stopped: no more are added
+  }
+  cv_.notify_all();
+  for (auto& t : workers) t.join();
+  for (int fd : pending_) ::close(fd);  // accepted but never served
+  pending_.clear();
+}
+
+void TcpServer::worker() {
+  for (;;) {
+    int fd;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      ++idle_;
+      cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+      --idle_;
+      if (stopping_) return;
+      fd = pending_.front();
+      pending_.pop_front();
+      live_.insert(fd);
+    }
+    // serve() gets its own descriptor for the socket; this one stays open until it leaves live_,
+    // so stop() never shuts down a descriptor number that has been closed and reused meanwhile.
+    int own = ::dup(fd);
+    if (own >= 0) serve_(own);
+    std::lock_guard<std::mutex> lock(mu_);
+    live_.erase(fd);
+    ::close(fd);
+  }
+}
+
+void TcpServer::accept_loop() {
+  while (!stopping_) {
+    pollfd p{listen_fd_, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) continue;
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    set_socket_timeouts(fd, timeout_s_);
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_.push_back(fd);
+    if (idle_ < static_cast<int>(pending_.size())) {
+      workers_.emplace_back([this] { worker(); });
+    } else {
+      cv_.notify_one();
+    }
+  }
+}
+
+int free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int port = 0;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  if (fd >= 0) ::close(fd);
+  return port;
+}
+
+Result<int> tcp_connect(const std::string& host, int port, int timeout_s) {
+  ignore_sigpipe();
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res)
+    return make_error("net.resolve", "cannot resolve " + host);
+  int fd = -1;
+  std::string why = "no address";
+  for (addrinfo* a = res; a; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    set_socket_timeouts(fd, timeout_s);
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
+    why = std::strerror(errno);
+    ::close(fd);
+    fd = -1;
+  }
+  ::freeaddrinfo(res);
+  if (fd < 0)
+    return make_error("net.connect",
+                      "cannot connect to " + host + ":" + std::to_string(port) + ": " + why);
+  return fd;
+}
+
+Result<std::pair<std::string, int>> parse_host_port(std::string_view text) {
+  std::string t(text);
+  if (t.rfind("tcp:", 0) == 0) t = t.substr(4);
+  std::string host;
+  std::string port;
+  if (!t.empty() && t[0] == '[') {
+    size_t close = t.find(']');
+    if (close == std::string::npos || close + 1 >= t.size() || t[close + 1] != ':')
+      return make_error("net.address", "expected [v6]:PORT, got " + std::string(text));
+    host = t.substr(1, close - 1);
+    port = t.substr(close + 2);
+  } else {
+    size_t colon = t.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+      return make_error("net.address", "expected HOST:PORT, got " + std::string(text));
+    host = t.substr(0, colon);
+    port = t.substr(colon + 1);
+  }
+  char* end = nullptr;
+  long p = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end != '\0' || p <= 0 || p > 65535)
+    return make_error("net.address", "bad port in " + std::string(text));
+  return std::make_pair(host, static_cast<int>(p));
+}
+
+}  // namespace gh::net

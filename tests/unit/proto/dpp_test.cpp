@@ -1,0 +1,332 @@
+// The DPP engine against itself: every role pairing, mutual and responder-only, chirp, and the
+// refusals (wrong key hash, tampered wrapped data, bad role, policy refusal, bad connector).
+#include "proto/dpp.h"
+
+#include <gtest/gtest.h>
+
+#include <iostream>
+
+#include "crypto/digest.h"
+
+namespace gh::proto::dpp {
+namespace {
+
+namespace cd = codec::dpp;
+
+struct Keys {
+  OwnBootstrap own;
+  PeerBootstrap as_peer;
+};
+
+Keys make_keys(crypto::Curve c, const std::string& label) {
+  Keys k;
+  k.own.key = crypto::PrivateKey::generate(c).value();
+  k.own.spki = k.own.key.public_key().der_compressed();
+  k.as_peer = PeerBootstrap::from_spki(k.own.spki, label).value();
+  return k;
+}
+
+struct Pair {
+  Keys conf = make_keys(crypto::Curve::kP256, "configurator");
+  Keys enr = make_keys(crypto::Curve::kP256, "enrollee");
+  crypto::PrivateKey csign = crypto::PrivateKey::generate(crypto::Curve::kP256).value();
+  std::optional<Error> refuse;  // the configurator's policy says no
+  int configure_calls = 0;
+
+  Options configurator(bool knows_enrollee) {
+    Options o;
+    o.role = Role::kConfigurator;
+    o.own = conf.own;
+    o.hooks.find_peer = [this, knows_enrollee](const Bytes& h) -> std::optional<PeerBootstrap> {
+      if (knows_enrollee && h == bootstrap_key_hash(enr.own.spki)) return enr.as_peer;
+      return std::nullopt;
+    };
+    o.hooks.find_chirp = [this](const Bytes& h) -> std::optional<PeerBootstrap> {
+      if (h == chirp_hash(enr.own.spki)) return enr.as_peer;
+      return std::nullopt;
+    };
+    o.hooks.configure = [this](const EnrolleeInfo& e,
+                               const cd::ConfigRequest& r) -> Result<cd::ConfigObject> {
+      ++configure_calls;
+      if (refuse) return *refuse;
+      cd::ConfigObject obj;
+      obj.ssid = "gatehouse";
+      obj.akm = "dpp";
+      cd::ConnectorClaims claims;
+      claims.groups = {{"*", r.net_role}};
+      claims.net_access_key = e.protocol_key;
+      obj.signed_connector = TRY(cd::sign_connector(claims, csign));
+      obj.csign = csign.public_key();
+      return obj;
+    };
+    return o;
+  }
+  Options enrollee() {
+    Options o;
+    o.role = Role::kEnrollee;
+    o.own = enr.own;
+    o.request.name = "dev-1";
+    o.request.mud_url = "https://mud.example.com/model.json";
+    return o;
+  }
+};
+
+// Moves messages between a and b (a speaks first with `first`) until both are done.
+void run(Session& a, Session& b, Bytes first, Output* out_a, Output* out_b) {
+  std::vector<Bytes> to_b = {std::move(first)}, to_a;
+  for (int round = 0; round < 20 && (!to_a.empty() || !to_b.empty()); ++round) {
+    for (auto& m : to_b) {
+      *out_b = b.handle(m);
+      for (auto& s : out_b->send) to_a.push_back(s);
+      if (out_b->done) break;
+    }
+    to_b.clear();
+    for (auto& m : to_a) {
+      *out_a = a.handle(m);
+      for (auto& s : out_a->send) to_b.push_back(s);
+      if (out_a->done) break;
+    }
+    to_a.clear();
+  }
+}
+
+void expect_configured(const Session& enrollee, const Session& configurator) {
+  for (const auto& t : configurator.trail()) std::cerr << "  conf: " << t << "\n";
+  for (const auto& t : enrollee.trail()) std::cerr << "  enr: " << t << "\n";
+  ASSERT_EQ(enrollee.state(), Session::State::kDone);
+  ASSERT_EQ(configurator.state(), Session::State::kDone);
+  ASSERT_EQ(enrollee.configuration().size(), 1u);
+  EXPECT_EQ(enrollee.configuration()[0].ssid, "gatehouse");
+  EXPECT_EQ(enrollee.configuration()[0].akm, "dpp");
+  EXPECT_EQ(configurator.config_request().name, "dev-1");
+  EXPECT_EQ(configurator.config_request().mud_url, "https://mud.example.com/model.json");
+  ASSERT_TRUE(configurator.result_status().has_value());
+  EXPECT_EQ(*configurator.result_status(), 0);
+  EXPECT_TRUE(configurator.enrollee().protocol_key == enrollee.protocol_key().public_key());
+}
+
+TEST(DppEngine, EnrolleeInitiatesResponderOnly) {
+  Pair p;
+  Options eo = p.enrollee();
+  eo.peer = p.conf.as_peer;
+  Session enr(eo), conf(p.configurator(false));
+  Output oe, oc;
+  run(enr, conf, enr.start().value(), &oe, &oc);
+  expect_configured(enr, conf);
+  EXPECT_FALSE(enr.mutual());
+  EXPECT_FALSE(conf.enrollee().bootstrap.has_value());
+}
+
+TEST(DppEngine, EnrolleeInitiatesMutual) {
+  Pair p;
+  Options eo = p.enrollee();
+  eo.peer = p.conf.as_peer;
+  Session enr(eo), conf(p.configurator(true));
+  Output oe, oc;
+  run(enr, conf, enr.start().value(), &oe, &oc);
+  expect_configured(enr, conf);
+  EXPECT_TRUE(enr.mutual());
+  EXPECT_TRUE(conf.mutual());
+  ASSERT_TRUE(conf.enrollee().bootstrap.has_value());
+  EXPECT_EQ(conf.enrollee().bootstrap->label, "enrollee");
+}
+
+TEST(DppEngine, ConfiguratorInitiatesMutualOnEveryCurve) {
+  for (auto c : {crypto::Curve::kP256, crypto::Curve::kP384, crypto::Curve::kP521}) {
+    Pair p;
+    p.enr = make_keys(c, "enrollee");
+    p.conf = make_keys(c, "configurator");
+    Options co = p.configurator(false);
+    co.peer = p.enr.as_peer;
+    Options eo = p.enrollee();
+    eo.peer = p.conf.as_peer;  // the enrollee knows the configurator: mutual
+    Session conf(co), enr(eo);
+    Output oc, oe;
+    run(conf, enr, conf.start().value(), &oc, &oe);
+    expect_configured(enr, conf);
+    EXPECT_TRUE(conf.mutual()) << crypto::curve_name(c);
+  }
+}
+
+TEST(DppEngine, ChirpThenConfiguratorInitiates) {
+  Pair p;
+  Session enr(p.enrollee()), conf(p.configurator(false));
+  Output oe, oc;
+  run(enr, conf, enr.presence_announcement().value(), &oe, &oc);
+  expect_configured(enr, conf);
+  EXPECT_TRUE(conf.initiator());
+  EXPECT_EQ(conf.enrollee().bootstrap->label, "enrollee");
+}
+
+TEST(DppEngine, ChirpFromUnknownKeyIsDroppedSilently) {
+  Pair p;
+  Keys stranger = make_keys(crypto::Curve::kP256, "stranger");
+  Options eo = p.enrollee();
+  eo.own = stranger.own;
+  Session enr(eo), conf(p.configurator(false));
+  Output oc = conf.handle(enr.presence_announcement().value());
+  EXPECT_TRUE(oc.done);
+  EXPECT_TRUE(oc.send.empty());
+  ASSERT_TRUE(oc.error);
+  EXPECT_EQ(oc.error->code, "dpp.chirp.unknown");
+}
+
+TEST(DppEngine, RequestForAnotherKeyIsDroppedSilently) {
+  Pair p;
+  Keys other = make_keys(crypto::Curve::kP256, "other");
+  Options eo = p.enrollee();
+  eo.peer = other.as_peer;  // initiates to a key the configurator does not hold
+  Session enr(eo), conf(p.configurator(false));
+  Output oc = conf.handle(enr.start().value());
+  EXPECT_TRUE(oc.send.empty());
+  EXPECT_EQ(oc.error->code, "dpp.bkh");
+}
+
+TEST(DppEngine, TamperedWrappedDataIsDropped) {
+  Pair p;
+  Options eo = p.enrollee();
+  eo.peer = p.conf.as_peer;
+  Session enr(eo), conf(p.configurator(false));
+  Bytes req = enr.start().value();
+  req[req.size() - 3] ^= 0x01;  // inside the AES-SIV ciphertext
+  Output oc = conf.handle(req);
+  EXPECT_TRUE(oc.send.empty());
+  EXPECT_EQ(oc.error->code, "dpp.unwrap");
+}
+
+TEST(DppEngine, TamperedClearAttributeBreaksTheAd) {
+  Pair p;
+  Options eo = p.enrollee();
+  eo.peer = p.conf.as_peer;
+  Session enr(eo), conf(p.configurator(false));
+  Bytes req = enr.start().value();
+  // The Protocol Version attribute (id 0x1019, length 1) sits just before Wrapped Data.
+  auto frame = cd::parse_frame(req).value();
+  size_t version_value = 7 + frame.wd_offset - 1;
+  req[version_value] = 3;
+  Output oc = conf.handle(req);
+  EXPECT_EQ(oc.error->code, "dpp.unwrap");
+}
+
+TEST(DppEngine, TruncatedAndOversizedAttributesAreRefused) {
+  Pair p;
+  Options eo = p.enrollee();
+  eo.peer = p.conf.as_peer;
+  Session enr(eo);
+  Bytes req = enr.start().value();
+  Bytes truncated(req.begin(), req.end() - 5);
+  // The last attribute's length now runs past the end.
+  Session conf1(p.configurator(false));
+  EXPECT_EQ(conf1.handle(truncated).error->code, "dpp.attr");
+  Bytes oversized = req;
+  oversized.resize(cd::kMaxMessage + 1);
+  Session conf2(p.configurator(false));
+  EXPECT_EQ(conf2.handle(oversized).error->code, "dpp.frame");
+  Bytes trailing = req;
+  trailing.insert(trailing.end(), {0x00, 0x10, 0x01, 0x00, 0x00});  // a Status after WD
+  Session conf3(p.configurator(false));
+  EXPECT_EQ(conf3.handle(trailing).error->code, "dpp.attr");
+}
+
+TEST(DppEngine, TwoConfiguratorsAreNotCompatible) {
+  Pair p;
+  Options a = p.configurator(false);
+  a.own = p.enr.own;  // a configurator holding the "enrollee" key
+  a.peer = p.conf.as_peer;
+  Session initiator(a), responder(p.configurator(false));
+  Output out = responder.handle(initiator.start().value());
+  ASSERT_TRUE(out.error);
+  EXPECT_EQ(out.error->code, "dpp.role");
+  ASSERT_EQ(out.send.size(), 1u);  // Auth Response with status NOT_COMPATIBLE
+  Output back = initiator.handle(out.send[0]);
+  ASSERT_TRUE(back.error);
+  EXPECT_EQ(back.error->code, "dpp.peer-status");
+  EXPECT_NE(back.error->message.find("NOT_COMPATIBLE"), std::string::npos);
+}
+
+TEST(DppEngine, PolicyRefusalAnswersConfigureFailure) {
+  Pair p;
+  p.refuse = make_error("policy.unknown-device", "no bundle names this key");
+  Options eo = p.enrollee();
+  eo.peer = p.conf.as_peer;
+  Session enr(eo), conf(p.configurator(false));
+  Output oe, oc;
+  run(enr, conf, enr.start().value(), &oe, &oc);
+  EXPECT_EQ(conf.state(), Session::State::kFailed);
+  EXPECT_EQ(oc.error->code, "policy.unknown-device");
+  EXPECT_EQ(enr.state(), Session::State::kFailed);
+  EXPECT_EQ(oe.error->code, "dpp.peer-status");
+  EXPECT_NE(oe.error->message.find("CONFIGURE_FAILURE"), std::string::npos);
+  EXPECT_TRUE(enr.configuration().empty());
+}
+
+TEST(DppEngine, EnrolleeRejectsConnectorForAnotherKey) {
+  Pair p;
+  Options co = p.configurator(false);
+  co.hooks.configure = [&](const EnrolleeInfo&, const cd::ConfigRequest&) -> Result<cd::ConfigObject> {
+    cd::ConfigObject obj;
+    obj.ssid = "x";
+    obj.akm = "dpp";
+    cd::ConnectorClaims claims;
+    claims.groups = {{"*", "sta"}};
+    claims.net_access_key = crypto::PrivateKey::generate(crypto::Curve::kP256)->public_key();
+    obj.signed_connector = TRY(cd::sign_connector(claims, p.csign));
+    obj.csign = p.csign.public_key();
+    return obj;
+  };
+  Options eo = p.enrollee();
+  eo.peer = p.conf.as_peer;
+  Session enr(eo), conf(co);
+  Output oe, oc;
+  run(enr, conf, enr.start().value(), &oe, &oc);
+  EXPECT_EQ(oe.error->code, "dpp.connector.key");
+  EXPECT_EQ(oc.error->code, "dpp.config-rejected");
+  EXPECT_EQ(*conf.result_status(), static_cast<uint8_t>(cd::DppStatus::kConfigRejected));
+}
+
+TEST(DppEngine, UnexpectedFrameInStateIsRefused) {
+  Pair p;
+  Session conf(p.configurator(false));
+  Bytes conf_frame = cd::encode_frame(static_cast<uint8_t>(cd::FrameType::kAuthConfirm),
+                                      {{cd::attr::kStatus, {0}}});
+  Output out = conf.handle(conf_frame);
+  EXPECT_EQ(out.error->code, "dpp.state");
+}
+
+TEST(DppConnector, VerifiesKidExpiryAndSignature) {
+  auto csign = crypto::PrivateKey::generate(crypto::Curve::kP256).value();
+  auto other = crypto::PrivateKey::generate(crypto::Curve::kP256).value();
+  cd::ConnectorClaims c;
+  c.groups = {{"*", "sta"}};
+  c.net_access_key = other.public_key();
+  c.expiry = "2030-01-01T00:00:00Z";
+  auto jws = cd::sign_connector(c, csign).value();
+  auto ok = cd::verify_connector(jws, csign.public_key(), 1'800'000'000);
+  ASSERT_TRUE(ok) << ok.error().str();
+  EXPECT_TRUE(ok->net_access_key == other.public_key());
+  EXPECT_EQ(cd::verify_connector(jws, other.public_key(), 0).error().code,
+            "dpp.connector.signature");
+  EXPECT_EQ(cd::verify_connector(jws, csign.public_key(), 2'000'000'000).error().code,
+            "dpp.connector.expiry");
+  // The signature is raw r||s of 64 octets, not DER.
+  std::string sig = jws.substr(jws.rfind('.') + 1);
+  EXPECT_EQ(base64url_decode(sig)->size(), 64u);
+}
+
+TEST(DppCodec, GasRoundTripAndStrictLengths) {
+  cd::Gas g;
+  g.kind = cd::GasKind::kInitialResponse;
+  g.token = 7;
+  g.comeback_delay = 500;
+  g.body = {1, 2, 3};
+  Bytes m = cd::encode_gas(g);
+  auto back = cd::parse_gas(m).value();
+  EXPECT_EQ(back.token, 7);
+  EXPECT_EQ(back.comeback_delay, 500);
+  EXPECT_EQ(back.body, g.body);
+  m.push_back(0);
+  EXPECT_EQ(cd::parse_gas(m).error().code, "dpp.gas");
+}
+
+}  // namespace
+}  // namespace gh::proto::dpp
