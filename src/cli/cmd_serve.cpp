@@ -3,6 +3,7 @@
 
 #include "cli/cmds.h"
 #include "net/http.h"
+#include "svc/dpp_site.h"
 #include "svc/identity.h"
 #include "svc/masa_service.h"
 #include "svc/pledge_agent.h"
@@ -17,15 +18,18 @@ Result<std::pair<std::string, int>> parse_listen(const std::string& listen) {
   return hp;
 }
 
+std::string bracket(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
 template <class Service>
 int run_server(Service& service, const std::string& listen, const std::string& what) {
   auto hp = parse_listen(listen);
   if (!hp) return fail(hp.error());
   auto port = service.serve(hp->first, hp->second);
   if (!port) return fail(port.error());
-  std::string host = hp->first.find(':') != std::string::npos ? "[" + hp->first + "]" : hp->first;
   // The first line names the bound address (useful with port 0).
-  std::cout << what << " listening on https://" << host << ":" << *port << std::endl;
+  std::cout << what << " listening on https://" << bracket(hp->first) << ":" << *port << std::endl;
   svc::wait_for_stop_signal();
   service.stop();
   return kExitOk;
@@ -46,25 +50,58 @@ int masa_serve(const Args& a) {
 int site_serve(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());
-  auto listen = required(a, "listen");
-  if (!listen) return fail(listen.error());
-  auto days = a.get_int("ldevid-days", 90);
-  if (!days) return fail(days.error());
-  auto secs = a.get_int("ldevid-seconds", 0);
-  if (!secs) return fail(secs.error());
-  svc::RegistrarOptions o;
-  o.ldevid_lifetime_s = *secs > 0 ? *secs : int64_t{*days} * 86400;
-  if (o.ldevid_lifetime_s < 60)
-    return fail(make_error("usage", "LDevID lifetime must be at least 60 s"));
-  o.check_audit_log = !a.has("no-audit-log-check");
-  auto reg = svc::RegistrarService::open(*state, o);
-  if (!reg) return fail(reg.error());
-  return run_server(**reg, *listen, "registrar");
+  if (!a.has("listen") && !a.has("dpp-listen"))
+    return fail(make_error("usage", "site serve needs --listen, --dpp-listen or both"));
+  std::unique_ptr<svc::RegistrarService> reg;
+  std::unique_ptr<svc::DppSite> dpp;
+  if (a.has("listen")) {
+    auto days = a.get_int("ldevid-days", 90);
+    if (!days) return fail(days.error());
+    auto secs = a.get_int("ldevid-seconds", 0);
+    if (!secs) return fail(secs.error());
+    svc::RegistrarOptions o;
+    o.ldevid_lifetime_s = *secs > 0 ? *secs : int64_t{*days} * 86400;
+    if (o.ldevid_lifetime_s < 60)
+      return fail(make_error("usage", "LDevID lifetime must be at least 60 s"));
+    o.check_audit_log = !a.has("no-audit-log-check");
+    auto r = svc::RegistrarService::open(*state, o);
+    if (!r) return fail(r.error());
+    reg = std::move(*r);
+  }
+  if (a.has("dpp-listen")) {
+    auto d = open_dpp_site(a, *state);
+    if (!d) return fail(d.error());
+    dpp = std::move(*d);
+  }
+  // The first lines name the bound addresses (useful with port 0).
+  if (reg) {
+    auto hp = parse_listen(a.get("listen"));
+    if (!hp) return fail(hp.error());
+    auto port = reg->serve(hp->first, hp->second);
+    if (!port) return fail(port.error());
+    std::cout << "registrar listening on https://" << bracket(hp->first) << ":" << *port
+              << std::endl;
+  }
+  if (dpp) {
+    auto hp = parse_listen(a.get("dpp-listen"));
+    if (!hp) return fail(hp.error());
+    auto port = dpp->serve(hp->first, hp->second);
+    if (!port) return fail(port.error());
+    std::cout << "dpp controller listening on tcp:" << bracket(hp->first) << ":" << *port
+              << std::endl;
+  }
+  svc::wait_for_stop_signal();
+  if (dpp) dpp->stop();
+  if (reg) reg->stop();
+  return kExitOk;
 }
 
 int device_onboard(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());
+  if (a.has("dpp") == a.has("brski"))
+    return fail(make_error("usage", "device onboard takes one of --brski URL or --dpp tcp:HOST:PORT"));
+  if (a.has("dpp")) return device_onboard_dpp(a);
   auto url = required(a, "brski");
   if (!url) return fail(url.error());
   auto timeout = a.get_int("timeout", 120);

@@ -7,6 +7,7 @@
 
 #include "cli/args.h"
 #include "store/records.h"
+#include "svc/dpp_site.h"
 
 namespace gh::cli {
 
@@ -27,6 +28,15 @@ int bench_brski(const Args& a);
 int masa_serve(const Args& a);
 int site_serve(const Args& a);
 int device_onboard(const Args& a);
+int device_onboard_dpp(const Args& a);
+int device_dpp_listen(const Args& a);
+int site_dpp_uri(const Args& a);
+int site_dpp_add_uri(const Args& a);
+int site_dpp_scan(const Args& a);
+int site_export_hostapd_psk(const Args& a);
+
+// The DPP controller of the site at state, with the --ssid/--akm/--accept-unknown/... options.
+Result<std::unique_ptr<svc::DppSite>> open_dpp_site(const Args& a, const std::string& state);
 
 int print_events(const std::vector<store::Event>& events, bool json);
 

@@ -7,6 +7,17 @@ OptionSpec opt(std::string name, std::string help, bool value = true, bool repea
 }
 const OptionSpec kState = opt("state", "the role's state directory");
 const OptionSpec kJson = opt("json", "print JSON", false);
+// The DPP configurator's settings (site serve --dpp-listen, site dpp ...).
+const std::vector<OptionSpec> kDppSite = {
+    opt("ssid", "SSID handed to enrollees (default gatehouse)"),
+    opt("akm", "what enrollees get: dpp (connector, default), psk, sae or psk+sae"),
+    opt("accept-unknown", "configure enrollees whose key no bundle or add-uri names", false),
+    opt("connector-days", "connector lifetime in days (default: no expiry)"),
+    opt("dpp-timeout", "seconds a silent DPP peer is waited for (default 10)")};
+std::vector<OptionSpec> with(std::vector<OptionSpec> a, const std::vector<OptionSpec>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
 }  // namespace
 
 const std::vector<Command>& commands() {
@@ -61,14 +72,39 @@ const std::vector<Command>& commands() {
        {kState, opt("listen", "address to listen on (port 0 picks one)")},
        masa_serve},
       {"site serve",
-       "Serve the registrar: BRSKI and EST for pledges.",
-       "site serve --state DIR --listen HOST:PORT [--ldevid-days N]",
-       {kState, opt("listen", "address to listen on (port 0 picks one)"),
-        opt("ldevid-days", "LDevID lifetime (default 90)"),
-        opt("ldevid-seconds", "LDevID lifetime in seconds (overrides --ldevid-days)"),
-        opt("no-audit-log-check", "do not refuse devices another domain onboarded (RFC 8995 5.8.3)",
-            false)},
+       "Serve the registrar (BRSKI and EST) and/or the DPP controller (TCP).",
+       "site serve --state DIR [--listen HOST:PORT] [--dpp-listen HOST:PORT] [--ldevid-days N] "
+       "[--ssid S] [--akm dpp|psk|sae|psk+sae]",
+       with({kState, opt("listen", "registrar address (port 0 picks one)"),
+             opt("dpp-listen", "DPP controller address, e.g. 0.0.0.0:8908"),
+             opt("ldevid-days", "LDevID lifetime (default 90)"),
+             opt("ldevid-seconds", "LDevID lifetime in seconds (overrides --ldevid-days)"),
+             opt("no-audit-log-check",
+                 "do not refuse devices another domain onboarded (RFC 8995 5.8.3)", false)},
+            kDppSite),
        site_serve},
+      {"site dpp uri",
+       "Print the DPP controller's own bootstrapping URI.",
+       "site dpp uri --state DIR",
+       {kState},
+       site_dpp_uri},
+      {"site dpp add-uri",
+       "Know a device's DPP bootstrapping key; with --tcp, initiate to it and configure it.",
+       "site dpp add-uri --state DIR \"DPP:...\" [--tcp HOST:PORT] [--json]",
+       with({kState, opt("tcp", "an enrollee listening at HOST:PORT: initiate now"), kJson},
+            kDppSite),
+       site_dpp_add_uri},
+      {"site dpp scan",
+       "Know a device's DPP bootstrapping key from a photographed QR label (zbar).",
+       "site dpp scan --state DIR IMAGE.png [--tcp HOST:PORT] [--json]",
+       with({kState, opt("tcp", "an enrollee listening at HOST:PORT: initiate now"), kJson},
+            kDppSite),
+       site_dpp_scan},
+      {"site export hostapd-psk",
+       "Write hostapd's wpa_psk_file with the per-device PSKs (mode 0600).",
+       "site export hostapd-psk --state DIR --out FILE",
+       {kState, opt("out", "the wpa_psk_file to write")},
+       site_export_hostapd_psk},
       {"site init",
        "Create the site's domain CA and registrar identity.",
        "site init --state DIR --name NAME [--dns NAME ...]",
@@ -101,11 +137,26 @@ const std::vector<Command>& commands() {
        {kState, kJson},
        device_status},
       {"device onboard",
-       "Onboard the device by BRSKI: voucher, then LDevID by EST.",
-       "device onboard --state DEVDIR --brski https://HOST:PORT [--timeout S] [--json]",
+       "Onboard the device by BRSKI (voucher, then LDevID by EST) or by DPP (configuration).",
+       "device onboard --state DEVDIR (--brski https://HOST:PORT | --dpp tcp:HOST:PORT "
+       "[--peer-uri \"DPP:...\"]) [--timeout S] [--json]",
        {kState, opt("brski", "the registrar's URL"),
-        opt("timeout", "give up retrying after S seconds (default 120)"), kJson},
+        opt("dpp", "the DPP controller: tcp:HOST:PORT (the device announces itself)"),
+        opt("peer-uri", "with --dpp: the configurator's URI; the device initiates"),
+        opt("net-role", "with --dpp: sta (default) or ap"),
+        opt("timeout", "BRSKI: give up retrying after S seconds (default 120); DPP: silence "
+                       "allowed (default 30)"),
+        kJson},
        device_onboard},
+      {"device dpp listen",
+       "Wait for a DPP configurator to connect and initiate (then onboard).",
+       "device dpp listen --state DEVDIR [--port P] [--host ADDR] [--timeout S] [--json]",
+       {kState, opt("port", "TCP port (default 8908; 0 picks one)"),
+        opt("host", "address to listen on (default 0.0.0.0)"),
+        opt("net-role", "sta (default) or ap"),
+        opt("timeout", "seconds a silent configurator is waited for once connected (default 30)"),
+        kJson},
+       device_dpp_listen},
       {"device reset",
        "Factory reset: keep only bootstrap/ and the birth keys.",
        "device reset --state DEVDIR",

@@ -19,6 +19,9 @@ inline std::string to_string(const Bytes& b) {
   return std::string(b.begin(), b.end());
 }
 
+// Without leading and trailing spaces, tabs, CR and LF.
+std::string trim(std::string_view s);
+
 std::string base64_encode(const Bytes& data);
 // Lenient: ignores whitespace, accepts missing padding.
 Result<Bytes> base64_decode(std::string_view text);

@@ -180,7 +180,7 @@ Result<std::pair<std::string, int>> parse_host_port(std::string_view text) {
   }
   char* end = nullptr;
   long p = std::strtol(port.c_str(), &end, 10);
-  if (port.empty() || *end != '\0' || p <= 0 || p > 65535)
+  if (port.empty() || *end != '\0' || p < 0 || p > 65535)
     return make_error("net.address", "bad port in " + std::string(text));
   return std::make_pair(host, static_cast<int>(p));
 }

@@ -62,7 +62,7 @@ int free_loopback_port();
 // Opens a TCP connection with send/receive timeouts.
 Result<int> tcp_connect(const std::string& host, int port, int timeout_s);
 
-// "HOST:PORT" or "tcp:HOST:PORT" or "[v6]:PORT" -> host and port.
+// "HOST:PORT" or "tcp:HOST:PORT" or "[v6]:PORT" -> host and port (0-65535; 0 = any, to listen).
 Result<std::pair<std::string, int>> parse_host_port(std::string_view text);
 
 }  // namespace gh::net

@@ -38,6 +38,15 @@ CREATE TABLE credentials (
 CREATE INDEX credentials_device ON credentials(device);
 CREATE TABLE pvr_nonces (serial TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (serial, nonce));
 )",
+    R"(
+CREATE TABLE dpp_peers (bkh TEXT PRIMARY KEY, chirp TEXT NOT NULL, uri TEXT NOT NULL, source TEXT NOT NULL, added_at INTEGER NOT NULL);
+CREATE TABLE dpp_configurations (
+  id INTEGER PRIMARY KEY, device TEXT NOT NULL, bkh TEXT NOT NULL, akm TEXT NOT NULL, ssid TEXT NOT NULL,
+  net_access_key TEXT NOT NULL, mac TEXT NOT NULL, psk_sealed TEXT NOT NULL, at INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active','superseded'))
+);
+CREATE INDEX dpp_configurations_device ON dpp_configurations(device);
+)",
 };
 
 constexpr const char* kColumns =
@@ -242,6 +251,60 @@ class SqliteInventory final : public Inventory {
   Status append(const Event& event) override {
     std::lock_guard<std::mutex> lock(mu_);
     return append_event(*db_, event);
+  }
+
+  Status add_dpp_peer(const DppPeer& p, const Event& event) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return in_transaction(*db_, [&]() -> Status {
+      auto st = TRY(db_->prepare(
+          "INSERT OR IGNORE INTO dpp_peers(bkh, chirp, uri, source, added_at) VALUES(?,?,?,?,?)"));
+      st.bind(1, p.bkh).bind(2, p.chirp).bind(3, p.uri).bind(4, p.source).bind(
+          5, static_cast<int64_t>(p.added_at));
+      TRY(st.run());
+      return append_event(*db_, event);
+    });
+  }
+
+  Result<std::vector<DppPeer>> dpp_peers() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st = TRY(db_->prepare("SELECT bkh, chirp, uri, source, added_at FROM dpp_peers"));
+    std::vector<DppPeer> out;
+    while (TRY(st.step()))
+      out.push_back(DppPeer{st.text(0), st.text(1), st.text(2), st.text(3), st.integer(4)});
+    return out;
+  }
+
+  Status record_dpp_configuration(const DppConfiguration& c, const Event& event) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return in_transaction(*db_, [&]() -> Status {
+      auto old = TRY(db_->prepare(
+          "UPDATE dpp_configurations SET status='superseded' WHERE device=? AND status='active'"));
+      old.bind(1, c.device);
+      TRY(old.run());
+      auto ins = TRY(db_->prepare(
+          "INSERT INTO dpp_configurations(device, bkh, akm, ssid, net_access_key, mac, psk_sealed, "
+          "at, status) VALUES(?,?,?,?,?,?,?,?,'active')"));
+      ins.bind(1, c.device).bind(2, c.bkh).bind(3, c.akm).bind(4, c.ssid).bind(5, c.net_access_key);
+      ins.bind(6, c.mac).bind(7, c.psk_sealed).bind(8, static_cast<int64_t>(c.at));
+      TRY(ins.run());
+      auto dev = TRY(db_->prepare("UPDATE devices SET state='onboarded', updated_at=? WHERE serial=?"));
+      dev.bind(1, static_cast<int64_t>(time::now())).bind(2, c.device);
+      TRY(dev.run());
+      return append_event(*db_, event);
+    });
+  }
+
+  Result<std::vector<DppConfiguration>> dpp_configurations(bool active_only) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st = TRY(db_->prepare(
+        std::string("SELECT device, bkh, akm, ssid, net_access_key, mac, psk_sealed, at, status "
+                    "FROM dpp_configurations") +
+        (active_only ? " WHERE status='active'" : "") + " ORDER BY id"));
+    std::vector<DppConfiguration> out;
+    while (TRY(st.step()))
+      out.push_back(DppConfiguration{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4),
+                                     st.text(5), st.text(6), st.integer(7), st.text(8)});
+    return out;
   }
 
   Result<std::vector<Event>> events(const std::string& serial) override {

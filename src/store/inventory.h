@@ -48,6 +48,13 @@ class Inventory {
                            const Event& event) = 0;
   virtual Result<std::vector<IssuedCredential>> credentials(const std::string& serial) = 0;
   virtual Status append(const Event& event) = 0;
+  // DPP: bootstrapping keys learnt outside bundles (an existing key is left as it is).
+  virtual Status add_dpp_peer(const DppPeer& peer, const Event& event) = 0;
+  virtual Result<std::vector<DppPeer>> dpp_peers() = 0;
+  // Records a configuration (superseding the device's previous one) and, for a device from a
+  // bundle, moves it to "onboarded", in one transaction with the event.
+  virtual Status record_dpp_configuration(const DppConfiguration& c, const Event& event) = 0;
+  virtual Result<std::vector<DppConfiguration>> dpp_configurations(bool active_only) = 0;
   virtual Result<std::vector<Event>> events(const std::string& serial = "") = 0;
 };
 

@@ -81,4 +81,26 @@ struct IssuedCredential {
   std::string status;  // "active", "superseded", "revoked"
 };
 
+// A DPP bootstrapping key the site learnt outside a bundle (`site dpp add-uri`, `site dpp scan`).
+struct DppPeer {
+  std::string bkh;    // SHA-256 of the SPKI, hex
+  std::string chirp;  // SHA-256("chirp" || SPKI), hex
+  std::string uri;
+  std::string source;  // "add-uri", "scan"
+  time::Seconds added_at = 0;
+};
+
+// One DPP configuration the site's configurator handed out.
+struct DppConfiguration {
+  std::string device;  // serial, or "dpp:<first 16 hex of the BKH>" for a device not in a bundle
+  std::string bkh;     // hex, empty when the enrollee's key was never learnt (responder-only)
+  std::string akm;
+  std::string ssid;
+  std::string net_access_key;  // SHA-256 of the netAccessKey SPKI, hex (connector AKMs)
+  std::string mac;             // the station address the PSK is bound to (PSK AKMs)
+  std::string psk_sealed;      // the PSK sealed with the site's key (base64); never the PSK itself
+  time::Seconds at = 0;
+  std::string status;  // "active", "superseded"
+};
+
 }  // namespace gh::store

@@ -11,7 +11,7 @@
 #include "device/image.h"
 #include "net/http.h"
 #include "proto/pledge.h"
-#include "svc/swtpm.h"
+#include "svc/device_agent.h"
 
 namespace gh::svc {
 namespace {
@@ -23,15 +23,7 @@ Error fail(BrskiFlowFailure* why, Error e, bool retry) {
   return e;
 }
 
-// Writes onboarding/ as a unit: built beside, then renamed into place.
 Status store_onboarding(const BrskiOnboardOptions& o, const BrskiFlowResult& r) {
-  std::string dir = fs::join(o.device_dir, "onboarding");
-  std::string tmp = dir + ".partial";
-  TRY(fs::remove_all(tmp));
-  TRY(fs::make_dirs(tmp, 0755));
-  TRY(fs::write_file_exclusive(fs::join(tmp, "ldevid.pem"), r.ldevid.pem(), 0644));
-  TRY(fs::write_file_exclusive(fs::join(tmp, "domain-ca.pem"), r.domain_ca.pem(), 0644));
-  TRY(fs::write_file_exclusive(fs::join(tmp, "voucher.cms"), to_string(r.voucher_cms), 0644));
   Json network{{"method", "brski"},
                {"registrar", o.registrar_url},
                {"domain", r.domain_ca.subject()},
@@ -39,11 +31,10 @@ Status store_onboarding(const BrskiOnboardOptions& o, const BrskiFlowResult& r) 
                 {{"type", "ldevid"}, {"certificate", "ldevid.pem"}, {"key", "keystore:ldevid"}}},
                {"eap", {{"method", "EAP-TLS"}, {"ca", "domain-ca.pem"}}},
                {"onboarded-at", time::format_rfc3339(time::now())}};
-  TRY(fs::write_file_exclusive(fs::join(tmp, "network.json"), network.dump(2) + "\n", 0644));
-  TRY(fs::remove_all(dir));
-  if (std::rename(tmp.c_str(), dir.c_str()) != 0)
-    return make_error("io", "cannot move onboarding into place");
-  return ok_status();
+  return publish_onboarding(o.device_dir, {{"ldevid.pem", r.ldevid.pem(), 0644},
+                                           {"domain-ca.pem", r.domain_ca.pem(), 0644},
+                                           {"voucher.cms", to_string(r.voucher_cms), 0644},
+                                           {"network.json", network.dump(2) + "\n", 0644}});
 }
 
 }  // namespace
@@ -138,21 +129,8 @@ Status report_enroll_status(const std::string& registrar_url, const crypto::Cert
 }
 
 Result<BrskiOnboardResult> onboard_brski(const BrskiOnboardOptions& o) {
-  auto info_text = fs::read_file(fs::join(o.device_dir, "bootstrap/device.json"));
-  if (!info_text)
-    return make_error("device.image",
-                      o.device_dir + " is not a device image (no bootstrap/device.json)");
-  auto info = TRY(parse_json(*info_text, "device.json"));
-  if (fs::exists(fs::join(o.device_dir, "onboarding/ldevid.pem")))
-    return make_error("device.onboarded",
-                      "the device is already onboarded; `gatehouse device reset` first");
-  device::KeystoreSpec spec{json_string_or(info, "keystore", "file"), ""};
-  std::unique_ptr<Swtpm> tpm;
-  if (spec.kind == "tpm") {
-    tpm = TRY(Swtpm::start(fs::join(o.device_dir, "tpm")));
-    spec.tcti = tpm->tcti();
-  }
-  auto ks = TRY(device::open_keystore(o.device_dir, spec));
+  auto dev = TRY(open_device(o.device_dir));
+  auto& ks = dev.keystore;
   auto chain = TRY(crypto::Certificate::chain_from_pem(
       TRY(fs::read_file(fs::join(o.device_dir, "bootstrap/idevid.pem")))));
   pki::Identity idevid;

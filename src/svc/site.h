@@ -48,6 +48,8 @@ class Site {
   const Config& config() const { return config_; }
   store::Inventory& inventory() { return *inventory_; }
   const std::string& name() const { return name_; }
+  const std::string& state_dir() const { return state_dir_; }
+  crypto::KeyStore& keystore() { return *keystore_; }
 
  private:
   Site() = default;

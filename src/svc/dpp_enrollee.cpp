@@ -1,0 +1,134 @@
+#include "svc/dpp_enrollee.h"
+
+#include <unistd.h>
+
+#include <future>
+
+#include "codec/dpp_uri.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "device/image.h"
+#include "net/tcp.h"
+#include "svc/device_agent.h"
+#include "svc/dpp_link.h"
+
+namespace gh::svc {
+namespace {
+
+namespace cd = codec::dpp;
+namespace pd = proto::dpp;
+
+constexpr const char* kNetAccessKey = "dpp-netaccess";
+constexpr const char* kPskSecret = "wifi-psk";
+
+struct Prepared {
+  OpenedDevice dev;
+  pd::Options options;
+};
+
+Result<Prepared> prepare(const DppEnrolleeOptions& o) {
+  Prepared p{TRY(open_device(o.device_dir)), {}};
+  auto uri = TRY(codec::DppUri::parse(trim(TRY(fs::read_file(fs::join(o.device_dir, "bootstrap/dpp-uri.txt"))))));
+  pd::Options& opt = p.options;
+  opt.role = pd::Role::kEnrollee;
+  opt.own.key = TRY(p.dev.keystore->load(device::kDppKey));
+  opt.own.spki = uri.key;  // hashes are over the SPKI exactly as the URI carries it
+  if (!(TRY(crypto::PublicKey::from_der(uri.key)) == opt.own.key.public_key()))
+    return make_error("device.image", "bootstrap/dpp-uri.txt does not carry this device's key");
+  opt.request.name = p.dev.serial();
+  opt.request.net_role = o.net_role;
+  opt.request.mud_url = json_string_or(p.dev.info, "mud-url", "");
+  crypto::KeyStore* ks = p.dev.keystore.get();
+  opt.make_protocol_key = [ks](crypto::Curve c) -> Result<crypto::PrivateKey> {
+    if (ks->has(kNetAccessKey)) TRY(ks->remove(kNetAccessKey));  // an interrupted attempt's
+    return ks->generate(kNetAccessKey, c);
+  };
+  if (!o.peer_uri.empty()) {
+    auto peer = TRY_CTX(codec::DppUri::parse(o.peer_uri), "--peer-uri");
+    opt.peer = TRY(pd::PeerBootstrap::from_spki(peer.key, "configurator " + hex_encode(peer.key_hash()).substr(0, 16)));
+  }
+  return p;
+}
+
+Result<DppEnrolleeResult> finish(const DppEnrolleeOptions& o, Prepared& p, pd::Session& s,
+                                 Status outcome) {
+  if (!outcome) {
+    // Nothing of a failed exchange stays behind.
+    if (p.dev.keystore->has(kNetAccessKey)) (void)p.dev.keystore->remove(kNetAccessKey);
+    return outcome.error();
+  }
+  const cd::ConfigObject& c = s.configuration().front();
+  Json cred{{"akm", c.akm}};
+  DppEnrolleeResult r;
+  if (!c.signed_connector.empty()) {
+    Json csign = cd::ec_jwk(c.csign);
+    csign["kid"] = cd::csign_kid(c.csign);
+    cred["signedConnector"] = c.signed_connector;
+    cred["csign"] = csign;
+    cred["netAccessKey"] = std::string("keystore:") + kNetAccessKey;
+    r.csign_kid = cd::csign_kid(c.csign);
+  } else if (p.dev.keystore->has(kNetAccessKey)) {
+    TRY(p.dev.keystore->remove(kNetAccessKey));  // no connector names it
+  }
+  if (!c.pass.empty()) {
+    TRY(store_device_secret(o.device_dir, kPskSecret, c.pass));
+    cred["psk"] = std::string("keystore:") + kPskSecret;
+  }
+  Json network{{"method", "dpp"},
+               {"ssid", c.ssid},
+               {"wi-fi_tech", "infra"},
+               {"credential", cred},
+               {"mutual", s.mutual()},
+               {"onboarded-at", time::format_rfc3339(time::now())}};
+  if (!o.controller.empty()) network["controller"] = o.controller;
+  TRY(publish_onboarding(o.device_dir, {{"network.json", network.dump(2) + "\n", 0644}}));
+  r.serial = p.dev.serial();
+  r.akm = c.akm;
+  r.ssid = c.ssid;
+  r.mutual = s.mutual();
+  return r;
+}
+
+}  // namespace
+
+Result<DppEnrolleeResult> onboard_dpp(const DppEnrolleeOptions& o) {
+  auto hp = TRY(net::parse_host_port(o.controller));
+  auto p = TRY(prepare(o));
+  pd::Session s(p.options);
+  Bytes first = p.options.peer ? TRY(s.start()) : TRY(s.presence_announcement());
+  auto fd = net::tcp_connect(hp.first, hp.second, o.timeout_s);
+  if (!fd) return finish(o, p, s, fd.error());
+  Status st = drive_dpp(*fd, s, {first});
+  ::close(*fd);
+  return finish(o, p, s, st);
+}
+
+Result<DppEnrolleeResult> onboard_dpp_listen(const DppEnrolleeOptions& o,
+                                             ListeningCallback on_listening) {
+  auto hp = TRY(net::parse_host_port(o.listen));
+  auto p = TRY(prepare(o));
+  pd::Session s(p.options);
+  std::promise<Status> done;
+  std::atomic<bool> taken{false};
+  auto server = TRY(net::TcpServer::start(
+      hp.first, hp.second,
+      [&](int fd) {
+        if (taken.exchange(true)) {  // one configurator at a time
+          ::close(fd);
+          return;
+        }
+        Status st = drive_dpp(fd, s, {});
+        ::close(fd);
+        done.set_value(st);
+      },
+      o.timeout_s));
+  if (on_listening) on_listening(server->port());
+  Status st = done.get_future().get();
+  server->stop();
+  auto r = TRY(finish(o, p, s, st));
+  r.listen_port = server->port();
+  return r;
+}
+
+}  // namespace gh::svc

@@ -1,0 +1,30 @@
+// Drives a DPP engine over one TCP connection: what it says goes out, what arrives goes in,
+// until it says the exchange is over.
+#pragma once
+
+#include <vector>
+
+#include "net/dpp_tcp.h"
+#include "proto/dpp.h"
+
+namespace gh::svc {
+
+// Sends first, then feeds every message to the session. Returns the session's own failure, or a
+// transport one (timeout, close) naming where the exchange stopped.
+inline Status drive_dpp(int fd, proto::dpp::Session& s, const std::vector<Bytes>& first) {
+  for (const auto& m : first) TRY(net::write_dpp_message(fd, m));
+  for (;;) {
+    auto msg = net::read_dpp_message(fd);
+    if (!msg)
+      return std::move(msg).error().context(
+          std::string("in state ") + proto::dpp::Session::state_name(s.state()));
+    auto out = s.handle(*msg);
+    for (const auto& m : out.send) {
+      Status w = net::write_dpp_message(fd, m);
+      if (!w && !out.done) return w;
+    }
+    if (out.done) return out.error ? Status(*out.error) : ok_status();
+  }
+}
+
+}  // namespace gh::svc

@@ -1,0 +1,287 @@
+#include "svc/dpp_site.h"
+
+#include <unistd.h>
+
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "crypto/digest.h"
+#include "crypto/kdf_siv.h"
+#include "svc/dpp_link.h"
+
+namespace gh::svc {
+namespace {
+
+namespace cd = codec::dpp;
+namespace pd = proto::dpp;
+
+constexpr const char* kBootstrapLabel = "dpp-bootstrap";
+constexpr const char* kCsignLabel = "dpp-csign";
+
+store::Event event(const std::string& device, const std::string& kind, bool ok,
+                   const std::string& reason, const Json& detail) {
+  return store::Event{0, 0, device, kind, ok ? "ok" : "refused", reason, detail.dump()};
+}
+
+Result<crypto::PrivateKey> load_or_generate(crypto::KeyStore& ks, const std::string& label) {
+  if (ks.has(label)) return ks.load(label);
+  return ks.generate(label, crypto::Curve::kP256);
+}
+
+std::string colon_mac(const std::string& hex12) {
+  std::string out;
+  for (size_t i = 0; i < hex12.size(); i += 2) {
+    if (i) out += ':';
+    out += hex12.substr(i, 2);
+  }
+  return out;
+}
+
+bool akm_has_psk(const std::string& akm) {
+  return akm.find("psk") != std::string::npos || akm.find("sae") != std::string::npos;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DppSite>> DppSite::open(const std::string& state_dir, DppSiteOptions o) {
+  if (o.akm != "dpp" && o.akm != "psk" && o.akm != "sae" && o.akm != "psk+sae")
+    return make_error("usage", "DPP AKM must be dpp, psk, sae or psk+sae");
+  if (o.ssid.empty() || o.ssid.size() > 32)
+    return make_error("usage", "the SSID must be 1-32 octets");
+  std::unique_ptr<DppSite> d(new DppSite());
+  d->o_ = std::move(o);
+  d->site_ = TRY(Site::open(state_dir));
+  auto& ks = d->site_->keystore();
+  d->own_.key = TRY_CTX(load_or_generate(ks, kBootstrapLabel), "DPP bootstrapping key");
+  d->own_.spki = d->own_.key.public_key().der_compressed();
+  d->csign_ = TRY_CTX(load_or_generate(ks, kCsignLabel), "DPP C-sign key");
+  codec::DppUri uri;
+  uri.version = 2;
+  uri.key = d->own_.spki;
+  for (char c : d->site_->name())
+    if (c >= 0x20 && c <= 0x7e && c != ';') uri.info += c;
+  uri.info = "gatehouse " + uri.info;
+  d->uri_ = uri.to_string();
+  // The key that seals per-device PSKs in the inventory: only this site (and the access points
+  // it exports them to) can open them.
+  std::string key_path = fs::join(state_dir, "secrets/dpp-psk.key");
+  if (!fs::exists(key_path)) {
+    TRY(fs::make_dirs(fs::join(state_dir, "secrets"), 0700));
+    Bytes k = crypto::random_bytes(64);
+    Status w = fs::write_file_exclusive(key_path, to_string(k), 0600);
+    std::fill(k.begin(), k.end(), 0);
+    if (!w && !fs::exists(key_path)) return w.error();
+  }
+  d->seal_key_ = to_bytes(TRY(fs::read_file(key_path)));
+  if (d->seal_key_.size() != 64)
+    return make_error("site.secrets", key_path + " is not a 64-octet key");
+  TRY(d->load_peers());
+  return d;
+}
+
+DppSite::~DppSite() {
+  stop();
+  std::fill(seal_key_.begin(), seal_key_.end(), 0);
+}
+
+Status DppSite::load_peers() {
+  auto devices = TRY(site_->inventory().list());
+  auto peers = TRY(site_->inventory().dpp_peers());
+  std::map<std::string, std::pair<std::string, Bytes>> bkh, chirp;
+  auto add = [&](const std::string& uri_text, const std::string& label) {
+    auto uri = codec::DppUri::parse(uri_text);
+    if (!uri) return;
+    std::string l = label.empty() ? "dpp:" + hex_encode(uri->key_hash()).substr(0, 16) : label;
+    bkh[hex_encode(pd::bootstrap_key_hash(uri->key))] = {l, uri->key};
+    chirp[hex_encode(pd::chirp_hash(uri->key))] = {l, uri->key};
+  };
+  for (const auto& p : peers) add(p.uri, "");
+  for (const auto& dev : devices)
+    if (!dev.dpp_uri.empty()) add(dev.dpp_uri, dev.serial);
+  std::lock_guard<std::mutex> lock(mu_);
+  by_bkh_.swap(bkh);
+  by_chirp_.swap(chirp);
+  return ok_status();
+}
+
+std::optional<pd::PeerBootstrap> DppSite::find(const std::string& hex_hash, bool chirp) {
+  for (int pass = 0; pass < 2; ++pass) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto& m = chirp ? by_chirp_ : by_bkh_;
+      auto it = m.find(hex_hash);
+      if (it != m.end()) {
+        auto p = pd::PeerBootstrap::from_spki(it->second.second, it->second.first);
+        if (p) return *p;
+        return std::nullopt;
+      }
+    }
+    if (pass == 0 && !load_peers()) break;  // a key added since we started
+  }
+  return std::nullopt;
+}
+
+Result<store::DppPeer> DppSite::add_uri(const std::string& uri_text, const std::string& source) {
+  auto uri = TRY(codec::DppUri::parse(uri_text));
+  TRY_CTX(crypto::PublicKey::from_der(uri.key), "DPP URI key");
+  store::DppPeer p{hex_encode(pd::bootstrap_key_hash(uri.key)), hex_encode(pd::chirp_hash(uri.key)),
+                   uri.to_string(), source, time::now()};
+  TRY(site_->inventory().add_dpp_peer(
+      p, event("dpp:" + p.bkh.substr(0, 16), "dpp.add-uri", true, source,
+               Json{{"bkh", p.bkh}, {"info", uri.info}, {"mac", uri.mac}})));
+  TRY(load_peers());
+  return p;
+}
+
+pd::Options DppSite::session_options() {
+  pd::Options o;
+  o.role = pd::Role::kConfigurator;
+  o.own = own_;
+  o.hooks.find_peer = [this](const Bytes& h) { return find(hex_encode(h), false); };
+  o.hooks.find_chirp = [this](const Bytes& h) { return find(hex_encode(h), true); };
+  o.hooks.configure = [this](const pd::EnrolleeInfo& e, const cd::ConfigRequest& r) {
+    return configure(e, r);
+  };
+  return o;
+}
+
+Result<cd::ConfigObject> DppSite::configure(const pd::EnrolleeInfo& e, const cd::ConfigRequest& r) {
+  std::string device = e.bootstrap
+                           ? e.bootstrap->label
+                           : "dpp:unknown-" + hex_encode(crypto::sha256(e.protocol_key.der())).substr(0, 12);
+  Json detail{{"name", r.name}, {"netRole", r.net_role}, {"mutual", e.mutual}};
+  if (!r.mud_url.empty()) detail["mudurl"] = r.mud_url;
+  auto refuse = [&](const std::string& check, const std::string& why) -> Error {
+    (void)site_->inventory().append(event(device, "dpp.configure", false, check, detail));
+    return make_error(check, why);
+  };
+  // The authorization policy: a key we know (from a bundle or add-uri), not revoked.
+  std::string mac;
+  if (!e.bootstrap) {
+    if (!o_.accept_unknown)
+      return refuse("policy.unknown-enrollee",
+                    "the enrollee's bootstrapping key is in no imported bundle and was never added");
+  } else {
+    auto rec = TRY(site_->inventory().get(device));
+    if (rec) {
+      if (rec->state == "revoked" || rec->state == "decommissioned")
+        return refuse("policy.revoked", device + " is " + rec->state);
+      auto uri = codec::DppUri::parse(rec->dpp_uri);
+      mac = uri && !uri->mac.empty() ? uri->mac : "";
+    } else {
+      for (const auto& p : TRY(site_->inventory().dpp_peers()))
+        if (p.bkh == hex_encode(pd::bootstrap_key_hash(e.bootstrap->spki)))
+          if (auto uri = codec::DppUri::parse(p.uri)) mac = uri->mac;
+    }
+  }
+  if (r.net_role == "configurator")
+    return refuse("policy.net-role", "this site does not hand out configurator roles");
+
+  cd::ConfigObject obj;
+  obj.ssid = o_.ssid;
+  obj.akm = o_.akm;
+  store::DppConfiguration rec;
+  rec.device = device;
+  rec.bkh = e.bootstrap ? hex_encode(pd::bootstrap_key_hash(e.bootstrap->spki)) : "";
+  rec.akm = o_.akm;
+  rec.ssid = o_.ssid;
+  rec.at = time::now();
+  if (o_.akm == "dpp") {
+    cd::ConnectorClaims claims;
+    claims.groups = {{"*", r.net_role}};
+    claims.net_access_key = e.protocol_key;
+    if (o_.connector_lifetime_s > 0)
+      claims.expiry = time::format_rfc3339(time::now() + o_.connector_lifetime_s);
+    obj.signed_connector = TRY(cd::sign_connector(claims, csign_));
+    obj.csign = csign_.public_key();
+    rec.net_access_key = hex_encode(crypto::sha256(e.protocol_key.der()));
+    detail["netAccessKey"] = rec.net_access_key;
+  } else {
+    obj.pass = SecretString(base64url_encode(crypto::random_bytes(18)));  // 24 characters
+    rec.psk_sealed = TRY(seal(device, obj.pass));
+    rec.mac = mac;
+  }
+  detail["akm"] = o_.akm;
+  detail["ssid"] = o_.ssid;
+  // Recorded before it is sent: a crash after this line leaves a configuration the site knows.
+  TRY(site_->inventory().record_dpp_configuration(rec, event(device, "dpp.configure", true, "", detail)));
+  return obj;
+}
+
+Result<std::string> DppSite::seal(const std::string& device, const SecretString& psk) {
+  auto c = TRY(crypto::aes_siv_encrypt(seal_key_, {to_bytes(device)}, to_bytes(psk.reveal())));
+  return base64_encode(c);
+}
+
+Result<SecretString> DppSite::unseal(const std::string& device, const std::string& sealed) {
+  auto c = TRY(base64_decode(sealed));
+  auto p = TRY_CTX(crypto::aes_siv_decrypt(seal_key_, {to_bytes(device)}, c),
+                   "PSK of " + device + " does not unseal with this site's key");
+  SecretString out(to_string(p));
+  std::fill(p.begin(), p.end(), 0);
+  return out;
+}
+
+Result<std::string> DppSite::hostapd_psk_file() {
+  std::string out = "# wpa_psk_file written by gatehouse site export hostapd-psk\n";
+  for (const auto& c : TRY(site_->inventory().dpp_configurations(true))) {
+    if (c.psk_sealed.empty() || !akm_has_psk(c.akm)) continue;
+    if (c.mac.empty()) {
+      out += "# " + c.device + ": no MAC address known, not exported\n";
+      continue;
+    }
+    auto psk = TRY(unseal(c.device, c.psk_sealed));
+    out += colon_mac(c.mac) + " " + psk.reveal() + "\n";
+  }
+  return out;
+}
+
+DppExchange DppSite::run(int fd, pd::Session& s, std::vector<Bytes> first, bool listener) {
+  Status st = drive_dpp(fd, s, first);
+  ::close(fd);
+  DppExchange x;
+  x.ok = st.ok();
+  x.mutual = s.mutual();
+  const auto& e = s.enrollee();
+  x.device = e.bootstrap ? e.bootstrap->label : "";
+  Json detail{{"trail", s.trail()}, {"initiator", s.initiator()}, {"listener", listener}};
+  if (!st) {
+    x.error = st.error();
+    detail["message"] = st.error().message;
+    (void)site_->inventory().append(event(x.device, "dpp.exchange", false, st.error().code, detail));
+    log::info("dpp", "exchange failed: " + st.error().str());
+  } else {
+    x.akm = o_.akm;
+    (void)site_->inventory().append(event(x.device, "dpp.exchange", true, "configuration result OK", detail));
+  }
+  return x;
+}
+
+void DppSite::serve_connection(int fd) {
+  pd::Session s(session_options());
+  run(fd, s, {}, true);
+}
+
+Result<int> DppSite::serve(const std::string& host, int port) {
+  server_ = TRY(net::TcpServer::start(
+      host, port, [this](int fd) { serve_connection(fd); }, o_.timeout_s));
+  return server_->port();
+}
+
+void DppSite::stop() {
+  if (server_) server_->stop();
+}
+
+Result<DppExchange> DppSite::initiate(const std::string& uri_text, const std::string& host, int port) {
+  auto peer_rec = TRY(add_uri(uri_text, "add-uri"));
+  auto peer = find(peer_rec.bkh, false);
+  if (!peer) return make_error("dpp.peer", "cannot use the URI's key");
+  pd::Options o = session_options();
+  o.peer = *peer;
+  pd::Session s(o);
+  auto first = TRY(s.start());
+  int fd = TRY(net::tcp_connect(host, port, o_.timeout_s));
+  return run(fd, s, {first}, false);
+}
+
+}  // namespace gh::svc

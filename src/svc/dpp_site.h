@@ -1,0 +1,80 @@
+// The site's DPP controller and configurator (`site serve --dpp-listen`, `site dpp ...`): knows
+// enrollees' bootstrapping keys from bundles and from URIs it was given, authenticates them over
+// TCP (port 8908), asks the policy, and configures them with a connector or a per-device PSK.
+// Every configuration and every refusal goes to the inventory and the evidence log.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "codec/dpp_uri.h"
+#include "net/tcp.h"
+#include "proto/dpp.h"
+#include "svc/site.h"
+
+namespace gh::svc {
+
+struct DppSiteOptions {
+  std::string ssid = "gatehouse";
+  std::string akm = "dpp";  // dpp, psk, sae or psk+sae
+  // Configure enrollees whose bootstrapping key no bundle and no add-uri names (responder-only
+  // authentication from an unknown initiator). Off by default.
+  bool accept_unknown = false;
+  int64_t connector_lifetime_s = 0;  // 0: connectors without expiry
+  int timeout_s = 10;                // a peer silent this long ends the exchange
+};
+
+struct DppExchange {
+  bool ok = false;
+  std::string device;  // serial or dpp:<hash>
+  std::string akm;
+  bool mutual = false;
+  Error error;
+};
+
+class DppSite {
+ public:
+  static Result<std::unique_ptr<DppSite>> open(const std::string& state_dir, DppSiteOptions o);
+  ~DppSite();
+
+  // The controller's own bootstrapping URI (keys made on first use).
+  const std::string& uri() const { return uri_; }
+  // Learns a device's key (`site dpp add-uri`, `site dpp scan`).
+  Result<store::DppPeer> add_uri(const std::string& uri, const std::string& source);
+  // Serves enrollees on host:port until stop(); returns the bound port.
+  Result<int> serve(const std::string& host, int port);
+  void stop();
+  // The site initiates to an enrollee listening at host:port whose URI it has.
+  Result<DppExchange> initiate(const std::string& uri, const std::string& host, int port);
+  // hostapd's wpa_psk_file: one "MAC PSK" line per active PSK configuration with a known MAC.
+  Result<std::string> hostapd_psk_file();
+
+  Site& site() { return *site_; }
+
+ private:
+  DppSite() = default;
+  DppExchange run(int fd, proto::dpp::Session& s, std::vector<Bytes> first, bool listener);
+  void serve_connection(int fd);
+  proto::dpp::Options session_options();
+  std::optional<proto::dpp::PeerBootstrap> find(const std::string& hex_hash, bool chirp);
+  Status load_peers();
+  Result<codec::dpp::ConfigObject> configure(const proto::dpp::EnrolleeInfo& e,
+                                             const codec::dpp::ConfigRequest& r);
+  Result<std::string> seal(const std::string& device, const SecretString& psk);
+  Result<SecretString> unseal(const std::string& device, const std::string& sealed);
+
+  std::unique_ptr<Site> site_;
+  DppSiteOptions o_;
+  proto::dpp::OwnBootstrap own_;
+  crypto::PrivateKey csign_;
+  std::string uri_;
+  Bytes seal_key_;
+  std::mutex mu_;
+  // Known enrollee keys by hex BKH and by hex chirp hash; value: label (serial or dpp:<hash>), SPKI.
+  std::map<std::string, std::pair<std::string, Bytes>> by_bkh_, by_chirp_;
+  std::unique_ptr<net::TcpServer> server_;
+};
+
+}  // namespace gh::svc
