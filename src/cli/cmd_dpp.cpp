@@ -172,7 +172,7 @@ int device_dpp_listen(const Args& a) {
   if (!t) return fail(t.error());
   o.timeout_s = *t;
   auto r = svc::onboard_dpp_listen(o, [](int p) {
-    std::cout << "enrollee listening on tcp port " << p << std::endl;
+    std::cerr << "enrollee listening on tcp port " << p << std::endl;
   });
   if (!r) return fail(r.error());
   return print_enrollee(a, *r);

@@ -41,6 +41,14 @@ bool akm_has_psk(const std::string& akm) {
   return akm.find("psk") != std::string::npos || akm.find("sae") != std::string::npos;
 }
 
+// How the inventory names an enrollee: its serial (from a bundle), dpp:<hash> (added URI), or, for
+// one whose bootstrapping key we never learnt, a name derived from this exchange's protocol key.
+std::string device_label(const pd::EnrolleeInfo& e) {
+  if (e.bootstrap) return e.bootstrap->label;
+  if (!e.protocol_key.valid()) return "";
+  return "dpp:unknown-" + hex_encode(crypto::sha256(e.protocol_key.der())).substr(0, 12);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<DppSite>> DppSite::open(const std::string& state_dir, DppSiteOptions o) {
@@ -146,9 +154,7 @@ pd::Options DppSite::session_options() {
 }
 
 Result<cd::ConfigObject> DppSite::configure(const pd::EnrolleeInfo& e, const cd::ConfigRequest& r) {
-  std::string device = e.bootstrap
-                           ? e.bootstrap->label
-                           : "dpp:unknown-" + hex_encode(crypto::sha256(e.protocol_key.der())).substr(0, 12);
+  std::string device = device_label(e);
   Json detail{{"name", r.name}, {"netRole", r.net_role}, {"mutual", e.mutual}};
   if (!r.mud_url.empty()) detail["mudurl"] = r.mud_url;
   auto refuse = [&](const std::string& check, const std::string& why) -> Error {
@@ -243,7 +249,7 @@ DppExchange DppSite::run(int fd, pd::Session& s, std::vector<Bytes> first, bool 
   x.ok = st.ok();
   x.mutual = s.mutual();
   const auto& e = s.enrollee();
-  x.device = e.bootstrap ? e.bootstrap->label : "";
+  x.device = device_label(e);
   Json detail{{"trail", s.trail()}, {"initiator", s.initiator()}, {"listener", listener}};
   if (!st) {
     x.error = st.error();
