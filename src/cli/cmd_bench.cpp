@@ -9,9 +9,18 @@
 #include "cli/cmds.h"
 #include "common/fs.h"
 #include "svc/bench_brski.h"
+#include "svc/bench_dpp.h"
 #include "svc/factory.h"
 
 namespace gh::cli {
+namespace {
+Result<std::string> self_exe() {
+  char exe[4096] = {0};
+  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return make_error("bench.spawn", "cannot find the gatehouse binary");
+  return std::string(exe);
+}
+}  // namespace
 namespace {
 std::string fs_type(const std::string& path) {
   struct statfs st {};
@@ -118,10 +127,9 @@ int bench_brski(const Args& a) {
   o.site_url = a.get("site");
   o.images_dir = a.get("images");
   o.work_dir = a.get("dir");
-  char exe[4096] = {0};
-  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return fail(make_error("bench.spawn", "cannot find the gatehouse binary"));
-  o.self_exe = exe;
+  auto exe = self_exe();
+  if (!exe) return fail(exe.error());
+  o.self_exe = *exe;
   auto r = svc::bench_brski(o);
   if (!r) return fail(r.error());
   if (a.has("json")) {
@@ -140,6 +148,45 @@ int bench_brski(const Args& a) {
       std::cout << "first error: " << j["first_error"].get<std::string>() << "\n";
   }
   return (*r)["failures"].get<int>() == 0 ? kExitOk : kExitRefused;
+}
+
+int bench_dpp(const Args& a) {
+  svc::DppBenchOptions o;
+  auto devices = a.get_int("devices", 1000);
+  if (!devices) return fail(devices.error());
+  auto conc = a.get_int("concurrency", 64);
+  if (!conc) return fail(conc.error());
+  o.devices = *devices;
+  o.concurrency = *conc;
+  o.controller = a.get("controller");
+  o.controller_uri = a.get("controller-uri");
+  o.reference = !a.has("no-reference");
+  o.work_dir = a.get("dir");
+  auto exe = self_exe();
+  if (!exe) return fail(exe.error());
+  o.self_exe = *exe;
+  auto r = svc::bench_dpp(o);
+  if (!r) return fail(r.error());
+  const Json& j = *r;
+  if (a.has("json")) {
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << j["completed"] << " of " << j["devices"] << " enrollees configured at concurrency "
+              << j["concurrency"] << ": " << j["onboardings_per_s"].get<double>()
+              << " onboardings/s, p50 " << j["p50_ms"].get<double>() << " ms, p99 "
+              << j["p99_ms"].get<double>() << " ms\n";
+    if (j.contains("reference_onboardings_per_s"))
+      std::cout << "wpa_supplicant controller on the same load: "
+                << j["reference_onboardings_per_s"].get<double>() << " onboardings/s, p50 "
+                << j["reference_p50_ms"].get<double>() << " ms, p99 "
+                << j["reference_p99_ms"].get<double>() << " ms; ratio "
+                << j["ratio_to_reference"].get<double>() << "\n";
+    for (const char* k : {"first_error", "reference_first_error", "reference_error"})
+      if (j.contains(k)) std::cout << k << ": " << j[k].get<std::string>() << "\n";
+  }
+  bool failed = j["failures"].get<int>() != 0 ||
+                (j.contains("reference_failures") && j["reference_failures"].get<int>() != 0);
+  return failed ? kExitRefused : kExitOk;
 }
 
 }  // namespace gh::cli

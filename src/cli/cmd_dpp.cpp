@@ -9,6 +9,7 @@
 
 #include "cli/cmds.h"
 #include "common/fs.h"
+#include "common/process.h"
 #include "net/dpp_tcp.h"
 #include "svc/dpp_enrollee.h"
 #include "svc/dpp_site.h"
@@ -77,26 +78,9 @@ int site_dpp_scan(const Args& a) {
   const std::string& image = a.positional[0];
   if (!fs::exists(image)) return fail(make_error("io.open", "no such image: " + image));
   // zbar reads the label; the file name is passed as an argument vector, not through a shell.
-  int pipefd[2];
-  if (::pipe(pipefd) != 0) return fail(make_error("io", "pipe"));
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(pipefd[1], 1);
-    ::close(pipefd[0]);
-    ::close(pipefd[1]);
-    ::execlp("zbarimg", "zbarimg", "--raw", "-q", image.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(pipefd[1]);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  ::close(pipefd[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) == 127)
-    return fail(make_error("scan.zbar", "zbarimg is not available"));
+  auto run = process::run({"zbarimg", "--raw", "-q", image});
+  if (!run) return fail(make_error("scan.zbar", run.error().message));
+  const std::string& out = run->out;
   std::string uri;
   for (size_t pos = 0; pos < out.size();) {
     size_t end = out.find('\n', pos);

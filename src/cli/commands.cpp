@@ -178,6 +178,16 @@ const std::vector<Command>& commands() {
         opt("images", "with --site: device images"),
         opt("dir", "where temporary state goes (default /dev/shm)"), kJson},
        bench_brski},
+      {"bench dpp",
+       "Measure DPP onboarding: N enrollees against our controller and wpa_supplicant's.",
+       "bench dpp [--devices N] [--concurrency C] [--controller tcp:HOST:PORT --controller-uri "
+       "URI] [--no-reference] [--json]",
+       {opt("devices", "enrollees (default 1000)"), opt("concurrency", "at once (default 64)"),
+        opt("controller", "drive a running controller instead of starting one"),
+        opt("controller-uri", "with --controller: its bootstrapping URI"),
+        opt("no-reference", "skip the wpa_supplicant reference run", false),
+        opt("dir", "where temporary state goes (default /dev/shm)"), kJson},
+       bench_dpp},
   };
   return table;
 }

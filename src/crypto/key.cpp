@@ -235,9 +235,30 @@ Bytes PublicKey::point() const {
 }
 
 Result<PublicKey> PublicKey::from_point(Curve curve, const Bytes& point) {
-  if (EVP_PKEY* k = legacy_ec_public_key(curve, point)) return adopt(k);
-  ERR_clear_error();
-  return make_error("crypto.key", std::string("not a point on ") + curve_name(curve));
+  // A provider-native key (EVP_PKEY_fromdata checks the point is on the curve): key agreement
+  // with it skips the legacy-to-provider export a legacy EC_KEY costs on every use.
+  thread_local ossl::PkeyCtxPtr ctx;
+  if (!ctx) {
+    ctx.reset(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+    if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
+      ctx.reset();
+      return ossl::error("crypto.key", "EC key import unavailable");
+    }
+  }
+  std::string group = curve == Curve::kP384   ? "P-384"
+                      : curve == Curve::kP521 ? "P-521"
+                                              : "P-256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group.data(), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<uint8_t*>(point.data()),
+                                        point.size()),
+      OSSL_PARAM_construct_end()};
+  EVP_PKEY* k = nullptr;
+  if (point.empty() || EVP_PKEY_fromdata(ctx.get(), &k, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    ERR_clear_error();
+    return make_error("crypto.key", std::string("not a point on ") + curve_name(curve));
+  }
+  return adopt(k);
 }
 
 evp_pkey_st* PublicKey::legacy_copy() const {
@@ -420,8 +441,11 @@ Result<SecretString> PrivateKey::export_pkcs8_pem() const {
 Result<Bytes> PrivateKey::derive(const PublicKey& peer) const {
   ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new(key_, nullptr));
   size_t len = 0;
+  // No second validation of the peer key: every PublicKey was checked to be on its curve when it
+  // was decoded (from_der, from_point, certificates), and P-256/384/521 have cofactor 1, so that
+  // point is in the prime-order group. OpenSSL's own check costs a full scalar multiplication.
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
-      EVP_PKEY_derive_set_peer(ctx.get(), peer.raw()) != 1 ||
+      EVP_PKEY_derive_set_peer_ex(ctx.get(), peer.raw(), 0) != 1 ||
       EVP_PKEY_derive(ctx.get(), nullptr, &len) != 1)
     return ossl::error("crypto.ecdh", "ECDH");
   Bytes out(len);

@@ -71,7 +71,10 @@ Bytes one_octet(uint8_t v) {
 
 Result<PeerBootstrap> PeerBootstrap::from_spki(const Bytes& spki, std::string label) {
   PeerBootstrap p;
-  p.key = TRY_CTX(crypto::PublicKey::from_der(spki), "bootstrapping key");
+  auto decoded = TRY_CTX(crypto::PublicKey::from_der(spki), "bootstrapping key");
+  // Held as a provider-native key: each authentication does key agreement with it.
+  p.key = TRY_CTX(crypto::PublicKey::from_point(TRY(decoded.curve()), decoded.point()),
+                  "bootstrapping key");
   p.spki = spki;
   p.label = std::move(label);
   return p;

@@ -307,6 +307,13 @@ class SqliteInventory final : public Inventory {
     return out;
   }
 
+  Result<int64_t> external_changes() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st = TRY(db_->prepare("PRAGMA data_version"));
+    TRY(st.step());
+    return st.integer(0);
+  }
+
   Result<std::vector<Event>> events(const std::string& serial) override {
     std::lock_guard<std::mutex> lock(mu_);
     return query_events(*db_, serial);

@@ -55,6 +55,8 @@ class Inventory {
   // bundle, moves it to "onboarded", in one transaction with the event.
   virtual Status record_dpp_configuration(const DppConfiguration& c, const Event& event) = 0;
   virtual Result<std::vector<DppConfiguration>> dpp_configurations(bool active_only) = 0;
+  // Changes whenever another connection (another process) commits: a cheap "reload needed?".
+  virtual Result<int64_t> external_changes() = 0;
   virtual Result<std::vector<Event>> events(const std::string& serial = "") = 0;
 };
 

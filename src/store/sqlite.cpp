@@ -10,7 +10,13 @@ Error db_error(sqlite3* db, const std::string& what) {
 }  // namespace
 
 Statement::~Statement() {
-  sqlite3_finalize(stmt_);
+  if (in_use_) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    *in_use_ = false;
+  } else {
+    sqlite3_finalize(stmt_);
+  }
 }
 
 Statement& Statement::bind(int i, const std::string& v) {
@@ -69,6 +75,7 @@ bool Statement::is_null(int col) const {
 }
 
 Database::~Database() {
+  for (auto& [sql, c] : cache_) sqlite3_finalize(c->stmt);
   sqlite3_close_v2(db_);
 }
 
@@ -107,20 +114,36 @@ Status Database::exec(const std::string& sql) {
 }
 
 Result<Statement> Database::prepare(const std::string& sql) {
+  auto& slot = cache_[sql];
+  if (!slot) slot = std::make_unique<Cached>();
+  if (slot->stmt && !slot->in_use) {
+    slot->in_use = true;
+    return Statement(db_, slot->stmt, &slot->in_use);
+  }
   sqlite3_stmt* s = nullptr;
   if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &s, nullptr) != SQLITE_OK)
     return db_error(db_, "prepare");
+  if (!slot->stmt) {  // the first of its text: kept in the cache
+    slot->stmt = s;
+    slot->in_use = true;
+    return Statement(db_, s, &slot->in_use);
+  }
   return Statement(db_, s);
 }
 
+Status Database::run_cached(const std::string& sql) {
+  auto st = TRY(prepare(sql));
+  return st.run();
+}
+
 Status Database::begin() {
-  return exec("BEGIN IMMEDIATE");
+  return run_cached("BEGIN IMMEDIATE");
 }
 Status Database::commit() {
-  return exec("COMMIT");
+  return run_cached("COMMIT");
 }
 void Database::rollback() {
-  (void)exec("ROLLBACK");
+  (void)run_cached("ROLLBACK");
 }
 int64_t Database::changes() const {
   return sqlite3_changes64(db_);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,8 +18,14 @@ namespace gh::store {
 
 class Statement {
  public:
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
-  Statement(Statement&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  // in_use: for a statement borrowed from the database's cache, the flag to clear on release
+  // (the statement is then reset, not finalized).
+  Statement(sqlite3* db, sqlite3_stmt* stmt, bool* in_use = nullptr)
+      : db_(db), stmt_(stmt), in_use_(in_use) {}
+  Statement(Statement&& o) noexcept : db_(o.db_), stmt_(o.stmt_), in_use_(o.in_use_) {
+    o.stmt_ = nullptr;
+    o.in_use_ = nullptr;
+  }
   Statement(const Statement&) = delete;
   ~Statement();
 
@@ -38,6 +45,7 @@ class Statement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  bool* in_use_;
 };
 
 class Database {
@@ -47,6 +55,8 @@ class Database {
   static Result<std::unique_ptr<Database>> open(const std::string& path,
                                                 const std::vector<std::string>& migrations);
   Status exec(const std::string& sql);
+  // Prepared statements are cached by their SQL text and reused (parsing SQL costs more than
+  // running a small insert); a statement already borrowed is prepared afresh.
   Result<Statement> prepare(const std::string& sql);
   Status begin();  // BEGIN IMMEDIATE: take the write lock up front
   Status commit();
@@ -54,7 +64,13 @@ class Database {
   int64_t changes() const;
 
  private:
+  struct Cached {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+  Status run_cached(const std::string& sql);
   sqlite3* db_ = nullptr;
+  std::map<std::string, std::unique_ptr<Cached>> cache_;
 };
 
 // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back if fn fails.

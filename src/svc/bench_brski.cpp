@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "common/fs.h"
+#include "common/process.h"
+#include "common/stats.h"
 #include "common/log.h"
 #include "crypto/digest.h"
 #include "device/image.h"
@@ -25,76 +27,15 @@
 namespace gh::svc {
 namespace {
 
-// A child gatehouse server, started with a pipe on its stdout to learn its URL.
-class Child {
- public:
-  static Result<std::unique_ptr<Child>> start(const std::string& exe,
-                                              std::vector<std::string> args) {
-    int fds[2];
-    if (::pipe(fds) != 0) return make_error("bench.spawn", "pipe");
-    pid_t pid = ::fork();
-    if (pid < 0) return make_error("bench.spawn", "fork");
-    if (pid == 0) {
-      ::dup2(fds[1], 1);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      args.insert(args.begin(), exe);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(exe.c_str(), argv.data());
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    std::unique_ptr<Child> c(new Child());
-    c->pid_ = pid;
-    std::string line;
-    char ch;
-    while (::read(fds[0], &ch, 1) == 1 && ch != '\n') line += ch;
-    ::close(fds[0]);
-    size_t at = line.find("listening on ");
-    if (at == std::string::npos)
-      return make_error("bench.spawn", args[1] + " " + args[2] + " did not start");
-    c->url_ = line.substr(at + 13);
-    return c;
-  }
-  ~Child() {
-    ::kill(pid_, SIGTERM);
-    int st;
-    ::waitpid(pid_, &st, 0);
-  }
-  const std::string& url() const { return url_; }
-  // User+system CPU seconds so far, from /proc/PID/stat.
-  double cpu_s() const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
-    std::string all((std::istreambuf_iterator<char>(in)), {});
-    std::istringstream rest(all.substr(all.rfind(')') + 2));
-    std::string f;
-    long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && rest >> f; ++i) {
-      if (i == 14) utime = std::stoll(f);
-      if (i == 15) stime = std::stoll(f);
-    }
-    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-  }
-  double peak_rss_mb() const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-      if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-    return 0;
-  }
-
- private:
-  pid_t pid_ = -1;
-  std::string url_;
-};
-
-double self_cpu_s() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+// A child gatehouse server; its first line names the address it listens on.
+Result<std::unique_ptr<process::Child>> start_server(const std::string& exe,
+                                                     std::vector<std::string> args,
+                                                     std::string* url) {
+  args.insert(args.begin(), exe);
+  std::string line;
+  auto c = TRY(process::Child::start(args, "listening on ", &line));
+  *url = line.substr(line.find("listening on ") + 13);
+  return std::make_unique<process::Child>(std::move(c));
 }
 
 struct Device {
@@ -164,13 +105,6 @@ struct CryptoFloor {
   }
 };
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
-
 }  // namespace
 
 Result<Json> bench_brski(const BrskiBenchOptions& o) {
@@ -187,7 +121,7 @@ Result<Json> bench_brski(const BrskiBenchOptions& o) {
     ~Cleanup() { (void)fs::remove_all(d); }
   } cleanup{dir};
 
-  std::unique_ptr<Child> masa, site;
+  std::unique_ptr<process::Child> masa, site;
   std::string url = o.site_url;
   std::vector<std::string> images;
   if (url.empty()) {
@@ -220,11 +154,12 @@ Result<Json> bench_brski(const BrskiBenchOptions& o) {
       auto s = TRY(Site::open(dir + "/s"));
       TRY(s->import_bundle(dir + "/bundle.pem", TRY(fs::read_file(dir + "/f/pki/root.pem"))));
     }
-    masa = TRY(Child::start(o.self_exe, {"masa", "serve", "--state", dir + "/f", "--listen",
-                                         "127.0.0.1:" + std::to_string(mport)}));
-    site = TRY(Child::start(o.self_exe,
-                            {"site", "serve", "--state", dir + "/s", "--listen", "127.0.0.1:0"}));
-    url = site->url();
+    std::string masa_url;
+    masa = TRY(start_server(o.self_exe, {"masa", "serve", "--state", dir + "/f", "--listen",
+                                         "127.0.0.1:" + std::to_string(mport)},
+                            &masa_url));
+    site = TRY(start_server(
+        o.self_exe, {"site", "serve", "--state", dir + "/s", "--listen", "127.0.0.1:0"}, &url));
   } else {
     if (o.images_dir.empty())
       return make_error("usage", "--site needs --images DIR (device images it expects)");
@@ -241,7 +176,7 @@ Result<Json> bench_brski(const BrskiBenchOptions& o) {
   for (const auto& img : images) devices.push_back(TRY(load_device(img)));
 
   double site_cpu0 = site ? site->cpu_s() : 0, masa_cpu0 = masa ? masa->cpu_s() : 0,
-         self_cpu0 = self_cpu_s();
+         self_cpu0 = process::self_cpu_s();
   std::vector<double> latencies(devices.size(), -1);
   std::atomic<size_t> next{0};
   std::atomic<int> failures{0};
@@ -271,7 +206,7 @@ Result<Json> bench_brski(const BrskiBenchOptions& o) {
   double wall = time::monotonic() - start;
   double site_cpu = site ? site->cpu_s() - site_cpu0 : 0,
          masa_cpu = masa ? masa->cpu_s() - masa_cpu0 : 0;
-  double pledge_cpu = self_cpu_s() - self_cpu0;
+  double pledge_cpu = process::self_cpu_s() - self_cpu0;
 
   std::vector<double> ok;
   for (double l : latencies)
@@ -290,9 +225,9 @@ Result<Json> bench_brski(const BrskiBenchOptions& o) {
            {"failures", failures.load()},
            {"seconds", wall},
            {"onboardings_per_s", per_s},
-           {"p50_ms", percentile(ok, 0.50)},
-           {"p95_ms", percentile(ok, 0.95)},
-           {"p99_ms", percentile(ok, 0.99)},
+           {"p50_ms", stats::percentile(ok, 0.50)},
+           {"p95_ms", stats::percentile(ok, 0.95)},
+           {"p99_ms", stats::percentile(ok, 0.99)},
            {"crypto_floor_per_s", floor_per_s},
            {"floor_fraction", per_s / floor_per_s},
            {"crypto_ops_per_onboarding", floor.counts()},

@@ -93,15 +93,17 @@ DppSite::~DppSite() {
 }
 
 Status DppSite::load_peers() {
+  int64_t version = TRY(site_->inventory().external_changes());
   auto devices = TRY(site_->inventory().list());
   auto peers = TRY(site_->inventory().dpp_peers());
-  std::map<std::string, std::pair<std::string, Bytes>> bkh, chirp;
+  std::map<std::string, Known> bkh, chirp;
   auto add = [&](const std::string& uri_text, const std::string& label) {
     auto uri = codec::DppUri::parse(uri_text);
     if (!uri) return;
-    std::string l = label.empty() ? "dpp:" + hex_encode(uri->key_hash()).substr(0, 16) : label;
-    bkh[hex_encode(pd::bootstrap_key_hash(uri->key))] = {l, uri->key};
-    chirp[hex_encode(pd::chirp_hash(uri->key))] = {l, uri->key};
+    Known k{label.empty() ? "dpp:" + hex_encode(uri->key_hash()).substr(0, 16) : label, uri->key,
+            uri->mac};
+    bkh[hex_encode(pd::bootstrap_key_hash(uri->key))] = k;
+    chirp[hex_encode(pd::chirp_hash(uri->key))] = k;
   };
   for (const auto& p : peers) add(p.uri, "");
   for (const auto& dev : devices)
@@ -109,6 +111,7 @@ Status DppSite::load_peers() {
   std::lock_guard<std::mutex> lock(mu_);
   by_bkh_.swap(bkh);
   by_chirp_.swap(chirp);
+  loaded_version_ = version;
   return ok_status();
 }
 
@@ -119,12 +122,19 @@ std::optional<pd::PeerBootstrap> DppSite::find(const std::string& hex_hash, bool
       auto& m = chirp ? by_chirp_ : by_bkh_;
       auto it = m.find(hex_hash);
       if (it != m.end()) {
-        auto p = pd::PeerBootstrap::from_spki(it->second.second, it->second.first);
+        auto p = pd::PeerBootstrap::from_spki(it->second.spki, it->second.label);
         if (p) return *p;
         return std::nullopt;
       }
     }
-    if (pass == 0 && !load_peers()) break;  // a key added since we started
+    // A miss: reload only if another process (site import, site dpp add-uri) committed since.
+    auto version = site_->inventory().external_changes();
+    bool stale;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stale = version && *version != loaded_version_;
+    }
+    if (pass == 1 || !stale || !load_peers()) break;
   }
   return std::nullopt;
 }
@@ -169,16 +179,11 @@ Result<cd::ConfigObject> DppSite::configure(const pd::EnrolleeInfo& e, const cd:
                     "the enrollee's bootstrapping key is in no imported bundle and was never added");
   } else {
     auto rec = TRY(site_->inventory().get(device));
-    if (rec) {
-      if (rec->state == "revoked" || rec->state == "decommissioned")
-        return refuse("policy.revoked", device + " is " + rec->state);
-      auto uri = codec::DppUri::parse(rec->dpp_uri);
-      mac = uri && !uri->mac.empty() ? uri->mac : "";
-    } else {
-      for (const auto& p : TRY(site_->inventory().dpp_peers()))
-        if (p.bkh == hex_encode(pd::bootstrap_key_hash(e.bootstrap->spki)))
-          if (auto uri = codec::DppUri::parse(p.uri)) mac = uri->mac;
-    }
+    if (rec && (rec->state == "revoked" || rec->state == "decommissioned"))
+      return refuse("policy.revoked", device + " is " + rec->state);
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_bkh_.find(hex_encode(pd::bootstrap_key_hash(e.bootstrap->spki)));
+    if (it != by_bkh_.end()) mac = it->second.mac;
   }
   if (r.net_role == "configurator")
     return refuse("policy.net-role", "this site does not hand out configurator roles");

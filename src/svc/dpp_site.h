@@ -72,8 +72,14 @@ class DppSite {
   std::string uri_;
   Bytes seal_key_;
   std::mutex mu_;
-  // Known enrollee keys by hex BKH and by hex chirp hash; value: label (serial or dpp:<hash>), SPKI.
-  std::map<std::string, std::pair<std::string, Bytes>> by_bkh_, by_chirp_;
+  // Known enrollee keys by hex BKH and by hex chirp hash.
+  struct Known {
+    std::string label;  // serial or dpp:<hash>
+    Bytes spki;
+    std::string mac;  // from the URI's M: field
+  };
+  std::map<std::string, Known> by_bkh_, by_chirp_;
+  int64_t loaded_version_ = -1;  // the inventory's external_changes() when the maps were built
   std::unique_ptr<net::TcpServer> server_;
 };
 

@@ -1,0 +1,146 @@
+#include "common/process.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace gh::process {
+namespace {
+
+std::vector<char*> argv_of(std::vector<std::string>& args) {
+  std::vector<char*> v;
+  for (auto& a : args) v.push_back(a.data());
+  v.push_back(nullptr);
+  return v;
+}
+
+}  // namespace
+
+Result<Output> run(const std::vector<std::string>& argv_in) {
+  if (argv_in.empty()) return make_error("process.exec", "nothing to run");
+  std::vector<std::string> args = argv_in;
+  int fds[2];
+  if (::pipe(fds) != 0) return make_error("process.exec", "pipe");
+  pid_t pid = ::fork();
+  if (pid < 0) return make_error("process.exec", "fork");
+  if (pid == 0) {
+    ::dup2(fds[1], 1);
+    int null = ::open("/dev/null", O_WRONLY);
+    if (null >= 0) ::dup2(null, 2);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    auto v = argv_of(args);
+    ::execvp(v[0], v.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  Output out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) out.out.append(buf, static_cast<size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  out.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (out.exit_status == 127) return make_error("process.exec", argv_in[0] + " is not available");
+  return out;
+}
+
+Result<Child> Child::start(const std::vector<std::string>& argv_in,
+                           const std::string& wait_for_line, std::string* line_out) {
+  std::vector<std::string> args = argv_in;
+  int fds[2];
+  if (::pipe(fds) != 0) return make_error("process.exec", "pipe");
+  pid_t pid = ::fork();
+  if (pid < 0) return make_error("process.exec", "fork");
+  if (pid == 0) {
+    if (wait_for_line.empty()) {
+      int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, 1);
+    } else {
+      ::dup2(fds[1], 1);
+    }
+    ::close(fds[0]);
+    ::close(fds[1]);
+    auto v = argv_of(args);
+    ::execvp(v[0], v.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  Child c;
+  c.pid_ = pid;
+  if (!wait_for_line.empty()) {
+    std::string line;
+    char ch;
+    for (;;) {
+      line.clear();
+      bool got = false;
+      while (::read(fds[0], &ch, 1) == 1) {
+        got = true;
+        if (ch == '\n') break;
+        line += ch;
+      }
+      if (!got) {
+        ::close(fds[0]);
+        return make_error("process.start", argv_in[0] + " exited before saying '" + wait_for_line + "'");
+      }
+      if (line.find(wait_for_line) != std::string::npos) break;
+    }
+    if (line_out) *line_out = line;
+  }
+  ::close(fds[0]);
+  return c;
+}
+
+Child& Child::operator=(Child&& o) noexcept {
+  if (this != &o) {
+    stop();
+    pid_ = o.pid_;
+    o.pid_ = -1;
+  }
+  return *this;
+}
+
+void Child::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  int st;
+  ::waitpid(pid_, &st, 0);
+  pid_ = -1;
+}
+
+double Child::cpu_s() const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+  std::string all((std::istreambuf_iterator<char>(in)), {});
+  if (all.rfind(')') == std::string::npos) return 0;
+  std::istringstream rest(all.substr(all.rfind(')') + 2));
+  std::string f;
+  long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> f; ++i) {
+    if (i == 14) utime = std::stoll(f);
+    if (i == 15) stime = std::stoll(f);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double Child::peak_rss_mb() const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+double self_cpu_s() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace gh::process

@@ -1,0 +1,47 @@
+// Running other programs (zbarimg, wpa_cli, our own servers): argument vectors, never a shell.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace gh::process {
+
+struct Output {
+  int exit_status = -1;  // -1 when killed by a signal
+  std::string out;       // standard output
+};
+
+// Runs argv[0] (looked up in PATH) to completion, its stderr discarded; refuses
+// ("process.exec") when it cannot start.
+Result<Output> run(const std::vector<std::string>& argv);
+
+// A child process that runs until stop() or destruction (SIGTERM, then wait).
+class Child {
+ public:
+  // Starts argv. With wait_for_line, reads its stdout up to the first line containing that text
+  // and returns the line (e.g. "listening on"); the rest of stdout goes to /dev/null otherwise.
+  static Result<Child> start(const std::vector<std::string>& argv, const std::string& wait_for_line,
+                             std::string* line_out);
+  Child() = default;
+  Child(Child&& o) noexcept : pid_(o.pid_) { o.pid_ = -1; }
+  Child& operator=(Child&& o) noexcept;
+  Child(const Child&) = delete;
+  ~Child() { stop(); }
+  void stop();
+  pid_t pid() const { return pid_; }
+  // User+system CPU seconds so far and peak resident memory, from /proc.
+  double cpu_s() const;
+  double peak_rss_mb() const;
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// This process's own user+system CPU seconds.
+double self_cpu_s();
+
+}  // namespace gh::process
