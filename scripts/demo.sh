@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: the main job end to end, as far as Gatehouse goes today: a manufacturer makes a
 # batch of devices, sells part of it to a freshly initialised site, the site imports the bundle,
-# and the devices onboard by BRSKI against the site's registrar and the manufacturer's MASA.
+# and the devices onboard: four by BRSKI against the site's registrar and the manufacturer's MASA,
+# one by Wi-Fi Easy Connect (DPP over TCP) against the site's controller.
 set -euo pipefail
 G=${1:-build/gatehouse}
 G=$(readlink -f "$G")
@@ -63,20 +64,29 @@ step "Network owner: import, trusting the manufacturer root whose fingerprint wa
 step "Network owner: a device it did not buy is not in its inventory"
 "$G" site devices --state site
 
-step "Start the manufacturer's MASA and the site's registrar (real TLS servers on loopback)"
+step "Start the manufacturer's MASA, the site's registrar and DPP controller (real servers on loopback)"
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
 "$G" masa serve --state factory --listen "127.0.0.1:$MASA_PORT" > masa.log 2>&1 &
 pids+=($!)
-"$G" site serve --state site --listen 127.0.0.1:0 > registrar.log 2>&1 &
+"$G" site serve --state site --listen 127.0.0.1:0 --dpp-listen 127.0.0.1:0 --ssid hospital-iot > registrar.log 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do grep -q "listening on" registrar.log masa.log 2>/dev/null && [ "$(grep -l "listening on" registrar.log masa.log | wc -l)" = 2 ] && break; sleep 0.05; done
-REGISTRAR=$(sed -n 's/.*listening on //p' registrar.log)
-echo "MASA      https://127.0.0.1:$MASA_PORT"
-echo "registrar $REGISTRAR"
+for _ in $(seq 100); do [ "$(grep -c "listening on" registrar.log masa.log 2>/dev/null | awk -F: '{s+=$2} END {print s}')" = 3 ] && break; sleep 0.05; done
+REGISTRAR=$(sed -n 's/^registrar listening on //p' registrar.log)
+CONTROLLER=$(sed -n 's/^dpp controller listening on //p' registrar.log)
+echo "MASA            https://127.0.0.1:$MASA_PORT"
+echo "registrar       $REGISTRAR"
+echo "DPP controller  $CONTROLLER"
 
 step "Devices onboard by BRSKI: voucher from the MASA (ownership checked), LDevID by EST"
-for s in $(cat sold.txt); do "$G" device onboard --state "devices/$s" --brski "$REGISTRAR"; done
+for s in $(head -4 sold.txt); do "$G" device onboard --state "devices/$s" --brski "$REGISTRAR"; done
+
+step "A device onboards by DPP: it announces itself, the site knows its key from the bundle"
+dpp_dev=$(sed -n 5p sold.txt)
+"$G" device onboard --state "devices/$dpp_dev" --dpp "$CONTROLLER"
+echo "its network configuration (the netAccessKey stays in its keystore):"
+jq '{method, ssid, akm: .credential.akm, csign_kid: .credential.csign.kid, netAccessKey: .credential.netAccessKey}' \
+  "devices/$dpp_dev/onboarding/network.json" | sed 's/^/  /'
 
 step "A device the site did not buy is refused (names the check)"
 "$G" device onboard --state "devices/$(sed -n 6p serials.txt)" --brski "$REGISTRAR" --timeout 2 || echo "(refused as expected)"
@@ -100,5 +110,8 @@ step "Manufacturer's record"
 
 step "Evidence trail of $first at the site"
 "$G" site events --state site --serial "$first"
+
+step "Evidence trail of $dpp_dev (DPP) at the site"
+"$G" site events --state site --serial "$dpp_dev"
 echo
 echo "demo state left in $D"

@@ -26,8 +26,13 @@ int device_status(const Args& a) {
                            {"not_after", time::format_rfc3339(c->not_after())}};
     }
   }
-  bool onboarded = fs::exists(fs::join(*state, "onboarding/ldevid.pem"));
+  auto network = fs::read_file(fs::join(*state, "onboarding/network.json"));
+  bool onboarded = network.ok();
   out["onboarded"] = onboarded;
+  std::string method;
+  if (network)
+    if (auto n = parse_json(*network, "network.json")) method = json_string_or(*n, "method", "");
+  if (onboarded) out["onboarding-method"] = method;
   out.erase("factory-keys");
   if (a.has("json")) {
     print_json(out);
@@ -37,7 +42,8 @@ int device_status(const Args& a) {
             << "model         " << out.value("model", "") << "\n"
             << "manufacturer  " << out.value("manufacturer", "") << "\n"
             << "keystore      " << out.value("keystore", "") << "\n"
-            << "onboarded     " << (onboarded ? "yes" : "no (bootstrap credentials only)") << "\n";
+            << "onboarded     " << (onboarded ? "yes, by " + method : "no (bootstrap credentials only)")
+            << "\n";
   return kExitOk;
 }
 

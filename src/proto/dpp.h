@@ -99,6 +99,8 @@ class Session {
   static const char* state_name(State s);
   bool initiator() const { return initiator_; }
   bool mutual() const { return mutual_; }
+  // The peer's bootstrapping key when known (we initiated, it chirped, or mutual authentication).
+  const std::optional<PeerBootstrap>& peer() const { return o_.peer; }
   // Enrollee, when done: what was received (first object first) and the key the connector names.
   const std::vector<cd::ConfigObject>& configuration() const { return config_; }
   const crypto::PrivateKey& protocol_key() const { return proto_key_; }

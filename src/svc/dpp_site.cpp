@@ -255,6 +255,7 @@ DppExchange DppSite::run(int fd, pd::Session& s, std::vector<Bytes> first, bool 
   x.mutual = s.mutual();
   const auto& e = s.enrollee();
   x.device = device_label(e);
+  if (!e.bootstrap && s.peer()) x.device = s.peer()->label;  // failed before authentication
   Json detail{{"trail", s.trail()}, {"initiator", s.initiator()}, {"listener", listener}};
   if (!st) {
     x.error = st.error();
