@@ -21,6 +21,7 @@ Result<std::unique_ptr<svc::DppSite>> open_dpp_site(const Args& a, const std::st
   o.ssid = a.get("ssid", o.ssid);
   o.akm = a.get("akm", o.akm);
   o.accept_unknown = a.has("accept-unknown");
+  o.eap_server_name = a.get("eap-server-name", o.eap_server_name);
   auto days = TRY(a.get_int("connector-days", 0));
   if (days < 0) return make_error("usage", "--connector-days must not be negative");
   o.connector_lifetime_s = int64_t{days} * 86400;

@@ -10,7 +10,9 @@ const OptionSpec kJson = opt("json", "print JSON", false);
 // The DPP configurator's settings (site serve --dpp-listen, site dpp ...).
 const std::vector<OptionSpec> kDppSite = {
     opt("ssid", "SSID handed to enrollees (default gatehouse)"),
-    opt("akm", "what enrollees get: dpp (connector, default), psk, sae or psk+sae"),
+    opt("akm", "what enrollees get: dpp (connector, default), psk, sae, psk+sae, or dot1x "
+               "(an LDevID from a CSR, with a connector)"),
+    opt("eap-server-name", "dot1x: the EAP server name enrollees trust"),
     opt("accept-unknown", "configure enrollees whose key no bundle or add-uri names", false),
     opt("connector-days", "connector lifetime in days (default: no expiry)"),
     opt("dpp-timeout", "seconds a silent DPP peer is waited for (default 10)")};
@@ -74,7 +76,7 @@ const std::vector<Command>& commands() {
       {"site serve",
        "Serve the registrar (BRSKI and EST) and/or the DPP controller (TCP).",
        "site serve --state DIR [--listen HOST:PORT] [--dpp-listen HOST:PORT] [--ldevid-days N] "
-       "[--ssid S] [--akm dpp|psk|sae|psk+sae]",
+       "[--ssid S] [--akm dpp|psk|sae|psk+sae|dot1x]",
        with({kState, opt("listen", "registrar address (port 0 picks one)"),
              opt("dpp-listen", "DPP controller address, e.g. 0.0.0.0:8908"),
              opt("ldevid-days", "LDevID lifetime (default 90)"),

@@ -370,6 +370,11 @@ Csr::~Csr() {
 }
 
 Result<Csr> Csr::create(const Name& subject, const PrivateKey& key) {
+  return create(subject, key, "");
+}
+
+Result<Csr> Csr::create(const Name& subject, const PrivateKey& key,
+                        const std::string& challenge_password) {
   ossl::ReqPtr req(X509_REQ_new());
   X509_REQ_set_version(req.get(), X509_REQ_VERSION_1);
   auto name = TRY(build_name(subject));
@@ -377,11 +382,30 @@ Result<Csr> Csr::create(const Name& subject, const PrivateKey& key) {
   ossl::PkeyPtr pub(key.public_key().legacy_copy());
   if (!pub || X509_REQ_set_pubkey(req.get(), pub.get()) != 1)
     return ossl::error("csr.create", "public key");
+  if (!challenge_password.empty() &&
+      X509_REQ_add1_attr_by_NID(req.get(), NID_pkcs9_challengePassword, V_ASN1_UTF8STRING,
+                                reinterpret_cast<const unsigned char*>(challenge_password.data()),
+                                static_cast<int>(challenge_password.size())) != 1)
+    return ossl::error("csr.create", "challengePassword");
   auto sctx = TRY(ossl::sign_context(key));
   if (X509_REQ_sign_ctx(req.get(), sctx.get()) <= 0) return ossl::error("csr.sign", "signing CSR");
   Csr c;
   c.req_ = req.release();
   return c;
+}
+
+std::optional<std::string> Csr::challenge_password() const {
+  int loc = X509_REQ_get_attr_by_NID(req_, NID_pkcs9_challengePassword, -1);
+  if (loc < 0) return std::nullopt;
+  X509_ATTRIBUTE* attr = X509_REQ_get_attr(req_, loc);
+  ASN1_TYPE* type = attr ? X509_ATTRIBUTE_get0_type(attr, 0) : nullptr;
+  if (!type) return std::nullopt;
+  int t = ASN1_TYPE_get(type);
+  if (t != V_ASN1_UTF8STRING && t != V_ASN1_PRINTABLESTRING && t != V_ASN1_IA5STRING)
+    return std::nullopt;
+  const ASN1_STRING* str = type->value.asn1_string;
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(str)),
+                     static_cast<size_t>(ASN1_STRING_length(str)));
 }
 
 Result<Csr> Csr::from_der(const Bytes& der) {

@@ -119,6 +119,9 @@ class Csr {
   ~Csr();
 
   static Result<Csr> create(const Name& subject, const PrivateKey& key);
+  // With a PKCS#9 challengePassword attribute (UTF8String), as DPP's CSR flow uses.
+  static Result<Csr> create(const Name& subject, const PrivateKey& key,
+                            const std::string& challenge_password);
   static Result<Csr> from_der(const Bytes& der);
   static Result<Csr> from_pem(std::string_view pem);
 
@@ -129,6 +132,8 @@ class Csr {
   PublicKey public_key() const;
   std::optional<std::string> subject_attr(std::string_view short_name) const;
   std::string subject() const;
+  // The challengePassword attribute (UTF8, Printable or IA5 string), if present.
+  std::optional<std::string> challenge_password() const;
 
  private:
   X509_req_st* req_ = nullptr;

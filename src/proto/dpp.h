@@ -43,12 +43,24 @@ struct EnrolleeInfo {
   int version = 1;
 };
 
+// What the configurator's host decides for one configuration request: an object to send, or (for
+// 802.1X) a CSR first.
+struct ConfigDecision {
+  std::optional<cd::ConfigObject> object;
+  // Non-empty: answer CSR_NEEDED with this CSR Attributes Request (base64 DER CsrAttrs).
+  std::string csr_attrs;
+  ConfigDecision() = default;
+  ConfigDecision(cd::ConfigObject o) : object(std::move(o)) {}  // NOLINT: implicit by design
+};
+
 // The configurator's host: policy and credential issuing happen outside the engine. configure()
-// refuses with an Error to decline (the enrollee gets CONFIGURE_FAILURE).
+// refuses with an Error to decline (the enrollee gets CONFIGURE_FAILURE). A request that carries
+// a CSR reaches it only after the engine checked the CSR's signature, that its key is the
+// enrollee's protocol key, and its challengePassword (derived from this authentication's bk).
 struct ConfiguratorHooks {
   std::function<std::optional<PeerBootstrap>(const Bytes& bkh)> find_peer;
   std::function<std::optional<PeerBootstrap>(const Bytes& chirp)> find_chirp;
-  std::function<Result<cd::ConfigObject>(const EnrolleeInfo&, const cd::ConfigRequest&)> configure;
+  std::function<Result<ConfigDecision>(const EnrolleeInfo&, const cd::ConfigRequest&)> configure;
 };
 
 struct Options {
@@ -66,6 +78,7 @@ struct Options {
 
 struct Output {
   std::vector<Bytes> send;   // TCP messages, in order
+  int delay_ms = 0;          // wait this long before sending them (a GAS comeback)
   bool done = false;         // the exchange is over: send these, then close
   std::optional<Error> error;  // why it failed (the check named); done is then true
 };
@@ -120,7 +133,10 @@ class Session {
   Output on_config_response(const cd::Gas& g);
   Output on_config_result(const cd::Frame& f);
   Result<Bytes> auth_request();
-  Result<Bytes> config_request_message();
+  Result<Bytes> config_request_message(const std::string& pkcs10 = "");
+  Output on_csr_needed(const std::vector<cd::Attr>& inner);
+  Status check_dot1x(const cd::ConfigObject& o) const;
+  Result<std::string> challenge_password() const;
   Output fail(Error e, std::vector<Bytes> send = {});
   void enter(State s);
   void derive_ke(const Bytes& mx, const Bytes& nx, const Bytes& lx);
@@ -141,6 +157,9 @@ class Session {
   Bytes k1_, k2_, ke_, bk_;
   Bytes r_auth_expected_, i_auth_expected_;
   uint8_t gas_token_ = 0;
+  bool csr_requested_ = false;  // configurator: CSR_NEEDED sent once
+  bool csr_sent_ = false;       // enrollee: a CSR sent once
+  int comebacks_ = 0;
   std::vector<cd::ConfigObject> config_;
   EnrolleeInfo enrollee_;
   cd::ConfigRequest peer_request_;

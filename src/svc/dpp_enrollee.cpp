@@ -8,6 +8,8 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "crypto/cms.h"
+#include "crypto/x509.h"
 #include "device/image.h"
 #include "net/tcp.h"
 #include "svc/device_agent.h"
@@ -68,12 +70,30 @@ Result<DppEnrolleeResult> finish(const DppEnrolleeOptions& o, Prepared& p, pd::S
     cred["csign"] = csign;
     cred["netAccessKey"] = std::string("keystore:") + kNetAccessKey;
     r.csign_kid = cd::csign_kid(c.csign);
-  } else if (p.dev.keystore->has(kNetAccessKey)) {
-    TRY(p.dev.keystore->remove(kNetAccessKey));  // no connector names it
+  } else if (c.akm != "dot1x" && p.dev.keystore->has(kNetAccessKey)) {
+    TRY(p.dev.keystore->remove(kNetAccessKey));  // no connector or certificate names it
   }
   if (!c.pass.empty()) {
     TRY(store_device_secret(o.device_dir, kPskSecret, c.pass));
     cred["psk"] = std::string("keystore:") + kPskSecret;
+  }
+  std::vector<std::tuple<std::string, std::string, unsigned>> files;
+  if (c.akm == "dot1x") {
+    // The engine checked that the certBag certifies our protocol key and chains to caCert.
+    auto certs = TRY(crypto::certs_only_decode(TRY(base64_decode(c.cert_bag))));
+    std::string ldevid, chain;
+    for (const auto& cert : certs)
+      (cert.public_key() == s.protocol_key().public_key() ? ldevid : chain) += cert.pem();
+    files.emplace_back("ldevid.pem", ldevid + chain, 0644);
+    if (!c.ca_cert.empty())
+      files.emplace_back("domain-ca.pem",
+                         TRY(crypto::Certificate::from_der(TRY(base64_decode(c.ca_cert)))).pem(),
+                         0644);
+    cred["ldevid"] = {{"certificate", "ldevid.pem"},
+                      {"key", std::string("keystore:") + kNetAccessKey}};
+    cred["eap"] = {{"method", "EAP-TLS"},
+                   {"ca", c.ca_cert.empty() ? "" : "domain-ca.pem"},
+                   {"server-name", c.trusted_eap_server_name}};
   }
   Json network{{"method", "dpp"},
                {"ssid", c.ssid},
@@ -82,7 +102,8 @@ Result<DppEnrolleeResult> finish(const DppEnrolleeOptions& o, Prepared& p, pd::S
                {"mutual", s.mutual()},
                {"onboarded-at", time::format_rfc3339(time::now())}};
   if (!o.controller.empty()) network["controller"] = o.controller;
-  TRY(publish_onboarding(o.device_dir, {{"network.json", network.dump(2) + "\n", 0644}}));
+  files.emplace_back("network.json", network.dump(2) + "\n", 0644);
+  TRY(publish_onboarding(o.device_dir, files));
   r.serial = p.dev.serial();
   r.akm = c.akm;
   r.ssid = c.ssid;

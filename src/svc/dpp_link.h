@@ -2,6 +2,8 @@
 // until it says the exchange is over.
 #pragma once
 
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "net/dpp_tcp.h"
@@ -19,6 +21,7 @@ inline Status drive_dpp(int fd, proto::dpp::Session& s, const std::vector<Bytes>
       return std::move(msg).error().context(
           std::string("in state ") + proto::dpp::Session::state_name(s.state()));
     auto out = s.handle(*msg);
+    if (out.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(out.delay_ms));
     for (const auto& m : out.send) {
       Status w = net::write_dpp_message(fd, m);
       if (!w && !out.done) return w;

@@ -6,7 +6,9 @@
 #include "common/log.h"
 #include "common/time.h"
 #include "crypto/digest.h"
+#include "crypto/cms.h"
 #include "crypto/kdf_siv.h"
+#include "crypto/x509.h"
 #include "svc/dpp_link.h"
 
 namespace gh::svc {
@@ -52,8 +54,8 @@ std::string device_label(const pd::EnrolleeInfo& e) {
 }  // namespace
 
 Result<std::unique_ptr<DppSite>> DppSite::open(const std::string& state_dir, DppSiteOptions o) {
-  if (o.akm != "dpp" && o.akm != "psk" && o.akm != "sae" && o.akm != "psk+sae")
-    return make_error("usage", "DPP AKM must be dpp, psk, sae or psk+sae");
+  if (o.akm != "dpp" && o.akm != "psk" && o.akm != "sae" && o.akm != "psk+sae" && o.akm != "dot1x")
+    return make_error("usage", "DPP AKM must be dpp, psk, sae, psk+sae or dot1x");
   if (o.ssid.empty() || o.ssid.size() > 32)
     return make_error("usage", "the SSID must be 1-32 octets");
   std::unique_ptr<DppSite> d(new DppSite());
@@ -163,7 +165,8 @@ pd::Options DppSite::session_options() {
   return o;
 }
 
-Result<cd::ConfigObject> DppSite::configure(const pd::EnrolleeInfo& e, const cd::ConfigRequest& r) {
+Result<pd::ConfigDecision> DppSite::configure(const pd::EnrolleeInfo& e,
+                                               const cd::ConfigRequest& r) {
   std::string device = device_label(e);
   Json detail{{"name", r.name}, {"netRole", r.net_role}, {"mutual", e.mutual}};
   if (!r.mud_url.empty()) detail["mudurl"] = r.mud_url;
@@ -197,7 +200,32 @@ Result<cd::ConfigObject> DppSite::configure(const pd::EnrolleeInfo& e, const cd:
   rec.akm = o_.akm;
   rec.ssid = o_.ssid;
   rec.at = time::now();
-  if (o_.akm == "dpp") {
+  if (o_.akm == "dot1x") {
+    // RFC 7030-style: first ask for a CSR (challengePassword only), then certify its key.
+    if (r.pkcs10.empty()) {
+      pd::ConfigDecision ask;
+      ask.csr_attrs = "MAsGCSqGSIb3DQEJBw==";  // SEQUENCE { challengePassword }
+      return ask;
+    }
+    auto csr = TRY(crypto::Csr::from_der(TRY(base64_decode(r.pkcs10))));
+    const auto& ca = site_->domain_ca_identity();
+    auto cert = TRY_CTX(ca.issue(pki::ldevid(site_->name(), device, csr.public_key(),
+                                             o_.ldevid_lifetime_s)),
+                        "LDevID for " + device);
+    Json ev{{"certificate-serial", cert.serial_hex()},
+            {"not-after", time::format_rfc3339(cert.not_after())}};
+    // Recorded before it is sent.
+    if (TRY(site_->inventory().get(device)))
+      TRY(site_->inventory().record_ldevid(device, cert.pem(), cert.serial_hex(), cert.not_after(),
+                                           event(device, "dpp.ldevid", true, "LDevID issued", ev)));
+    else
+      TRY(site_->inventory().append(event(device, "dpp.ldevid", true, "LDevID issued", ev)));
+    obj.cert_bag = base64_encode(TRY(crypto::certs_only_encode({cert, ca.cert})));
+    obj.ca_cert = base64_encode(ca.cert.der());
+    obj.trusted_eap_server_name = o_.eap_server_name;
+    detail["ldevid-serial"] = cert.serial_hex();
+  }
+  if (o_.akm == "dpp" || o_.akm == "dot1x") {
     cd::ConnectorClaims claims;
     claims.groups = {{"*", r.net_role}};
     claims.net_access_key = e.protocol_key;
@@ -216,7 +244,7 @@ Result<cd::ConfigObject> DppSite::configure(const pd::EnrolleeInfo& e, const cd:
   detail["ssid"] = o_.ssid;
   // Recorded before it is sent: a crash after this line leaves a configuration the site knows.
   TRY(site_->inventory().record_dpp_configuration(rec, event(device, "dpp.configure", true, "", detail)));
-  return obj;
+  return pd::ConfigDecision(std::move(obj));
 }
 
 Result<std::string> DppSite::seal(const std::string& device, const SecretString& psk) {

@@ -18,11 +18,13 @@ namespace gh::svc {
 
 struct DppSiteOptions {
   std::string ssid = "gatehouse";
-  std::string akm = "dpp";  // dpp, psk, sae or psk+sae
+  std::string akm = "dpp";  // dpp, psk, sae, psk+sae or dot1x (LDevID from a CSR)
   // Configure enrollees whose bootstrapping key no bundle and no add-uri names (responder-only
   // authentication from an unknown initiator). Off by default.
   bool accept_unknown = false;
   int64_t connector_lifetime_s = 0;  // 0: connectors without expiry
+  int64_t ldevid_lifetime_s = pki::kDefaultLdevidLifetimeS;  // dot1x certificates
+  std::string eap_server_name = "eap.gatehouse.invalid";    // trustedEapServerName for dot1x
   int timeout_s = 10;                // a peer silent this long ends the exchange
 };
 
@@ -60,8 +62,8 @@ class DppSite {
   proto::dpp::Options session_options();
   std::optional<proto::dpp::PeerBootstrap> find(const std::string& hex_hash, bool chirp);
   Status load_peers();
-  Result<codec::dpp::ConfigObject> configure(const proto::dpp::EnrolleeInfo& e,
-                                             const codec::dpp::ConfigRequest& r);
+  Result<proto::dpp::ConfigDecision> configure(const proto::dpp::EnrolleeInfo& e,
+                                               const codec::dpp::ConfigRequest& r);
   Result<std::string> seal(const std::string& device, const SecretString& psk);
   Result<SecretString> unseal(const std::string& device, const std::string& sealed);
 

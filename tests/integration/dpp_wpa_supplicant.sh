@@ -134,6 +134,28 @@ sqlite3 s/inventory.db .dump | grep -qF "$(printf '%s' "$pass2_hex" | xxd -r -p)
 ok "A2: the site initiated and configured wpa_supplicant; hostapd-psk export matches; no PSK in the clear in the inventory"
 kill "$SITE2_PID"; wait "$SITE2_PID" 2>/dev/null || true
 
+# A3, 802.1X (R2): wpa_supplicant is asked for a CSR, sends one over its protocol key with the
+# challengePassword, and gets an LDevID from the site's domain CA as certBag plus caCert.
+start_server SITE3 "$G" site serve --state s --dpp-listen 127.0.0.1:0 --accept-unknown --akm dot1x --ssid eap-net
+port=${SITE3_URL##*:}
+m=$(mark)
+W DPP_AUTH_INIT peer="$peer" role=enrollee tcp_addr=127.0.0.1 tcp_port="$port" neg_freq=2412 | grep -q OK
+wait_event "$m" "DPP-CONFOBJ-AKM dot1x" >/dev/null
+certbag=$(wait_event "$m" "DPP-CERTBAG" | event_value DPP-CERTBAG)
+cacert=$(wait_event "$m" "DPP-CACERT" | event_value DPP-CACERT)
+wait_event "$m" "DPP-SERVER-NAME eap.gatehouse.invalid" >/dev/null
+nak=$(wait_event "$m" "DPP-NET-ACCESS-KEY" | event_value DPP-NET-ACCESS-KEY | cut -d' ' -f1)
+printf '%s' "$cacert" | base64 -d | openssl x509 -inform DER -out got-ca.pem
+cmp <(openssl x509 -in got-ca.pem -outform DER) <(openssl x509 -in s/domain-ca.pem -outform DER) || fail "caCert is not the domain CA"
+printf '%s' "$certbag" | base64 -d | openssl pkcs7 -inform DER -print_certs -out bag.pem
+openssl verify -CAfile s/domain-ca.pem bag.pem >/dev/null || fail "certBag certificate does not verify with the domain CA"
+cmp <(openssl x509 -in bag.pem -pubkey -noout | openssl pkey -pubin -outform DER) \
+    <(printf '%s' "$nak" | xxd -r -p | openssl ec -inform DER -pubout -outform DER 2>/dev/null) \
+  || fail "the LDevID does not certify wpa_supplicant's protocol key"
+"$G" site events --state s --json | jq -e '[.[] | select(.kind=="dpp.ldevid" and .outcome=="ok")] | length >= 1' >/dev/null || fail "LDevID not in the evidence log"
+ok "A3: wpa_supplicant sent a CSR and got an LDevID (certBag) that OpenSSL verifies against the domain CA, for its own key"
+kill "$SITE3_PID"; wait "$SITE3_PID" 2>/dev/null || true
+
 # ---------------- B: wpa_supplicant configurator, Gatehouse enrollee ----------------
 C=$(W DPP_CONFIGURATOR_ADD)
 ssid_hex=$(printf 'wpa-net' | xxd -p)
@@ -187,9 +209,40 @@ jq -e '.akm == "psk" and .ssid == "wpa-net"' b2.json >/dev/null || fail "B2 resu
 grep -q "correct horse" "d/$d3/onboarding/network.json" && fail "B2: the PSK is in network.json"
 ok "B2: wpa_supplicant initiated to our listening enrollee and configured a PSK, kept in the keystore only"
 
+# B4, 802.1X: wpa_supplicant's controller asks our enrollee for a CSR; a CA (OpenSSL here, as the
+# operator's) signs it; wpa_supplicant hands back certBag and caCert while our enrollee comes back.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
+  -subj "/CN=Test EAP CA" -days 2 -addext "basicConstraints=critical,CA:TRUE" \
+  -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+W DPP_CONTROLLER_STOP >/dev/null 2>&1 || true
+W SET dpp_configurator_params " conf=sta-dot1x ssid=$ssid_hex configurator=$C csrattrs=MAsGCSqGSIb3DQEJBw==" | grep -q OK
+W DPP_CONTROLLER_START tcp_port="$cport" | grep -q OK
+d4=$(dev 4)
+m=$(mark)
+"$G" device onboard --state "d/$d4" --dpp "tcp:127.0.0.1:$cport" --peer-uri "$conf_uri" --json > b4.json 2> b4.err &
+bpid=$!
+csr_line=$(wait_event "$m" "DPP-CSR ")
+n=$(printf '%s' "$csr_line" | sed -n 's/.*peer=\([0-9]*\).*/\1/p')
+printf '%s' "$csr_line" | sed -n 's/.*csr=\([^ ]*\).*/\1/p' | base64 -d > csr.der
+openssl req -inform DER -in csr.der -noout -verify 2>/dev/null || fail "B4: our CSR does not verify"
+openssl req -inform DER -in csr.der -noout -text | grep -q "challengePassword" || fail "B4: no challengePassword"
+openssl x509 -req -inform DER -in csr.der -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -out ee.pem 2>/dev/null
+W raw DPP_CA_SET peer="$n" name=trustedEapServerName value=radius.test | grep -q OK
+W raw DPP_CA_SET peer="$n" name=caCert value="$(openssl x509 -in ca.pem -outform DER | base64 -w0)" | grep -q OK
+W raw DPP_CA_SET peer="$n" name=certBag value="$(openssl crl2pkcs7 -nocrl -certfile ee.pem -certfile ca.pem -outform DER | base64 -w0)" | grep -q OK
+wait "$bpid" || fail "B4: our enrollee was not configured: $(cat b4.err)"
+jq -e '.akm == "dot1x"' b4.json >/dev/null || fail "B4 result: $(cat b4.json)"
+openssl verify -CAfile ca.pem "d/$d4/onboarding/ldevid.pem" >/dev/null || fail "B4: stored certificate does not verify"
+cmp <(openssl x509 -in "d/$d4/onboarding/ldevid.pem" -pubkey -noout) <(openssl pkey -in "d/$d4/keystore/dpp-netaccess.key" -pubout) \
+  || fail "B4: the certificate is not for the key in our keystore"
+[ "$(jq -r .credential.eap.\"server-name\" "d/$d4/onboarding/network.json")" = radius.test ] || fail "B4: server name"
+ok "B4: wpa_supplicant's configurator took our CSR, the CA's certificate came back (after GAS comebacks) and is stored for our key"
+W DPP_CONTROLLER_STOP >/dev/null
+
 # A device reset forgets the configuration and its keys; onboarding again works.
 "$G" device reset --state "d/$d1" >/dev/null
 [ ! -e "d/$d1/keystore/dpp-netaccess.key" ] && [ ! -e "d/$d1/onboarding" ] || fail "reset left DPP state behind"
+W SET dpp_configurator_params " conf=sta-dpp ssid=$ssid_hex configurator=$C" | grep -q OK
 W DPP_CONTROLLER_START tcp_port="$cport" | grep -q OK
 "$G" device onboard --state "d/$d1" --dpp "tcp:127.0.0.1:$cport" --peer-uri "$conf_uri" >/dev/null || fail "re-onboarding after reset"
 ok "reset then DPP onboarding again"

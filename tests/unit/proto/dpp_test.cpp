@@ -6,7 +6,10 @@
 
 #include <iostream>
 
+#include "crypto/cms.h"
 #include "crypto/digest.h"
+#include "crypto/x509.h"
+#include "pki/profiles.h"
 
 namespace gh::proto::dpp {
 namespace {
@@ -32,6 +35,15 @@ struct Pair {
   crypto::PrivateKey csign = crypto::PrivateKey::generate(crypto::Curve::kP256).value();
   std::optional<Error> refuse;  // the configurator's policy says no
   int configure_calls = 0;
+  bool dot1x = false;  // configure 802.1X: CSR_NEEDED, then a certificate for the CSR
+  std::string csr_seen;
+  pki::Identity ca = [] {
+    pki::Identity id;
+    id.key = crypto::PrivateKey::generate(crypto::Curve::kP256).value();
+    id.cert = crypto::issue_certificate(pki::domain_ca("Site", id.key.public_key()), nullptr, id.key)
+                  .value();
+    return id;
+  }();
 
   Options configurator(bool knows_enrollee) {
     Options o;
@@ -46,7 +58,7 @@ struct Pair {
       return std::nullopt;
     };
     o.hooks.configure = [this](const EnrolleeInfo& e,
-                               const cd::ConfigRequest& r) -> Result<cd::ConfigObject> {
+                               const cd::ConfigRequest& r) -> Result<ConfigDecision> {
       ++configure_calls;
       if (refuse) return *refuse;
       cd::ConfigObject obj;
@@ -57,7 +69,21 @@ struct Pair {
       claims.net_access_key = e.protocol_key;
       obj.signed_connector = TRY(cd::sign_connector(claims, csign));
       obj.csign = csign.public_key();
-      return obj;
+      if (dot1x) {
+        if (r.pkcs10.empty()) {
+          ConfigDecision ask;
+          ask.csr_attrs = "MAsGCSqGSIb3DQEJBw==";
+          return ask;
+        }
+        auto csr = TRY(crypto::Csr::from_der(TRY(base64_decode(r.pkcs10))));
+        auto cert = TRY(ca.issue(pki::ldevid("Site", r.name, csr.public_key(), 3600)));
+        obj.akm = "dot1x";
+        obj.cert_bag = base64_encode(TRY(crypto::certs_only_encode({cert, ca.cert})));
+        obj.ca_cert = base64_encode(ca.cert.der());
+        obj.trusted_eap_server_name = "eap.example";
+        csr_seen = r.pkcs10;
+      }
+      return ConfigDecision(obj);
     };
     return o;
   }
@@ -263,7 +289,7 @@ TEST(DppEngine, PolicyRefusalAnswersConfigureFailure) {
 TEST(DppEngine, EnrolleeRejectsConnectorForAnotherKey) {
   Pair p;
   Options co = p.configurator(false);
-  co.hooks.configure = [&](const EnrolleeInfo&, const cd::ConfigRequest&) -> Result<cd::ConfigObject> {
+  co.hooks.configure = [&](const EnrolleeInfo&, const cd::ConfigRequest&) -> Result<ConfigDecision> {
     cd::ConfigObject obj;
     obj.ssid = "x";
     obj.akm = "dpp";
@@ -272,7 +298,7 @@ TEST(DppEngine, EnrolleeRejectsConnectorForAnotherKey) {
     claims.net_access_key = crypto::PrivateKey::generate(crypto::Curve::kP256)->public_key();
     obj.signed_connector = TRY(cd::sign_connector(claims, p.csign));
     obj.csign = p.csign.public_key();
-    return obj;
+    return ConfigDecision(obj);
   };
   Options eo = p.enrollee();
   eo.peer = p.conf.as_peer;
@@ -282,6 +308,58 @@ TEST(DppEngine, EnrolleeRejectsConnectorForAnotherKey) {
   EXPECT_EQ(oe.error->code, "dpp.connector.key");
   EXPECT_EQ(oc.error->code, "dpp.config-rejected");
   EXPECT_EQ(*conf.result_status(), static_cast<uint8_t>(cd::DppStatus::kConfigRejected));
+}
+
+// 802.1X (R2): CSR_NEEDED, then a CSR over the protocol key with the challengePassword derived
+// from bk, then a certificate for that key chaining to caCert.
+TEST(DppEngine, Dot1xWithCsr) {
+  Pair p;
+  p.dot1x = true;
+  Options eo = p.enrollee();
+  eo.peer = p.conf.as_peer;
+  Session enr(eo), conf(p.configurator(false));
+  Output oe, oc;
+  run(enr, conf, enr.start().value(), &oe, &oc);
+  ASSERT_EQ(enr.state(), Session::State::kDone) << (oe.error ? oe.error->str() : "");
+  ASSERT_EQ(conf.state(), Session::State::kDone) << (oc.error ? oc.error->str() : "");
+  EXPECT_EQ(p.configure_calls, 2);
+  const auto& obj = enr.configuration().front();
+  EXPECT_EQ(obj.akm, "dot1x");
+  EXPECT_EQ(obj.trusted_eap_server_name, "eap.example");
+  auto csr = crypto::Csr::from_der(base64_decode(p.csr_seen).value()).value();
+  EXPECT_TRUE(csr.public_key() == enr.protocol_key().public_key());
+  EXPECT_EQ(csr.subject_attr("CN").value_or(""), "dev-1");
+  EXPECT_EQ(base64_decode(*csr.challenge_password())->size(), 64u);
+}
+
+TEST(DppEngine, EnrolleeComesBackWhenTheConfiguratorIsBusy) {
+  // A GAS Initial Response with a comeback delay and no body: the enrollee waits and asks again.
+  Pair p;
+  Options eo = p.enrollee();
+  eo.peer = p.conf.as_peer;
+  Session enr(eo), conf(p.configurator(false));
+  Output o1 = conf.handle(enr.start().value());
+  Output o2 = enr.handle(o1.send[0]);
+  ASSERT_EQ(o2.send.size(), 2u);  // Auth Confirm and the Configuration Request
+  (void)conf.handle(o2.send[0]);
+  Bytes request = o2.send[1];
+  cd::Gas busy;
+  busy.kind = cd::GasKind::kInitialResponse;
+  busy.token = cd::parse_gas(request)->token;
+  busy.comeback_delay = 3;
+  Output back = enr.handle(cd::encode_gas(busy));
+  ASSERT_FALSE(back.done) << (back.error ? back.error->str() : "");
+  ASSERT_EQ(back.send.size(), 1u);
+  EXPECT_EQ(back.delay_ms, 3);  // 3 TUs of 1024 us
+  EXPECT_EQ(cd::parse_gas(back.send[0])->kind, cd::GasKind::kComebackRequest);
+  // The real answer then arrives as a Comeback Response and is accepted.
+  Output answer = conf.handle(request);
+  auto g = cd::parse_gas(answer.send[0]).value();
+  g.kind = cd::GasKind::kComebackResponse;
+  Output done = enr.handle(cd::encode_gas(g));
+  EXPECT_TRUE(done.done);
+  EXPECT_FALSE(done.error) << done.error->str();
+  EXPECT_EQ(enr.configuration().size(), 1u);
 }
 
 TEST(DppEngine, UnexpectedFrameInStateIsRefused) {
