@@ -33,9 +33,13 @@ Result<std::unique_ptr<svc::DppSite>> open_dpp_site(const Args& a, const std::st
 int site_dpp_uri(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());
+  auto curve = crypto::parse_curve(a.get("curve", "P-256"));
+  if (!curve) return fail(make_error("usage", "--curve takes P-256, P-384 or P-521"));
   auto d = open_dpp_site(a, *state);
   if (!d) return fail(d.error());
-  std::cout << (*d)->uri() << "\n";
+  auto uri = (*d)->uri(*curve);
+  if (!uri) return fail(uri.error());
+  std::cout << *uri << "\n";
   return kExitOk;
 }
 

@@ -198,6 +198,9 @@ Result<Bytes> Session::start() {
 Result<Bytes> Session::auth_request() {
   initiator_ = true;
   curve_ = TRY(o_.peer->key.curve());
+  if (o_.own.key.curve().value_or(curve_) != curve_)
+    for (const auto& alt : o_.own_other_curves)
+      if (alt.key.curve().value_or(crypto::Curve::kP256) == curve_) o_.own = alt;
   proto_key_ = TRY(o_.role == Role::kEnrollee ? o_.make_protocol_key(curve_)
                                                : crypto::PrivateKey::generate(curve_));
   i_nonce_ = crypto::random_bytes(hash_len() / 2);
@@ -265,12 +268,20 @@ Output Session::on_presence(const cd::Frame& f) {
 
 Output Session::on_auth_request(const cd::Frame& f) {
   // Checks that fail before the responder can answer are silent drops (the spec's "discard").
-  curve_ = o_.own.key.curve().value_or(crypto::Curve::kP256);
-  const size_t nonce_len = hash_len() / 2;
   auto rbkh = cd::require_attr(f.attrs, attr::kResponderBkh, "R-BKH", 32);
   if (!rbkh) return fail(rbkh.error());
-  if (*rbkh != bootstrap_key_hash(o_.own.spki))
-    return fail(make_error("dpp.bkh", "Authentication Request for another bootstrapping key"));
+  if (*rbkh != bootstrap_key_hash(o_.own.spki)) {
+    bool found = false;
+    for (const auto& alt : o_.own_other_curves)
+      if (*rbkh == bootstrap_key_hash(alt.spki)) {
+        o_.own = alt;
+        found = true;
+      }
+    if (!found)
+      return fail(make_error("dpp.bkh", "Authentication Request for another bootstrapping key"));
+  }
+  curve_ = o_.own.key.curve().value_or(crypto::Curve::kP256);
+  const size_t nonce_len = hash_len() / 2;
   const cd::Attr* ibkh = cd::find_attr(f.attrs, attr::kInitiatorBkh);
   if (ibkh && ibkh->value.size() != 32)
     return fail(make_error("dpp.attr.length", "I-BKH is not 32 octets"));
@@ -283,6 +294,10 @@ Output Session::on_auth_request(const cd::Frame& f) {
       o_.peer = std::move(*p);
       mutual_ = true;
     }
+  }
+  if (mutual_ && o_.peer->key.curve().value_or(curve_) != curve_) {
+    trail_.push_back("the initiator's bootstrapping key is on another curve: responder-only");
+    mutual_ = false;
   }
   if (mutual_ && !crypto::ec_scalar_sum(o_.own.key, o_.own.key)) {
     trail_.push_back("own bootstrapping key cannot take part in mutual authentication: "

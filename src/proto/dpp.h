@@ -66,6 +66,9 @@ struct ConfiguratorHooks {
 struct Options {
   Role role = Role::kEnrollee;
   OwnBootstrap own;
+  // Further bootstrapping keys on other curves: an initiator uses the one on its peer's curve (so
+  // mutual authentication stays on one curve); a responder answers to any of them.
+  std::vector<OwnBootstrap> own_other_curves;
   // Initiator: the peer to authenticate. Responder: when set, mutual authentication with it.
   std::optional<PeerBootstrap> peer;
   // Enrollee: what it asks for.

@@ -64,14 +64,16 @@ Result<std::unique_ptr<DppSite>> DppSite::open(const std::string& state_dir, Dpp
   auto& ks = d->site_->keystore();
   d->own_.key = TRY_CTX(load_or_generate(ks, kBootstrapLabel), "DPP bootstrapping key");
   d->own_.spki = d->own_.key.public_key().der_compressed();
+  // Keys on the other curves, for enrollees whose bootstrapping key is P-384 or P-521.
+  for (auto [label, curve] : {std::pair{"dpp-bootstrap-p384", crypto::Curve::kP384},
+                              std::pair{"dpp-bootstrap-p521", crypto::Curve::kP521}}) {
+    proto::dpp::OwnBootstrap b;
+    b.key = ks.has(label) ? TRY(ks.load(label)) : TRY(ks.generate(label, curve));
+    b.spki = b.key.public_key().der_compressed();
+    d->own_other_.push_back(std::move(b));
+  }
   d->csign_ = TRY_CTX(load_or_generate(ks, kCsignLabel), "DPP C-sign key");
-  codec::DppUri uri;
-  uri.version = 2;
-  uri.key = d->own_.spki;
-  for (char c : d->site_->name())
-    if (c >= 0x20 && c <= 0x7e && c != ';') uri.info += c;
-  uri.info = "gatehouse " + uri.info;
-  d->uri_ = uri.to_string();
+  d->uri_ = TRY(d->uri(crypto::Curve::kP256));
   // The key that seals per-device PSKs in the inventory: only this site (and the access points
   // it exports them to) can open them.
   std::string key_path = fs::join(state_dir, "secrets/dpp-psk.key");
@@ -87,6 +89,19 @@ Result<std::unique_ptr<DppSite>> DppSite::open(const std::string& state_dir, Dpp
     return make_error("site.secrets", key_path + " is not a 64-octet key");
   TRY(d->load_peers());
   return d;
+}
+
+Result<std::string> DppSite::uri(crypto::Curve curve) const {
+  codec::DppUri uri;
+  uri.version = 2;
+  if (own_.key.curve().value_or(crypto::Curve::kP256) == curve) uri.key = own_.spki;
+  for (const auto& b : own_other_)
+    if (b.key.curve().value_or(crypto::Curve::kP256) == curve) uri.key = b.spki;
+  if (uri.key.empty()) return make_error("usage", "no bootstrapping key on that curve");
+  for (char c : site_->name())
+    if (c >= 0x20 && c <= 0x7e && c != ';') uri.info += c;
+  uri.info = "gatehouse " + uri.info;
+  return uri.to_string();
 }
 
 DppSite::~DppSite() {
@@ -157,6 +172,7 @@ pd::Options DppSite::session_options() {
   pd::Options o;
   o.role = pd::Role::kConfigurator;
   o.own = own_;
+  o.own_other_curves = own_other_;
   o.hooks.find_peer = [this](const Bytes& h) { return find(hex_encode(h), false); };
   o.hooks.find_chirp = [this](const Bytes& h) { return find(hex_encode(h), true); };
   o.hooks.configure = [this](const pd::EnrolleeInfo& e, const cd::ConfigRequest& r) {

@@ -43,6 +43,8 @@ class DppSite {
 
   // The controller's own bootstrapping URI (keys made on first use).
   const std::string& uri() const { return uri_; }
+  // The same for the key on another curve (P-384, P-521).
+  Result<std::string> uri(crypto::Curve curve) const;
   // Learns a device's key (`site dpp add-uri`, `site dpp scan`).
   Result<store::DppPeer> add_uri(const std::string& uri, const std::string& source);
   // Serves enrollees on host:port until stop(); returns the bound port.
@@ -69,7 +71,8 @@ class DppSite {
 
   std::unique_ptr<Site> site_;
   DppSiteOptions o_;
-  proto::dpp::OwnBootstrap own_;
+  proto::dpp::OwnBootstrap own_;  // P-256: the URI `site dpp uri` prints
+  std::vector<proto::dpp::OwnBootstrap> own_other_;
   crypto::PrivateKey csign_;
   std::string uri_;
   Bytes seal_key_;

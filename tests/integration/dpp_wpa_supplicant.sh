@@ -41,19 +41,21 @@ event_value() { sed -n "s/.*$1 //p" | head -1 | tr -d '\r'; }
 # (raw r||s turned into DER), the kid, the alg, and that netAccessKey is the enrollee's key.
 b64u_dec() { local s=$1; s=${s//-/+}; s=${s//_//}; while [ $(( ${#s} % 4 )) -ne 0 ]; do s="$s="; done; printf '%s' "$s" | base64 -d; }
 check_connector() {
-  local jws=$1 csign_hex=$2 nak_hex=$3
+  local jws=$1 csign_hex=$2 nak_hex=$3 alg=${4:-ES256}
+  local half=32 dgst=-sha256
+  [ "$alg" = ES384 ] && { half=48; dgst=-sha384; }
   printf '%s' "$csign_hex" | xxd -r -p | openssl pkey -pubin -inform DER -out csign.pem
   IFS=. read -r h p sig <<< "$jws"
   printf '%s.%s' "$h" "$p" > input.txt
   b64u_dec "$sig" | xxd -p -c 256 > sig.hex
-  [ "$(wc -c < sig.hex)" -eq 129 ] || fail "connector signature is not 64 raw octets"
-  printf 'asn1=SEQUENCE:sig\n[sig]\nr=INTEGER:0x%s\ns=INTEGER:0x%s\n' "$(cut -c1-64 sig.hex)" "$(cut -c65-128 sig.hex)" > sig.cnf
+  [ "$(wc -c < sig.hex)" -eq $((4 * half + 1)) ] || fail "connector signature is not raw r||s"
+  printf 'asn1=SEQUENCE:sig\n[sig]\nr=INTEGER:0x%s\ns=INTEGER:0x%s\n' "$(cut -c1-$((2 * half)) sig.hex)" "$(cut -c$((2 * half + 1))-$((4 * half)) sig.hex)" > sig.cnf
   openssl asn1parse -genconf sig.cnf -out sig.der >/dev/null
-  openssl dgst -sha256 -verify csign.pem -signature sig.der input.txt >/dev/null || fail "connector signature does not verify with the C-sign key"
+  openssl dgst $dgst -verify csign.pem -signature sig.der input.txt >/dev/null || fail "connector signature does not verify with the C-sign key"
   b64u_dec "$h" > hdr.json
-  jq -e '.typ == "dppCon" and .alg == "ES256"' hdr.json >/dev/null || fail "connector header: $(cat hdr.json)"
+  jq -e --arg alg "$alg" '.typ == "dppCon" and .alg == $alg' hdr.json >/dev/null || fail "connector header: $(cat hdr.json)"
   local kid
-  kid=$(openssl ec -pubin -in csign.pem -conv_form uncompressed -outform DER 2>/dev/null | tail -c 65 \
+  kid=$(openssl ec -pubin -in csign.pem -conv_form uncompressed -outform DER 2>/dev/null | tail -c $((2 * half + 1)) \
     | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=')
   [ "$(jq -r .kid hdr.json)" = "$kid" ] || fail "connector kid is not SHA-256 of the C-sign key"
   b64u_dec "$p" > payload.json
@@ -117,7 +119,7 @@ ok "A1 responder-only: wpa_supplicant received a per-device PSK"
 
 # A2: the site initiates to wpa_supplicant listening as enrollee (its URI carries a MAC address,
 # so the PSK is exported for hostapd bound to it).
-own2=$(W DPP_BOOTSTRAP_GEN type=qrcode mac=02:11:22:33:44:55)
+own2=$(W DPP_BOOTSTRAP_GEN type=qrcode mac=02:11:22:33:44:55 curve=P-384)
 wpa_uri2=$(W DPP_BOOTSTRAP_GET_URI "$own2")
 wport=$(free_port)
 W DPP_CONTROLLER_START role=enrollee tcp_port="$wport" | grep -q OK
@@ -131,7 +133,8 @@ W DPP_CONTROLLER_STOP >/dev/null
 grep -q "^02:11:22:33:44:55 $(printf '%s' "$pass2_hex" | xxd -r -p)\$" psk.txt || fail "exported PSK does not match what wpa_supplicant got"
 sqlite3 s/inventory.db .dump | grep -qF "$(printf '%s' "$pass2_hex" | xxd -r -p)" && fail "a PSK is in the inventory in the clear"
 "$G" site events --state s --json | grep -qF "$(printf '%s' "$pass2_hex" | xxd -r -p)" && fail "a PSK is in the evidence log"
-ok "A2: the site initiated and configured wpa_supplicant; hostapd-psk export matches; no PSK in the clear in the inventory"
+W DPP_BOOTSTRAP_INFO "$own2" | grep -q "^curve=secp384r1" || fail "A2: wpa_supplicant's key is not P-384"
+ok "A2: the site initiated (P-384, the enrollee's curve) and configured wpa_supplicant; hostapd-psk export matches; no PSK in the clear in the inventory"
 kill "$SITE2_PID"; wait "$SITE2_PID" 2>/dev/null || true
 
 # A3, 802.1X (R2): wpa_supplicant is asked for a CSR, sends one over its protocol key with the
@@ -157,7 +160,7 @@ ok "A3: wpa_supplicant sent a CSR and got an LDevID (certBag) that OpenSSL verif
 kill "$SITE3_PID"; wait "$SITE3_PID" 2>/dev/null || true
 
 # ---------------- B: wpa_supplicant configurator, Gatehouse enrollee ----------------
-C=$(W DPP_CONFIGURATOR_ADD)
+C=$(W DPP_CONFIGURATOR_ADD curve=secp384r1)  # a P-384 C-sign key: ES384 connectors
 ssid_hex=$(printf 'wpa-net' | xxd -p)
 W SET dpp_configurator_params " conf=sta-dpp ssid=$ssid_hex configurator=$C" | grep -q OK
 cb=$(W DPP_BOOTSTRAP_GEN type=qrcode)
@@ -178,7 +181,8 @@ csign_x=$(jq -r .credential.csign.x "$net")
 # Independent check: the connector verifies with the C-sign key wpa_supplicant's configurator has.
 csign_spki=$(W DPP_CONFIGURATOR_GET_KEY "$C" | xxd -r -p | openssl ec -inform DER -pubout -outform DER 2>/dev/null | xxd -p -c 1000)
 openssl ec -in "d/$d1/keystore/dpp-netaccess.key" -outform DER 2>/dev/null | xxd -p -c 2000 > nak.hex
-check_connector "$(jq -r .credential.signedConnector "$net")" "$csign_spki" "$(cat nak.hex)"
+[ "$(jq -r .credential.csign.crv "$net")" = P-384 ] || fail "B1: expected a P-384 C-sign key"
+check_connector "$(jq -r .credential.signedConnector "$net")" "$csign_spki" "$(cat nak.hex)" ES384
 ok "B1: wpa_supplicant's controller configured our enrollee (we initiated); OpenSSL verifies the connector"
 
 # B3: our enrollee chirps; wpa_supplicant's controller knows its URI and initiates on the socket.

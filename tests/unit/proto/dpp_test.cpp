@@ -174,6 +174,32 @@ TEST(DppEngine, ConfiguratorInitiatesMutualOnEveryCurve) {
   }
 }
 
+// A configurator holding keys on several curves: it initiates to a P-384 enrollee with its P-384
+// key (so mutual authentication stays on one curve) and answers requests to any of its keys.
+TEST(DppEngine, OwnKeysOnOtherCurves) {
+  Pair p;
+  Keys conf384 = make_keys(crypto::Curve::kP384, "configurator-384");
+  p.enr = make_keys(crypto::Curve::kP384, "enrollee");
+  Options co = p.configurator(true);
+  co.own_other_curves = {conf384.own};
+  co.peer = p.enr.as_peer;
+  Options eo = p.enrollee();
+  eo.peer = conf384.as_peer;  // the enrollee knows the configurator's P-384 key: mutual
+  Session conf(co), enr(eo);
+  Output oc, oe;
+  run(conf, enr, conf.start().value(), &oc, &oe);
+  expect_configured(enr, conf);
+  EXPECT_TRUE(conf.mutual());
+  // And as responder: an enrollee initiating to the P-384 key.
+  Options eo2 = p.enrollee();
+  eo2.peer = conf384.as_peer;
+  Options co2 = p.configurator(true);
+  co2.own_other_curves = {conf384.own};
+  Session enr2(eo2), conf2(co2);
+  run(enr2, conf2, enr2.start().value(), &oe, &oc);
+  expect_configured(enr2, conf2);
+}
+
 TEST(DppEngine, ChirpThenConfiguratorInitiates) {
   Pair p;
   Session enr(p.enrollee()), conf(p.configurator(false));
