@@ -439,13 +439,33 @@ Result<SecretString> PrivateKey::export_pkcs8_pem() const {
 }
 
 Result<Bytes> PrivateKey::derive(const PublicKey& peer) const {
-  ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new(key_, nullptr));
+  // A provider-held key (TPM) derives in its own library context, with the peer imported there.
+  ossl::PkeyPtr peer_copy;
+  evp_pkey_st* peer_key = peer.raw();
+  if (libctx_) {
+    auto curve = TRY(peer.curve());
+    Bytes point = peer.point();
+    std::string group = curve_name(curve);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group.data(), 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()),
+        OSSL_PARAM_construct_end()};
+    ossl::PkeyCtxPtr ictx(EVP_PKEY_CTX_new_from_name(libctx_, "EC", nullptr));
+    EVP_PKEY* k = nullptr;
+    if (!ictx || EVP_PKEY_fromdata_init(ictx.get()) != 1 ||
+        EVP_PKEY_fromdata(ictx.get(), &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
+      return ossl::error("crypto.ecdh", "peer key for a provider-held key");
+    peer_copy.reset(k);
+    peer_key = k;
+  }
+  ossl::PkeyCtxPtr ctx(libctx_ ? EVP_PKEY_CTX_new_from_pkey(libctx_, key_, nullptr)
+                               : EVP_PKEY_CTX_new(key_, nullptr));
   size_t len = 0;
   // No second validation of the peer key: every PublicKey was checked to be on its curve when it
   // was decoded (from_der, from_point, certificates), and P-256/384/521 have cofactor 1, so that
   // point is in the prime-order group. OpenSSL's own check costs a full scalar multiplication.
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
-      EVP_PKEY_derive_set_peer_ex(ctx.get(), peer.raw(), 0) != 1 ||
+      EVP_PKEY_derive_set_peer_ex(ctx.get(), peer_key, 0) != 1 ||
       EVP_PKEY_derive(ctx.get(), nullptr, &len) != 1)
     return ossl::error("crypto.ecdh", "ECDH");
   Bytes out(len);

@@ -67,6 +67,14 @@ ok "a 65536-octet message was refused (dpp.tcp.size)"
 # The known device still onboards, then is refused as already onboarded.
 "$G" device onboard --state "d/$d2" --dpp "$SITE_URL" >/dev/null || fail "$d2 did not onboard"
 expect_refused device.onboarded "$G" device onboard --state "d/$d2" --dpp "$SITE_URL"
+# A photographed label: the operator scans the unsold device's QR code; from then on its key is
+# known and it is configured (the default policy: known keys).
+expect_refused scan.no-dpp "$G" site dpp scan --state s f/pki/root.pem
+"$G" site dpp scan --state s "d/$u/bootstrap/dpp-qr.png" --json | jq -e --arg k "$(sed -n 's/.*K:\([^;]*\);.*/\1/p' "d/$u/bootstrap/dpp-uri.txt")" '.uri | contains($k)' >/dev/null \
+  || fail "scan did not learn the label's key"
+"$G" device onboard --state "d/$u" --dpp "$SITE_URL" >/dev/null || fail "scanned device was not configured"
+ok "a device known from its scanned QR label is configured"
+
 # No secret in the evidence log: no netAccessKey private part, no PSK; the log names only hashes.
 "$G" site events --state s --json | grep -q "PRIVATE KEY" && fail "a private key in the evidence log"
 finish

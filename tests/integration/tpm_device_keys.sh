@@ -33,4 +33,19 @@ diff <(openssl req -in proof.csr -noout -pubkey) <(openssl x509 -in "d/$s/bootst
   || fail "TPM key is not the IDevID key"
 ok "OpenSSL's tpm2 provider signs with the IDevID key inside the device's TPM"
 kill $pid
+
+# DPP with the keys in the TPM: the device announces itself, the site (which knows its bootstrapping
+# key from the bundle) authenticates it with ECDH done inside the TPM, and the netAccessKey the
+# connector names is made in, and stays in, the TPM.
+"$G" site init --state site --name "TPM Site" >/dev/null
+"$G" factory sell --state f --serials-from serials.txt --owner-cert site/domain-ca.pem --bundle b.pem >/dev/null
+"$G" site import --state site b.pem --trust-anchor f/pki/root.pem >/dev/null
+start_server SITE "$G" site serve --state site --dpp-listen 127.0.0.1:0
+for dev in $(cat serials.txt); do
+  "$G" device onboard --state "d/$dev" --dpp "$SITE_URL" --json > "$dev.json" || fail "$dev: DPP onboarding with TPM keys"
+  head -1 "d/$dev/keystore/dpp-netaccess.tss" | grep -q "BEGIN TSS2 PRIVATE KEY" || fail "$dev: netAccessKey not TPM-wrapped"
+  jq -e '.akm == "dpp"' "$dev.json" >/dev/null || fail "$dev: $(cat "$dev.json")"
+done
+grep -rl "BEGIN PRIVATE KEY" d && fail "a plain private key in a TPM device image after DPP"
+ok "DPP onboarding of TPM devices: ECDH inside each device's TPM, netAccessKey TPM-wrapped"
 finish
