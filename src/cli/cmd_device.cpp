@@ -42,8 +42,8 @@ int device_status(const Args& a) {
             << "model         " << out.value("model", "") << "\n"
             << "manufacturer  " << out.value("manufacturer", "") << "\n"
             << "keystore      " << out.value("keystore", "") << "\n"
-            << "onboarded     " << (onboarded ? "yes, by " + method : "no (bootstrap credentials only)")
-            << "\n";
+            << "onboarded     "
+            << (onboarded ? "yes, by " + method : "no (bootstrap credentials only)") << "\n";
   return kExitOk;
 }
 

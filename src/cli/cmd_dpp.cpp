@@ -1,7 +1,6 @@
 // DPP commands: the site's controller and configurator (`site dpp ...`, `site export
 // hostapd-psk`) and the device's enrollee (`device onboard --dpp`, `device dpp listen`).
 #include <sys/wait.h>
-
 #include <unistd.h>
 
 #include <cstdio>
@@ -160,9 +159,8 @@ int device_dpp_listen(const Args& a) {
   auto t = a.get_int("timeout", 30);
   if (!t) return fail(t.error());
   o.timeout_s = *t;
-  auto r = svc::onboard_dpp_listen(o, [](int p) {
-    std::cerr << "enrollee listening on tcp port " << p << std::endl;
-  });
+  auto r = svc::onboard_dpp_listen(
+      o, [](int p) { std::cerr << "enrollee listening on tcp port " << p << std::endl; });
   if (!r) return fail(r.error());
   return print_enrollee(a, *r);
 }

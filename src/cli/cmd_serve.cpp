@@ -100,7 +100,8 @@ int device_onboard(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());
   if (a.has("dpp") == a.has("brski"))
-    return fail(make_error("usage", "device onboard takes one of --brski URL or --dpp tcp:HOST:PORT"));
+    return fail(
+        make_error("usage", "device onboard takes one of --brski URL or --dpp tcp:HOST:PORT"));
   if (a.has("dpp")) return device_onboard_dpp(a);
   auto url = required(a, "brski");
   if (!url) return fail(url.error());

@@ -10,8 +10,9 @@ const OptionSpec kJson = opt("json", "print JSON", false);
 // The DPP configurator's settings (site serve --dpp-listen, site dpp ...).
 const std::vector<OptionSpec> kDppSite = {
     opt("ssid", "SSID handed to enrollees (default gatehouse)"),
-    opt("akm", "what enrollees get: dpp (connector, default), psk, sae, psk+sae, or dot1x "
-               "(an LDevID from a CSR, with a connector)"),
+    opt("akm",
+        "what enrollees get: dpp (connector, default), psk, sae, psk+sae, or dot1x "
+        "(an LDevID from a CSR, with a connector)"),
     opt("eap-server-name", "dot1x: the EAP server name enrollees trust"),
     opt("accept-unknown", "configure enrollees whose key no bundle or add-uri names", false),
     opt("connector-days", "connector lifetime in days (default: no expiry)"),
@@ -73,8 +74,7 @@ const std::vector<Command>& commands() {
        "masa serve --state DIR --listen HOST:PORT",
        {kState, opt("listen", "address to listen on (port 0 picks one)")},
        masa_serve},
-      {"site serve",
-       "Serve the registrar (BRSKI and EST) and/or the DPP controller (TCP).",
+      {"site serve", "Serve the registrar (BRSKI and EST) and/or the DPP controller (TCP).",
        "site serve --state DIR [--listen HOST:PORT] [--dpp-listen HOST:PORT] [--ldevid-days N] "
        "[--ssid S] [--akm dpp|psk|sae|psk+sae|dot1x]",
        with({kState, opt("listen", "registrar address (port 0 picks one)"),
@@ -146,8 +146,9 @@ const std::vector<Command>& commands() {
         opt("dpp", "the DPP controller: tcp:HOST:PORT (the device announces itself)"),
         opt("peer-uri", "with --dpp: the configurator's URI; the device initiates"),
         opt("net-role", "with --dpp: sta (default) or ap"),
-        opt("timeout", "BRSKI: give up retrying after S seconds (default 120); DPP: silence "
-                       "allowed (default 30)"),
+        opt("timeout",
+            "BRSKI: give up retrying after S seconds (default 120); DPP: silence "
+            "allowed (default 30)"),
         kJson},
        device_onboard},
       {"device dpp listen",

@@ -87,8 +87,7 @@ Result<std::vector<Attr>> parse_attrs(const uint8_t* data, size_t len) {
       return make_error("dpp.attr", "attribute 0x" + hex_encode({uint8_t(id >> 8), uint8_t(id)}) +
                                         " claims " + std::to_string(alen) + " octets, " +
                                         std::to_string(len - pos - 4) + " remain");
-    if (after_wd)
-      return make_error("dpp.attr", "attribute after Wrapped Data");
+    if (after_wd) return make_error("dpp.attr", "attribute after Wrapped Data");
     out.push_back({id, Bytes(data + pos + 4, data + pos + 4 + alen)});
     if (id == attr::kWrappedData) after_wd = true;
     pos += 4 + alen;
@@ -126,8 +125,8 @@ Result<Bytes> require_attr(const std::vector<Attr>& attrs, uint16_t id, const ch
   if (!a) return make_error("dpp.attr.missing", std::string("no ") + name + " attribute");
   if (exact_len && a->value.size() != exact_len)
     return make_error("dpp.attr.length", std::string(name) + " has " +
-                                             std::to_string(a->value.size()) + " octets, expected " +
-                                             std::to_string(exact_len));
+                                             std::to_string(a->value.size()) +
+                                             " octets, expected " + std::to_string(exact_len));
   return a->value;
 }
 
@@ -149,7 +148,8 @@ Bytes encode_frame(uint8_t type, const std::vector<Attr>& attrs) {
 
 Result<Frame> parse_frame(const Bytes& m) {
   if (m.size() > kMaxMessage) return make_error("dpp.frame", "message over 65535 octets");
-  if (m.size() < 7 || m[0] != kCategoryPublic || !std::equal(kOuiType.begin(), kOuiType.end(), m.begin() + 1))
+  if (m.size() < 7 || m[0] != kCategoryPublic ||
+      !std::equal(kOuiType.begin(), kOuiType.end(), m.begin() + 1))
     return make_error("dpp.frame", "not a DPP public action frame");
   if (m[5] != kCryptoSuite)
     return make_error("dpp.frame", "unknown crypto suite " + std::to_string(m[5]));
@@ -268,16 +268,16 @@ Json ec_jwk(const crypto::PublicKey& key) {
   Bytes p = key.point();
   auto curve = key.curve();
   size_t plen = (p.size() - 1) / 2;
-  return Json{{"kty", "EC"},
-              {"crv", curve ? crypto::curve_name(*curve) : "P-256"},
-              {"x", base64url_encode(Bytes(p.begin() + 1, p.begin() + 1 + static_cast<long>(plen)))},
-              {"y", base64url_encode(Bytes(p.begin() + 1 + static_cast<long>(plen), p.end()))}};
+  return Json{
+      {"kty", "EC"},
+      {"crv", curve ? crypto::curve_name(*curve) : "P-256"},
+      {"x", base64url_encode(Bytes(p.begin() + 1, p.begin() + 1 + static_cast<long>(plen)))},
+      {"y", base64url_encode(Bytes(p.begin() + 1 + static_cast<long>(plen), p.end()))}};
 }
 
 Result<crypto::PublicKey> parse_ec_jwk(const Json& jwk, const std::string& path) {
   if (!jwk.is_object()) return make_error("dpp.jwk", path + " is not a JSON object");
-  if (json_string_or(jwk, "kty", "") != "EC")
-    return make_error("dpp.jwk", path + ".kty is not EC");
+  if (json_string_or(jwk, "kty", "") != "EC") return make_error("dpp.jwk", path + ".kty is not EC");
   auto curve = TRY_CTX(crypto::parse_curve(json_string_or(jwk, "crv", "")), path + ".crv");
   auto x = TRY_CTX(base64url_decode(TRY(json_string(jwk, "x", path))), path + ".x");
   auto y = TRY_CTX(base64url_decode(TRY(json_string(jwk, "y", path))), path + ".y");

@@ -100,9 +100,11 @@ Bytes frame_header(uint8_t type);
 struct Frame {
   uint8_t type = 0;
   std::vector<Attr> attrs;
-  Bytes body;         // the attribute octets exactly as received
-  size_t wd_offset;   // where Wrapped Data starts in body (body.size() when there is none)
-  Bytes before_wd() const { return Bytes(body.begin(), body.begin() + static_cast<long>(wd_offset)); }
+  Bytes body;        // the attribute octets exactly as received
+  size_t wd_offset;  // where Wrapped Data starts in body (body.size() when there is none)
+  Bytes before_wd() const {
+    return Bytes(body.begin(), body.begin() + static_cast<long>(wd_offset));
+  }
 };
 
 // A TCP message: "09 50 6f 9a 1a 01 <type> attrs" (a public action frame without its category).

@@ -1,8 +1,8 @@
 #include "common/process.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,7 +87,8 @@ Result<Child> Child::start(const std::vector<std::string>& argv_in,
       }
       if (!got) {
         ::close(fds[0]);
-        return make_error("process.start", argv_in[0] + " exited before saying '" + wait_for_line + "'");
+        return make_error("process.start",
+                          argv_in[0] + " exited before saying '" + wait_for_line + "'");
       }
       if (line.find(wait_for_line) != std::string::npos) break;
     }

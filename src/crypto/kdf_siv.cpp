@@ -59,9 +59,8 @@ class Cmac {
     Cmac c;
     c.ctx_.reset(EVP_MAC_CTX_new(mac));
     char* cipher = const_cast<char*>(aes_name(len, false));
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
-        OSSL_PARAM_construct_end()};
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
+                           OSSL_PARAM_construct_end()};
     if (!c.ctx_ || EVP_MAC_init(c.ctx_.get(), key, len, params) != 1)
       return ossl::error("crypto.siv", "CMAC init");
     return c;
@@ -125,8 +124,8 @@ Result<Bytes> siv_ctr(const Bytes& key, const Block& v, const uint8_t* in, size_
   ossl::Ptr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free> ctx(EVP_CIPHER_CTX_new());
   int n = 0;
   if (!ctx ||
-      EVP_EncryptInit_ex2(ctx.get(), EVP_get_cipherbyname(aes_name(half, true)),
-                          key.data() + half, q.data(), nullptr) != 1 ||
+      EVP_EncryptInit_ex2(ctx.get(), EVP_get_cipherbyname(aes_name(half, true)), key.data() + half,
+                          q.data(), nullptr) != 1 ||
       EVP_EncryptUpdate(ctx.get(), out.data(), &n, in, static_cast<int>(len)) != 1)
     return ossl::error("crypto.siv", "AES-CTR");
   return out;

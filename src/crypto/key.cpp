@@ -245,9 +245,7 @@ Result<PublicKey> PublicKey::from_point(Curve curve, const Bytes& point) {
       return ossl::error("crypto.key", "EC key import unavailable");
     }
   }
-  std::string group = curve == Curve::kP384   ? "P-384"
-                      : curve == Curve::kP521 ? "P-521"
-                                              : "P-256";
+  std::string group = curve == Curve::kP384 ? "P-384" : curve == Curve::kP521 ? "P-521" : "P-256";
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group.data(), 0),
       OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<uint8_t*>(point.data()),

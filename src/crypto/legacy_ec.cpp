@@ -68,7 +68,9 @@ using BnPtr = ossl::Ptr<BIGNUM, BN_clear_free>;
 using BnCtxPtr = ossl::Ptr<BN_CTX, BN_CTX_free>;
 
 int nid_of(Curve c) {
-  return c == Curve::kP384 ? NID_secp384r1 : c == Curve::kP521 ? NID_secp521r1 : NID_X9_62_prime256v1;
+  return c == Curve::kP384   ? NID_secp384r1
+         : c == Curve::kP521 ? NID_secp521r1
+                             : NID_X9_62_prime256v1;
 }
 }  // namespace
 
@@ -102,17 +104,18 @@ Result<PrivateKey> ec_scalar_sum(const PrivateKey& a, const PrivateKey& b) {
   EVP_PKEY_get_bn_param(b.raw(), OSSL_PKEY_PARAM_PRIV_KEY, &db);
   BnPtr pa(da), pb(db), sum(BN_secure_new());
   if (!pa || !pb)
-    return make_error("crypto.key", "a key held in a token or TPM cannot take part in a scalar sum");
+    return make_error("crypto.key",
+                      "a key held in a token or TPM cannot take part in a scalar sum");
   GroupPtr group(EC_GROUP_new_by_curve_name(nid_of(curve)));
   BnCtxPtr ctx(BN_CTX_secure_new());
   EC_KEY* ec = EC_KEY_new_by_curve_name(nid_of(curve));
   PointPtr pub(group ? EC_POINT_new(group.get()) : nullptr);
-  bool ok = group && ctx && ec && pub && sum &&
-            BN_mod_add(sum.get(), pa.get(), pb.get(), EC_GROUP_get0_order(group.get()),
-                       ctx.get()) == 1 &&
-            !BN_is_zero(sum.get()) && EC_KEY_set_private_key(ec, sum.get()) == 1 &&
-            EC_POINT_mul(group.get(), pub.get(), sum.get(), nullptr, nullptr, ctx.get()) == 1 &&
-            EC_KEY_set_public_key(ec, pub.get()) == 1;
+  bool ok =
+      group && ctx && ec && pub && sum &&
+      BN_mod_add(sum.get(), pa.get(), pb.get(), EC_GROUP_get0_order(group.get()), ctx.get()) == 1 &&
+      !BN_is_zero(sum.get()) && EC_KEY_set_private_key(ec, sum.get()) == 1 &&
+      EC_POINT_mul(group.get(), pub.get(), sum.get(), nullptr, nullptr, ctx.get()) == 1 &&
+      EC_KEY_set_public_key(ec, pub.get()) == 1;
   EVP_PKEY* pkey = ok ? EVP_PKEY_new() : nullptr;
   if (!pkey || EVP_PKEY_assign_EC_KEY(pkey, ec) != 1) {
     EC_KEY_free(ec);

@@ -33,7 +33,8 @@ Status read_exact(int fd, uint8_t* p, size_t n, bool at_start) {
 Result<Bytes> read_dpp_message(int fd) {
   uint8_t len[4];
   TRY(read_exact(fd, len, 4, true));
-  uint32_t n = (uint32_t{len[0]} << 24) | (uint32_t{len[1]} << 16) | (uint32_t{len[2]} << 8) | len[3];
+  uint32_t n =
+      (uint32_t{len[0]} << 24) | (uint32_t{len[1]} << 16) | (uint32_t{len[2]} << 8) | len[3];
   if (n > 65535)
     return make_error("dpp.tcp.size", "a " + std::to_string(n) + "-octet message (limit 65535)");
   if (n == 0) return make_error("dpp.tcp.size", "an empty message");

@@ -24,7 +24,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-
 const char* reason(int status) {
   switch (status) {
     case 200:

@@ -4,8 +4,8 @@
 
 #include "common/log.h"
 #include "common/time.h"
-#include "crypto/digest.h"
 #include "crypto/cms.h"
+#include "crypto/digest.h"
 #include "crypto/kdf_siv.h"
 #include "crypto/x509.h"
 
@@ -37,8 +37,8 @@ Bytes x_of(const crypto::PublicKey& k) {
 
 Result<crypto::PublicKey> point_from_xy(crypto::Curve curve, const Bytes& xy) {
   if (xy.size() != 2 * crypto::prime_len(curve))
-    return make_error("dpp.protocol-key", "protocol key is not a " +
-                                              std::string(crypto::curve_name(curve)) + " point");
+    return make_error("dpp.protocol-key",
+                      "protocol key is not a " + std::string(crypto::curve_name(curve)) + " point");
   Bytes p{0x04};
   p.insert(p.end(), xy.begin(), xy.end());
   auto k = crypto::PublicKey::from_point(curve, p);
@@ -55,8 +55,9 @@ Result<std::vector<Attr>> unwrap(const Bytes& key, const std::vector<Bytes>& ad,
                                  const std::vector<Attr>& attrs, const char* what) {
   auto wd = TRY(cd::require_attr(attrs, attr::kWrappedData, "Wrapped Data"));
   auto plain = crypto::aes_siv_decrypt(key, ad, wd);
-  if (!plain) return make_error("dpp.unwrap", std::string("wrapped data of the ") + what +
-                                                  " does not decrypt (wrong key, tag or AD)");
+  if (!plain)
+    return make_error("dpp.unwrap", std::string("wrapped data of the ") + what +
+                                        " does not decrypt (wrong key, tag or AD)");
   return TRY_CTX(cd::parse_attrs(plain->data(), plain->size()), std::string("inside ") + what);
 }
 
@@ -123,9 +124,8 @@ const char* Session::state_name(State s) {
 
 Session::Session(Options options) : o_(std::move(options)) {
   if (o_.now_unix == 0) o_.now_unix = time::now();
-  if (!o_.make_protocol_key) o_.make_protocol_key = [](crypto::Curve c) {
-    return crypto::PrivateKey::generate(c);
-  };
+  if (!o_.make_protocol_key)
+    o_.make_protocol_key = [](crypto::Curve c) { return crypto::PrivateKey::generate(c); };
 }
 
 Session::~Session() {
@@ -202,7 +202,7 @@ Result<Bytes> Session::auth_request() {
     for (const auto& alt : o_.own_other_curves)
       if (alt.key.curve().value_or(crypto::Curve::kP256) == curve_) o_.own = alt;
   proto_key_ = TRY(o_.role == Role::kEnrollee ? o_.make_protocol_key(curve_)
-                                               : crypto::PrivateKey::generate(curve_));
+                                              : crypto::PrivateKey::generate(curve_));
   i_nonce_ = crypto::random_bytes(hash_len() / 2);
   mx_ = TRY_CTX(proto_key_.derive(o_.peer->key), "M = pI*BR");
   k1_ = TRY(crypto::hkdf(hash_name(curve_), Bytes(hash_len(), 0), mx_,
@@ -215,8 +215,9 @@ Result<Bytes> Session::auth_request() {
   };
   const uint8_t type = static_cast<uint8_t>(cd::FrameType::kAuthRequest);
   uint8_t icap = o_.role == Role::kConfigurator ? cd::kCapConfigurator : cd::kCapEnrollee;
-  attrs.push_back(wrapped(k1_, {cd::frame_header(type), cd::encode_attrs(attrs)},
-                          {{attr::kInitiatorNonce, i_nonce_}, {attr::kInitiatorCapabilities, {icap}}}));
+  attrs.push_back(
+      wrapped(k1_, {cd::frame_header(type), cd::encode_attrs(attrs)},
+              {{attr::kInitiatorNonce, i_nonce_}, {attr::kInitiatorCapabilities, {icap}}}));
   enter(State::kAwaitAuthResponse);
   trail_.push_back("sent Authentication Request to " + o_.peer->label);
   return cd::encode_frame(type, attrs);
@@ -256,9 +257,9 @@ Output Session::on_presence(const cd::Frame& f) {
   if (!h) return fail(h.error());
   auto peer = o_.hooks.find_chirp ? o_.hooks.find_chirp(*h) : std::nullopt;
   if (!peer)
-    return fail(make_error("dpp.chirp.unknown",
-                           "presence announcement from an unknown bootstrapping key " +
-                               hex_encode(*h).substr(0, 16)));
+    return fail(make_error(
+        "dpp.chirp.unknown",
+        "presence announcement from an unknown bootstrapping key " + hex_encode(*h).substr(0, 16)));
   trail_.push_back("presence announcement from " + peer->label);
   o_.peer = std::move(*peer);
   auto req = auth_request();
@@ -300,8 +301,9 @@ Output Session::on_auth_request(const cd::Frame& f) {
     mutual_ = false;
   }
   if (mutual_ && !crypto::ec_scalar_sum(o_.own.key, o_.own.key)) {
-    trail_.push_back("own bootstrapping key cannot take part in mutual authentication: "
-                     "responder-only");
+    trail_.push_back(
+        "own bootstrapping key cannot take part in mutual authentication: "
+        "responder-only");
     mutual_ = false;
   }
   if (const cd::Attr* v = cd::find_attr(f.attrs, attr::kProtocolVersion); v && v->value.size() == 1)
@@ -318,14 +320,16 @@ Output Session::on_auth_request(const cd::Frame& f) {
                      to_bytes("first intermediate key"), hash_len())
             .value_or({});
   const uint8_t type = static_cast<uint8_t>(cd::FrameType::kAuthRequest);
-  auto inner = unwrap(k1_, {cd::frame_header(type), f.before_wd()}, f.attrs, "Authentication Request");
+  auto inner =
+      unwrap(k1_, {cd::frame_header(type), f.before_wd()}, f.attrs, "Authentication Request");
   if (!inner) return fail(inner.error());
   auto inonce = cd::require_attr(*inner, attr::kInitiatorNonce, "I-nonce", nonce_len);
   if (!inonce) return fail(inonce.error());
   auto icap = cd::require_attr(*inner, attr::kInitiatorCapabilities, "I-capabilities", 1);
   if (!icap) return fail(icap.error());
   i_nonce_ = *inonce;
-  trail_.push_back(std::string("Authentication Request") + (mutual_ ? " (mutual, from " + o_.peer->label + ")" : " (responder-only)"));
+  trail_.push_back(std::string("Authentication Request") +
+                   (mutual_ ? " (mutual, from " + o_.peer->label + ")" : " (responder-only)"));
 
   // From here on the responder answers.
   const uint8_t rtype = static_cast<uint8_t>(cd::FrameType::kAuthResponse);
@@ -339,11 +343,14 @@ Output Session::on_auth_request(const cd::Frame& f) {
   if (((*icap)[0] & needed) == 0) {
     head.push_back({attr::kStatus, {static_cast<uint8_t>(cd::DppStatus::kNotCompatible)}});
     add_ids(head);
-    if (cd::find_attr(f.attrs, attr::kProtocolVersion)) head.push_back({attr::kProtocolVersion, one_octet(2)});
-    head.push_back(wrapped(k1_, {cd::frame_header(rtype), cd::encode_attrs(head)},
-                           {{attr::kInitiatorNonce, i_nonce_}, {attr::kResponderCapabilities, {rcap}}}));
-    return fail(make_error("dpp.role", "the initiator cannot take the role opposite ours "
-                                       "(status NOT_COMPATIBLE)"),
+    if (cd::find_attr(f.attrs, attr::kProtocolVersion))
+      head.push_back({attr::kProtocolVersion, one_octet(2)});
+    head.push_back(
+        wrapped(k1_, {cd::frame_header(rtype), cd::encode_attrs(head)},
+                {{attr::kInitiatorNonce, i_nonce_}, {attr::kResponderCapabilities, {rcap}}}));
+    return fail(make_error("dpp.role",
+                           "the initiator cannot take the role opposite ours "
+                           "(status NOT_COMPATIBLE)"),
                 {cd::encode_frame(rtype, head)});
   }
   auto pr = o_.make_protocol_key(curve_);
@@ -373,7 +380,8 @@ Output Session::on_auth_request(const cd::Frame& f) {
   head.push_back({attr::kStatus, {0}});
   add_ids(head);
   head.push_back({attr::kResponderProtocolKey, xy_of(proto_key_.public_key())});
-  if (cd::find_attr(f.attrs, attr::kProtocolVersion)) head.push_back({attr::kProtocolVersion, one_octet(2)});
+  if (cd::find_attr(f.attrs, attr::kProtocolVersion))
+    head.push_back({attr::kProtocolVersion, one_octet(2)});
   Attr inner_wd = wrapped(ke_, {}, {{attr::kResponderAuthTag, r_auth}});
   head.push_back(wrapped(k2_, {cd::frame_header(rtype), cd::encode_attrs(head)},
                          {{attr::kResponderNonce, r_nonce_},
@@ -401,10 +409,11 @@ Output Session::on_auth_response(const cd::Frame& f) {
   if (const cd::Attr* v = cd::find_attr(f.attrs, attr::kProtocolVersion); v && v->value.size() == 1)
     peer_version_ = std::max(1, static_cast<int>(v->value[0]));
   if ((*status)[0] != 0) {
-    auto inner = unwrap(k1_, {cd::frame_header(rtype), f.before_wd()}, f.attrs, "Authentication Response");
+    auto inner =
+        unwrap(k1_, {cd::frame_header(rtype), f.before_wd()}, f.attrs, "Authentication Response");
     if (!inner) return fail(inner.error());
-    return fail(make_error("dpp.peer-status", std::string("the responder refused: ") +
-                                                  cd::status_name((*status)[0])));
+    return fail(make_error("dpp.peer-status",
+                           std::string("the responder refused: ") + cd::status_name((*status)[0])));
   }
   if (const cd::Attr* ibkh = cd::find_attr(f.attrs, attr::kInitiatorBkh)) {
     if (ibkh->value != bootstrap_key_hash(o_.own.spki))
@@ -422,7 +431,8 @@ Output Session::on_auth_response(const cd::Frame& f) {
   k2_ = crypto::hkdf(hash_name(curve_), Bytes(hash_len(), 0), nx_,
                      to_bytes("second intermediate key"), hash_len())
             .value_or({});
-  auto outer = unwrap(k2_, {cd::frame_header(rtype), f.before_wd()}, f.attrs, "Authentication Response");
+  auto outer =
+      unwrap(k2_, {cd::frame_header(rtype), f.before_wd()}, f.attrs, "Authentication Response");
   if (!outer) return fail(outer.error());
   auto rnonce = cd::require_attr(*outer, attr::kResponderNonce, "R-nonce", nonce_len);
   if (!rnonce) return fail(rnonce.error());
@@ -433,7 +443,8 @@ Output Session::on_auth_response(const cd::Frame& f) {
   if (!rcap) return fail(rcap.error());
   r_nonce_ = *rnonce;
   auto confirm_failure = [&](cd::DppStatus st, Error e) {
-    std::vector<Attr> a = {{attr::kStatus, {static_cast<uint8_t>(st)}}, {attr::kResponderBkh, *rbkh}};
+    std::vector<Attr> a = {{attr::kStatus, {static_cast<uint8_t>(st)}},
+                           {attr::kResponderBkh, *rbkh}};
     if (mutual_) a.push_back({attr::kInitiatorBkh, bootstrap_key_hash(o_.own.spki)});
     a.push_back(wrapped(k2_, {cd::frame_header(ctype), cd::encode_attrs(a)},
                         {{attr::kResponderNonce, r_nonce_}}));
@@ -452,10 +463,11 @@ Output Session::on_auth_response(const cd::Frame& f) {
     bix = x_of(o_.own.key.public_key());
   }
   derive_ke(mx_, nx_, lx_);
-  auto inner = unwrap(ke_, {}, {cd::find_attr(*outer, attr::kWrappedData)
-                                    ? *cd::find_attr(*outer, attr::kWrappedData)
-                                    : Attr{}},
-                      "R-auth");
+  auto inner =
+      unwrap(ke_, {},
+             {cd::find_attr(*outer, attr::kWrappedData) ? *cd::find_attr(*outer, attr::kWrappedData)
+                                                        : Attr{}},
+             "R-auth");
   Bytes pix = x_of(proto_key_.public_key()), prx = x_of(peer_proto_), brx = x_of(o_.peer->key);
   Bytes zero_octet{0x00}, one{0x01};
   Bytes expected = hash(cat({&i_nonce_, &r_nonce_, &pix, &prx, &bix, &brx, &zero_octet}));
@@ -463,8 +475,9 @@ Output Session::on_auth_response(const cd::Frame& f) {
                      : Result<Bytes>(inner.error());
   if (!rauth || *rauth != expected)
     return confirm_failure(cd::DppStatus::kAuthFailure,
-                           make_error("dpp.r-auth", "the responder's authenticating tag (R-auth) "
-                                                    "does not verify"));
+                           make_error("dpp.r-auth",
+                                      "the responder's authenticating tag (R-auth) "
+                                      "does not verify"));
   Bytes i_auth = hash(cat({&r_nonce_, &i_nonce_, &prx, &pix, &brx, &bix, &one}));
   std::vector<Attr> a = {{attr::kStatus, {0}}, {attr::kResponderBkh, *rbkh}};
   if (mutual_) a.push_back({attr::kInitiatorBkh, bootstrap_key_hash(o_.own.spki)});
@@ -497,19 +510,23 @@ Output Session::on_auth_confirm(const cd::Frame& f) {
   if (*rbkh != bootstrap_key_hash(o_.own.spki))
     return fail(make_error("dpp.bkh", "Authentication Confirm for another bootstrapping key"));
   if ((*status)[0] != 0) {
-    auto inner = unwrap(k2_, {cd::frame_header(ctype), f.before_wd()}, f.attrs, "Authentication Confirm");
+    auto inner =
+        unwrap(k2_, {cd::frame_header(ctype), f.before_wd()}, f.attrs, "Authentication Confirm");
     if (!inner) return fail(inner.error());
-    return fail(make_error("dpp.peer-status", std::string("the initiator refused: ") +
-                                                  cd::status_name((*status)[0])));
+    return fail(make_error("dpp.peer-status",
+                           std::string("the initiator refused: ") + cd::status_name((*status)[0])));
   }
-  auto inner = unwrap(ke_, {cd::frame_header(ctype), f.before_wd()}, f.attrs, "Authentication Confirm");
+  auto inner =
+      unwrap(ke_, {cd::frame_header(ctype), f.before_wd()}, f.attrs, "Authentication Confirm");
   if (!inner) return fail(inner.error());
   auto iauth = cd::require_attr(*inner, attr::kInitiatorAuthTag, "I-auth", hash_len());
   if (!iauth) return fail(iauth.error());
   if (*iauth != i_auth_expected_)
-    return fail(make_error("dpp.i-auth", "the initiator's authenticating tag (I-auth) does not verify"));
+    return fail(
+        make_error("dpp.i-auth", "the initiator's authenticating tag (I-auth) does not verify"));
   forget_intermediates();
-  trail_.push_back(std::string("authenticated ") + (mutual_ ? o_.peer->label + " (mutual)" : "initiator (responder-only)"));
+  trail_.push_back(std::string("authenticated ") +
+                   (mutual_ ? o_.peer->label + " (mutual)" : "initiator (responder-only)"));
   if (o_.role == Role::kEnrollee) {
     auto req = config_request_message();
     if (!req) return fail(req.error());
@@ -525,8 +542,9 @@ Result<Bytes> Session::config_request_message(const std::string& pkcs10) {
   gas_token_ = crypto::random_bytes(1)[0];
   cd::ConfigRequest req = o_.request;
   req.pkcs10 = pkcs10;
-  Attr wd = wrapped(ke_, {}, {{attr::kEnrolleeNonce, e_nonce_},
-                              {attr::kConfigAttributes, to_bytes(req.to_json().dump())}});
+  Attr wd = wrapped(ke_, {},
+                    {{attr::kEnrolleeNonce, e_nonce_},
+                     {attr::kConfigAttributes, to_bytes(req.to_json().dump())}});
   cd::Gas g;
   g.kind = cd::GasKind::kInitialRequest;
   g.token = gas_token_;
@@ -568,8 +586,7 @@ Output Session::on_config_request(const cd::Gas& g) {
   };
   auto cattr = cd::require_attr(*inner, attr::kConfigAttributes, "configAttrib");
   auto req = cattr ? cd::ConfigRequest::parse(*cattr) : Result<cd::ConfigRequest>(cattr.error());
-  if (!req)
-    return fail(req.error(), {respond(cd::DppStatus::kConfigureFailure, {})});
+  if (!req) return fail(req.error(), {respond(cd::DppStatus::kConfigureFailure, {})});
   peer_request_ = *req;
   trail_.push_back("Configuration Request: name '" + req->name + "', netRole " + req->net_role +
                    (req->mud_url.empty() ? "" : ", MUD URL " + req->mud_url) +
@@ -608,7 +625,9 @@ Output Session::on_config_request(const cd::Gas& g) {
     trail_.push_back("asked for a CSR (CSR_NEEDED)");
     return Output{{respond(cd::DppStatus::kCsrNeeded,
                            {{attr::kCsrAttributesRequest, to_bytes(decision->csr_attrs)}})},
-                  0, false, std::nullopt};
+                  0,
+                  false,
+                  std::nullopt};
   }
   auto obj = std::move(*decision->object);
   Bytes json = to_bytes(obj.to_json().dump());
@@ -642,7 +661,8 @@ Output Session::on_config_response(const cd::Gas& g) {
   if (!attrs) return fail(attrs.error());
   auto status = cd::require_attr(*attrs, attr::kStatus, "Status", 1);
   if (!status) return fail(status.error());
-  auto inner = unwrap(ke_, {cd::encode_attr(attr::kStatus, *status)}, *attrs, "Configuration Response");
+  auto inner =
+      unwrap(ke_, {cd::encode_attr(attr::kStatus, *status)}, *attrs, "Configuration Response");
   if (!inner) return fail(inner.error());
   auto enonce = cd::require_attr(*inner, attr::kEnrolleeNonce, "E-nonce");
   if (!enonce) return fail(enonce.error());
@@ -655,8 +675,9 @@ Output Session::on_config_response(const cd::Gas& g) {
   const uint8_t rtype = static_cast<uint8_t>(cd::FrameType::kConfigurationResult);
   auto result = [&](cd::DppStatus st) {
     std::vector<Attr> a;
-    a.push_back(wrapped(ke_, {cd::frame_header(rtype), Bytes{}},
-                        {{attr::kStatus, {static_cast<uint8_t>(st)}}, {attr::kEnrolleeNonce, e_nonce_}}));
+    a.push_back(
+        wrapped(ke_, {cd::frame_header(rtype), Bytes{}},
+                {{attr::kStatus, {static_cast<uint8_t>(st)}}, {attr::kEnrolleeNonce, e_nonce_}}));
     return cd::encode_frame(rtype, a);
   };
   std::vector<Bytes> send;
@@ -678,8 +699,8 @@ Output Session::on_config_response(const cd::Gas& g) {
         break;
       }
       if (!(claims->net_access_key == proto_key_.public_key())) {
-        problem = make_error("dpp.connector.key",
-                             "the connector's netAccessKey is not our protocol key");
+        problem =
+            make_error("dpp.connector.key", "the connector's netAccessKey is not our protocol key");
         rejected = true;
         break;
       }
@@ -745,10 +766,13 @@ Status Session::check_dot1x(const cd::ConfigObject& o) const {
   if (!mine) return make_error("dpp.dot1x", "no certificate in the certBag is for our key");
   if (!o.ca_cert.empty()) {
     auto ca_der = base64_decode(o.ca_cert);
-    auto ca = ca_der ? crypto::Certificate::from_der(*ca_der) : Result<crypto::Certificate>(ca_der.error());
+    auto ca = ca_der ? crypto::Certificate::from_der(*ca_der)
+                     : Result<crypto::Certificate>(ca_der.error());
     if (!ca) return make_error("dpp.dot1x", "caCert is not a certificate");
     Status st = crypto::verify_chain(*mine, others, {*ca});
-    if (!st) return make_error("dpp.dot1x", "the certificate does not chain to caCert: " + st.error().message);
+    if (!st)
+      return make_error("dpp.dot1x",
+                        "the certificate does not chain to caCert: " + st.error().message);
   }
   return ok_status();
 }

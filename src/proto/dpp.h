@@ -80,9 +80,9 @@ struct Options {
 };
 
 struct Output {
-  std::vector<Bytes> send;   // TCP messages, in order
-  int delay_ms = 0;          // wait this long before sending them (a GAS comeback)
-  bool done = false;         // the exchange is over: send these, then close
+  std::vector<Bytes> send;     // TCP messages, in order
+  int delay_ms = 0;            // wait this long before sending them (a GAS comeback)
+  bool done = false;           // the exchange is over: send these, then close
   std::optional<Error> error;  // why it failed (the check named); done is then true
 };
 
@@ -90,8 +90,8 @@ class Session {
  public:
   enum class State {
     kIdle,
-    kAwaitAuthResponse,  // initiator sent the request
-    kAwaitAuthConfirm,   // responder sent the response
+    kAwaitAuthResponse,    // initiator sent the request
+    kAwaitAuthConfirm,     // responder sent the response
     kAwaitConfigRequest,   // configurator, authenticated
     kAwaitConfigResponse,  // enrollee sent its request
     kAwaitConfigResult,    // configurator sent the configuration

@@ -258,8 +258,11 @@ class SqliteInventory final : public Inventory {
     return in_transaction(*db_, [&]() -> Status {
       auto st = TRY(db_->prepare(
           "INSERT OR IGNORE INTO dpp_peers(bkh, chirp, uri, source, added_at) VALUES(?,?,?,?,?)"));
-      st.bind(1, p.bkh).bind(2, p.chirp).bind(3, p.uri).bind(4, p.source).bind(
-          5, static_cast<int64_t>(p.added_at));
+      st.bind(1, p.bkh)
+          .bind(2, p.chirp)
+          .bind(3, p.uri)
+          .bind(4, p.source)
+          .bind(5, static_cast<int64_t>(p.added_at));
       TRY(st.run());
       return append_event(*db_, event);
     });
@@ -287,7 +290,8 @@ class SqliteInventory final : public Inventory {
       ins.bind(1, c.device).bind(2, c.bkh).bind(3, c.akm).bind(4, c.ssid).bind(5, c.net_access_key);
       ins.bind(6, c.mac).bind(7, c.psk_sealed).bind(8, static_cast<int64_t>(c.at));
       TRY(ins.run());
-      auto dev = TRY(db_->prepare("UPDATE devices SET state='onboarded', updated_at=? WHERE serial=?"));
+      auto dev =
+          TRY(db_->prepare("UPDATE devices SET state='onboarded', updated_at=? WHERE serial=?"));
       dev.bind(1, static_cast<int64_t>(time::now())).bind(2, c.device);
       TRY(dev.run());
       return append_event(*db_, event);

@@ -14,9 +14,9 @@
 #include <thread>
 
 #include "common/fs.h"
+#include "common/log.h"
 #include "common/process.h"
 #include "common/stats.h"
-#include "common/log.h"
 #include "crypto/digest.h"
 #include "device/image.h"
 #include "net/http.h"
@@ -155,9 +155,10 @@ Result<Json> bench_brski(const BrskiBenchOptions& o) {
       TRY(s->import_bundle(dir + "/bundle.pem", TRY(fs::read_file(dir + "/f/pki/root.pem"))));
     }
     std::string masa_url;
-    masa = TRY(start_server(o.self_exe, {"masa", "serve", "--state", dir + "/f", "--listen",
-                                         "127.0.0.1:" + std::to_string(mport)},
-                            &masa_url));
+    masa = TRY(start_server(
+        o.self_exe,
+        {"masa", "serve", "--state", dir + "/f", "--listen", "127.0.0.1:" + std::to_string(mport)},
+        &masa_url));
     site = TRY(start_server(
         o.self_exe, {"site", "serve", "--state", dir + "/s", "--listen", "127.0.0.1:0"}, &url));
   } else {

@@ -105,8 +105,8 @@ Result<Reference> start_reference(const std::string& dir) {
   std::string conf = fs::join(dir, "wpa.conf");
   TRY(fs::write_file_atomic(conf, "ctrl_interface=" + ctrl + "\n", 0600));
   Reference ref;
-  ref.child = TRY(process::Child::start({"wpa_supplicant", "-D", "none", "-i", "lo", "-c", conf},
-                                        "", nullptr));
+  ref.child = TRY(
+      process::Child::start({"wpa_supplicant", "-D", "none", "-i", "lo", "-c", conf}, "", nullptr));
   bool up = false;
   for (int i = 0; i < 100 && !up; ++i) {
     auto r = process::run({"wpa_cli", "-p", ctrl, "-i", "lo", "PING"});
@@ -115,8 +115,9 @@ Result<Reference> start_reference(const std::string& dir) {
   }
   if (!up) return make_error("bench.wpa", "wpa_supplicant did not start");
   std::string c = TRY(wpa_cli(ctrl, {"DPP_CONFIGURATOR_ADD"}));
-  TRY(wpa_cli(ctrl, {"SET", "dpp_configurator_params",
-                     " conf=sta-dpp ssid=" + hex_encode(to_bytes("gatehouse")) + " configurator=" + c}));
+  TRY(wpa_cli(ctrl,
+              {"SET", "dpp_configurator_params",
+               " conf=sta-dpp ssid=" + hex_encode(to_bytes("gatehouse")) + " configurator=" + c}));
   std::string b = TRY(wpa_cli(ctrl, {"DPP_BOOTSTRAP_GEN", "type=qrcode"}));
   ref.uri = TRY(wpa_cli(ctrl, {"DPP_BOOTSTRAP_GET_URI", b}));
   int port = net::free_loopback_port();
@@ -166,10 +167,10 @@ Result<Json> bench_dpp(const DppBenchOptions& o) {
     TRY(Site::init({dir + "/s", "Bench Site", {}}));
     uri = TRY(DppSite::open(dir + "/s", {}))->uri();  // makes the controller's keys
     std::string line;
-    site = std::make_unique<process::Child>(TRY(process::Child::start(
-        {o.self_exe, "site", "serve", "--state", dir + "/s", "--dpp-listen", "127.0.0.1:0",
-         "--accept-unknown", "--dpp-timeout", "30"},
-        "listening on ", &line)));
+    site = std::make_unique<process::Child>(TRY(
+        process::Child::start({o.self_exe, "site", "serve", "--state", dir + "/s", "--dpp-listen",
+                               "127.0.0.1:0", "--accept-unknown", "--dpp-timeout", "30"},
+                              "listening on ", &line)));
     address = line.substr(line.find("tcp:") + 4);
   } else if (uri.empty()) {
     return make_error("usage", "--controller needs --controller-uri");

@@ -13,9 +13,9 @@ namespace gh::svc {
 struct DppBenchOptions {
   int devices = 1000;
   int concurrency = 64;
-  std::string controller;  // tcp:HOST:PORT of a running controller; empty: start one
+  std::string controller;      // tcp:HOST:PORT of a running controller; empty: start one
   std::string controller_uri;  // with controller: its bootstrapping URI
-  bool reference = true;   // also run the load against wpa_supplicant's controller
+  bool reference = true;       // also run the load against wpa_supplicant's controller
   std::string self_exe;
   std::string work_dir;
 };

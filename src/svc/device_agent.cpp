@@ -26,8 +26,9 @@ Result<OpenedDevice> open_device(const std::string& dir, bool allow_onboarded) {
   return d;
 }
 
-Status publish_onboarding(const std::string& device_dir,
-                          const std::vector<std::tuple<std::string, std::string, unsigned>>& files) {
+Status publish_onboarding(
+    const std::string& device_dir,
+    const std::vector<std::tuple<std::string, std::string, unsigned>>& files) {
   std::string dir = fs::join(device_dir, "onboarding");
   std::string tmp = dir + ".partial";
   TRY(fs::remove_all(tmp));

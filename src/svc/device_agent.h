@@ -15,7 +15,7 @@ namespace gh::svc {
 
 struct OpenedDevice {
   std::string dir;
-  Json info;  // bootstrap/device.json
+  Json info;                   // bootstrap/device.json
   std::unique_ptr<Swtpm> tpm;  // declared before the keystore: it must outlive the keys
   std::unique_ptr<crypto::KeyStore> keystore;
   std::string serial() const { return json_string_or(info, "serial-number", ""); }

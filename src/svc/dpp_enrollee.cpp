@@ -31,7 +31,8 @@ struct Prepared {
 
 Result<Prepared> prepare(const DppEnrolleeOptions& o) {
   Prepared p{TRY(open_device(o.device_dir)), {}};
-  auto uri = TRY(codec::DppUri::parse(trim(TRY(fs::read_file(fs::join(o.device_dir, "bootstrap/dpp-uri.txt"))))));
+  auto uri = TRY(codec::DppUri::parse(
+      trim(TRY(fs::read_file(fs::join(o.device_dir, "bootstrap/dpp-uri.txt"))))));
   pd::Options& opt = p.options;
   opt.role = pd::Role::kEnrollee;
   opt.own.key = TRY(p.dev.keystore->load(device::kDppKey));
@@ -48,7 +49,8 @@ Result<Prepared> prepare(const DppEnrolleeOptions& o) {
   };
   if (!o.peer_uri.empty()) {
     auto peer = TRY_CTX(codec::DppUri::parse(o.peer_uri), "--peer-uri");
-    opt.peer = TRY(pd::PeerBootstrap::from_spki(peer.key, "configurator " + hex_encode(peer.key_hash()).substr(0, 16)));
+    opt.peer = TRY(pd::PeerBootstrap::from_spki(
+        peer.key, "configurator " + hex_encode(peer.key_hash()).substr(0, 16)));
   }
   return p;
 }
@@ -95,12 +97,9 @@ Result<DppEnrolleeResult> finish(const DppEnrolleeOptions& o, Prepared& p, pd::S
                    {"ca", c.ca_cert.empty() ? "" : "domain-ca.pem"},
                    {"server-name", c.trusted_eap_server_name}};
   }
-  Json network{{"method", "dpp"},
-               {"ssid", c.ssid},
-               {"wi-fi_tech", "infra"},
-               {"credential", cred},
-               {"mutual", s.mutual()},
-               {"onboarded-at", time::format_rfc3339(time::now())}};
+  Json network{{"method", "dpp"},       {"ssid", c.ssid},
+               {"wi-fi_tech", "infra"}, {"credential", cred},
+               {"mutual", s.mutual()},  {"onboarded-at", time::format_rfc3339(time::now())}};
   if (!o.controller.empty()) network["controller"] = o.controller;
   files.emplace_back("network.json", network.dump(2) + "\n", 0644);
   TRY(publish_onboarding(o.device_dir, files));

@@ -15,8 +15,8 @@ struct DppEnrolleeOptions {
   // Connect to a controller: "tcp:HOST:PORT". Without peer_uri the device announces itself
   // (presence announcement) and the configurator, knowing its key, initiates.
   std::string controller;
-  std::string peer_uri;     // the configurator's URI: the device initiates (mutual if it knows us)
-  std::string listen;       // "HOST:PORT": wait for a configurator to connect and initiate
+  std::string peer_uri;  // the configurator's URI: the device initiates (mutual if it knows us)
+  std::string listen;    // "HOST:PORT": wait for a configurator to connect and initiate
   std::string net_role = "sta";
   int timeout_s = 30;
 };

@@ -18,8 +18,8 @@ inline Status drive_dpp(int fd, proto::dpp::Session& s, const std::vector<Bytes>
   for (;;) {
     auto msg = net::read_dpp_message(fd);
     if (!msg)
-      return std::move(msg).error().context(
-          std::string("in state ") + proto::dpp::Session::state_name(s.state()));
+      return std::move(msg).error().context(std::string("in state ") +
+                                            proto::dpp::Session::state_name(s.state()));
     auto out = s.handle(*msg);
     if (out.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(out.delay_ms));
     for (const auto& m : out.send) {

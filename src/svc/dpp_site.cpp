@@ -5,8 +5,8 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/time.h"
-#include "crypto/digest.h"
 #include "crypto/cms.h"
+#include "crypto/digest.h"
 #include "crypto/kdf_siv.h"
 #include "crypto/x509.h"
 #include "svc/dpp_link.h"
@@ -182,7 +182,7 @@ pd::Options DppSite::session_options() {
 }
 
 Result<pd::ConfigDecision> DppSite::configure(const pd::EnrolleeInfo& e,
-                                               const cd::ConfigRequest& r) {
+                                              const cd::ConfigRequest& r) {
   std::string device = device_label(e);
   Json detail{{"name", r.name}, {"netRole", r.net_role}, {"mutual", e.mutual}};
   if (!r.mud_url.empty()) detail["mudurl"] = r.mud_url;
@@ -194,8 +194,9 @@ Result<pd::ConfigDecision> DppSite::configure(const pd::EnrolleeInfo& e,
   std::string mac;
   if (!e.bootstrap) {
     if (!o_.accept_unknown)
-      return refuse("policy.unknown-enrollee",
-                    "the enrollee's bootstrapping key is in no imported bundle and was never added");
+      return refuse(
+          "policy.unknown-enrollee",
+          "the enrollee's bootstrapping key is in no imported bundle and was never added");
   } else {
     auto rec = TRY(site_->inventory().get(device));
     if (rec && (rec->state == "revoked" || rec->state == "decommissioned"))
@@ -225,9 +226,9 @@ Result<pd::ConfigDecision> DppSite::configure(const pd::EnrolleeInfo& e,
     }
     auto csr = TRY(crypto::Csr::from_der(TRY(base64_decode(r.pkcs10))));
     const auto& ca = site_->domain_ca_identity();
-    auto cert = TRY_CTX(ca.issue(pki::ldevid(site_->name(), device, csr.public_key(),
-                                             o_.ldevid_lifetime_s)),
-                        "LDevID for " + device);
+    auto cert = TRY_CTX(
+        ca.issue(pki::ldevid(site_->name(), device, csr.public_key(), o_.ldevid_lifetime_s)),
+        "LDevID for " + device);
     Json ev{{"certificate-serial", cert.serial_hex()},
             {"not-after", time::format_rfc3339(cert.not_after())}};
     // Recorded before it is sent.
@@ -259,7 +260,8 @@ Result<pd::ConfigDecision> DppSite::configure(const pd::EnrolleeInfo& e,
   detail["akm"] = o_.akm;
   detail["ssid"] = o_.ssid;
   // Recorded before it is sent: a crash after this line leaves a configuration the site knows.
-  TRY(site_->inventory().record_dpp_configuration(rec, event(device, "dpp.configure", true, "", detail)));
+  TRY(site_->inventory().record_dpp_configuration(
+      rec, event(device, "dpp.configure", true, "", detail)));
   return pd::ConfigDecision(std::move(obj));
 }
 
@@ -304,11 +306,13 @@ DppExchange DppSite::run(int fd, pd::Session& s, std::vector<Bytes> first, bool 
   if (!st) {
     x.error = st.error();
     detail["message"] = st.error().message;
-    (void)site_->inventory().append(event(x.device, "dpp.exchange", false, st.error().code, detail));
+    (void)site_->inventory().append(
+        event(x.device, "dpp.exchange", false, st.error().code, detail));
     log::info("dpp", "exchange failed: " + st.error().str());
   } else {
     x.akm = o_.akm;
-    (void)site_->inventory().append(event(x.device, "dpp.exchange", true, "configuration result OK", detail));
+    (void)site_->inventory().append(
+        event(x.device, "dpp.exchange", true, "configuration result OK", detail));
   }
   return x;
 }
@@ -328,7 +332,8 @@ void DppSite::stop() {
   if (server_) server_->stop();
 }
 
-Result<DppExchange> DppSite::initiate(const std::string& uri_text, const std::string& host, int port) {
+Result<DppExchange> DppSite::initiate(const std::string& uri_text, const std::string& host,
+                                      int port) {
   auto peer_rec = TRY(add_uri(uri_text, "add-uri"));
   auto peer = find(peer_rec.bkh, false);
   if (!peer) return make_error("dpp.peer", "cannot use the URI's key");

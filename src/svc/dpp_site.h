@@ -22,10 +22,10 @@ struct DppSiteOptions {
   // Configure enrollees whose bootstrapping key no bundle and no add-uri names (responder-only
   // authentication from an unknown initiator). Off by default.
   bool accept_unknown = false;
-  int64_t connector_lifetime_s = 0;  // 0: connectors without expiry
+  int64_t connector_lifetime_s = 0;                          // 0: connectors without expiry
   int64_t ldevid_lifetime_s = pki::kDefaultLdevidLifetimeS;  // dot1x certificates
-  std::string eap_server_name = "eap.gatehouse.invalid";    // trustedEapServerName for dot1x
-  int timeout_s = 10;                // a peer silent this long ends the exchange
+  std::string eap_server_name = "eap.gatehouse.invalid";     // trustedEapServerName for dot1x
+  int timeout_s = 10;  // a peer silent this long ends the exchange
 };
 
 struct DppExchange {

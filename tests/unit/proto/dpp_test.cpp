@@ -40,8 +40,9 @@ struct Pair {
   pki::Identity ca = [] {
     pki::Identity id;
     id.key = crypto::PrivateKey::generate(crypto::Curve::kP256).value();
-    id.cert = crypto::issue_certificate(pki::domain_ca("Site", id.key.public_key()), nullptr, id.key)
-                  .value();
+    id.cert =
+        crypto::issue_certificate(pki::domain_ca("Site", id.key.public_key()), nullptr, id.key)
+            .value();
     return id;
   }();
 
@@ -315,7 +316,8 @@ TEST(DppEngine, PolicyRefusalAnswersConfigureFailure) {
 TEST(DppEngine, EnrolleeRejectsConnectorForAnotherKey) {
   Pair p;
   Options co = p.configurator(false);
-  co.hooks.configure = [&](const EnrolleeInfo&, const cd::ConfigRequest&) -> Result<ConfigDecision> {
+  co.hooks.configure = [&](const EnrolleeInfo&,
+                           const cd::ConfigRequest&) -> Result<ConfigDecision> {
     cd::ConfigObject obj;
     obj.ssid = "x";
     obj.akm = "dpp";
