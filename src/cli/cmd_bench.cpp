@@ -161,6 +161,7 @@ int bench_dpp(const Args& a) {
   o.controller = a.get("controller");
   o.controller_uri = a.get("controller-uri");
   o.reference = !a.has("no-reference");
+  o.known = a.has("known");
   o.work_dir = a.get("dir");
   auto exe = self_exe();
   if (!exe) return fail(exe.error());

@@ -189,6 +189,7 @@ const std::vector<Command>& commands() {
         opt("controller", "drive a running controller instead of starting one"),
         opt("controller-uri", "with --controller: its bootstrapping URI"),
         opt("no-reference", "skip the wpa_supplicant reference run", false),
+        opt("known", "the site knows every enrollee's key: mutual authentication", false),
         opt("dir", "where temporary state goes (default /dev/shm)"), kJson},
        bench_dpp},
   };

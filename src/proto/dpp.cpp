@@ -300,12 +300,6 @@ Output Session::on_auth_request(const cd::Frame& f) {
     trail_.push_back("the initiator's bootstrapping key is on another curve: responder-only");
     mutual_ = false;
   }
-  if (mutual_ && !crypto::ec_scalar_sum(o_.own.key, o_.own.key)) {
-    trail_.push_back(
-        "own bootstrapping key cannot take part in mutual authentication: "
-        "responder-only");
-    mutual_ = false;
-  }
   if (const cd::Attr* v = cd::find_attr(f.attrs, attr::kProtocolVersion); v && v->value.size() == 1)
     peer_version_ = std::max(1, static_cast<int>(v->value[0]));
   auto pi_xy = cd::require_attr(f.attrs, attr::kInitiatorProtocolKey, "I-Proto Key");
@@ -356,6 +350,18 @@ Output Session::on_auth_request(const cd::Frame& f) {
   auto pr = o_.make_protocol_key(curve_);
   if (!pr) return fail(pr.error());
   proto_key_ = *pr;
+  std::optional<crypto::PrivateKey> scalar_sum;  // (bR + pR) mod q, for L
+  if (mutual_) {
+    auto sum = crypto::ec_scalar_sum(o_.own.key, proto_key_);
+    if (sum) {
+      scalar_sum = std::move(*sum);
+    } else {  // a bootstrapping key held in a TPM cannot be added to
+      trail_.push_back(
+          "own bootstrapping key cannot take part in mutual authentication: "
+          "responder-only");
+      mutual_ = false;
+    }
+  }
   auto n = proto_key_.derive(peer_proto_);
   if (!n) return fail(n.error());
   nx_ = std::move(*n);
@@ -364,8 +370,7 @@ Output Session::on_auth_request(const cd::Frame& f) {
             .value_or({});
   Bytes bix;
   if (mutual_) {
-    auto sum = crypto::ec_scalar_sum(o_.own.key, proto_key_);
-    auto l = sum ? sum->derive(o_.peer->key) : Result<Bytes>(sum.error());
+    auto l = scalar_sum->derive(o_.peer->key);
     if (!l) return fail(l.error());
     lx_ = std::move(*l);
     bix = x_of(o_.peer->key);

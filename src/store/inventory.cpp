@@ -66,7 +66,7 @@ DeviceRecord row(const Statement& s) {
 
 class SqliteInventory final : public Inventory {
  public:
-  explicit SqliteInventory(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+  explicit SqliteInventory(std::unique_ptr<Database> db) : db_(std::move(db)), group_(*db_, mu_) {}
 
   Result<ImportCounts> import_devices(const std::vector<DeviceRecord>& devices,
                                       const std::string& bundle_id, const Event& event) override {
@@ -171,18 +171,21 @@ class SqliteInventory final : public Inventory {
   }
 
   Result<bool> remember_nonce(const std::string& serial, const std::string& nonce) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto st =
-        TRY(db_->prepare("INSERT OR IGNORE INTO pvr_nonces(serial, nonce, at) VALUES(?,?,?)"));
-    st.bind(1, serial).bind(2, nonce).bind(3, static_cast<int64_t>(time::now()));
-    TRY(st.run());
-    return db_->changes() == 1;
+    bool fresh = false;
+    TRY(group_.write([&]() -> Status {
+      auto st =
+          TRY(db_->prepare("INSERT OR IGNORE INTO pvr_nonces(serial, nonce, at) VALUES(?,?,?)"));
+      st.bind(1, serial).bind(2, nonce).bind(3, static_cast<int64_t>(time::now()));
+      TRY(st.run());
+      fresh = db_->changes() == 1;
+      return ok_status();
+    }));
+    return fresh;
   }
 
   Status record_voucher(const std::string& serial, const std::string& voucher,
                         const Event& event) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return in_transaction(*db_, [&]() -> Status {
+    return group_.write([&]() -> Status {
       auto st = TRY(db_->prepare(
           "UPDATE devices SET voucher=?, state='voucher-issued', updated_at=? WHERE serial=?"));
       st.bind(1, voucher).bind(2, static_cast<int64_t>(time::now())).bind(3, serial);
@@ -195,8 +198,7 @@ class SqliteInventory final : public Inventory {
   Status record_ldevid(const std::string& serial, const std::string& pem,
                        const std::string& serial_hex, time::Seconds not_after,
                        const Event& event) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return in_transaction(*db_, [&]() -> Status {
+    return group_.write([&]() -> Status {
       auto old = TRY(db_->prepare(
           "UPDATE credentials SET status='superseded' WHERE device=? AND status='active'"));
       old.bind(1, serial);
@@ -225,8 +227,7 @@ class SqliteInventory final : public Inventory {
 
   Status set_state(const std::string& serial, const std::string& state,
                    const Event& event) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return in_transaction(*db_, [&]() -> Status {
+    return group_.write([&]() -> Status {
       auto st = TRY(db_->prepare("UPDATE devices SET state=?, updated_at=? WHERE serial=?"));
       st.bind(1, state).bind(2, static_cast<int64_t>(time::now())).bind(3, serial);
       TRY(st.run());
@@ -249,21 +250,23 @@ class SqliteInventory final : public Inventory {
   }
 
   Status append(const Event& event) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return append_event(*db_, event);
+    return group_.write([&]() -> Status { return append_event(*db_, event); });
   }
 
   Status add_dpp_peer(const DppPeer& p, const Event& event) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return in_transaction(*db_, [&]() -> Status {
-      auto st = TRY(db_->prepare(
-          "INSERT OR IGNORE INTO dpp_peers(bkh, chirp, uri, source, added_at) VALUES(?,?,?,?,?)"));
-      st.bind(1, p.bkh)
-          .bind(2, p.chirp)
-          .bind(3, p.uri)
-          .bind(4, p.source)
-          .bind(5, static_cast<int64_t>(p.added_at));
-      TRY(st.run());
+    return add_dpp_peers({p}, event);
+  }
+
+  Status add_dpp_peers(const std::vector<DppPeer>& peers, const Event& event) override {
+    return group_.write([&]() -> Status {
+      for (const auto& p : peers) {
+        auto st =
+            TRY(db_->prepare("INSERT OR IGNORE INTO dpp_peers(bkh, chirp, uri, source, added_at) "
+                             "VALUES(?,?,?,?,?)"));
+        st.bind(1, p.bkh).bind(2, p.chirp).bind(3, p.uri).bind(4, p.source);
+        st.bind(5, static_cast<int64_t>(p.added_at));
+        TRY(st.run());
+      }
       return append_event(*db_, event);
     });
   }
@@ -278,8 +281,7 @@ class SqliteInventory final : public Inventory {
   }
 
   Status record_dpp_configuration(const DppConfiguration& c, const Event& event) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return in_transaction(*db_, [&]() -> Status {
+    return group_.write([&]() -> Status {
       auto old = TRY(db_->prepare(
           "UPDATE dpp_configurations SET status='superseded' WHERE device=? AND status='active'"));
       old.bind(1, c.device);
@@ -325,7 +327,8 @@ class SqliteInventory final : public Inventory {
 
  private:
   std::unique_ptr<Database> db_;
-  std::mutex mu_;
+  std::mutex mu_;  // every use of db_
+  GroupCommit group_;
 };
 
 }  // namespace

@@ -50,6 +50,7 @@ class Inventory {
   virtual Status append(const Event& event) = 0;
   // DPP: bootstrapping keys learnt outside bundles (an existing key is left as it is).
   virtual Status add_dpp_peer(const DppPeer& peer, const Event& event) = 0;
+  virtual Status add_dpp_peers(const std::vector<DppPeer>& peers, const Event& event) = 0;
   virtual Result<std::vector<DppPeer>> dpp_peers() = 0;
   // Records a configuration (superseding the device's previous one) and, for a device from a
   // bundle, moves it to "onboarded", in one transaction with the event.

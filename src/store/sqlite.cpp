@@ -131,22 +131,66 @@ Result<Statement> Database::prepare(const std::string& sql) {
   return Statement(db_, s);
 }
 
-Status Database::run_cached(const std::string& sql) {
+Status Database::exec_cached(const std::string& sql) {
   auto st = TRY(prepare(sql));
   return st.run();
 }
 
 Status Database::begin() {
-  return run_cached("BEGIN IMMEDIATE");
+  return exec_cached("BEGIN IMMEDIATE");
 }
 Status Database::commit() {
-  return run_cached("COMMIT");
+  return exec_cached("COMMIT");
 }
 void Database::rollback() {
-  (void)run_cached("ROLLBACK");
+  (void)exec_cached("ROLLBACK");
 }
 int64_t Database::changes() const {
   return sqlite3_changes64(db_);
+}
+
+Status GroupCommit::write(const std::function<Status()>& fn) {
+  Pending me{&fn, ok_status(), false};
+  std::unique_lock<std::mutex> lock(mu_);
+  queue_.push_back(&me);
+  while (!me.done) {
+    if (leader_) {
+      cv_.wait(lock);
+      continue;
+    }
+    // Lead: take everything queued so far and commit it as one transaction.
+    leader_ = true;
+    std::vector<Pending*> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    {
+      std::lock_guard<std::mutex> db_lock(db_mu_);
+      Status began = db_.begin();
+      for (Pending* p : batch) {
+        if (!began) {
+          p->result = began;
+          continue;
+        }
+        Status sp = db_.exec_cached("SAVEPOINT w");
+        p->result = sp ? (*p->fn)() : sp;
+        if (!p->result) (void)db_.exec_cached("ROLLBACK TO w");
+        (void)db_.exec_cached("RELEASE w");
+      }
+      if (began) {
+        Status committed = db_.commit();
+        if (!committed) {
+          db_.rollback();
+          for (Pending* p : batch)
+            if (p->result) p->result = committed;
+        }
+      }
+    }
+    lock.lock();
+    for (Pending* p : batch) p->done = true;
+    leader_ = false;
+    cv_.notify_all();
+  }
+  return me.result;
 }
 
 }  // namespace gh::store

@@ -1,9 +1,12 @@
 // A thin SQLite layer: WAL, busy timeout, numbered migrations, IMMEDIATE transactions.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +58,8 @@ class Database {
   static Result<std::unique_ptr<Database>> open(const std::string& path,
                                                 const std::vector<std::string>& migrations);
   Status exec(const std::string& sql);
+  // exec() for a short statement run often (BEGIN, SAVEPOINT, ...): prepared once, then reused.
+  Status exec_cached(const std::string& sql);
   // Prepared statements are cached by their SQL text and reused (parsing SQL costs more than
   // running a small insert); a statement already borrowed is prepared afresh.
   Result<Statement> prepare(const std::string& sql);
@@ -68,7 +73,6 @@ class Database {
     sqlite3_stmt* stmt = nullptr;
     bool in_use = false;
   };
-  Status run_cached(const std::string& sql);
   sqlite3* db_ = nullptr;
   std::map<std::string, std::unique_ptr<Cached>> cache_;
 };
@@ -84,5 +88,28 @@ Status in_transaction(Database& db, Fn&& fn) {
   }
   return db.commit();
 }
+
+// Group commit: concurrent writers share one transaction. Each write runs inside its own SAVEPOINT
+// (a failing one is rolled back alone) and returns only after the shared COMMIT, so a write that
+// returned ok is as durable as one with a transaction of its own; under load many writes share
+// one commit's page writes. db_mutex serializes every use of the connection.
+class GroupCommit {
+ public:
+  GroupCommit(Database& db, std::mutex& db_mutex) : db_(db), db_mu_(db_mutex) {}
+  Status write(const std::function<Status()>& fn);
+
+ private:
+  struct Pending {
+    const std::function<Status()>* fn;
+    Status result;
+    bool done = false;
+  };
+  Database& db_;
+  std::mutex& db_mu_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Pending*> queue_;
+  bool leader_ = false;
+};
 
 }  // namespace gh::store

@@ -165,12 +165,27 @@ Result<Json> bench_dpp(const DppBenchOptions& o) {
   std::string address = o.controller, uri = o.controller_uri;
   if (address.empty()) {
     TRY(Site::init({dir + "/s", "Bench Site", {}}));
-    uri = TRY(DppSite::open(dir + "/s", {}))->uri();  // makes the controller's keys
+    {
+      auto dpp = TRY(DppSite::open(dir + "/s", {}));  // makes the controller's keys
+      uri = dpp->uri();
+      if (o.known) {
+        std::vector<std::string> uris;
+        for (const auto& e : enrollees) {
+          codec::DppUri u;
+          u.version = 2;
+          u.key = e.spki;
+          uris.push_back(u.to_string());
+        }
+        TRY(dpp->add_uris(uris, "bench"));
+      }
+    }
+    std::vector<std::string> argv = {o.self_exe,    "site",          "serve",
+                                     "--state",     dir + "/s",      "--dpp-listen",
+                                     "127.0.0.1:0", "--dpp-timeout", "30"};
+    if (!o.known) argv.push_back("--accept-unknown");
     std::string line;
-    site = std::make_unique<process::Child>(TRY(
-        process::Child::start({o.self_exe, "site", "serve", "--state", dir + "/s", "--dpp-listen",
-                               "127.0.0.1:0", "--accept-unknown", "--dpp-timeout", "30"},
-                              "listening on ", &line)));
+    site =
+        std::make_unique<process::Child>(TRY(process::Child::start(argv, "listening on ", &line)));
     address = line.substr(line.find("tcp:") + 4);
   } else if (uri.empty()) {
     return make_error("usage", "--controller needs --controller-uri");
@@ -182,7 +197,9 @@ Result<Json> bench_dpp(const DppBenchOptions& o) {
   Json out{{"bench", "dpp"},
            {"devices", o.devices},
            {"concurrency", o.concurrency},
-           {"configuration", "connector (akm dpp), enrollee initiates, responder-only"},
+           {"configuration", o.known ? "connector (akm dpp), enrollee initiates, mutual (site "
+                                       "knows every key)"
+                                     : "connector (akm dpp), enrollee initiates, responder-only"},
            {"seconds", ours.seconds},
            {"enrollee_cpu_s_per_onboarding", self / static_cast<double>(done)},
            {"cores", std::max(1u, std::thread::hardware_concurrency())}};

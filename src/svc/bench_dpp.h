@@ -16,6 +16,9 @@ struct DppBenchOptions {
   std::string controller;      // tcp:HOST:PORT of a running controller; empty: start one
   std::string controller_uri;  // with controller: its bootstrapping URI
   bool reference = true;       // also run the load against wpa_supplicant's controller
+  // The site knows every enrollee's key (the default policy) and authentication is mutual;
+  // otherwise the site accepts unknown enrollees, responder-only: the same load as the reference.
+  bool known = false;
   std::string self_exe;
   std::string work_dir;
 };

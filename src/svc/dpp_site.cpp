@@ -168,6 +168,20 @@ Result<store::DppPeer> DppSite::add_uri(const std::string& uri_text, const std::
   return p;
 }
 
+Result<size_t> DppSite::add_uris(const std::vector<std::string>& uris, const std::string& source) {
+  std::vector<store::DppPeer> peers;
+  for (size_t i = 0; i < uris.size(); ++i) {
+    auto uri = TRY_CTX(codec::DppUri::parse(uris[i]), "URI " + std::to_string(i + 1));
+    TRY_CTX(crypto::PublicKey::from_der(uri.key), "URI " + std::to_string(i + 1));
+    peers.push_back({hex_encode(pd::bootstrap_key_hash(uri.key)),
+                     hex_encode(pd::chirp_hash(uri.key)), uri.to_string(), source, time::now()});
+  }
+  TRY(site_->inventory().add_dpp_peers(
+      peers, event("", "dpp.add-uri", true, source, Json{{"count", peers.size()}})));
+  TRY(load_peers());
+  return peers.size();
+}
+
 pd::Options DppSite::session_options() {
   pd::Options o;
   o.role = pd::Role::kConfigurator;

@@ -47,6 +47,8 @@ class DppSite {
   Result<std::string> uri(crypto::Curve curve) const;
   // Learns a device's key (`site dpp add-uri`, `site dpp scan`).
   Result<store::DppPeer> add_uri(const std::string& uri, const std::string& source);
+  // Many at once, in one transaction (all or nothing).
+  Result<size_t> add_uris(const std::vector<std::string>& uris, const std::string& source);
   // Serves enrollees on host:port until stop(); returns the bound port.
   Result<int> serve(const std::string& host, int port);
   void stop();
