@@ -7,19 +7,20 @@
 #include <cstring>
 
 namespace gh::net {
-namespace {
-
-Status read_exact(int fd, uint8_t* p, size_t n, bool at_start) {
-  size_t got = 0;
-  while (got < n) {
-    ssize_t r = ::recv(fd, p + got, n - got, 0);
-    if (r > 0) {
-      got += static_cast<size_t>(r);
-      continue;
+Status DppReader::fill(size_t need, bool at_start) {
+  while (buf_.size() - pos_ < need) {
+    if (pos_ > 0) {  // compact
+      buf_.erase(buf_.begin(), buf_.begin() + static_cast<long>(pos_));
+      pos_ = 0;
     }
+    size_t have = buf_.size();
+    buf_.resize(have + 16384);
+    ssize_t r = ::recv(fd_, buf_.data() + have, buf_.size() - have, 0);
+    buf_.resize(have + (r > 0 ? static_cast<size_t>(r) : 0));
+    if (r > 0) continue;
     if (r == 0)
-      return make_error("dpp.closed", at_start && got == 0 ? "the peer closed the connection"
-                                                           : "the peer closed mid-message");
+      return make_error("dpp.closed", at_start && have == 0 ? "the peer closed the connection"
+                                                            : "the peer closed mid-message");
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK)
       return make_error("dpp.timeout", "the peer stopped answering");
@@ -28,18 +29,17 @@ Status read_exact(int fd, uint8_t* p, size_t n, bool at_start) {
   return ok_status();
 }
 
-}  // namespace
-
-Result<Bytes> read_dpp_message(int fd) {
-  uint8_t len[4];
-  TRY(read_exact(fd, len, 4, true));
-  uint32_t n =
-      (uint32_t{len[0]} << 24) | (uint32_t{len[1]} << 16) | (uint32_t{len[2]} << 8) | len[3];
+Result<Bytes> DppReader::read() {
+  TRY(fill(4, true));
+  const uint8_t* p = buf_.data() + pos_;
+  uint32_t n = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
   if (n > 65535)
     return make_error("dpp.tcp.size", "a " + std::to_string(n) + "-octet message (limit 65535)");
   if (n == 0) return make_error("dpp.tcp.size", "an empty message");
-  Bytes m(n);
-  TRY(read_exact(fd, m.data(), n, false));
+  TRY(fill(4 + n, false));
+  Bytes m(buf_.begin() + static_cast<long>(pos_ + 4),
+          buf_.begin() + static_cast<long>(pos_ + 4 + n));
+  pos_ += 4 + n;
   return m;
 }
 

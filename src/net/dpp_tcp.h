@@ -9,9 +9,21 @@ namespace gh::net {
 
 inline constexpr int kDppPort = 8908;
 
-// Reads one message. Refuses one over 65535 octets ("dpp.tcp.size", as hostap 2.10 does), a
-// peer that goes quiet past the socket timeout ("dpp.timeout") or closes ("dpp.closed").
-Result<Bytes> read_dpp_message(int fd);
 Status write_dpp_message(int fd, const Bytes& message);
+
+// Reads messages from one connection through a buffer (one recv() usually brings a whole
+// message). Refuses one over 65535 octets ("dpp.tcp.size", as hostap 2.10 does), a peer that goes
+// quiet past the socket timeout ("dpp.timeout") or closes ("dpp.closed").
+class DppReader {
+ public:
+  explicit DppReader(int fd) : fd_(fd) {}
+  Result<Bytes> read();
+
+ private:
+  Status fill(size_t need, bool at_start);
+  int fd_;
+  Bytes buf_;
+  size_t pos_ = 0;  // start of unread data in buf_
+};
 
 }  // namespace gh::net

@@ -15,8 +15,9 @@ namespace gh::svc {
 // transport one (timeout, close) naming where the exchange stopped.
 inline Status drive_dpp(int fd, proto::dpp::Session& s, const std::vector<Bytes>& first) {
   for (const auto& m : first) TRY(net::write_dpp_message(fd, m));
+  net::DppReader reader(fd);
   for (;;) {
-    auto msg = net::read_dpp_message(fd);
+    auto msg = reader.read();
     if (!msg)
       return std::move(msg).error().context(std::string("in state ") +
                                             proto::dpp::Session::state_name(s.state()));
