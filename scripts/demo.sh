@@ -17,7 +17,7 @@ step "Manufacturer: create the CA hierarchy (root, IDevID CA, MASA, MUD and decl
 MASA_PORT=${MASA_PORT:-$(( 20000 + RANDOM % 20000 ))}
 "$G" factory init --state factory --name "Acme Sensors" --masa-url "https://localhost:$MASA_PORT"
 
-step "Manufacturer: publish the MUD file for model th-100 (detached CMS signature)"
+step "Manufacturer: check the MUD file for model th-100 (RFC 8520) and publish it (detached CMS signature)"
 cat > th-100.mud.json <<'MUD'
 {
   "ietf-mud:mud": {
@@ -27,13 +27,23 @@ cat > th-100.mud.json <<'MUD'
     "cache-validity": 48,
     "is-supported": true,
     "systeminfo": "Acme TH-100 temperature and humidity sensor",
+    "mfg-name": "Acme Sensors",
     "from-device-policy": {"access-lists": {"access-list": [{"name": "from-th100"}]}},
     "to-device-policy": {"access-lists": {"access-list": [{"name": "to-th100"}]}}
   },
-  "ietf-access-control-list:acls": {"acl": []}
+  "ietf-access-control-list:acls": {"acl": [
+    {"name": "from-th100", "type": "ipv4-acl-type", "aces": {"ace": [
+      {"name": "cloud", "matches": {"ipv4": {"protocol": 6, "ietf-acldns:dst-dnsname": "telemetry.acme.example"},
+        "tcp": {"ietf-mud:direction-initiated": "from-device", "destination-port": {"operator": "eq", "port": 443}}},
+       "actions": {"forwarding": "accept"}}]}},
+    {"name": "to-th100", "type": "ipv4-acl-type", "aces": {"ace": [
+      {"name": "cloud", "matches": {"ipv4": {"protocol": 6, "ietf-acldns:src-dnsname": "telemetry.acme.example"},
+        "tcp": {"ietf-mud:direction-initiated": "from-device", "source-port": {"operator": "eq", "port": 443}}},
+       "actions": {"forwarding": "accept"}}]}}]}
 }
 MUD
-"$G" factory publish-mud --state factory --model th-100 --file th-100.mud.json || true
+"$G" mud check th-100.mud.json | head -20
+"$G" factory publish-mud --state factory --model th-100 --file th-100.mud.json
 
 step "Manufacturer: production line, 8 devices (keys generated on each device, IDevID signed from its CSR)"
 "$G" factory make --state factory --model th-100 --count 8 --out devices \

@@ -9,7 +9,7 @@ packages=(
   libssl-dev libsqlite3-dev nlohmann-json3-dev libqrencode-dev zlib1g-dev libp11-kit-dev
   libgtest-dev libgmock-dev
   # real components the product and its tests drive
-  openssl sqlite3 jq zbar-tools wpasupplicant hostapd
+  openssl sqlite3 jq zbar-tools wpasupplicant hostapd nftables
   softhsm2 libengine-pkcs11-openssl opensc
   swtpm swtpm-tools tpm2-openssl tpm2-tools
 )

@@ -26,6 +26,7 @@ int device_reset(const Args& a);
 int bench_factory(const Args& a);
 int bench_brski(const Args& a);
 int bench_dpp(const Args& a);
+int mud_check(const Args& a);
 int masa_serve(const Args& a);
 int site_serve(const Args& a);
 int device_onboard(const Args& a);

@@ -1,5 +1,5 @@
-// Structural checks a manufacturer runs before signing a MUD file (RFC 8520 section 3).
-// The full validator and compiler (`gatehouse mud check`) come with the MUD manager.
+// The checks a manufacturer's publish step runs before signing a MUD file: the full RFC 8520
+// validation of codec/mud.h, summarised.
 #pragma once
 
 #include <string>
@@ -15,8 +15,7 @@ struct MudSummary {
   bool is_supported = true;
 };
 
-// Parses text and checks the ietf-mud:mud container: mud-version 1, mud-url (https), last-update,
-// cache-validity (1..168 if present), is-supported. Refusals name the JSON path.
+// Validates the whole file (codec/mud.h, strict); the first problem refuses, naming its JSON path.
 Result<MudSummary> check_mud_file(std::string_view text);
 
 }  // namespace gh::codec

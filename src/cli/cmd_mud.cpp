@@ -1,0 +1,65 @@
+// gatehouse mud check FILE [--legacy] [--json]: validate a MUD file offline and print the nftables
+// rules it compiles to (without applying them).
+#include <iostream>
+
+#include "cli/cmds.h"
+#include "codec/mud.h"
+#include "common/fs.h"
+#include "proto/mud_nft.h"
+
+namespace gh::cli {
+
+int mud_check(const Args& a) {
+  if (a.positional.size() != 1) return fail(make_error("usage", "mud check takes one FILE"));
+  const std::string& path = a.positional[0];
+  auto text = fs::read_file(path);
+  if (!text) return fail(text.error());
+  codec::mud::Options o;
+  o.legacy = a.has("legacy");
+  std::vector<codec::mud::Problem> problems;
+  auto file = codec::mud::parse(*text, o, &problems);
+  auto to_json = [](const std::vector<codec::mud::Problem>& ps) {
+    Json arr = Json::array();
+    for (const auto& p : ps) arr.push_back({{"path", p.path}, {"code", p.code}, {"message", p.message}});
+    return arr;
+  };
+  if (!problems.empty()) {
+    if (a.has("json")) {
+      print_json(Json{{"valid", false},
+                      {"problems", to_json(problems)},
+                      {"warnings", to_json(file.warnings)}});
+    } else {
+      for (const auto& p : problems)
+        std::cout << p.path << ": " << p.message << " [" << p.code << "]\n";
+    }
+    return fail(make_error("mud.invalid", path + ": " + std::to_string(problems.size()) +
+                                              " problem(s), " + problems[0].code + " first"));
+  }
+  auto compiled = proto::mud::compile(file, "dev");
+  std::string script = proto::mud::standalone_script(compiled, "gh_mud_check");
+  if (a.has("json")) {
+    Json sets = Json::array();
+    for (const auto& s : compiled.sets)
+      sets.push_back({{"name", s.name}, {"family", s.family}, {"kind", s.kind}, {"key", s.key}});
+    print_json(Json{{"valid", true},
+                    {"mud-url", file.mud_url},
+                    {"problems", Json::array()},
+                    {"warnings", to_json(file.warnings)},
+                    {"needs-approval", file.has_ip_literals},
+                    {"sets", sets},
+                    {"from-device", compiled.from_rules},
+                    {"to-device", compiled.to_rules},
+                    {"nft", script}});
+    return kExitOk;
+  }
+  std::cout << "# " << path << ": valid MUD file for " << file.mud_url << "\n";
+  for (const auto& w : file.warnings)
+    std::cout << "# warning: " << w.path << ": " << w.message << " [" << w.code << "]\n";
+  if (file.has_ip_literals)
+    std::cout << "# needs an administrator's approval before it is applied (address literals)\n";
+  std::cout << "# the rules for one device ('dev'); the sets are filled by the MUD manager\n"
+            << script;
+  return kExitOk;
+}
+
+}  // namespace gh::cli

@@ -1,0 +1,40 @@
+// Compiles a validated MUD file into nftables rules (RFC 8520 section 4 semantics on the design in
+// docs/protocols/mud.md section 8): one from-device and one to-device chain per device; allowed
+// flows `return` (a flow between two devices must pass the source's from-chain and the
+// destination's to-chain); DNS names, manufacturers, models and controllers become named address
+// sets the MUD manager keeps filled; default deny with a counter and a log group. I/O-free: the
+// output is nft script text.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "codec/mud.h"
+
+namespace gh::proto::mud {
+
+// A named address set a compiled policy refers to, and what fills it.
+struct SetRef {
+  std::string name;    // nft set name
+  std::string family;  // "ipv4" or "ipv6"
+  std::string kind;    // dns, manufacturer, model, controller, my-controller, local
+  std::string key;     // the DNS name, authority, URL or controller URI
+};
+
+struct Compiled {
+  std::string from_chain;  // "<id>_fr"
+  std::string to_chain;    // "<id>_to"
+  std::vector<std::string> from_rules;  // one nft rule per line, in order
+  std::vector<std::string> to_rules;
+  std::vector<SetRef> sets;
+  std::vector<std::string> notes;  // what could not be expressed exactly
+};
+
+// dev_id: letters, digits and '_' (the chain prefix).
+Compiled compile(const codec::mud::File& file, const std::string& dev_id);
+
+// A self-contained script (table inet <table> with the sets and both chains) that `nft -c -f`
+// accepts: what `gatehouse mud check` prints.
+std::string standalone_script(const Compiled& c, const std::string& table);
+
+}  // namespace gh::proto::mud
