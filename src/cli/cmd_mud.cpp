@@ -20,14 +20,14 @@ int mud_check(const Args& a) {
   auto file = codec::mud::parse(*text, o, &problems);
   auto to_json = [](const std::vector<codec::mud::Problem>& ps) {
     Json arr = Json::array();
-    for (const auto& p : ps) arr.push_back({{"path", p.path}, {"code", p.code}, {"message", p.message}});
+    for (const auto& p : ps)
+      arr.push_back({{"path", p.path}, {"code", p.code}, {"message", p.message}});
     return arr;
   };
   if (!problems.empty()) {
     if (a.has("json")) {
-      print_json(Json{{"valid", false},
-                      {"problems", to_json(problems)},
-                      {"warnings", to_json(file.warnings)}});
+      print_json(Json{
+          {"valid", false}, {"problems", to_json(problems)}, {"warnings", to_json(file.warnings)}});
     } else {
       for (const auto& p : problems)
         std::cout << p.path << ": " << p.message << " [" << p.code << "]\n";

@@ -7,9 +7,9 @@
 namespace gh::codec::mud {
 namespace {
 
-const std::set<std::string> kAclTypes = {"ipv4-acl-type",           "ipv6-acl-type",
-                                         "eth-acl-type",            "mixed-eth-ipv4-acl-type",
-                                         "mixed-eth-ipv6-acl-type", "mixed-eth-ipv4-ipv6-acl-type"};
+const std::set<std::string> kAclTypes = {
+    "ipv4-acl-type",           "ipv6-acl-type",           "eth-acl-type",
+    "mixed-eth-ipv4-acl-type", "mixed-eth-ipv6-acl-type", "mixed-eth-ipv4-ipv6-acl-type"};
 
 // RFC 7951 identityref values may carry their module's name.
 std::string strip_module(const std::string& v) {
@@ -110,8 +110,8 @@ class Parser {
         Json& a = acls[i];
         if (a.contains("type") && a["type"].is_string()) {
           std::string t = strip_module(a["type"].get<std::string>());
-          std::string fixed = t == "ipv4" ? "ipv4-acl-type"
-                              : t == "ipv6" ? "ipv6-acl-type"
+          std::string fixed = t == "ipv4"                ? "ipv4-acl-type"
+                              : t == "ipv6"              ? "ipv6-acl-type"
                               : t == "ethernet-acl-type" ? "eth-acl-type"
                                                          : t;
           if (fixed != t) {
@@ -188,10 +188,9 @@ class Parser {
           if (e.is_string()) f_.extensions.push_back(e.get<std::string>());
     }
     static const std::set<std::string> known = {
-        "mud-version", "mud-url",       "mud-signature",      "last-update",      "cache-validity",
-        "is-supported", "systeminfo",   "mfg-name",           "model-name",       "firmware-rev",
-        "software-rev", "documentation", "extensions",        "from-device-policy",
-        "to-device-policy"};
+        "mud-version",  "mud-url",       "mud-signature", "last-update",        "cache-validity",
+        "is-supported", "systeminfo",    "mfg-name",      "model-name",         "firmware-rev",
+        "software-rev", "documentation", "extensions",    "from-device-policy", "to-device-policy"};
     for (auto& [k, v] : m.items())
       if (!known.count(k)) unknown(p, k);
     if (!m.contains("mud-version"))
@@ -365,8 +364,8 @@ class Parser {
     else
       ace.name = a["name"].get<std::string>();
     // actions
-    if (!a.contains("actions") || !a["actions"].is_object() || !a["actions"].contains("forwarding") ||
-        !a["actions"]["forwarding"].is_string()) {
+    if (!a.contains("actions") || !a["actions"].is_object() ||
+        !a["actions"].contains("forwarding") || !a["actions"]["forwarding"].is_string()) {
       if (a.contains("matches") && a["matches"].is_object() && a["matches"].contains("actions"))
         legacy_form(p + "/matches/actions", "actions inside matches");
       else
@@ -417,8 +416,10 @@ class Parser {
               continue;
             }
             std::string name = x.get<std::string>();
-            if (name.find('/') != std::string::npos || name.find_first_not_of("0123456789.:") == std::string::npos)
-              error(fp, "mud.dnsname", "'" + name + "' is an address, not a DNS name (admin approval needed)");
+            if (name.find('/') != std::string::npos ||
+                name.find_first_not_of("0123456789.:") == std::string::npos)
+              error(fp, "mud.dnsname",
+                    "'" + name + "' is an address, not a DNS name (admin approval needed)");
             (f == "ietf-acldns:src-dnsname" ? ace.src_dnsname : ace.dst_dnsname) = name;
           } else if (f == (v4 ? "destination-ipv4-network" : "destination-ipv6-network") ||
                      f == (v4 ? "source-ipv4-network" : "source-ipv6-network")) {
@@ -468,8 +469,10 @@ class Parser {
         if (!ace.l4.empty()) error(kp, "mud.structure", "more than one transport match");
         ace.l4 = "icmp";
         if (v.is_object()) {
-          if (v.contains("type") && v["type"].is_number_integer()) ace.icmp_type = v["type"].get<int>();
-          if (v.contains("code") && v["code"].is_number_integer()) ace.icmp_code = v["code"].get<int>();
+          if (v.contains("type") && v["type"].is_number_integer())
+            ace.icmp_type = v["type"].get<int>();
+          if (v.contains("code") && v["code"].is_number_integer())
+            ace.icmp_code = v["code"].get<int>();
         }
       } else if (k == "eth") {
         if (v.is_object() && v.contains("ethertype")) {
@@ -537,8 +540,9 @@ class Parser {
     if (ace.protocol && !ace.l4.empty()) {
       int want = ace.l4 == "tcp" ? 6 : ace.l4 == "udp" ? 17 : -1;
       if (want > 0 && *ace.protocol != want)
-        error(mp, "mud.protocol",
-              "protocol " + std::to_string(*ace.protocol) + " contradicts the " + ace.l4 + " match");
+        error(
+            mp, "mud.protocol",
+            "protocol " + std::to_string(*ace.protocol) + " contradicts the " + ace.l4 + " match");
     }
     return ace;
   }

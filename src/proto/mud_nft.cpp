@@ -12,7 +12,7 @@ namespace cm = codec::mud;
 
 std::string set_name(const std::string& kind, const std::string& key, bool v6) {
   static const std::map<std::string, std::string> prefix = {
-      {"dns", "dns"}, {"manufacturer", "mfr"}, {"model", "model"},
+      {"dns", "dns"},        {"manufacturer", "mfr"},    {"model", "model"},
       {"controller", "ctl"}, {"my-controller", "myctl"}, {"local", "local"}};
   std::string p = prefix.count(kind) ? prefix.at(kind) : "set";
   if (kind == "local") return std::string("local_") + (v6 ? "v6" : "v4");
@@ -48,9 +48,11 @@ class Compiler {
       c_.from_rules.push_back(fam + " daddr @" + ref("controller", "urn:ietf:params:mud:ntp", v6) +
                               " udp dport 123 return");
     }
-    c_.from_rules.push_back("counter log prefix \"mud " + id + " fr \" group 1 reject with icmpx "
+    c_.from_rules.push_back("counter log prefix \"mud " + id +
+                            " fr \" group 1 reject with icmpx "
                             "admin-prohibited");
-    c_.to_rules.push_back("counter log prefix \"mud " + id + " to \" group 1 reject with icmpx "
+    c_.to_rules.push_back("counter log prefix \"mud " + id +
+                          " to \" group 1 reject with icmpx "
                           "admin-prohibited");
     return c_;
   }

@@ -22,8 +22,8 @@ struct SetRef {
 };
 
 struct Compiled {
-  std::string from_chain;  // "<id>_fr"
-  std::string to_chain;    // "<id>_to"
+  std::string from_chain;               // "<id>_fr"
+  std::string to_chain;                 // "<id>_to"
   std::vector<std::string> from_rules;  // one nft rule per line, in order
   std::vector<std::string> to_rules;
   std::vector<SetRef> sets;

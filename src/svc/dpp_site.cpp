@@ -61,6 +61,7 @@ Result<std::unique_ptr<DppSite>> DppSite::open(const std::string& state_dir, Dpp
   std::unique_ptr<DppSite> d(new DppSite());
   d->o_ = std::move(o);
   d->site_ = TRY(Site::open(state_dir));
+  d->policy_.set_dir(state_dir);
   auto& ks = d->site_->keystore();
   d->own_.key = TRY_CTX(load_or_generate(ks, kBootstrapLabel), "DPP bootstrapping key");
   d->own_.spki = d->own_.key.public_key().der_compressed();
@@ -211,14 +212,28 @@ Result<pd::ConfigDecision> DppSite::configure(const pd::EnrolleeInfo& e,
       return refuse(
           "policy.unknown-enrollee",
           "the enrollee's bootstrapping key is in no imported bundle and was never added");
-  } else {
+  }
+  proto::policy::Subject subject;
+  subject.protocol = "dpp";
+  subject.source = e.bootstrap ? "added" : "unknown";
+  subject.mud_url = r.mud_url;
+  if (e.bootstrap) {
     auto rec = TRY(site_->inventory().get(device));
     if (rec && (rec->state == "revoked" || rec->state == "decommissioned"))
       return refuse("policy.revoked", device + " is " + rec->state);
+    if (rec) {
+      subject = subject_for(*rec, "dpp");
+      if (subject.mud_url.empty()) subject.mud_url = r.mud_url;
+    }
     std::lock_guard<std::mutex> lock(mu_);
     auto it = by_bkh_.find(hex_encode(pd::bootstrap_key_hash(e.bootstrap->spki)));
     if (it != by_bkh_.end()) mac = it->second.mac;
   }
+  // The authorization policy (site policy set) decides, and its rule is on record.
+  auto decision = policy_.decide(subject, &site_->inventory());
+  detail["policy"] = decision.to_json();
+  if (!decision.allow)
+    return refuse("policy.denied", device + " is denied by policy rule '" + decision.rule + "'");
   if (r.net_role == "configurator")
     return refuse("policy.net-role", "this site does not hand out configurator roles");
 

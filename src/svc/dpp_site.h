@@ -12,6 +12,7 @@
 #include "codec/dpp_uri.h"
 #include "net/tcp.h"
 #include "proto/dpp.h"
+#include "svc/policy_store.h"
 #include "svc/site.h"
 
 namespace gh::svc {
@@ -88,6 +89,7 @@ class DppSite {
   std::map<std::string, Known> by_bkh_, by_chirp_;
   int64_t loaded_version_ = -1;  // the inventory's external_changes() when the maps were built
   std::unique_ptr<net::TcpServer> server_;
+  PolicyStore policy_{""};
 };
 
 }  // namespace gh::svc

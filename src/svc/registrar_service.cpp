@@ -5,6 +5,7 @@
 #include "codec/voucher.h"
 #include "common/log.h"
 #include "crypto/jws.h"
+#include "svc/policy_store.h"
 
 namespace gh::svc {
 namespace {
@@ -37,6 +38,7 @@ Result<std::unique_ptr<RegistrarService>> RegistrarService::open(const std::stri
                                                                  RegistrarOptions options) {
   std::unique_ptr<RegistrarService> r(new RegistrarService());
   r->site_ = TRY(Site::open(state_dir));
+  r->policy_ = std::make_unique<PolicyStore>(state_dir);
   r->registrar_ = std::make_unique<proto::Registrar>(TRY(r->site_->registrar_identity()));
   r->options_ = options;
   return r;
@@ -159,6 +161,12 @@ HttpResponse RegistrarService::request_voucher(net::HttpRequest& req) {
   const std::string& state = (*device)->state;
   if (state == "revoked" || state == "decommissioned" || state == "quarantined")
     return refuse(0, p->serial, kind, make_error("policy.state", p->serial + " is " + state));
+  // The authorization policy (site policy set): the rule that decides names itself.
+  auto decision = policy_->decide(subject_for(**device, "brski"), &site_->inventory());
+  if (!decision.allow)
+    return refuse(0, p->serial, kind,
+                  make_error("policy.denied",
+                             p->serial + " is denied by policy rule '" + decision.rule + "'"));
   auto fresh = site_->inventory().remember_nonce(p->serial, p->pvr.nonce);
   if (!fresh) return refuse(500, p->serial, kind, fresh.error());
   if (!*fresh)
@@ -186,7 +194,7 @@ HttpResponse RegistrarService::request_voucher(net::HttpRequest& req) {
   auto st = site_->inventory().record_voucher(
       p->serial, base64_encode(to_bytes(*voucher)),
       event(p->serial, kind, true, "voucher issued by the MASA",
-            Json{{"masa", p->masa_url}, {"nonce", p->pvr.nonce}}));
+            Json{{"masa", p->masa_url}, {"nonce", p->pvr.nonce}, {"policy", decision.to_json()}}));
   if (!st) return refuse(500, p->serial, kind, st.error());
   req.connection->attributes["voucher_serial"] = p->serial;
   return HttpResponse{200, codec::kVoucherMediaType, *voucher, {}};

@@ -9,6 +9,7 @@
 
 #include "net/http.h"
 #include "proto/registrar.h"
+#include "svc/policy_store.h"
 #include "svc/site.h"
 
 namespace gh::svc {
@@ -43,6 +44,7 @@ class RegistrarService {
   bool is_domain_certificate(const std::vector<crypto::Certificate>& chain) const;
 
   std::unique_ptr<Site> site_;
+  std::unique_ptr<PolicyStore> policy_;
   std::unique_ptr<proto::Registrar> registrar_;
   RegistrarOptions options_;
   std::unique_ptr<net::HttpServer> server_;

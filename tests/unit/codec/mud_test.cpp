@@ -49,9 +49,12 @@ TEST(Mud, EveryProblemIsListedByPath) {
   EXPECT_TRUE(has(problems, m + "/mud-url", "mud.url"));
   EXPECT_TRUE(has(problems, m + "/cache-validity", "mud.cache-validity"));
   EXPECT_TRUE(has(problems, m + "/is-supported", "mud.is-supported"));
-  EXPECT_TRUE(has(problems, m + "/from-device-policy/access-lists/access-list/1/name", "mud.reference"));
-  EXPECT_TRUE(has(problems, m + "/from-device-policy/access-lists/access-list/0/name", "mud.dnsname"));
-  EXPECT_TRUE(has(problems, m + "/to-device-policy/access-lists/access-list/0/name", "mud.dnsname"));
+  EXPECT_TRUE(
+      has(problems, m + "/from-device-policy/access-lists/access-list/1/name", "mud.reference"));
+  EXPECT_TRUE(
+      has(problems, m + "/from-device-policy/access-lists/access-list/0/name", "mud.dnsname"));
+  EXPECT_TRUE(
+      has(problems, m + "/to-device-policy/access-lists/access-list/0/name", "mud.dnsname"));
   EXPECT_TRUE(has(problems, a + "0/aces/ace/0/matches", "mud.protocol"));  // 17 with tcp
   EXPECT_TRUE(has(problems, a + "0/aces/ace/0/matches/tcp/destination-port/port", "mud.port"));
   EXPECT_TRUE(has(problems, a + "0/aces/ace/1/name", "mud.duplicate"));

@@ -1,0 +1,67 @@
+// gatehouse site policy set|show|check: the site's authorization policy.
+#include <iostream>
+
+#include "cli/cmds.h"
+#include "common/fs.h"
+#include "svc/policy_store.h"
+#include "svc/site.h"
+
+namespace gh::cli {
+
+int site_policy_set(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  if (a.positional.size() != 1) return fail(make_error("usage", "site policy set takes one FILE"));
+  auto site = svc::Site::open(*state);
+  if (!site) return fail(site.error());
+  auto st = svc::PolicyStore::install(*state, a.positional[0], (*site)->inventory());
+  if (!st) return fail(st.error());
+  std::cout << "policy installed: " << svc::PolicyStore::path(*state) << "\n";
+  return kExitOk;
+}
+
+int site_policy_show(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  auto text = fs::read_file(svc::PolicyStore::path(*state));
+  if (!text) {
+    std::cout << "# no policy file: the built-in policy (allow; the protocols' own checks apply)\n";
+    return kExitOk;
+  }
+  std::cout << *text;
+  return kExitOk;
+}
+
+int site_policy_check(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  if (a.positional.size() != 1)
+    return fail(make_error("usage", "site policy check takes one SERIAL"));
+  auto site = svc::Site::open(*state);
+  if (!site) return fail(site.error());
+  auto rec = (*site)->inventory().get(a.positional[0]);
+  if (!rec) return fail(rec.error());
+  if (!*rec)
+    return fail(make_error("policy.unknown-device", a.positional[0] + " is not in the inventory"));
+  std::string protocol = a.get("protocol", "brski");
+  if (protocol != "brski" && protocol != "dpp" && protocol != "connect")
+    return fail(make_error("usage", "--protocol takes brski, dpp or connect"));
+  svc::PolicyStore store(*state);
+  auto subject = svc::subject_for(**rec, protocol);
+  auto d = store.decide(subject, &(*site)->inventory());
+  if (a.has("json")) {
+    Json j = d.to_json();
+    j["serial"] = subject.serial;
+    j["subject"] = {{"manufacturer", subject.manufacturer}, {"model", subject.model},
+                    {"owner", subject.owner},               {"bundle", subject.bundle},
+                    {"mud", subject.mud_url.empty() ? "absent" : "present"},
+                    {"protocol", subject.protocol}};
+    print_json(j);
+  } else {
+    std::cout << subject.serial << ": " << (d.allow ? "allow" : "deny") << ", segment "
+              << d.segment << " (rule '" << d.rule << "' of " << d.origin << ")\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace gh::cli

@@ -1,0 +1,182 @@
+#include "proto/policy.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+namespace gh::proto::policy {
+namespace {
+
+const std::set<std::string> kFields = {"serial", "manufacturer", "model",       "bundle", "owner",
+                                       "mud",    "protocol",     "attestation", "source"};
+
+bool valid_segment(const std::string& s) {
+  if (s.empty() || s.size() > 32) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+  return true;
+}
+
+std::string field_of(const Subject& s, const std::string& f) {
+  if (f == "serial") return s.serial;
+  if (f == "manufacturer") return s.manufacturer;
+  if (f == "model") return s.model;
+  if (f == "bundle") return s.bundle;
+  if (f == "owner") return s.owner;
+  if (f == "mud") return s.mud_url.empty() ? "absent" : "present";
+  if (f == "protocol") return s.protocol;
+  if (f == "attestation") return s.attestation.empty() ? "none" : s.attestation;
+  if (f == "source") return s.source;
+  return "";
+}
+
+Error bad(const std::string& path, const std::string& why) {
+  return make_error("policy.file", "policy: " + path + ": " + why);
+}
+
+Result<std::vector<std::string>> values(const YAML::Node& n, const std::string& path) {
+  std::vector<std::string> out;
+  if (n.IsScalar()) {
+    out.push_back(n.as<std::string>());
+  } else if (n.IsSequence() && n.size() > 0) {
+    for (size_t i = 0; i < n.size(); ++i) {
+      if (!n[i].IsScalar()) return bad(path + "/" + std::to_string(i), "not a string");
+      out.push_back(n[i].as<std::string>());
+    }
+  } else {
+    return bad(path, "a string or a non-empty list of strings");
+  }
+  return out;
+}
+
+Result<bool> action(const YAML::Node& n, const std::string& path) {
+  if (!n || !n.IsScalar()) return bad(path, "missing (allow or deny)");
+  std::string a = n.as<std::string>();
+  if (a != "allow" && a != "deny") return bad(path, "'" + a + "' is not allow or deny");
+  return a == "allow";
+}
+
+}  // namespace
+
+bool glob_match(std::string_view p, std::string_view t) {
+  size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
+  while (ti < t.size()) {
+    if (pi < p.size() && (p[pi] == '?' || p[pi] == t[ti])) {
+      ++pi;
+      ++ti;
+    } else if (pi < p.size() && p[pi] == '*') {
+      star = pi++;
+      mark = ti;
+    } else if (star != std::string_view::npos) {
+      pi = star + 1;
+      ti = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+Policy Policy::builtin() {
+  Policy p;
+  p.default_allow = true;
+  return p;
+}
+
+Result<Policy> Policy::parse_yaml(std::string_view text, const std::string& origin) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return make_error("policy.file", "policy: not YAML: " + std::string(e.what()));
+  }
+  if (!root.IsMap()) return bad("/", "the policy is not a mapping");
+  Policy pol;
+  pol.origin = origin;
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    std::string k = it->first.as<std::string>();
+    if (k != "default" && k != "rules") return bad("/" + k, "unknown key");
+  }
+  if (root["default"]) {
+    const YAML::Node& d = root["default"];
+    if (!d.IsMap()) return bad("/default", "a mapping with action and segment");
+    for (auto it = d.begin(); it != d.end(); ++it) {
+      std::string k = it->first.as<std::string>();
+      if (k != "action" && k != "segment") return bad("/default/" + k, "unknown key");
+    }
+    pol.default_allow = TRY(action(d["action"], "/default/action"));
+    if (d["segment"]) {
+      pol.default_segment = d["segment"].as<std::string>();
+      if (!valid_segment(pol.default_segment))
+        return bad("/default/segment", "1-32 of [A-Za-z0-9_-]");
+    }
+  }
+  if (root["rules"]) {
+    const YAML::Node& rules = root["rules"];
+    if (!rules.IsSequence()) return bad("/rules", "a list of rules");
+    std::set<std::string> names;
+    for (size_t i = 0; i < rules.size(); ++i) {
+      std::string rp = "/rules/" + std::to_string(i);
+      const YAML::Node& r = rules[i];
+      if (!r.IsMap()) return bad(rp, "a rule is a mapping");
+      for (auto it = r.begin(); it != r.end(); ++it) {
+        std::string k = it->first.as<std::string>();
+        if (k != "name" && k != "match" && k != "action" && k != "segment")
+          return bad(rp + "/" + k, "unknown key");
+      }
+      Rule rule;
+      if (!r["name"] || !r["name"].IsScalar()) return bad(rp + "/name", "missing");
+      rule.name = r["name"].as<std::string>();
+      if (rule.name.empty() || rule.name == "default" || !names.insert(rule.name).second)
+        return bad(rp + "/name", "empty, 'default' or used twice");
+      rule.allow = TRY(action(r["action"], rp + "/action"));
+      rule.segment = r["segment"] ? r["segment"].as<std::string>() : pol.default_segment;
+      if (!valid_segment(rule.segment)) return bad(rp + "/segment", "1-32 of [A-Za-z0-9_-]");
+      if (r["match"]) {
+        if (!r["match"].IsMap()) return bad(rp + "/match", "a mapping of field: value(s)");
+        for (auto it = r["match"].begin(); it != r["match"].end(); ++it) {
+          std::string f = it->first.as<std::string>();
+          std::string fp = rp + "/match/" + f;
+          if (!kFields.count(f)) return bad(fp, "unknown field");
+          auto vs = TRY(values(it->second, fp));
+          if (f == "mud")
+            for (const auto& v : vs)
+              if (v != "present" && v != "absent") return bad(fp, "present or absent");
+          if (f == "attestation")
+            for (const auto& v : vs)
+              if (v != "pass" && v != "fail" && v != "none") return bad(fp, "pass, fail or none");
+          rule.match[f] = vs;
+        }
+      }
+      pol.rules.push_back(std::move(rule));
+    }
+  }
+  return pol;
+}
+
+Decision evaluate(const Policy& p, const Subject& s) {
+  for (const auto& r : p.rules) {
+    bool all = true;
+    for (const auto& [f, vs] : r.match) {
+      std::string v = field_of(s, f);
+      bool any = false;
+      for (const auto& pat : vs) any |= glob_match(pat, v);
+      if (!any) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return Decision{r.allow, r.segment, r.name, p.origin};
+  }
+  return Decision{p.default_allow, p.default_segment, "default", p.origin};
+}
+
+Json Decision::to_json() const {
+  return Json{{"decision", allow ? "allow" : "deny"},
+              {"segment", segment},
+              {"rule", rule},
+              {"policy", origin}};
+}
+
+}  // namespace gh::proto::policy

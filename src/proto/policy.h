@@ -1,0 +1,65 @@
+// The authorization policy (NIST IR 8350 5.1.2; SP 1800-36 build 5): ordered rules over what the
+// site knows about a device, each giving allow or deny and a network segment. First match wins;
+// the default applies when none matches. Parsed from YAML, refused whole on any error.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/json.h"
+#include "common/result.h"
+
+namespace gh::proto::policy {
+
+// What a decision is about. Empty strings are "unknown".
+struct Subject {
+  std::string serial;
+  std::string manufacturer;
+  std::string model;
+  std::string bundle;  // SHA-256 of the bundle the device came in (hex)
+  std::string owner;   // the declaration's owner name
+  std::string mud_url;
+  std::string protocol;     // brski, dpp, connect
+  std::string attestation;  // pass, fail, none
+  std::string source;       // bundle (imported), added (a DPP URI the site was given), unknown
+};
+
+struct Rule {
+  std::string name;
+  // field -> accepted values (glob patterns with * and ?); all fields must match (AND), any
+  // value within a field (OR). Fields: serial, manufacturer, model, bundle, owner, mud
+  // (present/absent), protocol, attestation, source.
+  std::map<std::string, std::vector<std::string>> match;
+  bool allow = false;
+  std::string segment;
+};
+
+struct Policy {
+  std::vector<Rule> rules;
+  bool default_allow = false;
+  std::string default_segment = "default";
+  std::string origin = "built-in";  // where it came from
+
+  // The built-in policy when the site has no policy file: allow (the protocols' own checks, such as
+  // "expected from a bundle", still apply), segment "default".
+  static Policy builtin();
+  // Refuses with "policy.file" naming the YAML path of the first problem.
+  static Result<Policy> parse_yaml(std::string_view text, const std::string& origin);
+};
+
+struct Decision {
+  bool allow = false;
+  std::string segment;
+  std::string rule;    // the rule's name, or "default"
+  std::string origin;  // the policy's origin
+  Json to_json() const;
+};
+
+Decision evaluate(const Policy& policy, const Subject& subject);
+
+// Glob match with * and ? (no character classes).
+bool glob_match(std::string_view pattern, std::string_view text);
+
+}  // namespace gh::proto::policy

@@ -1,0 +1,99 @@
+// The authorization policy: first matching rule wins, fields AND, values OR (globs), the default
+// otherwise; a file with any error is refused whole, naming the YAML path.
+#include "proto/policy.h"
+
+#include <gtest/gtest.h>
+
+namespace gh::proto::policy {
+namespace {
+
+const char* kPolicy = R"(
+default:
+  action: deny
+  segment: quarantine
+rules:
+  - name: no-old-firmware-models
+    match: {model: legacy-*}
+    action: deny
+  - name: sensors
+    match:
+      manufacturer: [Acme, "Acme Sensors"]
+      owner: Example Hospital
+      mud: present
+    action: allow
+    segment: sensors
+  - name: cameras-by-dpp
+    match: {model: "cam-?", protocol: dpp}
+    action: allow
+    segment: cameras
+)";
+
+Subject device(std::string manufacturer, std::string model, std::string protocol) {
+  Subject s;
+  s.serial = "X-1";
+  s.manufacturer = std::move(manufacturer);
+  s.model = std::move(model);
+  s.protocol = std::move(protocol);
+  s.owner = "Example Hospital";
+  s.mud_url = "https://mud.example/x.json";
+  return s;
+}
+
+TEST(Policy, FirstMatchWinsElseDefault) {
+  auto p = Policy::parse_yaml(kPolicy, "test").value();
+  auto d = evaluate(p, device("Acme", "th-100", "brski"));
+  EXPECT_TRUE(d.allow);
+  EXPECT_EQ(d.rule, "sensors");
+  EXPECT_EQ(d.segment, "sensors");
+  d = evaluate(p, device("Acme", "legacy-7", "brski"));  // denied before "sensors" can match
+  EXPECT_FALSE(d.allow);
+  EXPECT_EQ(d.rule, "no-old-firmware-models");
+  d = evaluate(p, device("Other", "cam-1", "dpp"));
+  EXPECT_EQ(d.rule, "cameras-by-dpp");
+  d = evaluate(p, device("Other", "cam-1", "brski"));  // protocol does not match
+  EXPECT_FALSE(d.allow);
+  EXPECT_EQ(d.rule, "default");
+  EXPECT_EQ(d.segment, "quarantine");
+  Subject no_mud = device("Acme", "th-100", "brski");
+  no_mud.mud_url.clear();
+  EXPECT_EQ(evaluate(p, no_mud).rule, "default");
+}
+
+TEST(Policy, BuiltinAllows) {
+  auto d = evaluate(Policy::builtin(), device("Any", "any", "dpp"));
+  EXPECT_TRUE(d.allow);
+  EXPECT_EQ(d.segment, "default");
+}
+
+TEST(Policy, ErrorsNameTheYamlPath) {
+  struct Case {
+    const char* yaml;
+    const char* path;
+  } cases[] = {
+      {"rules:\n  - name: a\n    action: maybe\n", "/rules/0/action"},
+      {"rules:\n  - name: a\n    action: allow\n    match: {colour: red}\n", "/rules/0/match/colour"},
+      {"rules:\n  - name: a\n    action: allow\n  - name: a\n    action: deny\n", "/rules/1/name"},
+      {"rules:\n  - name: a\n    action: allow\n    segment: 'bad segment'\n", "/rules/0/segment"},
+      {"rules:\n  - name: a\n    action: allow\n    match: {mud: sometimes}\n", "/rules/0/match/mud"},
+      {"default: {action: allow}\nextra: 1\n", "/extra"},
+      {"rules: [", ""},
+  };
+  for (const auto& c : cases) {
+    auto r = Policy::parse_yaml(c.yaml, "test");
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_EQ(r.error().code, "policy.file");
+    EXPECT_NE(r.error().message.find(c.path), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(Policy, Globs) {
+  EXPECT_TRUE(glob_match("ACME-*", "ACME-0001"));
+  EXPECT_TRUE(glob_match("*", ""));
+  EXPECT_TRUE(glob_match("a?c", "abc"));
+  EXPECT_FALSE(glob_match("a?c", "ac"));
+  EXPECT_FALSE(glob_match("ACME-*", "XACME-1"));
+  EXPECT_TRUE(glob_match("*-1*", "cam-12"));
+}
+
+}  // namespace
+}  // namespace gh::proto::policy
