@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libyaml-cpp-dev
   # real components the product and its tests drive
   openssl sqlite3 jq zbar-tools wpasupplicant hostapd nftables
+  iproute2 dnsmasq-base busybox iputils-ping conntrack curl netcat-openbsd
   softhsm2 libengine-pkcs11-openssl opensc
   swtpm swtpm-tools tpm2-openssl tpm2-tools
 )

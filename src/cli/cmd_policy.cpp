@@ -52,14 +52,16 @@ int site_policy_check(const Args& a) {
   if (a.has("json")) {
     Json j = d.to_json();
     j["serial"] = subject.serial;
-    j["subject"] = {{"manufacturer", subject.manufacturer}, {"model", subject.model},
-                    {"owner", subject.owner},               {"bundle", subject.bundle},
+    j["subject"] = {{"manufacturer", subject.manufacturer},
+                    {"model", subject.model},
+                    {"owner", subject.owner},
+                    {"bundle", subject.bundle},
                     {"mud", subject.mud_url.empty() ? "absent" : "present"},
                     {"protocol", subject.protocol}};
     print_json(j);
   } else {
-    std::cout << subject.serial << ": " << (d.allow ? "allow" : "deny") << ", segment "
-              << d.segment << " (rule '" << d.rule << "' of " << d.origin << ")\n";
+    std::cout << subject.serial << ": " << (d.allow ? "allow" : "deny") << ", segment " << d.segment
+              << " (rule '" << d.rule << "' of " << d.origin << ")\n";
   }
   return kExitOk;
 }

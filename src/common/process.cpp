@@ -137,6 +137,27 @@ double Child::peak_rss_mb() const {
   return 0;
 }
 
+Result<pid_t> spawn_detached(const std::vector<std::string>& argv_in, const std::string& log_path) {
+  if (argv_in.empty()) return make_error("process.exec", "nothing to run");
+  std::vector<std::string> args = argv_in;
+  pid_t pid = ::fork();
+  if (pid < 0) return make_error("process.exec", "fork");
+  if (pid == 0) {
+    ::setsid();
+    int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int null = ::open("/dev/null", O_RDONLY);
+    if (null >= 0) ::dup2(null, 0);
+    if (log >= 0) {
+      ::dup2(log, 1);
+      ::dup2(log, 2);
+    }
+    auto v = argv_of(args);
+    ::execvp(v[0], v.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
 double self_cpu_s() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);

@@ -41,6 +41,10 @@ class Child {
   pid_t pid_ = -1;
 };
 
+// Starts argv in its own session, stdout and stderr appended to log_path, and does not wait: for
+// long-running services another command stops later (by pid).
+Result<pid_t> spawn_detached(const std::vector<std::string>& argv, const std::string& log_path);
+
 // This process's own user+system CPU seconds.
 double self_cpu_s();
 

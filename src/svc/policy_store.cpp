@@ -34,17 +34,17 @@ proto::policy::Policy PolicyStore::current(store::Inventory* log) {
                      : Result<proto::policy::Policy>(text.error());
   if (!parsed) {
     if (log)
-      (void)log->append(store::Event{0, 0, "", "policy.reload", "refused", parsed.error().code,
-                                     Json{{"message", parsed.error().message},
-                                          {"running", policy_.origin}}
-                                         .dump()});
+      (void)log->append(store::Event{
+          0, 0, "", "policy.reload", "refused", parsed.error().code,
+          Json{{"message", parsed.error().message}, {"running", policy_.origin}}.dump()});
     return policy_;
   }
   policy_ = std::move(*parsed);
   return policy_;
 }
 
-proto::policy::Decision PolicyStore::decide(const proto::policy::Subject& s, store::Inventory* log) {
+proto::policy::Decision PolicyStore::decide(const proto::policy::Subject& s,
+                                            store::Inventory* log) {
   return proto::policy::evaluate(current(log), s);
 }
 
@@ -53,10 +53,9 @@ Status PolicyStore::install(const std::string& state_dir, const std::string& fil
   auto text = TRY(fs::read_file(file));
   auto pol = TRY(proto::policy::Policy::parse_yaml(text, path(state_dir)));
   TRY(fs::write_file_atomic(path(state_dir), text, 0644));
-  return log.append(store::Event{0, 0, "", "policy.set", "ok", "policy installed",
-                                 Json{{"rules", pol.rules.size()},
-                                      {"default", pol.default_allow ? "allow" : "deny"}}
-                                     .dump()});
+  return log.append(store::Event{
+      0, 0, "", "policy.set", "ok", "policy installed",
+      Json{{"rules", pol.rules.size()}, {"default", pol.default_allow ? "allow" : "deny"}}.dump()});
 }
 
 proto::policy::Subject subject_for(const store::DeviceRecord& d, const std::string& protocol) {

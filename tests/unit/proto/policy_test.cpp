@@ -71,10 +71,12 @@ TEST(Policy, ErrorsNameTheYamlPath) {
     const char* path;
   } cases[] = {
       {"rules:\n  - name: a\n    action: maybe\n", "/rules/0/action"},
-      {"rules:\n  - name: a\n    action: allow\n    match: {colour: red}\n", "/rules/0/match/colour"},
+      {"rules:\n  - name: a\n    action: allow\n    match: {colour: red}\n",
+       "/rules/0/match/colour"},
       {"rules:\n  - name: a\n    action: allow\n  - name: a\n    action: deny\n", "/rules/1/name"},
       {"rules:\n  - name: a\n    action: allow\n    segment: 'bad segment'\n", "/rules/0/segment"},
-      {"rules:\n  - name: a\n    action: allow\n    match: {mud: sometimes}\n", "/rules/0/match/mud"},
+      {"rules:\n  - name: a\n    action: allow\n    match: {mud: sometimes}\n",
+       "/rules/0/match/mud"},
       {"default: {action: allow}\nextra: 1\n", "/extra"},
       {"rules: [", ""},
   };

@@ -1,0 +1,66 @@
+// gatehouse lab up|status|down: the network of namespaces the network side is tried and tested on.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "cli/cmds.h"
+#include "svc/lab.h"
+
+namespace gh::cli {
+namespace {
+std::string lab_dir(const Args& a) {
+  return a.get("dir", "/var/lib/gatehouse-lab");
+}
+void print_lab(const Json& j) {
+  for (const auto& ns : j["namespaces"]) {
+    std::cout << ns["name"].get<std::string>() << "  " << ns["role"].get<std::string>() << "  ";
+    for (const auto& a : ns["addresses"]) std::cout << a.get<std::string>() << " ";
+    std::cout << "\n";
+  }
+  for (const auto& d : j["devices"])
+    std::cout << "device " << d["serial"].get<std::string>() << " in "
+              << d["namespace"].get<std::string>() << " (" << d["protocol"].get<std::string>()
+              << "), state " << d["state_dir"].get<std::string>() << "\n";
+  for (const auto& h : j["hosts"])
+    std::cout << "host " << h["name"].get<std::string>() << " " << h["address"].get<std::string>()
+              << (h["permitted_by"].empty() ? "" : " (permitted by a MUD file)") << "\n";
+}
+}  // namespace
+
+int lab_up(const Args& a) {
+  svc::LabOptions o;
+  o.dir = lab_dir(a);
+  auto n = a.get_int("devices", 2);
+  if (!n) return fail(n.error());
+  o.devices = *n;
+  char exe[4096] = {0};
+  if (::readlink("/proc/self/exe", exe, sizeof exe - 1) <= 0)
+    return fail(make_error("lab.setup", "cannot find the gatehouse binary"));
+  o.self_exe = exe;
+  auto r = svc::lab_up(o);
+  if (!r) return fail(r.error());
+  if (a.has("json"))
+    print_json(*r);
+  else
+    print_lab(*r);
+  return kExitOk;
+}
+
+int lab_status(const Args& a) {
+  auto r = svc::lab_status(lab_dir(a));
+  if (!r) return fail(r.error());
+  if (a.has("json"))
+    print_json(*r);
+  else
+    print_lab(*r);
+  return kExitOk;
+}
+
+int lab_down(const Args& a) {
+  auto st = svc::lab_down(lab_dir(a));
+  if (!st) return fail(st.error());
+  std::cout << "lab down: namespaces, processes and their files removed\n";
+  return kExitOk;
+}
+
+}  // namespace gh::cli

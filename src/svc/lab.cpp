@@ -1,0 +1,355 @@
+#include "svc/lab.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "common/fs.h"
+#include "common/process.h"
+#include "device/image.h"
+
+namespace gh::svc {
+namespace {
+
+constexpr const char* kRouter = "gh-router";
+constexpr const char* kSite = "gh-site";
+constexpr const char* kInet = "gh-inet";
+constexpr const char* kSiteAddr = "10.77.0.2";
+constexpr const char* kMasaAddr = "10.77.1.2";
+constexpr int kRegistrarPort = 8443;
+constexpr int kDppPort = 8908;
+constexpr int kMasaPort = 8444;
+const char* kHosts[][3] = {{"telemetry.lab", "10.77.1.10", "permitted by the lab sensors' MUD file"},
+                           {"updates.lab", "10.77.1.11", "permitted by no MUD file"},
+                           {"elsewhere.lab", "10.77.1.12", "permitted by no MUD file"}};
+
+std::string dev_ns(int i) {
+  return "gh-dev" + std::to_string(i);
+}
+
+Status run(const std::vector<std::string>& argv) {
+  auto r = TRY(process::run(argv));
+  if (r.exit_status != 0) {
+    std::string cmd;
+    for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+    return make_error("lab.command", "'" + cmd + "' failed (exit " +
+                                         std::to_string(r.exit_status) + ")");
+  }
+  return ok_status();
+}
+Status in_ns(const std::string& ns, std::vector<std::string> argv) {
+  argv.insert(argv.begin(), {"ip", "netns", "exec", ns});
+  return run(argv);
+}
+bool ns_exists(const std::string& ns) {
+  return fs::exists("/run/netns/" + ns);
+}
+
+Status check_prerequisites() {
+  if (::geteuid() != 0)
+    return make_error("lab.root", "the lab creates network namespaces: run it as root");
+  for (const char* tool : {"ip", "nft", "dnsmasq", "busybox", "curl"}) {
+    auto r = process::run({"sh", "-c", std::string("command -v ") + tool});
+    if (!r || r->exit_status != 0)
+      return make_error("lab.tool", std::string(tool) + " is missing (make deps installs it)");
+  }
+  return ok_status();
+}
+
+Status gatehouse(const LabOptions& o, std::vector<std::string> args) {
+  args.insert(args.begin(), o.self_exe);
+  auto r = TRY(process::run(args));
+  if (r.exit_status != 0)
+    return make_error("lab.setup", "gatehouse " + args[1] + " " + args[2] + " failed");
+  return ok_status();
+}
+
+// Waits for a service's "listening on" line in its log.
+Status wait_listening(const std::string& log, const std::string& what) {
+  for (int i = 0; i < 200; ++i) {
+    auto text = fs::read_file(log);
+    if (text && text->find("listening on") != std::string::npos) return ok_status();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return make_error("lab.start", what + " did not start (see " + log + ")");
+}
+
+Status veth(const std::string& a_ns, const std::string& a_if, const std::string& a_addr,
+            const std::string& b_ns, const std::string& b_if, const std::string& b_addr,
+            const std::string& b_mac = "") {
+  std::string tmp_a = "gh" + std::to_string(::getpid() % 10000) + "a",
+              tmp_b = "gh" + std::to_string(::getpid() % 10000) + "b";
+  TRY(run({"ip", "link", "add", tmp_a, "type", "veth", "peer", "name", tmp_b}));
+  TRY(run({"ip", "link", "set", tmp_a, "netns", a_ns}));
+  TRY(run({"ip", "link", "set", tmp_b, "netns", b_ns}));
+  TRY(in_ns(a_ns, {"ip", "link", "set", tmp_a, "name", a_if}));
+  TRY(in_ns(b_ns, {"ip", "link", "set", tmp_b, "name", b_if}));
+  if (!b_mac.empty()) TRY(in_ns(b_ns, {"ip", "link", "set", b_if, "address", b_mac}));
+  if (!a_addr.empty()) TRY(in_ns(a_ns, {"ip", "addr", "add", a_addr, "dev", a_if}));
+  if (!b_addr.empty()) TRY(in_ns(b_ns, {"ip", "addr", "add", b_addr, "dev", b_if}));
+  TRY(in_ns(a_ns, {"ip", "link", "set", a_if, "up"}));
+  TRY(in_ns(b_ns, {"ip", "link", "set", b_if, "up"}));
+  return ok_status();
+}
+
+std::string colon_mac(const std::string& hex12) {
+  std::string out;
+  for (size_t i = 0; i < hex12.size(); i += 2) out += (i ? ":" : "") + hex12.substr(i, 2);
+  return out;
+}
+
+// The router's ruleset: forwarding is default deny; a device port reaches only DHCP and DNS (on
+// the router) and the onboarding services (registrar, DPP controller) until it is onboarded.
+std::string router_rules(int devices) {
+  (void)devices;
+  return std::string(R"(table inet gh_lab
+delete table inet gh_lab
+table inet gh_lab {
+  chain input {
+    type filter hook input priority filter; policy drop;
+    ct state established,related accept
+    iif lo accept
+    udp dport { 53, 67 } accept
+    tcp dport 53 accept
+    iifname "r-site" icmp type echo-request accept
+    counter reject with icmpx admin-prohibited
+  }
+  chain forward {
+    type filter hook forward priority filter; policy drop;
+    ct state established,related accept
+    iifname "r-site" accept
+    iifname "r-dev*" ip daddr )") +
+         kSiteAddr + " tcp dport { " + std::to_string(kRegistrarPort) + ", " +
+         std::to_string(kDppPort) + R"( } accept comment "onboarding segment: registrar and DPP controller"
+    iifname "r-dev*" counter log prefix "gh-lab onboarding-segment drop " group 2 reject with icmpx admin-prohibited comment "onboarding segment: nothing else"
+    counter reject with icmpx admin-prohibited
+  }
+}
+)";
+}
+
+const char* kDhcpScript = R"(#!/bin/sh
+# busybox udhcpc hook: configure the lease on the device namespace's interface.
+case "$1" in
+  bound|renew)
+    ip addr flush dev "$interface"
+    ip addr add "$ip/${mask:-24}" dev "$interface"
+    [ -n "$router" ] && ip route replace default via "${router%% *}" dev "$interface"
+    ;;
+esac
+exit 0
+)";
+
+}  // namespace
+
+Result<Json> lab_status(const std::string& dir) {
+  auto text = fs::read_file(fs::join(dir, "lab.json"));
+  if (!text) return make_error("lab.down", "no lab is up in " + dir);
+  auto j = TRY(parse_json(*text, "lab.json"));
+  j["up"] = ns_exists(kRouter);
+  return j;
+}
+
+Status lab_down(const std::string& dir) {
+  if (::geteuid() != 0) return make_error("lab.root", "run lab down as root");
+  if (auto text = fs::read_file(fs::join(dir, "lab.json"))) {
+    if (auto j = parse_json(*text, "lab.json"); j && j->contains("pids"))
+      for (const auto& p : (*j)["pids"])
+        if (p.is_number_integer() && p.get<int>() > 1) ::kill(p.get<int>(), SIGTERM);
+  }
+  // Every namespace the lab names, whether or not lab.json survived.
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/run/netns", ec)) {
+    std::string n = e.path().filename().string();
+    if (n.rfind("gh-", 0) != 0) continue;
+    auto pids = process::run({"ip", "netns", "pids", n});
+    if (pids)
+      for (size_t pos = 0; pos < pids->out.size();) {
+        size_t end = pids->out.find('\n', pos);
+        std::string pid = pids->out.substr(pos, end == std::string::npos ? end : end - pos);
+        if (!pid.empty()) ::kill(std::atoi(pid.c_str()), SIGKILL);
+        if (end == std::string::npos) break;
+        pos = end + 1;
+      }
+    TRY(run({"ip", "netns", "del", n}));
+    std::filesystem::remove_all("/etc/netns/" + n, ec);
+  }
+  std::filesystem::remove("/etc/netns", ec);  // only if empty: other users may keep files there
+  (void)fs::remove_all(fs::join(dir, "lab.json"));
+  return ok_status();
+}
+
+Result<Json> lab_up(const LabOptions& o) {
+  TRY(check_prerequisites());
+  if (o.devices < 1 || o.devices > 200) return make_error("usage", "--devices must be 1..200");
+  if (ns_exists(kRouter) && fs::exists(fs::join(o.dir, "lab.json"))) {
+    auto st = TRY(lab_status(o.dir));
+    if (st.value("devices_requested", 0) == o.devices) return st;
+    return make_error("lab.up", "a lab with " + std::to_string(st.value("devices_requested", 0)) +
+                                    " devices is up; `gatehouse lab down` first");
+  }
+  TRY(lab_down(o.dir));  // leftovers of an interrupted run
+  TRY(fs::make_dirs(o.dir, 0700));
+  const std::string f = fs::join(o.dir, "factory"), s = fs::join(o.dir, "site"),
+                    d = fs::join(o.dir, "devices"), logs = fs::join(o.dir, "logs");
+  TRY(fs::remove_all(f));
+  TRY(fs::remove_all(s));
+  TRY(fs::remove_all(d));
+  TRY(fs::make_dirs(logs, 0755));
+
+  // The manufacturer and the site, as a real deployment would have them.
+  TRY(gatehouse(o, {"factory", "init", "--state", f, "--name", "Lab Devices", "--masa-url",
+                    "https://masa.lab:" + std::to_string(kMasaPort)}));
+  auto made = TRY(process::run({o.self_exe, "factory", "make", "--state", f, "--model",
+                                "lab-sensor", "--count", std::to_string(o.devices), "--out", d,
+                                "--mud-url", "https://mud.lab/lab-sensor.json"}));
+  std::vector<std::string> serials;
+  for (size_t pos = 0; pos < made.out.size();) {
+    size_t end = made.out.find('\n', pos);
+    std::string line = made.out.substr(pos, end == std::string::npos ? end : end - pos);
+    if (!line.empty()) serials.push_back(line);
+    if (end == std::string::npos) break;
+    pos = end + 1;
+  }
+  if (static_cast<int>(serials.size()) != o.devices)
+    return make_error("lab.setup", "factory make did not make the devices");
+  TRY(gatehouse(o, {"site", "init", "--state", s, "--name", "Lab Site", "--dns", "site.lab"}));
+  std::string serial_file = fs::join(o.dir, "serials.txt");
+  std::string list;
+  for (const auto& x : serials) list += x + "\n";
+  TRY(fs::write_file_atomic(serial_file, list, 0644));
+  TRY(gatehouse(o, {"factory", "sell", "--state", f, "--serials-from", serial_file, "--owner-cert",
+                    fs::join(s, "domain-ca.pem"), "--bundle", fs::join(o.dir, "bundle.pem")}));
+  TRY(gatehouse(o, {"site", "import", "--state", s, fs::join(o.dir, "bundle.pem"),
+                    "--trust-anchor", fs::join(f, "pki/root.pem")}));
+
+  // Namespaces and links.
+  std::vector<std::string> all = {kRouter, kSite, kInet};
+  for (int i = 1; i <= o.devices; ++i) all.push_back(dev_ns(i));
+  for (const auto& ns : all) {
+    TRY(run({"ip", "netns", "add", ns}));
+    TRY(in_ns(ns, {"ip", "link", "set", "lo", "up"}));
+  }
+  TRY(in_ns(kRouter, {"sysctl", "-qw", "net.ipv4.ip_forward=1"}));
+  TRY(veth(kRouter, "r-site", "10.77.0.1/24", kSite, "eth0", std::string(kSiteAddr) + "/24"));
+  TRY(in_ns(kSite, {"ip", "route", "add", "default", "via", "10.77.0.1"}));
+  TRY(veth(kRouter, "r-inet", "10.77.1.1/24", kInet, "eth0", std::string(kMasaAddr) + "/24"));
+  TRY(in_ns(kInet, {"ip", "route", "add", "default", "via", "10.77.1.1"}));
+  for (const auto& h : kHosts) TRY(in_ns(kInet, {"ip", "addr", "add", std::string(h[1]) + "/24", "dev", "eth0"}));
+  Json devices = Json::array();
+  std::string dhcp_ifaces, ranges;
+  std::vector<std::string> dnsmasq_ranges;
+  for (int i = 1; i <= o.devices; ++i) {
+    std::string net = "10.78." + std::to_string(i);
+    std::string mac = colon_mac(device::device_mac(serials[i - 1]));
+    TRY(veth(kRouter, "r-dev" + std::to_string(i), net + ".1/24", dev_ns(i), "eth0", "", mac));
+    dnsmasq_ranges.push_back("--dhcp-range=set:dev" + std::to_string(i) + "," + net + ".10," +
+                             net + ".50,255.255.255.0,12h");
+    dnsmasq_ranges.push_back("--interface=r-dev" + std::to_string(i));
+    devices.push_back({{"namespace", dev_ns(i)},
+                       {"serial", serials[i - 1]},
+                       {"state_dir", fs::join(d, serials[i - 1])},
+                       {"mac", mac},
+                       {"port", "r-dev" + std::to_string(i)},
+                       {"protocol", i % 2 == 1 ? "brski" : "dpp"}});
+  }
+  // Name resolution inside the namespaces goes to the router's dnsmasq.
+  for (const auto& ns : all) {
+    if (ns == kRouter || ns == kInet) continue;
+    std::string nsdir = "/etc/netns/" + ns;
+    TRY(fs::make_dirs(nsdir, 0755));
+    std::string gw = ns == kSite ? "10.77.0.1" : "10.78." + ns.substr(6) + ".1";
+    TRY(fs::write_file_atomic(fs::join(nsdir, "resolv.conf"), "nameserver " + gw + "\n", 0644));
+  }
+  std::string rules_path = fs::join(o.dir, "router.nft");
+  TRY(fs::write_file_atomic(rules_path, router_rules(o.devices), 0644));
+  TRY(in_ns(kRouter, {"nft", "-f", rules_path}));
+
+  Json pids = Json::array();
+  auto spawn = [&](const std::string& ns, std::vector<std::string> argv,
+                   const std::string& log) -> Status {
+    argv.insert(argv.begin(), {"ip", "netns", "exec", ns});
+    pids.push_back(TRY(process::spawn_detached(argv, log)));
+    return ok_status();
+  };
+  std::vector<std::string> dnsmasq = {"dnsmasq", "--keep-in-foreground", "--no-resolv",
+                                      "--no-hosts", "--conf-file=/dev/null", "--bind-dynamic",
+                                      "--user=root", "--log-dhcp",
+                                      "--dhcp-leasefile=" + fs::join(o.dir, "dnsmasq.leases"),
+                                      "--interface=r-site", "--host-record=site.lab,10.77.0.2",
+                                      "--host-record=masa.lab,10.77.1.2",
+                                      "--host-record=mud.lab,10.77.1.2"};
+  for (const auto& h : kHosts)
+    dnsmasq.push_back(std::string("--host-record=") + h[0] + "," + h[1]);
+  for (const auto& r : dnsmasq_ranges) dnsmasq.push_back(r);
+  TRY(spawn(kRouter, dnsmasq, fs::join(logs, "dnsmasq.log")));
+  TRY(spawn(kInet, {o.self_exe, "masa", "serve", "--state", f, "--listen",
+                    std::string(kMasaAddr) + ":" + std::to_string(kMasaPort)},
+            fs::join(logs, "masa.log")));
+  TRY(spawn(kSite, {o.self_exe, "site", "serve", "--state", s, "--listen",
+                    std::string(kSiteAddr) + ":" + std::to_string(kRegistrarPort), "--dpp-listen",
+                    std::string(kSiteAddr) + ":" + std::to_string(kDppPort)},
+            fs::join(logs, "site.log")));
+  // Plain hosts: an HTTP server on each address.
+  Json hosts = Json::array();
+  for (const auto& h : kHosts) {
+    std::string www = fs::join(o.dir, std::string("www/") + h[0]);
+    TRY(fs::make_dirs(www, 0755));
+    TRY(fs::write_file_atomic(fs::join(www, "index.html"), std::string(h[0]) + "\n", 0644));
+    TRY(spawn(kInet, {"busybox", "httpd", "-f", "-p", std::string(h[1]) + ":80", "-h", www},
+              fs::join(logs, std::string(h[0]) + ".log")));
+    hosts.push_back({{"name", h[0]},
+                     {"address", h[1]},
+                     {"permitted_by", std::string(h[0]) == "telemetry.lab"
+                                          ? Json::array({"https://mud.lab/lab-sensor.json"})
+                                          : Json::array()}});
+  }
+  Json lab{{"dir", o.dir},
+           {"devices_requested", o.devices},
+           {"pids", pids},
+           {"namespaces",
+            {{{"name", kRouter},
+              {"role", "router"},
+              {"addresses", {"10.77.0.1/24", "10.77.1.1/24"}},
+              {"services", {"dnsmasq (DHCP, DNS)", "nftables (table inet gh_lab)"}}},
+             {{"name", kSite},
+              {"role", "site"},
+              {"addresses", {std::string(kSiteAddr) + "/24"}},
+              {"services",
+               {"registrar https://site.lab:" + std::to_string(kRegistrarPort),
+                "dpp controller tcp:site.lab:" + std::to_string(kDppPort)}}},
+             {{"name", kInet},
+              {"role", "internet"},
+              {"addresses", {std::string(kMasaAddr) + "/24"}},
+              {"services", {"masa https://masa.lab:" + std::to_string(kMasaPort)}}}}},
+           {"devices", devices},
+           {"hosts", hosts}};
+  // The services must be up before anyone uses the lab.
+  TRY(fs::write_file_atomic(fs::join(o.dir, "lab.json"), lab.dump(2) + "\n", 0600));
+  TRY(wait_listening(fs::join(logs, "masa.log"), "masa serve"));
+  TRY(wait_listening(fs::join(logs, "site.log"), "site serve"));
+  // Devices get their addresses by DHCP from the router.
+  std::string hook = fs::join(o.dir, "udhcpc.sh");
+  TRY(fs::write_file_atomic(hook, kDhcpScript, 0755));
+  for (int i = 1; i <= o.devices; ++i) {
+    Status st = in_ns(dev_ns(i), {"busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-t", "10", "-T",
+                                  "1", "-s", hook});
+    if (!st) return make_error("lab.dhcp", dev_ns(i) + " got no DHCP lease from the router");
+    auto addr = TRY(process::run({"ip", "netns", "exec", dev_ns(i), "ip", "-4", "-o", "addr",
+                                  "show", "dev", "eth0"}));
+    size_t at = addr.out.find("inet ");
+    lab["devices"][i - 1]["address"] =
+        at == std::string::npos ? "" : addr.out.substr(at + 5, addr.out.find(' ', at + 5) - at - 5);
+    lab["namespaces"].push_back({{"name", dev_ns(i)},
+                                 {"role", "device"},
+                                 {"addresses", {lab["devices"][i - 1]["address"]}}});
+  }
+  TRY(fs::write_file_atomic(fs::join(o.dir, "lab.json"), lab.dump(2) + "\n", 0600));
+  lab["up"] = true;
+  return lab;
+}
+
+}  // namespace gh::svc
