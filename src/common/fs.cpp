@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -93,6 +94,20 @@ std::string join(const std::string& a, const std::string& b) {
   if (a.empty()) return b;
   if (a.back() == '/') return a + b;
   return a + "/" + b;
+}
+
+Result<TempDir> TempDir::create(const std::string& parent, const std::string& prefix) {
+  std::string base = parent.empty() ? (exists("/dev/shm") ? "/dev/shm" : "/tmp") : parent;
+  std::string tmpl = join(base, prefix + "-XXXXXX");
+  if (!::mkdtemp(tmpl.data()))
+    return make_error("io", "cannot create a temporary directory in " + base);
+  TempDir d;
+  d.path_ = tmpl;
+  return d;
+}
+
+TempDir::~TempDir() {
+  if (!path_.empty()) (void)remove_all(path_);
 }
 
 }  // namespace gh::fs

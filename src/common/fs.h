@@ -18,4 +18,19 @@ bool exists(const std::string& path);
 Status remove_all(const std::string& path);
 std::string join(const std::string& a, const std::string& b);
 
+// A fresh directory PARENT/PREFIX-XXXXXX, removed with everything in it when this goes away.
+// An empty parent means /dev/shm when there is one (benches stage state in memory), else /tmp.
+class TempDir {
+ public:
+  static Result<TempDir> create(const std::string& parent, const std::string& prefix);
+  TempDir(TempDir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+  TempDir(const TempDir&) = delete;
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  TempDir() = default;
+  std::string path_;
+};
+
 }  // namespace gh::fs

@@ -12,11 +12,17 @@
 namespace gh::process {
 namespace {
 
-std::vector<char*> argv_of(std::vector<std::string>& args) {
+// In a forked child: stdout (and stderr) to the given descriptors (-1: /dev/null), then exec.
+[[noreturn]] void exec_child(std::vector<std::string> args, int out_fd, int err_fd) {
+  int null = ::open("/dev/null", O_RDWR);
+  ::dup2(null, 0);
+  ::dup2(out_fd >= 0 ? out_fd : null, 1);
+  ::dup2(err_fd >= 0 ? err_fd : null, 2);
   std::vector<char*> v;
   for (auto& a : args) v.push_back(a.data());
   v.push_back(nullptr);
-  return v;
+  ::execvp(v[0], v.data());
+  ::_exit(127);
 }
 
 }  // namespace
@@ -29,14 +35,8 @@ Result<Output> run(const std::vector<std::string>& argv_in) {
   pid_t pid = ::fork();
   if (pid < 0) return make_error("process.exec", "fork");
   if (pid == 0) {
-    ::dup2(fds[1], 1);
-    int null = ::open("/dev/null", O_WRONLY);
-    if (null >= 0) ::dup2(null, 2);
     ::close(fds[0]);
-    ::close(fds[1]);
-    auto v = argv_of(args);
-    ::execvp(v[0], v.data());
-    ::_exit(127);
+    exec_child(args, fds[1], -1);
   }
   ::close(fds[1]);
   Output out;
@@ -59,17 +59,8 @@ Result<Child> Child::start(const std::vector<std::string>& argv_in,
   pid_t pid = ::fork();
   if (pid < 0) return make_error("process.exec", "fork");
   if (pid == 0) {
-    if (wait_for_line.empty()) {
-      int null = ::open("/dev/null", O_WRONLY);
-      ::dup2(null, 1);
-    } else {
-      ::dup2(fds[1], 1);
-    }
     ::close(fds[0]);
-    ::close(fds[1]);
-    auto v = argv_of(args);
-    ::execvp(v[0], v.data());
-    ::_exit(127);
+    exec_child(args, wait_for_line.empty() ? -1 : fds[1], 2);
   }
   ::close(fds[1]);
   Child c;
@@ -145,15 +136,7 @@ Result<pid_t> spawn_detached(const std::vector<std::string>& argv_in, const std:
   if (pid == 0) {
     ::setsid();
     int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    int null = ::open("/dev/null", O_RDONLY);
-    if (null >= 0) ::dup2(null, 0);
-    if (log >= 0) {
-      ::dup2(log, 1);
-      ::dup2(log, 2);
-    }
-    auto v = argv_of(args);
-    ::execvp(v[0], v.data());
-    ::_exit(127);
+    exec_child(args, log, log);
   }
   return pid;
 }

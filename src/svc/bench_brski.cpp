@@ -110,16 +110,8 @@ struct CryptoFloor {
 Result<Json> bench_brski(const BrskiBenchOptions& o) {
   if (o.devices < 1 || o.concurrency < 1)
     return make_error("usage", "--devices and --concurrency must be 1 or more");
-  std::string base =
-      o.work_dir.empty() ? (fs::exists("/dev/shm") ? "/dev/shm" : "/tmp") : o.work_dir;
-  std::string tmpl = fs::join(base, "gatehouse-bench-brski-XXXXXX");
-  if (!::mkdtemp(tmpl.data()))
-    return make_error("io", "cannot create a temporary directory in " + base);
-  const std::string dir = tmpl;
-  struct Cleanup {
-    std::string d;
-    ~Cleanup() { (void)fs::remove_all(d); }
-  } cleanup{dir};
+  auto scratch = TRY(fs::TempDir::create(o.work_dir, "gatehouse-bench-brski"));
+  const std::string dir = scratch.path();
 
   std::unique_ptr<process::Child> masa, site;
   std::string url = o.site_url;

@@ -142,16 +142,8 @@ void report(Json& out, const std::string& prefix, const Load& l) {
 Result<Json> bench_dpp(const DppBenchOptions& o) {
   if (o.devices < 1 || o.concurrency < 1)
     return make_error("usage", "--devices and --concurrency must be 1 or more");
-  std::string base =
-      o.work_dir.empty() ? (fs::exists("/dev/shm") ? "/dev/shm" : "/tmp") : o.work_dir;
-  std::string tmpl = fs::join(base, "gatehouse-bench-dpp-XXXXXX");
-  if (!::mkdtemp(tmpl.data()))
-    return make_error("io", "cannot create a temporary directory in " + base);
-  const std::string dir = tmpl;
-  struct Cleanup {
-    std::string d;
-    ~Cleanup() { (void)fs::remove_all(d); }
-  } cleanup{dir};
+  auto scratch = TRY(fs::TempDir::create(o.work_dir, "gatehouse-bench-dpp"));
+  const std::string dir = scratch.path();
 
   std::vector<pd::OwnBootstrap> enrollees;
   for (int i = 0; i < o.devices; ++i) {

@@ -22,9 +22,10 @@ constexpr const char* kMasaAddr = "10.77.1.2";
 constexpr int kRegistrarPort = 8443;
 constexpr int kDppPort = 8908;
 constexpr int kMasaPort = 8444;
-const char* kHosts[][3] = {{"telemetry.lab", "10.77.1.10", "permitted by the lab sensors' MUD file"},
-                           {"updates.lab", "10.77.1.11", "permitted by no MUD file"},
-                           {"elsewhere.lab", "10.77.1.12", "permitted by no MUD file"}};
+const char* kHosts[][3] = {
+    {"telemetry.lab", "10.77.1.10", "permitted by the lab sensors' MUD file"},
+    {"updates.lab", "10.77.1.11", "permitted by no MUD file"},
+    {"elsewhere.lab", "10.77.1.12", "permitted by no MUD file"}};
 
 std::string dev_ns(int i) {
   return "gh-dev" + std::to_string(i);
@@ -35,8 +36,8 @@ Status run(const std::vector<std::string>& argv) {
   if (r.exit_status != 0) {
     std::string cmd;
     for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
-    return make_error("lab.command", "'" + cmd + "' failed (exit " +
-                                         std::to_string(r.exit_status) + ")");
+    return make_error("lab.command",
+                      "'" + cmd + "' failed (exit " + std::to_string(r.exit_status) + ")");
   }
   return ok_status();
 }
@@ -123,7 +124,8 @@ table inet gh_lab {
     iifname "r-site" accept
     iifname "r-dev*" ip daddr )") +
          kSiteAddr + " tcp dport { " + std::to_string(kRegistrarPort) + ", " +
-         std::to_string(kDppPort) + R"( } accept comment "onboarding segment: registrar and DPP controller"
+         std::to_string(kDppPort) +
+         R"( } accept comment "onboarding segment: registrar and DPP controller"
     iifname "r-dev*" counter log prefix "gh-lab onboarding-segment drop " group 2 reject with icmpx admin-prohibited comment "onboarding segment: nothing else"
     counter reject with icmpx admin-prohibited
   }
@@ -223,8 +225,8 @@ Result<Json> lab_up(const LabOptions& o) {
   TRY(fs::write_file_atomic(serial_file, list, 0644));
   TRY(gatehouse(o, {"factory", "sell", "--state", f, "--serials-from", serial_file, "--owner-cert",
                     fs::join(s, "domain-ca.pem"), "--bundle", fs::join(o.dir, "bundle.pem")}));
-  TRY(gatehouse(o, {"site", "import", "--state", s, fs::join(o.dir, "bundle.pem"),
-                    "--trust-anchor", fs::join(f, "pki/root.pem")}));
+  TRY(gatehouse(o, {"site", "import", "--state", s, fs::join(o.dir, "bundle.pem"), "--trust-anchor",
+                    fs::join(f, "pki/root.pem")}));
 
   // Namespaces and links.
   std::vector<std::string> all = {kRouter, kSite, kInet};
@@ -238,7 +240,8 @@ Result<Json> lab_up(const LabOptions& o) {
   TRY(in_ns(kSite, {"ip", "route", "add", "default", "via", "10.77.0.1"}));
   TRY(veth(kRouter, "r-inet", "10.77.1.1/24", kInet, "eth0", std::string(kMasaAddr) + "/24"));
   TRY(in_ns(kInet, {"ip", "route", "add", "default", "via", "10.77.1.1"}));
-  for (const auto& h : kHosts) TRY(in_ns(kInet, {"ip", "addr", "add", std::string(h[1]) + "/24", "dev", "eth0"}));
+  for (const auto& h : kHosts)
+    TRY(in_ns(kInet, {"ip", "addr", "add", std::string(h[1]) + "/24", "dev", "eth0"}));
   Json devices = Json::array();
   std::string dhcp_ifaces, ranges;
   std::vector<std::string> dnsmasq_ranges;
@@ -246,8 +249,8 @@ Result<Json> lab_up(const LabOptions& o) {
     std::string net = "10.78." + std::to_string(i);
     std::string mac = colon_mac(device::device_mac(serials[i - 1]));
     TRY(veth(kRouter, "r-dev" + std::to_string(i), net + ".1/24", dev_ns(i), "eth0", "", mac));
-    dnsmasq_ranges.push_back("--dhcp-range=set:dev" + std::to_string(i) + "," + net + ".10," +
-                             net + ".50,255.255.255.0,12h");
+    dnsmasq_ranges.push_back("--dhcp-range=set:dev" + std::to_string(i) + "," + net + ".10," + net +
+                             ".50,255.255.255.0,12h");
     dnsmasq_ranges.push_back("--interface=r-dev" + std::to_string(i));
     devices.push_back({{"namespace", dev_ns(i)},
                        {"serial", serials[i - 1]},
@@ -275,23 +278,30 @@ Result<Json> lab_up(const LabOptions& o) {
     pids.push_back(TRY(process::spawn_detached(argv, log)));
     return ok_status();
   };
-  std::vector<std::string> dnsmasq = {"dnsmasq", "--keep-in-foreground", "--no-resolv",
-                                      "--no-hosts", "--conf-file=/dev/null", "--bind-dynamic",
-                                      "--user=root", "--log-dhcp",
+  std::vector<std::string> dnsmasq = {"dnsmasq",
+                                      "--keep-in-foreground",
+                                      "--no-resolv",
+                                      "--no-hosts",
+                                      "--conf-file=/dev/null",
+                                      "--bind-dynamic",
+                                      "--user=root",
+                                      "--log-dhcp",
                                       "--dhcp-leasefile=" + fs::join(o.dir, "dnsmasq.leases"),
-                                      "--interface=r-site", "--host-record=site.lab,10.77.0.2",
+                                      "--interface=r-site",
+                                      "--host-record=site.lab,10.77.0.2",
                                       "--host-record=masa.lab,10.77.1.2",
                                       "--host-record=mud.lab,10.77.1.2"};
-  for (const auto& h : kHosts)
-    dnsmasq.push_back(std::string("--host-record=") + h[0] + "," + h[1]);
+  for (const auto& h : kHosts) dnsmasq.push_back(std::string("--host-record=") + h[0] + "," + h[1]);
   for (const auto& r : dnsmasq_ranges) dnsmasq.push_back(r);
   TRY(spawn(kRouter, dnsmasq, fs::join(logs, "dnsmasq.log")));
-  TRY(spawn(kInet, {o.self_exe, "masa", "serve", "--state", f, "--listen",
-                    std::string(kMasaAddr) + ":" + std::to_string(kMasaPort)},
+  TRY(spawn(kInet,
+            {o.self_exe, "masa", "serve", "--state", f, "--listen",
+             std::string(kMasaAddr) + ":" + std::to_string(kMasaPort)},
             fs::join(logs, "masa.log")));
-  TRY(spawn(kSite, {o.self_exe, "site", "serve", "--state", s, "--listen",
-                    std::string(kSiteAddr) + ":" + std::to_string(kRegistrarPort), "--dpp-listen",
-                    std::string(kSiteAddr) + ":" + std::to_string(kDppPort)},
+  TRY(spawn(kSite,
+            {o.self_exe, "site", "serve", "--state", s, "--listen",
+             std::string(kSiteAddr) + ":" + std::to_string(kRegistrarPort), "--dpp-listen",
+             std::string(kSiteAddr) + ":" + std::to_string(kDppPort)},
             fs::join(logs, "site.log")));
   // Plain hosts: an HTTP server on each address.
   Json hosts = Json::array();
@@ -338,8 +348,8 @@ Result<Json> lab_up(const LabOptions& o) {
     Status st = in_ns(dev_ns(i), {"busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-t", "10", "-T",
                                   "1", "-s", hook});
     if (!st) return make_error("lab.dhcp", dev_ns(i) + " got no DHCP lease from the router");
-    auto addr = TRY(process::run({"ip", "netns", "exec", dev_ns(i), "ip", "-4", "-o", "addr",
-                                  "show", "dev", "eth0"}));
+    auto addr = TRY(process::run(
+        {"ip", "netns", "exec", dev_ns(i), "ip", "-4", "-o", "addr", "show", "dev", "eth0"}));
     size_t at = addr.out.find("inet ");
     lab["devices"][i - 1]["address"] =
         at == std::string::npos ? "" : addr.out.substr(at + 5, addr.out.find(' ', at + 5) - at - 5);
