@@ -25,6 +25,14 @@ void print_lab(const Json& j) {
     std::cout << "host " << h["name"].get<std::string>() << " " << h["address"].get<std::string>()
               << (h["permitted_by"].empty() ? "" : " (permitted by a MUD file)") << "\n";
 }
+int show(const Args& a, const Result<Json>& r) {
+  if (!r) return fail(r.error());
+  if (a.has("json"))
+    print_json(*r);
+  else
+    print_lab(*r);
+  return kExitOk;
+}
 }  // namespace
 
 int lab_up(const Args& a) {
@@ -37,23 +45,11 @@ int lab_up(const Args& a) {
   if (::readlink("/proc/self/exe", exe, sizeof exe - 1) <= 0)
     return fail(make_error("lab.setup", "cannot find the gatehouse binary"));
   o.self_exe = exe;
-  auto r = svc::lab_up(o);
-  if (!r) return fail(r.error());
-  if (a.has("json"))
-    print_json(*r);
-  else
-    print_lab(*r);
-  return kExitOk;
+  return show(a, svc::lab_up(o));
 }
 
 int lab_status(const Args& a) {
-  auto r = svc::lab_status(lab_dir(a));
-  if (!r) return fail(r.error());
-  if (a.has("json"))
-    print_json(*r);
-  else
-    print_lab(*r);
-  return kExitOk;
+  return show(a, svc::lab_status(lab_dir(a)));
 }
 
 int lab_down(const Args& a) {
