@@ -5,6 +5,7 @@
 
 #include "cli/cmds.h"
 #include "svc/lab.h"
+#include "svc/router_agent.h"
 
 namespace gh::cli {
 namespace {
@@ -50,6 +51,19 @@ int lab_up(const Args& a) {
 
 int lab_status(const Args& a) {
   return show(a, svc::lab_status(lab_dir(a)));
+}
+
+int router_serve(const Args& a) {
+  svc::RouterOptions o;
+  auto st = required(a, "site-state");
+  if (!st) return fail(st.error());
+  o.site_state = *st;
+  o.leases = a.get("leases");
+  o.table = a.get("table", o.table);
+  o.ruleset_path = a.get("ruleset");
+  auto r = svc::router_serve(o);
+  if (!r) return fail(r.error());
+  return kExitOk;
 }
 
 int lab_down(const Args& a) {

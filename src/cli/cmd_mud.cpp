@@ -5,7 +5,9 @@
 #include "cli/cmds.h"
 #include "codec/mud.h"
 #include "common/fs.h"
+#include "common/time.h"
 #include "proto/mud_nft.h"
+#include "svc/mud_manager.h"
 
 namespace gh::cli {
 
@@ -59,6 +61,49 @@ int mud_check(const Args& a) {
     std::cout << "# needs an administrator's approval before it is applied (address literals)\n";
   std::cout << "# the rules for one device ('dev'); the sets are filled by the MUD manager\n"
             << script;
+  return kExitOk;
+}
+
+int site_mud_show(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  if (a.positional.size() != 1) return fail(make_error("usage", "site mud show takes one SERIAL"));
+  auto site = svc::Site::open(*state);
+  if (!site) return fail(site.error());
+  auto rec = (*site)->inventory().get(a.positional[0]);
+  if (!rec) return fail(rec.error());
+  if (!*rec)
+    return fail(make_error("inventory.unknown", a.positional[0] + " is not in the inventory"));
+  const std::string& url = (*rec)->mud_url;
+  if (url.empty()) return fail(make_error("mud.none", a.positional[0] + " has no MUD URL"));
+  std::optional<svc::MudCopy> copy;
+  if (a.has("fetch")) {
+    svc::MudManager m(**site);
+    auto c = m.fetch(url, a.positional[0]);
+    if (!c) return fail(c.error());
+    copy = std::move(*c);
+  } else {
+    auto c = svc::MudManager::cached(*state, url);
+    if (!c) return fail(c.error());
+    if (!*c)
+      return fail(make_error("mud.not-fetched", "no verified copy of " + url +
+                                                    " yet (the site fetches it once the device is "
+                                                    "onboarded; --fetch fetches now)"));
+    copy = std::move(**c);
+  }
+  auto compiled = proto::mud::compile(copy->file, "dev");
+  if (a.has("json")) {
+    print_json(Json{{"serial", a.positional[0]},
+                    {"mud-url", url},
+                    {"signer", copy->signer},
+                    {"fetched-at", time::format_rfc3339(copy->fetched_at)},
+                    {"from-device", compiled.from_rules},
+                    {"to-device", compiled.to_rules}});
+    return kExitOk;
+  }
+  std::cout << "# " << a.positional[0] << ": " << url << ", signed by " << copy->signer
+            << ", fetched " << time::format_rfc3339(copy->fetched_at) << "\n"
+            << proto::mud::standalone_script(compiled, "gh_mud_show");
   return kExitOk;
 }
 

@@ -6,6 +6,7 @@
 #include "svc/dpp_site.h"
 #include "svc/identity.h"
 #include "svc/masa_service.h"
+#include "svc/mud_manager.h"
 #include "svc/pledge_agent.h"
 #include "svc/registrar_service.h"
 
@@ -22,19 +23,6 @@ std::string bracket(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
-template <class Service>
-int run_server(Service& service, const std::string& listen, const std::string& what) {
-  auto hp = parse_listen(listen);
-  if (!hp) return fail(hp.error());
-  auto port = service.serve(hp->first, hp->second);
-  if (!port) return fail(port.error());
-  // The first line names the bound address (useful with port 0).
-  std::cout << what << " listening on https://" << bracket(hp->first) << ":" << *port << std::endl;
-  svc::wait_for_stop_signal();
-  service.stop();
-  return kExitOk;
-}
-
 }  // namespace
 
 int masa_serve(const Args& a) {
@@ -44,7 +32,23 @@ int masa_serve(const Args& a) {
   if (!listen) return fail(listen.error());
   auto masa = svc::MasaService::open(*state);
   if (!masa) return fail(masa.error());
-  return run_server(**masa, *listen, "masa");
+  auto hp = parse_listen(*listen);
+  if (!hp) return fail(hp.error());
+  auto port = (*masa)->serve(hp->first, hp->second);
+  if (!port) return fail(port.error());
+  // The first line names the bound address (useful with port 0).
+  std::cout << "masa listening on https://" << bracket(hp->first) << ":" << *port << std::endl;
+  if (a.has("mud-listen")) {
+    auto mhp = parse_listen(a.get("mud-listen"));
+    if (!mhp) return fail(mhp.error());
+    auto mport = (*masa)->serve_mud(mhp->first, mhp->second);
+    if (!mport) return fail(mport.error());
+    std::cout << "mud file server listening on https://" << bracket(mhp->first) << ":" << *mport
+              << std::endl;
+  }
+  svc::wait_for_stop_signal();
+  (*masa)->stop();
+  return kExitOk;
 }
 
 int site_serve(const Args& a) {
@@ -73,6 +77,11 @@ int site_serve(const Args& a) {
     if (!d) return fail(d.error());
     dpp = std::move(*d);
   }
+  // The MUD manager keeps verified copies of onboarded devices' MUD files.
+  auto mud_site = svc::Site::open(*state);
+  if (!mud_site) return fail(mud_site.error());
+  svc::MudManager mud(**mud_site);
+  if (!a.has("no-mud")) mud.start();
   // The first lines name the bound addresses (useful with port 0).
   if (reg) {
     auto hp = parse_listen(a.get("listen"));
@@ -91,6 +100,7 @@ int site_serve(const Args& a) {
               << std::endl;
   }
   svc::wait_for_stop_signal();
+  mud.stop();
   if (dpp) dpp->stop();
   if (reg) reg->stop();
   return kExitOk;

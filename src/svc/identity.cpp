@@ -27,4 +27,14 @@ void wait_for_stop_signal() {
   sigwait(&set, &sig);
 }
 
+bool wait_for_stop_signal_for(int ms) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  timespec ts{ms / 1000, static_cast<long>(ms % 1000) * 1000000L};
+  return sigtimedwait(&set, nullptr, &ts) > 0;
+}
+
 }  // namespace gh::svc

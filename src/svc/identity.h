@@ -15,5 +15,7 @@ Result<pki::Identity> load_identity(crypto::KeyStore& keystore, const std::strin
 
 // Waits for SIGINT or SIGTERM (servers run until told to stop).
 void wait_for_stop_signal();
+// The same with a limit: true when SIGINT or SIGTERM arrived within ms.
+bool wait_for_stop_signal_for(int ms);
 
 }  // namespace gh::svc

@@ -133,6 +133,30 @@ table inet gh_lab {
 )";
 }
 
+const char* kLabMud = R"({
+  "ietf-mud:mud": {
+    "mud-version": 1,
+    "mud-url": "https://mud.lab/lab-sensor.json",
+    "last-update": "2026-11-01T00:00:00Z",
+    "cache-validity": 24,
+    "is-supported": true,
+    "systeminfo": "Gatehouse lab sensor",
+    "mfg-name": "Lab Devices",
+    "from-device-policy": {"access-lists": {"access-list": [{"name": "from-sensor"}]}},
+    "to-device-policy": {"access-lists": {"access-list": [{"name": "to-sensor"}]}}
+  },
+  "ietf-access-control-list:acls": {"acl": [
+    {"name": "from-sensor", "type": "ipv4-acl-type", "aces": {"ace": [
+      {"name": "telemetry", "matches": {"ipv4": {"protocol": 6, "ietf-acldns:dst-dnsname": "telemetry.lab"},
+        "tcp": {"ietf-mud:direction-initiated": "from-device", "destination-port": {"operator": "eq", "port": 80}}},
+       "actions": {"forwarding": "accept"}}]}},
+    {"name": "to-sensor", "type": "ipv4-acl-type", "aces": {"ace": [
+      {"name": "telemetry", "matches": {"ipv4": {"protocol": 6, "ietf-acldns:src-dnsname": "telemetry.lab"},
+        "tcp": {"ietf-mud:direction-initiated": "from-device", "source-port": {"operator": "eq", "port": 80}}},
+       "actions": {"forwarding": "accept"}}]}}]}
+}
+)";
+
 const char* kDhcpScript = R"(#!/bin/sh
 # busybox udhcpc hook: configure the lease on the device namespace's interface.
 case "$1" in
@@ -218,6 +242,11 @@ Result<Json> lab_up(const LabOptions& o) {
   }
   if (static_cast<int>(serials.size()) != o.devices)
     return make_error("lab.setup", "factory make did not make the devices");
+  // The model's MUD file: the sensors may talk to telemetry.lab over HTTP, nothing else.
+  std::string mud_path = fs::join(o.dir, "lab-sensor.mud.json");
+  TRY(fs::write_file_atomic(mud_path, kLabMud, 0644));
+  TRY(gatehouse(
+      o, {"factory", "publish-mud", "--state", f, "--model", "lab-sensor", "--file", mud_path}));
   TRY(gatehouse(o, {"site", "init", "--state", s, "--name", "Lab Site", "--dns", "site.lab"}));
   std::string serial_file = fs::join(o.dir, "serials.txt");
   std::string list;
@@ -261,10 +290,12 @@ Result<Json> lab_up(const LabOptions& o) {
   }
   // Name resolution inside the namespaces goes to the router's dnsmasq.
   for (const auto& ns : all) {
-    if (ns == kRouter || ns == kInet) continue;
+    if (ns == kInet) continue;
     std::string nsdir = "/etc/netns/" + ns;
     TRY(fs::make_dirs(nsdir, 0755));
-    std::string gw = ns == kSite ? "10.77.0.1" : "10.78." + ns.substr(6) + ".1";
+    std::string gw = ns == kSite     ? "10.77.0.1"
+                     : ns == kRouter ? "127.0.0.1"
+                                     : "10.78." + ns.substr(6) + ".1";
     TRY(fs::write_file_atomic(fs::join(nsdir, "resolv.conf"), "nameserver " + gw + "\n", 0644));
   }
   std::string rules_path = fs::join(o.dir, "router.nft");
@@ -288,6 +319,7 @@ Result<Json> lab_up(const LabOptions& o) {
                                       "--log-dhcp",
                                       "--dhcp-leasefile=" + fs::join(o.dir, "dnsmasq.leases"),
                                       "--interface=r-site",
+                                      "--interface=lo",
                                       "--host-record=site.lab,10.77.0.2",
                                       "--host-record=masa.lab,10.77.1.2",
                                       "--host-record=mud.lab,10.77.1.2"};
@@ -296,8 +328,15 @@ Result<Json> lab_up(const LabOptions& o) {
   TRY(spawn(kRouter, dnsmasq, fs::join(logs, "dnsmasq.log")));
   TRY(spawn(kInet,
             {o.self_exe, "masa", "serve", "--state", f, "--listen",
-             std::string(kMasaAddr) + ":" + std::to_string(kMasaPort)},
+             std::string(kMasaAddr) + ":" + std::to_string(kMasaPort), "--mud-listen",
+             std::string(kMasaAddr) + ":443"},
             fs::join(logs, "masa.log")));
+  // The enforcement point: keeps the router's table in step with the site (MUD per device).
+  TRY(spawn(kRouter,
+            {o.self_exe, "router", "serve", "--site-state", s, "--leases",
+             fs::join(o.dir, "dnsmasq.leases"), "--table", "gh_lab", "--ruleset",
+             fs::join(o.dir, "router-applied.nft")},
+            fs::join(logs, "router.log")));
   TRY(spawn(kSite,
             {o.self_exe, "site", "serve", "--state", s, "--listen",
              std::string(kSiteAddr) + ":" + std::to_string(kRegistrarPort), "--dpp-listen",
@@ -317,26 +356,30 @@ Result<Json> lab_up(const LabOptions& o) {
                                           ? Json::array({"https://mud.lab/lab-sensor.json"})
                                           : Json::array()}});
   }
-  Json lab{{"dir", o.dir},
-           {"devices_requested", o.devices},
-           {"pids", pids},
-           {"namespaces",
-            {{{"name", kRouter},
-              {"role", "router"},
-              {"addresses", {"10.77.0.1/24", "10.77.1.1/24"}},
-              {"services", {"dnsmasq (DHCP, DNS)", "nftables (table inet gh_lab)"}}},
-             {{"name", kSite},
-              {"role", "site"},
-              {"addresses", {std::string(kSiteAddr) + "/24"}},
-              {"services",
-               {"registrar https://site.lab:" + std::to_string(kRegistrarPort),
-                "dpp controller tcp:site.lab:" + std::to_string(kDppPort)}}},
-             {{"name", kInet},
-              {"role", "internet"},
-              {"addresses", {std::string(kMasaAddr) + "/24"}},
-              {"services", {"masa https://masa.lab:" + std::to_string(kMasaPort)}}}}},
-           {"devices", devices},
-           {"hosts", hosts}};
+  Json lab{
+      {"dir", o.dir},
+      {"devices_requested", o.devices},
+      {"pids", pids},
+      {"namespaces",
+       {{{"name", kRouter},
+         {"role", "router"},
+         {"addresses", {"10.77.0.1/24", "10.77.1.1/24"}},
+         {"services",
+          {"dnsmasq (DHCP, DNS)", "nftables (table inet gh_lab)",
+           "gatehouse router serve (MUD enforcement)"}}},
+        {{"name", kSite},
+         {"role", "site"},
+         {"addresses", {std::string(kSiteAddr) + "/24"}},
+         {"services",
+          {"registrar https://site.lab:" + std::to_string(kRegistrarPort),
+           "dpp controller tcp:site.lab:" + std::to_string(kDppPort)}}},
+        {{"name", kInet},
+         {"role", "internet"},
+         {"addresses", {std::string(kMasaAddr) + "/24"}},
+         {"services",
+          {"masa https://masa.lab:" + std::to_string(kMasaPort), "MUD files https://mud.lab/"}}}}},
+      {"devices", devices},
+      {"hosts", hosts}};
   // The services must be up before anyone uses the lab.
   TRY(fs::write_file_atomic(fs::join(o.dir, "lab.json"), lab.dump(2) + "\n", 0600));
   TRY(wait_listening(fs::join(logs, "masa.log"), "masa serve"));

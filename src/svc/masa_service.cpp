@@ -1,5 +1,9 @@
 #include "svc/masa_service.h"
 
+#include <algorithm>
+#include <filesystem>
+
+#include "codec/mud_file.h"
 #include "codec/voucher.h"
 #include "common/config.h"
 #include "common/fs.h"
@@ -46,6 +50,7 @@ Result<std::unique_ptr<MasaService>> MasaService::open(const std::string& state_
   auto root = TRY(load_identity(*m->keystore_, pki_dir, "root", {}));
   auto signer = TRY(load_identity(*m->keystore_, pki_dir, "masa", {root.cert}));
   m->tls_ = TRY(masa_tls_identity(*m->keystore_, state_dir, cfg, root));
+  m->root_ = root;
   store::FactoryRegistry* reg = m->registry_.get();
   m->masa_ = std::make_unique<proto::Masa>(
       proto::MasaConfig{root.cert, signer, 20 * 60},
@@ -64,8 +69,50 @@ Result<int> MasaService::serve(const std::string& host, int port) {
   return server_->port();
 }
 
+Result<int> MasaService::serve_mud(const std::string& host, int port) {
+  std::string dir = fs::join(state_dir_, "mud");
+  std::vector<std::string> hosts;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() != ".json") continue;
+    auto text = fs::read_file(e.path().string());
+    auto summary = text ? codec::check_mud_file(*text) : Result<codec::MudSummary>(text.error());
+    if (!summary) continue;
+    auto url = net::Url::parse(summary->mud_url);
+    if (url && std::find(hosts.begin(), hosts.end(), url->host) == hosts.end())
+      hosts.push_back(url->host);
+  }
+  if (hosts.empty())
+    return make_error("mud.none", "no published MUD file in " + dir + " (factory publish-mud)");
+  // A fresh key each start: the file server holds nothing worth keeping.
+  auto key = TRY(crypto::PrivateKey::generate(crypto::Curve::kP256));
+  auto tmpl = pki::signer(root_.cert.subject_attr("O").value_or("Manufacturer"), "MUD file server",
+                          key.public_key(), {crypto::kOidServerAuth});
+  tmpl.dns_names = hosts;
+  auto cert = TRY(root_.issue(tmpl));
+  auto tls = TRY(crypto::TlsContext::server(crypto::TlsIdentity{cert, {root_.cert}, key}));
+  mud_server_ = TRY(net::HttpServer::start(
+      host, port, std::move(tls), [dir](net::HttpRequest& req) -> net::HttpResponse {
+        if (req.method != "GET") return net::HttpResponse::text(405, "GET only");
+        std::string name = req.path.substr(req.path.rfind('/') + 1);
+        bool ok = !name.empty() && name[0] != '.' &&
+                  name.find_first_not_of(
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                      "0123456789._-") == std::string::npos;
+        bool sig = name.size() > 9 && name.compare(name.size() - 9, 9, ".json.p7s") == 0;
+        bool json = name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0;
+        auto body = ok && (sig || json) ? fs::read_file(fs::join(dir, name))
+                                        : Result<std::string>(make_error("x", "x"));
+        if (!body) return net::HttpResponse::text(404, "no such MUD file");
+        return net::HttpResponse{
+            200, sig ? "application/pkcs7-signature" : "application/mud+json", *body, {}};
+      }));
+  return mud_server_->port();
+}
+
 void MasaService::stop() {
   if (server_) server_->stop();
+  if (mud_server_) mud_server_->stop();
 }
 
 net::HttpResponse MasaService::handle(net::HttpRequest& req) {

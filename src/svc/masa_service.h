@@ -17,6 +17,10 @@ class MasaService {
   // Starts serving; returns the bound port.
   Result<int> serve(const std::string& host, int port);
   net::HttpResponse handle(net::HttpRequest& req);
+  // The manufacturer's MUD file server (RFC 8520 section 2): the published files and their
+  // detached signatures over HTTPS, with a certificate under the manufacturer root for the hosts
+  // of the published MUD URLs.
+  Result<int> serve_mud(const std::string& host, int port);
   void stop();
 
  private:
@@ -30,6 +34,8 @@ class MasaService {
   std::unique_ptr<proto::Masa> masa_;
   pki::Identity tls_;
   std::unique_ptr<net::HttpServer> server_;
+  std::unique_ptr<net::HttpServer> mud_server_;
+  pki::Identity root_;
 };
 
 }  // namespace gh::svc

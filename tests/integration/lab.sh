@@ -40,6 +40,26 @@ ip netns exec gh-dev2 "$G" device onboard --state "$d2" --dpp tcp:site.lab:8908 
   || fail "inventory: $("$G" site devices --state "$L/site")"
 ok "a device onboarded by BRSKI (registrar to MASA across the router) and one by DPP"
 
+# After onboarding: the site's MUD manager fetches each device's MUD file (HTTPS to mud.lab, the
+# signature verified against the manufacturer root) and the router agent compiles it into that
+# device's chains: the MUD-permitted host answers, the others still do not.
+for i in 1 2; do
+  for _ in $(seq 60); do
+    ip netns exec "gh-dev$i" curl -s -m 1 -o /dev/null http://telemetry.lab/ && break
+    sleep 0.25
+  done
+  [ "$(ip netns exec "gh-dev$i" curl -s -m 2 http://telemetry.lab/)" = telemetry.lab ] \
+    || fail "gh-dev$i: the MUD-permitted host does not answer after onboarding"
+  ip netns exec "gh-dev$i" curl -s -m 2 -o /dev/null http://updates.lab/ && fail "gh-dev$i reached a host its MUD file does not permit"
+  ip netns exec "gh-dev$i" curl -s -m 2 -o /dev/null http://telemetry.lab:8080/ && fail "gh-dev$i reached a port its MUD file does not permit"
+done
+"$G" site events --state "$L/site" --json | jq -e '[.[] | select(.kind=="mud.fetch" and .outcome=="ok")] | length >= 1' >/dev/null \
+  || fail "the MUD fetch is not in the evidence log"
+"$G" site mud show --state "$L/site" "$(jq -r '.devices[0].serial' status.json)" | grep -q 'tcp dport 80 return comment "telemetry"' \
+  || fail "site mud show does not show the compiled rule"
+ip netns exec gh-router nft list table inet gh_lab | grep -q "jump d[0-9a-f]*_fr" || fail "no device chain on the router"
+ok "after onboarding, MUD enforced on the router: telemetry.lab:80 answers both devices, other hosts and ports do not"
+
 before=$(ip netns exec gh-router nft -j list chain inet gh_lab forward | jq '[.nftables[].rule? | select(. != null) | .expr[] | .counter? | select(. != null) | .packets] | add')
 ip netns exec gh-dev3 curl -s -m 2 -o /dev/null http://updates.lab/ && fail "a device without credentials reached a host"
 after=$(ip netns exec gh-router nft -j list chain inet gh_lab forward | jq '[.nftables[].rule? | select(. != null) | .expr[] | .counter? | select(. != null) | .packets] | add')

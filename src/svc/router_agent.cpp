@@ -1,0 +1,180 @@
+#include "svc/router_agent.h"
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/process.h"
+#include "crypto/digest.h"
+#include "device/image.h"
+#include "proto/mud_nft.h"
+#include "store/inventory.h"
+#include "svc/identity.h"
+#include "svc/mud_manager.h"
+
+namespace gh::svc {
+namespace {
+
+std::string colon_mac(const std::string& hex12) {
+  std::string out;
+  for (size_t i = 0; i < hex12.size(); i += 2) out += (i ? ":" : "") + hex12.substr(i, 2);
+  return out;
+}
+
+// dnsmasq lease lines: "<expiry> <mac> <ip> <name> <client-id>".
+std::map<std::string, std::string> read_leases(const std::string& path) {
+  std::map<std::string, std::string> out;
+  auto text = fs::read_file(path);
+  if (!text) return out;
+  std::istringstream in(*text);
+  std::string expiry, mac, ip, rest;
+  while (in >> expiry >> mac >> ip) {
+    std::getline(in, rest);
+    out[mac] = ip;
+  }
+  return out;
+}
+
+std::vector<std::string> resolve(const std::string& name, bool v6) {
+  std::vector<std::string> out;
+  addrinfo hints{};
+  hints.ai_family = v6 ? AF_INET6 : AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(name.c_str(), nullptr, &hints, &res) != 0) return out;
+  for (addrinfo* a = res; a; a = a->ai_next) {
+    char buf[INET6_ADDRSTRLEN] = {0};
+    const void* src = v6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr)
+                         : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr);
+    if (::inet_ntop(a->ai_family, src, buf, sizeof buf)) out.push_back(buf);
+  }
+  ::freeaddrinfo(res);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> router_ruleset(const RouterOptions& o) {
+  auto inv = TRY(store::open_sqlite_inventory(fs::join(o.site_state, "inventory.db")));
+  auto devices = TRY(inv->list());
+  auto leases = read_leases(o.leases);
+  struct Dev {
+    std::string id, mac, ip;
+    proto::mud::Compiled rules;
+  };
+  std::vector<Dev> onboarded;
+  std::map<std::string, proto::mud::SetRef> sets;
+  for (const auto& d : devices) {
+    if (d.state != "onboarded" || d.mud_url.empty()) continue;
+    auto copy = MudManager::cached(o.site_state, d.mud_url);
+    if (!copy || !*copy) continue;  // not verified yet: it stays in the onboarding segment
+    Dev dev;
+    dev.id = "d" + hex_encode(crypto::sha256(d.serial)).substr(0, 10);
+    dev.mac = colon_mac(device::device_mac(d.serial));
+    auto it = leases.find(dev.mac);
+    dev.ip = it == leases.end() ? "" : it->second;
+    dev.rules = proto::mud::compile((*copy)->file, dev.id);
+    for (const auto& s : dev.rules.sets) sets.emplace(s.name, s);
+    onboarded.push_back(std::move(dev));
+  }
+  std::ostringstream r;
+  r << "table inet " << o.table << "\ndelete table inet " << o.table << "\ntable inet " << o.table
+    << " {\n";
+  for (const auto& [name, s] : sets) {
+    bool v6 = s.family == "ipv6";
+    r << "  set " << name << " {\n    type " << (v6 ? "ipv6_addr" : "ipv4_addr") << ";\n";
+    std::vector<std::string> elems;
+    if (s.kind == "dns") elems = resolve(s.key, v6);
+    if (s.kind == "local") {
+      r << "    flags interval;\n";
+      elems = v6 ? std::vector<std::string>{"fc00::/7"}
+                 : std::vector<std::string>{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"};
+    }
+    if (!elems.empty()) {
+      r << "    elements = { ";
+      for (size_t i = 0; i < elems.size(); ++i) r << (i ? ", " : "") << elems[i];
+      r << " }\n";
+    }
+    std::string key = s.key;
+    for (auto& ch : key)
+      if (ch == '"') ch = '\'';
+    r << "    comment \"" << s.kind << " " << key.substr(0, 100) << "\"\n  }\n";
+  }
+  r << "  set onboarded_mac { type ether_addr; ";
+  if (!onboarded.empty()) {
+    r << "elements = { ";
+    for (size_t i = 0; i < onboarded.size(); ++i) r << (i ? ", " : "") << onboarded[i].mac;
+    r << " } ";
+  }
+  r << "}\n";
+  r << "  chain input {\n    type filter hook input priority filter; policy drop;\n"
+       "    ct state established,related accept\n    iif lo accept\n"
+       "    udp dport { 53, 67 } accept\n    tcp dport 53 accept\n"
+       "    iifname \"" << o.upstream_port << "\" icmp type echo-request accept\n"
+       "    counter reject with icmpx admin-prohibited\n  }\n";
+  r << "  chain forward {\n    type filter hook forward priority filter; policy drop;\n"
+       "    ct state established,related accept\n"
+       "    iifname \"" << o.upstream_port << "\" accept\n"
+       "    iifname \"" << o.device_ports << "\" ip daddr " << o.onboarding_addr
+    << " tcp dport { 8443, 8908 } accept comment \"onboarding services\"\n";
+  for (const auto& d : onboarded)
+    r << "    ether saddr " << d.mac << " jump " << d.rules.from_chain << "\n";
+  for (const auto& d : onboarded)
+    if (!d.ip.empty()) r << "    ip daddr " << d.ip << " jump " << d.rules.to_chain << "\n";
+  r << "    ether saddr @onboarded_mac accept comment \"allowed by the device's MUD file\"\n";
+  for (const auto& d : onboarded)
+    if (!d.ip.empty()) r << "    ip daddr " << d.ip << " accept\n";
+  r << "    iifname \"" << o.device_ports
+    << "\" counter log prefix \"gh onboarding-segment drop \" group 2 reject with icmpx "
+       "admin-prohibited comment \"onboarding segment: nothing else\"\n"
+       "    counter reject with icmpx admin-prohibited\n  }\n";
+  for (const auto& d : onboarded) {
+    r << "  chain " << d.rules.from_chain << " {\n";
+    for (const auto& x : d.rules.from_rules) r << "    " << x << "\n";
+    r << "  }\n  chain " << d.rules.to_chain << " {\n";
+    for (const auto& x : d.rules.to_rules) r << "    " << x << "\n";
+    r << "  }\n";
+  }
+  r << "}\n";
+  return r.str();
+}
+
+Result<bool> router_sync(const RouterOptions& o, std::string* last) {
+  auto rules = TRY(router_ruleset(o));
+  if (rules == *last) return false;
+  std::string path = o.ruleset_path.empty() ? fs::join(o.site_state, "router.nft") : o.ruleset_path;
+  TRY(fs::write_file_atomic(path, rules, 0644));
+  auto r = TRY(process::run({"nft", "-f", path}));
+  if (r.exit_status != 0)
+    return make_error("router.nft", "nft refused the ruleset (" + path +
+                                        "); the previous rules stay in place");
+  *last = rules;
+  return true;
+}
+
+Status router_serve(const RouterOptions& o) {
+  std::cout << "router agent listening on the site's state " << o.site_state << std::endl;
+  std::string last;
+  do {
+    auto changed = router_sync(o, &last);
+    if (!changed)
+      log::warn("router", changed.error().str());
+    else if (*changed)
+      log::info("router", "ruleset applied");
+  } while (!wait_for_stop_signal_for(o.interval_ms));
+  return ok_status();
+}
+
+}  // namespace gh::svc
