@@ -123,5 +123,29 @@ step "Evidence trail of $first at the site"
 
 step "Evidence trail of $dpp_dev (DPP) at the site"
 "$G" site events --state site --serial "$dpp_dev"
+
+step "The network side in a lab: router, site, internet and device namespaces (root)"
+if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
+  LAB="$D/lab"
+  trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; "$G" lab down --dir "$LAB" >/dev/null 2>&1' EXIT
+  "$G" lab up --devices 2 --dir "$LAB"
+  L1=$("$G" lab status --dir "$LAB" --json | jq -r '.devices[0].state_dir')
+  L2=$("$G" lab status --dir "$LAB" --json | jq -r '.devices[1].state_dir')
+  echo "before onboarding, gh-dev1 -> telemetry.lab: $(ip netns exec gh-dev1 curl -s -m 2 http://telemetry.lab/ || echo 'blocked (onboarding segment)')"
+  ip netns exec gh-dev1 "$G" device onboard --state "$L1" --brski https://site.lab:8443
+  ip netns exec gh-dev2 "$G" device onboard --state "$L2" --dpp tcp:site.lab:8908
+  for _ in $(seq 40); do ip netns exec gh-dev1 curl -s -m 1 -o /dev/null http://telemetry.lab/ && break; sleep 0.25; done
+  echo "after onboarding (MUD file fetched, verified, enforced on the router):"
+  for i in 1 2; do
+    for h in telemetry.lab updates.lab; do
+      echo "  gh-dev$i -> $h: $(ip netns exec "gh-dev$i" curl -s -m 2 "http://$h/" || echo blocked)"
+    done
+  done
+  echo "the router's chains for gh-dev1:"
+  ip netns exec gh-router nft list table inet gh_lab | grep -A4 "chain d[0-9a-f]*_fr" | head -5 | sed 's/^/  /'
+  "$G" lab down --dir "$LAB"
+else
+  echo "(skipped: the lab needs root and network namespaces)"
+fi
 echo
 echo "demo state left in $D"
