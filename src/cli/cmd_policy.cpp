@@ -67,3 +67,47 @@ int site_policy_check(const Args& a) {
 }
 
 }  // namespace gh::cli
+
+namespace gh::cli {
+
+// site quarantine / site release: a device's network access cut to the onboarding segment (the
+// router agent applies it within its interval and drops the device's open connections), and back.
+namespace {
+int set_quarantine(const Args& a, bool quarantine) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  if (a.positional.size() != 1) return fail(make_error("usage", "takes one SERIAL"));
+  const std::string& serial = a.positional[0];
+  std::string reason = a.get("reason");
+  if (quarantine && reason.empty())
+    return fail(make_error("usage", "site quarantine needs --reason TEXT"));
+  auto site = svc::Site::open(*state);
+  if (!site) return fail(site.error());
+  auto rec = (*site)->inventory().get(serial);
+  if (!rec) return fail(rec.error());
+  if (!*rec) return fail(make_error("inventory.unknown", serial + " is not in the inventory"));
+  const std::string& now = (*rec)->state;
+  if (quarantine && now == "quarantined")
+    return fail(make_error("device.state", serial + " is already quarantined"));
+  if (!quarantine && now != "quarantined")
+    return fail(make_error("device.state", serial + " is not quarantined (" + now + ")"));
+  std::string next = quarantine ? "quarantined" : "onboarded";
+  auto st = (*site)->inventory().set_state(
+      serial, next,
+      store::Event{0, 0, serial, quarantine ? "device.quarantine" : "device.release", "ok",
+                   quarantine ? reason : "released",
+                   Json{{"from", now}, {"reason", reason}}.dump()});
+  if (!st) return fail(st.error());
+  std::cout << serial << ": " << now << " -> " << next << "\n";
+  return kExitOk;
+}
+}  // namespace
+
+int site_quarantine(const Args& a) {
+  return set_quarantine(a, true);
+}
+int site_release(const Args& a) {
+  return set_quarantine(a, false);
+}
+
+}  // namespace gh::cli

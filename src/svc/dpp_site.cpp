@@ -219,7 +219,8 @@ Result<pd::ConfigDecision> DppSite::configure(const pd::EnrolleeInfo& e,
   subject.mud_url = r.mud_url;
   if (e.bootstrap) {
     auto rec = TRY(site_->inventory().get(device));
-    if (rec && (rec->state == "revoked" || rec->state == "decommissioned"))
+    if (rec && (rec->state == "revoked" || rec->state == "decommissioned" ||
+                rec->state == "quarantined"))
       return refuse("policy.revoked", device + " is " + rec->state);
     if (rec) {
       subject = subject_for(*rec, "dpp");

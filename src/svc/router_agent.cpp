@@ -151,9 +151,26 @@ Result<std::string> router_ruleset(const RouterOptions& o) {
   return r.str();
 }
 
+// Addresses of quarantined devices (their open connections are dropped when they enter it).
+std::set<std::string> quarantined_addresses(const RouterOptions& o) {
+  std::set<std::string> out;
+  auto inv = store::open_sqlite_inventory(fs::join(o.site_state, "inventory.db"));
+  if (!inv) return out;
+  auto devices = (*inv)->list();
+  if (!devices) return out;
+  auto leases = read_leases(o.leases);
+  for (const auto& d : *devices) {
+    if (d.state != "quarantined") continue;
+    auto it = leases.find(colon_mac(device::device_mac(d.serial)));
+    if (it != leases.end()) out.insert(it->second);
+  }
+  return out;
+}
+
 Result<bool> router_sync(const RouterOptions& o, std::string* last) {
   auto rules = TRY(router_ruleset(o));
   if (rules == *last) return false;
+  static std::set<std::string> was_quarantined;
   std::string path = o.ruleset_path.empty() ? fs::join(o.site_state, "router.nft") : o.ruleset_path;
   TRY(fs::write_file_atomic(path, rules, 0644));
   auto r = TRY(process::run({"nft", "-f", path}));
@@ -161,6 +178,15 @@ Result<bool> router_sync(const RouterOptions& o, std::string* last) {
     return make_error("router.nft", "nft refused the ruleset (" + path +
                                         "); the previous rules stay in place");
   *last = rules;
+  // Established flows are accepted before any device chain: a device entering quarantine loses
+  // its open connections here, not when they end.
+  auto now_q = quarantined_addresses(o);
+  for (const auto& ip : now_q)
+    if (!was_quarantined.count(ip)) {
+      (void)process::run({"conntrack", "-D", "-s", ip});
+      (void)process::run({"conntrack", "-D", "-d", ip});
+    }
+  was_quarantined = now_q;
   return true;
 }
 

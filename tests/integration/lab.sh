@@ -60,6 +60,25 @@ done
 ip netns exec gh-router nft list table inet gh_lab | grep -q "jump d[0-9a-f]*_fr" || fail "no device chain on the router"
 ok "after onboarding, MUD enforced on the router: telemetry.lab:80 answers both devices, other hosts and ports do not"
 
+# Quarantine cuts a device off within a second; release restores it.
+s1=$(jq -r '.devices[0].serial' status.json)
+"$G" site quarantine --state "$L/site" "$s1" --reason "lab test: suspicious traffic" >/dev/null
+t0=$(date +%s%N); cut=""
+for _ in $(seq 20); do
+  if ! ip netns exec gh-dev1 curl -s -m 0.2 -o /dev/null http://telemetry.lab/; then cut=$(( ($(date +%s%N) - t0) / 1000000 )); break; fi
+  sleep 0.05
+done
+[ -n "$cut" ] && [ "$cut" -lt 1000 ] || fail "quarantine did not cut the device off within one second (${cut:-never} ms)"
+ip netns exec gh-dev2 curl -s -m 2 -o /dev/null http://telemetry.lab/ || fail "quarantining one device cut off another"
+[ "$(ip netns exec gh-dev1 curl -sk -o /dev/null -w '%{http_code}' https://site.lab:8443/.well-known/est/cacerts)" = 200 ] \
+  || fail "a quarantined device lost the onboarding services"
+"$G" site events --state "$L/site" --serial "$s1" --json | jq -e '[.[] | select(.kind=="device.quarantine" and .reason=="lab test: suspicious traffic")] | length == 1' >/dev/null \
+  || fail "quarantine not in the evidence log"
+"$G" site release --state "$L/site" "$s1" >/dev/null
+for _ in $(seq 40); do ip netns exec gh-dev1 curl -s -m 0.5 -o /dev/null http://telemetry.lab/ && break; sleep 0.1; done
+ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ || fail "release did not restore the device"
+ok "quarantine cut gh-dev1 off in ${cut} ms (others unaffected, onboarding services kept); release restored it"
+
 before=$(ip netns exec gh-router nft -j list chain inet gh_lab forward | jq '[.nftables[].rule? | select(. != null) | .expr[] | .counter? | select(. != null) | .packets] | add')
 ip netns exec gh-dev3 curl -s -m 2 -o /dev/null http://updates.lab/ && fail "a device without credentials reached a host"
 after=$(ip netns exec gh-router nft -j list chain inet gh_lab forward | jq '[.nftables[].rule? | select(. != null) | .expr[] | .counter? | select(. != null) | .packets] | add')
