@@ -205,7 +205,8 @@ Result<pd::ConfigDecision> DppSite::configure(const pd::EnrolleeInfo& e,
     (void)site_->inventory().append(event(device, "dpp.configure", false, check, detail));
     return make_error(check, why);
   };
-  // The authorization policy: a key we know (from a bundle or add-uri), not revoked.
+  // First the protocol's own checks: a key we know (from a bundle or add-uri), a device in good
+  // standing; then the authorization policy.
   std::string mac;
   if (!e.bootstrap) {
     if (!o_.accept_unknown)
@@ -219,9 +220,9 @@ Result<pd::ConfigDecision> DppSite::configure(const pd::EnrolleeInfo& e,
   subject.mud_url = r.mud_url;
   if (e.bootstrap) {
     auto rec = TRY(site_->inventory().get(device));
-    if (rec && (rec->state == "revoked" || rec->state == "decommissioned" ||
-                rec->state == "quarantined"))
-      return refuse("policy.revoked", device + " is " + rec->state);
+    if (rec &&
+        (rec->state == "revoked" || rec->state == "decommissioned" || rec->state == "quarantined"))
+      return refuse("policy.state", device + " is " + rec->state);
     if (rec) {
       subject = subject_for(*rec, "dpp");
       if (subject.mud_url.empty()) subject.mud_url = r.mud_url;

@@ -63,7 +63,8 @@ Result<MudCopy> MudManager::fetch(const std::string& url, const std::string& dev
                               : url + ".p7s";
     auto su = net::Url::parse(sig_url);
     if (!su || su->host != u->host || su->port != u->port)
-      return make_error("mud.signature", "the signature is not on the MUD file's server: " + sig_url);
+      return make_error("mud.signature",
+                        "the signature is not on the MUD file's server: " + sig_url);
     std::string sig = TRY(get(*client, su->path, "application/pkcs7-signature"));
     Bytes content = to_bytes(text);
     auto verified = crypto::cms_verify(to_bytes(sig), anchors, &content);

@@ -39,7 +39,8 @@ class MudManager {
   void stop();
 
   // The verified copy kept for url, if any (no network).
-  static Result<std::optional<MudCopy>> cached(const std::string& state_dir, const std::string& url);
+  static Result<std::optional<MudCopy>> cached(const std::string& state_dir,
+                                               const std::string& url);
 
  private:
   Site& site_;

@@ -1,8 +1,8 @@
 #include "svc/router_agent.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/socket.h>
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <chrono>
@@ -54,8 +54,9 @@ std::vector<std::string> resolve(const std::string& name, bool v6) {
   if (::getaddrinfo(name.c_str(), nullptr, &hints, &res) != 0) return out;
   for (addrinfo* a = res; a; a = a->ai_next) {
     char buf[INET6_ADDRSTRLEN] = {0};
-    const void* src = v6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr)
-                         : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr);
+    const void* src =
+        v6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr)
+           : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr);
     if (::inet_ntop(a->ai_family, src, buf, sizeof buf)) out.push_back(buf);
   }
   ::freeaddrinfo(res);
@@ -122,12 +123,17 @@ Result<std::string> router_ruleset(const RouterOptions& o) {
   r << "  chain input {\n    type filter hook input priority filter; policy drop;\n"
        "    ct state established,related accept\n    iif lo accept\n"
        "    udp dport { 53, 67 } accept\n    tcp dport 53 accept\n"
-       "    iifname \"" << o.upstream_port << "\" icmp type echo-request accept\n"
+       "    iifname \""
+    << o.upstream_port
+    << "\" icmp type echo-request accept\n"
        "    counter reject with icmpx admin-prohibited\n  }\n";
   r << "  chain forward {\n    type filter hook forward priority filter; policy drop;\n"
        "    ct state established,related accept\n"
-       "    iifname \"" << o.upstream_port << "\" accept\n"
-       "    iifname \"" << o.device_ports << "\" ip daddr " << o.onboarding_addr
+       "    iifname \""
+    << o.upstream_port
+    << "\" accept\n"
+       "    iifname \""
+    << o.device_ports << "\" ip daddr " << o.onboarding_addr
     << " tcp dport { 8443, 8908 } accept comment \"onboarding services\"\n";
   for (const auto& d : onboarded)
     r << "    ether saddr " << d.mac << " jump " << d.rules.from_chain << "\n";
@@ -175,8 +181,8 @@ Result<bool> router_sync(const RouterOptions& o, std::string* last) {
   TRY(fs::write_file_atomic(path, rules, 0644));
   auto r = TRY(process::run({"nft", "-f", path}));
   if (r.exit_status != 0)
-    return make_error("router.nft", "nft refused the ruleset (" + path +
-                                        "); the previous rules stay in place");
+    return make_error("router.nft",
+                      "nft refused the ruleset (" + path + "); the previous rules stay in place");
   *last = rules;
   // Established flows are accepted before any device chain: a device entering quarantine loses
   // its open connections here, not when they end.

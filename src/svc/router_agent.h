@@ -13,13 +13,13 @@
 namespace gh::svc {
 
 struct RouterOptions {
-  std::string site_state;   // the site's state directory (inventory, verified MUD copies)
-  std::string leases;       // dnsmasq's lease file: device MAC -> address
+  std::string site_state;  // the site's state directory (inventory, verified MUD copies)
+  std::string leases;      // dnsmasq's lease file: device MAC -> address
   std::string table = "gh_lab";
-  std::string device_ports = "r-dev*";  // interface names of device ports (nft wildcard)
-  std::string upstream_port = "r-site";  // the site's port (trusted)
+  std::string device_ports = "r-dev*";        // interface names of device ports (nft wildcard)
+  std::string upstream_port = "r-site";       // the site's port (trusted)
   std::string onboarding_addr = "10.77.0.2";  // registrar and DPP controller
-  std::string ruleset_path;  // where the applied ruleset is written
+  std::string ruleset_path;                   // where the applied ruleset is written
   int interval_ms = 300;
 };
 
