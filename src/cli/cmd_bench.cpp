@@ -10,6 +10,7 @@
 #include "common/fs.h"
 #include "svc/bench_brski.h"
 #include "svc/bench_dpp.h"
+#include "svc/bench_mud.h"
 #include "svc/factory.h"
 
 namespace gh::cli {
@@ -188,6 +189,26 @@ int bench_dpp(const Args& a) {
   bool failed = j["failures"].get<int>() != 0 ||
                 (j.contains("reference_failures") && j["reference_failures"].get<int>() != 0);
   return failed ? kExitRefused : kExitOk;
+}
+
+int bench_mud(const Args& a) {
+  svc::MudBenchOptions o;
+  auto n = a.get_int("devices", 1000);
+  if (!n) return fail(n.error());
+  o.devices = *n;
+  auto r = svc::bench_mud(o);
+  if (!r) return fail(r.error());
+  const Json& j = *r;
+  if (a.has("json")) {
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << j["devices"] << " devices (" << j["rules"] << " rules): compiled in "
+              << j["compile_ms"].get<double>() << " ms, applied in one transaction in "
+              << j["apply_all_ms"].get<double>() << " ms; a single device's change "
+              << j["single_change_ms"].get<double>() << " ms (max "
+              << j["single_change_max_ms"].get<double>() << " ms)\n";
+  }
+  return kExitOk;
 }
 
 }  // namespace gh::cli

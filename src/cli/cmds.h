@@ -26,6 +26,7 @@ int device_reset(const Args& a);
 int bench_factory(const Args& a);
 int bench_brski(const Args& a);
 int bench_dpp(const Args& a);
+int bench_mud(const Args& a);
 int mud_check(const Args& a);
 int site_mud_show(const Args& a);
 int lab_up(const Args& a);

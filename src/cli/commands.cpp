@@ -253,6 +253,12 @@ const std::vector<Command>& commands() {
         opt("known", "the site knows every enrollee's key: mutual authentication", false),
         opt("dir", "where temporary state goes (default /dev/shm)"), kJson},
        bench_dpp},
+      {"bench mud",
+       "Measure MUD enforcement: N devices' policies applied in one nftables transaction, then "
+       "one device's change (root).",
+       "bench mud [--devices N] [--json]",
+       {opt("devices", "devices (default 1000)"), kJson},
+       bench_mud},
   };
   return table;
 }
