@@ -190,7 +190,10 @@ Status lab_down(const std::string& dir) {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator("/run/netns", ec)) {
     std::string n = e.path().filename().string();
-    if (n.rfind("gh-", 0) != 0) continue;
+    bool lab_ns = n == kRouter || n == kSite || n == kInet ||
+                  (n.rfind("gh-dev", 0) == 0 && n.size() > 6 &&
+                   n.find_first_not_of("0123456789", 6) == std::string::npos);
+    if (!lab_ns) continue;
     auto pids = process::run({"ip", "netns", "pids", n});
     if (pids)
       for (size_t pos = 0; pos < pids->out.size();) {
