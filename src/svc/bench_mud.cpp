@@ -15,7 +15,8 @@
 namespace gh::svc {
 namespace {
 
-const char* kBenchMud = R"({"ietf-mud:mud":{"mud-version":1,"mud-url":"https://mud.bench/sensor.json",
+const char* kBenchMud =
+    R"({"ietf-mud:mud":{"mud-version":1,"mud-url":"https://mud.bench/sensor.json",
  "last-update":"2026-11-01T00:00:00Z","cache-validity":48,"is-supported":true,
  "from-device-policy":{"access-lists":{"access-list":[{"name":"fr"}]}},
  "to-device-policy":{"access-lists":{"access-list":[{"name":"to"}]}}},
@@ -43,7 +44,8 @@ std::string ip_of(int i) {
 }  // namespace
 
 Result<Json> bench_mud(const MudBenchOptions& o) {
-  if (::geteuid() != 0) return make_error("bench.root", "bench mud uses a network namespace: run as root");
+  if (::geteuid() != 0)
+    return make_error("bench.root", "bench mud uses a network namespace: run as root");
   if (o.devices < 1 || o.devices > 60000) return make_error("usage", "--devices must be 1..60000");
   auto file = TRY(codec::mud::parse_strict(kBenchMud));
   auto scratch = TRY(fs::TempDir::create("", "gatehouse-bench-mud"));
@@ -78,7 +80,8 @@ Result<Json> bench_mud(const MudBenchOptions& o) {
   }
   all << "}\nadd element inet gh_bench dev_fr { ";
   for (int i = 0; i < o.devices; ++i)
-    all << (i ? ", " : "") << mac_of(i) << " : jump " << compiled[static_cast<size_t>(i)].from_chain;
+    all << (i ? ", " : "") << mac_of(i) << " : jump "
+        << compiled[static_cast<size_t>(i)].from_chain;
   all << " }\nadd element inet gh_bench dev_to { ";
   for (int i = 0; i < o.devices; ++i)
     all << (i ? ", " : "") << ip_of(i) << " : jump " << compiled[static_cast<size_t>(i)].to_chain;
