@@ -34,10 +34,12 @@ ok "3 devices onboarded; openssl verifies each LDevID and voucher; the voucher p
 # EST with curl and openssl as the client.
 s=$(head -1 serials.txt)
 host=${SITE_URL#https://}
-curl -sf --cacert s/domain-ca.pem --resolve "localhost:${host##*:}:127.0.0.1" "https://localhost:${host##*:}/.well-known/est/cacerts" \
-  | base64 -d | openssl pkcs7 -inform DER -print_certs -noout | grep -q "Example Site Domain CA" || fail "curl /cacerts"
-curl -sf -k "$SITE_URL/.well-known/est/csrattrs" | base64 -d | openssl asn1parse -inform DER | grep -q "ecdsa-with-SHA256" \
-  || fail "curl /csrattrs"
+# (outputs captured before grep -q: with pipefail an early-quitting grep could fail the writer)
+cacerts=$(curl -sf --cacert s/domain-ca.pem --resolve "localhost:${host##*:}:127.0.0.1" "https://localhost:${host##*:}/.well-known/est/cacerts" \
+  | base64 -d | openssl pkcs7 -inform DER -print_certs -noout)
+grep -q "Example Site Domain CA" <<< "$cacerts" || fail "curl /cacerts"
+csrattrs=$(curl -sf -k "$SITE_URL/.well-known/est/csrattrs" | base64 -d | openssl asn1parse -inform DER)
+grep -q "ecdsa-with-SHA256" <<< "$csrattrs" || fail "curl /csrattrs"
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout new.key -subj "/CN=$s/serialNumber=$s" \
   -outform DER 2>/dev/null | base64 > new.csr.b64
 code=$(curl -s -k -o /dev/null -w '%{http_code}' --data-binary @new.csr.b64 -H "Content-Type: application/pkcs10" \

@@ -229,7 +229,7 @@ csr_line=$(wait_event "$m" "DPP-CSR ")
 n=$(printf '%s' "$csr_line" | sed -n 's/.*peer=\([0-9]*\).*/\1/p')
 printf '%s' "$csr_line" | sed -n 's/.*csr=\([^ ]*\).*/\1/p' | base64 -d > csr.der
 openssl req -inform DER -in csr.der -noout -verify 2>/dev/null || fail "B4: our CSR does not verify"
-openssl req -inform DER -in csr.der -noout -text | grep -q "challengePassword" || fail "B4: no challengePassword"
+grep -q "challengePassword" <<< "$(openssl req -inform DER -in csr.der -noout -text)" || fail "B4: no challengePassword"
 openssl x509 -req -inform DER -in csr.der -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -out ee.pem 2>/dev/null
 W raw DPP_CA_SET peer="$n" name=trustedEapServerName value=radius.test | grep -q OK
 W raw DPP_CA_SET peer="$n" name=caCert value="$(openssl x509 -in ca.pem -outform DER | base64 -w0)" | grep -q OK

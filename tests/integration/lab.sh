@@ -10,7 +10,7 @@ cleanup_hooks+=("'$G' lab down --dir '$L' >/dev/null 2>&1")
 "$G" lab up --devices 3 --dir "$L" > up2.txt || fail "lab up is not idempotent"
 "$G" lab status --dir "$L" --json > status.json
 for ns in gh-router gh-site gh-inet gh-dev1 gh-dev2 gh-dev3; do
-  ip netns list | grep -q "^$ns" || fail "namespace $ns missing"
+  grep -q "^$ns" <<< "$(ip netns list)" || fail "namespace $ns missing"
 done
 jq -e '.up and ([.namespaces[] | select(.role=="device")] | length) == 3
        and ([.devices[] | select(.serial != "" and .state_dir != "" and (.address | startswith("10.78.")))] | length) == 3
@@ -55,9 +55,10 @@ for i in 1 2; do
 done
 "$G" site events --state "$L/site" --json | jq -e '[.[] | select(.kind=="mud.fetch" and .outcome=="ok")] | length >= 1' >/dev/null \
   || fail "the MUD fetch is not in the evidence log"
-"$G" site mud show --state "$L/site" "$(jq -r '.devices[0].serial' status.json)" | grep -q 'tcp dport 80 return comment "telemetry"' \
+# (outputs captured first: with pipefail, grep -q quitting early could fail the writer)
+grep -q 'tcp dport 80 return comment "telemetry"' <<< "$("$G" site mud show --state "$L/site" "$(jq -r '.devices[0].serial' status.json)")" \
   || fail "site mud show does not show the compiled rule"
-ip netns exec gh-router nft list table inet gh_lab | grep -q "jump d[0-9a-f]*_fr" || fail "no device chain on the router"
+grep -q "jump d[0-9a-f]*_fr" <<< "$(ip netns exec gh-router nft list table inet gh_lab)" || fail "no device chain on the router"
 ok "after onboarding, MUD enforced on the router: telemetry.lab:80 answers both devices, other hosts and ports do not"
 
 # Quarantine cuts a device off within a second; release restores it.
@@ -87,7 +88,7 @@ ok "a device without credentials reaches nothing else and is counted by the rout
 
 pids=$(jq -r '.pids[]' status.json)
 "$G" lab down --dir "$L" >/dev/null || fail "lab down"
-ip netns list | grep -q "^gh-" && fail "namespaces left: $(ip netns list)"
+grep -q "^gh-" <<< "$(ip netns list)" && fail "namespaces left: $(ip netns list)"
 sleep 0.5
 for p in $pids; do  # (a zombie is not running: in a container PID 1 may not reap it)
   st=$(ps -o stat= -p "$p" 2>/dev/null || true)

@@ -42,7 +42,7 @@ cp f/mud/cam-8.json f/mud/cam-9.json; cp f/mud/cam-8.json.p7s f/mud/cam-9.json.p
 expect_refused mud.url-mismatch "$G" site mud show --state s "$s1" --fetch
 kill "$MASA_PID"; wait "$MASA_PID" 2>/dev/null || true
 expect_refused net.connect "$G" site mud show --state s "$s1" --fetch
-"$G" site mud show --state s "$s1" | grep -q 'comment "cloud"' || fail "the last good copy did not stay"
+grep -q 'comment "cloud"' <<< "$("$G" site mud show --state s "$s1")" || fail "the last good copy did not stay"
 [ "$("$G" site events --state s --json | jq '[.[] | select(.kind=="mud.fetch" and .outcome=="refused")] | length')" -eq 3 ] \
   || fail "refusals not logged: $("$G" site events --state s --json | jq -c '[.[] | select(.kind=="mud.fetch")]')"
 ok "a changed file, another file's signature and an unreachable server are refused and logged; the good copy stays"
