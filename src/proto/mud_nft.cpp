@@ -16,6 +16,7 @@ std::string set_name(const std::string& kind, const std::string& key, bool v6) {
       {"controller", "ctl"}, {"my-controller", "myctl"}, {"local", "local"}};
   std::string p = prefix.count(kind) ? prefix.at(kind) : "set";
   if (kind == "local") return std::string("local_") + (v6 ? "v6" : "v4");
+  if (kind == "local-services") return std::string("local_svc_") + (v6 ? "v6" : "v4");
   return p + "_" + hex_encode(crypto::sha256(key)).substr(0, 12) + (v6 ? "_v6" : "_v4");
 }
 
@@ -38,15 +39,12 @@ class Compiler {
   Compiled run(const std::string& id) {
     for (const auto& name : f_.from_device) emit_acl(name, true);
     for (const auto& name : f_.to_device) emit_acl(name, false);
-    // RFC 8520 section 3: local DNS and NTP are allowed unless an explicit drop came first.
+    // RFC 8520 section 3: local DNS and NTP are allowed unless an explicit drop came first. One
+    // lookup per family in a set of address . protocol . port the manager fills.
     for (bool v6 : {false, true}) {
       std::string fam = v6 ? "ip6" : "ip";
-      c_.from_rules.push_back(fam + " daddr @" + ref("controller", "urn:ietf:params:mud:dns", v6) +
-                              " udp dport 53 return");
-      c_.from_rules.push_back(fam + " daddr @" + ref("controller", "urn:ietf:params:mud:dns", v6) +
-                              " tcp dport 53 return");
-      c_.from_rules.push_back(fam + " daddr @" + ref("controller", "urn:ietf:params:mud:ntp", v6) +
-                              " udp dport 123 return");
+      c_.from_rules.push_back(fam + " daddr . meta l4proto . th dport @" +
+                              ref("local-services", "dns, ntp", v6) + " return");
     }
     c_.from_rules.push_back("counter log prefix \"mud " + id +
                             " fr \" group 1 reject with icmpx "
@@ -163,23 +161,36 @@ Compiled compile(const codec::mud::File& file, const std::string& dev_id) {
   return Compiler(file, dev_id).run(dev_id);
 }
 
+std::string set_declaration(const SetRef& s, const std::vector<std::string>& elements) {
+  bool v6 = s.family == "ipv6";
+  std::string addr = v6 ? "ipv6_addr" : "ipv4_addr";
+  std::string out = "  set " + s.name + " {\n    type " +
+                    (s.kind == "local-services" ? addr + " . inet_proto . inet_service" : addr) +
+                    ";\n";
+  std::vector<std::string> elems = elements;
+  if (s.kind == "local") {
+    out += "    flags interval;\n";
+    if (elems.empty())
+      elems = v6 ? std::vector<std::string>{"fc00::/7", "fe80::/10"}
+                 : std::vector<std::string>{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"};
+  } else if (s.kind == "dns") {
+    out += "    flags timeout;\n    timeout 1h;\n";
+  }
+  if (!elems.empty()) {
+    out += "    elements = { ";
+    for (size_t i = 0; i < elems.size(); ++i) out += (i ? ", " : "") + elems[i];
+    out += " }\n";
+  }
+  std::string key = s.key;
+  for (auto& ch : key)
+    if (ch == '"') ch = '\'';
+  out += "    comment \"" + s.kind + (key.empty() ? "" : " " + key.substr(0, 100)) + "\"\n  }\n";
+  return out;
+}
+
 std::string standalone_script(const Compiled& c, const std::string& table) {
   std::string out = "table inet " + table + " {\n";
-  for (const auto& s : c.sets) {
-    out += "  set " + s.name + " {\n    type " + (s.family == "ipv6" ? "ipv6_addr" : "ipv4_addr") +
-           ";\n";
-    if (s.kind == "local") {
-      out += "    flags interval;\n";
-      out += s.family == "ipv6" ? "    elements = { fc00::/7, fe80::/10 }\n"
-                                : "    elements = { 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 }\n";
-    } else if (s.kind == "dns") {
-      out += "    flags timeout;\n    timeout 1h;\n";
-    }
-    std::string key = s.key;
-    for (auto& ch : key)
-      if (ch == '"') ch = '\'';
-    out += "    comment \"" + s.kind + (key.empty() ? "" : " " + key.substr(0, 100)) + "\"\n  }\n";
-  }
+  for (const auto& s : c.sets) out += set_declaration(s, {});
   out += "  chain " + c.from_chain + " {\n";
   for (const auto& r : c.from_rules) out += "    " + r + "\n";
   out += "  }\n  chain " + c.to_chain + " {\n";

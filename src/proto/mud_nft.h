@@ -17,7 +17,8 @@ namespace gh::proto::mud {
 struct SetRef {
   std::string name;    // nft set name
   std::string family;  // "ipv4" or "ipv6"
-  std::string kind;    // dns, manufacturer, model, controller, my-controller, local
+  std::string kind;    // dns, manufacturer, model, controller, my-controller, local,
+                       // local-services (address . protocol . port of the local DNS and NTP)
   std::string key;     // the DNS name, authority, URL or controller URI
 };
 
@@ -32,6 +33,10 @@ struct Compiled {
 
 // dev_id: letters, digits and '_' (the chain prefix).
 Compiled compile(const codec::mud::File& file, const std::string& dev_id);
+
+// The nft declaration of one set ("  set NAME { ... }\n"), with elements when given (for the
+// local-services set: "ADDRESS . udp . 53" and the like).
+std::string set_declaration(const SetRef& set, const std::vector<std::string>& elements);
 
 // A self-contained script (table inet <table> with the sets and both chains) that `nft -c -f`
 // accepts: what `gatehouse mud check` prints.

@@ -64,9 +64,7 @@ Result<Json> bench_mud(const MudBenchOptions& o) {
   for (int i = 0; i < o.devices; ++i)
     compiled.push_back(proto::mud::compile(file, "d" + std::to_string(i)));
   all << "table inet gh_bench {\n";
-  for (const auto& s : compiled[0].sets)
-    all << "  set " << s.name << " { type " << (s.family == "ipv6" ? "ipv6_addr" : "ipv4_addr")
-        << "; }\n";
+  for (const auto& s : compiled[0].sets) all << proto::mud::set_declaration(s, {});
   all << "  map dev_fr { type ether_addr : verdict; }\n  map dev_to { type ipv4_addr : verdict; }\n"
          "  chain mud_fwd { type filter hook forward priority filter; policy drop;\n"
          "    ct state established,related accept\n    ether saddr vmap @dev_fr\n"

@@ -93,26 +93,9 @@ Result<std::string> router_ruleset(const RouterOptions& o) {
   std::ostringstream r;
   r << "table inet " << o.table << "\ndelete table inet " << o.table << "\ntable inet " << o.table
     << " {\n";
-  for (const auto& [name, s] : sets) {
-    bool v6 = s.family == "ipv6";
-    r << "  set " << name << " {\n    type " << (v6 ? "ipv6_addr" : "ipv4_addr") << ";\n";
-    std::vector<std::string> elems;
-    if (s.kind == "dns") elems = resolve(s.key, v6);
-    if (s.kind == "local") {
-      r << "    flags interval;\n";
-      elems = v6 ? std::vector<std::string>{"fc00::/7"}
-                 : std::vector<std::string>{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"};
-    }
-    if (!elems.empty()) {
-      r << "    elements = { ";
-      for (size_t i = 0; i < elems.size(); ++i) r << (i ? ", " : "") << elems[i];
-      r << " }\n";
-    }
-    std::string key = s.key;
-    for (auto& ch : key)
-      if (ch == '"') ch = '\'';
-    r << "    comment \"" << s.kind << " " << key.substr(0, 100) << "\"\n  }\n";
-  }
+  for (const auto& [name, s] : sets)
+    r << proto::mud::set_declaration(
+        s, s.kind == "dns" ? resolve(s.key, s.family == "ipv6") : std::vector<std::string>{});
   r << "  set onboarded_mac { type ether_addr; ";
   if (!onboarded.empty()) {
     r << "elements = { ";
