@@ -3,6 +3,7 @@
 
 #include "cli/cmds.h"
 #include "common/fs.h"
+#include "svc/assets.h"
 #include "svc/policy_store.h"
 #include "svc/site.h"
 
@@ -108,6 +109,36 @@ int site_quarantine(const Args& a) {
 }
 int site_release(const Args& a) {
   return set_quarantine(a, false);
+}
+
+}  // namespace gh::cli
+
+namespace gh::cli {
+
+int site_assets_check(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  auto site = svc::Site::open(*state);
+  if (!site) return fail(site.error());
+  auto r = svc::assets_check(**site);
+  if (!r) return fail(r.error());
+  if (a.has("json")) {
+    print_json(*r);
+    return kExitOk;
+  }
+  const Json& j = *r;
+  std::cout << "router view of " << j["router_view_at"].get<std::string>() << "\n";
+  auto section = [&](const char* key, const char* title) {
+    std::cout << title << ": " << j[key].size() << "\n";
+    for (const auto& e : j[key]) std::cout << "  " << e.dump() << "\n";
+  };
+  section("unknown", "unknown devices");
+  section("not_onboarded_seen", "expected devices on the network, not onboarded");
+  section("onboarded_not_seen", "onboarded devices not seen");
+  section("address_drift", "address drift");
+  section("mud_violations", "MUD violations (dropped traffic)");
+  section("unsupported", "devices whose MUD file says they are no longer supported");
+  return kExitOk;
 }
 
 }  // namespace gh::cli

@@ -38,6 +38,7 @@ int site_policy_show(const Args& a);
 int site_policy_check(const Args& a);
 int site_quarantine(const Args& a);
 int site_release(const Args& a);
+int site_assets_check(const Args& a);
 int masa_serve(const Args& a);
 int site_serve(const Args& a);
 int device_onboard(const Args& a);

@@ -177,6 +177,13 @@ const std::vector<Command>& commands() {
        "site release --state DIR SERIAL",
        {kState},
        site_release},
+      {"site assets check",
+       "Compare what the router sees with the inventory: unknown devices, devices not seen, "
+       "address "
+       "drift, MUD violations, unsupported devices.",
+       "site assets check --state DIR [--json]",
+       {kState, kJson},
+       site_assets_check},
       {"site policy set",
        "Install the authorization policy (YAML); a file with any error is refused whole.",
        "site policy set --state DIR POLICY.yaml",

@@ -15,9 +15,11 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/process.h"
+#include "common/time.h"
 #include "crypto/digest.h"
 #include "device/image.h"
 #include "proto/mud_nft.h"
+#include "proto/policy.h"
 #include "store/inventory.h"
 #include "svc/identity.h"
 #include "svc/mud_manager.h"
@@ -179,15 +181,62 @@ Result<bool> router_sync(const RouterOptions& o, std::string* last) {
   return true;
 }
 
+Status router_report(const RouterOptions& o) {
+  Json leases = Json::array();
+  for (const auto& [mac, ip] : read_leases(o.leases)) leases.push_back({{"mac", mac}, {"ip", ip}});
+  Json neighbours = Json::array();
+  if (auto n = process::run({"ip", "-j", "neigh", "show"}); n && n->exit_status == 0)
+    if (auto j = parse_json(n->out, "ip neigh"); j && j->is_array())
+      for (const auto& e : *j)
+        if (e.contains("lladdr") && e.contains("dst") && e.contains("dev") &&
+            proto::policy::glob_match(o.device_ports, e["dev"].get<std::string>()))
+          neighbours.push_back({{"mac", e["lladdr"]}, {"ip", e["dst"]}, {"port", e["dev"]}});
+  // The default-deny rule closes each device chain: its counter is what the device tried and its
+  // MUD file does not allow.
+  Json drops = Json::object();
+  uint64_t segment_drops = 0;
+  if (auto l = process::run({"nft", "-j", "list", "table", "inet", o.table});
+      l && l->exit_status == 0)
+    if (auto j = parse_json(l->out, "nft"); j && j->contains("nftables"))
+      for (const auto& item : (*j)["nftables"]) {
+        if (!item.contains("rule")) continue;
+        const Json& rule = item["rule"];
+        std::string chain = rule.value("chain", "");
+        uint64_t packets = 0;
+        bool rejects = false;
+        for (const auto& e : rule.value("expr", Json::array())) {
+          if (e.contains("counter")) packets = e["counter"].value("packets", uint64_t{0});
+          if (e.contains("reject")) rejects = true;
+        }
+        if (!rejects) continue;
+        if (chain.size() > 3 && (chain.compare(chain.size() - 3, 3, "_fr") == 0 ||
+                                 chain.compare(chain.size() - 3, 3, "_to") == 0))
+          drops[chain] = drops.value(chain, uint64_t{0}) + packets;
+        else if (chain == "forward")
+          segment_drops += packets;
+      }
+  Json view{{"at", time::now()},
+            {"leases", leases},
+            {"neighbours", neighbours},
+            {"device_chain_drops", drops},
+            {"onboarding_segment_drops", segment_drops}};
+  return fs::write_file_atomic(fs::join(o.site_state, "router-view.json"), view.dump(2), 0644);
+}
+
 Status router_serve(const RouterOptions& o) {
   std::cout << "router agent listening on the site's state " << o.site_state << std::endl;
   std::string last;
+  int round = 0;
   do {
     auto changed = router_sync(o, &last);
     if (!changed)
       log::warn("router", changed.error().str());
     else if (*changed)
       log::info("router", "ruleset applied");
+    if (round++ % 5 == 0 || (changed && *changed)) {
+      Status st = router_report(o);
+      if (!st) log::warn("router", st.error().str());
+    }
   } while (!wait_for_stop_signal_for(o.interval_ms));
   return ok_status();
 }

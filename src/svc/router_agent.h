@@ -27,6 +27,9 @@ struct RouterOptions {
 Result<std::string> router_ruleset(const RouterOptions& o);
 // Applies it when it differs from last_applied; returns whether it changed anything.
 Result<bool> router_sync(const RouterOptions& o, std::string* last_applied);
+// What the router sees, for the site's asset check: DHCP leases, neighbours, and per device chain
+// the packets its default deny dropped. Written to SITE_STATE/router-view.json.
+Status router_report(const RouterOptions& o);
 // Loops until SIGTERM/SIGINT.
 Status router_serve(const RouterOptions& o);
 

@@ -86,6 +86,28 @@ after=$(ip netns exec gh-router nft -j list chain inet gh_lab forward | jq '[.nf
 [ "$after" -gt "$before" ] || fail "the router's drop counter did not count the attempt"
 ok "a device without credentials reaches nothing else and is counted by the router ($before -> $after)"
 
+# The asset check (the router's report against the inventory): gh-dev3 is an expected device on
+# the network without onboarding; gh-dev1's attempt to a host its MUD file does not allow is a
+# violation; a device with a MAC no inventory knows, plugged into port 3, is unknown.
+ip netns exec gh-dev1 curl -s -m 1 -o /dev/null http://elsewhere.lab/ || true
+ip netns exec gh-dev3 ip link set eth0 down
+ip netns exec gh-dev3 ip link set eth0 address 02:de:ad:be:ef:01
+ip netns exec gh-dev3 ip link set eth0 up
+ip netns exec gh-dev3 busybox udhcpc -i eth0 -n -q -t 5 -T 1 -s "$L/udhcpc.sh" >/dev/null 2>&1 || true
+ip netns exec gh-dev3 ping -c1 -W1 "$(jq -r '.devices[2].address' status.json | cut -d/ -f1 | sed 's/\.[0-9]*$/.1/')" >/dev/null 2>&1 || true
+for _ in $(seq 40); do
+  "$G" site assets check --state "$L/site" --json > assets.json 2>/dev/null &&
+    jq -e '(.unknown | any(.mac=="02:de:ad:be:ef:01")) and (.mud_violations | length) >= 1' assets.json >/dev/null && break
+  sleep 0.25
+done
+s1=$(jq -r '.devices[0].serial' status.json); s3=$(jq -r '.devices[2].serial' status.json)
+jq -e --arg s "$s3" '.not_onboarded_seen | any(.serial==$s)' assets.json >/dev/null || fail "assets: $s3 not reported: $(cat assets.json)"
+jq -e '.unknown | any(.mac=="02:de:ad:be:ef:01")' assets.json >/dev/null || fail "assets: the unknown device is not reported: $(cat assets.json)"
+jq -e --arg s "$s1" '.mud_violations | any(.serial==$s and .dropped_packets > 0)' assets.json >/dev/null \
+  || fail "assets: the MUD violation is not reported: $(cat assets.json)"
+jq -e '(.onboarded_not_seen | length) == 0' assets.json >/dev/null || fail "assets: onboarded devices reported missing: $(cat assets.json)"
+ok "asset check: an expected device seen without onboarding, an unknown MAC on a device port, a MUD violation"
+
 pids=$(jq -r '.pids[]' status.json)
 "$G" lab down --dir "$L" >/dev/null || fail "lab down"
 grep -q "^gh-" <<< "$(ip netns list)" && fail "namespaces left: $(ip netns list)"

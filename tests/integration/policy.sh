@@ -30,6 +30,7 @@ rules:
     action: allow
     segment: cameras
 YAML
+expect_refused assets.no-view "$G" site assets check --state s
 printf 'rules:\n  - name: x\n    action: sometimes\n' > broken.yaml
 expect_refused policy.file "$G" site policy set --state s broken.yaml
 [ ! -e s/policy.yaml ] || fail "a broken policy was installed"

@@ -1,0 +1,17 @@
+// The asset cross-check (`site assets check`): what the router sees (its report,
+// SITE_STATE/router-view.json: DHCP leases, neighbours on device ports, per-device drops) against
+// the inventory.
+#pragma once
+
+#include "common/json.h"
+#include "svc/site.h"
+
+namespace gh::svc {
+
+// unknown (seen, in no inventory), not_onboarded_seen (expected devices on the network without
+// onboarding), onboarded_not_seen, address_drift (a device's MAC at more than one address),
+// mud_violations (traffic a device's MUD file does not allow, dropped), unsupported (MUD file says
+// is-supported false).
+Result<Json> assets_check(Site& site);
+
+}  // namespace gh::svc
