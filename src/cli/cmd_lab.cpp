@@ -53,6 +53,34 @@ int lab_status(const Args& a) {
   return show(a, svc::lab_status(lab_dir(a)));
 }
 
+int lab_demo(const Args& a) {
+  svc::LabOptions o;
+  o.dir = lab_dir(a);
+  auto n = a.get_int("devices", 2);
+  if (!n) return fail(n.error());
+  o.devices = *n;
+  char exe[4096] = {0};
+  if (::readlink("/proc/self/exe", exe, sizeof exe - 1) <= 0)
+    return fail(make_error("lab.setup", "cannot find the gatehouse binary"));
+  o.self_exe = exe;
+  auto r = svc::lab_demo(o);
+  if (!r) return fail(r.error());
+  if (a.has("json")) {
+    print_json(*r);
+    return kExitOk;
+  }
+  for (const auto& d : (*r)["devices"]) {
+    std::cout << d["serial"].get<std::string>() << " (" << d["namespace"].get<std::string>() << ", "
+              << d["protocol"].get<std::string>()
+              << "): " << (d["onboarded"].get<bool>() ? "onboarded" : "NOT onboarded") << "\n";
+    for (const auto& [host, ok] : d["before"].items())
+      std::cout << "  " << host << ": before " << (ok.get<bool>() ? "reachable" : "blocked")
+                << ", after " << (d["after"][host].get<bool>() ? "reachable" : "blocked") << "\n";
+  }
+  std::cout << "the lab stays up: gatehouse lab status, gatehouse lab down\n";
+  return kExitOk;
+}
+
 int router_serve(const Args& a) {
   svc::RouterOptions o;
   auto st = required(a, "site-state");

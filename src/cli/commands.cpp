@@ -218,6 +218,13 @@ const std::vector<Command>& commands() {
         opt("table", "nftables table (default gh_lab)"),
         opt("ruleset", "where the applied ruleset is written")},
        router_serve},
+      {"lab demo",
+       "Bring the lab up, onboard every device (BRSKI or DPP) and show what each reaches before "
+       "and after (root).",
+       "lab demo [--devices N] [--dir DIR] [--json]",
+       {opt("devices", "device namespaces (default 2)"),
+        opt("dir", "lab state (default /var/lib/gatehouse-lab)"), kJson},
+       lab_demo},
       {"lab down",
        "Remove the lab: every namespace, process and file outside DIR it made.",
        "lab down [--dir DIR]",

@@ -21,6 +21,10 @@ struct LabOptions {
 // Idempotent: a lab that is up is left as it is (and its status returned).
 Result<Json> lab_up(const LabOptions& options);
 Result<Json> lab_status(const std::string& dir);
+// `lab demo`: brings the lab up (if it is not), onboards every device from its own namespace by
+// its protocol, waits for the router to enforce the MUD files, and reports which hosts each
+// device reaches. The lab stays up.
+Result<Json> lab_demo(const LabOptions& options);
 // Removes every namespace, process and file outside DIR the lab made; fine when nothing is up.
 Status lab_down(const std::string& dir);
 

@@ -108,6 +108,11 @@ jq -e --arg s "$s1" '.mud_violations | any(.serial==$s and .dropped_packets > 0)
 jq -e '(.onboarded_not_seen | length) == 0' assets.json >/dev/null || fail "assets: onboarded devices reported missing: $(cat assets.json)"
 ok "asset check: an expected device seen without onboarding, an unknown MAC on a device port, a MUD violation"
 
+"$G" lab demo --devices 3 --dir "$L" --json > demo.json || fail "lab demo"
+jq -e '[.devices[0,1] | select(.onboarded and .after["telemetry.lab"] and (.after["updates.lab"] | not))] | length == 2' demo.json >/dev/null \
+  || fail "lab demo: $(cat demo.json)"
+ok "lab demo reports, per device, what it reaches before and after onboarding"
+
 pids=$(jq -r '.pids[]' status.json)
 "$G" lab down --dir "$L" >/dev/null || fail "lab down"
 grep -q "^gh-" <<< "$(ip netns list)" && fail "namespaces left: $(ip netns list)"
