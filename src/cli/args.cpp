@@ -1,5 +1,7 @@
 #include "cli/args.h"
 
+#include <unistd.h>
+
 #include <iostream>
 
 #include "common/json.h"
@@ -75,6 +77,13 @@ Result<std::string> required(const Args& args, const std::string& name) {
 
 void print_json(const Json& j) {
   std::cout << j.dump(2) << "\n";
+}
+
+Result<std::string> self_exe() {
+  char exe[4096] = {0};
+  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return make_error("cli.self", "cannot find the gatehouse binary");
+  return std::string(exe);
 }
 
 }  // namespace gh::cli

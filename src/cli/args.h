@@ -51,6 +51,8 @@ const std::vector<Command>& commands();
 // Prints "gatehouse: <message> [<check>]" and returns 1 (or 2 for a usage error).
 int fail(const Error& e);
 void print_json(const Json& j);
+// The path of this gatehouse binary (for commands that start other gatehouse processes).
+Result<std::string> self_exe();
 // Required option: the value, or a usage error naming it.
 Result<std::string> required(const Args& args, const std::string& name);
 

@@ -15,14 +15,6 @@
 
 namespace gh::cli {
 namespace {
-Result<std::string> self_exe() {
-  char exe[4096] = {0};
-  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return make_error("bench.spawn", "cannot find the gatehouse binary");
-  return std::string(exe);
-}
-}  // namespace
-namespace {
 std::string fs_type(const std::string& path) {
   struct statfs st {};
   if (::statfs(path.c_str(), &st) != 0) return "unknown";

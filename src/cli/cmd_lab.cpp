@@ -36,17 +36,19 @@ int show(const Args& a, const Result<Json>& r) {
 }
 }  // namespace
 
-int lab_up(const Args& a) {
+// The lab's options from the command line.
+static Result<svc::LabOptions> lab_options(const Args& a) {
   svc::LabOptions o;
   o.dir = lab_dir(a);
-  auto n = a.get_int("devices", 2);
-  if (!n) return fail(n.error());
-  o.devices = *n;
-  char exe[4096] = {0};
-  if (::readlink("/proc/self/exe", exe, sizeof exe - 1) <= 0)
-    return fail(make_error("lab.setup", "cannot find the gatehouse binary"));
-  o.self_exe = exe;
-  return show(a, svc::lab_up(o));
+  o.devices = TRY(a.get_int("devices", 2));
+  o.self_exe = TRY(self_exe());
+  return o;
+}
+
+int lab_up(const Args& a) {
+  auto o = lab_options(a);
+  if (!o) return fail(o.error());
+  return show(a, svc::lab_up(*o));
 }
 
 int lab_status(const Args& a) {
@@ -54,16 +56,9 @@ int lab_status(const Args& a) {
 }
 
 int lab_demo(const Args& a) {
-  svc::LabOptions o;
-  o.dir = lab_dir(a);
-  auto n = a.get_int("devices", 2);
-  if (!n) return fail(n.error());
-  o.devices = *n;
-  char exe[4096] = {0};
-  if (::readlink("/proc/self/exe", exe, sizeof exe - 1) <= 0)
-    return fail(make_error("lab.setup", "cannot find the gatehouse binary"));
-  o.self_exe = exe;
-  auto r = svc::lab_demo(o);
+  auto o = lab_options(a);
+  if (!o) return fail(o.error());
+  auto r = svc::lab_demo(*o);
   if (!r) return fail(r.error());
   if (a.has("json")) {
     print_json(*r);

@@ -25,25 +25,36 @@ namespace {
   ::_exit(127);
 }
 
+// Forks argv with its stdout on a pipe (out_to_pipe) or /dev/null and stderr on err_fd (-1:
+// /dev/null); returns the child and the pipe's read end.
+Result<std::pair<pid_t, int>> fork_with_pipe(const std::vector<std::string>& args, bool out_to_pipe,
+                                             int err_fd) {
+  int fds[2];
+  if (::pipe(fds) != 0) return make_error("process.exec", "pipe");
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return make_error("process.exec", "fork");
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    exec_child(args, out_to_pipe ? fds[1] : -1, err_fd);
+  }
+  ::close(fds[1]);
+  return std::make_pair(pid, fds[0]);
+}
+
 }  // namespace
 
 Result<Output> run(const std::vector<std::string>& argv_in) {
   if (argv_in.empty()) return make_error("process.exec", "nothing to run");
-  std::vector<std::string> args = argv_in;
-  int fds[2];
-  if (::pipe(fds) != 0) return make_error("process.exec", "pipe");
-  pid_t pid = ::fork();
-  if (pid < 0) return make_error("process.exec", "fork");
-  if (pid == 0) {
-    ::close(fds[0]);
-    exec_child(args, fds[1], -1);
-  }
-  ::close(fds[1]);
+  auto [pid, fd] = TRY(fork_with_pipe(argv_in, true, -1));
   Output out;
   char buf[4096];
   ssize_t n;
-  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) out.out.append(buf, static_cast<size_t>(n));
-  ::close(fds[0]);
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.out.append(buf, static_cast<size_t>(n));
+  ::close(fd);
   int status = 0;
   ::waitpid(pid, &status, 0);
   out.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -53,16 +64,7 @@ Result<Output> run(const std::vector<std::string>& argv_in) {
 
 Result<Child> Child::start(const std::vector<std::string>& argv_in,
                            const std::string& wait_for_line, std::string* line_out) {
-  std::vector<std::string> args = argv_in;
-  int fds[2];
-  if (::pipe(fds) != 0) return make_error("process.exec", "pipe");
-  pid_t pid = ::fork();
-  if (pid < 0) return make_error("process.exec", "fork");
-  if (pid == 0) {
-    ::close(fds[0]);
-    exec_child(args, wait_for_line.empty() ? -1 : fds[1], 2);
-  }
-  ::close(fds[1]);
+  auto [pid, fd] = TRY(fork_with_pipe(argv_in, !wait_for_line.empty(), 2));
   Child c;
   c.pid_ = pid;
   if (!wait_for_line.empty()) {
@@ -71,13 +73,13 @@ Result<Child> Child::start(const std::vector<std::string>& argv_in,
     for (;;) {
       line.clear();
       bool got = false;
-      while (::read(fds[0], &ch, 1) == 1) {
+      while (::read(fd, &ch, 1) == 1) {
         got = true;
         if (ch == '\n') break;
         line += ch;
       }
       if (!got) {
-        ::close(fds[0]);
+        ::close(fd);
         return make_error("process.start",
                           argv_in[0] + " exited before saying '" + wait_for_line + "'");
       }
@@ -85,7 +87,7 @@ Result<Child> Child::start(const std::vector<std::string>& argv_in,
     }
     if (line_out) *line_out = line;
   }
-  ::close(fds[0]);
+  ::close(fd);
   return c;
 }
 

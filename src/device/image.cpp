@@ -63,4 +63,14 @@ std::string device_mac(const std::string& serial) {
   return hex_encode(h);
 }
 
+std::string colon_mac(const std::string& hex12) {
+  std::string out;
+  for (size_t i = 0; i < hex12.size(); i += 2) out += (i ? ":" : "") + hex12.substr(i, 2);
+  return out;
+}
+
+std::string device_mac_colons(const std::string& serial) {
+  return colon_mac(device_mac(serial));
+}
+
 }  // namespace gh::device

@@ -51,7 +51,11 @@ struct BootstrapFiles {
 // Writes bootstrap/ (into an image directory that is not yet published) and makes it read-only.
 Status write_bootstrap(const std::string& devdir, const BootstrapFiles& files);
 
-// A stable, locally administered MAC address for the device, derived from its serial.
+// A stable, locally administered MAC address for the device, derived from its serial (12 hex
+// digits), and the same written the usual way ("02:1a:...").
 std::string device_mac(const std::string& serial);
+std::string device_mac_colons(const std::string& serial);
+// 12 hex digits -> "aa:bb:cc:dd:ee:ff".
+std::string colon_mac(const std::string& hex12);
 
 }  // namespace gh::device

@@ -157,6 +157,10 @@ class Compiler {
 
 }  // namespace
 
+std::string device_chain_id(const std::string& serial) {
+  return "d" + hex_encode(crypto::sha256(serial)).substr(0, 10);
+}
+
 Compiled compile(const codec::mud::File& file, const std::string& dev_id) {
   return Compiler(file, dev_id).run(dev_id);
 }

@@ -31,6 +31,9 @@ struct Compiled {
   std::vector<std::string> notes;  // what could not be expressed exactly
 };
 
+// The chain prefix a device gets on a router: "d" + 10 hex digits of SHA-256(serial).
+std::string device_chain_id(const std::string& serial);
+
 // dev_id: letters, digits and '_' (the chain prefix).
 Compiled compile(const codec::mud::File& file, const std::string& dev_id);
 

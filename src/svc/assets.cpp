@@ -5,20 +5,12 @@
 
 #include "common/fs.h"
 #include "common/time.h"
-#include "crypto/digest.h"
 #include "device/image.h"
+#include "proto/mud_nft.h"
 #include "svc/mud_manager.h"
 
 namespace gh::svc {
-namespace {
-
-std::string colon_mac(const std::string& hex12) {
-  std::string out;
-  for (size_t i = 0; i < hex12.size(); i += 2) out += (i ? ":" : "") + hex12.substr(i, 2);
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<Json> assets_check(Site& site) {
   auto text = fs::read_file(fs::join(site.state_dir(), "router-view.json"));
@@ -36,7 +28,7 @@ Result<Json> assets_check(Site& site) {
     port[n.value("mac", "")] = n.value("port", "");
   }
   std::map<std::string, const store::DeviceRecord*> by_mac;
-  for (const auto& d : devices) by_mac[colon_mac(device::device_mac(d.serial))] = &d;
+  for (const auto& d : devices) by_mac[device::device_mac_colons(d.serial)] = &d;
   Json unknown = Json::array(), not_onboarded = Json::array(), not_seen = Json::array(),
        drift = Json::array(), violations = Json::array(), unsupported = Json::array();
   for (const auto& [mac, ips] : seen) {
@@ -57,9 +49,9 @@ Result<Json> assets_check(Site& site) {
   const Json drops = view.value("device_chain_drops", Json::object());
   for (const auto& d : devices) {
     if (d.state != "onboarded") continue;
-    std::string mac = colon_mac(device::device_mac(d.serial));
+    std::string mac = device::device_mac_colons(d.serial);
     if (!seen.count(mac)) not_seen.push_back({{"serial", d.serial}, {"mac", mac}});
-    std::string id = "d" + hex_encode(crypto::sha256(d.serial)).substr(0, 10);
+    std::string id = proto::mud::device_chain_id(d.serial);
     uint64_t dropped = drops.value(id + "_fr", uint64_t{0}) + drops.value(id + "_to", uint64_t{0});
     if (dropped > 0) violations.push_back({{"serial", d.serial}, {"dropped_packets", dropped}});
     if (!d.mud_url.empty())

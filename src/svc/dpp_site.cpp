@@ -9,6 +9,7 @@
 #include "crypto/digest.h"
 #include "crypto/kdf_siv.h"
 #include "crypto/x509.h"
+#include "device/image.h"
 #include "svc/dpp_link.h"
 
 namespace gh::svc {
@@ -28,15 +29,6 @@ store::Event event(const std::string& device, const std::string& kind, bool ok,
 Result<crypto::PrivateKey> load_or_generate(crypto::KeyStore& ks, const std::string& label) {
   if (ks.has(label)) return ks.load(label);
   return ks.generate(label, crypto::Curve::kP256);
-}
-
-std::string colon_mac(const std::string& hex12) {
-  std::string out;
-  for (size_t i = 0; i < hex12.size(); i += 2) {
-    if (i) out += ':';
-    out += hex12.substr(i, 2);
-  }
-  return out;
 }
 
 bool akm_has_psk(const std::string& akm) {
@@ -218,8 +210,10 @@ Result<pd::ConfigDecision> DppSite::configure(const pd::EnrolleeInfo& e,
   subject.protocol = "dpp";
   subject.source = e.bootstrap ? "added" : "unknown";
   subject.mud_url = r.mud_url;
+  std::optional<store::DeviceRecord> known;  // the device as a bundle describes it, if it does
   if (e.bootstrap) {
-    auto rec = TRY(site_->inventory().get(device));
+    known = TRY(site_->inventory().get(device));
+    const auto& rec = known;
     if (rec &&
         (rec->state == "revoked" || rec->state == "decommissioned" || rec->state == "quarantined"))
       return refuse("policy.state", device + " is " + rec->state);
@@ -263,7 +257,7 @@ Result<pd::ConfigDecision> DppSite::configure(const pd::EnrolleeInfo& e,
     Json ev{{"certificate-serial", cert.serial_hex()},
             {"not-after", time::format_rfc3339(cert.not_after())}};
     // Recorded before it is sent.
-    if (TRY(site_->inventory().get(device)))
+    if (known)
       TRY(site_->inventory().record_ldevid(device, cert.pem(), cert.serial_hex(), cert.not_after(),
                                            event(device, "dpp.ldevid", true, "LDevID issued", ev)));
     else
@@ -319,7 +313,7 @@ Result<std::string> DppSite::hostapd_psk_file() {
       continue;
     }
     auto psk = TRY(unseal(c.device, c.psk_sealed));
-    out += colon_mac(c.mac) + " " + psk.reveal() + "\n";
+    out += device::colon_mac(c.mac) + " " + psk.reveal() + "\n";
   }
   return out;
 }

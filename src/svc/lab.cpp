@@ -96,12 +96,6 @@ Status veth(const std::string& a_ns, const std::string& a_if, const std::string&
   return ok_status();
 }
 
-std::string colon_mac(const std::string& hex12) {
-  std::string out;
-  for (size_t i = 0; i < hex12.size(); i += 2) out += (i ? ":" : "") + hex12.substr(i, 2);
-  return out;
-}
-
 // The router's ruleset: forwarding is default deny; a device port reaches only DHCP and DNS (on
 // the router) and the onboarding services (registrar, DPP controller) until it is onboarded.
 std::string router_rules(int devices) {
@@ -279,7 +273,7 @@ Result<Json> lab_up(const LabOptions& o) {
   std::vector<std::string> dnsmasq_ranges;
   for (int i = 1; i <= o.devices; ++i) {
     std::string net = "10.78." + std::to_string(i);
-    std::string mac = colon_mac(device::device_mac(serials[i - 1]));
+    std::string mac = device::device_mac_colons(serials[i - 1]);
     TRY(veth(kRouter, "r-dev" + std::to_string(i), net + ".1/24", dev_ns(i), "eth0", "", mac));
     dnsmasq_ranges.push_back("--dhcp-range=set:dev" + std::to_string(i) + "," + net + ".10," + net +
                              ".50,255.255.255.0,12h");

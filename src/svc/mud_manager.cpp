@@ -71,7 +71,9 @@ Result<MudCopy> MudManager::fetch(const std::string& url, const std::string& dev
     if (!verified)
       return make_error("mud.signature",
                         "the MUD file's signature does not verify: " + verified.error().message);
-    auto file = TRY(codec::mud::parse_strict(text));
+    // The bytes are verified now; their parse (done above only to find the signature) stands.
+    if (!parsed_unsafe) return parsed_unsafe.error();
+    codec::mud::File file = std::move(*parsed_unsafe);
     if (file.mud_url != url)
       return make_error("mud.url-mismatch", "the file's mud-url is " + file.mud_url);
     MudCopy c{url, text, std::move(file), time::now(), verified->signer.subject()};

@@ -16,7 +16,6 @@
 #include "common/log.h"
 #include "common/process.h"
 #include "common/time.h"
-#include "crypto/digest.h"
 #include "device/image.h"
 #include "proto/mud_nft.h"
 #include "proto/policy.h"
@@ -26,12 +25,6 @@
 
 namespace gh::svc {
 namespace {
-
-std::string colon_mac(const std::string& hex12) {
-  std::string out;
-  for (size_t i = 0; i < hex12.size(); i += 2) out += (i ? ":" : "") + hex12.substr(i, 2);
-  return out;
-}
 
 // dnsmasq lease lines: "<expiry> <mac> <ip> <name> <client-id>".
 std::map<std::string, std::string> read_leases(const std::string& path) {
@@ -84,8 +77,8 @@ Result<std::string> router_ruleset(const RouterOptions& o) {
     auto copy = MudManager::cached(o.site_state, d.mud_url);
     if (!copy || !*copy) continue;  // not verified yet: it stays in the onboarding segment
     Dev dev;
-    dev.id = "d" + hex_encode(crypto::sha256(d.serial)).substr(0, 10);
-    dev.mac = colon_mac(device::device_mac(d.serial));
+    dev.id = proto::mud::device_chain_id(d.serial);
+    dev.mac = device::device_mac_colons(d.serial);
     auto it = leases.find(dev.mac);
     dev.ip = it == leases.end() ? "" : it->second;
     dev.rules = proto::mud::compile((*copy)->file, dev.id);
@@ -152,32 +145,31 @@ std::set<std::string> quarantined_addresses(const RouterOptions& o) {
   auto leases = read_leases(o.leases);
   for (const auto& d : *devices) {
     if (d.state != "quarantined") continue;
-    auto it = leases.find(colon_mac(device::device_mac(d.serial)));
+    auto it = leases.find(device::device_mac_colons(d.serial));
     if (it != leases.end()) out.insert(it->second);
   }
   return out;
 }
 
-Result<bool> router_sync(const RouterOptions& o, std::string* last) {
+Result<bool> router_sync(const RouterOptions& o, RouterState* state) {
   auto rules = TRY(router_ruleset(o));
-  if (rules == *last) return false;
-  static std::set<std::string> was_quarantined;
+  if (rules == state->applied) return false;
   std::string path = o.ruleset_path.empty() ? fs::join(o.site_state, "router.nft") : o.ruleset_path;
   TRY(fs::write_file_atomic(path, rules, 0644));
   auto r = TRY(process::run({"nft", "-f", path}));
   if (r.exit_status != 0)
     return make_error("router.nft",
                       "nft refused the ruleset (" + path + "); the previous rules stay in place");
-  *last = rules;
+  state->applied = rules;
   // Established flows are accepted before any device chain: a device entering quarantine loses
   // its open connections here, not when they end.
   auto now_q = quarantined_addresses(o);
   for (const auto& ip : now_q)
-    if (!was_quarantined.count(ip)) {
+    if (!state->quarantined.count(ip)) {
       (void)process::run({"conntrack", "-D", "-s", ip});
       (void)process::run({"conntrack", "-D", "-d", ip});
     }
-  was_quarantined = now_q;
+  state->quarantined = now_q;
   return true;
 }
 
@@ -225,10 +217,10 @@ Status router_report(const RouterOptions& o) {
 
 Status router_serve(const RouterOptions& o) {
   std::cout << "router agent listening on the site's state " << o.site_state << std::endl;
-  std::string last;
+  RouterState state;
   int round = 0;
   do {
-    auto changed = router_sync(o, &last);
+    auto changed = router_sync(o, &state);
     if (!changed)
       log::warn("router", changed.error().str());
     else if (*changed)

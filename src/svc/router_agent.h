@@ -6,6 +6,7 @@
 // transaction; a failed one leaves the previous rules in place.
 #pragma once
 
+#include <set>
 #include <string>
 
 #include "common/result.h"
@@ -25,8 +26,13 @@ struct RouterOptions {
 
 // Computes the ruleset for the current state of the site (pure apart from reading files and DNS).
 Result<std::string> router_ruleset(const RouterOptions& o);
-// Applies it when it differs from last_applied; returns whether it changed anything.
-Result<bool> router_sync(const RouterOptions& o, std::string* last_applied);
+// What the agent remembers between syncs.
+struct RouterState {
+  std::string applied;                // the ruleset last applied
+  std::set<std::string> quarantined;  // addresses of devices in quarantine at that time
+};
+// Applies the ruleset when it differs from the one applied; returns whether it changed anything.
+Result<bool> router_sync(const RouterOptions& o, RouterState* state);
 // What the router sees, for the site's asset check: DHCP leases, neighbours, and per device chain
 // the packets its default deny dropped. Written to SITE_STATE/router-view.json.
 Status router_report(const RouterOptions& o);

@@ -28,7 +28,20 @@ ip netns exec gh-dev1 getent hosts site.lab | grep -q 10.77.0.2 || fail "DNS fro
 ip netns exec gh-dev1 nc -z -w 2 site.lab 8908 || fail "the DPP controller is not reachable"
 ip netns exec gh-dev1 curl -s -m 3 -o /dev/null http://telemetry.lab/ && fail "an internet host answered a device that is not onboarded"
 ip netns exec gh-dev1 nc -z -w 2 masa.lab 8444 && fail "the MASA answered a device directly"
-ip netns exec gh-dev1 nc -z -w 2 "$a2" 22 && fail "a device reached another device"
+# Listeners that answer when reached, so that "not reached" means the router refused: one on the
+# second device, one on the MUD-permitted host but on a port the MUD file does not permit.
+mkdir -p www && echo open > www/index.html
+# (started detached: lab down kills every process in the lab's namespaces)
+(ip netns exec gh-dev2 busybox httpd -f -p "$a2:8000" -h www &)
+(ip netns exec gh-inet busybox httpd -f -p 10.77.1.10:8080 -h www &)
+for _ in $(seq 40); do
+  ip netns exec gh-dev2 curl -s -m 1 -o /dev/null "http://$a2:8000/" &&
+    ip netns exec gh-inet curl -s -m 1 -o /dev/null http://10.77.1.10:8080/ && break
+  sleep 0.1
+done
+ip netns exec gh-dev2 curl -sf -m 1 -o /dev/null "http://$a2:8000/" || fail "the listener on gh-dev2 does not answer locally"
+ip netns exec gh-site curl -sf -m 2 -o /dev/null http://10.77.1.10:8080/ || fail "port 8080 on telemetry.lab does not answer the site"
+ip netns exec gh-dev1 curl -s -m 2 -o /dev/null "http://$a2:8000/" && fail "a device reached another device"
 ip netns exec gh-inet curl -s -m 3 -o /dev/null http://10.77.1.10/ || fail "the host itself does not serve"
 ok "onboarding segment: a device reaches DHCP, DNS, the registrar and the DPP controller, and nothing else"
 
