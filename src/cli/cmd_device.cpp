@@ -5,6 +5,7 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "crypto/x509.h"
+#include "svc/device_connect.h"
 
 namespace gh::cli {
 
@@ -65,9 +66,43 @@ int device_reset(const Args& a) {
     std::string stem = entry.path().stem().string();
     if (!keep.count(stem)) std::filesystem::remove(entry.path(), ec);
   }
+  if (Status d = svc::disconnect_8021x(*state); !d) return fail(d.error());
+  (void)fs::remove_all(fs::join(*state, "run"));
   auto st = fs::remove_all(fs::join(*state, "onboarding"));
   if (!st) return fail(st.error());
   std::cout << "factory reset: kept bootstrap/ and the birth keys; onboarding state removed\n";
+  return kExitOk;
+}
+
+int device_connect(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  svc::ConnectOptions o;
+  o.device_dir = *state;
+  o.iface = a.get("iface", o.iface);
+  o.server_name = a.get("server-name");
+  auto t = a.get_int("timeout", o.timeout_s);
+  if (!t) return fail(t.error());
+  o.timeout_s = *t;
+  auto r = svc::connect_8021x(o);
+  if (!r) return fail(r.error());
+  if (a.has("json")) {
+    print_json(Json{{"serial", r->serial},
+                    {"iface", r->iface},
+                    {"certificate_serial", r->certificate_serial},
+                    {"server_name", r->server_name}});
+  } else {
+    std::cout << r->serial << ": 802.1X authorized on " << r->iface << " with LDevID "
+              << r->certificate_serial << "\n";
+  }
+  return kExitOk;
+}
+
+int device_disconnect(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  if (Status st = svc::disconnect_8021x(*state); !st) return fail(st.error());
+  std::cout << "802.1X session ended (EAPOL-Logoff sent, supplicant stopped)\n";
   return kExitOk;
 }
 

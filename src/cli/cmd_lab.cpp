@@ -84,6 +84,13 @@ int router_serve(const Args& a) {
   o.leases = a.get("leases");
   o.table = a.get("table", o.table);
   o.ruleset_path = a.get("ruleset");
+  o.auth.server_cert = a.get("eap-cert");
+  o.auth.server_key = a.get("eap-key");
+  o.auth.dir = a.get("auth-dir");
+  auto reauth = a.get_int("reauth-seconds", o.auth.reauth_period_s);
+  if (!reauth) return fail(reauth.error());
+  if (*reauth < 10) return fail(make_error("usage", "--reauth-seconds must be at least 10"));
+  o.auth.reauth_period_s = *reauth;
   auto r = svc::router_serve(o);
   if (!r) return fail(r.error());
   return kExitOk;

@@ -111,6 +111,51 @@ int site_release(const Args& a) {
   return set_quarantine(a, false);
 }
 
+int site_revoke(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  if (a.positional.size() != 1) return fail(make_error("usage", "takes one SERIAL"));
+  std::string reason = a.get("reason");
+  if (reason.empty()) return fail(make_error("usage", "site revoke needs --reason TEXT"));
+  auto site = svc::Site::open(*state);
+  if (!site) return fail(site.error());
+  Status st = (*site)->revoke(a.positional[0], reason);
+  if (!st) return fail(st.error());
+  std::cout << a.positional[0] << ": revoked; CRL written to " << (*site)->crl_path() << "\n";
+  return kExitOk;
+}
+
+int site_crl(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  auto site = svc::Site::open(*state);
+  if (!site) return fail(site.error());
+  auto pem = (*site)->publish_crl();
+  if (!pem) return fail(pem.error());
+  std::cout << *pem;
+  return kExitOk;
+}
+
+int site_server_cert(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  auto cert = required(a, "cert");
+  if (!cert) return fail(cert.error());
+  auto key = required(a, "key");
+  if (!key) return fail(key.error());
+  auto names = a.all("name");
+  if (names.empty()) return fail(make_error("usage", "site server-cert needs --name DNS"));
+  auto days = a.get_int("days", 365);
+  if (!days) return fail(days.error());
+  if (*days < 1) return fail(make_error("usage", "--days must be at least 1"));
+  auto site = svc::Site::open(*state);
+  if (!site) return fail(site.error());
+  Status st = (*site)->issue_server_certificate(names, *cert, *key, int64_t{*days} * 86400);
+  if (!st) return fail(st.error());
+  std::cout << "server certificate for " << names.front() << " written to " << *cert << "\n";
+  return kExitOk;
+}
+
 }  // namespace gh::cli
 
 namespace gh::cli {

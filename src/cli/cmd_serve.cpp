@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/cmds.h"
+#include "common/log.h"
 #include "net/http.h"
 #include "svc/dpp_site.h"
 #include "svc/identity.h"
@@ -99,7 +100,13 @@ int site_serve(const Args& a) {
     std::cout << "dpp controller listening on tcp:" << bracket(hp->first) << ":" << *port
               << std::endl;
   }
-  svc::wait_for_stop_signal();
+  // The CRL (superseded and revoked LDevIDs) stays current for the 802.1X authenticator.
+  do {
+    if (auto c = (*mud_site)->refresh_crl(); !c)
+      log::warn("site", "CRL: " + c.error().str());
+    else if (*c)
+      log::info("site", "CRL published to " + (*mud_site)->crl_path());
+  } while (!svc::wait_for_stop_signal_for(2000));
   mud.stop();
   if (dpp) dpp->stop();
   if (reg) reg->stop();

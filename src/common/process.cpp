@@ -18,6 +18,9 @@ namespace {
   ::dup2(null, 0);
   ::dup2(out_fd >= 0 ? out_fd : null, 1);
   ::dup2(err_fd >= 0 ? err_fd : null, 2);
+  // Nothing else crosses exec: a long-lived grandchild holding a caller's pipe would keep that
+  // caller waiting for end-of-file.
+  ::close_range(3, ~0U, 0);
   std::vector<char*> v;
   for (auto& a : args) v.push_back(a.data());
   v.push_back(nullptr);
@@ -30,7 +33,7 @@ namespace {
 Result<std::pair<pid_t, int>> fork_with_pipe(const std::vector<std::string>& args, bool out_to_pipe,
                                              int err_fd) {
   int fds[2];
-  if (::pipe(fds) != 0) return make_error("process.exec", "pipe");
+  if (::pipe2(fds, O_CLOEXEC) != 0) return make_error("process.exec", "pipe");
   pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fds[0]);

@@ -519,6 +519,12 @@ Result<std::string> issue_crl_pem(const Certificate& issuer, const PrivateKey& k
     ASN1_TIME* when = seconds_to_asn1(r.revoked_at);
     X509_REVOKED_set_revocationDate(rev, when);
     ASN1_TIME_free(when);
+    if (r.reason >= 0) {
+      ASN1_ENUMERATED* code = ASN1_ENUMERATED_new();
+      ASN1_ENUMERATED_set(code, r.reason);
+      X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, code, 0, 0);
+      ASN1_ENUMERATED_free(code);
+    }
     X509_CRL_add0_revoked(crl.get(), rev);
   }
   ASN1_INTEGER* num = ASN1_INTEGER_new();

@@ -155,6 +155,7 @@ Status verify_chain(const Certificate& leaf, const std::vector<Certificate>& unt
 struct RevokedEntry {
   std::string serial_hex;
   time::Seconds revoked_at;
+  int reason = -1;  // RFC 5280 CRLReason (4 superseded, 5 cessationOfOperation, ...); -1: none
 };
 // A CRL signed by issuer, valid for next_update_s seconds.
 Result<std::string> issue_crl_pem(const Certificate& issuer, const PrivateKey& key,

@@ -71,6 +71,17 @@ CertificateTemplate registrar(const std::string& domain, const std::vector<std::
   return t;
 }
 
+CertificateTemplate domain_server(const std::string& domain,
+                                  const std::vector<std::string>& dns_names, const PublicKey& key,
+                                  int64_t lifetime_s) {
+  auto t = base(Name().add("O", domain).add("CN", dns_names.empty() ? domain : dns_names.front()),
+                key, lifetime_s);
+  t.key_usage = crypto::kDigitalSignature;
+  t.eku_oids = {crypto::kOidServerAuth};
+  t.dns_names = dns_names;
+  return t;
+}
+
 CertificateTemplate ldevid(const std::string& domain, const std::string& serial,
                            const PublicKey& key, int64_t lifetime_s) {
   auto t =

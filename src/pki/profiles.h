@@ -33,6 +33,10 @@ CertificateTemplate domain_ca(const std::string& domain, const PublicKey& key);
 // RFC 8995 2.5.3: the registrar certificate carries id-kp-cmcRA.
 CertificateTemplate registrar(const std::string& domain, const std::vector<std::string>& dns_names,
                               const PublicKey& key);
+// An EAP or TLS server inside the domain (the 802.1X authenticator's EAP-TLS server): serverAuth.
+CertificateTemplate domain_server(const std::string& domain,
+                                  const std::vector<std::string>& dns_names, const PublicKey& key,
+                                  int64_t lifetime_s);
 CertificateTemplate ldevid(const std::string& domain, const std::string& serial,
                            const PublicKey& key, int64_t lifetime_s);
 

@@ -47,6 +47,11 @@ CREATE TABLE dpp_configurations (
 );
 CREATE INDEX dpp_configurations_device ON dpp_configurations(device);
 )",
+    // When a credential stopped being valid (superseded or revoked): the CRL's revocation date.
+    R"(
+ALTER TABLE credentials ADD COLUMN ended_at INTEGER NOT NULL DEFAULT 0;
+UPDATE credentials SET ended_at=issued_at WHERE status<>'active';
+)",
 };
 
 constexpr const char* kColumns =
@@ -199,9 +204,10 @@ class SqliteInventory final : public Inventory {
                        const std::string& serial_hex, time::Seconds not_after,
                        const Event& event) override {
     return group_.write([&]() -> Status {
-      auto old = TRY(db_->prepare(
-          "UPDATE credentials SET status='superseded' WHERE device=? AND status='active'"));
-      old.bind(1, serial);
+      auto old = TRY(
+          db_->prepare("UPDATE credentials SET status='superseded', ended_at=? WHERE device=? AND "
+                       "status='active'"));
+      old.bind(1, static_cast<int64_t>(time::now())).bind(2, serial);
       TRY(old.run());
       auto ins =
           TRY(db_->prepare("INSERT INTO credentials(serial_hex, device, issued_at, not_after, "
@@ -236,16 +242,56 @@ class SqliteInventory final : public Inventory {
     });
   }
 
+  Status revoke(const std::string& serial, const Event& event) override {
+    return group_.write([&]() -> Status {
+      auto st =
+          TRY(db_->prepare("UPDATE devices SET state='revoked', updated_at=? WHERE serial=?"));
+      st.bind(1, static_cast<int64_t>(time::now())).bind(2, serial);
+      TRY(st.run());
+      if (db_->changes() != 1) return make_error("inventory.unknown", "no device " + serial);
+      auto cred =
+          TRY(db_->prepare("UPDATE credentials SET status='revoked', ended_at=? WHERE device=? AND "
+                           "status='active'"));
+      cred.bind(1, static_cast<int64_t>(time::now())).bind(2, serial);
+      TRY(cred.run());
+      return append_event(*db_, event);
+    });
+  }
+
+  Result<std::vector<IssuedCredential>> ended_credentials(time::Seconds unexpired_at) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st = TRY(db_->prepare(
+        "SELECT serial_hex, device, issued_at, not_after, status, ended_at FROM "
+        "credentials WHERE status<>'active' AND not_after>? ORDER BY ended_at, rowid"));
+    st.bind(1, static_cast<int64_t>(unexpired_at));
+    std::vector<IssuedCredential> out;
+    while (TRY(st.step()))
+      out.push_back(IssuedCredential{st.text(0), st.text(1), st.integer(2), st.integer(3),
+                                     st.text(4), st.integer(5)});
+    return out;
+  }
+
+  Result<std::optional<IssuedCredential>> credential(const std::string& serial_hex) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st =
+        TRY(db_->prepare("SELECT serial_hex, device, issued_at, not_after, status, ended_at FROM "
+                         "credentials WHERE serial_hex=?"));
+    st.bind(1, serial_hex);
+    if (!TRY(st.step())) return std::optional<IssuedCredential>{};
+    return std::optional<IssuedCredential>{IssuedCredential{
+        st.text(0), st.text(1), st.integer(2), st.integer(3), st.text(4), st.integer(5)}};
+  }
+
   Result<std::vector<IssuedCredential>> credentials(const std::string& serial) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto st =
-        TRY(db_->prepare("SELECT serial_hex, device, issued_at, not_after, status FROM credentials "
-                         "WHERE device=? ORDER BY issued_at, rowid"));
+        TRY(db_->prepare("SELECT serial_hex, device, issued_at, not_after, status, ended_at FROM "
+                         "credentials WHERE device=? ORDER BY issued_at, rowid"));
     st.bind(1, serial);
     std::vector<IssuedCredential> out;
     while (TRY(st.step()))
-      out.push_back(
-          IssuedCredential{st.text(0), st.text(1), st.integer(2), st.integer(3), st.text(4)});
+      out.push_back(IssuedCredential{st.text(0), st.text(1), st.integer(2), st.integer(3),
+                                     st.text(4), st.integer(5)});
     return out;
   }
 

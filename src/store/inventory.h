@@ -47,6 +47,12 @@ class Inventory {
   virtual Status set_state(const std::string& serial, const std::string& state,
                            const Event& event) = 0;
   virtual Result<std::vector<IssuedCredential>> credentials(const std::string& serial) = 0;
+  // By certificate serial (hex as issued).
+  virtual Result<std::optional<IssuedCredential>> credential(const std::string& serial_hex) = 0;
+  // Moves the device to "revoked" and revokes its active credentials, in one transaction.
+  virtual Status revoke(const std::string& serial, const Event& event) = 0;
+  // Superseded and revoked credentials that have not expired by then: what the CRL lists.
+  virtual Result<std::vector<IssuedCredential>> ended_credentials(time::Seconds unexpired_at) = 0;
   virtual Status append(const Event& event) = 0;
   // DPP: bootstrapping keys learnt outside bundles (an existing key is left as it is).
   virtual Status add_dpp_peer(const DppPeer& peer, const Event& event) = 0;

@@ -78,7 +78,8 @@ struct IssuedCredential {
   std::string device;
   time::Seconds issued_at = 0;
   time::Seconds not_after = 0;
-  std::string status;  // "active", "superseded", "revoked"
+  std::string status;          // "active", "superseded", "revoked"
+  time::Seconds ended_at = 0;  // when it was superseded or revoked
 };
 
 // A DPP bootstrapping key the site learnt outside a bundle (`site dpp add-uri`, `site dpp scan`).

@@ -22,6 +22,7 @@ constexpr const char* kMasaAddr = "10.77.1.2";
 constexpr int kRegistrarPort = 8443;
 constexpr int kDppPort = 8908;
 constexpr int kMasaPort = 8444;
+constexpr const char* kEapServerName = "eap.lab";
 const char* kHosts[][3] = {
     {"telemetry.lab", "10.77.1.10", "permitted by the lab sensors' MUD file"},
     {"updates.lab", "10.77.1.11", "permitted by no MUD file"},
@@ -52,7 +53,8 @@ bool ns_exists(const std::string& ns) {
 Status check_prerequisites() {
   if (::geteuid() != 0)
     return make_error("lab.root", "the lab creates network namespaces: run it as root");
-  for (const char* tool : {"ip", "nft", "dnsmasq", "busybox", "curl"}) {
+  for (const char* tool :
+       {"ip", "nft", "dnsmasq", "busybox", "curl", "hostapd", "wpa_supplicant", "wpa_cli"}) {
     auto r = process::run({"sh", "-c", std::string("command -v ") + tool});
     if (!r || r->exit_status != 0)
       return make_error("lab.tool", std::string(tool) + " is missing (make deps installs it)");
@@ -253,6 +255,12 @@ Result<Json> lab_up(const LabOptions& o) {
                     fs::join(s, "domain-ca.pem"), "--bundle", fs::join(o.dir, "bundle.pem")}));
   TRY(gatehouse(o, {"site", "import", "--state", s, fs::join(o.dir, "bundle.pem"), "--trust-anchor",
                     fs::join(f, "pki/root.pem")}));
+  // The router's 802.1X authenticator: an EAP server certificate from the domain CA.
+  const std::string router_dir = fs::join(o.dir, "router");
+  TRY(fs::make_dirs(router_dir, 0700));
+  TRY(gatehouse(o, {"site", "server-cert", "--state", s, "--name", kEapServerName, "--cert",
+                    fs::join(router_dir, "eap-server.pem"), "--key",
+                    fs::join(router_dir, "eap-server.key")}));
 
   // Namespaces and links.
   std::vector<std::string> all = {kRouter, kSite, kInet};
@@ -328,17 +336,23 @@ Result<Json> lab_up(const LabOptions& o) {
              std::string(kMasaAddr) + ":" + std::to_string(kMasaPort), "--mud-listen",
              std::string(kMasaAddr) + ":443"},
             fs::join(logs, "masa.log")));
-  // The enforcement point: keeps the router's table in step with the site (MUD per device).
-  TRY(spawn(kRouter,
-            {o.self_exe, "router", "serve", "--site-state", s, "--leases",
-             fs::join(o.dir, "dnsmasq.leases"), "--table", "gh_lab", "--ruleset",
-             fs::join(o.dir, "router-applied.nft")},
-            fs::join(logs, "router.log")));
+  // The site first: it publishes the CRL the authenticator needs. DPP enrollees get 802.1X
+  // configurations (an LDevID from their CSR) naming the router's EAP server.
   TRY(spawn(kSite,
             {o.self_exe, "site", "serve", "--state", s, "--listen",
              std::string(kSiteAddr) + ":" + std::to_string(kRegistrarPort), "--dpp-listen",
-             std::string(kSiteAddr) + ":" + std::to_string(kDppPort)},
+             std::string(kSiteAddr) + ":" + std::to_string(kDppPort), "--akm", "dot1x",
+             "--eap-server-name", kEapServerName},
             fs::join(logs, "site.log")));
+  // The enforcement point: hostapd (802.1X EAP-TLS) on every device port, and the router's table
+  // kept in step with the site (admitted sessions, MUD per device).
+  TRY(spawn(kRouter,
+            {o.self_exe, "router", "serve", "--site-state", s, "--leases",
+             fs::join(o.dir, "dnsmasq.leases"), "--table", "gh_lab", "--ruleset",
+             fs::join(o.dir, "router-applied.nft"), "--eap-cert",
+             fs::join(router_dir, "eap-server.pem"), "--eap-key",
+             fs::join(router_dir, "eap-server.key"), "--auth-dir", fs::join(router_dir, "auth")},
+            fs::join(logs, "router.log")));
   // Plain hosts: an HTTP server on each address.
   Json hosts = Json::array();
   for (const auto& h : kHosts) {
@@ -362,8 +376,9 @@ Result<Json> lab_up(const LabOptions& o) {
          {"role", "router"},
          {"addresses", {"10.77.0.1/24", "10.77.1.1/24"}},
          {"services",
-          {"dnsmasq (DHCP, DNS)", "nftables (table inet gh_lab)",
-           "gatehouse router serve (MUD enforcement)"}}},
+          {"dnsmasq (DHCP, DNS)", "hostapd (802.1X EAP-TLS authenticator) on every device port",
+           "nftables (table inet gh_lab)",
+           "gatehouse router serve (admission after 802.1X, MUD enforcement)"}}},
         {{"name", kSite},
          {"role", "site"},
          {"addresses", {std::string(kSiteAddr) + "/24"}},
@@ -381,6 +396,7 @@ Result<Json> lab_up(const LabOptions& o) {
   TRY(fs::write_file_atomic(fs::join(o.dir, "lab.json"), lab.dump(2) + "\n", 0600));
   TRY(wait_listening(fs::join(logs, "masa.log"), "masa serve"));
   TRY(wait_listening(fs::join(logs, "site.log"), "site serve"));
+  TRY(wait_listening(fs::join(logs, "router.log"), "router serve"));
   // Devices get their addresses by DHCP from the router.
   std::string hook = fs::join(o.dir, "udhcpc.sh");
   TRY(fs::write_file_atomic(hook, kDhcpScript, 0755));
@@ -428,13 +444,20 @@ Result<Json> lab_demo(const LabOptions& o) {
     bool onboarded = (r && r->exit_status == 0) ||
                      fs::exists(fs::join(dir, "onboarding/network.json"));  // from an earlier run
     entry["onboarded"] = onboarded;
+    // Onboarded is not connected: the port opens only after 802.1X with the new LDevID.
+    Json between = Json::object();
+    for (const auto& h : kHosts) between[h[0]] = reaches(ns, h[0]);
+    entry["onboarded_not_connected"] = between;
+    auto c = process::run({"ip", "netns", "exec", ns, o.self_exe, "device", "connect", "--state",
+                           dir, "--iface", "eth0", "--server-name", kEapServerName});
+    entry["connected"] = onboarded && c && c->exit_status == 0;
     results.push_back(entry);
   }
   // The MUD manager fetches the files and the router applies them: wait for the first allowed flow.
   for (int i = 0; i < 40; ++i) {
     bool any = false;
     for (const auto& e : results)
-      any |= e["onboarded"].get<bool>() && reaches(e["namespace"], kHosts[0][0]);
+      any |= e["connected"].get<bool>() && reaches(e["namespace"], kHosts[0][0]);
     if (any) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }

@@ -62,39 +62,82 @@ std::vector<std::string> resolve(const std::string& name, bool v6) {
 
 }  // namespace
 
-Result<std::string> router_ruleset(const RouterOptions& o) {
+SessionVerdict judge_session(store::Inventory& inv, PolicyStore& policy, const EapSession& s) {
+  SessionVerdict v;
+  auto cred = inv.credential(s.cert_serial);
+  if (!cred || !*cred) {
+    v.check = "credential.unknown";
+    v.reason = "certificate " + s.cert_serial + " is not a credential this site issued";
+    return v;
+  }
+  v.device = (*cred)->device;
+  if ((*cred)->status != "active") {
+    v.check = "credential." + (*cred)->status;
+    v.reason = "certificate " + s.cert_serial + " is " + (*cred)->status;
+    return v;
+  }
+  auto rec = inv.get(v.device);
+  if (!rec || !*rec) {
+    v.check = "inventory.unknown";
+    v.reason = v.device + " is not in the inventory";
+    return v;
+  }
+  if ((*rec)->state != "onboarded") {
+    v.check = "device." + (*rec)->state;
+    v.reason = v.device + " is " + (*rec)->state;
+    return v;
+  }
+  auto d = policy.decide(subject_for(**rec, "connect"), &inv);
+  if (!d.allow) {
+    v.check = "policy.denied";
+    v.reason = "rule " + d.rule + " denies connecting";
+    return v;
+  }
+  v.admitted = true;
+  return v;
+}
+
+Result<std::string> router_ruleset(const RouterOptions& o, const std::vector<EapSession>& sessions,
+                                   std::set<std::string>* admitted_addresses) {
   auto inv = TRY(store::open_sqlite_inventory(fs::join(o.site_state, "inventory.db")));
-  auto devices = TRY(inv->list());
+  PolicyStore policy(o.site_state);
   auto leases = read_leases(o.leases);
   struct Dev {
-    std::string id, mac, ip;
+    std::string id, port, mac, ip;
     proto::mud::Compiled rules;
   };
-  std::vector<Dev> onboarded;
+  std::vector<Dev> admitted;
   std::map<std::string, proto::mud::SetRef> sets;
-  for (const auto& d : devices) {
-    if (d.state != "onboarded" || d.mud_url.empty()) continue;
-    auto copy = MudManager::cached(o.site_state, d.mud_url);
+  for (const auto& s : sessions) {
+    SessionVerdict v = judge_session(*inv, policy, s);
+    if (!v.admitted) continue;
+    auto rec = TRY(inv->get(v.device));
+    if (!rec || rec->mud_url.empty()) continue;  // no declared intent: onboarding segment only
+    auto copy = MudManager::cached(o.site_state, rec->mud_url);
     if (!copy || !*copy) continue;  // not verified yet: it stays in the onboarding segment
     Dev dev;
-    dev.id = proto::mud::device_chain_id(d.serial);
-    dev.mac = device::device_mac_colons(d.serial);
+    dev.id = proto::mud::device_chain_id(v.device);
+    dev.port = s.port;
+    dev.mac = s.mac;
     auto it = leases.find(dev.mac);
     dev.ip = it == leases.end() ? "" : it->second;
+    if (admitted_addresses && !dev.ip.empty()) admitted_addresses->insert(dev.ip);
     dev.rules = proto::mud::compile((*copy)->file, dev.id);
-    for (const auto& s : dev.rules.sets) sets.emplace(s.name, s);
-    onboarded.push_back(std::move(dev));
+    for (const auto& x : dev.rules.sets) sets.emplace(x.name, x);
+    admitted.push_back(std::move(dev));
   }
   std::ostringstream r;
   r << "table inet " << o.table << "\ndelete table inet " << o.table << "\ntable inet " << o.table
     << " {\n";
-  for (const auto& [name, s] : sets)
+  for (const auto& [name, x] : sets)
     r << proto::mud::set_declaration(
-        s, s.kind == "dns" ? resolve(s.key, s.family == "ipv6") : std::vector<std::string>{});
-  r << "  set onboarded_mac { type ether_addr; ";
-  if (!onboarded.empty()) {
+        x, x.kind == "dns" ? resolve(x.key, x.family == "ipv6") : std::vector<std::string>{});
+  // The stations admitted after 802.1X, each on the port it authenticated on.
+  r << "  set admitted { type ifname . ether_addr; ";
+  if (!admitted.empty()) {
     r << "elements = { ";
-    for (size_t i = 0; i < onboarded.size(); ++i) r << (i ? ", " : "") << onboarded[i].mac;
+    for (size_t i = 0; i < admitted.size(); ++i)
+      r << (i ? ", " : "") << "\"" << admitted[i].port << "\" . " << admitted[i].mac;
     r << " } ";
   }
   r << "}\n";
@@ -113,18 +156,19 @@ Result<std::string> router_ruleset(const RouterOptions& o) {
        "    iifname \""
     << o.device_ports << "\" ip daddr " << o.onboarding_addr
     << " tcp dport { 8443, 8908 } accept comment \"onboarding services\"\n";
-  for (const auto& d : onboarded)
-    r << "    ether saddr " << d.mac << " jump " << d.rules.from_chain << "\n";
-  for (const auto& d : onboarded)
+  for (const auto& d : admitted)
+    r << "    iifname \"" << d.port << "\" ether saddr " << d.mac << " jump " << d.rules.from_chain
+      << "\n";
+  for (const auto& d : admitted)
     if (!d.ip.empty()) r << "    ip daddr " << d.ip << " jump " << d.rules.to_chain << "\n";
-  r << "    ether saddr @onboarded_mac accept comment \"allowed by the device's MUD file\"\n";
-  for (const auto& d : onboarded)
+  r << "    iifname . ether saddr @admitted accept comment \"allowed by the device's MUD file\"\n";
+  for (const auto& d : admitted)
     if (!d.ip.empty()) r << "    ip daddr " << d.ip << " accept\n";
   r << "    iifname \"" << o.device_ports
     << "\" counter log prefix \"gh onboarding-segment drop \" group 2 reject with icmpx "
        "admin-prohibited comment \"onboarding segment: nothing else\"\n"
        "    counter reject with icmpx admin-prohibited\n  }\n";
-  for (const auto& d : onboarded) {
+  for (const auto& d : admitted) {
     r << "  chain " << d.rules.from_chain << " {\n";
     for (const auto& x : d.rules.from_rules) r << "    " << x << "\n";
     r << "  }\n  chain " << d.rules.to_chain << " {\n";
@@ -135,24 +179,10 @@ Result<std::string> router_ruleset(const RouterOptions& o) {
   return r.str();
 }
 
-// Addresses of quarantined devices (their open connections are dropped when they enter it).
-std::set<std::string> quarantined_addresses(const RouterOptions& o) {
-  std::set<std::string> out;
-  auto inv = store::open_sqlite_inventory(fs::join(o.site_state, "inventory.db"));
-  if (!inv) return out;
-  auto devices = (*inv)->list();
-  if (!devices) return out;
-  auto leases = read_leases(o.leases);
-  for (const auto& d : *devices) {
-    if (d.state != "quarantined") continue;
-    auto it = leases.find(device::device_mac_colons(d.serial));
-    if (it != leases.end()) out.insert(it->second);
-  }
-  return out;
-}
-
-Result<bool> router_sync(const RouterOptions& o, RouterState* state) {
-  auto rules = TRY(router_ruleset(o));
+Result<bool> router_sync(const RouterOptions& o, const std::vector<EapSession>& sessions,
+                         RouterState* state) {
+  std::set<std::string> addresses;
+  auto rules = TRY(router_ruleset(o, sessions, &addresses));
   if (rules == state->applied) return false;
   std::string path = o.ruleset_path.empty() ? fs::join(o.site_state, "router.nft") : o.ruleset_path;
   TRY(fs::write_file_atomic(path, rules, 0644));
@@ -161,19 +191,19 @@ Result<bool> router_sync(const RouterOptions& o, RouterState* state) {
     return make_error("router.nft",
                       "nft refused the ruleset (" + path + "); the previous rules stay in place");
   state->applied = rules;
-  // Established flows are accepted before any device chain: a device entering quarantine loses
-  // its open connections here, not when they end.
-  auto now_q = quarantined_addresses(o);
-  for (const auto& ip : now_q)
-    if (!state->quarantined.count(ip)) {
+  // Established flows are accepted before any device chain: a device that loses its admission
+  // (quarantine, revocation, logoff) loses its open connections here, not when they end.
+  for (const auto& ip : state->addresses)
+    if (!addresses.count(ip)) {
       (void)process::run({"conntrack", "-D", "-s", ip});
       (void)process::run({"conntrack", "-D", "-d", ip});
     }
-  state->quarantined = now_q;
+  state->addresses = addresses;
   return true;
 }
 
-Status router_report(const RouterOptions& o) {
+Status router_report(const RouterOptions& o, const std::vector<EapSession>& sessions,
+                     const std::deque<EapEvent>& failures) {
   Json leases = Json::array();
   for (const auto& [mac, ip] : read_leases(o.leases)) leases.push_back({{"mac", mac}, {"ip", ip}});
   Json neighbours = Json::array();
@@ -207,7 +237,23 @@ Status router_report(const RouterOptions& o) {
         else if (chain == "forward")
           segment_drops += packets;
       }
+  Json auth = Json::array();
+  for (const auto& x : sessions)
+    auth.push_back({{"port", x.port},
+                    {"mac", x.mac},
+                    {"certificate_serial", x.cert_serial},
+                    {"subject", x.subject},
+                    {"since", x.since}});
+  Json failed = Json::array();
+  for (const auto& f : failures)
+    failed.push_back({{"port", f.port},
+                      {"mac", f.mac},
+                      {"certificate_serial", f.cert_serial},
+                      {"reason", f.reason},
+                      {"at", f.at}});
   Json view{{"at", time::now()},
+            {"authenticator_sessions", auth},
+            {"authenticator_failures", failed},
             {"leases", leases},
             {"neighbours", neighbours},
             {"device_chain_drops", drops},
@@ -215,21 +261,91 @@ Status router_report(const RouterOptions& o) {
   return fs::write_file_atomic(fs::join(o.site_state, "router-view.json"), view.dump(2), 0644);
 }
 
-Status router_serve(const RouterOptions& o) {
+namespace {
+
+// The router's interfaces whose names match the device-port pattern.
+std::vector<std::string> device_ports(const std::string& pattern) {
+  std::vector<std::string> out;
+  auto l = process::run({"ip", "-j", "link", "show"});
+  if (!l || l->exit_status != 0) return out;
+  auto j = parse_json(l->out, "ip link");
+  if (!j || !j->is_array()) return out;
+  for (const auto& e : *j)
+    if (e.contains("ifname") && proto::policy::glob_match(pattern, e["ifname"].get<std::string>()))
+      out.push_back(e["ifname"].get<std::string>());
+  return out;
+}
+
+// Each authenticator event into the site's evidence log, with the admission decision.
+void record(store::Inventory& inv, PolicyStore& policy, const EapEvent& e) {
+  Json detail{{"port", e.port},
+              {"mac", e.mac},
+              {"certificate_serial", e.cert_serial},
+              {"subject", e.subject}};
+  std::string device;
+  if (!e.cert_serial.empty())
+    if (auto c = inv.credential(e.cert_serial); c && *c) device = (*c)->device;
+  store::Event ev{0, 0, device, "network.8021x", "ok", "", ""};
+  if (e.kind == "authenticated") {
+    SessionVerdict v =
+        judge_session(inv, policy, EapSession{e.port, e.mac, e.cert_serial, e.subject, e.at});
+    ev.outcome = v.admitted ? "ok" : "refused";
+    ev.reason = v.admitted ? "authenticated: admitted to its segment" : v.check;
+    if (!v.admitted) detail["message"] = v.reason;
+  } else if (e.kind == "failed") {
+    ev.outcome = "refused";
+    ev.reason = "eap.failed";
+    detail["message"] = e.reason;
+  } else {
+    ev.reason = "session ended";
+    detail["message"] = e.reason;
+  }
+  ev.detail = detail.dump();
+  if (Status st = inv.append(ev); !st) log::warn("router", st.error().str());
+  log::info("router", e.port + " " + e.mac + ": " + e.kind +
+                          (e.reason.empty() ? "" : " (" + e.reason + ")") +
+                          (ev.outcome == "refused" ? " -> refused: " + ev.reason : ""));
+}
+
+}  // namespace
+
+Status router_serve(const RouterOptions& options) {
+  RouterOptions o = options;
+  if (o.auth.dir.empty()) o.auth.dir = fs::join(o.site_state, "authenticator");
+  if (o.auth.domain_ca.empty()) o.auth.domain_ca = fs::join(o.site_state, "domain-ca.pem");
+  if (o.auth.crl.empty()) o.auth.crl = fs::join(o.site_state, "crl.pem");
+  if (o.auth.server_cert.empty() || o.auth.server_key.empty())
+    return make_error("usage", "router serve needs the EAP server's --eap-cert and --eap-key");
+  auto inv = TRY(store::open_sqlite_inventory(fs::join(o.site_state, "inventory.db")));
+  PolicyStore policy(o.site_state);
+  Authenticator auth(o.auth);
+  std::deque<EapEvent> failures;
   std::cout << "router agent listening on the site's state " << o.site_state << std::endl;
   RouterState state;
   int round = 0;
+  std::string last_warning;
   do {
-    auto changed = router_sync(o, &state);
+    Status st = auth.ensure(device_ports(o.device_ports));
+    if (!st && st.error().str() != last_warning) log::warn("router", st.error().str());
+    last_warning = st ? "" : st.error().str();
+    auto events = auth.poll();
+    for (const auto& e : events) {
+      record(*inv, policy, e);
+      if (e.kind == "failed") failures.push_back(e);
+      if (failures.size() > 100) failures.pop_front();
+    }
+    auto sessions = auth.sessions();
+    auto changed = router_sync(o, sessions, &state);
     if (!changed)
       log::warn("router", changed.error().str());
     else if (*changed)
       log::info("router", "ruleset applied");
-    if (round++ % 5 == 0 || (changed && *changed)) {
-      Status st = router_report(o);
-      if (!st) log::warn("router", st.error().str());
+    if (round++ % 5 == 0 || (changed && *changed) || !events.empty()) {
+      Status rs = router_report(o, sessions, failures);
+      if (!rs) log::warn("router", rs.error().str());
     }
   } while (!wait_for_stop_signal_for(o.interval_ms));
+  auth.stop_all();
   return ok_status();
 }
 

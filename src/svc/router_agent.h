@@ -1,15 +1,22 @@
 // The enforcement point on the router (`gatehouse router serve`, run in the router's network
-// namespace): it keeps one nftables table in step with the site: devices that are not onboarded
-// reach only DHCP, DNS and the onboarding services; each onboarded device whose MUD file the site
-// has verified gets its own from-device and to-device chains compiled from that file (RFC 8520),
-// with DNS names resolved into the chains' address sets. Every change is one atomic nft
-// transaction; a failed one leaves the previous rules in place.
+// namespace). It runs the 802.1X authenticator on every device port (svc/authenticator) and keeps
+// one nftables table in step with the site: a port without an authenticated session reaches only
+// DHCP, DNS and the onboarding services; a station that authenticated with an LDevID that is the
+// device's current credential, of a device that is onboarded (not quarantined or revoked) and that
+// the authorization policy lets connect, gets its own from-device and to-device chains compiled
+// from its verified MUD file (RFC 8520), bound to that port and MAC. Every change is one atomic nft
+// transaction; a failed one leaves the previous rules in place. Every session, refusal and end
+// goes to the site's evidence log.
 #pragma once
 
+#include <deque>
 #include <set>
 #include <string>
 
 #include "common/result.h"
+#include "store/inventory.h"
+#include "svc/authenticator.h"
+#include "svc/policy_store.h"
 
 namespace gh::svc {
 
@@ -22,20 +29,36 @@ struct RouterOptions {
   std::string onboarding_addr = "10.77.0.2";  // registrar and DPP controller
   std::string ruleset_path;                   // where the applied ruleset is written
   int interval_ms = 300;
+  AuthenticatorOptions auth;  // dir, server certificate and key; CA and CRL default to the site's
 };
 
-// Computes the ruleset for the current state of the site (pure apart from reading files and DNS).
-Result<std::string> router_ruleset(const RouterOptions& o);
+// Is this authenticated session a device the network admits? The check that failed otherwise.
+struct SessionVerdict {
+  bool admitted = false;
+  std::string device;  // serial, when the credential is known
+  std::string check;   // e.g. credential.superseded, device.quarantined, policy.denied
+  std::string reason;
+};
+SessionVerdict judge_session(store::Inventory& inv, PolicyStore& policy, const EapSession& s);
+
+// Computes the ruleset for the current state of the site and the authenticated sessions (pure
+// apart from reading files and DNS).
+Result<std::string> router_ruleset(const RouterOptions& o, const std::vector<EapSession>& sessions,
+                                   std::set<std::string>* admitted_addresses = nullptr);
 // What the agent remembers between syncs.
 struct RouterState {
-  std::string applied;                // the ruleset last applied
-  std::set<std::string> quarantined;  // addresses of devices in quarantine at that time
+  std::string applied;              // the ruleset last applied
+  std::set<std::string> addresses;  // addresses of the devices admitted at that time
 };
 // Applies the ruleset when it differs from the one applied; returns whether it changed anything.
-Result<bool> router_sync(const RouterOptions& o, RouterState* state);
-// What the router sees, for the site's asset check: DHCP leases, neighbours, and per device chain
-// the packets its default deny dropped. Written to SITE_STATE/router-view.json.
-Status router_report(const RouterOptions& o);
+// A device that lost its admission (quarantine, revocation, logoff) loses its open connections.
+Result<bool> router_sync(const RouterOptions& o, const std::vector<EapSession>& sessions,
+                         RouterState* state);
+// What the router sees, for the site's asset check: DHCP leases, neighbours, authenticator
+// sessions and recent failures, and per device chain the packets its default deny dropped.
+// Written to SITE_STATE/router-view.json.
+Status router_report(const RouterOptions& o, const std::vector<EapSession>& sessions,
+                     const std::deque<EapEvent>& failures);
 // Loops until SIGTERM/SIGINT.
 Status router_serve(const RouterOptions& o);
 

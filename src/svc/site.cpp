@@ -1,5 +1,7 @@
 #include "svc/site.h"
 
+#include <chrono>
+
 #include "codec/bundle.h"
 #include "codec/declaration.h"
 #include "codec/dpp_uri.h"
@@ -63,6 +65,71 @@ Result<std::unique_ptr<Site>> Site::open(const std::string& state_dir) {
 
 Result<pki::Identity> Site::registrar_identity() {
   return load_identity(*keystore_, fs::join(state_dir_, "pki"), "registrar", {domain_ca_.cert});
+}
+
+std::string Site::crl_path() const {
+  return fs::join(state_dir_, "crl.pem");
+}
+
+Result<std::string> Site::publish_crl() {
+  time::Seconds now = time::now();
+  auto ended = TRY(inventory_->ended_credentials(now));
+  std::vector<crypto::RevokedEntry> entries;
+  for (const auto& c : ended)
+    entries.push_back({c.serial_hex, c.ended_at ? c.ended_at : c.issued_at,
+                       c.status == "superseded" ? 4 : 5});  // superseded, cessationOfOperation
+  int64_t number = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  auto pem =
+      TRY(crypto::issue_crl_pem(domain_ca_.cert, domain_ca_.key, entries, number, kCrlValidityS));
+  TRY(fs::write_file_atomic(crl_path(), pem, 0644));
+  std::string digest;
+  for (const auto& e : entries) digest += e.serial_hex + ",";
+  crl_digest_ = digest;
+  crl_at_ = now;
+  return pem;
+}
+
+Result<bool> Site::refresh_crl() {
+  time::Seconds now = time::now();
+  std::string digest;
+  for (const auto& c : TRY(inventory_->ended_credentials(now))) digest += c.serial_hex + ",";
+  if (crl_at_ != 0 && digest == crl_digest_ && now - crl_at_ < kCrlValidityS / 2 &&
+      fs::exists(crl_path()))
+    return false;
+  TRY(publish_crl());
+  return true;
+}
+
+Status Site::revoke(const std::string& serial, const std::string& reason) {
+  auto rec = TRY(inventory_->get(serial));
+  if (!rec) return make_error("inventory.unknown", serial + " is not in the inventory");
+  if (rec->state == "revoked") return make_error("device.state", serial + " is already revoked");
+  auto creds = TRY(inventory_->credentials(serial));
+  Json serials = Json::array();
+  for (const auto& c : creds)
+    if (c.status == "active") serials.push_back(c.serial_hex);
+  TRY(inventory_->revoke(
+      serial, store::Event{0, 0, serial, "device.revoke", "ok", reason,
+                           Json{{"from", rec->state}, {"credentials", serials}}.dump()}));
+  TRY_CTX(publish_crl(), "the device is revoked in the inventory but the CRL was not written");
+  return ok_status();
+}
+
+Status Site::issue_server_certificate(const std::vector<std::string>& dns_names,
+                                      const std::string& cert_path, const std::string& key_path,
+                                      int64_t lifetime_s) {
+  if (dns_names.empty()) return make_error("usage", "a server certificate needs a name");
+  auto key = TRY(crypto::PrivateKey::generate(crypto::Curve::kP256));
+  auto cert =
+      TRY(domain_ca_.issue(pki::domain_server(name_, dns_names, key.public_key(), lifetime_s)));
+  TRY(fs::write_file_atomic(key_path, TRY(key.export_pkcs8_pem()).reveal(), 0600));
+  TRY(fs::write_file_atomic(cert_path, cert.pem(), 0644));
+  return inventory_->append(store::Event{
+      0, 0, "", "site.server-certificate", "ok", "server certificate issued",
+      Json{{"names", dns_names}, {"serial", cert.serial_hex()}, {"not_after", cert.not_after()}}
+          .dump()});
 }
 
 Result<store::ManufacturerAnchor> Site::trust_manufacturer(const std::string& root_pem) {

@@ -45,6 +45,23 @@ class Site {
   const pki::Identity& domain_ca_identity() const { return domain_ca_; }
   // The registrar's TLS and signing identity (id-kp-cmcRA), chain = [domain CA].
   Result<pki::Identity> registrar_identity();
+  // Revokes the device's credentials (device state "revoked", evidence event) and republishes
+  // the CRL. The router's authenticator refuses the LDevID from then on.
+  Status revoke(const std::string& serial, const std::string& reason);
+  // Signs and writes STATE/crl.pem: every superseded or revoked credential that has not expired,
+  // valid for kCrlValidityS. Returns the PEM.
+  Result<std::string> publish_crl();
+  static constexpr int64_t kCrlValidityS = 7 * 86400;
+  // Republishes when a credential ended since the last publication (re-onboarding supersedes
+  // one) or half the validity has passed; returns whether it wrote.
+  Result<bool> refresh_crl();
+  std::string crl_path() const;
+  // A server certificate from the domain CA for a service inside the domain (the 802.1X
+  // authenticator's EAP server): a new key written to key_path (0600), the certificate to
+  // cert_path.
+  Status issue_server_certificate(const std::vector<std::string>& dns_names,
+                                  const std::string& cert_path, const std::string& key_path,
+                                  int64_t lifetime_s);
   const Config& config() const { return config_; }
   store::Inventory& inventory() { return *inventory_; }
   const std::string& name() const { return name_; }
@@ -62,6 +79,8 @@ class Site {
   std::unique_ptr<crypto::KeyStore> keystore_;
   std::unique_ptr<store::Inventory> inventory_;
   pki::Identity domain_ca_;
+  std::string crl_digest_;  // what the last published CRL listed
+  time::Seconds crl_at_ = 0;
 };
 
 }  // namespace gh::svc

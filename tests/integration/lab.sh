@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The lab (issue 5, items 1 and 2) with real traffic: namespaces, veth pairs, a router with
-# nftables and dnsmasq; before onboarding a device port reaches only DHCP, DNS and the onboarding
-# services; BRSKI and DPP onboarding through the router; `lab down` leaves nothing behind.
+# The lab (issue 5) with real traffic: namespaces, veth pairs, a router with nftables, dnsmasq and
+# hostapd (802.1X) on every device port; before onboarding a device port reaches only DHCP, DNS and
+# the onboarding services; BRSKI and DPP onboarding through the router; the port opens only after
+# 802.1X EAP-TLS with the new LDevID; MUD enforced; quarantine; a rogue credential and a revoked
+# or superseded LDevID refused; the asset check; `lab down` leaves nothing behind.
 source "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || fail "the lab needs root (CI runs as root)"
 L="$T/lab"
@@ -51,11 +53,31 @@ ip netns exec gh-dev2 "$G" device onboard --state "$d2" --dpp tcp:site.lab:8908 
   || fail "DPP onboarding through the router"
 "$G" site devices --state "$L/site" --json | jq -e '[.[] | select(.state=="onboarded")] | length == 2' >/dev/null \
   || fail "inventory: $("$G" site devices --state "$L/site")"
-ok "a device onboarded by BRSKI (registrar to MASA across the router) and one by DPP"
+ok "a device onboarded by BRSKI (registrar to MASA across the router) and one by DPP (802.1X configuration)"
 
-# After onboarding: the site's MUD manager fetches each device's MUD file (HTTPS to mud.lab, the
+# Onboarded is not connected: until the device authenticates with its LDevID, its port stays in
+# the onboarding segment.
+sleep 1.5
+ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ && fail "an onboarded device reached a host before 802.1X"
+ip netns exec gh-dev1 "$G" device connect --state "$d1" --server-name eap.lab --json > c1.json || fail "802.1X with the BRSKI LDevID"
+ip netns exec gh-dev2 "$G" device connect --state "$d2" --json > c2.json || fail "802.1X with the DPP LDevID"
+jq -e --arg s "$(openssl x509 -in "$d1/onboarding/ldevid.pem" -noout -serial | cut -d= -f2 | tr A-F a-f)" \
+  '.certificate_serial == $s' c1.json >/dev/null || fail "connect: $(cat c1.json)"
+jq -e '.server_name == "eap.lab"' c2.json >/dev/null || fail "the DPP device did not use the configuration's EAP server name: $(cat c2.json)"
+for _ in $(seq 40); do
+  "$G" site events --state "$L/site" --json > ev.json
+  jq -e '[.[] | select(.kind=="network.8021x" and .outcome=="ok" and (.reason | startswith("authenticated")))] | length >= 2' ev.json >/dev/null && break
+  sleep 0.25
+done
+jq -e --arg s "$(jq -r '.devices[1].serial' status.json)" \
+  '[.[] | select(.kind=="network.8021x" and .serial==$s and .outcome=="ok")] | length >= 1' ev.json >/dev/null \
+  || fail "the 802.1X sessions are not in the evidence log: $(jq -c '[.[] | select(.kind=="network.8021x")]' ev.json)"
+ok "802.1X EAP-TLS (hostapd on the router, wpa_supplicant -D wired on the devices) with each device's LDevID; sessions in the evidence log"
+
+# After connecting: the site's MUD manager fetches each device's MUD file (HTTPS to mud.lab, the
 # signature verified against the manufacturer root) and the router agent compiles it into that
-# device's chains: the MUD-permitted host answers, the others still do not.
+# device's chains, bound to the port and MAC that authenticated: the MUD-permitted host answers,
+# the others still do not.
 for i in 1 2; do
   for _ in $(seq 60); do
     ip netns exec "gh-dev$i" curl -s -m 1 -o /dev/null http://telemetry.lab/ && break
@@ -99,6 +121,35 @@ after=$(ip netns exec gh-router nft -j list chain inet gh_lab forward | jq '[.nf
 [ "$after" -gt "$before" ] || fail "the router's drop counter did not count the attempt"
 ok "a device without credentials reaches nothing else and is counted by the router ($before -> $after)"
 
+# A rogue credential: gh-dev3 tries 802.1X with a certificate from a CA the site never trusted.
+mkdir -p rogue
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout rogue/key.pem -out rogue/cert.pem \
+  -subj "/CN=$(jq -r '.devices[0].serial' status.json)" -days 2 2>/dev/null
+cat > rogue/wpa.conf <<EOF
+ctrl_interface=$T/rogue/ctrl
+ap_scan=0
+network={
+  key_mgmt=IEEE8021X
+  eap=TLS
+  eapol_flags=0
+  identity="$(jq -r '.devices[0].serial' status.json)"
+  ca_cert="$L/site/domain-ca.pem"
+  client_cert="$T/rogue/cert.pem"
+  private_key="$T/rogue/key.pem"
+}
+EOF
+(ip netns exec gh-dev3 wpa_supplicant -D wired -i eth0 -c rogue/wpa.conf > rogue/wpa.log 2>&1 &)
+for _ in $(seq 40); do
+  jq -e '.authenticator_failures | any(.port=="r-dev3")' "$L/site/router-view.json" >/dev/null 2>&1 && break
+  sleep 0.25
+done
+jq -e '.authenticator_failures | any(.port=="r-dev3" and (.reason | test("self-signed|issuer|unknown ca"; "i")))' "$L/site/router-view.json" >/dev/null \
+  || fail "the rogue certificate's refusal is not in the router's view: $(jq -c .authenticator_failures "$L/site/router-view.json")"
+jq -e '.authenticator_sessions | any(.port=="r-dev3") | not' "$L/site/router-view.json" >/dev/null || fail "the rogue certificate got a session"
+ip netns exec gh-dev3 curl -s -m 2 -o /dev/null http://telemetry.lab/ && fail "the rogue device reached a host"
+pkill -f "rogue/wpa.conf" || true
+ok "a certificate from an untrusted CA fails 802.1X ($(jq -r '[.authenticator_failures[] | select(.port=="r-dev3")][0].reason' "$L/site/router-view.json")) and reaches nothing"
+
 # The asset check (the router's report against the inventory): gh-dev3 is an expected device on
 # the network without onboarding; gh-dev1's attempt to a host its MUD file does not allow is a
 # violation; a device with a MAC no inventory knows, plugged into port 3, is unknown.
@@ -124,7 +175,58 @@ ok "asset check: an expected device seen without onboarding, an unknown MAC on a
 "$G" lab demo --devices 3 --dir "$L" --json > demo.json || fail "lab demo"
 jq -e '[.devices[0,1] | select(.onboarded and .after["telemetry.lab"] and (.after["updates.lab"] | not))] | length == 2' demo.json >/dev/null \
   || fail "lab demo: $(cat demo.json)"
-ok "lab demo reports, per device, what it reaches before and after onboarding"
+# gh-dev3 (never onboarded until now) shows the whole path: nothing before, nothing when only
+# onboarded, its MUD-permitted host once 802.1X admitted it.
+jq -e '.devices[2] | .onboarded and .connected and (.before["telemetry.lab"] | not)
+       and (.onboarded_not_connected["telemetry.lab"] | not) and .after["telemetry.lab"] and (.after["updates.lab"] | not)' demo.json >/dev/null \
+  || fail "lab demo (connect): $(cat demo.json)"
+ok "lab demo reports, per device, what it reaches before onboarding, onboarded but not connected, and after 802.1X"
+
+# Revocation: the site revokes gh-dev2's LDevID: the router cuts it off at once, the CRL lists it
+# (OpenSSL agrees), and its next 802.1X attempt fails on the router's CRL check.
+s2=$(jq -r '.devices[1].serial' status.json)
+ip netns exec gh-dev2 curl -s -m 2 -o /dev/null http://telemetry.lab/ || fail "gh-dev2 is not connected before the revocation"
+"$G" site revoke --state "$L/site" "$s2" --reason "lab test: key compromised" >/dev/null || fail "site revoke"
+t0=$(date +%s%N); cut=""
+for _ in $(seq 20); do
+  if ! ip netns exec gh-dev2 curl -s -m 0.2 -o /dev/null http://telemetry.lab/; then cut=$(( ($(date +%s%N) - t0) / 1000000 )); break; fi
+  sleep 0.05
+done
+[ -n "$cut" ] && [ "$cut" -lt 1000 ] || fail "revocation did not cut the device off within one second (${cut:-never} ms)"
+openssl verify -crl_check -CAfile "$L/site/domain-ca.pem" -CRLfile "$L/site/crl.pem" "$d2/onboarding/ldevid.pem" > v.txt 2>&1 \
+  && fail "OpenSSL accepts the revoked LDevID against the site's CRL"
+grep -q "certificate revoked" v.txt || fail "openssl verify: $(cat v.txt)"
+expect_refused eap.failed ip netns exec gh-dev2 "$G" device connect --state "$d2" --timeout 20
+"$G" site events --state "$L/site" --serial "$s2" --json > ev2.json
+jq -e '[.[] | select(.kind=="network.8021x" and .outcome=="refused" and .reason=="eap.failed" and (.detail.message == "certificate revoked"))] | length >= 1' ev2.json >/dev/null \
+  || fail "the revoked LDevID's refusal is not in the evidence log: $(jq -c '[.[] | select(.kind=="network.8021x")]' ev2.json)"
+ip netns exec gh-dev2 curl -s -m 2 -o /dev/null http://telemetry.lab/ && fail "the revoked device reached a host"
+ok "revocation: cut off in ${cut} ms, listed in the CRL (openssl verify agrees), 802.1X refused with 'certificate revoked'"
+
+# Re-onboarding supersedes the old LDevID: after a factory reset and a new BRSKI onboarding, the
+# old certificate (kept aside here, as a thief would) fails 802.1X; the new one works.
+mkdir -p old1 && cp "$d1/onboarding/ldevid.pem" "$d1/keystore/ldevid.key" old1/
+"$G" device reset --state "$d1" >/dev/null
+ip netns exec gh-dev1 "$G" device onboard --state "$d1" --brski https://site.lab:8443 --timeout 20 >/dev/null || fail "re-onboarding"
+old_serial=$(openssl x509 -in old1/ldevid.pem -noout -serial | cut -d= -f2)
+for _ in $(seq 20); do grep -qi "$old_serial" <<< "$(openssl crl -in "$L/site/crl.pem" -noout -text)" && break; sleep 0.5; done
+openssl verify -crl_check -CAfile "$L/site/domain-ca.pem" -CRLfile "$L/site/crl.pem" old1/ldevid.pem >/dev/null 2>&1 \
+  && fail "the superseded LDevID is not in the CRL"
+sed -e "s#$T/rogue/cert.pem#$T/old1/ldevid.pem#; s#$T/rogue/key.pem#$T/old1/ldevid.key#; s#$T/rogue/ctrl#$T/old1/ctrl#" rogue/wpa.conf > old1/wpa.conf
+(ip netns exec gh-dev1 wpa_supplicant -D wired -i eth0 -c old1/wpa.conf > old1/wpa.log 2>&1 &)
+for i in $(seq 60); do
+  jq -e '.authenticator_failures | any(.port=="r-dev1" and .reason=="certificate revoked")' "$L/site/router-view.json" >/dev/null 2>&1 && break
+  # (the authenticator may miss the first EAPOL-Start right after the previous session's logoff)
+  [ $((i % 8)) -eq 0 ] && ip netns exec gh-dev1 wpa_cli -p "$T/old1/ctrl" -i eth0 reassociate >/dev/null 2>&1
+  sleep 0.25
+done
+jq -e '.authenticator_failures | any(.port=="r-dev1" and .reason=="certificate revoked")' "$L/site/router-view.json" >/dev/null \
+  || fail "the superseded LDevID was not refused: $(jq -c .authenticator_failures "$L/site/router-view.json")"
+pkill -f "old1/wpa.conf" || true
+ip netns exec gh-dev1 "$G" device connect --state "$d1" --server-name eap.lab >/dev/null || fail "802.1X with the new LDevID"
+for _ in $(seq 40); do ip netns exec gh-dev1 curl -s -m 0.5 -o /dev/null http://telemetry.lab/ && break; sleep 0.1; done
+ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ || fail "the re-onboarded device is not admitted"
+ok "re-onboarding: the superseded LDevID is in the CRL and refused by 802.1X; the new one is admitted"
 
 pids=$(jq -r '.pids[]' status.json)
 "$G" lab down --dir "$L" >/dev/null || fail "lab down"
