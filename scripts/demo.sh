@@ -127,22 +127,66 @@ step "Evidence trail of $dpp_dev (DPP) at the site"
 step "The network side in a lab: router, site, internet and device namespaces (root)"
 if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
   LAB="$D/lab"
-  trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; "$G" lab down --dir "$LAB" >/dev/null 2>&1' EXIT
-  "$G" lab up --devices 2 --dir "$LAB"
+  trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; pkill -f "$D/rogue" 2>/dev/null || true; "$G" lab down --dir "$LAB" >/dev/null 2>&1' EXIT
+  "$G" lab up --devices 3 --dir "$LAB"
   L1=$("$G" lab status --dir "$LAB" --json | jq -r '.devices[0].state_dir')
   L2=$("$G" lab status --dir "$LAB" --json | jq -r '.devices[1].state_dir')
-  echo "before onboarding, gh-dev1 -> telemetry.lab: $(ip netns exec gh-dev1 curl -s -m 2 http://telemetry.lab/ || echo 'blocked (onboarding segment)')"
+  S1=$("$G" lab status --dir "$LAB" --json | jq -r '.devices[0].serial')
+  S2=$("$G" lab status --dir "$LAB" --json | jq -r '.devices[1].serial')
+  reach() { ip netns exec "$1" curl -s -m 2 "http://$2/" || echo blocked; }
+  echo "before onboarding, gh-dev1 -> telemetry.lab: $(reach gh-dev1 telemetry.lab)"
   ip netns exec gh-dev1 "$G" device onboard --state "$L1" --brski https://site.lab:8443
   ip netns exec gh-dev2 "$G" device onboard --state "$L2" --dpp tcp:site.lab:8908
-  for _ in $(seq 40); do ip netns exec gh-dev1 curl -s -m 1 -o /dev/null http://telemetry.lab/ && break; sleep 0.25; done
-  echo "after onboarding (MUD file fetched, verified, enforced on the router):"
+  echo "onboarded but not yet authenticated, gh-dev1 -> telemetry.lab: $(reach gh-dev1 telemetry.lab)"
+
+  step "Secure connection: 802.1X EAP-TLS with the new LDevIDs (hostapd on the router ports)"
+  ip netns exec gh-dev1 "$G" device connect --state "$L1" --server-name eap.lab
+  ip netns exec gh-dev2 "$G" device connect --state "$L2"
+  # (the router admits a session within its interval after hostapd reports it)
   for i in 1 2; do
-    for h in telemetry.lab updates.lab; do
-      echo "  gh-dev$i -> $h: $(ip netns exec "gh-dev$i" curl -s -m 2 "http://$h/" || echo blocked)"
-    done
+    for _ in $(seq 40); do ip netns exec "gh-dev$i" curl -s -m 1 -o /dev/null http://telemetry.lab/ && break; sleep 0.25; done
+  done
+  echo "after 802.1X (MUD file fetched, verified, enforced on the router for the authenticated port and MAC):"
+  for i in 1 2; do
+    for h in telemetry.lab updates.lab; do echo "  gh-dev$i -> $h: $(reach "gh-dev$i" "$h")"; done
   done
   echo "the router's chains for gh-dev1:"
   ip netns exec gh-router nft list table inet gh_lab | grep -A4 "chain d[0-9a-f]*_fr" | head -5 | sed 's/^/  /'
+
+  step "A rogue device on port 3: unknown MAC, a self-made certificate"
+  mkdir -p "$D/rogue"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$D/rogue/key.pem" \
+    -out "$D/rogue/cert.pem" -subj "/CN=$S1" -days 1 2>/dev/null
+  printf 'ap_scan=0\nnetwork={\n key_mgmt=IEEE8021X\n eap=TLS\n eapol_flags=0\n identity="%s"\n ca_cert="%s"\n client_cert="%s"\n private_key="%s"\n}\n' \
+    "$S1" "$LAB/site/domain-ca.pem" "$D/rogue/cert.pem" "$D/rogue/key.pem" > "$D/rogue/wpa.conf"
+  ip netns exec gh-dev3 ip link set eth0 down
+  ip netns exec gh-dev3 ip link set eth0 address 02:de:ad:be:ef:01
+  ip netns exec gh-dev3 ip link set eth0 up
+  ip netns exec gh-dev3 busybox udhcpc -i eth0 -n -q -t 5 -T 1 -s "$LAB/udhcpc.sh" >/dev/null 2>&1 || true
+  (ip netns exec gh-dev3 wpa_supplicant -D wired -i eth0 -c "$D/rogue/wpa.conf" > "$D/rogue/wpa.log" 2>&1 &)
+  for _ in $(seq 40); do
+    jq -e '.authenticator_failures | any(.port=="r-dev3")' "$LAB/site/router-view.json" >/dev/null 2>&1 && break
+    sleep 0.25
+  done
+  echo "rogue -> telemetry.lab: $(reach gh-dev3 telemetry.lab)"
+  pkill -f "$D/rogue/wpa.conf" || true
+  "$G" site assets check --state "$LAB/site" | grep -A1 -E "^(unknown devices|recent 802.1X refusals)"
+
+  step "Quarantine gh-dev1, then release it"
+  "$G" site quarantine --state "$LAB/site" "$S1" --reason "demo: unexpected traffic"
+  sleep 1
+  echo "quarantined, gh-dev1 -> telemetry.lab: $(reach gh-dev1 telemetry.lab)"
+  "$G" site release --state "$LAB/site" "$S1"
+  for _ in $(seq 20); do ip netns exec gh-dev1 curl -s -m 0.5 -o /dev/null http://telemetry.lab/ && break; sleep 0.1; done
+  echo "released, gh-dev1 -> telemetry.lab: $(reach gh-dev1 telemetry.lab)"
+
+  step "Revoke gh-dev2's LDevID: cut off, and 802.1X refuses it from now on"
+  "$G" site revoke --state "$LAB/site" "$S2" --reason "demo: device stolen"
+  sleep 1
+  echo "revoked, gh-dev2 -> telemetry.lab: $(reach gh-dev2 telemetry.lab)"
+  ip netns exec gh-dev2 "$G" device connect --state "$L2" --timeout 20 || true
+  echo "the evidence log of $S2's network access:"
+  "$G" site events --state "$LAB/site" --serial "$S2" | grep -E "network.8021x|device.revoke"
   "$G" lab down --dir "$LAB"
 else
   echo "(skipped: the lab needs root and network namespaces)"

@@ -183,6 +183,9 @@ int site_assets_check(const Args& a) {
   section("address_drift", "address drift");
   section("mud_violations", "MUD violations (dropped traffic)");
   section("unsupported", "devices whose MUD file says they are no longer supported");
+  section("onboarded_not_connected", "onboarded devices without an admitted 802.1X session");
+  section("sessions_not_admitted", "802.1X sessions not admitted (the check that failed)");
+  section("authentication_failures", "recent 802.1X refusals");
   return kExitOk;
 }
 

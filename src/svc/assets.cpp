@@ -8,6 +8,8 @@
 #include "device/image.h"
 #include "proto/mud_nft.h"
 #include "svc/mud_manager.h"
+#include "svc/policy_store.h"
+#include "svc/router_agent.h"
 
 namespace gh::svc {
 namespace {}  // namespace
@@ -27,10 +29,34 @@ Result<Json> assets_check(Site& site) {
     seen[n.value("mac", "")].insert(n.value("ip", ""));
     port[n.value("mac", "")] = n.value("port", "");
   }
-  std::map<std::string, const store::DeviceRecord*> by_mac;
-  for (const auto& d : devices) by_mac[device::device_mac_colons(d.serial)] = &d;
+  // A device's MAC: the one its 802.1X session authenticated with, else the one its image
+  // declares (the lab derives it from the serial).
+  std::map<std::string, const store::DeviceRecord*> by_serial, by_mac;
+  for (const auto& d : devices) by_serial[d.serial] = &d;
+  std::map<std::string, std::string> mac_of;
+  for (const auto& d : devices) mac_of[d.serial] = device::device_mac_colons(d.serial);
+  // Authenticated sessions: admitted, or authenticated but not admitted (and why).
+  PolicyStore policy(site.state_dir());
+  std::set<std::string> connected;
+  Json refused_sessions = Json::array();
+  for (const auto& x : view.value("authenticator_sessions", Json::array())) {
+    EapSession es{x.value("port", ""), x.value("mac", ""), x.value("certificate_serial", ""),
+                  x.value("subject", ""), x.value("since", int64_t{0})};
+    SessionVerdict v = judge_session(site.inventory(), policy, es);
+    if (!v.device.empty()) mac_of[v.device] = es.mac;
+    if (v.admitted)
+      connected.insert(v.device);
+    else
+      refused_sessions.push_back({{"port", es.port},
+                                  {"mac", es.mac},
+                                  {"serial", v.device},
+                                  {"check", v.check},
+                                  {"reason", v.reason}});
+  }
+  for (const auto& [serial, mac] : mac_of) by_mac[mac] = by_serial[serial];
   Json unknown = Json::array(), not_onboarded = Json::array(), not_seen = Json::array(),
-       drift = Json::array(), violations = Json::array(), unsupported = Json::array();
+       drift = Json::array(), violations = Json::array(), unsupported = Json::array(),
+       not_connected = Json::array();
   for (const auto& [mac, ips] : seen) {
     Json addrs(ips);
     auto it = by_mac.find(mac);
@@ -49,8 +75,9 @@ Result<Json> assets_check(Site& site) {
   const Json drops = view.value("device_chain_drops", Json::object());
   for (const auto& d : devices) {
     if (d.state != "onboarded") continue;
-    std::string mac = device::device_mac_colons(d.serial);
+    std::string mac = mac_of[d.serial];
     if (!seen.count(mac)) not_seen.push_back({{"serial", d.serial}, {"mac", mac}});
+    if (!connected.count(d.serial)) not_connected.push_back({{"serial", d.serial}, {"mac", mac}});
     std::string id = proto::mud::device_chain_id(d.serial);
     uint64_t dropped = drops.value(id + "_fr", uint64_t{0}) + drops.value(id + "_to", uint64_t{0});
     if (dropped > 0) violations.push_back({{"serial", d.serial}, {"dropped_packets", dropped}});
@@ -65,6 +92,9 @@ Result<Json> assets_check(Site& site) {
               {"onboarded_not_seen", not_seen},
               {"address_drift", drift},
               {"mud_violations", violations},
+              {"onboarded_not_connected", not_connected},
+              {"sessions_not_admitted", refused_sessions},
+              {"authentication_failures", view.value("authenticator_failures", Json::array())},
               {"unsupported", unsupported},
               {"onboarding_segment_drops", view.value("onboarding_segment_drops", uint64_t{0})}};
 }

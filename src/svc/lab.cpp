@@ -453,14 +453,13 @@ Result<Json> lab_demo(const LabOptions& o) {
     entry["connected"] = onboarded && c && c->exit_status == 0;
     results.push_back(entry);
   }
-  // The MUD manager fetches the files and the router applies them: wait for the first allowed flow.
-  for (int i = 0; i < 40; ++i) {
-    bool any = false;
-    for (const auto& e : results)
-      any |= e["connected"].get<bool>() && reaches(e["namespace"], kHosts[0][0]);
-    if (any) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
+  // The MUD manager fetches the files and the router admits each session within its interval:
+  // wait for each connected device's first allowed flow.
+  for (const auto& e : results)
+    for (int i = 0; i < 40 && e["connected"].get<bool>(); ++i) {
+      if (reaches(e["namespace"], kHosts[0][0])) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
   for (auto& e : results) {
     Json after = Json::object();
     for (const auto& h : kHosts) after[h[0]] = reaches(e["namespace"], h[0]);

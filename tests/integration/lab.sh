@@ -201,6 +201,11 @@ expect_refused eap.failed ip netns exec gh-dev2 "$G" device connect --state "$d2
 jq -e '[.[] | select(.kind=="network.8021x" and .outcome=="refused" and .reason=="eap.failed" and (.detail.message == "certificate revoked"))] | length >= 1' ev2.json >/dev/null \
   || fail "the revoked LDevID's refusal is not in the evidence log: $(jq -c '[.[] | select(.kind=="network.8021x")]' ev2.json)"
 ip netns exec gh-dev2 curl -s -m 2 -o /dev/null http://telemetry.lab/ && fail "the revoked device reached a host"
+"$G" site assets check --state "$L/site" --json > assets2.json
+jq -e --arg s "$s2" '.authentication_failures | any(.reason=="certificate revoked")' assets2.json >/dev/null \
+  || fail "assets: the 802.1X refusal is not reported: $(cat assets2.json)"
+jq -e --arg s "$(jq -r '.devices[0].serial' status.json)" '.onboarded_not_connected | any(.serial==$s) | not' assets2.json >/dev/null \
+  || fail "assets: a connected device reported as not connected: $(cat assets2.json)"
 ok "revocation: cut off in ${cut} ms, listed in the CRL (openssl verify agrees), 802.1X refused with 'certificate revoked'"
 
 # Re-onboarding supersedes the old LDevID: after a factory reset and a new BRSKI onboarding, the
