@@ -7,7 +7,7 @@ packages=(
   # build
   g++ make cmake ninja-build ccache pkg-config clang-format git
   libssl-dev libsqlite3-dev nlohmann-json3-dev libqrencode-dev zlib1g-dev libp11-kit-dev
-  libgtest-dev libgmock-dev libyaml-cpp-dev
+  libgtest-dev libgmock-dev libyaml-cpp-dev libnftables-dev
   # real components the product and its tests drive
   openssl sqlite3 jq zbar-tools wpasupplicant hostapd nftables
   iproute2 dnsmasq-base busybox iputils-ping conntrack curl netcat-openbsd

@@ -17,6 +17,7 @@
 #include "common/process.h"
 #include "common/time.h"
 #include "device/image.h"
+#include "net/nft.h"
 #include "proto/mud_nft.h"
 #include "proto/policy.h"
 #include "store/inventory.h"
@@ -186,10 +187,10 @@ Result<bool> router_sync(const RouterOptions& o, const std::vector<EapSession>& 
   if (rules == state->applied) return false;
   std::string path = o.ruleset_path.empty() ? fs::join(o.site_state, "router.nft") : o.ruleset_path;
   TRY(fs::write_file_atomic(path, rules, 0644));
-  auto r = TRY(process::run({"nft", "-f", path}));
-  if (r.exit_status != 0)
-    return make_error("router.nft",
-                      "nft refused the ruleset (" + path + "); the previous rules stay in place");
+  if (!state->nft) state->nft = TRY(net::NftSession::open());
+  if (Status st = state->nft->run(rules); !st)
+    return make_error("router.nft", "nft refused the ruleset (" + path + ": " + st.error().message +
+                                        "); the previous rules stay in place");
   state->applied = rules;
   // Established flows are accepted before any device chain: a device that loses its admission
   // (quarantine, revocation, logoff) loses its open connections here, not when they end.

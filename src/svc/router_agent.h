@@ -10,6 +10,7 @@
 #pragma once
 
 #include <deque>
+#include <memory>
 #include <set>
 #include <string>
 
@@ -17,6 +18,10 @@
 #include "store/inventory.h"
 #include "svc/authenticator.h"
 #include "svc/policy_store.h"
+
+namespace gh::net {
+class NftSession;
+}
 
 namespace gh::svc {
 
@@ -47,8 +52,9 @@ Result<std::string> router_ruleset(const RouterOptions& o, const std::vector<Eap
                                    std::set<std::string>* admitted_addresses = nullptr);
 // What the agent remembers between syncs.
 struct RouterState {
-  std::string applied;              // the ruleset last applied
-  std::set<std::string> addresses;  // addresses of the devices admitted at that time
+  std::string applied;                   // the ruleset last applied
+  std::set<std::string> addresses;       // addresses of the devices admitted at that time
+  std::shared_ptr<net::NftSession> nft;  // libnftables context, opened on first use
 };
 // Applies the ruleset when it differs from the one applied; returns whether it changed anything.
 // A device that lost its admission (quarantine, revocation, logoff) loses its open connections.
