@@ -58,6 +58,12 @@ constexpr const char* kColumns =
     "serial, model, manufacturer, state, idevid_pem, dpp_uri, mud_url, declaration, "
     "declaration_version, "
     "bundle_id, updated_at";
+constexpr const char* kCredentialSelect =
+    "SELECT serial_hex, device, issued_at, not_after, status, ended_at FROM credentials ";
+IssuedCredential credential_row(Statement& st) {
+  return IssuedCredential{st.text(0),    st.text(1), st.integer(2),
+                          st.integer(3), st.text(4), st.integer(5)};
+}
 constexpr const char* kSelect =
     "SELECT serial, model, manufacturer, state, idevid_pem, dpp_uri, mud_url, declaration, "
     "declaration_version, "
@@ -260,38 +266,29 @@ class SqliteInventory final : public Inventory {
 
   Result<std::vector<IssuedCredential>> ended_credentials(time::Seconds unexpired_at) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto st = TRY(db_->prepare(
-        "SELECT serial_hex, device, issued_at, not_after, status, ended_at FROM "
-        "credentials WHERE status<>'active' AND not_after>? ORDER BY ended_at, rowid"));
+    auto st = TRY(db_->prepare(std::string(kCredentialSelect) +
+                               "WHERE status<>'active' AND not_after>? ORDER BY ended_at, rowid"));
     st.bind(1, static_cast<int64_t>(unexpired_at));
     std::vector<IssuedCredential> out;
-    while (TRY(st.step()))
-      out.push_back(IssuedCredential{st.text(0), st.text(1), st.integer(2), st.integer(3),
-                                     st.text(4), st.integer(5)});
+    while (TRY(st.step())) out.push_back(credential_row(st));
     return out;
   }
 
   Result<std::optional<IssuedCredential>> credential(const std::string& serial_hex) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto st =
-        TRY(db_->prepare("SELECT serial_hex, device, issued_at, not_after, status, ended_at FROM "
-                         "credentials WHERE serial_hex=?"));
+    auto st = TRY(db_->prepare(std::string(kCredentialSelect) + "WHERE serial_hex=?"));
     st.bind(1, serial_hex);
     if (!TRY(st.step())) return std::optional<IssuedCredential>{};
-    return std::optional<IssuedCredential>{IssuedCredential{
-        st.text(0), st.text(1), st.integer(2), st.integer(3), st.text(4), st.integer(5)}};
+    return std::optional<IssuedCredential>{credential_row(st)};
   }
 
   Result<std::vector<IssuedCredential>> credentials(const std::string& serial) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto st =
-        TRY(db_->prepare("SELECT serial_hex, device, issued_at, not_after, status, ended_at FROM "
-                         "credentials WHERE device=? ORDER BY issued_at, rowid"));
+    auto st = TRY(
+        db_->prepare(std::string(kCredentialSelect) + "WHERE device=? ORDER BY issued_at, rowid"));
     st.bind(1, serial);
     std::vector<IssuedCredential> out;
-    while (TRY(st.step()))
-      out.push_back(IssuedCredential{st.text(0), st.text(1), st.integer(2), st.integer(3),
-                                     st.text(4), st.integer(5)});
+    while (TRY(st.step())) out.push_back(credential_row(st));
     return out;
   }
 
