@@ -134,7 +134,7 @@ Result<ConnectResult> connect_8021x(const ConnectOptions& o) {
   TRY(fs::write_file_atomic(fs::join(rd, "wpa_supplicant.pid"), std::to_string(pid) + "\n", 0600));
 
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_s);
-  auto next_nudge = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  auto next_nudge = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (::kill(pid, 0) != 0) {
@@ -153,10 +153,13 @@ Result<ConnectResult> connect_8021x(const ConnectOptions& o) {
                         "names the check");
     }
     // An authenticator that missed our EAPOL-Start (it was still tearing down an earlier
-    // session) waits for the next one, which the supplicant sends only after 30 s: ask again.
-    if (std::chrono::steady_clock::now() > next_nudge && (eap == "IDLE" || eap == "DISABLED")) {
+    // session) waits for the next one, which the supplicant sends only after 30 s: ask again,
+    // but only while no EAP request has come (the port entity still CONNECTING); between the
+    // requests of a running exchange the EAP state is IDLE too, and a restart there would break it.
+    if (std::chrono::steady_clock::now() > next_nudge &&
+        status_value(st->out, "Supplicant PAE state") == "CONNECTING") {
       (void)process::run({"wpa_cli", "-p", ctrl, "-i", o.iface, "reassociate"});
-      next_nudge = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+      next_nudge = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     }
   }
   TRY(disconnect_8021x(o.device_dir));

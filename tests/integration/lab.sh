@@ -60,7 +60,8 @@ ok "a device onboarded by BRSKI (registrar to MASA across the router) and one by
 sleep 1.5
 ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ && fail "an onboarded device reached a host before 802.1X"
 ip netns exec gh-dev1 "$G" device connect --state "$d1" --server-name eap.lab --json > c1.json || fail "802.1X with the BRSKI LDevID"
-ip netns exec gh-dev2 "$G" device connect --state "$d2" --json > c2.json || fail "802.1X with the DPP LDevID"
+ip netns exec gh-dev2 "$G" device connect --state "$d2" --json > c2.json \
+  || fail "802.1X with the DPP LDevID: $(grep -E 'authsrv|CTRL-EVENT|TLS: ' "$L/router/auth/hostapd-r-dev2.log" | tail -12)"
 jq -e --arg s "$(openssl x509 -in "$d1/onboarding/ldevid.pem" -noout -serial | cut -d= -f2 | tr A-F a-f)" \
   '.certificate_serial == $s' c1.json >/dev/null || fail "connect: $(cat c1.json)"
 jq -e '.server_name == "eap.lab"' c2.json >/dev/null || fail "the DPP device did not use the configuration's EAP server name: $(cat c2.json)"
