@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/cmds.h"
+#include "svc/authenticator.h"
 #include "svc/lab.h"
 #include "svc/router_agent.h"
 
@@ -87,12 +88,25 @@ int router_serve(const Args& a) {
   o.auth.server_cert = a.get("eap-cert");
   o.auth.server_key = a.get("eap-key");
   o.auth.dir = a.get("auth-dir");
+  auto exe = self_exe();
+  if (!exe) return fail(exe.error());
+  o.auth.self_exe = *exe;
   auto reauth = a.get_int("reauth-seconds", o.auth.reauth_period_s);
   if (!reauth) return fail(reauth.error());
   if (*reauth < 10) return fail(make_error("usage", "--reauth-seconds must be at least 10"));
   o.auth.reauth_period_s = *reauth;
   auto r = svc::router_serve(o);
   if (!r) return fail(r.error());
+  return kExitOk;
+}
+
+int router_authenticator_port(const Args& a) {
+  auto conf = required(a, "conf");
+  if (!conf) return fail(conf.error());
+  auto log = required(a, "log");
+  if (!log) return fail(log.error());
+  auto st = svc::supervise_hostapd(a.get("hostapd", "hostapd"), *conf, *log);
+  if (!st) return fail(st.error());
   return kExitOk;
 }
 

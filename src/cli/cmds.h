@@ -35,6 +35,7 @@ int lab_up(const Args& a);
 int lab_status(const Args& a);
 int lab_down(const Args& a);
 int router_serve(const Args& a);
+int router_authenticator_port(const Args& a);
 int lab_demo(const Args& a);
 int site_policy_set(const Args& a);
 int site_policy_show(const Args& a);

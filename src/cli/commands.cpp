@@ -240,6 +240,13 @@ const std::vector<Command>& commands() {
        "lab status [--dir DIR] [--json]",
        {opt("dir", "lab state (default /var/lib/gatehouse-lab)"), kJson},
        lab_status},
+      {"router authenticator-port",
+       "Run hostapd for one port (started by router serve): its output to LOG without key "
+       "material.",
+       "router authenticator-port --conf FILE --log FILE [--hostapd PATH]",
+       {opt("conf", "hostapd configuration"), opt("log", "log file (appended)"),
+        opt("hostapd", "hostapd binary (default hostapd)")},
+       router_authenticator_port},
       {"router serve",
        "Run the enforcement point on a router: the 802.1X authenticator (hostapd, EAP-TLS) on "
        "every device port and nftables kept in step with the site (segments, MUD).",

@@ -1,7 +1,10 @@
 #include "svc/authenticator.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -150,6 +153,7 @@ Result<Authenticator::Port> Authenticator::start(const std::string& name) {
     int old = std::atoi(pid->c_str());
     if (alive(old, conf)) {  // an earlier agent's: adopt it and re-read its log from the start
       p.pid = old;
+      p.replaying = true;  // its sessions are rebuilt; its events were recorded by that agent
       return p;
     }
   }
@@ -184,7 +188,10 @@ Result<Authenticator::Port> Authenticator::start(const std::string& name) {
                   "logger_stdout_level=2\n";
   TRY(fs::write_file_atomic(conf, c, 0600));
   TRY(fs::write_file_atomic(p.log, "", 0600));  // a new hostapd: a new log
-  p.pid = TRY(process::spawn_detached({o_.hostapd, "-d", conf}, p.log));
+  if (o_.self_exe.empty()) return make_error("authenticator.setup", "no gatehouse binary to run");
+  p.pid = TRY(process::spawn_detached({o_.self_exe, "router", "authenticator-port", "--conf", conf,
+                                       "--log", p.log, "--hostapd", o_.hostapd},
+                                      p.log));
   TRY(fs::write_file_atomic(pidfile, std::to_string(p.pid) + "\n", 0644));
   log::info("authenticator", "hostapd started on " + name);
   return p;
@@ -218,7 +225,7 @@ Status Authenticator::ensure(const std::vector<std::string>& ports) {
 }
 
 std::vector<EapEvent> Authenticator::poll() {
-  std::vector<EapEvent> events;
+  std::vector<EapEvent> events, replayed;
   time::Seconds now = time::now();
   for (auto& [name, p] : ports_) {
     int fd = ::open(p.log.c_str(), O_RDONLY | O_CLOEXEC);
@@ -230,12 +237,14 @@ std::vector<EapEvent> Authenticator::poll() {
       p.partial.append(buf, static_cast<size_t>(n));
       size_t start = 0, nl;
       while ((nl = p.partial.find('\n', start)) != std::string::npos) {
-        p.parser.feed(p.partial.substr(start, nl - start), now, &events);
+        p.parser.feed(p.partial.substr(start, nl - start), now, p.replaying ? &replayed : &events);
         start = nl + 1;
       }
       p.partial.erase(0, start);
     }
     ::close(fd);
+    p.replaying = false;
+    replayed.clear();
   }
   return events;
 }
@@ -245,6 +254,49 @@ std::vector<EapSession> Authenticator::sessions() const {
   for (const auto& [name, p] : ports_)
     if (const EapSession* s = p.parser.session()) out.push_back(*s);
   return out;
+}
+
+Status supervise_hostapd(const std::string& hostapd, const std::string& conf,
+                         const std::string& log) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return make_error("process.exec", "pipe");
+  pid_t pid = ::fork();
+  if (pid < 0) return make_error("process.exec", "fork");
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // hostapd goes when its supervisor goes
+    ::dup2(fds[1], 1);
+    ::dup2(fds[1], 2);
+    ::close_range(3, ~0U, 0);
+    ::execlp(hostapd.c_str(), hostapd.c_str(), "-d", conf.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (out < 0) {
+    ::kill(pid, SIGTERM);
+    return make_error("authenticator.log", "cannot write " + log);
+  }
+  std::string buf;
+  char chunk[8192];
+  ssize_t n;
+  while ((n = ::read(fds[0], chunk, sizeof chunk)) > 0 || (n < 0 && errno == EINTR)) {
+    if (n < 0) continue;
+    buf.append(chunk, static_cast<size_t>(n));
+    size_t start = 0, nl;
+    std::string keep;
+    while ((nl = buf.find('\n', start)) != std::string::npos) {
+      std::string_view line(buf.data() + start, nl - start + 1);
+      if (line.find("hexdump") == std::string_view::npos) keep.append(line);
+      start = nl + 1;
+    }
+    buf.erase(0, start);
+    if (!keep.empty() && ::write(out, keep.data(), keep.size()) < 0) break;
+  }
+  ::close(out);
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return ok_status();
 }
 
 void Authenticator::stop_all() {

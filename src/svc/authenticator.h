@@ -25,6 +25,8 @@ struct AuthenticatorOptions {
   std::string server_cert;  // the EAP server's certificate (from the domain CA) and key
   std::string server_key;
   std::string hostapd = "hostapd";
+  std::string
+      self_exe;  // the gatehouse binary: runs each hostapd under `router authenticator-port`
   int reauth_period_s = 3600;
 };
 
@@ -83,6 +85,7 @@ class Authenticator {
     std::string log;
     off_t offset = 0;
     std::string partial;
+    bool replaying = false;  // adopted: the first read rebuilds state without reporting events
     HostapdLogParser parser{""};
   };
   Status write_ca_file();
@@ -92,6 +95,12 @@ class Authenticator {
   std::map<std::string, Port> ports_;
   std::string ca_written_;  // the CA+CRL text last written
 };
+
+// `gatehouse router authenticator-port`: runs `hostapd -d CONF` and appends its output to LOG,
+// leaving out every hexdump line (hostapd's debug output prints the derived MSK and session id in
+// the clear; no key material reaches the log). hostapd is stopped when this process ends.
+Status supervise_hostapd(const std::string& hostapd, const std::string& conf,
+                         const std::string& log);
 
 // hostapd's and the inventory's spelling of a certificate serial: lower-case hex, no leading
 // zero octets.

@@ -154,10 +154,16 @@ Result<ConnectResult> connect_8021x(const ConnectOptions& o) {
     }
     // An authenticator that missed our EAPOL-Start (it was still tearing down an earlier
     // session) waits for the next one, which the supplicant sends only after 30 s: ask again,
-    // but only while no EAP request has come (the port entity still CONNECTING); between the
-    // requests of a running exchange the EAP state is IDLE too, and a restart there would break it.
+    // but only while the authenticator has sent nothing at all; once an exchange runs, a restart
+    // would break it (between its requests the EAP state is IDLE too).
     if (std::chrono::steady_clock::now() > next_nudge &&
         status_value(st->out, "Supplicant PAE state") == "CONNECTING") {
+      auto mib = process::run({"wpa_cli", "-p", ctrl, "-i", o.iface, "mib"});
+      if (!mib || mib->exit_status != 0 ||
+          status_value(mib->out, "dot1xSuppEapolFramesRx") != "0") {
+        next_nudge = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        continue;
+      }
       (void)process::run({"wpa_cli", "-p", ctrl, "-i", o.iface, "reassociate"});
       next_nudge = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     }

@@ -59,7 +59,8 @@ ok "a device onboarded by BRSKI (registrar to MASA across the router) and one by
 # the onboarding segment.
 sleep 1.5
 ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ && fail "an onboarded device reached a host before 802.1X"
-ip netns exec gh-dev1 "$G" device connect --state "$d1" --server-name eap.lab --json > c1.json || fail "802.1X with the BRSKI LDevID"
+ip netns exec gh-dev1 "$G" device connect --state "$d1" --server-name eap.lab --json > c1.json 2> c1.err \
+  || fail "802.1X with the BRSKI LDevID: $(cat c1.err) $(grep -E 'authsrv|CTRL-EVENT|TLS: |EAPOL' "$L/router/auth/hostapd-r-dev1.log" | tail -12) $(tail -8 "$d1/run/wpa_supplicant.log")"
 ip netns exec gh-dev2 "$G" device connect --state "$d2" --json > c2.json \
   || fail "802.1X with the DPP LDevID: $(grep -E 'authsrv|CTRL-EVENT|TLS: ' "$L/router/auth/hostapd-r-dev2.log" | tail -12)"
 jq -e --arg s "$(openssl x509 -in "$d1/onboarding/ldevid.pem" -noout -serial | cut -d= -f2 | tr A-F a-f)" \
@@ -73,7 +74,9 @@ done
 jq -e --arg s "$(jq -r '.devices[1].serial' status.json)" \
   '[.[] | select(.kind=="network.8021x" and .serial==$s and .outcome=="ok")] | length >= 1' ev.json >/dev/null \
   || fail "the 802.1X sessions are not in the evidence log: $(jq -c '[.[] | select(.kind=="network.8021x")]' ev.json)"
-ok "802.1X EAP-TLS (hostapd on the router, wpa_supplicant -D wired on the devices) with each device's LDevID; sessions in the evidence log"
+grep -q "authsrv: peer certificate: depth=0" "$L/router/auth/hostapd-r-dev1.log" || fail "the authenticator's log has no client certificate line"
+grep -qiE "hexdump|Derived key|Session-Id" <<< "$(cat "$L"/router/auth/*.log)" && fail "key material in the authenticator's log"
+ok "802.1X EAP-TLS (hostapd on the router, wpa_supplicant -D wired on the devices) with each device's LDevID; sessions in the evidence log, no key material in the authenticator's log"
 
 # After connecting: the site's MUD manager fetches each device's MUD file (HTTPS to mud.lab, the
 # signature verified against the manufacturer root) and the router agent compiles it into that
@@ -96,6 +99,23 @@ grep -q 'tcp dport 80 return comment "telemetry"' <<< "$("$G" site mud show --st
   || fail "site mud show does not show the compiled rule"
 grep -q "jump d[0-9a-f]*_fr" <<< "$(ip netns exec gh-router nft list table inet gh_lab)" || fail "no device chain on the router"
 ok "after onboarding, MUD enforced on the router: telemetry.lab:80 answers both devices, other hosts and ports do not"
+
+# The router agent crashes (SIGKILL) and is started again: it adopts the running authenticators,
+# rebuilds the sessions from their logs without recording them twice, and the devices stay admitted.
+n_before=$("$G" site events --state "$L/site" --json | jq '[.[] | select(.kind=="network.8021x")] | length')
+rargs=$(tr '\0' ' ' < "/proc/$(pgrep -f "router serve --site-state $L/site" | head -1)/cmdline")
+pkill -9 -f "router serve --site-state $L/site"
+ip netns exec gh-router nft list table inet gh_lab >/dev/null || fail "the rules went with the agent"
+(ip netns exec gh-router $rargs >> "$L/logs/router.log" 2>&1 &)
+for _ in $(seq 20); do grep -q "listening on" <<< "$(tail -3 "$L/logs/router.log")" && break; sleep 0.1; done
+sleep 1
+[ "$(pgrep -c -f "hostapd -d $L/router/auth")" -eq 3 ] || fail "authenticators restarted or lost: $(pgrep -af hostapd)"
+for i in 1 2; do
+  ip netns exec "gh-dev$i" curl -s -m 2 -o /dev/null http://telemetry.lab/ || fail "gh-dev$i lost its admission with the agent restart"
+done
+n_after=$("$G" site events --state "$L/site" --json | jq '[.[] | select(.kind=="network.8021x")] | length')
+[ "$n_after" -eq "$n_before" ] || fail "sessions recorded again after the restart ($n_before -> $n_after)"
+ok "router agent killed and restarted: authenticators adopted, sessions kept, nothing recorded twice"
 
 # Quarantine cuts a device off within a second; release restores it.
 s1=$(jq -r '.devices[0].serial' status.json)
@@ -180,7 +200,7 @@ jq -e '[.devices[0,1] | select(.onboarded and .after["telemetry.lab"] and (.afte
 # onboarded, its MUD-permitted host once 802.1X admitted it.
 jq -e '.devices[2] | .onboarded and .connected and (.before["telemetry.lab"] | not)
        and (.onboarded_not_connected["telemetry.lab"] | not) and .after["telemetry.lab"] and (.after["updates.lab"] | not)' demo.json >/dev/null \
-  || fail "lab demo (connect): $(cat demo.json)"
+  || fail "lab demo (connect): $(jq -c '.devices[2]' demo.json) $(grep -E 'authsrv|CTRL-EVENT|EAPOL' "$L/router/auth/hostapd-r-dev3.log" | tail -15) $(tail -5 "$L/logs/router.log")"
 ok "lab demo reports, per device, what it reaches before onboarding, onboarded but not connected, and after 802.1X"
 
 # Revocation: the site revokes gh-dev2's LDevID: the router cuts it off at once, the CRL lists it
