@@ -79,9 +79,9 @@ int site_serve(const Args& a) {
     dpp = std::move(*d);
   }
   // The MUD manager keeps verified copies of onboarded devices' MUD files.
-  auto mud_site = svc::Site::open(*state);
-  if (!mud_site) return fail(mud_site.error());
-  svc::MudManager mud(**mud_site);
+  auto site = svc::Site::open(*state);
+  if (!site) return fail(site.error());
+  svc::MudManager mud(**site);
   if (!a.has("no-mud")) mud.start();
   // The first lines name the bound addresses (useful with port 0).
   if (reg) {
@@ -102,10 +102,10 @@ int site_serve(const Args& a) {
   }
   // The CRL (superseded and revoked LDevIDs) stays current for the 802.1X authenticator.
   do {
-    if (auto c = (*mud_site)->refresh_crl(); !c)
+    if (auto c = (*site)->refresh_crl(); !c)
       log::warn("site", "CRL: " + c.error().str());
     else if (*c)
-      log::info("site", "CRL published to " + (*mud_site)->crl_path());
+      log::info("site", "CRL published to " + (*site)->crl_path());
   } while (!svc::wait_for_stop_signal_for(2000));
   mud.stop();
   if (dpp) dpp->stop();

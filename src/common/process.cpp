@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,7 +14,9 @@ namespace gh::process {
 namespace {
 
 // In a forked child: stdout (and stderr) to the given descriptors (-1: /dev/null), then exec.
-[[noreturn]] void exec_child(std::vector<std::string> args, int out_fd, int err_fd) {
+[[noreturn]] void exec_child(std::vector<std::string> args, int out_fd, int err_fd,
+                             bool die_with_parent = false) {
+  if (die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   int null = ::open("/dev/null", O_RDWR);
   ::dup2(null, 0);
   ::dup2(out_fd >= 0 ? out_fd : null, 1);
@@ -31,7 +34,8 @@ namespace {
 // Forks argv with its stdout on a pipe (out_to_pipe) or /dev/null and stderr on err_fd (-1:
 // /dev/null); returns the child and the pipe's read end.
 Result<std::pair<pid_t, int>> fork_with_pipe(const std::vector<std::string>& args, bool out_to_pipe,
-                                             int err_fd) {
+                                             int err_fd, bool err_to_pipe = false,
+                                             bool die_with_parent = false) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return make_error("process.exec", "pipe");
   pid_t pid = ::fork();
@@ -42,7 +46,7 @@ Result<std::pair<pid_t, int>> fork_with_pipe(const std::vector<std::string>& arg
   }
   if (pid == 0) {
     ::close(fds[0]);
-    exec_child(args, out_to_pipe ? fds[1] : -1, err_fd);
+    exec_child(args, out_to_pipe ? fds[1] : -1, err_to_pipe ? fds[1] : err_fd, die_with_parent);
   }
   ::close(fds[1]);
   return std::make_pair(pid, fds[0]);
@@ -144,6 +148,24 @@ Result<pid_t> spawn_detached(const std::vector<std::string>& argv_in, const std:
     exec_child(args, log, log);
   }
   return pid;
+}
+
+Result<Piped> start_piped(const std::vector<std::string>& argv) {
+  if (argv.empty()) return make_error("process.exec", "nothing to run");
+  auto [pid, fd] = TRY(fork_with_pipe(argv, true, -1, true, true));
+  return Piped{pid, fd};
+}
+
+bool running(pid_t pid, const std::string& needle) {
+  if (pid <= 1 || ::kill(pid, 0) != 0) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  size_t close = text.rfind(')');
+  if (close == std::string::npos || close + 2 >= text.size() || text[close + 2] == 'Z')
+    return false;
+  std::ifstream cmd("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string line((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+  return line.find(needle) != std::string::npos;
 }
 
 double self_cpu_s() {

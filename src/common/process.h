@@ -45,6 +45,18 @@ class Child {
 // long-running services another command stops later (by pid).
 Result<pid_t> spawn_detached(const std::vector<std::string>& argv, const std::string& log_path);
 
+// Starts argv with its stdout and stderr on a pipe (the read end returned, the caller closes it);
+// the child gets SIGTERM when this process ends, so a supervisor's child never outlives it.
+struct Piped {
+  pid_t pid = -1;
+  int fd = -1;
+};
+Result<Piped> start_piped(const std::vector<std::string>& argv);
+
+// A running process (not a zombie: in a container PID 1 may not reap) whose command line contains
+// needle: "is the service I started still the one at this pid?".
+bool running(pid_t pid, const std::string& needle);
+
 // This process's own user+system CPU seconds.
 double self_cpu_s();
 

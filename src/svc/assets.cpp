@@ -12,8 +12,6 @@
 #include "svc/router_agent.h"
 
 namespace gh::svc {
-namespace {}  // namespace
-
 Result<Json> assets_check(Site& site) {
   auto text = fs::read_file(fs::join(site.state_dir(), "router-view.json"));
   if (!text)

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,18 +38,6 @@ bool valid_port_name(const std::string& p) {
   return std::all_of(p.begin(), p.end(), [](unsigned char c) {
     return std::isalnum(c) || c == '-' || c == '_' || c == '.';
   });
-}
-
-// A live (not zombie) process whose command line mentions `needle`.
-bool alive(int pid, const std::string& needle) {
-  if (pid <= 1 || ::kill(pid, 0) != 0) return false;
-  auto stat = fs::read_file("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return false;
-  size_t close = stat->rfind(')');
-  if (close == std::string::npos || close + 2 >= stat->size() || (*stat)[close + 2] == 'Z')
-    return false;
-  auto cmd = fs::read_file("/proc/" + std::to_string(pid) + "/cmdline");
-  return cmd && cmd->find(needle) != std::string::npos;
 }
 
 }  // namespace
@@ -151,7 +138,8 @@ Result<Authenticator::Port> Authenticator::start(const std::string& name) {
   std::string pidfile = fs::join(o_.dir, "hostapd-" + name + ".pid");
   if (auto pid = fs::read_file(pidfile)) {
     int old = std::atoi(pid->c_str());
-    if (alive(old, conf)) {  // an earlier agent's: adopt it and re-read its log from the start
+    if (process::running(
+            old, conf)) {  // an earlier agent's: adopt it and re-read its log from the start
       p.pid = old;
       p.replaying = true;  // its sessions are rebuilt; its events were recorded by that agent
       return p;
@@ -211,7 +199,8 @@ Status Authenticator::ensure(const std::vector<std::string>& ports) {
   for (const auto& name : ports) {
     if (!valid_port_name(name)) continue;
     auto it = ports_.find(name);
-    if (it != ports_.end() && alive(it->second.pid, fs::join(o_.dir, "hostapd-" + name + ".conf")))
+    if (it != ports_.end() &&
+        process::running(it->second.pid, fs::join(o_.dir, "hostapd-" + name + ".conf")))
       continue;
     if (it != ports_.end()) log::warn("authenticator", "hostapd on " + name + " died; restarting");
     auto p = start(name);
@@ -258,19 +247,10 @@ std::vector<EapSession> Authenticator::sessions() const {
 
 Status supervise_hostapd(const std::string& hostapd, const std::string& conf,
                          const std::string& log) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return make_error("process.exec", "pipe");
-  pid_t pid = ::fork();
-  if (pid < 0) return make_error("process.exec", "fork");
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // hostapd goes when its supervisor goes
-    ::dup2(fds[1], 1);
-    ::dup2(fds[1], 2);
-    ::close_range(3, ~0U, 0);
-    ::execlp(hostapd.c_str(), hostapd.c_str(), "-d", conf.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(fds[1]);
+  // hostapd goes when its supervisor goes.
+  auto child = TRY(process::start_piped({hostapd, "-d", conf}));
+  pid_t pid = child.pid;
+  int in = child.fd;
   int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (out < 0) {
     ::kill(pid, SIGTERM);
@@ -279,7 +259,7 @@ Status supervise_hostapd(const std::string& hostapd, const std::string& conf,
   std::string buf;
   char chunk[8192];
   ssize_t n;
-  while ((n = ::read(fds[0], chunk, sizeof chunk)) > 0 || (n < 0 && errno == EINTR)) {
+  while ((n = ::read(in, chunk, sizeof chunk)) > 0 || (n < 0 && errno == EINTR)) {
     if (n < 0) continue;
     buf.append(chunk, static_cast<size_t>(n));
     size_t start = 0, nl;
@@ -293,7 +273,7 @@ Status supervise_hostapd(const std::string& hostapd, const std::string& conf,
     if (!keep.empty() && ::write(out, keep.data(), keep.size()) < 0) break;
   }
   ::close(out);
-  ::close(fds[0]);
+  ::close(in);
   int status = 0;
   ::waitpid(pid, &status, 0);
   return ok_status();

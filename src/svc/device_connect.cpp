@@ -55,13 +55,10 @@ Status disconnect_8021x(const std::string& device_dir) {
   auto iface = fs::read_file(fs::join(rd, "iface"));
   if (iface)  // tell the authenticator first, so the session ends now rather than at re-auth
     (void)process::run({"wpa_cli", "-p", fs::join(rd, "wpa"), "-i", trim(*iface), "logoff"});
-  if (pid > 1) {
-    auto cmd = fs::read_file("/proc/" + std::to_string(pid) + "/cmdline");
-    if (cmd && cmd->find("wpa_supplicant") != std::string::npos) {
-      ::kill(pid, SIGTERM);
-      for (int i = 0; i < 50 && ::kill(pid, 0) == 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+  if (process::running(pid, "wpa_supplicant")) {
+    ::kill(pid, SIGTERM);
+    for (int i = 0; i < 50 && process::running(pid, "wpa_supplicant"); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return fs::remove_all(fs::join(rd, "wpa_supplicant.pid"));
 }

@@ -10,6 +10,9 @@
 #include "common/fs.h"
 #include "common/process.h"
 #include "device/image.h"
+#include "store/inventory.h"
+#include "svc/policy_store.h"
+#include "svc/router_agent.h"
 
 namespace gh::svc {
 namespace {
@@ -96,37 +99,6 @@ Status veth(const std::string& a_ns, const std::string& a_if, const std::string&
   TRY(in_ns(a_ns, {"ip", "link", "set", a_if, "up"}));
   TRY(in_ns(b_ns, {"ip", "link", "set", b_if, "up"}));
   return ok_status();
-}
-
-// The router's ruleset: forwarding is default deny; a device port reaches only DHCP and DNS (on
-// the router) and the onboarding services (registrar, DPP controller) until it is onboarded.
-std::string router_rules(int devices) {
-  (void)devices;
-  return std::string(R"(table inet gh_lab
-delete table inet gh_lab
-table inet gh_lab {
-  chain input {
-    type filter hook input priority filter; policy drop;
-    ct state established,related accept
-    iif lo accept
-    udp dport { 53, 67 } accept
-    tcp dport 53 accept
-    iifname "r-site" icmp type echo-request accept
-    counter reject with icmpx admin-prohibited
-  }
-  chain forward {
-    type filter hook forward priority filter; policy drop;
-    ct state established,related accept
-    iifname "r-site" accept
-    iifname "r-dev*" ip daddr )") +
-         kSiteAddr + " tcp dport { " + std::to_string(kRegistrarPort) + ", " +
-         std::to_string(kDppPort) +
-         R"( } accept comment "onboarding segment: registrar and DPP controller"
-    iifname "r-dev*" counter log prefix "gh-lab onboarding-segment drop " group 2 reject with icmpx admin-prohibited comment "onboarding segment: nothing else"
-    counter reject with icmpx admin-prohibited
-  }
-}
-)";
 }
 
 const char* kLabMud = R"({
@@ -304,7 +276,16 @@ Result<Json> lab_up(const LabOptions& o) {
     TRY(fs::write_file_atomic(fs::join(nsdir, "resolv.conf"), "nameserver " + gw + "\n", 0644));
   }
   std::string rules_path = fs::join(o.dir, "router.nft");
-  TRY(fs::write_file_atomic(rules_path, router_rules(o.devices), 0644));
+  // Until the router agent runs: the same ruleset it builds when nobody is admitted (a device port
+  // reaches DHCP, DNS and the onboarding services only).
+  {
+    auto inv = TRY(store::open_sqlite_inventory(fs::join(s, "inventory.db")));
+    PolicyStore policy(s);
+    RouterOptions ro;
+    ro.site_state = s;
+    ro.onboarding_addr = kSiteAddr;
+    TRY(fs::write_file_atomic(rules_path, TRY(router_ruleset(ro, *inv, policy, {})), 0644));
+  }
   TRY(in_ns(kRouter, {"nft", "-f", rules_path}));
 
   Json pids = Json::array();

@@ -83,6 +83,7 @@ SessionVerdict judge_session(store::Inventory& inv, PolicyStore& policy, const E
     v.reason = v.device + " is not in the inventory";
     return v;
   }
+  v.record = **rec;
   if ((*rec)->state != "onboarded") {
     v.check = "device." + (*rec)->state;
     v.reason = v.device + " is " + (*rec)->state;
@@ -98,10 +99,9 @@ SessionVerdict judge_session(store::Inventory& inv, PolicyStore& policy, const E
   return v;
 }
 
-Result<std::string> router_ruleset(const RouterOptions& o, const std::vector<EapSession>& sessions,
+Result<std::string> router_ruleset(const RouterOptions& o, store::Inventory& inv,
+                                   PolicyStore& policy, const std::vector<EapSession>& sessions,
                                    std::set<std::string>* admitted_addresses) {
-  auto inv = TRY(store::open_sqlite_inventory(fs::join(o.site_state, "inventory.db")));
-  PolicyStore policy(o.site_state);
   auto leases = read_leases(o.leases);
   struct Dev {
     std::string id, port, mac, ip;
@@ -110,11 +110,10 @@ Result<std::string> router_ruleset(const RouterOptions& o, const std::vector<Eap
   std::vector<Dev> admitted;
   std::map<std::string, proto::mud::SetRef> sets;
   for (const auto& s : sessions) {
-    SessionVerdict v = judge_session(*inv, policy, s);
+    SessionVerdict v = judge_session(inv, policy, s);
     if (!v.admitted) continue;
-    auto rec = TRY(inv->get(v.device));
-    if (!rec || rec->mud_url.empty()) continue;  // no declared intent: onboarding segment only
-    auto copy = MudManager::cached(o.site_state, rec->mud_url);
+    if (v.record.mud_url.empty()) continue;  // no declared intent: onboarding segment only
+    auto copy = MudManager::cached(o.site_state, v.record.mud_url);
     if (!copy || !*copy) continue;  // not verified yet: it stays in the onboarding segment
     Dev dev;
     dev.id = proto::mud::device_chain_id(v.device);
@@ -180,10 +179,10 @@ Result<std::string> router_ruleset(const RouterOptions& o, const std::vector<Eap
   return r.str();
 }
 
-Result<bool> router_sync(const RouterOptions& o, const std::vector<EapSession>& sessions,
-                         RouterState* state) {
+Result<bool> router_sync(const RouterOptions& o, store::Inventory& inv, PolicyStore& policy,
+                         const std::vector<EapSession>& sessions, RouterState* state) {
   std::set<std::string> addresses;
-  auto rules = TRY(router_ruleset(o, sessions, &addresses));
+  auto rules = TRY(router_ruleset(o, inv, policy, sessions, &addresses));
   if (rules == state->applied) return false;
   std::string path = o.ruleset_path.empty() ? fs::join(o.site_state, "router.nft") : o.ruleset_path;
   TRY(fs::write_file_atomic(path, rules, 0644));
@@ -336,7 +335,12 @@ Status router_serve(const RouterOptions& options) {
       if (failures.size() > 100) failures.pop_front();
     }
     auto sessions = auth.sessions();
-    auto changed = router_sync(o, sessions, &state);
+    // The rules are built on a connection of their own, opened per round: a long-lived one that
+    // also writes the evidence events stalled the loop for seconds while the site was writing.
+    auto changed = [&]() -> Result<bool> {
+      auto view = TRY(store::open_sqlite_inventory(fs::join(o.site_state, "inventory.db")));
+      return router_sync(o, *view, policy, sessions, &state);
+    }();
     if (!changed)
       log::warn("router", changed.error().str());
     else if (*changed)

@@ -40,15 +40,17 @@ struct RouterOptions {
 // Is this authenticated session a device the network admits? The check that failed otherwise.
 struct SessionVerdict {
   bool admitted = false;
-  std::string device;  // serial, when the credential is known
-  std::string check;   // e.g. credential.superseded, device.quarantined, policy.denied
+  std::string device;          // serial, when the credential is known
+  store::DeviceRecord record;  // the device's inventory record, when it is in the inventory
+  std::string check;           // e.g. credential.superseded, device.quarantined, policy.denied
   std::string reason;
 };
 SessionVerdict judge_session(store::Inventory& inv, PolicyStore& policy, const EapSession& s);
 
 // Computes the ruleset for the current state of the site and the authenticated sessions (pure
 // apart from reading files and DNS).
-Result<std::string> router_ruleset(const RouterOptions& o, const std::vector<EapSession>& sessions,
+Result<std::string> router_ruleset(const RouterOptions& o, store::Inventory& inv,
+                                   PolicyStore& policy, const std::vector<EapSession>& sessions,
                                    std::set<std::string>* admitted_addresses = nullptr);
 // What the agent remembers between syncs.
 struct RouterState {
@@ -58,8 +60,8 @@ struct RouterState {
 };
 // Applies the ruleset when it differs from the one applied; returns whether it changed anything.
 // A device that lost its admission (quarantine, revocation, logoff) loses its open connections.
-Result<bool> router_sync(const RouterOptions& o, const std::vector<EapSession>& sessions,
-                         RouterState* state);
+Result<bool> router_sync(const RouterOptions& o, store::Inventory& inv, PolicyStore& policy,
+                         const std::vector<EapSession>& sessions, RouterState* state);
 // What the router sees, for the site's asset check: DHCP leases, neighbours, authenticator
 // sessions and recent failures, and per device chain the packets its default deny dropped.
 // Written to SITE_STATE/router-view.json.

@@ -71,9 +71,22 @@ std::string Site::crl_path() const {
   return fs::join(state_dir_, "crl.pem");
 }
 
+namespace {
+// What a CRL lists, to tell whether a new one is needed.
+std::string crl_listing(const std::vector<store::IssuedCredential>& ended) {
+  std::string out;
+  for (const auto& c : ended) out += c.serial_hex + ",";
+  return out;
+}
+}  // namespace
+
 Result<std::string> Site::publish_crl() {
   time::Seconds now = time::now();
-  auto ended = TRY(inventory_->ended_credentials(now));
+  return write_crl(TRY(inventory_->ended_credentials(now)), now);
+}
+
+Result<std::string> Site::write_crl(const std::vector<store::IssuedCredential>& ended,
+                                    time::Seconds now) {
   std::vector<crypto::RevokedEntry> entries;
   for (const auto& c : ended)
     entries.push_back({c.serial_hex, c.ended_at ? c.ended_at : c.issued_at,
@@ -84,21 +97,18 @@ Result<std::string> Site::publish_crl() {
   auto pem =
       TRY(crypto::issue_crl_pem(domain_ca_.cert, domain_ca_.key, entries, number, kCrlValidityS));
   TRY(fs::write_file_atomic(crl_path(), pem, 0644));
-  std::string digest;
-  for (const auto& e : entries) digest += e.serial_hex + ",";
-  crl_digest_ = digest;
+  crl_listing_ = crl_listing(ended);
   crl_at_ = now;
   return pem;
 }
 
 Result<bool> Site::refresh_crl() {
   time::Seconds now = time::now();
-  std::string digest;
-  for (const auto& c : TRY(inventory_->ended_credentials(now))) digest += c.serial_hex + ",";
-  if (crl_at_ != 0 && digest == crl_digest_ && now - crl_at_ < kCrlValidityS / 2 &&
+  auto ended = TRY(inventory_->ended_credentials(now));
+  if (crl_at_ != 0 && crl_listing(ended) == crl_listing_ && now - crl_at_ < kCrlValidityS / 2 &&
       fs::exists(crl_path()))
     return false;
-  TRY(publish_crl());
+  TRY(write_crl(ended, now));
   return true;
 }
 

@@ -79,7 +79,9 @@ class Site {
   std::unique_ptr<crypto::KeyStore> keystore_;
   std::unique_ptr<store::Inventory> inventory_;
   pki::Identity domain_ca_;
-  std::string crl_digest_;  // what the last published CRL listed
+  Result<std::string> write_crl(const std::vector<store::IssuedCredential>& ended,
+                                time::Seconds now);
+  std::string crl_listing_;  // what the last published CRL listed
   time::Seconds crl_at_ = 0;
 };
 

@@ -61,8 +61,8 @@ sleep 1.5
 ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ && fail "an onboarded device reached a host before 802.1X"
 ip netns exec gh-dev1 "$G" device connect --state "$d1" --server-name eap.lab --json > c1.json 2> c1.err \
   || fail "802.1X with the BRSKI LDevID: $(cat c1.err) $(grep -E 'authsrv|CTRL-EVENT|TLS: |EAPOL' "$L/router/auth/hostapd-r-dev1.log" | tail -12) $(tail -8 "$d1/run/wpa_supplicant.log")"
-ip netns exec gh-dev2 "$G" device connect --state "$d2" --json > c2.json \
-  || fail "802.1X with the DPP LDevID: $(grep -E 'authsrv|CTRL-EVENT|TLS: ' "$L/router/auth/hostapd-r-dev2.log" | tail -12)"
+ip netns exec gh-dev2 "$G" device connect --state "$d2" --json > c2.json 2> c2.err \
+  || fail "802.1X with the DPP LDevID: $(cat c2.err) $(tail -8 "$d2/run/wpa_supplicant.log") $(grep -E 'authsrv|CTRL-EVENT|TLS: ' "$L/router/auth/hostapd-r-dev2.log" | tail -12)"
 jq -e --arg s "$(openssl x509 -in "$d1/onboarding/ldevid.pem" -noout -serial | cut -d= -f2 | tr A-F a-f)" \
   '.certificate_serial == $s' c1.json >/dev/null || fail "connect: $(cat c1.json)"
 jq -e '.server_name == "eap.lab"' c2.json >/dev/null || fail "the DPP device did not use the configuration's EAP server name: $(cat c2.json)"
@@ -218,9 +218,14 @@ openssl verify -crl_check -CAfile "$L/site/domain-ca.pem" -CRLfile "$L/site/crl.
   && fail "OpenSSL accepts the revoked LDevID against the site's CRL"
 grep -q "certificate revoked" v.txt || fail "openssl verify: $(cat v.txt)"
 expect_refused eap.failed ip netns exec gh-dev2 "$G" device connect --state "$d2" --timeout 20
-"$G" site events --state "$L/site" --serial "$s2" --json > ev2.json
+# (the router records the refusal within its interval after hostapd logs it)
+for _ in $(seq 40); do
+  "$G" site events --state "$L/site" --serial "$s2" --json > ev2.json
+  jq -e '[.[] | select(.kind=="network.8021x" and .outcome=="refused")] | length >= 1' ev2.json >/dev/null && break
+  sleep 0.25
+done
 jq -e '[.[] | select(.kind=="network.8021x" and .outcome=="refused" and .reason=="eap.failed" and (.detail.message == "certificate revoked"))] | length >= 1' ev2.json >/dev/null \
-  || fail "the revoked LDevID's refusal is not in the evidence log: $(jq -c '[.[] | select(.kind=="network.8021x")]' ev2.json)"
+  || fail "the revoked LDevID's refusal is not in the evidence log: $(jq -c '[.[] | select(.kind=="network.8021x")]' ev2.json) $(tail -8 "$L/logs/router.log")"
 ip netns exec gh-dev2 curl -s -m 2 -o /dev/null http://telemetry.lab/ && fail "the revoked device reached a host"
 "$G" site assets check --state "$L/site" --json > assets2.json
 jq -e --arg s "$s2" '.authentication_failures | any(.reason=="certificate revoked")' assets2.json >/dev/null \
