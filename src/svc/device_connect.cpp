@@ -112,6 +112,7 @@ Result<ConnectResult> connect_8021x(const ConnectOptions& o) {
                      "\n"
                      "ap_scan=0\n"
                      "network={\n"
+                     "  disabled=1\n"
                      "  key_mgmt=IEEE8021X\n"
                      "  eap=TLS\n"
                      "  eapol_flags=0\n"
@@ -130,13 +131,27 @@ Result<ConnectResult> connect_8021x(const ConnectOptions& o) {
       {o.wpa_supplicant, "-D", "wired", "-i", o.iface, "-c", conf_path}, log));
   TRY(fs::write_file_atomic(fs::join(rd, "wpa_supplicant.pid"), std::to_string(pid) + "\n", 0600));
 
+  // An authenticator that misses the first EAPOL-Start (it is still tearing down an earlier
+  // session) waits for the next, which the supplicant sends only after startPeriod (30 s by
+  // default). The network starts disabled so that a shorter period is in force before the first
+  // Start; the supplicant's own PAE state machine then repeats the Start only while it is in
+  // CONNECTING, i.e. until the first EAP request arrives, with no race against a running exchange.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_s);
-  auto next_nudge = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  bool enabled = false;
   while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (::kill(pid, 0) != 0) {
       (void)fs::remove_all(fs::join(rd, "wpa_supplicant.pid"));
       return make_error("connect.supplicant", "wpa_supplicant stopped (see " + log + ")");
+    }
+    if (!enabled) {
+      auto set =
+          process::run({"wpa_cli", "-p", ctrl, "-i", o.iface, "set", "EAPOL::startPeriod", "2"});
+      if (!set || set->exit_status != 0 || set->out.find("OK") == std::string::npos) continue;
+      auto en = process::run({"wpa_cli", "-p", ctrl, "-i", o.iface, "enable_network", "0"});
+      if (!en || en->exit_status != 0 || en->out.find("OK") == std::string::npos) continue;
+      enabled = true;
+      continue;
     }
     auto st = process::run({"wpa_cli", "-p", ctrl, "-i", o.iface, "status"});
     if (!st || st->exit_status != 0) continue;
@@ -148,21 +163,6 @@ Result<ConnectResult> connect_8021x(const ConnectOptions& o) {
       return make_error("eap.failed",
                         "the network refused the LDevID (EAP failure); the site's evidence log "
                         "names the check");
-    }
-    // An authenticator that missed our EAPOL-Start (it was still tearing down an earlier
-    // session) waits for the next one, which the supplicant sends only after 30 s: ask again,
-    // but only while the authenticator has sent nothing at all; once an exchange runs, a restart
-    // would break it (between its requests the EAP state is IDLE too).
-    if (std::chrono::steady_clock::now() > next_nudge &&
-        status_value(st->out, "Supplicant PAE state") == "CONNECTING") {
-      auto mib = process::run({"wpa_cli", "-p", ctrl, "-i", o.iface, "mib"});
-      if (!mib || mib->exit_status != 0 ||
-          status_value(mib->out, "dot1xSuppEapolFramesRx") != "0") {
-        next_nudge = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-        continue;
-      }
-      (void)process::run({"wpa_cli", "-p", ctrl, "-i", o.iface, "reassociate"});
-      next_nudge = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     }
   }
   TRY(disconnect_8021x(o.device_dir));
