@@ -150,8 +150,8 @@ if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
   for i in 1 2; do
     for h in telemetry.lab updates.lab; do echo "  gh-dev$i -> $h: $(reach "gh-dev$i" "$h")"; done
   done
-  echo "the router's chains for gh-dev1:"
-  ip netns exec gh-router nft list table inet gh_lab | grep -A4 "chain d[0-9a-f]*_fr" | head -5 | sed 's/^/  /'
+  echo "the router's chain for the MUD file gh-dev1 declares (shared by the devices declaring it):"
+  ip netns exec gh-router nft list table inet gh_lab | grep -A5 "chain m[0-9a-f]*_fr" | head -6 | sed 's/^/  /'
 
   step "A rogue device on port 3: unknown MAC, a self-made certificate"
   mkdir -p "$D/rogue"

@@ -1,7 +1,10 @@
 // gatehouse lab up|status|down: the network of namespaces the network side is tried and tested on.
+#include <arpa/inet.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
+#include <sstream>
 
 #include "cli/cmds.h"
 #include "svc/authenticator.h"
@@ -85,6 +88,29 @@ int router_serve(const Args& a) {
   o.leases = a.get("leases");
   o.table = a.get("table", o.table);
   o.ruleset_path = a.get("ruleset");
+  o.device_ports = a.get("device-ports", o.device_ports);
+  o.upstream_port = a.get("upstream-port", o.upstream_port);
+  o.onboarding_addr = a.get("onboarding-addr", o.onboarding_addr);
+  for (const char* v : {"device-ports", "upstream-port"}) {
+    const std::string x = a.get(v, "x");
+    if (x.empty() || x.size() > 15 || x.find_first_of("\"\\ \n") != std::string::npos)
+      return fail(make_error("usage", std::string("--") + v + " must be an interface name"));
+  }
+  if (in_addr ia{}; ::inet_pton(AF_INET, o.onboarding_addr.c_str(), &ia) != 1)
+    return fail(make_error("usage", "--onboarding-addr must be an IPv4 address"));
+  if (a.has("onboarding-ports")) {
+    o.onboarding_ports.clear();
+    std::istringstream in(a.get("onboarding-ports"));
+    for (std::string p; std::getline(in, p, ',');) {
+      char* end = nullptr;
+      long n = std::strtol(p.c_str(), &end, 10);
+      if (p.empty() || *end != 0 || n < 1 || n > 65535)
+        return fail(make_error("usage", "--onboarding-ports must be TCP ports, e.g. 8443,8908"));
+      o.onboarding_ports.push_back(static_cast<int>(n));
+    }
+    if (o.onboarding_ports.empty())
+      return fail(make_error("usage", "--onboarding-ports must name at least one port"));
+  }
   o.auth.server_cert = a.get("eap-cert");
   o.auth.server_key = a.get("eap-key");
   o.auth.dir = a.get("auth-dir");

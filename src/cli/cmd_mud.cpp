@@ -91,7 +91,8 @@ int site_mud_show(const Args& a) {
                                                     "onboarded; --fetch fetches now)"));
     copy = std::move(**c);
   }
-  auto compiled = proto::mud::compile(copy->file, "dev");
+  // Under the chain names the router gives this MUD file (shared by every device declaring it).
+  auto compiled = proto::mud::compile(copy->file, proto::mud::policy_chain_id(url));
   if (a.has("json")) {
     print_json(Json{{"serial", a.positional[0]},
                     {"mud-url", url},

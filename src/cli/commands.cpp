@@ -251,12 +251,17 @@ const std::vector<Command>& commands() {
        "Run the enforcement point on a router: the 802.1X authenticator (hostapd, EAP-TLS) on "
        "every device port and nftables kept in step with the site (segments, MUD).",
        "router serve --site-state DIR --eap-cert FILE --eap-key FILE [--leases FILE] [--table "
-       "NAME] [--ruleset FILE] [--auth-dir DIR] [--reauth-seconds N]",
+       "NAME] [--device-ports GLOB] [--upstream-port IF] [--onboarding-addr IP] "
+       "[--onboarding-ports P,P] [--ruleset FILE] [--auth-dir DIR] [--reauth-seconds N]",
        {opt("site-state", "the site's state directory"),
         opt("eap-cert", "the EAP server's certificate (site server-cert)"),
         opt("eap-key", "the EAP server's key"),
         opt("leases", "dnsmasq lease file (device addresses)"),
         opt("table", "nftables table (default gh_lab)"),
+        opt("device-ports", "device port interfaces, nft wildcard (default r-dev*)"),
+        opt("upstream-port", "the site's (trusted) port (default r-site)"),
+        opt("onboarding-addr", "registrar and DPP controller address (default 10.77.0.2)"),
+        opt("onboarding-ports", "their TCP ports (default 8443,8908)"),
         opt("ruleset", "where the applied ruleset is written"),
         opt("auth-dir", "hostapd configs and logs (default SITE/authenticator)"),
         opt("reauth-seconds", "802.1X re-authentication period (default 3600)")},
@@ -312,9 +317,10 @@ const std::vector<Command>& commands() {
        bench_dpp},
       {"bench mud",
        "Measure MUD enforcement: N devices' policies applied in one nftables transaction, then "
-       "one device's change (root).",
-       "bench mud [--devices N] [--json]",
-       {opt("devices", "devices (default 1000)"), kJson},
+       "single devices' changes (root).",
+       "bench mud [--devices N] [--models M] [--json]",
+       {opt("devices", "devices (default 1000)"),
+        opt("models", "distinct MUD files the devices declare (default 20)"), kJson},
        bench_mud},
   };
   return table;

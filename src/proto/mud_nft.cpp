@@ -31,7 +31,7 @@ std::string port_expr(const std::string& proto, const char* dir, const cm::PortM
 
 class Compiler {
  public:
-  Compiler(const cm::File& f, std::string id) : f_(f) {
+  Compiler(const cm::File& f, std::string id, bool account) : f_(f), account_(account) {
     c_.from_chain = id + "_fr";
     c_.to_chain = id + "_to";
   }
@@ -45,6 +45,11 @@ class Compiler {
       std::string fam = v6 ? "ip6" : "ip";
       c_.from_rules.push_back(fam + " daddr . meta l4proto . th dport @" +
                               ref("local-services", "dns, ntp", v6) + " return");
+    }
+    if (account_) {
+      // Its own rule: `ip daddr` implies IPv4, and the reject below must apply to IPv6 too.
+      c_.from_rules.push_back(std::string("update @") + kDropsFrom + " { iifname . ether saddr }");
+      c_.to_rules.push_back(std::string("update @") + kDropsTo4 + " { ip daddr }");
     }
     c_.from_rules.push_back("counter log prefix \"mud " + id +
                             " fr \" group 1 reject with icmpx "
@@ -151,18 +156,19 @@ class Compiler {
   }
 
   const cm::File& f_;
+  bool account_;
   Compiled c_;
   std::set<std::string> seen_;
 };
 
 }  // namespace
 
-std::string device_chain_id(const std::string& serial) {
-  return "d" + hex_encode(crypto::sha256(serial)).substr(0, 10);
+std::string policy_chain_id(const std::string& mud_url) {
+  return "m" + hex_encode(crypto::sha256(mud_url)).substr(0, 10);
 }
 
-Compiled compile(const codec::mud::File& file, const std::string& dev_id) {
-  return Compiler(file, dev_id).run(dev_id);
+Compiled compile(const codec::mud::File& file, const std::string& id, bool account_drops) {
+  return Compiler(file, id, account_drops).run(id);
 }
 
 std::string set_declaration(const SetRef& s, const std::vector<std::string>& elements) {

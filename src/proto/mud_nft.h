@@ -1,5 +1,6 @@
 // Compiles a validated MUD file into nftables rules (RFC 8520 section 4 semantics on the design in
-// docs/protocols/mud.md section 8): one from-device and one to-device chain per device; allowed
+// docs/protocols/mud.md section 8): one from-device and one to-device chain per MUD file, which
+// every device declaring that file shares (nothing in them depends on the device); allowed
 // flows `return` (a flow between two devices must pass the source's from-chain and the
 // destination's to-chain); DNS names, manufacturers, models and controllers become named address
 // sets the MUD manager keeps filled; default deny with a counter and a log group. I/O-free: the
@@ -20,6 +21,7 @@ struct SetRef {
   std::string kind;    // dns, manufacturer, model, controller, my-controller, local,
                        // local-services (address . protocol . port of the local DNS and NTP)
   std::string key;     // the DNS name, authority, URL or controller URI
+  bool operator==(const SetRef&) const = default;
 };
 
 struct Compiled {
@@ -31,11 +33,20 @@ struct Compiled {
   std::vector<std::string> notes;  // what could not be expressed exactly
 };
 
-// The chain prefix a device gets on a router: "d" + 10 hex digits of SHA-256(serial).
-std::string device_chain_id(const std::string& serial);
+// The chain prefix a MUD file gets on a router, shared by every device that declares it: "m" +
+// 10 hex digits of SHA-256(MUD URL).
+std::string policy_chain_id(const std::string& mud_url);
 
-// dev_id: letters, digits and '_' (the chain prefix).
-Compiled compile(const codec::mud::File& file, const std::string& dev_id);
+// The dynamic sets, with a counter per element, where the router counts what each device tried
+// and its MUD file does not allow: keyed by the device's port and MAC (from-device) and by its
+// IPv4 address (to-device).
+inline constexpr const char* kDropsFrom = "drops_fr";
+inline constexpr const char* kDropsTo4 = "drops_to4";
+
+// id: letters, digits and '_' (the chain prefix). account_drops: before the default deny, each
+// chain adds the packet's device to kDropsFrom / kDropsTo4 (the router declares them; a
+// standalone check does not).
+Compiled compile(const codec::mud::File& file, const std::string& id, bool account_drops = false);
 
 // The nft declaration of one set ("  set NAME { ... }\n"), with elements when given (for the
 // local-services set: "ADDRESS . udp . 53" and the like).

@@ -6,7 +6,6 @@
 #include "common/fs.h"
 #include "common/time.h"
 #include "device/image.h"
-#include "proto/mud_nft.h"
 #include "svc/mud_manager.h"
 #include "svc/policy_store.h"
 #include "svc/router_agent.h"
@@ -70,14 +69,13 @@ Result<Json> assets_check(Site& site) {
     if (ips.size() > 1)
       drift.push_back({{"serial", it->second->serial}, {"mac", mac}, {"addresses", addrs}});
   }
-  const Json drops = view.value("device_chain_drops", Json::object());
+  const Json drops = view.value("device_drops", Json::object());
   for (const auto& d : devices) {
     if (d.state != "onboarded") continue;
     std::string mac = mac_of[d.serial];
     if (!seen.count(mac)) not_seen.push_back({{"serial", d.serial}, {"mac", mac}});
     if (!connected.count(d.serial)) not_connected.push_back({{"serial", d.serial}, {"mac", mac}});
-    std::string id = proto::mud::device_chain_id(d.serial);
-    uint64_t dropped = drops.value(id + "_fr", uint64_t{0}) + drops.value(id + "_to", uint64_t{0});
+    uint64_t dropped = drops.value(d.serial, uint64_t{0});
     if (dropped > 0) violations.push_back({{"serial", d.serial}, {"dropped_packets", dropped}});
     if (!d.mud_url.empty())
       if (auto c = MudManager::cached(site.state_dir(), d.mud_url);

@@ -2,9 +2,6 @@
 
 #include <unistd.h>
 
-#include <set>
-#include <sstream>
-
 #include "codec/mud.h"
 #include "common/fs.h"
 #include "common/process.h"
@@ -12,6 +9,7 @@
 #include "common/time.h"
 #include "net/nft.h"
 #include "proto/mud_nft.h"
+#include "proto/router_rules.h"
 
 namespace gh::svc {
 namespace {
@@ -48,8 +46,7 @@ Result<Json> bench_mud(const MudBenchOptions& o) {
   if (::geteuid() != 0)
     return make_error("bench.root", "bench mud uses a network namespace: run as root");
   if (o.devices < 1 || o.devices > 60000) return make_error("usage", "--devices must be 1..60000");
-  auto file = TRY(codec::mud::parse_strict(kBenchMud));
-  auto scratch = TRY(fs::TempDir::create("", "gatehouse-bench-mud"));
+  if (o.models < 1 || o.models > 1000) return make_error("usage", "--models must be 1..1000");
   std::string ns = "gh-bench-mud-" + std::to_string(::getpid());
   auto add = TRY(process::run({"ip", "netns", "add", ns}));
   if (add.exit_status != 0) return make_error("bench.netns", "cannot create a network namespace");
@@ -58,66 +55,84 @@ Result<Json> bench_mud(const MudBenchOptions& o) {
     ~Ns() { (void)process::run({"ip", "netns", "del", n}); }
   } ns_guard{ns};
 
+  // The router's own table code: M MUD files (models), N devices spread over them, each admitted
+  // on a port with its MAC and address, as router serve would hold them.
   double t0 = time::monotonic();
-  std::ostringstream all;
-  std::vector<proto::mud::Compiled> compiled;
-  compiled.reserve(static_cast<size_t>(o.devices));
-  for (int i = 0; i < o.devices; ++i)
-    compiled.push_back(proto::mud::compile(file, "d" + std::to_string(i)));
-  all << "table inet gh_bench {\n";
-  for (const auto& s : compiled[0].sets) all << proto::mud::set_declaration(s, {});
-  all << "  map dev_fr { type ether_addr : verdict; }\n  map dev_to { type ipv4_addr : verdict; }\n"
-         "  chain mud_fwd { type filter hook forward priority filter; policy drop;\n"
-         "    ct state established,related accept\n    ether saddr vmap @dev_fr\n"
-         "    ip daddr vmap @dev_to\n  }\n";
-  for (const auto& c : compiled) {
-    all << "  chain " << c.from_chain << " {\n";
-    for (const auto& r : c.from_rules) all << "    " << r << "\n";
-    all << "  }\n  chain " << c.to_chain << " {\n";
-    for (const auto& r : c.to_rules) all << "    " << r << "\n";
-    all << "  }\n";
+  proto::router::Frame frame{"gh_bench", "r-site", "r-dev*", "10.77.0.2", {8443, 8908}};
+  proto::router::Table table;
+  std::vector<std::string> ids;
+  for (int m = 0; m < o.models; ++m) {
+    std::string text = kBenchMud;
+    std::string url = "https://mud.bench/sensor-" + std::to_string(m) + ".json";
+    text.replace(text.find("https://mud.bench/sensor.json"), 29, url);
+    auto file = TRY(codec::mud::parse_strict(text));
+    ids.push_back(proto::mud::policy_chain_id(url));
+    proto::router::add_policy(table, ids.back(), proto::mud::compile(file, ids.back(), true));
   }
-  all << "}\nadd element inet gh_bench dev_fr { ";
-  for (int i = 0; i < o.devices; ++i)
-    all << (i ? ", " : "") << mac_of(i) << " : jump "
-        << compiled[static_cast<size_t>(i)].from_chain;
-  all << " }\nadd element inet gh_bench dev_to { ";
-  for (int i = 0; i < o.devices; ++i)
-    all << (i ? ", " : "") << ip_of(i) << " : jump " << compiled[static_cast<size_t>(i)].to_chain;
-  all << " }\n";
+  auto station = [](int i) {
+    return proto::router::station_key("r-dev" + std::to_string(i % 4000), mac_of(i));
+  };
+  for (int i = 0; i < o.devices; ++i) {
+    const std::string& id = ids[static_cast<size_t>(i % o.models)];
+    table.from[station(i)] = id;
+    table.to[ip_of(i)] = id;
+  }
+  std::string all_text = proto::router::full_script(frame, table);
   double compile_ms = (time::monotonic() - t0) * 1000;
   // One libnftables context, kept open, as the router agent keeps it.
   auto nft = TRY(net::NftSession::open(ns));
-  std::string all_text = all.str();
   t0 = time::monotonic();
-  TRY_CTX(nft->run(all_text), "bench: the whole ruleset");
+  TRY_CTX(nft->run(all_text), "bench: the whole table");
   double apply_ms = (time::monotonic() - t0) * 1000;
 
-  // One device's policy changes (its MUD file was updated): flush its chain and refill it.
-  std::vector<double> single;
-  for (int k = 0; k < o.changes; ++k) {
-    const auto& c = compiled[static_cast<size_t>((o.devices / 2 + k) % o.devices)];
-    std::ostringstream one;
-    one << "flush chain inet gh_bench " << c.from_chain << "\n";
-    for (const auto& rule : c.from_rules)
-      one << "add rule inet gh_bench " << c.from_chain << " " << rule << "\n";
-    std::string one_text = one.str();
+  // Single-device changes, in turn: its MUD file changes (it moves to another model's chains),
+  // it moves back, it loses its admission (quarantine), it is admitted again. Each is the
+  // incremental transaction the router agent would run.
+  std::vector<double> single, diff;
+  const int k = o.devices / 2;
+  for (int c = 0; c < o.changes; ++c) {
+    proto::router::Table next = table;
+    const std::string& home = ids[static_cast<size_t>(k % o.models)];
+    const std::string& other = ids[static_cast<size_t>((k + 1) % o.models)];
+    switch (c % 4) {
+      case 0:
+      case 3:
+        next.from[station(k)] = o.models > 1 && c % 4 == 0 ? other : home;
+        next.to[ip_of(k)] = next.from[station(k)];
+        break;
+      case 1:
+        next.from[station(k)] = home;
+        next.to[ip_of(k)] = home;
+        break;
+      case 2:
+        next.from.erase(station(k));
+        next.to.erase(ip_of(k));
+        break;
+    }
     t0 = time::monotonic();
-    TRY_CTX(nft->run(one_text), "bench: a single-device change");
+    std::string one = proto::router::delta_script(frame, table, next);
+    diff.push_back((time::monotonic() - t0) * 1000);
+    if (one.empty()) continue;
+    t0 = time::monotonic();
+    TRY_CTX(nft->run(one), "bench: a single-device change");
     single.push_back((time::monotonic() - t0) * 1000);
+    table = std::move(next);
   }
   size_t rules = 0;
-  for (const auto& c : compiled) rules += c.from_rules.size() + c.to_rules.size();
+  for (const auto& [id, p] : table.policies) rules += p.from_rules.size() + p.to_rules.size();
   return Json{{"bench", "mud"},
               {"devices", o.devices},
+              {"models", o.models},
               {"rules", rules},
               {"compile_ms", compile_ms},
               {"apply_all_ms", apply_ms},
               {"single_change_ms", stats::percentile(single, 0.5)},
               {"single_change_max_ms", stats::percentile(single, 1.0)},
+              {"single_change_diff_ms", stats::percentile(diff, 0.5)},
               {"method",
-               "libnftables, one context kept open, one transaction each, in a throwaway network "
-               "namespace"}};
+               "the router agent's table (chains per MUD file, devices in verdict maps), "
+               "libnftables with one context kept open, one transaction each, in a throwaway "
+               "network namespace; single change = the incremental transaction only"}};
 }
 
 }  // namespace gh::svc

@@ -279,12 +279,11 @@ Result<Json> lab_up(const LabOptions& o) {
   // Until the router agent runs: the same ruleset it builds when nobody is admitted (a device port
   // reaches DHCP, DNS and the onboarding services only).
   {
-    auto inv = TRY(store::open_sqlite_inventory(fs::join(s, "inventory.db")));
-    PolicyStore policy(s);
     RouterOptions ro;
-    ro.site_state = s;
     ro.onboarding_addr = kSiteAddr;
-    TRY(fs::write_file_atomic(rules_path, TRY(router_ruleset(ro, *inv, policy, {})), 0644));
+    ro.onboarding_ports = {kRegistrarPort, kDppPort};
+    TRY(fs::write_file_atomic(
+        rules_path, proto::router::full_script(router_frame(ro), proto::router::Table{}), 0644));
   }
   TRY(in_ns(kRouter, {"nft", "-f", rules_path}));
 
@@ -328,11 +327,31 @@ Result<Json> lab_up(const LabOptions& o) {
   // The enforcement point: hostapd (802.1X EAP-TLS) on every device port, and the router's table
   // kept in step with the site (admitted sessions, MUD per device).
   TRY(spawn(kRouter,
-            {o.self_exe, "router", "serve", "--site-state", s, "--leases",
-             fs::join(o.dir, "dnsmasq.leases"), "--table", "gh_lab", "--ruleset",
-             fs::join(o.dir, "router-applied.nft"), "--eap-cert",
-             fs::join(router_dir, "eap-server.pem"), "--eap-key",
-             fs::join(router_dir, "eap-server.key"), "--auth-dir", fs::join(router_dir, "auth")},
+            {o.self_exe,
+             "router",
+             "serve",
+             "--site-state",
+             s,
+             "--leases",
+             fs::join(o.dir, "dnsmasq.leases"),
+             "--table",
+             "gh_lab",
+             "--device-ports",
+             "r-dev*",
+             "--upstream-port",
+             "r-site",
+             "--onboarding-addr",
+             kSiteAddr,
+             "--onboarding-ports",
+             std::to_string(kRegistrarPort) + "," + std::to_string(kDppPort),
+             "--ruleset",
+             fs::join(o.dir, "router-applied.nft"),
+             "--eap-cert",
+             fs::join(router_dir, "eap-server.pem"),
+             "--eap-key",
+             fs::join(router_dir, "eap-server.key"),
+             "--auth-dir",
+             fs::join(router_dir, "auth")},
             fs::join(logs, "router.log")));
   // Plain hosts: an HTTP server on each address.
   Json hosts = Json::array();

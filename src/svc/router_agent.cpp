@@ -99,110 +99,83 @@ SessionVerdict judge_session(store::Inventory& inv, PolicyStore& policy, const E
   return v;
 }
 
-Result<std::string> router_ruleset(const RouterOptions& o, store::Inventory& inv,
-                                   PolicyStore& policy, const std::vector<EapSession>& sessions,
-                                   std::set<std::string>* admitted_addresses) {
+proto::router::Frame router_frame(const RouterOptions& o) {
+  return proto::router::Frame{o.table, o.upstream_port, o.device_ports, o.onboarding_addr,
+                              o.onboarding_ports};
+}
+
+Result<RouterView> router_table(const RouterOptions& o, store::Inventory& inv, PolicyStore& policy,
+                                const std::vector<EapSession>& sessions) {
   auto leases = read_leases(o.leases);
-  struct Dev {
-    std::string id, port, mac, ip;
-    proto::mud::Compiled rules;
-  };
-  std::vector<Dev> admitted;
-  std::map<std::string, proto::mud::SetRef> sets;
+  RouterView view;
+  auto& t = view.table;
   for (const auto& s : sessions) {
     SessionVerdict v = judge_session(inv, policy, s);
     if (!v.admitted) continue;
     if (v.record.mud_url.empty()) continue;  // no declared intent: onboarding segment only
-    auto copy = MudManager::cached(o.site_state, v.record.mud_url);
-    if (!copy || !*copy) continue;  // not verified yet: it stays in the onboarding segment
-    Dev dev;
-    dev.id = proto::mud::device_chain_id(v.device);
-    dev.port = s.port;
-    dev.mac = s.mac;
-    auto it = leases.find(dev.mac);
-    dev.ip = it == leases.end() ? "" : it->second;
-    if (admitted_addresses && !dev.ip.empty()) admitted_addresses->insert(dev.ip);
-    dev.rules = proto::mud::compile((*copy)->file, dev.id);
-    for (const auto& x : dev.rules.sets) sets.emplace(x.name, x);
-    admitted.push_back(std::move(dev));
+    std::string id = proto::mud::policy_chain_id(v.record.mud_url);
+    if (!t.policies.count(id)) {
+      auto copy = MudManager::cached(o.site_state, v.record.mud_url);
+      if (!copy || !*copy) continue;  // not verified yet: it stays in the onboarding segment
+      proto::router::add_policy(t, id, proto::mud::compile((*copy)->file, id, true));
+    }
+    std::string key = proto::router::station_key(s.port, s.mac);
+    t.from[key] = id;
+    view.station_owner[key] = v.device;
+    if (auto it = leases.find(s.mac); it != leases.end()) {
+      t.to[it->second] = id;
+      view.address_owner[it->second] = v.device;
+    }
   }
-  std::ostringstream r;
-  r << "table inet " << o.table << "\ndelete table inet " << o.table << "\ntable inet " << o.table
-    << " {\n";
-  for (const auto& [name, x] : sets)
-    r << proto::mud::set_declaration(
-        x, x.kind == "dns" ? resolve(x.key, x.family == "ipv6") : std::vector<std::string>{});
-  // The stations admitted after 802.1X, each on the port it authenticated on.
-  r << "  set admitted { type ifname . ether_addr; ";
-  if (!admitted.empty()) {
-    r << "elements = { ";
-    for (size_t i = 0; i < admitted.size(); ++i)
-      r << (i ? ", " : "") << "\"" << admitted[i].port << "\" . " << admitted[i].mac;
-    r << " } ";
-  }
-  r << "}\n";
-  r << "  chain input {\n    type filter hook input priority filter; policy drop;\n"
-       "    ct state established,related accept\n    iif lo accept\n"
-       "    udp dport { 53, 67 } accept\n    tcp dport 53 accept\n"
-       "    iifname \""
-    << o.upstream_port
-    << "\" icmp type echo-request accept\n"
-       "    counter reject with icmpx admin-prohibited\n  }\n";
-  r << "  chain forward {\n    type filter hook forward priority filter; policy drop;\n"
-       "    ct state established,related accept\n"
-       "    iifname \""
-    << o.upstream_port
-    << "\" accept\n"
-       "    iifname \""
-    << o.device_ports << "\" ip daddr " << o.onboarding_addr
-    << " tcp dport { 8443, 8908 } accept comment \"onboarding services\"\n";
-  for (const auto& d : admitted)
-    r << "    iifname \"" << d.port << "\" ether saddr " << d.mac << " jump " << d.rules.from_chain
-      << "\n";
-  for (const auto& d : admitted)
-    if (!d.ip.empty()) r << "    ip daddr " << d.ip << " jump " << d.rules.to_chain << "\n";
-  r << "    iifname . ether saddr @admitted accept comment \"allowed by the device's MUD file\"\n";
-  for (const auto& d : admitted)
-    if (!d.ip.empty()) r << "    ip daddr " << d.ip << " accept\n";
-  r << "    iifname \"" << o.device_ports
-    << "\" counter log prefix \"gh onboarding-segment drop \" group 2 reject with icmpx "
-       "admin-prohibited comment \"onboarding segment: nothing else\"\n"
-       "    counter reject with icmpx admin-prohibited\n  }\n";
-  for (const auto& d : admitted) {
-    r << "  chain " << d.rules.from_chain << " {\n";
-    for (const auto& x : d.rules.from_rules) r << "    " << x << "\n";
-    r << "  }\n  chain " << d.rules.to_chain << " {\n";
-    for (const auto& x : d.rules.to_rules) r << "    " << x << "\n";
-    r << "  }\n";
-  }
-  r << "}\n";
-  return r.str();
+  for (auto& [name, set] : t.sets)
+    if (set.ref.kind == "dns") {
+      set.elements = resolve(set.ref.key, set.ref.family == "ipv6");
+      std::sort(set.elements.begin(), set.elements.end());
+    }
+  return view;
 }
 
 Result<bool> router_sync(const RouterOptions& o, store::Inventory& inv, PolicyStore& policy,
                          const std::vector<EapSession>& sessions, RouterState* state) {
-  std::set<std::string> addresses;
-  auto rules = TRY(router_ruleset(o, inv, policy, sessions, &addresses));
-  if (rules == state->applied) return false;
+  RouterView next = TRY(router_table(o, inv, policy, sessions));
+  if (state->applied && next.table == state->view.table) {
+    state->view = std::move(next);  // owners may change without a rule changing
+    return false;
+  }
+  const proto::router::Frame frame = router_frame(o);
+  std::string full = proto::router::full_script(frame, next.table);
   std::string path = o.ruleset_path.empty() ? fs::join(o.site_state, "router.nft") : o.ruleset_path;
-  TRY(fs::write_file_atomic(path, rules, 0644));
+  TRY(fs::write_file_atomic(path, full, 0644));
   if (!state->nft) state->nft = TRY(net::NftSession::open());
-  if (Status st = state->nft->run(rules); !st)
-    return make_error("router.nft", "nft refused the ruleset (" + path + ": " + st.error().message +
-                                        "); the previous rules stay in place");
-  state->applied = rules;
+  // Only what changed, so counters and the per-device drop counts survive; the whole table when
+  // nothing is known to be in the kernel yet, or when the change is refused (the table was
+  // altered behind the agent's back).
+  Status st = make_error("router.nft", "no table applied yet");
+  if (state->applied)
+    st = state->nft->run(proto::router::delta_script(frame, state->view.table, next.table));
+  if (!st) {
+    if (state->applied)
+      log::warn("router", "incremental change refused (" + st.error().message +
+                              "), applying the whole table");
+    if (Status whole = state->nft->run(full); !whole)
+      return make_error("router.nft", "nft refused the ruleset (" + path + ": " +
+                                          whole.error().message +
+                                          "); the previous rules stay in place");
+  }
+  state->applied = true;
   // Established flows are accepted before any device chain: a device that loses its admission
   // (quarantine, revocation, logoff) loses its open connections here, not when they end.
-  for (const auto& ip : state->addresses)
-    if (!addresses.count(ip)) {
+  for (const auto& [ip, id] : state->view.table.to)
+    if (!next.table.to.count(ip)) {
       (void)process::run({"conntrack", "-D", "-s", ip});
       (void)process::run({"conntrack", "-D", "-d", ip});
     }
-  state->addresses = addresses;
+  state->view = std::move(next);
   return true;
 }
 
-Status router_report(const RouterOptions& o, const std::vector<EapSession>& sessions,
+Status router_report(const RouterOptions& o, const RouterView& view,
+                     const std::vector<EapSession>& sessions,
                      const std::deque<EapEvent>& failures) {
   Json leases = Json::array();
   for (const auto& [mac, ip] : read_leases(o.leases)) leases.push_back({{"mac", mac}, {"ip", ip}});
@@ -213,30 +186,48 @@ Status router_report(const RouterOptions& o, const std::vector<EapSession>& sess
         if (e.contains("lladdr") && e.contains("dst") && e.contains("dev") &&
             proto::policy::glob_match(o.device_ports, e["dev"].get<std::string>()))
           neighbours.push_back({{"mac", e["lladdr"]}, {"ip", e["dst"]}, {"port", e["dev"]}});
-  // The default-deny rule closes each device chain: its counter is what the device tried and its
-  // MUD file does not allow.
-  Json drops = Json::object();
-  uint64_t segment_drops = 0;
-  if (auto l = process::run({"nft", "-j", "list", "table", "inet", o.table});
-      l && l->exit_status == 0)
-    if (auto j = parse_json(l->out, "nft"); j && j->contains("nftables"))
-      for (const auto& item : (*j)["nftables"]) {
-        if (!item.contains("rule")) continue;
-        const Json& rule = item["rule"];
-        std::string chain = rule.value("chain", "");
-        uint64_t packets = 0;
-        bool rejects = false;
-        for (const auto& e : rule.value("expr", Json::array())) {
-          if (e.contains("counter")) packets = e["counter"].value("packets", uint64_t{0});
-          if (e.contains("reject")) rejects = true;
-        }
-        if (!rejects) continue;
-        if (chain.size() > 3 && (chain.compare(chain.size() - 3, 3, "_fr") == 0 ||
-                                 chain.compare(chain.size() - 3, 3, "_to") == 0))
-          drops[chain] = drops.value(chain, uint64_t{0}) + packets;
-        else if (chain == "forward")
-          segment_drops += packets;
+  // What each admitted device tried and its MUD file does not allow: the default deny of its
+  // chains counts it in a dynamic set, per station (from the device) and per address (to it).
+  auto list = [&](const std::string& what, const std::string& name) -> Json {
+    auto l = process::run({"nft", "-j", "list", what, "inet", o.table, name});
+    if (!l || l->exit_status != 0) return Json::array();
+    auto j = parse_json(l->out, "nft");
+    return j && j->contains("nftables") ? (*j)["nftables"] : Json::array();
+  };
+  std::map<std::string, uint64_t> dropped;
+  for (const auto& [set, owners] : {std::pair{proto::mud::kDropsFrom, &view.station_owner},
+                                    std::pair{proto::mud::kDropsTo4, &view.address_owner}})
+    for (const auto& item : list("set", set)) {
+      if (!item.contains("set")) continue;
+      for (const auto& e : item["set"].value("elem", Json::array())) {
+        if (!e.contains("elem")) continue;
+        const Json& el = e["elem"];
+        std::string key;
+        const Json& val = el.value("val", Json());
+        if (val.is_string())
+          key = val.get<std::string>();
+        else if (val.is_object() && val.contains("concat") && val["concat"].size() == 2)
+          key = proto::router::station_key(val["concat"][0].get<std::string>(),
+                                           val["concat"][1].get<std::string>());
+        auto it = owners->find(key);
+        if (it == owners->end()) continue;
+        dropped[it->second] += el.value("counter", Json::object()).value("packets", uint64_t{0});
       }
+    }
+  Json drops = Json::object();
+  for (const auto& [serial, packets] : dropped) drops[serial] = packets;
+  uint64_t segment_drops = 0;
+  for (const auto& item : list("chain", "forward")) {
+    if (!item.contains("rule")) continue;
+    bool logs = false, rejects = false;  // the onboarding segment's rule logs before it rejects
+    uint64_t packets = 0;
+    for (const auto& e : item["rule"].value("expr", Json::array())) {
+      if (e.contains("counter")) packets = e["counter"].value("packets", uint64_t{0});
+      logs = logs || e.contains("log");
+      rejects = rejects || e.contains("reject");
+    }
+    if (logs && rejects) segment_drops += packets;
+  }
   Json auth = Json::array();
   for (const auto& x : sessions)
     auth.push_back({{"port", x.port},
@@ -251,14 +242,14 @@ Status router_report(const RouterOptions& o, const std::vector<EapSession>& sess
                       {"certificate_serial", f.cert_serial},
                       {"reason", f.reason},
                       {"at", f.at}});
-  Json view{{"at", time::now()},
-            {"authenticator_sessions", auth},
-            {"authenticator_failures", failed},
-            {"leases", leases},
-            {"neighbours", neighbours},
-            {"device_chain_drops", drops},
-            {"onboarding_segment_drops", segment_drops}};
-  return fs::write_file_atomic(fs::join(o.site_state, "router-view.json"), view.dump(2), 0644);
+  Json out{{"at", time::now()},
+           {"authenticator_sessions", auth},
+           {"authenticator_failures", failed},
+           {"leases", leases},
+           {"neighbours", neighbours},
+           {"device_drops", drops},
+           {"onboarding_segment_drops", segment_drops}};
+  return fs::write_file_atomic(fs::join(o.site_state, "router-view.json"), out.dump(2), 0644);
 }
 
 namespace {
@@ -346,7 +337,7 @@ Status router_serve(const RouterOptions& options) {
     else if (*changed)
       log::info("router", "ruleset applied");
     if (round++ % 5 == 0 || (changed && *changed) || !events.empty()) {
-      Status rs = router_report(o, sessions, failures);
+      Status rs = router_report(o, state.view, sessions, failures);
       if (!rs) log::warn("router", rs.error().str());
     }
   } while (!wait_for_stop_signal_for(o.interval_ms));

@@ -3,18 +3,21 @@
 // one nftables table in step with the site: a port without an authenticated session reaches only
 // DHCP, DNS and the onboarding services; a station that authenticated with an LDevID that is the
 // device's current credential, of a device that is onboarded (not quarantined or revoked) and that
-// the authorization policy lets connect, gets its own from-device and to-device chains compiled
-// from its verified MUD file (RFC 8520), bound to that port and MAC. Every change is one atomic nft
-// transaction; a failed one leaves the previous rules in place. Every session, refusal and end
-// goes to the site's evidence log.
+// the authorization policy lets connect, is sent through the from-device and to-device chains
+// compiled from its verified MUD file (RFC 8520; shared by the devices declaring that file), bound
+// to that port and MAC (proto/router_rules). Every change is one atomic nft transaction carrying
+// only what changed; a failed one leaves the previous rules in place. Every session, refusal and
+// end goes to the site's evidence log.
 #pragma once
 
 #include <deque>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
 
 #include "common/result.h"
+#include "proto/router_rules.h"
 #include "store/inventory.h"
 #include "svc/authenticator.h"
 #include "svc/policy_store.h"
@@ -32,7 +35,8 @@ struct RouterOptions {
   std::string device_ports = "r-dev*";        // interface names of device ports (nft wildcard)
   std::string upstream_port = "r-site";       // the site's port (trusted)
   std::string onboarding_addr = "10.77.0.2";  // registrar and DPP controller
-  std::string ruleset_path;                   // where the applied ruleset is written
+  std::vector<int> onboarding_ports = {8443, 8908};
+  std::string ruleset_path;  // where the applied ruleset is written
   int interval_ms = 300;
   AuthenticatorOptions auth;  // dir, server certificate and key; CA and CRL default to the site's
 };
@@ -47,26 +51,32 @@ struct SessionVerdict {
 };
 SessionVerdict judge_session(store::Inventory& inv, PolicyStore& policy, const EapSession& s);
 
-// Computes the ruleset for the current state of the site and the authenticated sessions (pure
-// apart from reading files and DNS).
-Result<std::string> router_ruleset(const RouterOptions& o, store::Inventory& inv,
-                                   PolicyStore& policy, const std::vector<EapSession>& sessions,
-                                   std::set<std::string>* admitted_addresses = nullptr);
+// The router's table for the current state of the site and the authenticated sessions (pure
+// apart from reading files and DNS), with the device behind each admitted station and address.
+struct RouterView {
+  proto::router::Table table;
+  std::map<std::string, std::string> station_owner;  // station_key -> serial
+  std::map<std::string, std::string> address_owner;  // IPv4 address -> serial
+};
+proto::router::Frame router_frame(const RouterOptions& o);
+Result<RouterView> router_table(const RouterOptions& o, store::Inventory& inv, PolicyStore& policy,
+                                const std::vector<EapSession>& sessions);
 // What the agent remembers between syncs.
 struct RouterState {
-  std::string applied;                   // the ruleset last applied
-  std::set<std::string> addresses;       // addresses of the devices admitted at that time
+  bool applied = false;                  // whether `view.table` is what the kernel holds
+  RouterView view;                       // as last applied
   std::shared_ptr<net::NftSession> nft;  // libnftables context, opened on first use
 };
-// Applies the ruleset when it differs from the one applied; returns whether it changed anything.
-// A device that lost its admission (quarantine, revocation, logoff) loses its open connections.
+// Brings the kernel's table to the current state, by an incremental transaction when it can;
+// returns whether it changed anything. A device that lost its admission (quarantine, revocation,
+// logoff) loses its open connections.
 Result<bool> router_sync(const RouterOptions& o, store::Inventory& inv, PolicyStore& policy,
                          const std::vector<EapSession>& sessions, RouterState* state);
 // What the router sees, for the site's asset check: DHCP leases, neighbours, authenticator
-// sessions and recent failures, and per device chain the packets its default deny dropped.
-// Written to SITE_STATE/router-view.json.
-Status router_report(const RouterOptions& o, const std::vector<EapSession>& sessions,
-                     const std::deque<EapEvent>& failures);
+// sessions and recent failures, and per admitted device (serial) the packets its MUD file's
+// default deny dropped. Written to SITE_STATE/router-view.json.
+Status router_report(const RouterOptions& o, const RouterView& view,
+                     const std::vector<EapSession>& sessions, const std::deque<EapEvent>& failures);
 // Loops until SIGTERM/SIGINT.
 Status router_serve(const RouterOptions& o);
 

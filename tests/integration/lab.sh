@@ -97,7 +97,11 @@ done
 # (outputs captured first: with pipefail, grep -q quitting early could fail the writer)
 grep -q 'tcp dport 80 return comment "telemetry"' <<< "$("$G" site mud show --state "$L/site" "$(jq -r '.devices[0].serial' status.json)")" \
   || fail "site mud show does not show the compiled rule"
-grep -q "jump d[0-9a-f]*_fr" <<< "$(ip netns exec gh-router nft list table inet gh_lab)" || fail "no device chain on the router"
+# The device's station is a member of its MUD file's set, which the router dispatches to that file's chain.
+rt=$(ip netns exec gh-router nft list table inet gh_lab)
+grep -q "iifname . ether saddr @m[0-9a-f]*_st jump m[0-9a-f]*_fr" <<< "$rt" || fail "no MUD file dispatch on the router: $rt"
+grep -q "\"r-dev1\" . $(ip netns exec gh-dev1 cat /sys/class/net/eth0/address)" <<< "$(ip netns exec gh-router nft list set inet gh_lab "$(grep -o '@m[0-9a-f]*_st' <<< "$rt" | head -1 | tr -d @)")" \
+  || fail "gh-dev1's station is not in its MUD file's set"
 ok "after onboarding, MUD enforced on the router: telemetry.lab:80 answers both devices, other hosts and ports do not"
 
 # The router agent crashes (SIGKILL) and is started again: it adopts the running authenticators,
@@ -258,6 +262,15 @@ ip netns exec gh-dev1 "$G" device connect --state "$d1" --server-name eap.lab >/
 for _ in $(seq 40); do ip netns exec gh-dev1 curl -s -m 0.5 -o /dev/null http://telemetry.lab/ && break; sleep 0.1; done
 ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ || fail "the re-onboarded device is not admitted"
 ok "re-onboarding: the superseded LDevID is in the CRL and refused by 802.1X; the new one is admitted"
+
+# Every change above after the first was an incremental transaction the kernel accepted (none fell
+# back to rebuilding the table, which would have reset the counters).
+applied=$(grep -c "ruleset applied" "$L/logs/router.log" || true)
+[ "$applied" -ge 5 ] || fail "the router applied only $applied changes"
+if grep -q "incremental change refused" "$L/logs/router.log"; then
+  fail "an incremental change was refused: $(grep -A2 'incremental change refused' "$L/logs/router.log" | head -5)"
+fi
+ok "the router applied $applied changes, each an incremental transaction"
 
 pids=$(jq -r '.pids[]' status.json)
 "$G" lab down --dir "$L" >/dev/null || fail "lab down"

@@ -1,0 +1,64 @@
+// The router's nftables table as data, and the transactions that bring the kernel from one state
+// of it to the next (I/O-free: the output is nft script text for one atomic transaction).
+//
+// Layout (docs/protocols/mud.md section 8): one pair of chains per MUD file, shared by every device
+// that declares it; a device is reached through verdict maps keyed by its port and MAC
+// (from-device) and by its address (to-device). Admitting, moving or dropping a device is then a
+// change of map elements only: the kernel validates a jump element against a handful of chains,
+// not against one chain per device, so a single device's change costs the same at 10 or 10,000
+// devices. Per-device drop counts live in dynamic sets with a counter per element, which survive
+// every incremental change.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "proto/mud_nft.h"
+
+namespace gh::proto::router {
+
+// What does not change with the devices: the table's name and the ports around the router.
+struct Frame {
+  std::string table;
+  std::string upstream_port;    // the site's port (trusted)
+  std::string device_ports;     // nft wildcard, e.g. "r-dev*"
+  std::string onboarding_addr;  // registrar and DPP controller
+  std::vector<int> onboarding_ports;
+  bool operator==(const Frame&) const = default;
+};
+
+struct Policy {
+  std::vector<std::string> from_rules, to_rules;  // chains <id>_fr and <id>_to
+  bool operator==(const Policy&) const = default;
+};
+
+struct AddressSet {
+  mud::SetRef ref;
+  std::vector<std::string> elements;  // sorted
+  bool operator==(const AddressSet&) const = default;
+};
+
+// A station on a port, as nft writes the key: "\"r-dev1\" . 02:00:00:00:00:01".
+std::string station_key(const std::string& port, const std::string& mac);
+
+struct Table {
+  std::map<std::string, Policy> policies;   // by chain id (mud::policy_chain_id)
+  std::map<std::string, AddressSet> sets;   // by set name
+  std::map<std::string, std::string> from;  // station_key -> policy id (admitted stations)
+  std::map<std::string, std::string> to;    // IPv4 address -> policy id (admitted addresses)
+  bool operator==(const Table&) const = default;
+};
+
+// Adds a compiled MUD file under its id (chains "<id>_fr", "<id>_to") with the sets it refers to
+// (elements filled later by the caller).
+void add_policy(Table& t, const std::string& id, const mud::Compiled& c);
+
+// The whole table from nothing (replacing any table of that name), in one transaction.
+std::string full_script(const Frame& f, const Table& t);
+
+// The transaction that turns `from` into `to` on a kernel holding `from` under the same frame;
+// "" when they are equal. Counters in untouched chains and the drop sets are kept.
+std::string delta_script(const Frame& f, const Table& from, const Table& to);
+
+}  // namespace gh::proto::router
