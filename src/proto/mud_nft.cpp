@@ -148,13 +148,6 @@ class Compiler {
     return rule + " comment \"" + ace.name.substr(0, 100) + "\"";
   }
 
-  static std::string authority(const std::string& url) {
-    size_t s = url.find("://");
-    if (s == std::string::npos) return url;
-    size_t e = url.find('/', s + 3);
-    return url.substr(s + 3, e == std::string::npos ? std::string::npos : e - s - 3);
-  }
-
   const cm::File& f_;
   bool account_;
   Compiled c_;
@@ -162,6 +155,13 @@ class Compiler {
 };
 
 }  // namespace
+
+std::string authority(const std::string& url) {
+  size_t s = url.find("://");
+  if (s == std::string::npos) return url;
+  size_t e = url.find('/', s + 3);
+  return url.substr(s + 3, e == std::string::npos ? std::string::npos : e - s - 3);
+}
 
 std::string policy_chain_id(const std::string& mud_url) {
   return "m" + hex_encode(crypto::sha256(mud_url)).substr(0, 10);

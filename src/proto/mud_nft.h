@@ -33,6 +33,10 @@ struct Compiled {
   std::vector<std::string> notes;  // what could not be expressed exactly
 };
 
+// The authority of a URL ("mud.example.com" of "https://mud.example.com/x.json"): what RFC 8520's
+// manufacturer and same-manufacturer match.
+std::string authority(const std::string& url);
+
 // The chain prefix a MUD file gets on a router, shared by every device that declares it: "m" +
 // 10 hex digits of SHA-256(MUD URL).
 std::string policy_chain_id(const std::string& mud_url);

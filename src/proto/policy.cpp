@@ -1,5 +1,6 @@
 #include "proto/policy.h"
 
+#include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
 #include <set>
@@ -96,7 +97,30 @@ Result<Policy> Policy::parse_yaml(std::string_view text, const std::string& orig
   pol.origin = origin;
   for (auto it = root.begin(); it != root.end(); ++it) {
     std::string k = it->first.as<std::string>();
-    if (k != "default" && k != "rules") return bad("/" + k, "unknown key");
+    if (k != "default" && k != "rules" && k != "mud") return bad("/" + k, "unknown key");
+  }
+  if (root["mud"]) {
+    const YAML::Node& m = root["mud"];
+    if (!m.IsMap()) return bad("/mud", "a mapping with controllers and my-controllers");
+    for (auto it = m.begin(); it != m.end(); ++it) {
+      std::string k = it->first.as<std::string>();
+      if (k != "controllers" && k != "my-controllers") return bad("/mud/" + k, "unknown key");
+      if (!it->second.IsMap()) return bad("/mud/" + k, "a mapping of URI: addresses");
+      auto& into = k == "controllers" ? pol.controllers : pol.my_controllers;
+      for (auto c = it->second.begin(); c != it->second.end(); ++c) {
+        std::string uri = c->first.as<std::string>();
+        std::string cp = "/mud/" + k + "/" + uri;
+        if (uri.empty() || uri.size() > 1024) return bad(cp, "a URI");
+        auto addrs = TRY(values(c->second, cp));
+        for (const auto& a : addrs) {
+          unsigned char buf[16];
+          if (::inet_pton(AF_INET, a.c_str(), buf) != 1 &&
+              ::inet_pton(AF_INET6, a.c_str(), buf) != 1)
+            return bad(cp, "'" + a + "' is not an IPv4 or IPv6 address");
+        }
+        into[uri] = addrs;
+      }
+    }
   }
   if (root["default"]) {
     const YAML::Node& d = root["default"];

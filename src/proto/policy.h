@@ -41,6 +41,10 @@ struct Policy {
   bool default_allow = false;
   std::string default_segment = "default";
   std::string origin = "built-in";  // where it came from
+  // The site's answers to RFC 8520's controller abstractions (section `mud:` of the file):
+  // class URI -> addresses ("controller"), MUD URL -> addresses ("my-controller").
+  std::map<std::string, std::vector<std::string>> controllers;
+  std::map<std::string, std::vector<std::string>> my_controllers;
 
   // The built-in policy when the site has no policy file: allow (the protocols' own checks, such as
   // "expected from a bundle", still apply), segment "default".

@@ -1,5 +1,6 @@
 #include "proto/router_rules.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace gh::proto::router {
@@ -131,6 +132,33 @@ std::string station_key(const std::string& port, const std::string& mac) {
 void add_policy(Table& t, const std::string& id, const mud::Compiled& c) {
   t.policies[id] = Policy{c.from_rules, c.to_rules};
   for (const auto& s : c.sets) t.sets.emplace(s.name, AddressSet{s, {}});
+}
+
+void fill_abstraction_sets(Table& t, const std::vector<Member>& members,
+                           const std::map<std::string, std::vector<std::string>>& controllers,
+                           const std::map<std::string, std::vector<std::string>>& my_controllers) {
+  for (auto& [name, set] : t.sets) {
+    const std::string& kind = set.ref.kind;
+    std::vector<std::string> found;
+    if (kind == "manufacturer" || kind == "model") {
+      for (const auto& m : members)
+        if (!m.address.empty() &&
+            (kind == "model" ? m.mud_url : mud::authority(m.mud_url)) == set.ref.key)
+          found.push_back(m.address);
+    } else if (kind == "controller" || kind == "my-controller") {
+      const auto& from = kind == "controller" ? controllers : my_controllers;
+      if (auto it = from.find(set.ref.key); it != from.end()) found = it->second;
+    } else {
+      continue;
+    }
+    const bool v6 = set.ref.family == "ipv6";
+    std::vector<std::string> elements;
+    for (const auto& a : found)
+      if ((a.find(':') != std::string::npos) == v6) elements.push_back(a);
+    std::sort(elements.begin(), elements.end());
+    elements.erase(std::unique(elements.begin(), elements.end()), elements.end());
+    set.elements = std::move(elements);
+  }
 }
 
 std::string full_script(const Frame& f, const Table& t) {

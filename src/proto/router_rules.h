@@ -54,6 +54,19 @@ struct Table {
 // (elements filled later by the caller).
 void add_policy(Table& t, const std::string& id, const mud::Compiled& c);
 
+// An admitted device as the abstraction sets see it.
+struct Member {
+  std::string mud_url;
+  std::string address;  // "" when it has none yet
+};
+// Fills the sets of RFC 8520's abstractions the policies refer to: manufacturer (and
+// same-manufacturer) with the addresses of the admitted devices whose MUD URL has that authority,
+// model with those declaring that MUD URL, controller and my-controller with the addresses the
+// site's policy names (by class URI, by MUD URL). Addresses go to the set of their family.
+void fill_abstraction_sets(Table& t, const std::vector<Member>& members,
+                           const std::map<std::string, std::vector<std::string>>& controllers,
+                           const std::map<std::string, std::vector<std::string>>& my_controllers);
+
 // The whole table from nothing (replacing any table of that name), in one transaction.
 std::string full_script(const Frame& f, const Table& t);
 

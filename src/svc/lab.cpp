@@ -28,7 +28,9 @@ constexpr int kMasaPort = 8444;
 constexpr const char* kEapServerName = "eap.lab";
 const char* kHosts[][3] = {
     {"telemetry.lab", "10.77.1.10", "permitted by the lab sensors' MUD file"},
-    {"updates.lab", "10.77.1.11", "permitted by no MUD file"},
+    {"updates.lab", "10.77.1.11",
+     "permitted to the lab sensors only when the site's policy names it their controller "
+     "(my-controller)"},
     {"elsewhere.lab", "10.77.1.12", "permitted by no MUD file"}};
 
 std::string dev_ns(int i) {
@@ -117,9 +119,21 @@ const char* kLabMud = R"({
     {"name": "from-sensor", "type": "ipv4-acl-type", "aces": {"ace": [
       {"name": "telemetry", "matches": {"ipv4": {"protocol": 6, "ietf-acldns:dst-dnsname": "telemetry.lab"},
         "tcp": {"ietf-mud:direction-initiated": "from-device", "destination-port": {"operator": "eq", "port": 80}}},
+       "actions": {"forwarding": "accept"}},
+      {"name": "peers", "matches": {"ietf-mud:mud": {"same-manufacturer": [null]}, "ipv4": {"protocol": 6},
+        "tcp": {"destination-port": {"operator": "eq", "port": 7000}}},
+       "actions": {"forwarding": "accept"}},
+      {"name": "controller", "matches": {"ietf-mud:mud": {"my-controller": [null]}, "ipv4": {"protocol": 6},
+        "tcp": {"ietf-mud:direction-initiated": "from-device", "destination-port": {"operator": "eq", "port": 80}}},
        "actions": {"forwarding": "accept"}}]}},
     {"name": "to-sensor", "type": "ipv4-acl-type", "aces": {"ace": [
       {"name": "telemetry", "matches": {"ipv4": {"protocol": 6, "ietf-acldns:src-dnsname": "telemetry.lab"},
+        "tcp": {"ietf-mud:direction-initiated": "from-device", "source-port": {"operator": "eq", "port": 80}}},
+       "actions": {"forwarding": "accept"}},
+      {"name": "peers", "matches": {"ietf-mud:mud": {"same-manufacturer": [null]}, "ipv4": {"protocol": 6},
+        "tcp": {"destination-port": {"operator": "eq", "port": 7000}}},
+       "actions": {"forwarding": "accept"}},
+      {"name": "controller", "matches": {"ietf-mud:mud": {"my-controller": [null]}, "ipv4": {"protocol": 6},
         "tcp": {"ietf-mud:direction-initiated": "from-device", "source-port": {"operator": "eq", "port": 80}}},
        "actions": {"forwarding": "accept"}}]}}]}
 }

@@ -109,6 +109,7 @@ Result<RouterView> router_table(const RouterOptions& o, store::Inventory& inv, P
   auto leases = read_leases(o.leases);
   RouterView view;
   auto& t = view.table;
+  std::vector<proto::router::Member> members;
   for (const auto& s : sessions) {
     SessionVerdict v = judge_session(inv, policy, s);
     if (!v.admitted) continue;
@@ -122,11 +123,15 @@ Result<RouterView> router_table(const RouterOptions& o, store::Inventory& inv, P
     std::string key = proto::router::station_key(s.port, s.mac);
     t.from[key] = id;
     view.station_owner[key] = v.device;
-    if (auto it = leases.find(s.mac); it != leases.end()) {
-      t.to[it->second] = id;
-      view.address_owner[it->second] = v.device;
+    auto lease = leases.find(s.mac);
+    if (lease != leases.end()) {
+      t.to[lease->second] = id;
+      view.address_owner[lease->second] = v.device;
     }
+    members.push_back({v.record.mud_url, lease == leases.end() ? "" : lease->second});
   }
+  auto pol = policy.current(&inv);
+  proto::router::fill_abstraction_sets(t, members, pol.controllers, pol.my_controllers);
   for (auto& [name, set] : t.sets)
     if (set.ref.kind == "dns") {
       set.elements = resolve(set.ref.key, set.ref.family == "ipv6");

@@ -104,6 +104,35 @@ grep -q "\"r-dev1\" . $(ip netns exec gh-dev1 cat /sys/class/net/eth0/address)" 
   || fail "gh-dev1's station is not in its MUD file's set"
 ok "after onboarding, MUD enforced on the router: telemetry.lab:80 answers both devices, other hosts and ports do not"
 
+# RFC 8520 abstractions, filled by the router: same-manufacturer is the admitted devices whose MUD
+# URL has the same authority (gh-dev1 reaches gh-dev2's port 7000, nothing else of it);
+# my-controller is what the site's policy names for this MUD URL (updates.lab, refused above,
+# answers once the policy names it, and is refused again when the policy no longer does).
+ip2=$(ip netns exec gh-dev2 ip -4 -j addr show dev eth0 | jq -r '.[0].addr_info[0].local')
+ip1=$(ip netns exec gh-dev1 ip -4 -j addr show dev eth0 | jq -r '.[0].addr_info[0].local')
+mkdir -p "$L/peer-www" && echo peer > "$L/peer-www/index.html"
+ip netns exec gh-dev2 busybox httpd -p 7000 -h "$L/peer-www"
+ip netns exec gh-dev2 busybox httpd -p 7001 -h "$L/peer-www"
+[ "$(ip netns exec gh-dev1 curl -s -m 2 "http://$ip2:7000/")" = peer ] || fail "same-manufacturer: gh-dev1 does not reach gh-dev2:7000"
+ip netns exec gh-dev1 curl -s -m 2 -o /dev/null "http://$ip2:7001/" && fail "gh-dev1 reached gh-dev2 on a port no MUD file permits"
+mfr=$(ip netns exec gh-router nft -j list table inet gh_lab | jq -r '.nftables[] | select(.set and (.set.comment // "" | startswith("manufacturer mud.lab"))) | .set.name' | grep _v4)
+members=$(ip netns exec gh-router nft -j list set inet gh_lab "$mfr" | jq -r '[.nftables[] | select(.set) | .set.elem[]?] | sort | join(" ")')
+[ "$members" = "$(printf '%s\n' "$ip1" "$ip2" | sort | paste -sd' ')" ] || fail "the manufacturer set holds '$members', not the two admitted devices"
+cat > "$L/policy-ctl.yaml" <<EOF
+default: {action: allow}
+mud:
+  my-controllers:
+    "https://mud.lab/lab-sensor.json": [10.77.1.11]
+EOF
+"$G" site policy set --state "$L/site" "$L/policy-ctl.yaml" >/dev/null || fail "policy with a controller refused"
+for _ in $(seq 40); do ip netns exec gh-dev1 curl -s -m 1 -o /dev/null http://updates.lab/ && break; sleep 0.25; done
+[ "$(ip netns exec gh-dev1 curl -s -m 2 http://updates.lab/)" = updates.lab ] || fail "my-controller: updates.lab does not answer once the policy names it"
+printf 'default: {action: allow}\n' > "$L/policy-open.yaml"
+"$G" site policy set --state "$L/site" "$L/policy-open.yaml" >/dev/null || fail "policy refused"
+sleep 1
+ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://updates.lab/ && fail "updates.lab still answers after the policy stopped naming it"
+ok "same-manufacturer (gh-dev1 reaches gh-dev2:7000 only; the set holds the admitted devices) and my-controller (from the site's policy, on and off)"
+
 # The router agent crashes (SIGKILL) and is started again: it adopts the running authenticators,
 # rebuilds the sessions from their logs without recording them twice, and the devices stay admitted.
 n_before=$("$G" site events --state "$L/site" --json | jq '[.[] | select(.kind=="network.8021x")] | length')

@@ -78,6 +78,10 @@ TEST(Policy, ErrorsNameTheYamlPath) {
       {"rules:\n  - name: a\n    action: allow\n    match: {mud: sometimes}\n",
        "/rules/0/match/mud"},
       {"default: {action: allow}\nextra: 1\n", "/extra"},
+      {"mud:\n  controllers:\n    \"urn:x\": [10.0.0.300]\n", "/mud/controllers/urn:x"},
+      {"mud:\n  my-controllers:\n    \"https://m/x.json\": [\"fe80::1/64\"]\n",
+       "/mud/my-controllers/https://m/x.json"},
+      {"mud:\n  controler: {}\n", "/mud/controler"},
       {"rules: [", ""},
   };
   for (const auto& c : cases) {
@@ -86,6 +90,17 @@ TEST(Policy, ErrorsNameTheYamlPath) {
     EXPECT_EQ(r.error().code, "policy.file");
     EXPECT_NE(r.error().message.find(c.path), std::string::npos) << r.error().message;
   }
+}
+
+TEST(Policy, MudControllers) {
+  auto p = Policy::parse_yaml(
+      "default: {action: allow}\nmud:\n  controllers:\n    \"urn:ietf:params:mud:ntp\": "
+      "10.0.0.1\n  my-controllers:\n    \"https://mud.x/a.json\": [10.0.0.2, \"2001:db8::2\"]\n",
+      "test");
+  ASSERT_TRUE(p.ok()) << p.error().str();
+  EXPECT_EQ(p->controllers.at("urn:ietf:params:mud:ntp"), std::vector<std::string>{"10.0.0.1"});
+  EXPECT_EQ(p->my_controllers.at("https://mud.x/a.json"),
+            (std::vector<std::string>{"10.0.0.2", "2001:db8::2"}));
 }
 
 TEST(Policy, Globs) {

@@ -101,6 +101,33 @@ TEST(RouterRules, ANewMudFileDeclaresItsChainsAndDispatch) {
   EXPECT_NE(back.find("delete set"), std::string::npos) << back;
 }
 
+TEST(RouterRules, AbstractionSetsHoldTheAdmittedDevicesAndTheNamedControllers) {
+  Table t;
+  mud::SetRef mfr{"mfr_a_v4", "ipv4", "manufacturer", "mud.a.test"};
+  mud::SetRef mfr6{"mfr_a_v6", "ipv6", "manufacturer", "mud.a.test"};
+  mud::SetRef model{"model_b_v4", "ipv4", "model", "https://mud.b.test/y.json"};
+  mud::SetRef my{"myctl_v4", "ipv4", "my-controller", "https://mud.a.test/x.json"};
+  mud::SetRef ctl{"ctl_v6", "ipv6", "controller", "urn:ietf:params:mud:ntp"};
+  for (const auto& r : {mfr, mfr6, model, my, ctl}) t.sets[r.name] = AddressSet{r, {"stale"}};
+  fill_abstraction_sets(t,
+                        {{"https://mud.a.test/x.json", "10.0.0.2"},
+                         {"https://mud.a.test/z.json", "10.0.0.1"},
+                         {"https://mud.b.test/y.json", "10.0.0.3"},
+                         {"https://mud.a.test/x.json", ""}},
+                        {{"urn:ietf:params:mud:ntp", {"10.9.9.9", "2001:db8::9"}}},
+                        {{"https://mud.a.test/x.json", {"10.0.0.7"}}});
+  EXPECT_EQ(t.sets["mfr_a_v4"].elements, (std::vector<std::string>{"10.0.0.1", "10.0.0.2"}));
+  EXPECT_TRUE(t.sets["mfr_a_v6"].elements.empty());
+  EXPECT_EQ(t.sets["model_b_v4"].elements, std::vector<std::string>{"10.0.0.3"});
+  EXPECT_EQ(t.sets["myctl_v4"].elements, std::vector<std::string>{"10.0.0.7"});
+  EXPECT_EQ(t.sets["ctl_v6"].elements, std::vector<std::string>{"2001:db8::9"});
+  // A changed member list is a flush and refill of that set only.
+  Table u = t;
+  u.sets["model_b_v4"].elements.clear();
+  std::string d = delta_script(kFrame, t, u);
+  EXPECT_EQ(d, "flush set inet gh_t model_b_v4\n") << d;
+}
+
 // Canonical view of a table in the kernel: every set's sorted elements (without counters or
 // expiry) and every chain's rules (without handles).
 std::string canonical(const std::string& ns, const std::string& table) {
