@@ -183,8 +183,6 @@ std::string set_declaration(const SetRef& s, const std::vector<std::string>& ele
     if (elems.empty())
       elems = v6 ? std::vector<std::string>{"fc00::/7", "fe80::/10"}
                  : std::vector<std::string>{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"};
-  } else if (s.kind == "dns") {
-    out += "    flags timeout;\n    timeout 1h;\n";
   }
   if (!elems.empty()) {
     out += "    elements = { ";

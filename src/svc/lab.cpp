@@ -316,6 +316,7 @@ Result<Json> lab_up(const LabOptions& o) {
                                       "--bind-dynamic",
                                       "--user=root",
                                       "--log-dhcp",
+                                      "--local-ttl=60",
                                       "--dhcp-leasefile=" + fs::join(o.dir, "dnsmasq.leases"),
                                       "--interface=r-site",
                                       "--interface=lo",

@@ -1,9 +1,5 @@
 #include "svc/router_agent.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <chrono>
 #include <iostream>
@@ -17,6 +13,7 @@
 #include "common/process.h"
 #include "common/time.h"
 #include "device/image.h"
+#include "net/dns.h"
 #include "net/nft.h"
 #include "proto/mud_nft.h"
 #include "proto/policy.h"
@@ -41,27 +38,25 @@ std::map<std::string, std::string> read_leases(const std::string& path) {
   return out;
 }
 
-std::vector<std::string> resolve(const std::string& name, bool v6) {
-  std::vector<std::string> out;
-  addrinfo hints{};
-  hints.ai_family = v6 ? AF_INET6 : AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (::getaddrinfo(name.c_str(), nullptr, &hints, &res) != 0) return out;
-  for (addrinfo* a = res; a; a = a->ai_next) {
-    char buf[INET6_ADDRSTRLEN] = {0};
-    const void* src =
-        v6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr)
-           : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr);
-    if (::inet_ntop(a->ai_family, src, buf, sizeof buf)) out.push_back(buf);
-  }
-  ::freeaddrinfo(res);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
 }  // namespace
+
+std::vector<std::string> DnsCache::get(const std::string& name, bool v6, double now) {
+  Entry& e = entries_[{name, v6}];
+  if (e.resolved && now < e.expires) return e.addresses;
+  auto answer = net::resolve(name, v6);
+  e.resolved = true;
+  if (!answer) {
+    // Keep the last answer and ask again soon.
+    if (e.error != answer.error().str()) log::warn("router", answer.error().str());
+    e.error = answer.error().str();
+    e.expires = now + kRetryS;
+    return e.addresses;
+  }
+  e.error.clear();
+  e.addresses = answer->addresses;
+  e.expires = now + std::clamp(answer->ttl_s, kMinTtlS, kMaxTtlS);
+  return e.addresses;
+}
 
 SessionVerdict judge_session(store::Inventory& inv, PolicyStore& policy, const EapSession& s) {
   SessionVerdict v;
@@ -105,7 +100,9 @@ proto::router::Frame router_frame(const RouterOptions& o) {
 }
 
 Result<RouterView> router_table(const RouterOptions& o, store::Inventory& inv, PolicyStore& policy,
-                                const std::vector<EapSession>& sessions) {
+                                const std::vector<EapSession>& sessions, DnsCache* dns) {
+  DnsCache fresh;
+  if (!dns) dns = &fresh;
   auto leases = read_leases(o.leases);
   RouterView view;
   auto& t = view.table;
@@ -132,17 +129,15 @@ Result<RouterView> router_table(const RouterOptions& o, store::Inventory& inv, P
   }
   auto pol = policy.current(&inv);
   proto::router::fill_abstraction_sets(t, members, pol.controllers, pol.my_controllers);
+  const double now = time::monotonic();
   for (auto& [name, set] : t.sets)
-    if (set.ref.kind == "dns") {
-      set.elements = resolve(set.ref.key, set.ref.family == "ipv6");
-      std::sort(set.elements.begin(), set.elements.end());
-    }
+    if (set.ref.kind == "dns") set.elements = dns->get(set.ref.key, set.ref.family == "ipv6", now);
   return view;
 }
 
 Result<bool> router_sync(const RouterOptions& o, store::Inventory& inv, PolicyStore& policy,
                          const std::vector<EapSession>& sessions, RouterState* state) {
-  RouterView next = TRY(router_table(o, inv, policy, sessions));
+  RouterView next = TRY(router_table(o, inv, policy, sessions, &state->dns));
   if (state->applied && next.table == state->view.table) {
     state->view = std::move(next);  // owners may change without a rule changing
     return false;

@@ -58,13 +58,35 @@ struct RouterView {
   std::map<std::string, std::string> station_owner;  // station_key -> serial
   std::map<std::string, std::string> address_owner;  // IPv4 address -> serial
 };
+// The addresses of the DNS names MUD files name, each asked again when its answer's TTL has run
+// out (at least 1 s, at most 1 h apart); a failed lookup keeps the last answer and is retried
+// after 5 s. The router's resolver is the network's own (dnsmasq in the lab), so the devices and
+// the router see the same answers.
+class DnsCache {
+ public:
+  std::vector<std::string> get(const std::string& name, bool v6, double now_s);
+
+ private:
+  static constexpr int kMinTtlS = 1, kMaxTtlS = 3600;
+  static constexpr double kRetryS = 5;
+  struct Entry {
+    bool resolved = false;
+    std::vector<std::string> addresses;
+    double expires = 0;
+    std::string error;
+  };
+  std::map<std::pair<std::string, bool>, Entry> entries_;
+};
+
 proto::router::Frame router_frame(const RouterOptions& o);
+// dns: where answers are kept between calls (nullptr: every name asked now).
 Result<RouterView> router_table(const RouterOptions& o, store::Inventory& inv, PolicyStore& policy,
-                                const std::vector<EapSession>& sessions);
+                                const std::vector<EapSession>& sessions, DnsCache* dns = nullptr);
 // What the agent remembers between syncs.
 struct RouterState {
-  bool applied = false;                  // whether `view.table` is what the kernel holds
-  RouterView view;                       // as last applied
+  bool applied = false;  // whether `view.table` is what the kernel holds
+  RouterView view;       // as last applied
+  DnsCache dns;
   std::shared_ptr<net::NftSession> nft;  // libnftables context, opened on first use
 };
 // Brings the kernel's table to the current state, by an incremental transaction when it can;
