@@ -1,7 +1,11 @@
 #include "proto/router_rules.h"
 
 #include <algorithm>
+#include <set>
 #include <sstream>
+
+#include "common/encoding.h"
+#include "crypto/digest.h"
 
 namespace gh::proto::router {
 namespace {
@@ -10,6 +14,7 @@ const char* kAdmitted = "admitted";
 const char* kAdmittedAddr = "admitted_addr4";
 const char* kFromDispatch = "mud_from";
 const char* kToDispatch = "mud_to";
+const char* kSegments = "segments";
 
 // Each MUD file's members: its devices' stations and their addresses.
 std::string stations_set(const std::string& id) {
@@ -63,6 +68,42 @@ std::string ports_set(const std::vector<int>& ports) {
   return "{ " + out + " }";
 }
 
+// A segment's sets: its devices' stations and addresses (names from a hash: segment names may hold
+// characters nft identifiers do not).
+std::string segment_id(const std::string& segment) {
+  return "sg" + hex_encode(crypto::sha256(segment)).substr(0, 10);
+}
+std::string segment_stations(const std::string& segment) {
+  return segment_id(segment) + "_st";
+}
+std::string segment_addresses(const std::string& segment) {
+  return segment_id(segment) + "_a4";
+}
+
+std::set<std::string> segments_of(const Table& t) {
+  std::set<std::string> out;
+  for (const auto& [k, sg] : t.station_segment) out.insert(sg);
+  for (const auto& [k, sg] : t.address_segment) out.insert(sg);
+  return out;
+}
+
+void segment_declaration(std::ostream& o, const std::string& segment) {
+  std::string name = segment;
+  for (auto& ch : name)
+    if (ch == '"') ch = '\'';
+  o << "  set " << segment_stations(segment) << " { type ifname . ether_addr; comment \"segment "
+    << name << "\"; }\n  set " << segment_addresses(segment)
+    << " { type ipv4_addr; comment \"segment " << name << "\"; }\n";
+}
+
+// One rule per segment: from a station of the segment to an admitted address outside it, drop.
+void segment_rules(std::ostream& o, const std::string& table, const std::set<std::string>& segs) {
+  for (const auto& sg : segs)
+    o << "add rule inet " << table << " " << kSegments << " iifname . ether saddr @"
+      << segment_stations(sg) << " ip daddr @" << kAdmittedAddr << " ip daddr != @"
+      << segment_addresses(sg) << " counter drop\n";
+}
+
 // Membership changes of one kind (stations or addresses), by a merge walk over both sorted maps:
 // a member that left or moved is deleted from its MUD file's set (and, when it left, from the
 // admitted set), a new or moved one added.
@@ -92,9 +133,9 @@ void diff_members(std::ostream& del, std::ostream& add, const std::string& table
     }
   }
   for (const auto& [id, members] : gone) delete_elements(del, table, set_of(id), members);
-  delete_elements(del, table, admitted, left);
+  if (admitted) delete_elements(del, table, admitted, left);
   for (const auto& [id, members] : added) add_elements(add, table, set_of(id), members);
-  add_elements(add, table, admitted, joined);
+  if (admitted) add_elements(add, table, admitted, joined);
 }
 
 // The dispatch chains: a device's packets to its MUD file's chains, by set membership. One rule
@@ -172,7 +213,10 @@ std::string full_script(const Frame& f, const Table& t) {
     << " { type ifname . ether_addr; flags dynamic; counter; size 65535; }\n"
     << "  set " << mud::kDropsTo4 << " { type ipv4_addr; flags dynamic; counter; size 65535; }\n";
   for (const auto& [id, p] : t.policies) policy_declaration(r, id, p);
-  r << "  chain " << kFromDispatch << " {\n  }\n  chain " << kToDispatch << " {\n  }\n";
+  const std::set<std::string> segs = segments_of(t);
+  for (const auto& sg : segs) segment_declaration(r, sg);
+  r << "  chain " << kFromDispatch << " {\n  }\n  chain " << kToDispatch << " {\n  }\n  chain "
+    << kSegments << " {\n  }\n";
   r << "  chain input {\n    type filter hook input priority filter; policy drop;\n"
        "    ct state established,related accept\n    iif lo accept\n"
        "    udp dport { 53, 67 } accept\n    tcp dport 53 accept\n"
@@ -191,6 +235,7 @@ std::string full_script(const Frame& f, const Table& t) {
        "    iifname \""
     << f.device_ports << "\" ip daddr " << f.onboarding_addr << " tcp dport "
     << ports_set(f.onboarding_ports) << " accept comment \"onboarding services\"\n"
+    << "    iifname . ether saddr @" << kAdmitted << " jump " << kSegments << "\n"
     << "    iifname . ether saddr @" << kAdmitted << " jump " << kFromDispatch << "\n"
     << "    ip daddr @" << kAdmittedAddr << " jump " << kToDispatch << "\n"
     << "    iifname . ether saddr @" << kAdmitted
@@ -201,6 +246,11 @@ std::string full_script(const Frame& f, const Table& t) {
        "admin-prohibited comment \"onboarding segment: nothing else\"\n"
        "    counter reject with icmpx admin-prohibited\n  }\n}\n";
   dispatch_rules(r, T, t);
+  segment_rules(r, T, segs);
+  for (const auto& [sg, members] : by_policy(t.station_segment))
+    add_elements(r, T, segment_stations(sg), members);
+  for (const auto& [sg, members] : by_policy(t.address_segment))
+    add_elements(r, T, segment_addresses(sg), members);
   add_elements(r, T, kAdmitted, keys(t.from));
   add_elements(r, T, kAdmittedAddr, keys(t.to));
   for (const auto& [id, members] : by_policy(t.from)) add_elements(r, T, stations_set(id), members);
@@ -245,8 +295,21 @@ std::string delta_script(const Frame& f, const Table& a, const Table& b) {
            << kToDispatch << "\n";
     dispatch_rules(change, T, b);
   }
+  const std::set<std::string> sa = segments_of(a), sb = segments_of(b);
+  if (sa != sb) {
+    for (const auto& sg : sb)
+      if (!sa.count(sg)) segment_declaration(decl, sg);
+    change << "flush chain inet " << T << " " << kSegments << "\n";
+    segment_rules(change, T, sb);
+    for (const auto& sg : sa)
+      if (!sb.count(sg))
+        drop << "delete set inet " << T << " " << segment_stations(sg) << "\ndelete set inet " << T
+             << " " << segment_addresses(sg) << "\n";
+  }
   diff_members(del, add, T, stations_set, kAdmitted, a.from, b.from);
   diff_members(del, add, T, addresses_set, kAdmittedAddr, a.to, b.to);
+  diff_members(del, add, T, segment_stations, nullptr, a.station_segment, b.station_segment);
+  diff_members(del, add, T, segment_addresses, nullptr, a.address_segment, b.address_segment);
   for (const auto& [id, p] : a.policies)
     if (!b.policies.count(id))
       for (const char* x : {"_fr", "_to"})

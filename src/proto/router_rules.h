@@ -1,6 +1,10 @@
 // The router's nftables table as data, and the transactions that bring the kernel from one state
 // of it to the next (I/O-free: the output is nft script text for one atomic transaction).
 //
+// Segments: each admitted device is in the segment the authorization policy gave it; the router
+// drops traffic from a device to a device of another segment (the device ports are routed, so the
+// router is the only path between them).
+//
 // Layout (docs/protocols/mud.md section 8): one pair of chains per MUD file, shared by every device
 // that declares it; a device is reached through verdict maps keyed by its port and MAC
 // (from-device) and by its address (to-device). Admitting, moving or dropping a device is then a
@@ -47,6 +51,9 @@ struct Table {
   std::map<std::string, AddressSet> sets;   // by set name
   std::map<std::string, std::string> from;  // station_key -> policy id (admitted stations)
   std::map<std::string, std::string> to;    // IPv4 address -> policy id (admitted addresses)
+  // The authorization policy's segment of each admitted station and address: devices in
+  // different segments cannot reach each other, whatever their MUD files allow.
+  std::map<std::string, std::string> station_segment, address_segment;
   bool operator==(const Table&) const = default;
 };
 

@@ -55,8 +55,8 @@ Result<Json> bench_mud(const MudBenchOptions& o) {
     ~Ns() { (void)process::run({"ip", "netns", "del", n}); }
   } ns_guard{ns};
 
-  // The router's own table code: M MUD files (models), N devices spread over them, each admitted
-  // on a port with its MAC and address, as router serve would hold them.
+  // The router's own table code: M MUD files (models), N devices spread over them and over four
+  // segments, each admitted on a port with its MAC and address, as router serve would hold them.
   double t0 = time::monotonic();
   proto::router::Frame frame{"gh_bench", "r-site", "r-dev*", "10.77.0.2", {8443, 8908}};
   proto::router::Table table;
@@ -76,6 +76,8 @@ Result<Json> bench_mud(const MudBenchOptions& o) {
     const std::string& id = ids[static_cast<size_t>(i % o.models)];
     table.from[station(i)] = id;
     table.to[ip_of(i)] = id;
+    table.station_segment[station(i)] = "segment-" + std::to_string(i % 4);
+    table.address_segment[ip_of(i)] = "segment-" + std::to_string(i % 4);
   }
   std::string all_text = proto::router::full_script(frame, table);
   double compile_ms = (time::monotonic() - t0) * 1000;
@@ -108,6 +110,13 @@ Result<Json> bench_mud(const MudBenchOptions& o) {
         next.from.erase(station(k));
         next.to.erase(ip_of(k));
         break;
+    }
+    // Its segment goes with its admission.
+    next.station_segment[station(k)] = next.address_segment[ip_of(k)] =
+        "segment-" + std::to_string(k % 4);
+    if (c % 4 == 2) {
+      next.station_segment.erase(station(k));
+      next.address_segment.erase(ip_of(k));
     }
     t0 = time::monotonic();
     std::string one = proto::router::delta_script(frame, table, next);

@@ -91,6 +91,7 @@ SessionVerdict judge_session(store::Inventory& inv, PolicyStore& policy, const E
     return v;
   }
   v.admitted = true;
+  v.segment = d.segment;
   return v;
 }
 
@@ -119,10 +120,12 @@ Result<RouterView> router_table(const RouterOptions& o, store::Inventory& inv, P
     }
     std::string key = proto::router::station_key(s.port, s.mac);
     t.from[key] = id;
+    t.station_segment[key] = v.segment;
     view.station_owner[key] = v.device;
     auto lease = leases.find(s.mac);
     if (lease != leases.end()) {
       t.to[lease->second] = id;
+      t.address_segment[lease->second] = v.segment;
       view.address_owner[lease->second] = v.device;
     }
     members.push_back({v.record.mud_url, lease == leases.end() ? "" : lease->second});
@@ -164,9 +167,11 @@ Result<bool> router_sync(const RouterOptions& o, store::Inventory& inv, PolicySt
   }
   state->applied = true;
   // Established flows are accepted before any device chain: a device that loses its admission
-  // (quarantine, revocation, logoff) loses its open connections here, not when they end.
-  for (const auto& [ip, id] : state->view.table.to)
-    if (!next.table.to.count(ip)) {
+  // (quarantine, revocation, logoff) loses its open connections here, not when they end. A device
+  // moved to another segment loses them too (they may cross the new boundary).
+  for (const auto& [ip, seg] : state->view.table.address_segment)
+    if (auto it = next.table.address_segment.find(ip);
+        it == next.table.address_segment.end() || it->second != seg) {
       (void)process::run({"conntrack", "-D", "-s", ip});
       (void)process::run({"conntrack", "-D", "-d", ip});
     }

@@ -46,6 +46,7 @@ struct SessionVerdict {
   bool admitted = false;
   std::string device;          // serial, when the credential is known
   store::DeviceRecord record;  // the device's inventory record, when it is in the inventory
+  std::string segment;         // the policy's segment for it, when admitted
   std::string check;           // e.g. credential.superseded, device.quarantined, policy.denied
   std::string reason;
 };

@@ -127,11 +127,27 @@ EOF
 "$G" site policy set --state "$L/site" "$L/policy-ctl.yaml" >/dev/null || fail "policy with a controller refused"
 for _ in $(seq 40); do ip netns exec gh-dev1 curl -s -m 1 -o /dev/null http://updates.lab/ && break; sleep 0.25; done
 [ "$(ip netns exec gh-dev1 curl -s -m 2 http://updates.lab/)" = updates.lab ] || fail "my-controller: updates.lab does not answer once the policy names it"
+# Segments: the policy puts gh-dev1 in another segment than gh-dev2; the router then drops
+# gh-dev1's traffic to gh-dev2 even where their MUD file allows it (and telemetry.lab still answers).
+cat > "$L/policy-seg.yaml" <<EOF
+default: {action: allow, segment: sensors}
+rules:
+  - name: dev1-alone
+    match: {serial: "$(jq -r '.devices[0].serial' status.json)"}
+    action: allow
+    segment: lab-a
+EOF
+"$G" site policy set --state "$L/site" "$L/policy-seg.yaml" >/dev/null || fail "policy with segments refused"
+for _ in $(seq 40); do ip netns exec gh-dev1 curl -s -m 1 -o /dev/null "http://$ip2:7000/" || break; sleep 0.25; done
+ip netns exec gh-dev1 curl -s -m 2 -o /dev/null "http://$ip2:7000/" && fail "gh-dev1 reached gh-dev2 across segments"
+[ "$(ip netns exec gh-dev1 curl -s -m 2 http://telemetry.lab/)" = telemetry.lab ] || fail "gh-dev1 lost telemetry.lab in its own segment"
+grep -q 'comment "segment lab-a"' <<< "$(ip netns exec gh-router nft list table inet gh_lab)" || fail "no set for segment lab-a on the router"
 printf 'default: {action: allow}\n' > "$L/policy-open.yaml"
 "$G" site policy set --state "$L/site" "$L/policy-open.yaml" >/dev/null || fail "policy refused"
 sleep 1
 ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://updates.lab/ && fail "updates.lab still answers after the policy stopped naming it"
-ok "same-manufacturer (gh-dev1 reaches gh-dev2:7000 only; the set holds the admitted devices) and my-controller (from the site's policy, on and off)"
+[ "$(ip netns exec gh-dev1 curl -s -m 2 "http://$ip2:7000/")" = peer ] || fail "gh-dev1 does not reach gh-dev2 again in one segment"
+ok "same-manufacturer (gh-dev1 reaches gh-dev2:7000 only; the set holds the admitted devices), my-controller (from the site's policy, on and off), segments (the policy separates the two devices, then joins them)"
 
 # The router agent crashes (SIGKILL) and is started again: it adopts the running authenticators,
 # rebuilds the sessions from their logs without recording them twice, and the devices stay admitted.

@@ -86,6 +86,38 @@ TEST(RouterRules, ADeviceChangeTouchesMembersOnly) {
   EXPECT_EQ(d.find("admitted { " + k), std::string::npos) << d;
 }
 
+TEST(RouterRules, SegmentsSeparateDevices) {
+  Table a = with_files(1);
+  std::string k1 = station_key("r-dev1", "02:00:00:00:00:01"),
+              k2 = station_key("r-dev2", "02:00:00:00:00:02");
+  for (const auto& k : {k1, k2}) a.from[k] = id_of(a, 0);
+  a.station_segment = {{k1, "a"}, {k2, "b"}};
+  a.to = {{"10.0.0.1", id_of(a, 0)}, {"10.0.0.2", id_of(a, 0)}};
+  a.address_segment = {{"10.0.0.1", "a"}, {"10.0.0.2", "b"}};
+  std::string full = full_script(kFrame, a);
+  // One drop rule per segment, reached before the MUD dispatch.
+  size_t rules = 0;
+  for (size_t p = full.find("add rule inet gh_t segments"); p != std::string::npos;
+       p = full.find("add rule inet gh_t segments", p + 1))
+    ++rules;
+  EXPECT_EQ(rules, 2u) << full;
+  EXPECT_LT(full.find("jump segments"), full.find("jump mud_from"));
+  EXPECT_NE(full.find("comment \"segment a\""), std::string::npos);
+  // Moving device 2 into segment a: members only; segment b, now empty, goes with its rule.
+  Table b = a;
+  b.station_segment[k2] = "a";
+  b.address_segment["10.0.0.2"] = "a";
+  std::string d = delta_script(kFrame, a, b);
+  EXPECT_NE(d.find("flush chain inet gh_t segments"), std::string::npos) << d;
+  EXPECT_NE(d.find("delete set"), std::string::npos) << d;
+  // Between two segments that both stay: element changes only.
+  Table c = a;
+  c.station_segment[k1] = "b";
+  c.station_segment[k2] = "a";
+  d = delta_script(kFrame, a, c);
+  EXPECT_EQ(d.find("chain"), std::string::npos) << d;
+}
+
 TEST(RouterRules, ANewMudFileDeclaresItsChainsAndDispatch) {
   Table a = with_files(1);
   Table b = with_files(2);
@@ -231,6 +263,16 @@ TEST_F(RouterRulesKernel, IncrementalChangesEndWhereTheWholeTableDoes) {
     ASSERT_TRUE(whole.ok());
     ASSERT_TRUE((*whole)->run(full_script(kFrame, states[0])).ok());
     EXPECT_NE(canonical(ns_[0], "gh_t"), canonical(ns_[1], "gh_t"));
+  }
+  // Segments: everyone in "default", but r-dev2 in "cameras" while the second file is there.
+  for (auto& st : states) {
+    st.station_segment.clear();
+    st.address_segment.clear();
+    for (const auto& [k, id] : st.from)
+      st.station_segment[k] =
+          st.policies.size() > 1 && k.find("r-dev2") != std::string::npos ? "cameras" : "default";
+    for (const auto& [k, id] : st.to)
+      st.address_segment[k] = st.policies.size() > 1 && k == "10.78.2.10" ? "cameras" : "default";
   }
   Table applied = t;
   for (size_t i = 0; i < states.size(); ++i) {
