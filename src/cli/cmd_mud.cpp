@@ -8,6 +8,7 @@
 #include "common/time.h"
 #include "proto/mud_nft.h"
 #include "svc/mud_manager.h"
+#include "svc/policy_store.h"
 
 namespace gh::cli {
 
@@ -93,6 +94,9 @@ int site_mud_show(const Args& a) {
   }
   // Under the chain names the router gives this MUD file (shared by every device declaring it).
   auto compiled = proto::mud::compile(copy->file, proto::mud::policy_chain_id(url));
+  // With the site's local overlay, as the router applies it.
+  svc::PolicyStore policy(*state);
+  proto::mud::apply_overlay(compiled, url, policy.current(nullptr).overlay);
   if (a.has("json")) {
     print_json(Json{{"serial", a.positional[0]},
                     {"mud-url", url},

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "crypto/digest.h"
+#include "proto/policy.h"
 
 namespace gh::proto::mud {
 namespace {
@@ -51,6 +52,8 @@ class Compiler {
       c_.from_rules.push_back(std::string("update @") + kDropsFrom + " { iifname . ether saddr }");
       c_.to_rules.push_back(std::string("update @") + kDropsTo4 + " { ip daddr }");
     }
+    c_.from_tail = account_ ? 2 : 1;
+    c_.to_tail = account_ ? 2 : 1;
     c_.from_rules.push_back("counter log prefix \"mud " + id +
                             " fr \" group 1 reject with icmpx "
                             "admin-prohibited");
@@ -161,6 +164,37 @@ std::string authority(const std::string& url) {
   if (s == std::string::npos) return url;
   size_t e = url.find('/', s + 3);
   return url.substr(s + 3, e == std::string::npos ? std::string::npos : e - s - 3);
+}
+
+void apply_overlay(Compiled& c, const std::string& mud_url, const std::vector<OverlayRule>& rules) {
+  size_t denies_from = 0, denies_to = 0;
+  for (const auto& r : rules) {
+    if (!policy::glob_match(r.mud_url, mud_url)) continue;
+    for (bool v6 : {false, true}) {
+      std::vector<std::string> remotes;
+      for (const auto& a : r.remotes)
+        if ((a.find(':') != std::string::npos) == v6) remotes.push_back(a);
+      if (remotes.empty()) continue;
+      std::string rule =
+          std::string(v6 ? "ip6" : "ip") + (r.from_device ? " daddr { " : " saddr { ");
+      for (size_t i = 0; i < remotes.size(); ++i) rule += (i ? ", " : "") + remotes[i];
+      rule += " }";
+      if (!r.protocol.empty())
+        rule += r.port ? " " + r.protocol + " dport " + std::to_string(r.port)
+                       : " meta l4proto " + r.protocol;
+      rule += (r.allow ? " return" : " counter drop") + std::string(" comment \"overlay ") +
+              r.name.substr(0, 80) + "\"";
+      auto& rules_of = r.from_device ? c.from_rules : c.to_rules;
+      if (r.allow) {
+        size_t tail = r.from_device ? c.from_tail : c.to_tail;
+        rules_of.insert(
+            rules_of.end() - static_cast<std::ptrdiff_t>(std::min(tail, rules_of.size())), rule);
+      } else {
+        size_t& at = r.from_device ? denies_from : denies_to;
+        rules_of.insert(rules_of.begin() + static_cast<std::ptrdiff_t>(at++), rule);
+      }
+    }
+  }
 }
 
 std::string policy_chain_id(const std::string& mud_url) {

@@ -30,8 +30,25 @@ struct Compiled {
   std::vector<std::string> from_rules;  // one nft rule per line, in order
   std::vector<std::string> to_rules;
   std::vector<SetRef> sets;
-  std::vector<std::string> notes;  // what could not be expressed exactly
+  std::vector<std::string> notes;     // what could not be expressed exactly
+  size_t from_tail = 0, to_tail = 0;  // closing rules at the end (drop accounting, default deny)
 };
+
+// An operator's rule over a MUD file (the local policy overlay, from the site policy's `mud:`
+// section): a deny goes before the file's own rules, an allow after them (before the default
+// deny). remotes: addresses or CIDR prefixes of the other end; port: the destination port.
+struct OverlayRule {
+  std::string name;
+  std::string mud_url = "*";  // glob over the MUD URLs it applies to
+  bool allow = false;
+  bool from_device = true;
+  std::vector<std::string> remotes;
+  std::string protocol;  // "", tcp or udp
+  int port = 0;          // 0: any (needs a protocol otherwise)
+};
+
+// Adds the overlay rules whose mud_url matches `mud_url` to the compiled chains.
+void apply_overlay(Compiled& c, const std::string& mud_url, const std::vector<OverlayRule>& rules);
 
 // The authority of a URL ("mud.example.com" of "https://mud.example.com/x.json"): what RFC 8520's
 // manufacturer and same-manufacturer match.

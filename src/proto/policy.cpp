@@ -57,6 +57,76 @@ Result<bool> action(const YAML::Node& n, const std::string& path) {
   return a == "allow";
 }
 
+// An IPv4 or IPv6 address, or with prefix_ok a CIDR prefix of one.
+bool is_address(const std::string& text, bool prefix_ok) {
+  std::string a = text;
+  int prefix = -1;
+  if (size_t slash = text.find('/'); slash != std::string::npos) {
+    if (!prefix_ok) return false;
+    a = text.substr(0, slash);
+    std::string p = text.substr(slash + 1);
+    if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos)
+      return false;
+    prefix = std::stoi(p);
+  }
+  unsigned char buf[16];
+  if (::inet_pton(AF_INET, a.c_str(), buf) == 1) return prefix <= 32;
+  if (::inet_pton(AF_INET6, a.c_str(), buf) == 1) return prefix <= 128;
+  return false;
+}
+
+Result<std::vector<mud::OverlayRule>> parse_overlay(const YAML::Node& n) {
+  if (!n.IsSequence()) return bad("/mud/overlay", "a list of rules");
+  std::vector<mud::OverlayRule> out;
+  std::set<std::string> names;
+  for (size_t i = 0; i < n.size(); ++i) {
+    std::string rp = "/mud/overlay/" + std::to_string(i);
+    const YAML::Node& r = n[i];
+    if (!r.IsMap()) return bad(rp, "a rule is a mapping");
+    for (auto it = r.begin(); it != r.end(); ++it) {
+      std::string k = it->first.as<std::string>();
+      if (k != "name" && k != "mud-url" && k != "action" && k != "direction" && k != "to" &&
+          k != "protocol" && k != "port")
+        return bad(rp + "/" + k, "unknown key");
+    }
+    mud::OverlayRule o;
+    if (!r["name"] || !r["name"].IsScalar()) return bad(rp + "/name", "missing");
+    o.name = r["name"].as<std::string>();
+    if (o.name.empty() || o.name.size() > 64 ||
+        o.name.find_first_of("\"\\\n") != std::string::npos || !names.insert(o.name).second)
+      return bad(rp + "/name", "empty, too long, with quotes or used twice");
+    if (r["mud-url"]) {
+      if (!r["mud-url"].IsScalar()) return bad(rp + "/mud-url", "a glob over MUD URLs");
+      o.mud_url = r["mud-url"].as<std::string>();
+    }
+    o.allow = TRY(action(r["action"], rp + "/action"));
+    if (r["direction"]) {
+      std::string d = r["direction"].as<std::string>();
+      if (d != "from-device" && d != "to-device")
+        return bad(rp + "/direction", "from-device or to-device");
+      o.from_device = d == "from-device";
+    }
+    if (!r["to"]) return bad(rp + "/to", "missing: the addresses or prefixes of the other end");
+    o.remotes = TRY(values(r["to"], rp + "/to"));
+    for (const auto& a : o.remotes)
+      if (!is_address(a, true)) return bad(rp + "/to", "'" + a + "' is not an address or prefix");
+    if (r["protocol"]) {
+      o.protocol = r["protocol"].as<std::string>();
+      if (o.protocol != "tcp" && o.protocol != "udp") return bad(rp + "/protocol", "tcp or udp");
+    }
+    if (r["port"]) {
+      std::string p = r["port"].as<std::string>();
+      if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoi(p) < 1 || std::stoi(p) > 65535)
+        return bad(rp + "/port", "1..65535");
+      if (o.protocol.empty()) return bad(rp + "/port", "a port needs a protocol");
+      o.port = std::stoi(p);
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
 }  // namespace
 
 bool glob_match(std::string_view p, std::string_view t) {
@@ -104,6 +174,10 @@ Result<Policy> Policy::parse_yaml(std::string_view text, const std::string& orig
     if (!m.IsMap()) return bad("/mud", "a mapping with controllers and my-controllers");
     for (auto it = m.begin(); it != m.end(); ++it) {
       std::string k = it->first.as<std::string>();
+      if (k == "overlay") {
+        pol.overlay = TRY(parse_overlay(it->second));
+        continue;
+      }
       if (k != "controllers" && k != "my-controllers") return bad("/mud/" + k, "unknown key");
       if (!it->second.IsMap()) return bad("/mud/" + k, "a mapping of URI: addresses");
       auto& into = k == "controllers" ? pol.controllers : pol.my_controllers;
@@ -112,12 +186,8 @@ Result<Policy> Policy::parse_yaml(std::string_view text, const std::string& orig
         std::string cp = "/mud/" + k + "/" + uri;
         if (uri.empty() || uri.size() > 1024) return bad(cp, "a URI");
         auto addrs = TRY(values(c->second, cp));
-        for (const auto& a : addrs) {
-          unsigned char buf[16];
-          if (::inet_pton(AF_INET, a.c_str(), buf) != 1 &&
-              ::inet_pton(AF_INET6, a.c_str(), buf) != 1)
-            return bad(cp, "'" + a + "' is not an IPv4 or IPv6 address");
-        }
+        for (const auto& a : addrs)
+          if (!is_address(a, false)) return bad(cp, "'" + a + "' is not an IPv4 or IPv6 address");
         into[uri] = addrs;
       }
     }

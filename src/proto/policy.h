@@ -10,6 +10,7 @@
 
 #include "common/json.h"
 #include "common/result.h"
+#include "proto/mud_nft.h"
 
 namespace gh::proto::policy {
 
@@ -45,6 +46,8 @@ struct Policy {
   // class URI -> addresses ("controller"), MUD URL -> addresses ("my-controller").
   std::map<std::string, std::vector<std::string>> controllers;
   std::map<std::string, std::vector<std::string>> my_controllers;
+  // The local policy overlay over MUD files (`mud: overlay:`), in order.
+  std::vector<mud::OverlayRule> overlay;
 
   // The built-in policy when the site has no policy file: allow (the protocols' own checks, such as
   // "expected from a bundle", still apply), segment "default".

@@ -235,6 +235,9 @@ std::string full_script(const Frame& f, const Table& t) {
        "    iifname \""
     << f.device_ports << "\" ip daddr " << f.onboarding_addr << " tcp dport "
     << ports_set(f.onboarding_ports) << " accept comment \"onboarding services\"\n"
+    << "    oifname \"" << f.device_ports << "\" ip daddr != @" << kAdmittedAddr
+    << " counter reject with icmpx admin-prohibited comment \"a device not admitted: reached by "
+       "the site only\"\n"
     << "    iifname . ether saddr @" << kAdmitted << " jump " << kSegments << "\n"
     << "    iifname . ether saddr @" << kAdmitted << " jump " << kFromDispatch << "\n"
     << "    ip daddr @" << kAdmittedAddr << " jump " << kToDispatch << "\n"

@@ -105,6 +105,7 @@ Result<RouterView> router_table(const RouterOptions& o, store::Inventory& inv, P
   DnsCache fresh;
   if (!dns) dns = &fresh;
   auto leases = read_leases(o.leases);
+  const auto pol = policy.current(&inv);  // the overlay and the controllers
   RouterView view;
   auto& t = view.table;
   std::vector<proto::router::Member> members;
@@ -116,7 +117,9 @@ Result<RouterView> router_table(const RouterOptions& o, store::Inventory& inv, P
     if (!t.policies.count(id)) {
       auto copy = MudManager::cached(o.site_state, v.record.mud_url);
       if (!copy || !*copy) continue;  // not verified yet: it stays in the onboarding segment
-      proto::router::add_policy(t, id, proto::mud::compile((*copy)->file, id, true));
+      auto compiled = proto::mud::compile((*copy)->file, id, true);
+      proto::mud::apply_overlay(compiled, v.record.mud_url, pol.overlay);
+      proto::router::add_policy(t, id, compiled);
     }
     std::string key = proto::router::station_key(s.port, s.mac);
     t.from[key] = id;
@@ -130,7 +133,6 @@ Result<RouterView> router_table(const RouterOptions& o, store::Inventory& inv, P
     }
     members.push_back({v.record.mud_url, lease == leases.end() ? "" : lease->second});
   }
-  auto pol = policy.current(&inv);
   proto::router::fill_abstraction_sets(t, members, pol.controllers, pol.my_controllers);
   const double now = time::monotonic();
   for (auto& [name, set] : t.sets)

@@ -118,15 +118,24 @@ ip netns exec gh-dev1 curl -s -m 2 -o /dev/null "http://$ip2:7001/" && fail "gh-
 mfr=$(ip netns exec gh-router nft -j list table inet gh_lab | jq -r '.nftables[] | select(.set and (.set.comment // "" | startswith("manufacturer mud.lab"))) | .set.name' | grep _v4)
 members=$(ip netns exec gh-router nft -j list set inet gh_lab "$mfr" | jq -r '[.nftables[] | select(.set) | .set.elem[]?] | sort | join(" ")')
 [ "$members" = "$(printf '%s\n' "$ip1" "$ip2" | sort | paste -sd' ')" ] || fail "the manufacturer set holds '$members', not the two admitted devices"
+# The same policy carries a local overlay: a deny before the file's rules (telemetry.lab closed)
+# and an allow after them (elsewhere.lab:80 opened).
 cat > "$L/policy-ctl.yaml" <<EOF
 default: {action: allow}
 mud:
   my-controllers:
     "https://mud.lab/lab-sensor.json": [10.77.1.11]
+  overlay:
+    - {name: no-telemetry, mud-url: "https://mud.lab/*", action: deny, to: 10.77.1.10, protocol: tcp, port: 80}
+    - {name: elsewhere, action: allow, to: [10.77.1.12/32], protocol: tcp, port: 80}
 EOF
 "$G" site policy set --state "$L/site" "$L/policy-ctl.yaml" >/dev/null || fail "policy with a controller refused"
 for _ in $(seq 40); do ip netns exec gh-dev1 curl -s -m 1 -o /dev/null http://updates.lab/ && break; sleep 0.25; done
 [ "$(ip netns exec gh-dev1 curl -s -m 2 http://updates.lab/)" = updates.lab ] || fail "my-controller: updates.lab does not answer once the policy names it"
+[ "$(ip netns exec gh-dev1 curl -s -m 2 http://elsewhere.lab/)" = elsewhere.lab ] || fail "overlay: the allow did not open elsewhere.lab"
+ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ && fail "overlay: the deny did not close telemetry.lab"
+grep -q 'comment "overlay no-telemetry"' <<< "$("$G" site mud show --state "$L/site" "$(jq -r '.devices[0].serial' status.json)")" \
+  || fail "site mud show does not show the overlay"
 # Segments: the policy puts gh-dev1 in another segment than gh-dev2; the router then drops
 # gh-dev1's traffic to gh-dev2 even where their MUD file allows it (and telemetry.lab still answers).
 cat > "$L/policy-seg.yaml" <<EOF
@@ -146,8 +155,9 @@ printf 'default: {action: allow}\n' > "$L/policy-open.yaml"
 "$G" site policy set --state "$L/site" "$L/policy-open.yaml" >/dev/null || fail "policy refused"
 sleep 1
 ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://updates.lab/ && fail "updates.lab still answers after the policy stopped naming it"
+ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://elsewhere.lab/ && fail "elsewhere.lab still answers without the overlay"
 [ "$(ip netns exec gh-dev1 curl -s -m 2 "http://$ip2:7000/")" = peer ] || fail "gh-dev1 does not reach gh-dev2 again in one segment"
-ok "same-manufacturer (gh-dev1 reaches gh-dev2:7000 only; the set holds the admitted devices), my-controller (from the site's policy, on and off), segments (the policy separates the two devices, then joins them)"
+ok "same-manufacturer (gh-dev1 reaches gh-dev2:7000 only; the set holds the admitted devices), my-controller (from the site's policy, on and off), a local overlay (a deny before the file's rules, an allow after), segments (the policy separates the two devices, then joins them)"
 
 # The router agent crashes (SIGKILL) and is started again: it adopts the running authenticators,
 # rebuilds the sessions from their logs without recording them twice, and the devices stay admitted.

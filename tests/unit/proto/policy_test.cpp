@@ -82,6 +82,12 @@ TEST(Policy, ErrorsNameTheYamlPath) {
       {"mud:\n  my-controllers:\n    \"https://m/x.json\": [\"fe80::1/64\"]\n",
        "/mud/my-controllers/https://m/x.json"},
       {"mud:\n  controler: {}\n", "/mud/controler"},
+      {"mud:\n  overlay:\n    - {name: a, action: deny, to: [10.0.0.0/33]}\n", "/mud/overlay/0/to"},
+      {"mud:\n  overlay:\n    - {name: a, action: deny, to: 10.0.0.1, port: 80}\n",
+       "/mud/overlay/0/port"},
+      {"mud:\n  overlay:\n    - {name: a, action: deny}\n", "/mud/overlay/0/to"},
+      {"mud:\n  overlay:\n    - {name: a, action: deny, to: 10.0.0.1, direction: up}\n",
+       "/mud/overlay/0/direction"},
       {"rules: [", ""},
   };
   for (const auto& c : cases) {
@@ -101,6 +107,33 @@ TEST(Policy, MudControllers) {
   EXPECT_EQ(p->controllers.at("urn:ietf:params:mud:ntp"), std::vector<std::string>{"10.0.0.1"});
   EXPECT_EQ(p->my_controllers.at("https://mud.x/a.json"),
             (std::vector<std::string>{"10.0.0.2", "2001:db8::2"}));
+}
+
+TEST(Policy, MudOverlayGoesAroundTheFilesRules) {
+  auto p = Policy::parse_yaml(
+      "mud:\n  overlay:\n"
+      "    - {name: no-cloud, mud-url: \"https://mud.x/*\", action: deny, to: [192.0.2.0/24, "
+      "\"2001:db8::/32\"], protocol: tcp, port: 443}\n"
+      "    - {name: ntp, action: allow, to: 10.0.0.123, protocol: udp, port: 123}\n"
+      "    - {name: other, mud-url: \"https://other/*\", action: allow, to: 10.9.9.9}\n",
+      "test");
+  ASSERT_TRUE(p.ok()) << p.error().str();
+  ASSERT_EQ(p->overlay.size(), 3u);
+  mud::Compiled c;
+  c.from_rules = {"ip daddr 1.1.1.1 return", "update @drops_fr { iifname . ether saddr }",
+                  "counter reject"};
+  c.from_tail = 2;
+  mud::apply_overlay(c, "https://mud.x/a.json", p->overlay);
+  // Denies first (one rule per family), the allow after the file's own rules, before the tail;
+  // the rule for another MUD URL is not there.
+  ASSERT_EQ(c.from_rules.size(), 6u);
+  EXPECT_EQ(c.from_rules[0],
+            "ip daddr { 192.0.2.0/24 } tcp dport 443 counter drop comment \"overlay no-cloud\"");
+  EXPECT_EQ(c.from_rules[1].rfind("ip6 daddr { 2001:db8::/32 }", 0), 0u) << c.from_rules[1];
+  EXPECT_EQ(c.from_rules[2], "ip daddr 1.1.1.1 return");
+  EXPECT_EQ(c.from_rules[3],
+            "ip daddr { 10.0.0.123 } udp dport 123 return comment \"overlay ntp\"");
+  EXPECT_EQ(c.from_rules[4].rfind("update @", 0), 0u);
 }
 
 TEST(Policy, Globs) {
