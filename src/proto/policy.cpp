@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <set>
 
 namespace gh::proto::policy {
@@ -57,17 +58,34 @@ Result<bool> action(const YAML::Node& n, const std::string& path) {
   return a == "allow";
 }
 
+// Refuses any key of mapping m that is not in `allowed`, naming its path.
+Status only_keys(const YAML::Node& m, std::initializer_list<std::string_view> allowed,
+                 const std::string& path) {
+  for (auto it = m.begin(); it != m.end(); ++it) {
+    std::string k = it->first.as<std::string>();
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+      return bad(path + "/" + k, "unknown key");
+  }
+  return ok_status();
+}
+
+// A decimal number 0..max written in digits only; -1 otherwise.
+int number_upto(const std::string& text, int max) {
+  if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos)
+    return -1;
+  int n = std::stoi(text);
+  return n <= max ? n : -1;
+}
+
 // An IPv4 or IPv6 address, or with prefix_ok a CIDR prefix of one.
 bool is_address(const std::string& text, bool prefix_ok) {
   std::string a = text;
-  int prefix = -1;
+  int prefix = 0;
   if (size_t slash = text.find('/'); slash != std::string::npos) {
     if (!prefix_ok) return false;
     a = text.substr(0, slash);
-    std::string p = text.substr(slash + 1);
-    if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos)
-      return false;
-    prefix = std::stoi(p);
+    prefix = number_upto(text.substr(slash + 1), 128);
+    if (prefix < 0) return false;
   }
   unsigned char buf[16];
   if (::inet_pton(AF_INET, a.c_str(), buf) == 1) return prefix <= 32;
@@ -83,12 +101,7 @@ Result<std::vector<mud::OverlayRule>> parse_overlay(const YAML::Node& n) {
     std::string rp = "/mud/overlay/" + std::to_string(i);
     const YAML::Node& r = n[i];
     if (!r.IsMap()) return bad(rp, "a rule is a mapping");
-    for (auto it = r.begin(); it != r.end(); ++it) {
-      std::string k = it->first.as<std::string>();
-      if (k != "name" && k != "mud-url" && k != "action" && k != "direction" && k != "to" &&
-          k != "protocol" && k != "port")
-        return bad(rp + "/" + k, "unknown key");
-    }
+    TRY(only_keys(r, {"name", "mud-url", "action", "direction", "to", "protocol", "port"}, rp));
     mud::OverlayRule o;
     if (!r["name"] || !r["name"].IsScalar()) return bad(rp + "/name", "missing");
     o.name = r["name"].as<std::string>();
@@ -115,12 +128,9 @@ Result<std::vector<mud::OverlayRule>> parse_overlay(const YAML::Node& n) {
       if (o.protocol != "tcp" && o.protocol != "udp") return bad(rp + "/protocol", "tcp or udp");
     }
     if (r["port"]) {
-      std::string p = r["port"].as<std::string>();
-      if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos ||
-          std::stoi(p) < 1 || std::stoi(p) > 65535)
-        return bad(rp + "/port", "1..65535");
+      o.port = number_upto(r["port"].as<std::string>(), 65535);
+      if (o.port < 1) return bad(rp + "/port", "1..65535");
       if (o.protocol.empty()) return bad(rp + "/port", "a port needs a protocol");
-      o.port = std::stoi(p);
     }
     out.push_back(std::move(o));
   }
@@ -165,10 +175,7 @@ Result<Policy> Policy::parse_yaml(std::string_view text, const std::string& orig
   if (!root.IsMap()) return bad("/", "the policy is not a mapping");
   Policy pol;
   pol.origin = origin;
-  for (auto it = root.begin(); it != root.end(); ++it) {
-    std::string k = it->first.as<std::string>();
-    if (k != "default" && k != "rules" && k != "mud") return bad("/" + k, "unknown key");
-  }
+  TRY(only_keys(root, {"default", "rules", "mud"}, ""));
   if (root["mud"]) {
     const YAML::Node& m = root["mud"];
     if (!m.IsMap()) return bad("/mud", "a mapping with controllers and my-controllers");
@@ -195,10 +202,7 @@ Result<Policy> Policy::parse_yaml(std::string_view text, const std::string& orig
   if (root["default"]) {
     const YAML::Node& d = root["default"];
     if (!d.IsMap()) return bad("/default", "a mapping with action and segment");
-    for (auto it = d.begin(); it != d.end(); ++it) {
-      std::string k = it->first.as<std::string>();
-      if (k != "action" && k != "segment") return bad("/default/" + k, "unknown key");
-    }
+    TRY(only_keys(d, {"action", "segment"}, "/default"));
     pol.default_allow = TRY(action(d["action"], "/default/action"));
     if (d["segment"]) {
       pol.default_segment = d["segment"].as<std::string>();
@@ -214,11 +218,7 @@ Result<Policy> Policy::parse_yaml(std::string_view text, const std::string& orig
       std::string rp = "/rules/" + std::to_string(i);
       const YAML::Node& r = rules[i];
       if (!r.IsMap()) return bad(rp, "a rule is a mapping");
-      for (auto it = r.begin(); it != r.end(); ++it) {
-        std::string k = it->first.as<std::string>();
-        if (k != "name" && k != "match" && k != "action" && k != "segment")
-          return bad(rp + "/" + k, "unknown key");
-      }
+      TRY(only_keys(r, {"name", "match", "action", "segment"}, rp));
       Rule rule;
       if (!r["name"] || !r["name"].IsScalar()) return bad(rp + "/name", "missing");
       rule.name = r["name"].as<std::string>();

@@ -145,12 +145,13 @@ Result<ConnectResult> connect_8021x(const ConnectOptions& o) {
       return make_error("connect.supplicant", "wpa_supplicant stopped (see " + log + ")");
     }
     if (!enabled) {
-      auto set =
-          process::run({"wpa_cli", "-p", ctrl, "-i", o.iface, "set", "EAPOL::startPeriod", "2"});
-      if (!set || set->exit_status != 0 || set->out.find("OK") == std::string::npos) continue;
-      auto en = process::run({"wpa_cli", "-p", ctrl, "-i", o.iface, "enable_network", "0"});
-      if (!en || en->exit_status != 0 || en->out.find("OK") == std::string::npos) continue;
-      enabled = true;
+      // (until its control interface is up, the commands fail and are tried again)
+      auto ok = [&](std::vector<std::string> cmd) {
+        cmd.insert(cmd.begin(), {"wpa_cli", "-p", ctrl, "-i", o.iface});
+        auto r = process::run(cmd);
+        return r && r->exit_status == 0 && r->out.find("OK") != std::string::npos;
+      };
+      enabled = ok({"set", "EAPOL::startPeriod", "2"}) && ok({"enable_network", "0"});
       continue;
     }
     auto st = process::run({"wpa_cli", "-p", ctrl, "-i", o.iface, "status"});

@@ -42,6 +42,7 @@ std::map<std::string, std::string> read_leases(const std::string& path) {
 
 std::vector<std::string> DnsCache::get(const std::string& name, bool v6, double now) {
   Entry& e = entries_[{name, v6}];
+  e.asked = now;
   if (e.resolved && now < e.expires) return e.addresses;
   auto answer = net::resolve(name, v6);
   e.resolved = true;
@@ -56,6 +57,10 @@ std::vector<std::string> DnsCache::get(const std::string& name, bool v6, double 
   e.addresses = answer->addresses;
   e.expires = now + std::clamp(answer->ttl_s, kMinTtlS, kMaxTtlS);
   return e.addresses;
+}
+
+void DnsCache::prune(double now) {
+  std::erase_if(entries_, [&](const auto& kv) { return now - kv.second.asked > kMaxTtlS; });
 }
 
 SessionVerdict judge_session(store::Inventory& inv, PolicyStore& policy, const EapSession& s) {
@@ -137,6 +142,7 @@ Result<RouterView> router_table(const RouterOptions& o, store::Inventory& inv, P
   const double now = time::monotonic();
   for (auto& [name, set] : t.sets)
     if (set.ref.kind == "dns") set.elements = dns->get(set.ref.key, set.ref.family == "ipv6", now);
+  dns->prune(now);
   return view;
 }
 

@@ -66,6 +66,8 @@ struct RouterView {
 class DnsCache {
  public:
   std::vector<std::string> get(const std::string& name, bool v6, double now_s);
+  // Forgets names nobody asked for in the last hour (MUD files that are gone).
+  void prune(double now_s);
 
  private:
   static constexpr int kMinTtlS = 1, kMaxTtlS = 3600;
@@ -74,6 +76,7 @@ class DnsCache {
     bool resolved = false;
     std::vector<std::string> addresses;
     double expires = 0;
+    double asked = 0;
     std::string error;
   };
   std::map<std::pair<std::string, bool>, Entry> entries_;
