@@ -7,7 +7,10 @@
 #include <sstream>
 
 #include "cli/cmds.h"
+#include "codec/mud.h"
+#include "common/time.h"
 #include "svc/authenticator.h"
+#include "svc/dhcp_journal.h"
 #include "svc/lab.h"
 #include "svc/router_agent.h"
 
@@ -86,6 +89,7 @@ int router_serve(const Args& a) {
   if (!st) return fail(st.error());
   o.site_state = *st;
   o.leases = a.get("leases");
+  o.dhcp_journal = a.get("dhcp-journal");
   o.table = a.get("table", o.table);
   o.ruleset_path = a.get("ruleset");
   o.device_ports = a.get("device-ports", o.device_ports);
@@ -123,6 +127,40 @@ int router_serve(const Args& a) {
   o.auth.reauth_period_s = *reauth;
   auto r = svc::router_serve(o);
   if (!r) return fail(r.error());
+  return kExitOk;
+}
+
+// dnsmasq's --dhcp-script: "ACTION MAC IP [HOSTNAME]", the client's options in the environment.
+int router_dhcp_event(const Args& a) {
+  auto journal = required(a, "journal");
+  if (!journal) return fail(journal.error());
+  if (a.positional.size() < 3) {
+    // init (a lease database dnsmasq asks for), tftp and arp events carry nothing for us.
+    if (!a.positional.empty() && a.positional[0] != "add" && a.positional[0] != "old" &&
+        a.positional[0] != "del")
+      return kExitOk;
+    return fail(make_error("usage", "router dhcp-event --journal FILE ACTION MAC IP [HOSTNAME]"));
+  }
+  const std::string& action = a.positional[0];
+  if (action != "add" && action != "old" && action != "del") return kExitOk;
+  auto env = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+  };
+  svc::DhcpAnnouncement ann;
+  ann.mac = a.positional[1];
+  ann.ip = a.positional[2];
+  ann.port = env("DNSMASQ_INTERFACE");
+  ann.at = time::now();
+  if (std::string url = env("DNSMASQ_MUD_URL"); !url.empty()) {
+    ann.mud_url_problem = codec::mud::url_problem(url);
+    if (ann.mud_url_problem.empty())
+      ann.mud_url = url;
+    else
+      ann.mud_url_problem += " (" + std::to_string(url.size()) + " bytes sent)";
+  }
+  auto st = svc::dhcp_journal_append(*journal, action, ann);
+  if (!st) return fail(st.error());
   return kExitOk;
 }
 

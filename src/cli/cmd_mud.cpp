@@ -65,6 +65,30 @@ int mud_check(const Args& a) {
   return kExitOk;
 }
 
+int site_mud_assign(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  if (a.positional.size() != 2)
+    return fail(make_error("usage", "site mud assign takes SERIAL and URL"));
+  const std::string &serial = a.positional[0], &url = a.positional[1];
+  if (std::string why = codec::mud::url_problem(url); !why.empty())
+    return fail(make_error("mud.url", url + ": " + why));
+  auto site = svc::Site::open(*state);
+  if (!site) return fail(site.error());
+  auto r = (*site)->inventory().claim_mud_url(serial, url, "operator");
+  if (!r) return fail(r.error());
+  if (*r == store::MudClaim::kConflicts)
+    return fail(make_error("mud.url-conflict",
+                           serial + "'s birth credentials name another MUD URL, which stays"));
+  std::cout << serial << ": "
+            << (*r == store::MudClaim::kConfirms ? "already its birth credentials' MUD URL"
+                : *r == store::MudClaim::kRecorded
+                    ? "MUD URL recorded; the site verifies the file (site mud show --fetch now)"
+                    : "that MUD URL is already recorded")
+            << "\n";
+  return kExitOk;
+}
+
 int site_mud_show(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());
@@ -75,8 +99,21 @@ int site_mud_show(const Args& a) {
   if (!rec) return fail(rec.error());
   if (!*rec)
     return fail(make_error("inventory.unknown", a.positional[0] + " is not in the inventory"));
-  const std::string& url = (*rec)->mud_url;
-  if (url.empty()) return fail(make_error("mud.none", a.positional[0] + " has no MUD URL"));
+  if ((*rec)->mud_url.empty() && (*rec)->mud_url_claimed_status == "pending" && a.has("fetch")) {
+    svc::MudManager m(**site);
+    if (auto st = m.judge_claim(**rec); !st) return fail(st.error());
+    rec = (*site)->inventory().get(a.positional[0]);
+    if (!rec || !*rec) return fail(make_error("inventory.unknown", a.positional[0] + " is gone"));
+  }
+  const std::string url = (*rec)->enforced_mud_url();
+  if (url.empty()) {
+    if (!(*rec)->mud_url_claimed.empty())
+      return fail(make_error("mud.claim-" + (*rec)->mud_url_claimed_status,
+                             a.positional[0] + " announced " + (*rec)->mud_url_claimed + " (" +
+                                 (*rec)->mud_url_claimed_source + "), " +
+                                 (*rec)->mud_url_claimed_status + " (site events says why)"));
+    return fail(make_error("mud.none", a.positional[0] + " has no MUD URL"));
+  }
   std::optional<svc::MudCopy> copy;
   if (a.has("fetch")) {
     svc::MudManager m(**site);

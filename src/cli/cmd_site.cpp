@@ -84,6 +84,12 @@ int site_devices(const Args& a) {
                          {"manufacturer", d.manufacturer},
                          {"state", d.state},
                          {"mud_url", d.mud_url},
+                         {"mud_url_enforced", d.enforced_mud_url()},
+                         {"mud_url_claimed", d.mud_url_claimed.empty()
+                                                 ? Json()
+                                                 : Json{{"url", d.mud_url_claimed},
+                                                        {"source", d.mud_url_claimed_source},
+                                                        {"status", d.mud_url_claimed_status}}},
                          {"dpp_uri", d.dpp_uri},
                          {"declaration_version", d.declaration_version},
                          {"bundle", d.bundle_id},

@@ -247,16 +247,24 @@ const std::vector<Command>& commands() {
        {opt("conf", "hostapd configuration"), opt("log", "log file (appended)"),
         opt("hostapd", "hostapd binary (default hostapd)")},
        router_authenticator_port},
+      {"router dhcp-event",
+       "dnsmasq's --dhcp-script: append the event and the MUD URL the device sent (DHCP option "
+       "161) to the journal router serve reads.",
+       "router dhcp-event --journal FILE ACTION MAC IP [HOSTNAME]",
+       {opt("journal", "the journal file (router serve --dhcp-journal)")},
+       router_dhcp_event},
       {"router serve",
        "Run the enforcement point on a router: the 802.1X authenticator (hostapd, EAP-TLS) on "
        "every device port and nftables kept in step with the site (segments, MUD).",
        "router serve --site-state DIR --eap-cert FILE --eap-key FILE [--leases FILE] [--table "
        "NAME] [--device-ports GLOB] [--upstream-port IF] [--onboarding-addr IP] "
-       "[--onboarding-ports P,P] [--ruleset FILE] [--auth-dir DIR] [--reauth-seconds N]",
+       "[--onboarding-ports P,P] [--dhcp-journal FILE] [--ruleset FILE] [--auth-dir DIR] "
+       "[--reauth-seconds N]",
        {opt("site-state", "the site's state directory"),
         opt("eap-cert", "the EAP server's certificate (site server-cert)"),
         opt("eap-key", "the EAP server's key"),
         opt("leases", "dnsmasq lease file (device addresses)"),
+        opt("dhcp-journal", "what router dhcp-event appends (MUD URLs devices send in DHCP)"),
         opt("table", "nftables table (default gh_lab)"),
         opt("device-ports", "device port interfaces, nft wildcard (default r-dev*)"),
         opt("upstream-port", "the site's (trusted) port (default r-site)"),
@@ -283,6 +291,12 @@ const std::vector<Command>& commands() {
        "site mud show --state DIR SERIAL [--fetch] [--json]",
        {kState, opt("fetch", "fetch and verify the file now", false), kJson},
        site_mud_show},
+      {"site mud assign",
+       "Give a device whose birth credentials name no MUD URL one (a claim like a DHCP or DPP "
+       "announcement: used once the file proves signed under the device's manufacturer root).",
+       "site mud assign --state DIR SERIAL URL",
+       {kState},
+       site_mud_assign},
       {"mud check",
        "Validate a MUD file offline (RFC 8520) and print the nftables rules it compiles to.",
        "mud check FILE [--legacy] [--json]",

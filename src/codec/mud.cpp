@@ -201,8 +201,8 @@ class Parser {
       error(p + "/mud-url", "mud.url", "missing or not a string");
     } else {
       f_.mud_url = m["mud-url"].get<std::string>();
-      if (f_.mud_url.rfind("https://", 0) != 0)
-        error(p + "/mud-url", "mud.url", "must be an https URL (RFC 8520 3.3)");
+      if (std::string why = url_problem(f_.mud_url); !why.empty())
+        error(p + "/mud-url", "mud.url", why);
     }
     if (m.contains("mud-signature")) {
       if (!m["mud-signature"].is_string())
@@ -504,8 +504,8 @@ class Parser {
             std::string val = x.get<std::string>();
             if (f == "manufacturer") ace.manufacturer = val;
             if (f == "model") {
-              if (val.rfind("https://", 0) != 0)
-                error(fp, "mud.url", "model must be a MUD URL (https)");
+              if (std::string why = url_problem(val); !why.empty())
+                error(fp, "mud.url", "model must be a MUD URL: " + why);
               ace.model = val;
             }
             if (f == "controller") {
@@ -588,6 +588,17 @@ Result<File> parse_strict(std::string_view text) {
   if (!problems.empty())
     return make_error(problems[0].code, "mud: " + problems[0].path + ": " + problems[0].message);
   return f;
+}
+
+std::string url_problem(std::string_view url) {
+  constexpr std::string_view kScheme = "https://";
+  if (url.substr(0, kScheme.size()) != kScheme) return "must be an https URL (RFC 8520 3.3)";
+  if (url.size() > 255) return "longer than 255 bytes";
+  for (char c : url)
+    if (c <= ' ' || c > '~') return "contains a space, a control or a non-ASCII character";
+  std::string_view rest = url.substr(kScheme.size());
+  if (rest.empty() || rest[0] == '/' || rest[0] == ':') return "has no host";
+  return "";
 }
 
 }  // namespace gh::codec::mud

@@ -78,4 +78,9 @@ File parse(std::string_view text, const Options& options, std::vector<Problem>* 
 // parse() as a Result: the first problem as the Error ("mud.*"), for callers that need one reason.
 Result<File> parse_strict(std::string_view text);
 
+// A MUD URL as RFC 8520 section 10 and the carriers allow it: https, with a host, printable ASCII
+// without spaces, at most 255 bytes (what DHCPv4 option 161 and the IDevID extension can carry).
+// The reason when it is not one; empty when it is.
+std::string url_problem(std::string_view url);
+
 }  // namespace gh::codec::mud

@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "common/json.h"
 #include "store/events.h"
 #include "store/sqlite.h"
 
@@ -52,6 +53,12 @@ CREATE INDEX dpp_configurations_device ON dpp_configurations(device);
 ALTER TABLE credentials ADD COLUMN ended_at INTEGER NOT NULL DEFAULT 0;
 UPDATE credentials SET ended_at=issued_at WHERE status<>'active';
 )",
+    // MUD URLs devices announce themselves (DHCP option 161, DPP configuration requests).
+    R"(
+ALTER TABLE devices ADD COLUMN mud_url_claimed TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN mud_url_claimed_source TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN mud_url_claimed_status TEXT NOT NULL DEFAULT '';
+)",
 };
 
 constexpr const char* kColumns =
@@ -67,12 +74,13 @@ IssuedCredential credential_row(Statement& st) {
 constexpr const char* kSelect =
     "SELECT serial, model, manufacturer, state, idevid_pem, dpp_uri, mud_url, declaration, "
     "declaration_version, "
-    "bundle_id, updated_at, voucher, ldevid_pem, ldevid_serial, ldevid_not_after FROM devices";
+    "bundle_id, updated_at, voucher, ldevid_pem, ldevid_serial, ldevid_not_after, "
+    "mud_url_claimed, mud_url_claimed_source, mud_url_claimed_status FROM devices";
 
 DeviceRecord row(const Statement& s) {
-  return DeviceRecord{s.text(0),     s.text(1),  s.text(2),  s.text(3),    s.text(4),
-                      s.text(5),     s.text(6),  s.text(7),  s.integer(8), s.text(9),
-                      s.integer(10), s.text(11), s.text(12), s.text(13),   s.integer(14)};
+  return DeviceRecord{s.text(0),  s.text(1),  s.text(2),     s.text(3),  s.text(4),     s.text(5),
+                      s.text(6),  s.text(7),  s.integer(8),  s.text(9),  s.integer(10), s.text(11),
+                      s.text(12), s.text(13), s.integer(14), s.text(15), s.text(16),    s.text(17)};
 }
 
 class SqliteInventory final : public Inventory {
@@ -244,6 +252,55 @@ class SqliteInventory final : public Inventory {
       st.bind(1, state).bind(2, static_cast<int64_t>(time::now())).bind(3, serial);
       TRY(st.run());
       if (db_->changes() != 1) return make_error("inventory.unknown", "no device " + serial);
+      return append_event(*db_, event);
+    });
+  }
+
+  Result<MudClaim> claim_mud_url(const std::string& serial, const std::string& url,
+                                 const std::string& source) override {
+    MudClaim out = MudClaim::kUnchanged;
+    TRY(group_.write([&]() -> Status {
+      auto get = TRY(db_->prepare(
+          "SELECT mud_url, mud_url_claimed, mud_url_claimed_source FROM devices WHERE serial=?"));
+      get.bind(1, serial);
+      if (!TRY(get.step())) return make_error("inventory.unknown", "no device " + serial);
+      const std::string birth = get.text(0), claimed = get.text(1), by = get.text(2);
+      get.reset();
+      Json detail{{"url", url}, {"source", source}};
+      // The birth credentials' URL stands over any claim, an operator's over a device's.
+      const bool operator_set = by == "operator" && source != "operator";
+      if (!birth.empty() || (operator_set && claimed != url)) {
+        out = birth == url ? MudClaim::kConfirms : MudClaim::kConflicts;
+        if (out == MudClaim::kConfirms) return ok_status();
+        detail[birth.empty() ? "operator_url" : "birth_url"] = birth.empty() ? claimed : birth;
+        return append_event(
+            *db_, Event{0, 0, serial, "mud.claim", "refused", "mud.url-conflict", detail.dump()});
+      }
+      if (claimed == url) return ok_status();  // (from any source: one verdict per URL)
+      auto upd =
+          TRY(db_->prepare("UPDATE devices SET mud_url_claimed=?, mud_url_claimed_source=?, "
+                           "mud_url_claimed_status='pending', updated_at=? WHERE serial=?"));
+      upd.bind(1, url).bind(2, source).bind(3, static_cast<int64_t>(time::now())).bind(4, serial);
+      TRY(upd.run());
+      out = MudClaim::kRecorded;
+      if (!claimed.empty()) detail["replaces"] = claimed;
+      return append_event(*db_,
+                          Event{0, 0, serial, "mud.claim", "ok",
+                                "announced by the device; pending verification", detail.dump()});
+    }));
+    return out;
+  }
+
+  Status set_mud_claim_status(const std::string& serial, const std::string& url,
+                              const std::string& status, const Event& event) override {
+    return group_.write([&]() -> Status {
+      auto st = TRY(db_->prepare(
+          "UPDATE devices SET mud_url_claimed_status=?, updated_at=? WHERE serial=? AND "
+          "mud_url_claimed=?"));
+      st.bind(1, status).bind(2, static_cast<int64_t>(time::now())).bind(3, serial).bind(4, url);
+      TRY(st.run());
+      if (db_->changes() != 1)
+        return make_error("inventory.claim", serial + " no longer claims " + url);
       return append_event(*db_, event);
     });
   }

@@ -25,6 +25,15 @@ struct ImportCounts {
   int unchanged = 0;
 };
 
+// What claim_mud_url did with a URL a device announced.
+enum class MudClaim {
+  kConfirms,   // the same URL as its birth credentials: nothing recorded
+  kConflicts,  // another URL than its birth credentials (or an operator's, for a device's own
+               // announcement): refused, recorded
+  kRecorded,   // no birth URL: recorded as a pending claim
+  kUnchanged,  // already the pending or decided claim
+};
+
 class Inventory {
  public:
   virtual ~Inventory() = default;
@@ -46,6 +55,13 @@ class Inventory {
                                const Event& event) = 0;
   virtual Status set_state(const std::string& serial, const std::string& state,
                            const Event& event) = 0;
+  // A MUD URL the device announced (source "dhcp" or "dpp") or the operator assigned ("operator"),
+  // with its evidence event.
+  virtual Result<MudClaim> claim_mud_url(const std::string& serial, const std::string& url,
+                                         const std::string& source) = 0;
+  // The MUD manager's verdict on the claim (if the device still claims url).
+  virtual Status set_mud_claim_status(const std::string& serial, const std::string& url,
+                                      const std::string& status, const Event& event) = 0;
   virtual Result<std::vector<IssuedCredential>> credentials(const std::string& serial) = 0;
   // By certificate serial (hex as issued).
   virtual Result<std::optional<IssuedCredential>> credential(const std::string& serial_hex) = 0;

@@ -57,6 +57,20 @@ struct DeviceRecord {
   std::string ldevid_pem;
   std::string ldevid_serial;  // certificate serial, hex
   time::Seconds ldevid_not_after = 0;
+  // A MUD URL the device announced itself (DHCP option 161, a DPP configuration request) or the
+  // operator assigned (an operator's stands over a device's announcement), kept
+  // beside mud_url (from its birth credentials), never over it. Used only when mud_url is empty
+  // and the file proved to be signed under the device's own manufacturer root.
+  std::string mud_url_claimed;
+  std::string mud_url_claimed_source;  // "dhcp", "dpp" or "operator"
+  std::string mud_url_claimed_status;  // "pending", "accepted" or "refused"
+
+  // The MUD URL the network enforces for this device (empty: none).
+  const std::string& enforced_mud_url() const {
+    static const std::string none;
+    if (!mud_url.empty()) return mud_url;
+    return mud_url_claimed_status == "accepted" ? mud_url_claimed : none;
+  }
 };
 
 // One MASA decision: a voucher issued or a request refused (RFC 8995 5.8 audit log source).

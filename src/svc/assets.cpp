@@ -77,10 +77,9 @@ Result<Json> assets_check(Site& site) {
     if (!connected.count(d.serial)) not_connected.push_back({{"serial", d.serial}, {"mac", mac}});
     uint64_t dropped = drops.value(d.serial, uint64_t{0});
     if (dropped > 0) violations.push_back({{"serial", d.serial}, {"dropped_packets", dropped}});
-    if (!d.mud_url.empty())
-      if (auto c = MudManager::cached(site.state_dir(), d.mud_url);
-          c && *c && !(*c)->file.is_supported)
-        unsupported.push_back({{"serial", d.serial}, {"mud-url", d.mud_url}});
+    if (const std::string& url = d.enforced_mud_url(); !url.empty())
+      if (auto c = MudManager::cached(site.state_dir(), url); c && *c && !(*c)->file.is_supported)
+        unsupported.push_back({{"serial", d.serial}, {"mud-url", url}});
   }
   return Json{{"router_view_at", time::format_rfc3339(view.value("at", int64_t{0}))},
               {"unknown", unknown},

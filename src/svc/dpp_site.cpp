@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "codec/mud.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/time.h"
@@ -287,6 +288,19 @@ Result<pd::ConfigDecision> DppSite::configure(const pd::EnrolleeInfo& e,
   // Recorded before it is sent: a crash after this line leaves a configuration the site knows.
   TRY(site_->inventory().record_dpp_configuration(
       rec, event(device, "dpp.configure", true, "", detail)));
+  // The mudurl the enrollee sent (EasyConnect 4.4.1): the MUD manager uses it only for a device
+  // whose birth credentials name none, after checking who signed the file.
+  if (known && !r.mud_url.empty()) {
+    std::string why = codec::mud::url_problem(r.mud_url);
+    Status st;
+    if (!why.empty())
+      st = site_->inventory().append(
+          event(device, "mud.claim", false, "mud.url",
+                {{"url", r.mud_url}, {"source", "dpp"}, {"message", why}}));
+    else if (auto c = site_->inventory().claim_mud_url(device, r.mud_url, "dpp"); !c)
+      st = c.error();
+    if (!st) log::warn("dpp", st.error().str());
+  }
   return pd::ConfigDecision(std::move(obj));
 }
 

@@ -36,6 +36,7 @@ Result<std::optional<MudCopy>> MudManager::cached(const std::string& state_dir,
   auto meta = TRY(parse_json(TRY(fs::read_file(base + ".meta.json")), "mud cache"));
   c.fetched_at = meta.value("fetched_at", int64_t{0});
   c.signer = meta.value("signer", "");
+  c.anchor = meta.value("anchor", "");
   c.file = TRY(codec::mud::parse_strict(c.text));
   return std::optional<MudCopy>(std::move(c));
 }
@@ -76,14 +77,21 @@ Result<MudCopy> MudManager::fetch(const std::string& url, const std::string& dev
     codec::mud::File file = std::move(*parsed_unsafe);
     if (file.mud_url != url)
       return make_error("mud.url-mismatch", "the file's mud-url is " + file.mud_url);
-    MudCopy c{url, text, std::move(file), time::now(), verified->signer.subject()};
+    MudCopy c{url, text, std::move(file), time::now(), verified->signer.subject(), ""};
+    for (const auto& a : anchors)
+      if (crypto::verify_chain(verified->signer, verified->certificates, {a})) {
+        c.anchor = hex_encode(a.fingerprint_sha256());
+        break;
+      }
     std::string base = cache_base(site_.state_dir(), url);
     TRY(fs::make_dirs(fs::join(site_.state_dir(), "mud-cache"), 0755));
     TRY(fs::write_file_atomic(base + ".p7s", sig, 0644));
     TRY(fs::write_file_atomic(base + ".json", text, 0644));
     TRY(fs::write_file_atomic(
         base + ".meta.json",
-        Json{{"url", url}, {"fetched_at", c.fetched_at}, {"signer", c.signer}}.dump(2), 0644));
+        Json{{"url", url}, {"fetched_at", c.fetched_at}, {"signer", c.signer}, {"anchor", c.anchor}}
+            .dump(2),
+        0644));
     return c;
   };
   auto r = attempt();
@@ -94,13 +102,50 @@ Result<MudCopy> MudManager::fetch(const std::string& url, const std::string& dev
   return r;
 }
 
+Status MudManager::judge_claim(const store::DeviceRecord& d) {
+  const std::string& url = d.mud_url_claimed;
+  auto copy = TRY(fetch(url, d.serial));
+  Json detail{{"url", url}, {"source", d.mud_url_claimed_source}, {"signer", copy.signer}};
+  // The manufacturer root the device's own IDevID chains to must be the file's.
+  auto chain = TRY(crypto::Certificate::chain_from_pem(d.idevid_pem));
+  std::vector<crypto::Certificate> untrusted(chain.begin() + 1, chain.end());
+  bool same = false;
+  for (const auto& m : TRY(site_.inventory().manufacturers()))
+    if (m.fingerprint == copy.anchor)
+      same = crypto::verify_chain(chain[0], untrusted,
+                                  {TRY(crypto::Certificate::from_pem(m.root_pem))})
+                 .ok();
+  store::Event ev{
+      0,
+      0,
+      d.serial,
+      "mud.claim",
+      same ? "ok" : "refused",
+      same ? "accepted: signed under the device's manufacturer root" : "mud.signer-manufacturer",
+      ""};
+  if (!same)
+    detail["message"] = "the MUD file is signed by " + copy.signer +
+                        ", not under the root that issued the device's IDevID";
+  ev.detail = detail.dump();
+  TRY(site_.inventory().set_mud_claim_status(d.serial, url, same ? "accepted" : "refused", ev));
+  if (!same) return make_error("mud.signer-manufacturer", detail["message"].get<std::string>());
+  return ok_status();
+}
+
 void MudManager::refresh_due() {
   auto devices = site_.inventory().list();
   if (!devices) return;
   std::map<std::string, std::string> urls;  // url -> a device that uses it
-  for (const auto& d : *devices)
-    if (!d.mud_url.empty() && (d.state == "onboarded" || d.state == "enrolled"))
-      urls.emplace(d.mud_url, d.serial);
+  for (const auto& d : *devices) {
+    if (d.state != "onboarded" && d.state != "enrolled") continue;
+    if (d.mud_url.empty() && d.mud_url_claimed_status == "pending") {
+      if (time::now() - last_try_[d.mud_url_claimed] < 10) continue;
+      last_try_[d.mud_url_claimed] = time::now();
+      (void)judge_claim(d);  // every outcome is in the evidence log
+      continue;
+    }
+    if (!d.enforced_mud_url().empty()) urls.emplace(d.enforced_mud_url(), d.serial);
+  }
   for (const auto& [url, device] : urls) {
     auto c = cached(site_.state_dir(), url);
     int64_t age = c && *c ? time::now() - (*c)->fetched_at : INT64_MAX;

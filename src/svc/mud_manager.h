@@ -22,6 +22,7 @@ struct MudCopy {
   codec::mud::File file;
   int64_t fetched_at = 0;
   std::string signer;  // subject of the certificate that signed it
+  std::string anchor;  // SHA-256 fingerprint (hex) of the manufacturer root the signer chains to
 };
 
 class MudManager {
@@ -32,7 +33,13 @@ class MudManager {
   // the evidence log with the check that failed ("mud.fetch", "mud.signature", "mud.url-mismatch",
   // "mud.*" validation codes).
   Result<MudCopy> fetch(const std::string& url, const std::string& for_device = "");
-  // Every onboarded device with a MUD URL whose copy is missing or past cache-validity.
+  // A MUD URL the device announced itself (store::Inventory::claim_mud_url): fetched and verified
+  // like any other, then accepted only if the file's signer chains to the same manufacturer root
+  // as the device's IDevID (a device cannot borrow another manufacturer's more open file);
+  // "mud.signer-manufacturer" otherwise. A failed fetch leaves the claim pending (retried).
+  Status judge_claim(const store::DeviceRecord& device);
+  // Every onboarded device with a MUD URL whose copy is missing or past cache-validity, and every
+  // pending claim.
   void refresh_due();
   // A background loop calling refresh_due() every interval.
   void start(int interval_ms = 1000);

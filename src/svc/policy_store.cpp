@@ -64,7 +64,7 @@ proto::policy::Subject subject_for(const store::DeviceRecord& d, const std::stri
   s.manufacturer = d.manufacturer;
   s.model = d.model;
   s.bundle = d.bundle_id;
-  s.mud_url = d.mud_url;
+  s.mud_url = d.enforced_mud_url();
   s.protocol = protocol;
   s.attestation = "none";
   s.source = "bundle";

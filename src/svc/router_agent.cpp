@@ -4,6 +4,7 @@
 #include <chrono>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -117,13 +118,14 @@ Result<RouterView> router_table(const RouterOptions& o, store::Inventory& inv, P
   for (const auto& s : sessions) {
     SessionVerdict v = judge_session(inv, policy, s);
     if (!v.admitted) continue;
-    if (v.record.mud_url.empty()) continue;  // no declared intent: onboarding segment only
-    std::string id = proto::mud::policy_chain_id(v.record.mud_url);
+    const std::string& url = v.record.enforced_mud_url();
+    if (url.empty()) continue;  // no declared intent: onboarding segment only
+    std::string id = proto::mud::policy_chain_id(url);
     if (!t.policies.count(id)) {
-      auto copy = MudManager::cached(o.site_state, v.record.mud_url);
+      auto copy = MudManager::cached(o.site_state, url);
       if (!copy || !*copy) continue;  // not verified yet: it stays in the onboarding segment
       auto compiled = proto::mud::compile((*copy)->file, id, true);
-      proto::mud::apply_overlay(compiled, v.record.mud_url, pol.overlay);
+      proto::mud::apply_overlay(compiled, url, pol.overlay);
       proto::router::add_policy(t, id, compiled);
     }
     std::string key = proto::router::station_key(s.port, s.mac);
@@ -136,7 +138,7 @@ Result<RouterView> router_table(const RouterOptions& o, store::Inventory& inv, P
       t.address_segment[lease->second] = v.segment;
       view.address_owner[lease->second] = v.device;
     }
-    members.push_back({v.record.mud_url, lease == leases.end() ? "" : lease->second});
+    members.push_back({url, lease == leases.end() ? "" : lease->second});
   }
   proto::router::fill_abstraction_sets(t, members, pol.controllers, pol.my_controllers);
   const double now = time::monotonic();
@@ -187,9 +189,38 @@ Result<bool> router_sync(const RouterOptions& o, store::Inventory& inv, PolicySt
   return true;
 }
 
+void claim_announced(store::Inventory& inv, const std::vector<EapSession>& sessions,
+                     const std::map<std::string, DhcpAnnouncement>& dhcp,
+                     std::map<std::string, std::string>* offered) {
+  for (const auto& s : sessions) {
+    std::string mac = s.mac;
+    std::transform(mac.begin(), mac.end(), mac.begin(), ::tolower);
+    auto a = dhcp.find(mac);
+    if (a == dhcp.end() || a->second.mud_url.empty()) continue;
+    if (!a->second.port.empty() && a->second.port != s.port) continue;  // not this station
+    const std::string& url = a->second.mud_url;
+    if (auto o = offered->find(s.cert_serial); o != offered->end() && o->second == url) continue;
+    auto cred = inv.credential(s.cert_serial);
+    if (!cred || !*cred || (*cred)->status != "active") continue;
+    const std::string device = (*cred)->device;
+    auto r = inv.claim_mud_url(device, url, "dhcp");
+    if (!r) {
+      log::warn("router", device + ": " + r.error().str());
+      continue;
+    }
+    (*offered)[s.cert_serial] = url;
+    const char* what = *r == store::MudClaim::kConfirms ? "the URL of its birth credentials"
+                       : *r == store::MudClaim::kConflicts
+                           ? "refused: its birth credentials name another"
+                       : *r == store::MudClaim::kRecorded ? "recorded, pending verification"
+                                                          : "already claimed";
+    log::info("router", device + " announced MUD URL " + url + " in DHCP: " + what);
+  }
+}
+
 Status router_report(const RouterOptions& o, const RouterView& view,
-                     const std::vector<EapSession>& sessions,
-                     const std::deque<EapEvent>& failures) {
+                     const std::vector<EapSession>& sessions, const std::deque<EapEvent>& failures,
+                     const std::map<std::string, DhcpAnnouncement>& dhcp) {
   Json leases = Json::array();
   for (const auto& [mac, ip] : read_leases(o.leases)) leases.push_back({{"mac", mac}, {"ip", ip}});
   Json neighbours = Json::array();
@@ -255,7 +286,16 @@ Status router_report(const RouterOptions& o, const RouterView& view,
                       {"certificate_serial", f.cert_serial},
                       {"reason", f.reason},
                       {"at", f.at}});
+  Json announced = Json::array();
+  for (const auto& [mac, a] : dhcp) {
+    if (a.mud_url.empty() && a.mud_url_problem.empty()) continue;
+    Json e{{"mac", mac}, {"ip", a.ip}, {"port", a.port}, {"at", a.at}};
+    if (!a.mud_url.empty()) e["mud_url"] = a.mud_url;
+    if (!a.mud_url_problem.empty()) e["mud_url_problem"] = a.mud_url_problem;
+    announced.push_back(e);
+  }
   Json out{{"at", time::now()},
+           {"dhcp_mud_urls", announced},
            {"authenticator_sessions", auth},
            {"authenticator_failures", failed},
            {"leases", leases},
@@ -326,6 +366,9 @@ Status router_serve(const RouterOptions& options) {
   std::deque<EapEvent> failures;
   std::cout << "router agent listening on the site's state " << o.site_state << std::endl;
   RouterState state;
+  std::optional<DhcpJournal> journal;
+  if (!o.dhcp_journal.empty()) journal.emplace(o.dhcp_journal);
+  std::map<std::string, std::string> offered;  // credential serial -> MUD URL offered
   int round = 0;
   std::string last_warning;
   do {
@@ -339,6 +382,8 @@ Status router_serve(const RouterOptions& options) {
       if (failures.size() > 100) failures.pop_front();
     }
     auto sessions = auth.sessions();
+    bool announced = journal && journal->poll();
+    if (journal) claim_announced(*inv, sessions, journal->by_mac(), &offered);
     // The rules are built on a connection of their own, opened per round: a long-lived one that
     // also writes the evidence events stalled the loop for seconds while the site was writing.
     auto changed = [&]() -> Result<bool> {
@@ -349,8 +394,10 @@ Status router_serve(const RouterOptions& options) {
       log::warn("router", changed.error().str());
     else if (*changed)
       log::info("router", "ruleset applied");
-    if (round++ % 5 == 0 || (changed && *changed) || !events.empty()) {
-      Status rs = router_report(o, state.view, sessions, failures);
+    if (round++ % 5 == 0 || (changed && *changed) || !events.empty() || announced) {
+      Status rs =
+          router_report(o, state.view, sessions, failures,
+                        journal ? journal->by_mac() : std::map<std::string, DhcpAnnouncement>{});
       if (!rs) log::warn("router", rs.error().str());
     }
   } while (!wait_for_stop_signal_for(o.interval_ms));

@@ -20,6 +20,7 @@
 #include "proto/router_rules.h"
 #include "store/inventory.h"
 #include "svc/authenticator.h"
+#include "svc/dhcp_journal.h"
 #include "svc/policy_store.h"
 
 namespace gh::net {
@@ -29,8 +30,9 @@ class NftSession;
 namespace gh::svc {
 
 struct RouterOptions {
-  std::string site_state;  // the site's state directory (inventory, verified MUD copies)
-  std::string leases;      // dnsmasq's lease file: device MAC -> address
+  std::string site_state;    // the site's state directory (inventory, verified MUD copies)
+  std::string leases;        // dnsmasq's lease file: device MAC -> address
+  std::string dhcp_journal;  // router dhcp-event's journal (DHCP option 161), if dnsmasq runs it
   std::string table = "gh_lab";
   std::string device_ports = "r-dev*";        // interface names of device ports (nft wildcard)
   std::string upstream_port = "r-site";       // the site's port (trusted)
@@ -98,11 +100,18 @@ struct RouterState {
 // logoff) loses its open connections.
 Result<bool> router_sync(const RouterOptions& o, store::Inventory& inv, PolicyStore& policy,
                          const std::vector<EapSession>& sessions, RouterState* state);
-// What the router sees, for the site's asset check: DHCP leases, neighbours, authenticator
-// sessions and recent failures, and per admitted device (serial) the packets its MUD file's
-// default deny dropped. Written to SITE_STATE/router-view.json.
+// The MUD URLs authenticated devices announced in DHCP, offered to the site as claims
+// (store::Inventory::claim_mud_url): once per credential and URL (offered remembers them). A device
+// whose birth credentials name a URL keeps it; another URL there is recorded as a conflict.
+void claim_announced(store::Inventory& inv, const std::vector<EapSession>& sessions,
+                     const std::map<std::string, DhcpAnnouncement>& dhcp,
+                     std::map<std::string, std::string>* offered);
+// What the router sees, for the site's asset check: DHCP leases (and what devices announced in
+// DHCP), neighbours, authenticator sessions and recent failures, and per admitted device (serial)
+// the packets its MUD file's default deny dropped. Written to SITE_STATE/router-view.json.
 Status router_report(const RouterOptions& o, const RouterView& view,
-                     const std::vector<EapSession>& sessions, const std::deque<EapEvent>& failures);
+                     const std::vector<EapSession>& sessions, const std::deque<EapEvent>& failures,
+                     const std::map<std::string, DhcpAnnouncement>& dhcp = {});
 // Loops until SIGTERM/SIGINT.
 Status router_serve(const RouterOptions& o);
 

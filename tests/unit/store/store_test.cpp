@@ -81,5 +81,62 @@ TEST(Inventory, ImportIsAllOrNothingAndVersionAware) {
   (void)fs::remove_all(dir);
 }
 
+// MUD URLs a device announces (DHCP, DPP) or an operator assigns: beside the birth credentials'
+// URL, never over it; an operator's stands over a device's; enforced only once accepted.
+TEST(Inventory, MudUrlClaims) {
+  std::string dir = gh::testing::make_temp_dir("gh-store");
+  auto inv = std::move(*open_sqlite_inventory(dir + "/i.db"));
+  DeviceRecord born{"SN-1", "m",  "Acme", "onboarded", "PEM", "", "https://mud.acme/m.json", "jws",
+                    1,      "b1", 1};
+  DeviceRecord bare = born;
+  bare.serial = "SN-2";
+  bare.mud_url = "";
+  ASSERT_TRUE(
+      inv->import_devices({born, bare}, "b1", Event{0, 0, "", "bundle.import", "ok", "", "{}"})
+          .ok());
+  auto refused = [&](const std::string& serial) {
+    int n = 0;
+    auto events = inv->events(serial);
+    EXPECT_TRUE(events.ok());
+    for (const auto& e : *events)
+      if (e.kind == "mud.claim" && e.outcome == "refused") ++n;
+    return n;
+  };
+  // Birth URL: the same URL confirms (nothing recorded), another is a conflict on record.
+  EXPECT_EQ(*inv->claim_mud_url("SN-1", "https://mud.acme/m.json", "dhcp"), MudClaim::kConfirms);
+  EXPECT_EQ(*inv->claim_mud_url("SN-1", "https://mud.evil/open.json", "dhcp"),
+            MudClaim::kConflicts);
+  EXPECT_EQ(refused("SN-1"), 1);
+  EXPECT_EQ((*inv->get("SN-1"))->enforced_mud_url(), "https://mud.acme/m.json");
+  EXPECT_EQ((*inv->get("SN-1"))->mud_url_claimed, "");
+  // No birth URL: recorded pending, not enforced until accepted.
+  EXPECT_EQ(*inv->claim_mud_url("SN-2", "https://mud.acme/m.json", "dhcp"), MudClaim::kRecorded);
+  EXPECT_EQ(*inv->claim_mud_url("SN-2", "https://mud.acme/m.json", "dpp"), MudClaim::kUnchanged);
+  auto r2 = **inv->get("SN-2");
+  EXPECT_EQ(r2.mud_url_claimed_status, "pending");
+  EXPECT_EQ(r2.mud_url_claimed_source, "dhcp");
+  EXPECT_EQ(r2.enforced_mud_url(), "");
+  Event ok{0, 0, "SN-2", "mud.claim", "ok", "accepted", "{}"};
+  EXPECT_EQ(
+      inv->set_mud_claim_status("SN-2", "https://mud.acme/other.json", "accepted", ok).error().code,
+      "inventory.claim");  // a verdict on a URL it no longer claims changes nothing
+  ASSERT_TRUE(inv->set_mud_claim_status("SN-2", "https://mud.acme/m.json", "accepted", ok).ok());
+  EXPECT_EQ((*inv->get("SN-2"))->enforced_mud_url(), "https://mud.acme/m.json");
+  // A new announcement replaces the claim (pending again); an operator's then stands over the
+  // device's next announcement.
+  EXPECT_EQ(*inv->claim_mud_url("SN-2", "https://mud.acme/m2.json", "dhcp"), MudClaim::kRecorded);
+  EXPECT_EQ((*inv->get("SN-2"))->enforced_mud_url(), "");
+  EXPECT_EQ(*inv->claim_mud_url("SN-2", "https://mud.acme/m3.json", "operator"),
+            MudClaim::kRecorded);
+  EXPECT_EQ(*inv->claim_mud_url("SN-2", "https://mud.acme/m2.json", "dhcp"), MudClaim::kConflicts);
+  EXPECT_EQ((*inv->get("SN-2"))->mud_url_claimed, "https://mud.acme/m3.json");
+  EXPECT_EQ(*inv->claim_mud_url("SN-2", "https://mud.acme/m4.json", "operator"),
+            MudClaim::kRecorded);
+  EXPECT_EQ(refused("SN-2"), 1);
+  EXPECT_EQ(inv->claim_mud_url("SN-9", "https://mud.acme/m.json", "dhcp").error().code,
+            "inventory.unknown");
+  (void)fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace gh::store
