@@ -108,10 +108,11 @@ int site_mud_show(const Args& a) {
   const std::string url = (*rec)->enforced_mud_url();
   if (url.empty()) {
     if (!(*rec)->mud_url_claimed.empty())
-      return fail(make_error("mud.claim-" + (*rec)->mud_url_claimed_status,
-                             a.positional[0] + " announced " + (*rec)->mud_url_claimed + " (" +
-                                 (*rec)->mud_url_claimed_source + "), " +
-                                 (*rec)->mud_url_claimed_status + " (site events says why)"));
+      return fail(make_error(
+          "mud.claim-" + (*rec)->mud_url_claimed_status,
+          a.positional[0] + " has the claimed MUD URL " + (*rec)->mud_url_claimed + " (from " +
+              (*rec)->mud_url_claimed_source + "), " + (*rec)->mud_url_claimed_status +
+              " (site events says why; --fetch verifies a pending one now)"));
     return fail(make_error("mud.none", a.positional[0] + " has no MUD URL"));
   }
   std::optional<svc::MudCopy> copy;

@@ -166,22 +166,29 @@ std::string authority(const std::string& url) {
   return url.substr(s + 3, e == std::string::npos ? std::string::npos : e - s - 3);
 }
 
+std::vector<std::string> remote_matches(const OverlayRule& r) {
+  std::vector<std::string> out;
+  for (bool v6 : {false, true}) {
+    std::vector<std::string> remotes;
+    for (const auto& a : r.remotes)
+      if ((a.find(':') != std::string::npos) == v6) remotes.push_back(a);
+    if (remotes.empty()) continue;
+    std::string m = std::string(v6 ? "ip6" : "ip") + (r.from_device ? " daddr { " : " saddr { ");
+    for (size_t i = 0; i < remotes.size(); ++i) m += (i ? ", " : "") + remotes[i];
+    m += " }";
+    if (!r.protocol.empty())
+      m += r.port ? " " + r.protocol + " dport " + std::to_string(r.port)
+                  : " meta l4proto " + r.protocol;
+    out.push_back(m);
+  }
+  return out;
+}
+
 void apply_overlay(Compiled& c, const std::string& mud_url, const std::vector<OverlayRule>& rules) {
   size_t denies_from = 0, denies_to = 0;
   for (const auto& r : rules) {
     if (!policy::glob_match(r.mud_url, mud_url)) continue;
-    for (bool v6 : {false, true}) {
-      std::vector<std::string> remotes;
-      for (const auto& a : r.remotes)
-        if ((a.find(':') != std::string::npos) == v6) remotes.push_back(a);
-      if (remotes.empty()) continue;
-      std::string rule =
-          std::string(v6 ? "ip6" : "ip") + (r.from_device ? " daddr { " : " saddr { ");
-      for (size_t i = 0; i < remotes.size(); ++i) rule += (i ? ", " : "") + remotes[i];
-      rule += " }";
-      if (!r.protocol.empty())
-        rule += r.port ? " " + r.protocol + " dport " + std::to_string(r.port)
-                       : " meta l4proto " + r.protocol;
+    for (std::string rule : remote_matches(r)) {
       rule += (r.allow ? " return" : " counter drop") + std::string(" comment \"overlay ") +
               r.name.substr(0, 80) + "\"";
       auto& rules_of = r.from_device ? c.from_rules : c.to_rules;

@@ -47,6 +47,10 @@ struct OverlayRule {
   int port = 0;          // 0: any (needs a protocol otherwise)
 };
 
+// The rule's match as nft text, one per address family it names ("ip daddr { ... } tcp dport N"),
+// without a verdict.
+std::vector<std::string> remote_matches(const OverlayRule& r);
+
 // Adds the overlay rules whose mud_url matches `mud_url` to the compiled chains.
 void apply_overlay(Compiled& c, const std::string& mud_url, const std::vector<OverlayRule>& rules);
 

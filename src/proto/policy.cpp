@@ -93,15 +93,21 @@ bool is_address(const std::string& text, bool prefix_ok) {
   return false;
 }
 
-Result<std::vector<mud::OverlayRule>> parse_overlay(const YAML::Node& n) {
-  if (!n.IsSequence()) return bad("/mud/overlay", "a list of rules");
+// The local overlay's rules (`mud: overlay:`), or with overlay false the services a quarantined
+// device may reach (`quarantine: reach:`: from the device, allowed, no MUD URL).
+Result<std::vector<mud::OverlayRule>> parse_remote_rules(const YAML::Node& n,
+                                                         const std::string& path, bool overlay) {
+  if (!n.IsSequence()) return bad(path, "a list of rules");
   std::vector<mud::OverlayRule> out;
   std::set<std::string> names;
   for (size_t i = 0; i < n.size(); ++i) {
-    std::string rp = "/mud/overlay/" + std::to_string(i);
+    std::string rp = path + "/" + std::to_string(i);
     const YAML::Node& r = n[i];
     if (!r.IsMap()) return bad(rp, "a rule is a mapping");
-    TRY(only_keys(r, {"name", "mud-url", "action", "direction", "to", "protocol", "port"}, rp));
+    if (overlay)
+      TRY(only_keys(r, {"name", "mud-url", "action", "direction", "to", "protocol", "port"}, rp));
+    else
+      TRY(only_keys(r, {"name", "to", "protocol", "port"}, rp));
     mud::OverlayRule o;
     if (!r["name"] || !r["name"].IsScalar()) return bad(rp + "/name", "missing");
     o.name = r["name"].as<std::string>();
@@ -112,7 +118,7 @@ Result<std::vector<mud::OverlayRule>> parse_overlay(const YAML::Node& n) {
       if (!r["mud-url"].IsScalar()) return bad(rp + "/mud-url", "a glob over MUD URLs");
       o.mud_url = r["mud-url"].as<std::string>();
     }
-    o.allow = TRY(action(r["action"], rp + "/action"));
+    o.allow = overlay ? TRY(action(r["action"], rp + "/action")) : true;
     if (r["direction"]) {
       std::string d = r["direction"].as<std::string>();
       if (d != "from-device" && d != "to-device")
@@ -175,14 +181,23 @@ Result<Policy> Policy::parse_yaml(std::string_view text, const std::string& orig
   if (!root.IsMap()) return bad("/", "the policy is not a mapping");
   Policy pol;
   pol.origin = origin;
-  TRY(only_keys(root, {"default", "rules", "mud"}, ""));
+  TRY(only_keys(root, {"default", "rules", "mud", "quarantine"}, ""));
+  if (root["quarantine"]) {
+    const YAML::Node& q = root["quarantine"];
+    if (!q.IsMap()) return bad("/quarantine", "a mapping with reach");
+    TRY(only_keys(q, {"reach"}, "/quarantine"));
+    if (q["reach"]) {
+      pol.quarantine_reach = TRY(parse_remote_rules(q["reach"], "/quarantine/reach", false));
+      pol.quarantine_reach_set = true;
+    }
+  }
   if (root["mud"]) {
     const YAML::Node& m = root["mud"];
     if (!m.IsMap()) return bad("/mud", "a mapping with controllers and my-controllers");
     for (auto it = m.begin(); it != m.end(); ++it) {
       std::string k = it->first.as<std::string>();
       if (k == "overlay") {
-        pol.overlay = TRY(parse_overlay(it->second));
+        pol.overlay = TRY(parse_remote_rules(it->second, "/mud/overlay", true));
         continue;
       }
       if (k != "controllers" && k != "my-controllers") return bad("/mud/" + k, "unknown key");

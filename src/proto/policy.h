@@ -48,6 +48,10 @@ struct Policy {
   std::map<std::string, std::vector<std::string>> my_controllers;
   // The local policy overlay over MUD files (`mud: overlay:`), in order.
   std::vector<mud::OverlayRule> overlay;
+  // What a quarantined device may reach (`quarantine: reach:`, the lifecycle service): set means
+  // the file says (an empty list: nothing); otherwise the site's onboarding services.
+  std::vector<mud::OverlayRule> quarantine_reach;
+  bool quarantine_reach_set = false;
 
   // The built-in policy when the site has no policy file: allow (the protocols' own checks, such as
   // "expected from a bundle", still apply), segment "default".

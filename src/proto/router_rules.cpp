@@ -15,6 +15,16 @@ const char* kAdmittedAddr = "admitted_addr4";
 const char* kFromDispatch = "mud_from";
 const char* kToDispatch = "mud_to";
 const char* kSegments = "segments";
+const char* kQuarantined = "quarantined";
+const char* kQuarantine = "quarantine";
+
+void quarantine_chain(std::ostream& o, const std::string& table, const Table& t) {
+  for (const auto& r : t.quarantine_rules)
+    o << "add rule inet " << table << " " << kQuarantine << " " << r << "\n";
+  o << "add rule inet " << table << " " << kQuarantine
+    << " counter log prefix \"gh quarantine drop \" group 2 reject with icmpx admin-prohibited "
+       "comment \"quarantine: the lifecycle service only\"\n";
+}
 
 // Each MUD file's members: its devices' stations and their addresses.
 std::string stations_set(const std::string& id) {
@@ -208,6 +218,7 @@ std::string full_script(const Frame& f, const Table& t) {
   r << "table inet " << T << "\ndelete table inet " << T << "\ntable inet " << T << " {\n";
   for (const auto& [name, s] : t.sets) r << mud::set_declaration(s.ref, s.elements);
   r << "  set " << kAdmitted << " { type ifname . ether_addr; }\n"
+    << "  set " << kQuarantined << " { type ifname . ether_addr; }\n"
     << "  set " << kAdmittedAddr << " { type ipv4_addr; }\n"
     << "  set " << mud::kDropsFrom
     << " { type ifname . ether_addr; flags dynamic; counter; size 65535; }\n"
@@ -216,7 +227,7 @@ std::string full_script(const Frame& f, const Table& t) {
   const std::set<std::string> segs = segments_of(t);
   for (const auto& sg : segs) segment_declaration(r, sg);
   r << "  chain " << kFromDispatch << " {\n  }\n  chain " << kToDispatch << " {\n  }\n  chain "
-    << kSegments << " {\n  }\n";
+    << kSegments << " {\n  }\n  chain " << kQuarantine << " {\n  }\n";
   r << "  chain input {\n    type filter hook input priority filter; policy drop;\n"
        "    ct state established,related accept\n    iif lo accept\n"
        "    udp dport { 53, 67 } accept\n    tcp dport 53 accept\n"
@@ -230,10 +241,9 @@ std::string full_script(const Frame& f, const Table& t) {
   r << "  chain forward {\n    type filter hook forward priority filter; policy drop;\n"
        "    ct state established,related accept\n"
        "    iifname \""
-    << f.upstream_port
-    << "\" accept\n"
-       "    iifname \""
-    << f.device_ports << "\" ip daddr " << f.onboarding_addr << " tcp dport "
+    << f.upstream_port << "\" accept\n"
+    << "    iifname . ether saddr @" << kQuarantined << " jump " << kQuarantine << "\n"
+    << "    iifname \"" << f.device_ports << "\" ip daddr " << f.onboarding_addr << " tcp dport "
     << ports_set(f.onboarding_ports) << " accept comment \"onboarding services\"\n"
     << "    oifname \"" << f.device_ports << "\" ip daddr != @" << kAdmittedAddr
     << " counter reject with icmpx admin-prohibited comment \"a device not admitted: reached by "
@@ -250,6 +260,8 @@ std::string full_script(const Frame& f, const Table& t) {
        "    counter reject with icmpx admin-prohibited\n  }\n}\n";
   dispatch_rules(r, T, t);
   segment_rules(r, T, segs);
+  quarantine_chain(r, T, t);
+  add_elements(r, T, kQuarantined, t.quarantined);
   for (const auto& [sg, members] : by_policy(t.station_segment))
     add_elements(r, T, segment_stations(sg), members);
   for (const auto& [sg, members] : by_policy(t.address_segment))
@@ -308,6 +320,19 @@ std::string delta_script(const Frame& f, const Table& a, const Table& b) {
       if (!sb.count(sg))
         drop << "delete set inet " << T << " " << segment_stations(sg) << "\ndelete set inet " << T
              << " " << segment_addresses(sg) << "\n";
+  }
+  if (a.quarantine_rules != b.quarantine_rules) {
+    change << "flush chain inet " << T << " " << kQuarantine << "\n";
+    quarantine_chain(change, T, b);
+  }
+  {
+    std::vector<std::string> gone, joined;
+    std::set_difference(a.quarantined.begin(), a.quarantined.end(), b.quarantined.begin(),
+                        b.quarantined.end(), std::back_inserter(gone));
+    std::set_difference(b.quarantined.begin(), b.quarantined.end(), a.quarantined.begin(),
+                        a.quarantined.end(), std::back_inserter(joined));
+    delete_elements(del, T, kQuarantined, gone);
+    add_elements(add, T, kQuarantined, joined);
   }
   diff_members(del, add, T, stations_set, kAdmitted, a.from, b.from);
   diff_members(del, add, T, addresses_set, kAdmittedAddr, a.to, b.to);

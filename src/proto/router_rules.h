@@ -54,6 +54,11 @@ struct Table {
   // The authorization policy's segment of each admitted station and address: devices in
   // different segments cannot reach each other, whatever their MUD files allow.
   std::map<std::string, std::string> station_segment, address_segment;
+  // The quarantine segment: authenticated stations of quarantined devices, which reach only what
+  // quarantine_rules accept (the lifecycle service; nft rule texts ending in a verdict), then
+  // nothing. Every other device's traffic to them is refused (they are not admitted).
+  std::vector<std::string> quarantined;  // station keys, sorted
+  std::vector<std::string> quarantine_rules;
   bool operator==(const Table&) const = default;
 };
 

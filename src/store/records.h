@@ -44,8 +44,8 @@ struct DeviceRecord {
   std::string serial;
   std::string model;
   std::string manufacturer;
-  std::string state;  // "expected" (from a bundle, not onboarded yet), later "onboarded", ...
-  std::string idevid_pem;
+  std::string state;       // "expected" (from a bundle, not onboarded yet), later "onboarded", ...
+  std::string idevid_pem;  // the IDevID, then its issuing CAs (without the root)
   std::string dpp_uri;
   std::string mud_url;
   std::string declaration;

@@ -50,7 +50,28 @@ Result<Json> assets_check(Site& site) {
                                   {"check", v.check},
                                   {"reason", v.reason}});
   }
-  for (const auto& [serial, mac] : mac_of) by_mac[mac] = by_serial[serial];
+  for (const auto& [serial, mac] : mac_of)
+    if (by_serial.count(serial)) by_mac[mac] = by_serial[serial];
+  // What each MAC announced in DHCP (option 161): an unknown device's claim is shown with it; a
+  // known device announcing another URL than the one the site enforces is a mismatch (firmware
+  // changed, or not the device the inventory thinks).
+  std::map<std::string, Json> announced;
+  for (const auto& a : view.value("dhcp_mud_urls", Json::array()))
+    announced[a.value("mac", "")] = a;
+  Json mismatches = Json::array();
+  for (const auto& [mac, a] : announced) {
+    auto it = by_mac.find(mac);
+    if (it == by_mac.end()) continue;
+    const store::DeviceRecord& d = *it->second;
+    const std::string said = a.value("mud_url", "");
+    const std::string& ours = d.mud_url.empty() ? d.mud_url_claimed : d.mud_url;
+    if (a.contains("mud_url_problem") || (!said.empty() && !ours.empty() && said != ours))
+      mismatches.push_back({{"serial", d.serial},
+                            {"mac", mac},
+                            {"announced", a.value("mud_url", "")},
+                            {"problem", a.value("mud_url_problem", "")},
+                            {"enforced", d.enforced_mud_url()}});
+  }
   Json unknown = Json::array(), not_onboarded = Json::array(), not_seen = Json::array(),
        drift = Json::array(), violations = Json::array(), unsupported = Json::array(),
        not_connected = Json::array();
@@ -59,6 +80,8 @@ Result<Json> assets_check(Site& site) {
     auto it = by_mac.find(mac);
     if (it == by_mac.end()) {
       unknown.push_back({{"mac", mac}, {"addresses", addrs}, {"port", port[mac]}});
+      if (announced.count(mac))
+        unknown.back()["mud_url_announced"] = announced[mac].value("mud_url", "");
       continue;
     }
     if (it->second->state != "onboarded")
@@ -87,6 +110,7 @@ Result<Json> assets_check(Site& site) {
               {"onboarded_not_seen", not_seen},
               {"address_drift", drift},
               {"mud_violations", violations},
+              {"mud_url_mismatches", mismatches},
               {"onboarded_not_connected", not_connected},
               {"sessions_not_admitted", refused_sessions},
               {"authentication_failures", view.value("authenticator_failures", Json::array())},

@@ -91,14 +91,14 @@ bool DhcpJournal::poll() {
     offset_ = 0;
     if (fd_ < 0) return changed;  // no event yet
   }
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd_, &st) == 0 && st.st_size < offset_) {  // truncated by someone: read it anew
     offset_ = 0;
     partial_.clear();
   }
   changed = drain(fd_, &offset_) || changed;
   // Replaced by another file (moved aside and recreated by someone else): follow the new one.
-  struct stat now{};
+  struct stat now {};
   if (::stat(path_.c_str(), &now) == 0 && ::fstat(fd_, &st) == 0 && now.st_ino != st.st_ino) {
     ::close(fd_);
     fd_ = -1;

@@ -15,8 +15,8 @@ namespace gh::svc {
 struct DhcpAnnouncement {
   std::string mac;  // lower case, colons
   std::string ip;
-  std::string port;     // the router interface the request came in on
-  std::string mud_url;  // empty when the device sent none (or an invalid one)
+  std::string port;             // the router interface the request came in on
+  std::string mud_url;          // empty when the device sent none (or an invalid one)
   std::string mud_url_problem;  // why the URL it sent was not taken
   int64_t at = 0;
 };

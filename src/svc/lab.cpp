@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 #include "common/fs.h"
@@ -26,6 +27,7 @@ constexpr int kRegistrarPort = 8443;
 constexpr int kDppPort = 8908;
 constexpr int kMasaPort = 8444;
 constexpr const char* kEapServerName = "eap.lab";
+constexpr const char* kLabMudUrl = "https://mud.lab/lab-sensor.json";
 const char* kHosts[][3] = {
     {"telemetry.lab", "10.77.1.10", "permitted by the lab sensors' MUD file"},
     {"updates.lab", "10.77.1.11",
@@ -151,6 +153,19 @@ esac
 exit 0
 )";
 
+// A device namespace asks the router for an address (busybox udhcpc), announcing the model's MUD
+// URL in DHCP option 161 as the sensors' firmware does.
+Status device_dhcp(const std::string& lab_dir, const std::string& ns) {
+  std::string hex;
+  for (unsigned char c : std::string(kLabMudUrl)) {
+    static const char* digits = "0123456789abcdef";
+    hex += digits[c >> 4];
+    hex += digits[c & 15];
+  }
+  return in_ns(ns, {"busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-t", "10", "-T", "1", "-s",
+                    fs::join(lab_dir, "udhcpc.sh"), "-x", "0xa1:" + hex});
+}
+
 }  // namespace
 
 Result<Json> lab_status(const std::string& dir) {
@@ -214,19 +229,32 @@ Result<Json> lab_up(const LabOptions& o) {
   // The manufacturer and the site, as a real deployment would have them.
   TRY(gatehouse(o, {"factory", "init", "--state", f, "--name", "Lab Devices", "--masa-url",
                     "https://masa.lab:" + std::to_string(kMasaPort)}));
-  auto made = TRY(process::run({o.self_exe, "factory", "make", "--state", f, "--model",
-                                "lab-sensor", "--count", std::to_string(o.devices), "--out", d,
-                                "--mud-url", "https://mud.lab/lab-sensor.json"}));
+  // Every third device is an older build whose birth credentials name no MUD URL: it announces
+  // its URL in DHCP only.
+  auto make = [&](int count, bool with_url) -> Result<std::vector<std::string>> {
+    std::vector<std::string> out;
+    if (count == 0) return out;
+    std::vector<std::string> argv = {o.self_exe,   "factory", "make",
+                                     "--state",    f,         "--model",
+                                     "lab-sensor", "--count", std::to_string(count),
+                                     "--out",      d};
+    if (with_url) argv.insert(argv.end(), {"--mud-url", kLabMudUrl});
+    auto made = TRY(process::run(argv));
+    std::istringstream in(made.out);
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) out.push_back(line);
+    if (made.exit_status != 0 || static_cast<int>(out.size()) != count)
+      return make_error("lab.setup", "factory make did not make the devices");
+    return out;
+  };
+  auto born = TRY(make(o.devices - o.devices / 3, true));
+  auto bare = TRY(make(o.devices / 3, false));
   std::vector<std::string> serials;
-  for (size_t pos = 0; pos < made.out.size();) {
-    size_t end = made.out.find('\n', pos);
-    std::string line = made.out.substr(pos, end == std::string::npos ? end : end - pos);
-    if (!line.empty()) serials.push_back(line);
-    if (end == std::string::npos) break;
-    pos = end + 1;
+  for (int i = 1; i <= o.devices; ++i) {
+    auto& from = i % 3 == 0 ? bare : born;
+    serials.push_back(from.front());
+    from.erase(from.begin());
   }
-  if (static_cast<int>(serials.size()) != o.devices)
-    return make_error("lab.setup", "factory make did not make the devices");
   // The model's MUD file: the sensors may talk to telemetry.lab over HTTP, nothing else.
   std::string mud_path = fs::join(o.dir, "lab-sensor.mud.json");
   TRY(fs::write_file_atomic(mud_path, kLabMud, 0644));
@@ -277,6 +305,7 @@ Result<Json> lab_up(const LabOptions& o) {
                        {"state_dir", fs::join(d, serials[i - 1])},
                        {"mac", mac},
                        {"port", "r-dev" + std::to_string(i)},
+                       {"mud_url_from", i % 3 == 0 ? "dhcp" : "birth credentials"},
                        {"protocol", i % 2 == 1 ? "brski" : "dpp"}});
   }
   // Name resolution inside the namespaces goes to the router's dnsmasq.
@@ -308,23 +337,20 @@ Result<Json> lab_up(const LabOptions& o) {
     pids.push_back(TRY(process::spawn_detached(argv, log)));
     return ok_status();
   };
-  std::vector<std::string> dnsmasq = {"dnsmasq",
-                                      "--keep-in-foreground",
-                                      "--no-resolv",
-                                      "--no-hosts",
-                                      "--conf-file=/dev/null",
-                                      "--bind-dynamic",
-                                      "--user=root",
-                                      "--log-dhcp",
-                                      "--local-ttl=60",
-                                      "--dhcp-leasefile=" + fs::join(o.dir, "dnsmasq.leases"),
-                                      "--interface=r-site",
-                                      "--interface=lo",
-                                      "--host-record=site.lab,10.77.0.2",
-                                      "--host-record=masa.lab,10.77.1.2",
-                                      "--host-record=mud.lab,10.77.1.2"};
+  std::vector<std::string> dnsmasq = {
+      "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
+      "--bind-dynamic", "--user=root", "--log-dhcp",
+      // What devices announce (option 161) to the router agent.
+      "--dhcp-script=" + fs::join(o.dir, "dhcp-event.sh"), "--script-on-renewal", "--local-ttl=60",
+      "--dhcp-leasefile=" + fs::join(o.dir, "dnsmasq.leases"), "--interface=r-site",
+      "--interface=lo", "--host-record=site.lab,10.77.0.2", "--host-record=masa.lab,10.77.1.2",
+      "--host-record=mud.lab,10.77.1.2"};
   for (const auto& h : kHosts) dnsmasq.push_back(std::string("--host-record=") + h[0] + "," + h[1]);
   for (const auto& r : dnsmasq_ranges) dnsmasq.push_back(r);
+  TRY(fs::write_file_atomic(fs::join(o.dir, "dhcp-event.sh"),
+                            "#!/bin/sh\nexec '" + o.self_exe + "' router dhcp-event --journal '" +
+                                fs::join(o.dir, "dhcp-events.jsonl") + "' \"$@\"\n",
+                            0755));
   TRY(spawn(kRouter, dnsmasq, fs::join(logs, "dnsmasq.log")));
   TRY(spawn(kInet,
             {o.self_exe, "masa", "serve", "--state", f, "--listen",
@@ -349,6 +375,8 @@ Result<Json> lab_up(const LabOptions& o) {
              s,
              "--leases",
              fs::join(o.dir, "dnsmasq.leases"),
+             "--dhcp-journal",
+             fs::join(o.dir, "dhcp-events.jsonl"),
              "--table",
              "gh_lab",
              "--device-ports",
@@ -376,11 +404,11 @@ Result<Json> lab_up(const LabOptions& o) {
     TRY(fs::write_file_atomic(fs::join(www, "index.html"), std::string(h[0]) + "\n", 0644));
     TRY(spawn(kInet, {"busybox", "httpd", "-f", "-p", std::string(h[1]) + ":80", "-h", www},
               fs::join(logs, std::string(h[0]) + ".log")));
-    hosts.push_back({{"name", h[0]},
-                     {"address", h[1]},
-                     {"permitted_by", std::string(h[0]) == "telemetry.lab"
-                                          ? Json::array({"https://mud.lab/lab-sensor.json"})
-                                          : Json::array()}});
+    hosts.push_back(
+        {{"name", h[0]},
+         {"address", h[1]},
+         {"permitted_by",
+          std::string(h[0]) == "telemetry.lab" ? Json::array({kLabMudUrl}) : Json::array()}});
   }
   Json lab{
       {"dir", o.dir},
@@ -413,12 +441,10 @@ Result<Json> lab_up(const LabOptions& o) {
   TRY(wait_listening(fs::join(logs, "site.log"), "site serve"));
   TRY(wait_listening(fs::join(logs, "router.log"), "router serve"));
   // Devices get their addresses by DHCP from the router.
-  std::string hook = fs::join(o.dir, "udhcpc.sh");
-  TRY(fs::write_file_atomic(hook, kDhcpScript, 0755));
+  TRY(fs::write_file_atomic(fs::join(o.dir, "udhcpc.sh"), kDhcpScript, 0755));
   for (int i = 1; i <= o.devices; ++i) {
-    Status st = in_ns(dev_ns(i), {"busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-t", "10", "-T",
-                                  "1", "-s", hook});
-    if (!st) return make_error("lab.dhcp", dev_ns(i) + " got no DHCP lease from the router");
+    if (!device_dhcp(o.dir, dev_ns(i)))
+      return make_error("lab.dhcp", dev_ns(i) + " got no DHCP lease from the router");
     auto addr = TRY(process::run(
         {"ip", "netns", "exec", dev_ns(i), "ip", "-4", "-o", "addr", "show", "dev", "eth0"}));
     size_t at = addr.out.find("inet ");
@@ -445,6 +471,8 @@ Result<Json> lab_demo(const LabOptions& o) {
   for (auto& d : lab["devices"]) {
     std::string ns = d["namespace"], dir = d["state_dir"], proto = d["protocol"];
     Json entry{{"serial", d["serial"]}, {"namespace", ns}, {"protocol", proto}};
+    // The device starts up: DHCP (with its MUD URL), then onboarding.
+    if (!device_dhcp(o.dir, ns)) return make_error("lab.dhcp", ns + " got no DHCP lease");
     Json before = Json::object();
     for (const auto& h : kHosts) before[h[0]] = reaches(ns, h[0]);
     entry["before"] = before;

@@ -229,8 +229,13 @@ Result<ImportReport> Site::check_and_import(const Bytes& file, const std::string
       return refuse("idevid.serial", where + ": IDevID serialNumber is " +
                                          chain[0].serial_number_attr().value_or("absent"));
     if (!d.dpp_uri.empty()) TRY_CTX(codec::DppUri::parse(d.dpp_uri), where);
+    // The IDevID with its issuing CAs (not the root): what ties the device to its manufacturer's
+    // root later (a MUD file it claims must be signed under the same root).
+    std::string idevid_chain;
+    for (const auto& c : chain)
+      if (!c.self_signed()) idevid_chain += c.pem();
     records.push_back(store::DeviceRecord{d.serial, d.model, bundle.manufacturer, "expected",
-                                          chain[0].pem(), d.dpp_uri, d.mud_url, d.declaration,
+                                          idevid_chain, d.dpp_uri, d.mud_url, d.declaration,
                                           dd.version, bundle_id, time::now()});
   }
 

@@ -104,6 +104,38 @@ grep -q "\"r-dev1\" . $(ip netns exec gh-dev1 cat /sys/class/net/eth0/address)" 
   || fail "gh-dev1's station is not in its MUD file's set"
 ok "after onboarding, MUD enforced on the router: telemetry.lab:80 answers both devices, other hosts and ports do not"
 
+# MUD URLs in DHCP (RFC 8520 option 161): each lab device announces its model's URL when it asks
+# for an address; dnsmasq hands it to the router agent (router dhcp-event). gh-dev1's birth
+# credentials name the same URL: nothing is recorded. Another URL is refused as a conflict (on
+# record, in the asset check) and changes nothing the router enforces.
+s1=$(jq -r '.devices[0].serial' status.json)
+m1=$(ip netns exec gh-dev1 cat /sys/class/net/eth0/address)
+jq -e --arg m "$m1" '.dhcp_mud_urls | any(.mac==$m and .port=="r-dev1" and .mud_url=="https://mud.lab/lab-sensor.json")' "$L/site/router-view.json" >/dev/null \
+  || fail "the router did not report gh-dev1's DHCP MUD URL: $(jq -c .dhcp_mud_urls "$L/site/router-view.json")"
+jq -e '.devices[2].mud_url_from == "dhcp" and .devices[0].mud_url_from == "birth credentials"' status.json >/dev/null || fail "lab status: MUD URL sources"
+"$G" site devices --state "$L/site" --json | jq -e --arg s "$s1" '.[] | select(.serial==$s) | .mud_url_claimed == null' >/dev/null \
+  || fail "announcing the birth URL recorded a claim"
+announce() {  # announce NS URL: DHCP again with option 161
+  ip netns exec "$1" busybox udhcpc -i eth0 -n -q -t 5 -T 1 -s "$L/udhcpc.sh" -x "0xa1:$(printf '%s' "$2" | od -An -tx1 | tr -d ' \n')" >/dev/null 2>&1
+}
+announce gh-dev1 https://mud.other.example/open.json || fail "DHCP with another MUD URL"
+for _ in $(seq 40); do
+  "$G" site events --state "$L/site" --serial "$s1" --json > ev1.json
+  jq -e '[.[] | select(.kind=="mud.claim" and .outcome=="refused" and .reason=="mud.url-conflict")] | length == 1' ev1.json >/dev/null && break
+  sleep 0.25
+done
+jq -e '[.[] | select(.kind=="mud.claim" and .reason=="mud.url-conflict" and .detail.url=="https://mud.other.example/open.json" and .detail.source=="dhcp")] | length == 1' ev1.json >/dev/null \
+  || fail "the conflicting DHCP MUD URL is not on record: $(jq -c '[.[] | select(.kind=="mud.claim")]' ev1.json)"
+"$G" site assets check --state "$L/site" --json | jq -e --arg s "$s1" '.mud_url_mismatches | any(.serial==$s and .announced=="https://mud.other.example/open.json" and .enforced=="https://mud.lab/lab-sensor.json")' >/dev/null \
+  || fail "the asset check does not show the announced MUD URL mismatch"
+[ "$(ip netns exec gh-dev1 curl -s -m 2 http://telemetry.lab/)" = telemetry.lab ] || fail "a conflicting announcement changed gh-dev1's access"
+announce gh-dev1 https://mud.lab/lab-sensor.json || fail "DHCP with the right MUD URL"
+for _ in $(seq 20); do
+  "$G" site assets check --state "$L/site" --json | jq -e '.mud_url_mismatches | length == 0' >/dev/null && break; sleep 0.25
+done
+"$G" site assets check --state "$L/site" --json | jq -e '.mud_url_mismatches | length == 0' >/dev/null || fail "the mismatch stays after the device announced its URL again"
+ok "DHCP option 161 reaches the router (dnsmasq script); the birth URL stands: a conflicting announcement is refused, on record and in the asset check"
+
 # RFC 8520 abstractions, filled by the router: same-manufacturer is the admitted devices whose MUD
 # URL has the same authority (gh-dev1 reaches gh-dev2's port 7000, nothing else of it);
 # my-controller is what the site's policy names for this MUD URL (updates.lab, refused above,
@@ -190,10 +222,26 @@ ip netns exec gh-dev2 curl -s -m 2 -o /dev/null http://telemetry.lab/ || fail "q
   || fail "a quarantined device lost the onboarding services"
 "$G" site events --state "$L/site" --serial "$s1" --json | jq -e '[.[] | select(.kind=="device.quarantine" and .reason=="lab test: suspicious traffic")] | length == 1' >/dev/null \
   || fail "quarantine not in the evidence log"
+grep -q "\"r-dev1\" . $m1" <<< "$(ip netns exec gh-router nft list set inet gh_lab quarantined)" || fail "gh-dev1's station is not in the quarantine set"
+# The policy names the lifecycle service (here the update server): the quarantined device reaches
+# it and nothing else, not even the site's services any more.
+cat > "$L/policy-q.yaml" <<EOF
+default: {action: allow}
+quarantine:
+  reach:
+    - {name: update-server, to: 10.77.1.11, protocol: tcp, port: 80}
+EOF
+"$G" site policy set --state "$L/site" "$L/policy-q.yaml" >/dev/null || fail "policy with a quarantine section refused"
+for _ in $(seq 40); do ip netns exec gh-dev1 curl -s -m 0.5 -o /dev/null http://updates.lab/ && break; sleep 0.1; done
+[ "$(ip netns exec gh-dev1 curl -s -m 2 http://updates.lab/)" = updates.lab ] || fail "the quarantined device does not reach the lifecycle service the policy names"
+ip netns exec gh-dev1 curl -sk -m 2 -o /dev/null https://site.lab:8443/.well-known/est/cacerts && fail "the quarantined device reached the site beyond the policy's lifecycle service"
+ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ && fail "the quarantined device reached its MUD host"
+ip netns exec gh-dev2 curl -s -m 2 -o /dev/null http://updates.lab/ && fail "the quarantine's lifecycle service opened updates.lab to a device not quarantined"
+"$G" site policy set --state "$L/site" "$L/policy-open.yaml" >/dev/null || fail "policy refused"
 "$G" site release --state "$L/site" "$s1" >/dev/null
 for _ in $(seq 40); do ip netns exec gh-dev1 curl -s -m 0.5 -o /dev/null http://telemetry.lab/ && break; sleep 0.1; done
 ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ || fail "release did not restore the device"
-ok "quarantine cut gh-dev1 off in ${cut} ms (others unaffected, onboarding services kept); release restored it"
+ok "quarantine cut gh-dev1 off in ${cut} ms into the quarantine segment (others unaffected; the site's services, or the lifecycle service the policy names, only); release restored it"
 
 before=$(ip netns exec gh-router nft -j list chain inet gh_lab forward | jq '[.nftables[].rule? | select(. != null) | .expr[] | .counter? | select(. != null) | .packets] | add')
 ip netns exec gh-dev3 curl -s -m 2 -o /dev/null http://updates.lab/ && fail "a device without credentials reached a host"
@@ -260,7 +308,15 @@ jq -e '[.devices[0,1] | select(.onboarded and .after["telemetry.lab"] and (.afte
 jq -e '.devices[2] | .onboarded and .connected and (.before["telemetry.lab"] | not)
        and (.onboarded_not_connected["telemetry.lab"] | not) and .after["telemetry.lab"] and (.after["updates.lab"] | not)' demo.json >/dev/null \
   || fail "lab demo (connect): $(jq -c '.devices[2]' demo.json) $(grep -E 'authsrv|CTRL-EVENT|EAPOL' "$L/router/auth/hostapd-r-dev3.log" | tail -15) $(tail -5 "$L/logs/router.log")"
-ok "lab demo reports, per device, what it reaches before onboarding, onboarded but not connected, and after 802.1X"
+# gh-dev3's birth credentials name no MUD URL: what it reaches after 802.1X came from the URL it
+# announced in DHCP, accepted once the file proved signed under its own manufacturer's root.
+s3=$(jq -r '.devices[2].serial' status.json)
+"$G" site devices --state "$L/site" --json | jq -e --arg s "$s3" '.[] | select(.serial==$s) | .mud_url == "" and .mud_url_claimed.source == "dhcp"
+    and .mud_url_claimed.status == "accepted" and .mud_url_enforced == "https://mud.lab/lab-sensor.json"' >/dev/null \
+  || fail "gh-dev3's DHCP MUD URL: $("$G" site devices --state "$L/site" --json | jq -c --arg s "$s3" '.[] | select(.serial==$s)')"
+"$G" site events --state "$L/site" --serial "$s3" --json | jq -e '[.[] | select(.kind=="mud.claim" and .outcome=="ok")] | length == 2' >/dev/null \
+  || fail "gh-dev3's claim and its acceptance are not on record"
+ok "lab demo reports, per device, what it reaches before onboarding, onboarded but not connected, and after 802.1X (gh-dev3 by the MUD URL it announced in DHCP)"
 
 # Revocation: the site revokes gh-dev2's LDevID: the router cuts it off at once, the CRL lists it
 # (OpenSSL agrees), and its next 802.1X attempt fails on the router's CRL check.

@@ -9,6 +9,9 @@ url="https://localhost:$port/cam-9.json"
 "$G" factory make --state f --model cam-9 --count 1 --out d --mud-url "$url" > serials.txt
 "$G" factory make --state f --model cam-8 --count 1 --out d --mud-url "https://localhost:$port/cam-8.json" >/dev/null
 s1=$(cat serials.txt)
+# An older device whose birth credentials name no MUD URL (the site assigns one below).
+s7=$("$G" factory make --state f --model cam-7 --count 1 --out d)
+echo "$s7" >> serials.txt
 mud() {  # mud MODEL URL
   cat <<JSON
 {"ietf-mud:mud":{"mud-version":1,"mud-url":"$2","last-update":"2026-11-01T00:00:00Z","cache-validity":48,
@@ -34,12 +37,45 @@ grep -q 'tcp dport 443 return comment "cloud"' rules.nft || fail "compiled rules
 curl -sf --cacert f/pki/root.pem "$url" | cmp - f/mud/cam-9.json || fail "curl does not get the same file over verified TLS"
 ok "fetched over HTTPS (server certificate under the manufacturer root), signature verified, compiled"
 
-cp f/mud/cam-9.json good.json
+cp f/mud/cam-9.json good.json; cp f/mud/cam-9.json.p7s good.json.p7s
 sed -i 's/cam-9/cam-X/' f/mud/cam-9.json   # changed after signing
 expect_refused mud.signature "$G" site mud show --state s "$s1" --fetch
 cp good.json f/mud/cam-9.json
 cp f/mud/cam-8.json f/mud/cam-9.json; cp f/mud/cam-8.json.p7s f/mud/cam-9.json.p7s  # validly signed, other URL
 expect_refused mud.url-mismatch "$G" site mud show --state s "$s1" --fetch
+
+# A device without a birth MUD URL gets one from a DHCP or DPP announcement or from the operator
+# (site mud assign): the file must be signed under the root that issued the device's IDevID, so
+# a device cannot borrow another manufacturer's (more open) file. A second manufacturer, trusted
+# by the site, publishes its own.
+cp good.json f/mud/cam-9.json; cp good.json.p7s f/mud/cam-9.json.p7s
+oport=$(free_port); omport=$(free_port)
+ourl="https://localhost:$oport/x-1.json"
+"$G" factory init --state o --name "Other" --masa-url "https://localhost:$omport" >/dev/null
+"$G" factory make --state o --model x-1 --count 1 --out od --mud-url "$ourl" > oserials.txt
+sed -e "s#$url#$ourl#" -e 's/cam-9/x-1/' cam9.json > x1.json
+"$G" factory publish-mud --state o --model x-1 --file x1.json >/dev/null
+"$G" factory sell --state o --serials-from oserials.txt --owner-cert s/domain-ca.pem --bundle ob.pem >/dev/null
+"$G" site import --state s ob.pem --trust-anchor o/pki/root.pem >/dev/null
+start_server OMASA "$G" masa serve --state o --listen "127.0.0.1:$omport" --mud-listen "127.0.0.1:$oport"
+expect_refused mud.none "$G" site mud show --state s "$s7"
+expect_refused mud.url "$G" site mud assign --state s "$s7" "http://localhost:$port/cam-9.json"
+expect_refused mud.url-conflict "$G" site mud assign --state s "$s1" "$ourl"
+"$G" site mud assign --state s "$s7" "$ourl" >/dev/null || fail "site mud assign"
+expect_refused mud.claim-pending "$G" site mud show --state s "$s7"
+expect_refused mud.signer-manufacturer "$G" site mud show --state s "$s7" --fetch
+"$G" site devices --state s --json | jq -e --arg s "$s7" '.[] | select(.serial==$s) | .mud_url_claimed == {"url":"'"$ourl"'","source":"operator","status":"refused"} and .mud_url_enforced == ""' >/dev/null \
+  || fail "the refused claim: $("$G" site devices --state s --json | jq -c --arg s "$s7" '.[] | select(.serial==$s)')"
+"$G" site mud assign --state s "$s7" "$url" >/dev/null || fail "site mud assign (own manufacturer's file)"
+"$G" site mud show --state s "$s7" --fetch > rules7.nft || fail "the claim of its own manufacturer's file was not accepted"
+grep -q 'comment "cloud"' rules7.nft || fail "compiled rules for the assigned URL"
+"$G" site devices --state s --json | jq -e --arg s "$s7" '.[] | select(.serial==$s) | .mud_url_claimed.status == "accepted" and .mud_url_enforced == "'"$url"'"' >/dev/null \
+  || fail "the accepted claim is not enforced"
+"$G" site events --state s --serial "$s7" --json | jq -e '[.[] | select(.kind=="mud.claim")] | map(.outcome + ":" + .reason) == ["ok:announced by the device; pending verification", "refused:mud.signer-manufacturer", "ok:announced by the device; pending verification", "ok:accepted: signed under the device'"'"'s manufacturer root"]' >/dev/null \
+  || fail "claims on record: $("$G" site events --state s --serial "$s7" --json | jq -c '[.[] | select(.kind=="mud.claim") | [.outcome, .reason]]')"
+kill "$OMASA_PID"; wait "$OMASA_PID" 2>/dev/null || true
+ok "an assigned MUD URL is used only when signed under the device's own manufacturer root (another manufacturer's file refused); a birth URL is never replaced"
+
 kill "$MASA_PID"; wait "$MASA_PID" 2>/dev/null || true
 expect_refused net.connect "$G" site mud show --state s "$s1" --fetch
 grep -q 'comment "cloud"' <<< "$("$G" site mud show --state s "$s1")" || fail "the last good copy did not stay"

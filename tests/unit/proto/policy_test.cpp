@@ -88,6 +88,12 @@ TEST(Policy, ErrorsNameTheYamlPath) {
       {"mud:\n  overlay:\n    - {name: a, action: deny}\n", "/mud/overlay/0/to"},
       {"mud:\n  overlay:\n    - {name: a, action: deny, to: 10.0.0.1, direction: up}\n",
        "/mud/overlay/0/direction"},
+      {"quarantine:\n  reach:\n    - {name: u, action: allow, to: 10.0.0.1}\n",
+       "/quarantine/reach/0/action"},
+      {"quarantine:\n  reach:\n    - {name: u, to: 10.0.0.1, port: 80}\n",
+       "/quarantine/reach/0/port"},
+      {"quarantine:\n  reach: 10.0.0.1\n", "/quarantine/reach"},
+      {"quarantine:\n  segment: q\n", "/quarantine/segment"},
       {"rules: [", ""},
   };
   for (const auto& c : cases) {
@@ -134,6 +140,26 @@ TEST(Policy, MudOverlayGoesAroundTheFilesRules) {
   EXPECT_EQ(c.from_rules[3],
             "ip daddr { 10.0.0.123 } udp dport 123 return comment \"overlay ntp\"");
   EXPECT_EQ(c.from_rules[4].rfind("update @", 0), 0u);
+}
+
+TEST(Policy, QuarantineReach) {
+  auto builtin = Policy::parse_yaml("default: {action: allow}\n", "test");
+  ASSERT_TRUE(builtin.ok());
+  EXPECT_FALSE(builtin->quarantine_reach_set);  // the site's own services, by the router
+  auto none = Policy::parse_yaml("quarantine: {reach: []}\n", "test");
+  ASSERT_TRUE(none.ok()) << none.error().str();
+  EXPECT_TRUE(none->quarantine_reach_set);  // nothing at all
+  EXPECT_TRUE(none->quarantine_reach.empty());
+  auto p = Policy::parse_yaml(
+      "quarantine:\n  reach:\n    - {name: updates, to: [10.0.0.5, \"2001:db8::5\"], protocol: "
+      "tcp, port: 443}\n",
+      "test");
+  ASSERT_TRUE(p.ok()) << p.error().str();
+  ASSERT_EQ(p->quarantine_reach.size(), 1u);
+  EXPECT_TRUE(p->quarantine_reach[0].allow);
+  EXPECT_EQ(mud::remote_matches(p->quarantine_reach[0]),
+            (std::vector<std::string>{"ip daddr { 10.0.0.5 } tcp dport 443",
+                                      "ip6 daddr { 2001:db8::5 } tcp dport 443"}));
 }
 
 TEST(Policy, Globs) {

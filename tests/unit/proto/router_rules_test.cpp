@@ -161,6 +161,38 @@ TEST(RouterRules, AbstractionSetsHoldTheAdmittedDevicesAndTheNamedControllers) {
   EXPECT_EQ(d, "flush set inet gh_t model_b_v4\n") << d;
 }
 
+// A device quarantined is a set element; the lifecycle service the quarantine reaches is one
+// chain, rewritten only when the policy changes it.
+TEST(RouterRules, QuarantineIsAMembershipAndOneChain) {
+  Table t = with_files(1);
+  std::string st = station_key("r-dev1", "02:00:00:00:00:01");
+  t.from[st] = id_of(t, 0);
+  t.quarantine_rules = {"ip daddr 10.77.0.2 tcp dport { 8443 } accept"};
+  std::string full = full_script(kFrame, t);
+  EXPECT_NE(full.find("iifname . ether saddr @quarantined jump quarantine"), std::string::npos);
+  EXPECT_NE(full.find("add rule inet gh_t quarantine ip daddr 10.77.0.2 tcp dport { 8443 } accept"),
+            std::string::npos);
+  // The quarantine's jump comes before the onboarding services' accept.
+  EXPECT_LT(full.find("@quarantined jump"), full.find("comment \"onboarding services\""));
+  Table q = t;
+  q.from.erase(st);
+  q.quarantined = {st};
+  std::string d = delta_script(kFrame, t, q);
+  EXPECT_NE(d.find("add element inet gh_t quarantined { " + st + " }"), std::string::npos) << d;
+  EXPECT_EQ(d.find("chain inet gh_t quarantine"), std::string::npos) << d;
+  Table moved = q;
+  moved.quarantine_rules = {"ip daddr 10.77.1.11 tcp dport 80 accept"};
+  d = delta_script(kFrame, q, moved);
+  EXPECT_EQ(d,
+            "flush chain inet gh_t quarantine\n"
+            "add rule inet gh_t quarantine ip daddr 10.77.1.11 tcp dport 80 accept\n"
+            "add rule inet gh_t quarantine counter log prefix \"gh quarantine drop \" group 2 "
+            "reject with icmpx admin-prohibited comment \"quarantine: the lifecycle service "
+            "only\"\n");
+  d = delta_script(kFrame, moved, t);  // released
+  EXPECT_NE(d.find("delete element inet gh_t quarantined { " + st + " }"), std::string::npos) << d;
+}
+
 // Canonical view of a table in the kernel: every set's sorted elements (without counters or
 // expiry) and every chain's rules (without handles).
 std::string canonical(const std::string& ns, const std::string& table) {
@@ -243,6 +275,8 @@ TEST_F(RouterRulesKernel, IncrementalChangesEndWhereTheWholeTableDoes) {
   Table q = two;
   q.from.erase(station_key("r-dev3", "02:00:00:00:00:03"));
   q.to.erase("10.78.3.10");
+  q.quarantined = {station_key("r-dev3", "02:00:00:00:00:03")};
+  q.quarantine_rules = {"ip daddr 10.77.0.2 tcp dport { 8443 } accept comment \"lifecycle\""};
   for (auto& [name, set] : q.sets)
     if (set.ref.kind == "dns" && set.ref.family == "ipv4") set.elements = {"192.0.2.7"};
   states.push_back(q);
@@ -251,6 +285,8 @@ TEST_F(RouterRulesKernel, IncrementalChangesEndWhereTheWholeTableDoes) {
                                                "tcp dport 8883 return");
   states.push_back(r);
   Table back = r;
+  back.quarantined.clear();
+  back.quarantine_rules = {"ip daddr 10.77.1.11 tcp dport 80 accept comment \"lifecycle u\""};
   for (auto& [k, id] : back.from) id = s.policies.begin()->first;
   for (auto& [k, id] : back.to) id = s.policies.begin()->first;
   back.policies.erase(second);

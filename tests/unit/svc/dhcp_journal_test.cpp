@@ -4,7 +4,6 @@
 #include "svc/dhcp_journal.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <fstream>
@@ -36,7 +35,8 @@ TEST(DhcpJournal, LatestAnnouncementPerMac) {
   ASSERT_TRUE(dhcp_journal_append(path, "old", ann("02:aa:00:00:00:01", "", "")).ok());
   EXPECT_FALSE(j.poll());
   EXPECT_EQ(j.by_mac().at("02:aa:00:00:00:01").port, "r-dev1");
-  ASSERT_TRUE(dhcp_journal_append(path, "old", ann("02:aa:00:00:00:01", "", "r-dev1", "not https")).ok());
+  ASSERT_TRUE(
+      dhcp_journal_append(path, "old", ann("02:aa:00:00:00:01", "", "r-dev1", "not https")).ok());
   EXPECT_TRUE(j.poll());
   EXPECT_EQ(j.by_mac().at("02:aa:00:00:00:01").mud_url, "https://m/a.json");
   EXPECT_EQ(j.by_mac().at("02:aa:00:00:00:01").mud_url_problem, "not https");
@@ -50,7 +50,8 @@ TEST(DhcpJournal, LatestAnnouncementPerMac) {
   // A half-written line waits for its end.
   std::ofstream(path, std::ios::app) << R"({"action":"add","mac":"02:aa:00:00:00:03",)";
   EXPECT_FALSE(j.poll());
-  std::ofstream(path, std::ios::app) << R"("ip":"10.78.1.11","mud_url":"https://m/c.json"})" << "\n";
+  std::ofstream(path, std::ios::app) << R"("ip":"10.78.1.11","mud_url":"https://m/c.json"})"
+                                     << "\n";
   EXPECT_TRUE(j.poll());
   EXPECT_EQ(j.by_mac().at("02:aa:00:00:00:03").mud_url, "https://m/c.json");
   (void)fs::remove_all(dir);
@@ -80,9 +81,12 @@ TEST(DhcpJournal, RotationLosesNothing) {
   DhcpJournal k(path);  // (one that does not rotate)
   ASSERT_TRUE(dhcp_journal_append(path, "add", ann("02:bb:00:00:00:ab", "https://m/y")).ok());
   EXPECT_TRUE(k.poll());
-  ASSERT_TRUE(fs::write_file_atomic(
-                  path, R"({"action":"add","mac":"02:bb:00:00:00:ad","mud_url":"https://m/r"})" "\n", 0600)
-                  .ok());
+  ASSERT_TRUE(
+      fs::write_file_atomic(path,
+                            R"({"action":"add","mac":"02:bb:00:00:00:ad","mud_url":"https://m/r"})"
+                            "\n",
+                            0600)
+          .ok());
   EXPECT_TRUE(k.poll());
   EXPECT_EQ(k.by_mac().at("02:bb:00:00:00:ad").mud_url, "https://m/r");
   (void)fs::remove_all(dir);
