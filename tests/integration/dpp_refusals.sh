@@ -39,6 +39,10 @@ expect_refused dpp.closed "$G" device onboard --state "d/$d1" --dpp "$SITE_URL" 
 # --dpp-timeout and records it; meanwhile others are served.
 spki_b64=$(sed -n 's/.*K:\([^;]*\);.*/\1/p' "d/$d2/bootstrap/dpp-uri.txt")
 chirp=$( { printf 'chirp'; printf '%s' "$spki_b64" | base64 -d; } | openssl dgst -sha256 -binary | xxd -p -c 64)
+# (d3's firmware knows its MUD URL though its birth credentials name none: it sends it as the DPP
+# configuration request's mudurl, which the site records as a claim to verify.)
+chmod u+w "d/$d3/bootstrap" "d/$d3/bootstrap/device.json"
+jq '. + {"mud-url": "https://mud.example/th-1.json"}' "d/$d3/bootstrap/device.json" > dev3.json && cat dev3.json > "d/$d3/bootstrap/device.json"
 exec 3<>"/dev/tcp/$host/$port"
 { printf '\x00\x00\x00\x2b\x09\x50\x6f\x9a\x1a\x01\x0d\x02\x10\x20\x00'; printf '%s' "$chirp" | xxd -r -p; } >&3
 "$G" device onboard --state "d/$d3" --dpp "$SITE_URL" >/dev/null || fail "another device was not served while a peer hung"
@@ -51,6 +55,9 @@ done
 exec 3>&-
 [ "$("$G" site devices --state s --json | jq -r --arg s "$d2" '.[] | select(.serial==$s) | .state')" = expected ] || fail "$d2 changed state"
 ok "a peer that went silent mid-exchange was dropped after the timeout (dpp.timeout) and changed nothing"
+"$G" site devices --state s --json | jq -e --arg s "$d3" '.[] | select(.serial==$s) | .mud_url == "" and .mud_url_claimed == {"url":"https://mud.example/th-1.json","source":"dpp","status":"pending"} and .mud_url_enforced == ""' >/dev/null \
+  || fail "the DPP mudurl is not recorded as a pending claim: $("$G" site devices --state s --json | jq -c --arg s "$d3" '.[] | select(.serial==$s)')"
+ok "the mudurl of a DPP configuration request is recorded as a claim (pending verification), not enforced"
 
 # An oversized message (over 65535 octets) is refused.
 exec 3<>"/dev/tcp/$host/$port"
