@@ -150,6 +150,8 @@ if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
   for i in 1 2; do
     for h in telemetry.lab updates.lab; do echo "  gh-dev$i -> $h: $(reach "gh-dev$i" "$h")"; done
   done
+  echo "MUD URLs the devices announced in DHCP (option 161), as the router saw them:"
+  jq -r '.dhcp_mud_urls[] | "  \(.port) \(.mac): \(.mud_url)"' "$LAB/site/router-view.json"
   echo "the router's chain for the MUD file gh-dev1 declares (shared by the devices declaring it):"
   ip netns exec gh-router nft list table inet gh_lab | grep -A5 "chain m[0-9a-f]*_fr" | head -6 | sed 's/^/  /'
 
@@ -176,6 +178,7 @@ if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
   "$G" site quarantine --state "$LAB/site" "$S1" --reason "demo: unexpected traffic"
   sleep 1
   echo "quarantined, gh-dev1 -> telemetry.lab: $(reach gh-dev1 telemetry.lab)"
+  echo "quarantined, gh-dev1 -> the site's lifecycle service (EST cacerts): HTTP $(ip netns exec gh-dev1 curl -sk -m 2 -o /dev/null -w '%{http_code}' https://site.lab:8443/.well-known/est/cacerts)"
   "$G" site release --state "$LAB/site" "$S1"
   for _ in $(seq 20); do ip netns exec gh-dev1 curl -s -m 0.5 -o /dev/null http://telemetry.lab/ && break; sleep 0.1; done
   echo "released, gh-dev1 -> telemetry.lab: $(reach gh-dev1 telemetry.lab)"
