@@ -209,6 +209,11 @@ Result<bool> router_sync(const RouterOptions& o, store::Inventory& inv, PolicySt
 void claim_announced(store::Inventory& inv, const std::vector<EapSession>& sessions,
                      const std::map<std::string, DhcpAnnouncement>& dhcp,
                      std::map<std::string, std::string>* offered) {
+  // Only the current sessions' credentials are remembered (a device back after a logoff is
+  // offered again: confirming or unchanged claims record nothing).
+  std::set<std::string> current;
+  for (const auto& s : sessions) current.insert(s.cert_serial);
+  std::erase_if(*offered, [&](const auto& kv) { return !current.count(kv.first); });
   for (const auto& s : sessions) {
     std::string mac = s.mac;
     std::transform(mac.begin(), mac.end(), mac.begin(), ::tolower);

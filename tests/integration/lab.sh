@@ -118,12 +118,18 @@ jq -e '.devices[2].mud_url_from == "dhcp" and .devices[0].mud_url_from == "birth
 announce() {  # announce NS URL: DHCP again with option 161
   ip netns exec "$1" busybox udhcpc -i eth0 -n -q -t 5 -T 1 -s "$L/udhcpc.sh" -x "0xa1:$(printf '%s' "$2" | od -An -tx1 | tr -d ' \n')" >/dev/null 2>&1
 }
+# wait_events SERIAL FILE FILTER: the site's events about SERIAL, into FILE, until FILTER holds
+# (at most 10 s; the caller then checks what it needs).
+wait_events() {
+  for _ in $(seq 40); do
+    "$G" site events --state "$L/site" --serial "$1" --json > "$2"
+    jq -e "$3" "$2" >/dev/null && return 0
+    sleep 0.25
+  done
+  return 0
+}
 announce gh-dev1 https://mud.other.example/open.json || fail "DHCP with another MUD URL"
-for _ in $(seq 40); do
-  "$G" site events --state "$L/site" --serial "$s1" --json > ev1.json
-  jq -e '[.[] | select(.kind=="mud.claim" and .outcome=="refused" and .reason=="mud.url-conflict")] | length == 1' ev1.json >/dev/null && break
-  sleep 0.25
-done
+wait_events "$s1" ev1.json '[.[] | select(.kind=="mud.claim" and .outcome=="refused")] | length == 1'
 jq -e '[.[] | select(.kind=="mud.claim" and .reason=="mud.url-conflict" and .detail.url=="https://mud.other.example/open.json" and .detail.source=="dhcp")] | length == 1' ev1.json >/dev/null \
   || fail "the conflicting DHCP MUD URL is not on record: $(jq -c '[.[] | select(.kind=="mud.claim")]' ev1.json)"
 "$G" site assets check --state "$L/site" --json | jq -e --arg s "$s1" '.mud_url_mismatches | any(.serial==$s and .announced=="https://mud.other.example/open.json" and .enforced=="https://mud.lab/lab-sensor.json")' >/dev/null \
@@ -334,11 +340,7 @@ openssl verify -crl_check -CAfile "$L/site/domain-ca.pem" -CRLfile "$L/site/crl.
 grep -q "certificate revoked" v.txt || fail "openssl verify: $(cat v.txt)"
 expect_refused eap.failed ip netns exec gh-dev2 "$G" device connect --state "$d2" --timeout 20
 # (the router records the refusal within its interval after hostapd logs it)
-for _ in $(seq 40); do
-  "$G" site events --state "$L/site" --serial "$s2" --json > ev2.json
-  jq -e '[.[] | select(.kind=="network.8021x" and .outcome=="refused")] | length >= 1' ev2.json >/dev/null && break
-  sleep 0.25
-done
+wait_events "$s2" ev2.json '[.[] | select(.kind=="network.8021x" and .outcome=="refused")] | length >= 1'
 jq -e '[.[] | select(.kind=="network.8021x" and .outcome=="refused" and .reason=="eap.failed" and (.detail.message == "certificate revoked"))] | length >= 1' ev2.json >/dev/null \
   || fail "the revoked LDevID's refusal is not in the evidence log: $(jq -c '[.[] | select(.kind=="network.8021x")]' ev2.json) $(tail -8 "$L/logs/router.log")"
 ip netns exec gh-dev2 curl -s -m 2 -o /dev/null http://telemetry.lab/ && fail "the revoked device reached a host"

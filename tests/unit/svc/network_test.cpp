@@ -217,5 +217,43 @@ TEST_F(NetworkSiteTest, ServerCertificateForTheAuthenticator) {
   EXPECT_FALSE(site_->issue_server_certificate({}, cert, key, 86400).ok());
 }
 
+// A MUD URL announced in DHCP becomes a claim only for an authenticated device, on its own port,
+// once per credential and URL.
+TEST(DhcpClaims, OnlyAuthenticatedDevicesOnTheirPortOncePerUrl) {
+  std::string dir = gh::testing::make_temp_dir("gh-claims");
+  auto inv = std::move(*store::open_sqlite_inventory(dir + "/i.db"));
+  store::DeviceRecord d{"SN-1", "m", "Acme", "expected", "PEM", "", "", "jws", 1, "b1", 1};
+  store::Event ev{0, 0, "", "t", "ok", "", "{}"};
+  ASSERT_TRUE(inv->import_devices({d}, "b1", ev).ok());
+  ASSERT_TRUE(inv->record_ldevid("SN-1", "PEM", "0abc", 2000000000, ev).ok());
+  std::vector<EapSession> sessions{{"r-dev1", "4A:A3:F7:6D:10:ED", "0abc", "", 1},
+                                   {"r-dev2", "02:00:00:00:00:09", "0def", "", 1}};
+  std::map<std::string, DhcpAnnouncement> dhcp{
+      {kMac, {kMac, "10.78.1.10", "r-dev9", "https://m/a.json", "", 1}},
+      {"02:00:00:00:00:09",
+       {"02:00:00:00:00:09", "10.78.2.10", "r-dev2", "https://m/x.json", "", 1}}};
+  std::map<std::string, std::string> offered;
+  claim_announced(*inv, sessions, dhcp, &offered);  // announced on another port: not this station
+  EXPECT_EQ((*inv->get("SN-1"))->mud_url_claimed, "");
+  EXPECT_TRUE(offered.empty());  // (0def is no credential of this site)
+  dhcp[kMac].port = "r-dev1";
+  claim_announced(*inv, sessions, dhcp, &offered);
+  EXPECT_EQ((*inv->get("SN-1"))->mud_url_claimed, "https://m/a.json");
+  EXPECT_EQ((*inv->get("SN-1"))->mud_url_claimed_source, "dhcp");
+  auto claims = [&] {
+    int n = 0;
+    auto events = inv->events("SN-1");
+    EXPECT_TRUE(events.ok());
+    for (const auto& e : *events) n += e.kind == "mud.claim";
+    return n;
+  };
+  EXPECT_EQ(claims(), 1);
+  claim_announced(*inv, sessions, dhcp, &offered);  // offered already: no inventory call
+  EXPECT_EQ(claims(), 1);
+  claim_announced(*inv, {}, dhcp, &offered);  // the session ended: forgotten
+  EXPECT_TRUE(offered.empty());
+  (void)fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace gh::svc
