@@ -1,8 +1,15 @@
 #include "crypto/x509.h"
 
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <cctype>
+#include <list>
+#include <map>
+#include <mutex>
+
+#include "common/encoding.h"
 #include "crypto/digest.h"
 #include "crypto/ossl.h"
 
@@ -154,7 +161,58 @@ Certificate Certificate::adopt(X509* cert) {
   return c;
 }
 
+namespace {
+
+// OpenSSL 3.0 decodes a certificate's public key through its decoder framework on every parse
+// (about 90 µs here, more than a P-256 verification): the certificates a process sees again and
+// again (CA and signer certificates, a registrar's, a domain CA) are kept parsed, by their exact
+// DER bytes, and shared (a Certificate is a reference to an immutable X509). Least recently used
+// first out.
+class ParsedCertificates {
+ public:
+  X509* get(const Bytes& der) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = map_.find(std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
+    if (it == map_.end()) return nullptr;
+    order_.splice(order_.begin(), order_, it->second.at);
+    X509_up_ref(it->second.cert);
+    return it->second.cert;
+  }
+  void put(const Bytes& der, X509* cert) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string key(der.begin(), der.end());
+    if (map_.count(key)) return;
+    X509_up_ref(cert);
+    order_.push_front(key);
+    map_.emplace(std::move(key), Entry{cert, order_.begin()});
+    if (map_.size() > kCapacity) {
+      auto last = map_.find(order_.back());
+      X509_free(last->second.cert);
+      map_.erase(last);
+      order_.pop_back();
+    }
+  }
+
+ private:
+  static constexpr size_t kCapacity = 256;
+  struct Entry {
+    X509* cert;
+    std::list<std::string>::iterator at;
+  };
+  std::mutex mu_;
+  std::list<std::string> order_;  // most recent first
+  std::map<std::string, Entry, std::less<>> map_;
+};
+
+ParsedCertificates& parsed() {
+  static auto* cache = new ParsedCertificates();  // never destroyed: used until exit
+  return *cache;
+}
+
+}  // namespace
+
 Result<Certificate> Certificate::from_der(const Bytes& der) {
+  if (X509* known = parsed().get(der)) return adopt(known);
   const unsigned char* p = der.data();
   X509* c = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
   if (!c) return ossl::error("x509.parse", "not a DER certificate");
@@ -162,21 +220,32 @@ Result<Certificate> Certificate::from_der(const Bytes& der) {
     X509_free(c);
     return make_error("x509.parse", "trailing bytes after certificate");
   }
+  parsed().put(der, c);
   return adopt(c);
 }
 
 Result<Certificate> Certificate::from_pem(std::string_view pem) {
-  auto bio = ossl::mem_bio(pem);
-  X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
-  if (!c) return ossl::error("x509.parse", "not a PEM certificate");
-  return adopt(c);
+  auto chain = TRY(chain_from_pem(pem));
+  return chain.front();
 }
 
 Result<std::vector<Certificate>> Certificate::chain_from_pem(std::string_view pem) {
-  auto bio = ossl::mem_bio(pem);
+  // Through the DER bytes, so that the parsed-certificate cache serves PEM too.
   std::vector<Certificate> out;
-  while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) out.push_back(adopt(c));
-  ERR_clear_error();  // the loop ends on "no start line"
+  constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----",
+                             kEnd = "-----END CERTIFICATE-----";
+  for (size_t at = pem.find(kBegin); at != std::string_view::npos; at = pem.find(kBegin, at)) {
+    size_t end = pem.find(kEnd, at);
+    if (end == std::string_view::npos)
+      return make_error("x509.parse", "unterminated PEM certificate");
+    std::string b64;
+    for (char ch : pem.substr(at + kBegin.size(), end - at - kBegin.size()))
+      if (!std::isspace(static_cast<unsigned char>(ch))) b64 += ch;
+    auto der = base64_decode(b64);
+    if (!der) return make_error("x509.parse", "a PEM certificate that is not base64");
+    out.push_back(TRY(from_der(*der)));
+    at = end + kEnd.size();
+  }
   if (out.empty()) return make_error("x509.parse", "no PEM certificate found");
   return out;
 }

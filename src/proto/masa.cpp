@@ -1,9 +1,27 @@
 #include "proto/masa.h"
 
+#include <map>
+#include <mutex>
+
 #include "codec/declaration.h"
 #include "common/log.h"
+#include "crypto/digest.h"
 
 namespace gh::proto {
+
+// A verified declaration is kept for a while by the SHA-256 of its text: the JWS signature and
+// the signer's chain are not checked again for the audit-log request that follows a voucher.
+struct Masa::Declarations {
+  static constexpr size_t kCapacity = 4096;
+  static constexpr time::Seconds kKeepS = 300;  // then verified again (the signer may expire)
+  std::mutex mu;
+  std::map<Bytes, std::pair<time::Seconds, codec::DeviceInformationDeclaration>> by_hash;
+};
+
+Masa::Masa(MasaConfig config, MasaDeviceLookup lookup)
+    : config_(std::move(config)),
+      lookup_(std::move(lookup)),
+      verified_(std::make_shared<Declarations>()) {}
 
 struct Masa::Authenticated {
   codec::VoucherRequest rvr;
@@ -98,9 +116,25 @@ MasaDecision Masa::authenticate(const Bytes& body,
   }
 
   // NIST IR 8350 step 9: the registrar's domain must own the device or be authorized to onboard it.
-  auto decl = codec::verify_declaration((*device)->declaration, {config_.root});
-  if (!decl) return refuse(500, "masa.declaration", decl.error().message, serial);
-  a->declaration = decl->declaration;
+  const Bytes key = crypto::sha256((*device)->declaration);
+  const time::Seconds now = time::now();
+  bool known = false;
+  {
+    std::lock_guard<std::mutex> lock(verified_->mu);
+    auto it = verified_->by_hash.find(key);
+    if (it != verified_->by_hash.end() && now - it->second.first < Declarations::kKeepS) {
+      a->declaration = it->second.second;
+      known = true;
+    }
+  }
+  if (!known) {
+    auto decl = codec::verify_declaration((*device)->declaration, {config_.root});
+    if (!decl) return refuse(500, "masa.declaration", decl.error().message, serial);
+    a->declaration = decl->declaration;
+    std::lock_guard<std::mutex> lock(verified_->mu);
+    if (verified_->by_hash.size() >= Declarations::kCapacity) verified_->by_hash.clear();
+    verified_->by_hash[key] = {now, a->declaration};
+  }
   Bytes domain_hash = a->domain_ca.public_key().spki_sha256();
   if (!a->declaration.may_onboard(domain_hash))
     return refuse(403, "masa.ownership",

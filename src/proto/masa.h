@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,8 +42,7 @@ struct MasaDecision {
 
 class Masa {
  public:
-  Masa(MasaConfig config, MasaDeviceLookup lookup)
-      : config_(std::move(config)), lookup_(std::move(lookup)) {}
+  Masa(MasaConfig config, MasaDeviceLookup lookup);
   // The registrar voucher-request, and the certificate chain the registrar presented in TLS.
   MasaDecision request_voucher(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
                                time::Seconds now) const;
@@ -59,6 +59,9 @@ class Masa {
                             bool check_pvr, Authenticated* out) const;
   MasaConfig config_;
   MasaDeviceLookup lookup_;
+  // Declarations verified lately (a voucher and its audit-log check verify the same one).
+  struct Declarations;
+  std::shared_ptr<Declarations> verified_;
 };
 
 }  // namespace gh::proto

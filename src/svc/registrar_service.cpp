@@ -91,7 +91,9 @@ HttpResponse RegistrarService::handle(net::HttpRequest& req) {
 Result<std::string> RegistrarService::call_masa(const proto::PledgeRequest& p,
                                                 const std::string& endpoint, const Bytes& rvr,
                                                 int* status_out) {
-  constexpr size_t kMaxIdlePerMasa = 16;
+  // As many idle connections as pledges in flight: each one more costs a full TLS handshake on
+  // both sides when the load returns.
+  constexpr size_t kMaxIdlePerMasa = 128;
   auto url = TRY(net::Url::parse(p.masa_url + "/" + endpoint));
   std::string key = hex_encode(p.manufacturer.fingerprint_sha256()) + "|" + url.host + ":" +
                     std::to_string(url.port);
