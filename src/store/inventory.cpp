@@ -284,9 +284,11 @@ class SqliteInventory final : public Inventory {
       TRY(upd.run());
       out = MudClaim::kRecorded;
       if (!claimed.empty()) detail["replaces"] = claimed;
-      return append_event(*db_,
-                          Event{0, 0, serial, "mud.claim", "ok",
-                                "announced by the device; pending verification", detail.dump()});
+      return append_event(
+          *db_, Event{0, 0, serial, "mud.claim", "ok",
+                      source == "operator" ? "assigned by the operator; pending verification"
+                                           : "announced by the device; pending verification",
+                      detail.dump()});
     }));
     return out;
   }

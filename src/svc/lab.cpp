@@ -156,14 +156,9 @@ exit 0
 // A device namespace asks the router for an address (busybox udhcpc), announcing the model's MUD
 // URL in DHCP option 161 as the sensors' firmware does.
 Status device_dhcp(const std::string& lab_dir, const std::string& ns) {
-  std::string hex;
-  for (unsigned char c : std::string(kLabMudUrl)) {
-    static const char* digits = "0123456789abcdef";
-    hex += digits[c >> 4];
-    hex += digits[c & 15];
-  }
   return in_ns(ns, {"busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-t", "10", "-T", "1", "-s",
-                    fs::join(lab_dir, "udhcpc.sh"), "-x", "0xa1:" + hex});
+                    fs::join(lab_dir, "udhcpc.sh"), "-x",
+                    "0xa1:" + hex_encode(to_bytes(std::string(kLabMudUrl)))});
 }
 
 }  // namespace
@@ -337,14 +332,24 @@ Result<Json> lab_up(const LabOptions& o) {
     pids.push_back(TRY(process::spawn_detached(argv, log)));
     return ok_status();
   };
-  std::vector<std::string> dnsmasq = {
-      "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
-      "--bind-dynamic", "--user=root", "--log-dhcp",
-      // What devices announce (option 161) to the router agent.
-      "--dhcp-script=" + fs::join(o.dir, "dhcp-event.sh"), "--script-on-renewal", "--local-ttl=60",
-      "--dhcp-leasefile=" + fs::join(o.dir, "dnsmasq.leases"), "--interface=r-site",
-      "--interface=lo", "--host-record=site.lab,10.77.0.2", "--host-record=masa.lab,10.77.1.2",
-      "--host-record=mud.lab,10.77.1.2"};
+  std::vector<std::string> dnsmasq = {"dnsmasq",
+                                      "--keep-in-foreground",
+                                      "--no-resolv",
+                                      "--no-hosts",
+                                      "--conf-file=/dev/null",
+                                      "--bind-dynamic",
+                                      "--user=root",
+                                      "--log-dhcp",
+                                      "--local-ttl=60",
+                                      "--dhcp-leasefile=" + fs::join(o.dir, "dnsmasq.leases"),
+                                      "--interface=r-site",
+                                      "--interface=lo",
+                                      "--host-record=site.lab,10.77.0.2",
+                                      "--host-record=masa.lab,10.77.1.2",
+                                      "--host-record=mud.lab,10.77.1.2"};
+  // What devices announce in DHCP (option 161) goes to the router agent's journal.
+  dnsmasq.push_back("--dhcp-script=" + fs::join(o.dir, "dhcp-event.sh"));
+  dnsmasq.push_back("--script-on-renewal");
   for (const auto& h : kHosts) dnsmasq.push_back(std::string("--host-record=") + h[0] + "," + h[1]);
   for (const auto& r : dnsmasq_ranges) dnsmasq.push_back(r);
   TRY(fs::write_file_atomic(fs::join(o.dir, "dhcp-event.sh"),

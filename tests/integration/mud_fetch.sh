@@ -71,7 +71,7 @@ expect_refused mud.signer-manufacturer "$G" site mud show --state s "$s7" --fetc
 grep -q 'comment "cloud"' rules7.nft || fail "compiled rules for the assigned URL"
 "$G" site devices --state s --json | jq -e --arg s "$s7" '.[] | select(.serial==$s) | .mud_url_claimed.status == "accepted" and .mud_url_enforced == "'"$url"'"' >/dev/null \
   || fail "the accepted claim is not enforced"
-"$G" site events --state s --serial "$s7" --json | jq -e '[.[] | select(.kind=="mud.claim")] | map(.outcome + ":" + .reason) == ["ok:announced by the device; pending verification", "refused:mud.signer-manufacturer", "ok:announced by the device; pending verification", "ok:accepted: signed under the device'"'"'s manufacturer root"]' >/dev/null \
+"$G" site events --state s --serial "$s7" --json | jq -e '[.[] | select(.kind=="mud.claim")] | map(.outcome + ":" + .reason) == ["ok:assigned by the operator; pending verification", "refused:mud.signer-manufacturer", "ok:assigned by the operator; pending verification", "ok:accepted: signed under the device'"'"'s manufacturer root"]' >/dev/null \
   || fail "claims on record: $("$G" site events --state s --serial "$s7" --json | jq -c '[.[] | select(.kind=="mud.claim") | [.outcome, .reason]]')"
 kill "$OMASA_PID"; wait "$OMASA_PID" 2>/dev/null || true
 ok "an assigned MUD URL is used only when signed under the device's own manufacturer root (another manufacturer's file refused); a birth URL is never replaced"
