@@ -134,15 +134,11 @@ int router_serve(const Args& a) {
 int router_dhcp_event(const Args& a) {
   auto journal = required(a, "journal");
   if (!journal) return fail(journal.error());
-  if (a.positional.size() < 3) {
-    // init (a lease database dnsmasq asks for), tftp and arp events carry nothing for us.
-    if (!a.positional.empty() && a.positional[0] != "add" && a.positional[0] != "old" &&
-        a.positional[0] != "del")
-      return kExitOk;
+  const std::string action = a.positional.empty() ? "" : a.positional[0];
+  // init (a lease database dnsmasq asks for), tftp and arp events carry nothing for us.
+  if (!action.empty() && action != "add" && action != "old" && action != "del") return kExitOk;
+  if (a.positional.size() < 3)
     return fail(make_error("usage", "router dhcp-event --journal FILE ACTION MAC IP [HOSTNAME]"));
-  }
-  const std::string& action = a.positional[0];
-  if (action != "add" && action != "old" && action != "del") return kExitOk;
   auto env = [](const char* name) -> std::string {
     const char* v = std::getenv(name);
     return v ? v : "";

@@ -176,6 +176,10 @@ std::map<std::string, std::vector<std::string>> by_policy(
 
 }  // namespace
 
+std::string onboarding_services(const Frame& f) {
+  return "ip daddr " + f.onboarding_addr + " tcp dport " + ports_set(f.onboarding_ports);
+}
+
 std::string station_key(const std::string& port, const std::string& mac) {
   return "\"" + port + "\" . " + mac;
 }
@@ -243,8 +247,8 @@ std::string full_script(const Frame& f, const Table& t) {
        "    iifname \""
     << f.upstream_port << "\" accept\n"
     << "    iifname . ether saddr @" << kQuarantined << " jump " << kQuarantine << "\n"
-    << "    iifname \"" << f.device_ports << "\" ip daddr " << f.onboarding_addr << " tcp dport "
-    << ports_set(f.onboarding_ports) << " accept comment \"onboarding services\"\n"
+    << "    iifname \"" << f.device_ports << "\" " << onboarding_services(f)
+    << " accept comment \"onboarding services\"\n"
     << "    oifname \"" << f.device_ports << "\" ip daddr != @" << kAdmittedAddr
     << " counter reject with icmpx admin-prohibited comment \"a device not admitted: reached by "
        "the site only\"\n"
@@ -261,7 +265,7 @@ std::string full_script(const Frame& f, const Table& t) {
   dispatch_rules(r, T, t);
   segment_rules(r, T, segs);
   quarantine_chain(r, T, t);
-  add_elements(r, T, kQuarantined, t.quarantined);
+  add_elements(r, T, kQuarantined, {t.quarantined.begin(), t.quarantined.end()});
   for (const auto& [sg, members] : by_policy(t.station_segment))
     add_elements(r, T, segment_stations(sg), members);
   for (const auto& [sg, members] : by_policy(t.address_segment))

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,10 @@ struct AddressSet {
   bool operator==(const AddressSet&) const = default;
 };
 
+// The site's onboarding services as an nft match ("ip daddr A tcp dport { P, Q }"): what every
+// device port reaches, and what a quarantined device reaches unless the policy names otherwise.
+std::string onboarding_services(const Frame& f);
+
 // A station on a port, as nft writes the key: "\"r-dev1\" . 02:00:00:00:00:01".
 std::string station_key(const std::string& port, const std::string& mac);
 
@@ -57,7 +62,7 @@ struct Table {
   // The quarantine segment: authenticated stations of quarantined devices, which reach only what
   // quarantine_rules accept (the lifecycle service; nft rule texts ending in a verdict), then
   // nothing. Every other device's traffic to them is refused (they are not admitted).
-  std::vector<std::string> quarantined;  // station keys, sorted
+  std::set<std::string> quarantined;  // station keys
   std::vector<std::string> quarantine_rules;
   bool operator==(const Table&) const = default;
 };

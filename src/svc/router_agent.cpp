@@ -123,15 +123,13 @@ Result<RouterView> router_table(const RouterOptions& o, store::Inventory& inv, P
         t.quarantine_rules.push_back(m + " accept comment \"lifecycle " + r.name.substr(0, 80) +
                                      "\"");
   } else {
-    std::string ports;
-    for (int p : o.onboarding_ports) ports += (ports.empty() ? "" : ", ") + std::to_string(p);
-    t.quarantine_rules.push_back("ip daddr " + o.onboarding_addr + " tcp dport { " + ports +
-                                 " } accept comment \"lifecycle: the site's services\"");
+    t.quarantine_rules.push_back(proto::router::onboarding_services(router_frame(o)) +
+                                 " accept comment \"lifecycle: the site's services\"");
   }
   for (const auto& s : sessions) {
     SessionVerdict v = judge_session(inv, policy, s);
     if (!v.admitted && v.check == "device.quarantined")
-      t.quarantined.push_back(proto::router::station_key(s.port, s.mac));
+      t.quarantined.insert(proto::router::station_key(s.port, s.mac));
     if (!v.admitted) continue;
     const std::string& url = v.record.enforced_mud_url();
     if (url.empty()) continue;  // no declared intent: onboarding segment only
@@ -155,8 +153,6 @@ Result<RouterView> router_table(const RouterOptions& o, store::Inventory& inv, P
     }
     members.push_back({url, lease == leases.end() ? "" : lease->second});
   }
-  std::sort(t.quarantined.begin(), t.quarantined.end());
-  t.quarantined.erase(std::unique(t.quarantined.begin(), t.quarantined.end()), t.quarantined.end());
   proto::router::fill_abstraction_sets(t, members, pol.controllers, pol.my_controllers);
   const double now = time::monotonic();
   for (auto& [name, set] : t.sets)
