@@ -2,6 +2,8 @@
 // engine and by hand-made requests for every refusal RFC 8995 and the issue name.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "codec/est.h"
 #include "codec/voucher.h"
 #include "common/fs.h"
@@ -22,13 +24,19 @@ class BrskiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = gh::testing::make_temp_dir("gh-brski");
-    // The MASA URL is fixed at manufacture, so take a free port for it first.
-    auto probe =
-        net::HttpServer::start("127.0.0.1", 0, *crypto::TlsContext::server(throwaway()), {});
-    ASSERT_TRUE(probe.ok());
-    masa_port_ = (*probe)->port();
-    (*probe)->stop();
-    probe->reset();
+    // The MASA URL is fixed at manufacture, so take a free port for it first: below the kernel's
+    // ephemeral range (32768 and up here), which the client sockets of tests running alongside
+    // draw from, so nobody takes it before the MASA listens on it again.
+    std::random_device rd;
+    for (int attempt = 0; attempt < 50 && masa_port_ == 0; ++attempt) {
+      int port = 20000 + static_cast<int>(rd() % 12000);
+      auto probe =
+          net::HttpServer::start("127.0.0.1", port, *crypto::TlsContext::server(throwaway()), {});
+      if (!probe.ok()) continue;
+      masa_port_ = (*probe)->port();
+      (*probe)->stop();
+    }
+    ASSERT_NE(masa_port_, 0);
     ASSERT_TRUE(Factory::init({dir_ + "/f",
                                "Acme",
                                "https://localhost:" + std::to_string(masa_port_),
