@@ -3,11 +3,143 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "crypto/ossl.h"
 
 namespace gh::crypto {
 
 namespace {
+// One DER element: where its contents start and end, and where the next element starts.
+struct Tlv {
+  uint8_t tag = 0;
+  size_t body = 0, end = 0;
+};
+
+// Reads the element at `at` (single-byte tag, definite length); false for anything else (BER
+// indefinite lengths, multi-byte tags, a length past `limit`).
+bool read_tlv(const Bytes& der, size_t at, size_t limit, Tlv* out) {
+  if (at + 2 > limit) return false;
+  out->tag = der[at];
+  if ((out->tag & 0x1f) == 0x1f) return false;
+  size_t len = der[at + 1], pos = at + 2;
+  if (len & 0x80) {
+    size_t n = len & 0x7f;
+    if (n == 0 || n > 4 || pos + n > limit) return false;
+    len = 0;
+    for (size_t i = 0; i < n; ++i) len = (len << 8) | der[pos + i];
+    pos += n;
+  }
+  if (len > limit - pos) return false;
+  out->body = pos;
+  out->end = pos + len;
+  return true;
+}
+
+Bytes der_length(size_t len) {
+  if (len < 0x80) return {static_cast<uint8_t>(len)};
+  Bytes digits;
+  for (size_t v = len; v; v >>= 8) digits.insert(digits.begin(), static_cast<uint8_t>(v & 0xff));
+  Bytes out{static_cast<uint8_t>(0x80 | digits.size())};
+  out.insert(out.end(), digits.begin(), digits.end());
+  return out;
+}
+
+Bytes der_wrap(uint8_t tag, const Bytes& body) {
+  Bytes out{tag};
+  Bytes len = der_length(body.size());
+  out.insert(out.end(), len.begin(), len.end());
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
+}
+
+// A SignedData ContentInfo with its certificate set taken out. OpenSSL 3.0 decodes the public
+// key of every certificate it parses through its decoder framework, which costs more than
+// verifying a signature; taken out, the certificates go through Certificate::from_der and its
+// cache of parsed certificates instead (a registrar's, a CA's or a MASA's certificate arrives
+// in every message, a device's in several). The certificate set is not covered by the
+// signature, so the message verifies the same without it.
+struct SplitSignedData {
+  Bytes without_certificates;
+  std::vector<Certificate> certificates;
+};
+
+// nullopt when the message is not plain DER of that shape: the caller then parses it whole.
+std::optional<SplitSignedData> split_signed_data(const Bytes& der) {
+  static const Bytes signed_data_oid = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                        0xf7, 0x0d, 0x01, 0x07, 0x02};
+  Tlv info, type, wrapper, sd;
+  if (!read_tlv(der, 0, der.size(), &info) || info.tag != 0x30 || info.end != der.size() ||
+      !read_tlv(der, info.body, info.end, &type) || type.tag != 0x06 ||
+      !std::equal(signed_data_oid.begin(), signed_data_oid.end(), der.begin() + info.body,
+                  der.begin() + static_cast<long>(type.end)) ||
+      type.end - info.body != signed_data_oid.size() ||
+      !read_tlv(der, type.end, info.end, &wrapper) || wrapper.tag != 0xa0 ||
+      wrapper.end != info.end || !read_tlv(der, wrapper.body, wrapper.end, &sd) || sd.tag != 0x30 ||
+      sd.end != wrapper.end)
+    return std::nullopt;
+  // version, digestAlgorithms, encapContentInfo, then [0] IMPLICIT CertificateSet if present.
+  size_t at = sd.body;
+  Tlv field;
+  for (int i = 0; i < 3; ++i) {
+    if (!read_tlv(der, at, sd.end, &field)) return std::nullopt;
+    at = field.end;
+  }
+  Tlv set;
+  if (!read_tlv(der, at, sd.end, &set) || set.tag != 0xa0) return std::nullopt;
+  SplitSignedData out;
+  for (size_t c = set.body; c < set.end;) {
+    Tlv cert;
+    if (!read_tlv(der, c, set.end, &cert) || cert.tag != 0x30) return std::nullopt;
+    auto parsed = Certificate::from_der(
+        Bytes(der.begin() + static_cast<long>(c), der.begin() + static_cast<long>(cert.end)));
+    if (!parsed) return std::nullopt;
+    out.certificates.push_back(std::move(*parsed));
+    c = cert.end;
+  }
+  Bytes sd_body(der.begin() + static_cast<long>(sd.body), der.begin() + static_cast<long>(at));
+  sd_body.insert(sd_body.end(), der.begin() + static_cast<long>(set.end),
+                 der.begin() + static_cast<long>(sd.end));
+  Bytes content(der.begin() + static_cast<long>(info.body),
+                der.begin() + static_cast<long>(type.end));
+  Bytes inner = der_wrap(0xa0, der_wrap(0x30, sd_body));
+  content.insert(content.end(), inner.begin(), inner.end());
+  out.without_certificates = der_wrap(0x30, content);
+  return out;
+}
+
+// A SignedData parsed by OpenSSL, and the certificates it carried.
+struct ParsedSignedData {
+  ossl::CmsPtr cms;
+  std::vector<Certificate> certificates;
+};
+
+std::vector<Certificate> carried_certificates(CMS_ContentInfo* cms);
+
+Result<ParsedSignedData> parse_signed_data(const Bytes& der) {
+  if (der.empty()) return make_error("cms.parse", "empty CMS message");
+  auto split = split_signed_data(der);
+  const Bytes& input = split ? split->without_certificates : der;
+  const unsigned char* p = input.data();
+  ParsedSignedData out;
+  out.cms.reset(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(input.size())));
+  if (!out.cms) return ossl::error("cms.parse", "not a DER CMS message");
+  if (p != input.data() + input.size())
+    return make_error("cms.parse", "trailing bytes after CMS message");
+  if (!split) {
+    out.certificates = carried_certificates(out.cms.get());
+    return out;
+  }
+  // Back into the message, as parsed objects: OpenSSL builds the signer's chain from them.
+  if (OBJ_obj2nid(CMS_get0_type(out.cms.get())) == NID_pkcs7_signed)
+    for (const auto& c : split->certificates)
+      if (CMS_add1_cert(out.cms.get(), c.raw()) != 1)
+        return ossl::error("cms.parse", "certificate set");
+  out.certificates = std::move(split->certificates);
+  return out;
+}
+
 // Every certificate a SignedData carries, in order.
 std::vector<Certificate> carried_certificates(CMS_ContentInfo* cms) {
   std::vector<Certificate> out;
@@ -53,12 +185,8 @@ Result<Bytes> cms_sign(const Bytes& content, const Certificate& signer, const Pr
 
 Result<CmsVerified> cms_verify(const Bytes& der, const std::vector<Certificate>& anchors,
                                const Bytes* detached, const CmsVerifyOptions& opt) {
-  if (der.empty()) return make_error("cms.parse", "empty CMS message");
-  const unsigned char* p = der.data();
-  ossl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
-  if (!cms) return ossl::error("cms.parse", "not a DER CMS message");
-  if (p != der.data() + der.size())
-    return make_error("cms.parse", "trailing bytes after CMS message");
+  auto parsed = TRY(parse_signed_data(der));
+  ossl::CmsPtr& cms = parsed.cms;
   if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed)
     return make_error("cms.parse", "CMS message is not SignedData");
   STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get());
@@ -74,7 +202,7 @@ Result<CmsVerified> cms_verify(const Bytes& der, const std::vector<Certificate>&
   ossl::StorePtr store(X509_STORE_new());
   for (const auto& a : anchors) X509_STORE_add_cert(store.get(), a.raw());
   if (opt.trust_embedded_roots)
-    for (const auto& c : carried_certificates(cms.get()))
+    for (const auto& c : parsed.certificates)
       if (c.self_signed()) X509_STORE_add_cert(store.get(), c.raw());
   X509_STORE_set_purpose(store.get(), X509_PURPOSE_ANY);
   unsigned long vflags = 0;
@@ -97,7 +225,7 @@ Result<CmsVerified> cms_verify(const Bytes& der, const std::vector<Certificate>&
     v.signer = Certificate::adopt(s);
   }
   sk_X509_free(signers);
-  v.certificates = carried_certificates(cms.get());
+  v.certificates = std::move(parsed.certificates);
   char oid[128] = {0};
   OBJ_obj2txt(oid, sizeof oid, CMS_get0_eContentType(cms.get()), 1);
   v.content_type = oid;
@@ -105,15 +233,13 @@ Result<CmsVerified> cms_verify(const Bytes& der, const std::vector<Certificate>&
 }
 
 Result<CmsVerified> cms_parse_unverified(const Bytes& der) {
-  const unsigned char* p = der.data();
-  ossl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
-  if (!cms) return ossl::error("cms.parse", "not a DER CMS message");
-  ASN1_OCTET_STRING** content = CMS_get0_content(cms.get());
+  auto parsed = TRY(parse_signed_data(der));
+  ASN1_OCTET_STRING** content = CMS_get0_content(parsed.cms.get());
   CmsVerified v;
   if (content && *content)
     v.content.assign(ASN1_STRING_get0_data(*content),
                      ASN1_STRING_get0_data(*content) + ASN1_STRING_length(*content));
-  v.certificates = carried_certificates(cms.get());
+  v.certificates = std::move(parsed.certificates);
   return v;
 }
 
@@ -134,16 +260,22 @@ Result<Bytes> certs_only_encode(const std::vector<Certificate>& certs) {
 }
 
 Result<std::vector<Certificate>> certs_only_decode(const Bytes& der) {
-  const unsigned char* p = der.data();
-  ossl::Ptr<PKCS7, PKCS7_free> p7(d2i_PKCS7(nullptr, &p, static_cast<long>(der.size())));
+  auto split = split_signed_data(der);
+  const Bytes& input = split ? split->without_certificates : der;
+  const unsigned char* p = input.data();
+  ossl::Ptr<PKCS7, PKCS7_free> p7(d2i_PKCS7(nullptr, &p, static_cast<long>(input.size())));
   if (!p7 || !PKCS7_type_is_signed(p7.get()) || !p7->d.sign)
     return ossl::error("est.certs-only", "not a certs-only PKCS#7 message");
   std::vector<Certificate> out;
-  STACK_OF(X509)* certs = p7->d.sign->cert;
-  for (int i = 0; certs && i < sk_X509_num(certs); ++i) {
-    X509* c = sk_X509_value(certs, i);
-    X509_up_ref(c);
-    out.push_back(Certificate::adopt(c));
+  if (split) {
+    out = std::move(split->certificates);
+  } else {
+    STACK_OF(X509)* certs = p7->d.sign->cert;
+    for (int i = 0; certs && i < sk_X509_num(certs); ++i) {
+      X509* c = sk_X509_value(certs, i);
+      X509_up_ref(c);
+      out.push_back(Certificate::adopt(c));
+    }
   }
   if (out.empty()) return make_error("est.certs-only", "certs-only message holds no certificate");
   return out;

@@ -9,15 +9,30 @@
 namespace gh::crypto {
 namespace {
 
-int accept_any(int, X509_STORE_CTX*) {
+// Where the application validates the peer's chain itself, OpenSSL is not asked to build and
+// check one first (with an "accept anything" verify callback it still would: chain building and a
+// signature check per certificate, all thrown away). The handshake still proves that the peer
+// holds the key of the certificate it sent (CertificateVerify), which OpenSSL checks apart.
+int chain_checked_by_application(X509_STORE_CTX*, void*) {
   return 1;
 }
 
-Status use_identity(SSL_CTX* ctx, const TlsIdentity& id) {
+void accept_any_chain(SSL_CTX* ctx) {
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_set_cert_verify_callback(ctx, chain_checked_by_application, nullptr);
+}
+
+// A server leaves self-signed certificates out of the chain it sends: they are trust anchors,
+// which a client must hold already to trust them (RFC 8446 4.4.2, RFC 5246 7.4.2), and every
+// certificate sent is one more the client parses (and in OpenSSL 3.0 a parse costs more than a
+// signature check). A client sends its chain whole: a MASA reads the registrar's from it.
+Status use_identity(SSL_CTX* ctx, const TlsIdentity& id, bool omit_anchors) {
   if (SSL_CTX_use_certificate(ctx, id.cert.raw()) != 1)
     return ossl::error("tls.identity", "certificate");
-  for (const auto& c : id.chain)
+  for (const auto& c : id.chain) {
+    if (omit_anchors && c.self_signed()) continue;
     if (SSL_CTX_add1_chain_cert(ctx, c.raw()) != 1) return ossl::error("tls.identity", "chain");
+  }
   if (SSL_CTX_use_PrivateKey(ctx, id.key.raw()) != 1)
     return ossl::error("tls.identity", "private key");
   if (SSL_CTX_check_private_key(ctx) != 1)
@@ -42,8 +57,8 @@ Result<TlsContext> TlsContext::server(const TlsIdentity& identity) {
   if (!ctx) return ossl::error("tls.context", "server context");
   TlsContext out(ctx);
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);  // RFC 8995 5.1: TLS 1.2 or newer
-  TRY(use_identity(ctx, identity));
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
+  TRY(use_identity(ctx, identity, true));
+  accept_any_chain(ctx);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_num_tickets(ctx, 0);
   return out;
@@ -56,10 +71,10 @@ Result<TlsContext> TlsContext::client(const TlsIdentity* identity,
   if (!ctx) return ossl::error("tls.context", "client context");
   TlsContext out(ctx);
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  if (identity) TRY(use_identity(ctx, *identity));
+  if (identity) TRY(use_identity(ctx, *identity, false));
   if (anchors.empty()) {
     // Provisional: keep whatever chain the server sends; the voucher decides later.
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
+    accept_any_chain(ctx);
   } else {
     X509_STORE* store = SSL_CTX_get_cert_store(ctx);
     for (const auto& a : anchors) X509_STORE_add_cert(store, a.raw());
@@ -157,6 +172,9 @@ std::vector<Certificate> TlsConnection::peer_chain() const {
     X509_up_ref(c);
     out.push_back(Certificate::adopt(c));
   }
+  // Each one is kept parsed: the same certificates come back inside the CMS messages of the
+  // session (a pledge's IDevID chain in its voucher-request, a registrar's in its own).
+  for (const auto& c : out) c.keep_parsed();
   return out;
 }
 

@@ -224,6 +224,10 @@ Result<Certificate> Certificate::from_der(const Bytes& der) {
   return adopt(c);
 }
 
+void Certificate::keep_parsed() const {
+  if (cert_) parsed().put(der(), cert_);
+}
+
 Result<Certificate> Certificate::from_pem(std::string_view pem) {
   auto chain = TRY(chain_from_pem(pem));
   return chain.front();

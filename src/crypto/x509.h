@@ -57,6 +57,9 @@ class Certificate {
   static Result<Certificate> from_pem(std::string_view pem);
   // Every certificate in a PEM text, in order; fails if there is none.
   static Result<std::vector<Certificate>> chain_from_pem(std::string_view pem);
+  // Keeps this parsed certificate for later parses of the same DER (from_der, CMS messages): for
+  // one that OpenSSL parsed elsewhere, such as a TLS peer's.
+  void keep_parsed() const;
 
   bool valid() const { return cert_ != nullptr; }
   Bytes der() const;
