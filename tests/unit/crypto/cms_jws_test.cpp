@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <openssl/cms.h>
 
 #include <algorithm>
 
@@ -83,6 +84,91 @@ TEST(Cms, DetachedSignatureNeedsTheExactContent) {
   changed[3] ^= 1;
   EXPECT_FALSE(cms_verify(*sig, {s.root.cert}, &changed).ok());
   EXPECT_EQ(cms_verify(*sig, {s.root.cert}, nullptr).error().code, "cms.content");
+}
+
+// A signer one level below an intermediate: the message must carry the intermediate for the chain
+// to reach the root.
+struct DeepSigner {
+  pki::Identity root, ca, signer;
+  DeepSigner() {
+    auto rk = *PrivateKey::generate(Curve::kP256);
+    root = {
+        *issue_certificate(pki::manufacturer_root("Acme", rk.public_key()), nullptr, rk), rk, {}};
+    auto ck = *PrivateKey::generate(Curve::kP256);
+    ca = {*root.issue(pki::idevid_issuing_ca("Acme", ck.public_key())), ck, {root.cert}};
+    auto sk = *PrivateKey::generate(Curve::kP256);
+    signer = {*ca.issue(pki::signer("Acme", "device", sk.public_key())), sk, {ca.cert}};
+  }
+};
+
+TEST(Cms, CarriedCertificatesBuildTheChainAndComeBackInOrder) {
+  DeepSigner s;
+  Bytes content = to_bytes("voucher-request");
+  auto der = *cms_sign(content, s.signer.cert, s.signer.key, {s.signer.cert, s.ca.cert});
+  // Twice: the second time every certificate comes from the parsed-certificate cache.
+  for (int round = 0; round < 2; ++round) {
+    auto v = cms_verify(der, {s.root.cert}, nullptr);
+    ASSERT_TRUE(v.ok()) << v.error().str();
+    ASSERT_EQ(v->certificates.size(), 2u);
+    EXPECT_TRUE(v->certificates[0] == s.signer.cert);
+    EXPECT_TRUE(v->certificates[1] == s.ca.cert);
+    EXPECT_TRUE(v->signer == s.signer.cert);
+    EXPECT_EQ(v->content, content);
+    auto u = cms_parse_unverified(der);
+    ASSERT_TRUE(u.ok());
+    EXPECT_EQ(u->certificates.size(), 2u);
+  }
+  // Without the intermediate the chain cannot be built.
+  auto bare = *cms_sign(content, s.signer.cert, s.signer.key, {s.signer.cert});
+  EXPECT_EQ(cms_verify(bare, {s.root.cert}, nullptr).error().code, "cms.verify");
+  // Trailing bytes after the message are refused.
+  Bytes trailing = der;
+  trailing.push_back(0);
+  EXPECT_EQ(cms_verify(trailing, {s.root.cert}, nullptr).error().code, "cms.parse");
+}
+
+TEST(Cms, BerIndefiniteLengthMessageStillVerifies) {
+  // OpenSSL's streaming output (indefinite lengths) is read whole, not through the DER split.
+  DeepSigner s;
+  Bytes content = to_bytes("streamed");
+  auto in = BIO_new_mem_buf(content.data(), static_cast<int>(content.size()));
+  STACK_OF(X509)* extra = sk_X509_new_null();
+  sk_X509_push(extra, s.ca.cert.raw());
+  unsigned flags = CMS_BINARY | CMS_STREAM;
+  CMS_ContentInfo* cms = CMS_sign(s.signer.cert.raw(), s.signer.key.raw(), extra, in, flags);
+  ASSERT_NE(cms, nullptr);
+  BIO* out = BIO_new(BIO_s_mem());
+  ASSERT_EQ(i2d_CMS_bio_stream(out, cms, in, static_cast<int>(flags)), 1);
+  char* p = nullptr;
+  long n = BIO_get_mem_data(out, &p);
+  Bytes ber(p, p + n);
+  BIO_free(out);
+  BIO_free(in);
+  CMS_ContentInfo_free(cms);
+  sk_X509_free(extra);
+  ASSERT_GT(ber.size(), 2u);
+  EXPECT_EQ(ber[1], 0x80);  // indefinite length
+  auto v = cms_verify(ber, {s.root.cert}, nullptr);
+  ASSERT_TRUE(v.ok()) << v.error().str();
+  EXPECT_EQ(v->content, content);
+  EXPECT_EQ(v->certificates.size(), 2u);
+}
+
+TEST(Cms, CertsOnlyRoundTripKeepsOrder) {
+  DeepSigner s;
+  auto der = certs_only_encode({s.signer.cert, s.ca.cert, s.root.cert});
+  ASSERT_TRUE(der.ok());
+  for (int round = 0; round < 2; ++round) {
+    auto back = certs_only_decode(*der);
+    ASSERT_TRUE(back.ok()) << back.error().str();
+    ASSERT_EQ(back->size(), 3u);
+    EXPECT_TRUE((*back)[0] == s.signer.cert);
+    EXPECT_TRUE((*back)[1] == s.ca.cert);
+    EXPECT_TRUE((*back)[2] == s.root.cert);
+  }
+  EXPECT_FALSE(certs_only_decode(to_bytes("garbage")).ok());
+  Bytes truncated(der->begin(), der->begin() + static_cast<long>(der->size() - 10));
+  EXPECT_FALSE(certs_only_decode(truncated).ok());
 }
 
 TEST(Jws, CompactSignVerifyAndRefusals) {

@@ -262,6 +262,11 @@ TEST_F(BrskiTest, ProximityReplayAndEnrollmentChecks) {
   EXPECT_EQ(e.status, 403);
   EXPECT_EQ(e.body.rfind("est.no-voucher", 0), 0u) << e.body;
 
+  // The registrar sends its own certificate and leaves out the domain CA (a trust anchor).
+  auto sent = c->server_chain();
+  ASSERT_FALSE(sent.empty());
+  for (const auto& cert : sent) EXPECT_FALSE(cert.self_signed()) << cert.subject();
+
   // The real request succeeds once; the identical bytes again are a replay.
   proto::Pledge pledge(id, masa_trust());
   auto pvr = *pledge.voucher_request(c->server_chain(), time::now());
