@@ -199,32 +199,39 @@ Result<CmsVerified> cms_verify(const Bytes& der, const std::vector<Certificate>&
   if (detached == nullptr && (attached == nullptr || *attached == nullptr))
     return make_error("cms.content", "detached signature given without its content");
 
-  ossl::StorePtr store(X509_STORE_new());
-  for (const auto& a : anchors) X509_STORE_add_cert(store.get(), a.raw());
-  if (opt.trust_embedded_roots)
-    for (const auto& c : parsed.certificates)
-      if (c.self_signed()) X509_STORE_add_cert(store.get(), c.raw());
-  X509_STORE_set_purpose(store.get(), X509_PURPOSE_ANY);
-  unsigned long vflags = 0;
-  if (opt.partial_chain) vflags |= X509_V_FLAG_PARTIAL_CHAIN;
-  if (!opt.check_time) vflags |= X509_V_FLAG_NO_CHECK_TIME;
-  if (vflags) X509_STORE_set_flags(store.get(), vflags);
-
+  // The signature here; the signer's chain below, through verify_chain (which remembers chains it
+  // verified, such as a registrar's or a MASA's that come with every message).
   ossl::BioPtr dcont = detached ? ossl::mem_bio(detached->data(), detached->size()) : nullptr;
   ossl::BioPtr out(BIO_new(BIO_s_mem()));
-  unsigned flags = CMS_BINARY | (opt.signer_already_verified ? CMS_NO_SIGNER_CERT_VERIFY : 0);
-  if (CMS_verify(cms.get(), nullptr, store.get(), dcont.get(), out.get(), flags) != 1)
-    return ossl::error("cms.verify", "CMS signature or signer chain does not verify");
-
-  CmsVerified v;
-  v.content = detached ? *detached : ossl::bio_bytes(out.get());
+  if (CMS_verify(cms.get(), nullptr, nullptr, dcont.get(), out.get(),
+                 CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1)
+    return ossl::error("cms.verify", "CMS signature does not verify");
   STACK_OF(X509)* signers = CMS_get0_signers(cms.get());
+  Certificate signer;
   if (signers && sk_X509_num(signers) > 0) {
     X509* s = sk_X509_value(signers, 0);
     X509_up_ref(s);
-    v.signer = Certificate::adopt(s);
+    signer = Certificate::adopt(s);
   }
   sk_X509_free(signers);
+  if (!signer.valid()) return make_error("cms.verify", "CMS signer certificate not found");
+  if (!opt.signer_already_verified) {
+    std::vector<Certificate> trusted = anchors;
+    if (opt.trust_embedded_roots)
+      for (const auto& c : parsed.certificates)
+        if (c.self_signed()) trusted.push_back(c);
+    VerifyOptions vo;
+    vo.check_time = opt.check_time;
+    vo.partial_chain = opt.partial_chain;
+    vo.strict = false;  // vouchers and MUD signatures come from other systems' PKIs too
+    auto chain = verify_chain(signer, parsed.certificates, trusted, vo);
+    if (!chain)
+      return make_error("cms.verify", "CMS signer chain does not verify: " + chain.error().message);
+  }
+
+  CmsVerified v;
+  v.content = detached ? *detached : ossl::bio_bytes(out.get());
+  v.signer = std::move(signer);
   v.certificates = std::move(parsed.certificates);
   char oid[128] = {0};
   OBJ_obj2txt(oid, sizeof oid, CMS_get0_eContentType(cms.get()), 1);

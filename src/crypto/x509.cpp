@@ -4,6 +4,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <cctype>
 #include <list>
 #include <map>
@@ -538,9 +539,88 @@ std::string Csr::subject() const {
 }
 
 // ---- chain verification ----
+namespace {
+// Successful verifications at the current time, by the exact certificates and options.
+class VerifiedChains {
+ public:
+  static constexpr time::Seconds kFor = 300;
+  bool known(const Bytes& key, time::Seconds now) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = map_.find(key);
+    if (it == map_.end()) return false;
+    if (now >= it->second.first && now < it->second.second) return true;
+    map_.erase(it);
+    return false;
+  }
+  void put(const Bytes& key, time::Seconds from, time::Seconds until) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (map_.size() >= kCapacity) map_.clear();  // one-off chains (devices) fill it; start over
+    map_[key] = {from, until};
+  }
+
+ private:
+  static constexpr size_t kCapacity = 1024;
+  std::mutex mu_;
+  std::map<Bytes, std::pair<time::Seconds, time::Seconds>> map_;
+};
+
+VerifiedChains& verified_chains() {
+  static auto* chains = new VerifiedChains();  // never destroyed: used until exit
+  return *chains;
+}
+
+Status verify_chain_now(const Certificate& leaf, const std::vector<Certificate>& untrusted,
+                        const std::vector<Certificate>& anchors, const VerifyOptions& opt);
+
+Bytes chain_key(const Certificate& leaf, const std::vector<Certificate>& untrusted,
+                const std::vector<Certificate>& anchors, const VerifyOptions& opt) {
+  Bytes all{static_cast<uint8_t>(opt.check_time), static_cast<uint8_t>(opt.partial_chain),
+            static_cast<uint8_t>(opt.strict)};
+  auto add = [&all](const Certificate& c, uint8_t role) {
+    Bytes der = c.der();
+    all.push_back(role);
+    for (int shift = 24; shift >= 0; shift -= 8)
+      all.push_back(static_cast<uint8_t>(der.size() >> shift));
+    all.insert(all.end(), der.begin(), der.end());
+  };
+  add(leaf, 0);
+  for (const auto& c : untrusted) add(c, 1);
+  for (const auto& c : anchors) add(c, 2);
+  return sha256(all);
+}
+}  // namespace
+
 Status verify_chain(const Certificate& leaf, const std::vector<Certificate>& untrusted,
                     const std::vector<Certificate>& anchors, const VerifyOptions& opt) {
   if (anchors.empty()) return make_error("chain.anchor", "no trust anchor to verify against");
+  // Only verifications at the current time are remembered: one at a given time stands alone.
+  const bool rememberable = !opt.at.has_value();
+  Bytes key;
+  time::Seconds now = time::now();
+  if (rememberable) {
+    key = chain_key(leaf, untrusted, anchors, opt);
+    if (verified_chains().known(key, now)) return ok_status();
+  }
+  TRY(verify_chain_now(leaf, untrusted, anchors, opt));
+  if (rememberable) {
+    time::Seconds from = 0, until = now + VerifiedChains::kFor;
+    if (opt.check_time) {
+      auto bound = [&](const Certificate& c) {
+        from = std::max(from, c.not_before());
+        until = std::min(until, c.not_after());
+      };
+      bound(leaf);
+      for (const auto& c : untrusted) bound(c);
+      for (const auto& c : anchors) bound(c);
+    }
+    verified_chains().put(key, from, until);
+  }
+  return ok_status();
+}
+
+namespace {
+Status verify_chain_now(const Certificate& leaf, const std::vector<Certificate>& untrusted,
+                        const std::vector<Certificate>& anchors, const VerifyOptions& opt) {
   ossl::StorePtr store(X509_STORE_new());
   for (const auto& a : anchors) X509_STORE_add_cert(store.get(), a.raw());
   ossl::X509StackPtr chain(sk_X509_new_null());
@@ -553,7 +633,7 @@ Status verify_chain(const Certificate& leaf, const std::vector<Certificate>& unt
     return ossl::error("chain.init", "verify context");
   // IDevID and MASA certificates often carry no EKU (RFC 8995 2.3): verify for any purpose.
   X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_ANY);
-  unsigned long flags = X509_V_FLAG_X509_STRICT;
+  unsigned long flags = opt.strict ? X509_V_FLAG_X509_STRICT : 0;
   if (opt.partial_chain) flags |= X509_V_FLAG_PARTIAL_CHAIN;
   if (!opt.check_time) flags |= X509_V_FLAG_NO_CHECK_TIME;
   X509_STORE_CTX_set_flags(ctx.get(), flags);
@@ -567,6 +647,7 @@ Status verify_chain(const Certificate& leaf, const std::vector<Certificate>& unt
   return make_error("chain.verify", "certificate " + std::to_string(depth) + " (" + who +
                                         "): " + X509_verify_cert_error_string(err));
 }
+}  // namespace
 
 Result<std::string> issue_crl_pem(const Certificate& issuer, const PrivateKey& key,
                                   const std::vector<RevokedEntry>& revoked, int64_t crl_number,

@@ -148,10 +148,15 @@ struct VerifyOptions {
   bool check_time = true;
   // Accept a chain that ends at any anchor, not only a self-signed root (pinning an EE or sub-CA).
   bool partial_chain = false;
+  // RFC 5280 strictness (X509_V_FLAG_X509_STRICT); off only for artifacts from other systems.
+  bool strict = true;
 };
 
 // Builds and verifies leaf -> untrusted... -> one of anchors. The error names the certificate at
 // fault by depth and subject: "certificate 0 (CN=x): certificate signature failure".
+// A chain verified at the current time is remembered for up to five minutes (never past any of
+// its certificates' validity), so the same registrar, MASA or declaration signer chain arriving
+// in request after request is verified once.
 Status verify_chain(const Certificate& leaf, const std::vector<Certificate>& untrusted,
                     const std::vector<Certificate>& anchors, const VerifyOptions& options = {});
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "pki/profiles.h"
 
@@ -95,6 +97,34 @@ TEST(X509, PartialChainPinsAnIntermediate) {
   VerifyOptions pin;
   pin.partial_chain = true;
   EXPECT_TRUE(verify_chain(leaf, {}, {p.ca.cert}, pin).ok());
+}
+
+TEST(X509, RememberedChainsStayBoundToTheirAnchorsOptionsAndValidity) {
+  Pki p, other;
+  auto dk = *PrivateKey::generate(Curve::kP256);
+  auto leaf =
+      *p.ca.issue(pki::idevid("Acme", "m", "SN-5", dk.public_key(), std::nullopt, std::nullopt));
+  ASSERT_TRUE(verify_chain(leaf, {p.ca.cert}, {p.root.cert}).ok());
+  ASSERT_TRUE(verify_chain(leaf, {p.ca.cert}, {p.root.cert}).ok());  // remembered
+  // A remembered success does not stand for another anchor, another chain or other options.
+  EXPECT_FALSE(verify_chain(leaf, {p.ca.cert}, {other.root.cert}).ok());
+  EXPECT_FALSE(verify_chain(leaf, {}, {p.root.cert}).ok());
+  EXPECT_FALSE(verify_chain(leaf, {}, {p.ca.cert}).ok());
+  // Nor for a check at another time.
+  VerifyOptions past;
+  past.at = time::from_civil(2001, 1, 1);
+  EXPECT_FALSE(verify_chain(leaf, {p.ca.cert}, {p.root.cert}, past).ok());
+  // And never past the validity of a certificate in the chain.
+  auto sk = *PrivateKey::generate(Curve::kP256);
+  auto tmpl = pki::idevid("Acme", "m", "SN-6", sk.public_key(), std::nullopt, std::nullopt);
+  tmpl.not_before = time::now() - 60;
+  tmpl.not_after = time::now() + 1;
+  auto brief = *issue_certificate(tmpl, &p.ca.cert, p.ca.key);
+  ASSERT_TRUE(verify_chain(brief, {p.ca.cert}, {p.root.cert}).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  auto st = verify_chain(brief, {p.ca.cert}, {p.root.cert});
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("expired"), std::string::npos) << st.error().message;
 }
 
 TEST(Csr, ProvesPossessionAndCarriesTheSerial) {
