@@ -164,7 +164,11 @@ Result<Bytes> cms_sign(const Bytes& content, const Certificate& signer, const Pr
   }
   unsigned flags = CMS_PARTIAL | CMS_BINARY;
   if (opt.detached) flags |= CMS_DETACHED;
-  ossl::CmsPtr cms(CMS_sign(signer.raw(), key.raw(), certs.get(), nullptr, flags));
+  // A key held in a provider of its own (TPM) signs through a proxy (see ossl::signing_proxy).
+  ossl::PkeyPtr proxy(key.libctx() ? ossl::signing_proxy(key) : nullptr);
+  if (key.libctx() && !proxy) return ossl::error("cms.sign", "signing key held in its provider");
+  ossl::CmsPtr cms(
+      CMS_sign(signer.raw(), proxy ? proxy.get() : key.raw(), certs.get(), nullptr, flags));
   if (!cms) return ossl::error("cms.sign", "CMS sign");
   if (opt.content_type != kOidData) {
     ASN1_OBJECT* oid = OBJ_txt2obj(opt.content_type.c_str(), 1);

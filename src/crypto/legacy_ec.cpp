@@ -56,6 +56,82 @@ bool legacy_ec_info(EVP_PKEY* key, Curve* curve, Bytes* point) {
   return true;
 }
 
+namespace {
+
+// The key a proxy signs with; owned by the proxy's EC_KEY (freed with it).
+int proxy_index() {
+  static const int index = EC_KEY_get_ex_new_index(
+      0, nullptr, nullptr, nullptr, [](void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+        delete static_cast<PrivateKey*>(ptr);
+      });
+  return index;
+}
+
+// ECDSA over a digest OpenSSL computed, by the held key in its own provider (one operation on a
+// fresh context, which is all a TPM has room for).
+ECDSA_SIG* proxy_sign_sig(const unsigned char* dgst, int dgst_len, const BIGNUM*, const BIGNUM*,
+                          EC_KEY* ec) {
+  auto* key = static_cast<PrivateKey*>(EC_KEY_get_ex_data(ec, proxy_index()));
+  if (!key || dgst_len <= 0) return nullptr;
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(key->libctx(), key->raw(), nullptr));
+  size_t len = 0;
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 ||
+      EVP_PKEY_sign(ctx.get(), nullptr, &len, dgst, static_cast<size_t>(dgst_len)) != 1)
+    return nullptr;
+  Bytes der(len);
+  if (EVP_PKEY_sign(ctx.get(), der.data(), &len, dgst, static_cast<size_t>(dgst_len)) != 1)
+    return nullptr;
+  const unsigned char* p = der.data();
+  return d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len));
+}
+
+int proxy_sign(int, const unsigned char* dgst, int dlen, unsigned char* sig, unsigned int* siglen,
+               const BIGNUM*, const BIGNUM*, EC_KEY* ec) {
+  ECDSA_SIG* s = proxy_sign_sig(dgst, dlen, nullptr, nullptr, ec);
+  if (!s) return 0;
+  unsigned char* out = sig;
+  int n = i2d_ECDSA_SIG(s, &out);
+  ECDSA_SIG_free(s);
+  if (n <= 0) return 0;
+  *siglen = static_cast<unsigned int>(n);
+  return 1;
+}
+
+const EC_KEY_METHOD* proxy_method() {
+  static EC_KEY_METHOD* const method = [] {
+    EC_KEY_METHOD* m = EC_KEY_METHOD_new(EC_KEY_OpenSSL());
+    int (*setup)(EC_KEY*, BN_CTX*, BIGNUM**, BIGNUM**) = nullptr;
+    EC_KEY_METHOD_get_sign(EC_KEY_OpenSSL(), nullptr, &setup, nullptr);
+    EC_KEY_METHOD_set_sign(m, proxy_sign, setup, proxy_sign_sig);
+    return m;
+  }();
+  return method;
+}
+
+}  // namespace
+
+EVP_PKEY* signing_proxy(const PrivateKey& key) {
+  auto curve = key.curve();
+  Bytes point = key.public_key().point();
+  if (!curve || point.empty()) return nullptr;
+  EVP_PKEY* pub = legacy_ec_public_key(*curve, point);
+  if (!pub) return nullptr;
+  EC_KEY* ec = EC_KEY_dup(EVP_PKEY_get0_EC_KEY(pub));
+  EVP_PKEY_free(pub);
+  if (!ec || EC_KEY_set_method(ec, proxy_method()) != 1 ||
+      EC_KEY_set_ex_data(ec, proxy_index(), new PrivateKey(key)) != 1) {
+    EC_KEY_free(ec);
+    return nullptr;
+  }
+  EVP_PKEY* pkey = EVP_PKEY_new();
+  if (!pkey || EVP_PKEY_assign_EC_KEY(pkey, ec) != 1) {
+    EC_KEY_free(ec);
+    EVP_PKEY_free(pkey);
+    return nullptr;
+  }
+  return pkey;
+}
+
 }  // namespace gh::crypto::ossl
 
 // DPP's mutual authentication needs a point sum and a scalar sum, which OpenSSL 3 offers only

@@ -62,6 +62,12 @@ EVP_PKEY* legacy_ec_public_key(Curve curve, const Bytes& encoded_point);
 // For a legacy EC key: its curve and uncompressed point. false if key is not a legacy EC key.
 bool legacy_ec_info(EVP_PKEY* key, Curve* curve, Bytes* point);
 
+// A key OpenSSL's TLS can sign with that hands each ECDSA signature to key, in key's own library
+// context (caller owns it). For a TPM-held key: TLS duplicates its signing contexts, and each copy
+// of a tpm2-provider context loads the key into the TPM again until its object slots run out
+// (TPM_RC_OBJECT_MEMORY); through the proxy the TPM sees one signature per handshake.
+EVP_PKEY* signing_proxy(const PrivateKey& key);
+
 BioPtr mem_bio(const void* data, size_t len);
 BioPtr mem_bio(std::string_view data);
 std::string bio_string(BIO* bio);

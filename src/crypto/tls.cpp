@@ -33,16 +33,20 @@ Status use_identity(SSL_CTX* ctx, const TlsIdentity& id, bool omit_anchors) {
     if (omit_anchors && c.self_signed()) continue;
     if (SSL_CTX_add1_chain_cert(ctx, c.raw()) != 1) return ossl::error("tls.identity", "chain");
   }
-  if (SSL_CTX_use_PrivateKey(ctx, id.key.raw()) != 1)
+  if (id.key.libctx()) {
+    // A key held in a provider of its own (TPM): TLS signs through a proxy (see signing_proxy).
+    ossl::PkeyPtr proxy(ossl::signing_proxy(id.key));
+    if (!proxy || SSL_CTX_use_PrivateKey(ctx, proxy.get()) != 1)
+      return ossl::error("tls.identity", "private key (held in its provider)");
+  } else if (SSL_CTX_use_PrivateKey(ctx, id.key.raw()) != 1) {
     return ossl::error("tls.identity", "private key");
+  }
   if (SSL_CTX_check_private_key(ctx) != 1)
     return ossl::error("tls.identity", "key does not match certificate");
   return ok_status();
 }
 
-SSL_CTX* new_ctx(const SSL_METHOD* method, const TlsIdentity* id) {
-  // A TPM-held key lives in its own library context; the TLS context must too.
-  if (id && id->key.libctx()) return SSL_CTX_new_ex(id->key.libctx(), nullptr, method);
+SSL_CTX* new_ctx(const SSL_METHOD* method) {
   return SSL_CTX_new(method);
 }
 
@@ -53,7 +57,7 @@ TlsContext::~TlsContext() {
 }
 
 Result<TlsContext> TlsContext::server(const TlsIdentity& identity) {
-  SSL_CTX* ctx = new_ctx(TLS_server_method(), &identity);
+  SSL_CTX* ctx = new_ctx(TLS_server_method());
   if (!ctx) return ossl::error("tls.context", "server context");
   TlsContext out(ctx);
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);  // RFC 8995 5.1: TLS 1.2 or newer
@@ -67,7 +71,7 @@ Result<TlsContext> TlsContext::server(const TlsIdentity& identity) {
 Result<TlsContext> TlsContext::client(const TlsIdentity* identity,
                                       const std::vector<Certificate>& anchors,
                                       const std::string& verify_host) {
-  SSL_CTX* ctx = new_ctx(TLS_client_method(), identity);
+  SSL_CTX* ctx = new_ctx(TLS_client_method());
   if (!ctx) return ossl::error("tls.context", "client context");
   TlsContext out(ctx);
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);

@@ -4,9 +4,11 @@
 source "$(dirname "$0")/lib.sh"
 command -v swtpm >/dev/null || fail "swtpm missing (make deps installs swtpm)"
 
-"$G" factory init --state f --name "TPM Devices" >/dev/null
+mport=$(free_port)
+"$G" factory init --state f --name "TPM Devices" --masa-url "https://localhost:$mport" >/dev/null
 "$G" factory make --state f --model tpm-1 --count 2 --out d --device-keystore tpm > serials.txt
 [ "$(wc -l < serials.txt)" -eq 2 ] || fail "expected 2 devices"
+"$G" factory make --state f --model tpm-1 --count 1 --out d --device-keystore tpm > brski.txt
 s=$(head -1 serials.txt)
 for k in idevid dpp-bootstrap attestation; do
   head -1 "d/$s/keystore/$k.tss" | grep -q "BEGIN TSS2 PRIVATE KEY" || fail "$k is not a TPM-wrapped key"
@@ -38,7 +40,8 @@ kill $pid
 # key from the bundle) authenticates it with ECDH done inside the TPM, and the netAccessKey the
 # connector names is made in, and stays in, the TPM.
 "$G" site init --state site --name "TPM Site" >/dev/null
-"$G" factory sell --state f --serials-from serials.txt --owner-cert site/domain-ca.pem --bundle b.pem >/dev/null
+cat serials.txt brski.txt > sold.txt
+"$G" factory sell --state f --serials-from sold.txt --owner-cert site/domain-ca.pem --bundle b.pem >/dev/null
 "$G" site import --state site b.pem --trust-anchor f/pki/root.pem >/dev/null
 start_server SITE "$G" site serve --state site --dpp-listen 127.0.0.1:0
 for dev in $(cat serials.txt); do
@@ -48,4 +51,23 @@ for dev in $(cat serials.txt); do
 done
 grep -rl "BEGIN PRIVATE KEY" d && fail "a plain private key in a TPM device image after DPP"
 ok "DPP onboarding of TPM devices: ECDH inside each device's TPM, netAccessKey TPM-wrapped"
+
+# BRSKI with the IDevID key in the TPM: it is the TLS client credential of the provisional session
+# and signs the voucher-request; the LDevID key is made in the TPM, signs the CSR and is the
+# client credential of the session that reports enrollment status.
+kill "$SITE_PID"; wait "$SITE_PID" 2>/dev/null
+start_server MASA "$G" masa serve --state f --listen "127.0.0.1:$mport"
+start_server REG "$G" site serve --state site --listen 127.0.0.1:0
+b=$(cat brski.txt)
+"$G" device onboard --state "d/$b" --brski "$REG_URL" --timeout 30 >/dev/null || fail "$b: BRSKI onboarding with TPM keys"
+head -1 "d/$b/keystore/ldevid.tss" | grep -q "BEGIN TSS2 PRIVATE KEY" || fail "$b: LDevID key not TPM-wrapped"
+grep -rl "BEGIN PRIVATE KEY" "d/$b" && fail "a plain private key in a TPM device image after BRSKI"
+openssl verify -CAfile site/domain-ca.pem "d/$b/onboarding/ldevid.pem" >/dev/null || fail "$b: LDevID does not verify"
+openssl cms -verify -inform DER -in "d/$b/onboarding/voucher.cms" -CAfile f/pki/masa.pem -partial_chain -purpose any \
+  -out voucher.json 2>/dev/null || fail "$b: voucher does not verify"
+jq -e --arg s "$b" '."ietf-voucher:voucher"."serial-number" == $s' voucher.json >/dev/null || fail "$b: voucher serial"
+"$G" site events --state site > events.txt
+grep "$b" events.txt | grep -q "brski.enroll-status  ok" \
+  || { cat events.txt; fail "$b: no enrollment status over the TPM-held LDevID session"; }
+ok "BRSKI onboarding of a TPM device: TLS and CMS signatures by the IDevID key in its TPM, LDevID key made there"
 finish
