@@ -186,4 +186,8 @@ std::string TlsConnection::protocol() const {
   return ssl_ ? SSL_get_version(ssl_) : "";
 }
 
+std::string openssl_version() {
+  return OpenSSL_version(OPENSSL_VERSION);
+}
+
 }  // namespace gh::crypto

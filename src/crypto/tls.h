@@ -71,4 +71,8 @@ class TlsConnection {
   int fd_ = -1;
 };
 
+// The OpenSSL library this process runs with, e.g. "OpenSSL 3.0.22 25 Aug 2026" (it may be newer
+// than the one it was built against: OpenSSL 3.x keeps one ABI).
+std::string openssl_version();
+
 }  // namespace gh::crypto
