@@ -47,7 +47,12 @@ Status use_identity(SSL_CTX* ctx, const TlsIdentity& id, bool omit_anchors) {
 }
 
 SSL_CTX* new_ctx(const SSL_METHOD* method) {
-  return SSL_CTX_new(method);
+  SSL_CTX* ctx = SSL_CTX_new(method);
+  // Read what the socket has, not one record header and then its body: a handshake flight is
+  // several records, and each read is a system call. (Nothing here polls the socket for data
+  // OpenSSL may already hold: reads block in SSL_read with the socket's timeout.)
+  if (ctx) SSL_CTX_set_read_ahead(ctx, 1);
+  return ctx;
 }
 
 }  // namespace
