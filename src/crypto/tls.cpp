@@ -22,28 +22,50 @@ void accept_any_chain(SSL_CTX* ctx) {
   SSL_CTX_set_cert_verify_callback(ctx, chain_checked_by_application, nullptr);
 }
 
+// The same calls exist for a context (every connection) and for one connection.
+struct CtxCalls {
+  static int use_certificate(SSL_CTX* c, X509* x) { return SSL_CTX_use_certificate(c, x); }
+  static long add_chain(SSL_CTX* c, X509* x) { return SSL_CTX_add1_chain_cert(c, x); }
+  static int use_key(SSL_CTX* c, EVP_PKEY* k) { return SSL_CTX_use_PrivateKey(c, k); }
+  static int check_key(SSL_CTX* c) { return SSL_CTX_check_private_key(c); }
+};
+struct SslCalls {
+  static int use_certificate(SSL* s, X509* x) { return SSL_use_certificate(s, x); }
+  static long add_chain(SSL* s, X509* x) { return SSL_add1_chain_cert(s, x); }
+  static int use_key(SSL* s, EVP_PKEY* k) { return SSL_use_PrivateKey(s, k); }
+  static int check_key(SSL* s) { return SSL_check_private_key(s); }
+};
+
+template <class Calls, class T>
+Status use_identity_with(T* target, const TlsIdentity& id, bool omit_anchors) {
+  if (Calls::use_certificate(target, id.cert.raw()) != 1)
+    return ossl::error("tls.identity", "certificate");
+  for (const auto& c : id.chain) {
+    if (omit_anchors && c.self_signed()) continue;
+    if (Calls::add_chain(target, c.raw()) != 1) return ossl::error("tls.identity", "chain");
+  }
+  if (id.key.libctx()) {
+    // A key held in a provider of its own (TPM): TLS signs through a proxy (see signing_proxy).
+    ossl::PkeyPtr proxy(ossl::signing_proxy(id.key));
+    if (!proxy || Calls::use_key(target, proxy.get()) != 1)
+      return ossl::error("tls.identity", "private key (held in its provider)");
+  } else if (Calls::use_key(target, id.key.raw()) != 1) {
+    return ossl::error("tls.identity", "private key");
+  }
+  if (Calls::check_key(target) != 1)
+    return ossl::error("tls.identity", "key does not match certificate");
+  return ok_status();
+}
+
 // A server leaves self-signed certificates out of the chain it sends: they are trust anchors,
 // which a client must hold already to trust them (RFC 8446 4.4.2, RFC 5246 7.4.2), and every
 // certificate sent is one more the client parses (and in OpenSSL 3.0 a parse costs more than a
 // signature check). A client sends its chain whole: a MASA reads the registrar's from it.
 Status use_identity(SSL_CTX* ctx, const TlsIdentity& id, bool omit_anchors) {
-  if (SSL_CTX_use_certificate(ctx, id.cert.raw()) != 1)
-    return ossl::error("tls.identity", "certificate");
-  for (const auto& c : id.chain) {
-    if (omit_anchors && c.self_signed()) continue;
-    if (SSL_CTX_add1_chain_cert(ctx, c.raw()) != 1) return ossl::error("tls.identity", "chain");
-  }
-  if (id.key.libctx()) {
-    // A key held in a provider of its own (TPM): TLS signs through a proxy (see signing_proxy).
-    ossl::PkeyPtr proxy(ossl::signing_proxy(id.key));
-    if (!proxy || SSL_CTX_use_PrivateKey(ctx, proxy.get()) != 1)
-      return ossl::error("tls.identity", "private key (held in its provider)");
-  } else if (SSL_CTX_use_PrivateKey(ctx, id.key.raw()) != 1) {
-    return ossl::error("tls.identity", "private key");
-  }
-  if (SSL_CTX_check_private_key(ctx) != 1)
-    return ossl::error("tls.identity", "key does not match certificate");
-  return ok_status();
+  return use_identity_with<CtxCalls>(ctx, id, omit_anchors);
+}
+Status use_identity(SSL* ssl, const TlsIdentity& id) {
+  return use_identity_with<SslCalls>(ssl, id, false);
 }
 
 SSL_CTX* new_ctx(const SSL_METHOD* method) {
@@ -124,11 +146,12 @@ Result<TlsConnection> TlsConnection::accept(const TlsContext& ctx, int fd) {
   return c;
 }
 
-Result<TlsConnection> TlsConnection::connect(const TlsContext& ctx, int fd,
-                                             const std::string& sni) {
+Result<TlsConnection> TlsConnection::connect(const TlsContext& ctx, int fd, const std::string& sni,
+                                             const TlsIdentity* identity) {
   SSL* ssl = SSL_new(ctx.raw());
   TlsConnection c(ssl, fd);
   if (!ssl || SSL_set_fd(ssl, fd) != 1) return ossl::error("tls.connect", "TLS setup");
+  if (identity) TRY(use_identity(ssl, *identity));
   if (!sni.empty() && sni.find_first_not_of("0123456789.:") != std::string::npos)
     SSL_set_tlsext_host_name(ssl, sni.c_str());
   if (SSL_connect(ssl) != 1) {

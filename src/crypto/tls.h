@@ -55,7 +55,10 @@ class TlsConnection {
 
   // Takes ownership of fd either way.
   static Result<TlsConnection> accept(const TlsContext& ctx, int fd);
-  static Result<TlsConnection> connect(const TlsContext& ctx, int fd, const std::string& sni);
+  // identity: this connection's client credential, over the context's (one context can then serve
+  // many identities: a process that simulates many pledges).
+  static Result<TlsConnection> connect(const TlsContext& ctx, int fd, const std::string& sni,
+                                       const TlsIdentity* identity = nullptr);
 
   // Reads up to n bytes; 0 at end of stream.
   Result<size_t> read(uint8_t* buf, size_t n);

@@ -254,9 +254,10 @@ void HttpServer::serve(int fd) {
 
 Result<std::unique_ptr<HttpClient>> HttpClient::connect(const std::string& host, int port,
                                                         const crypto::TlsContext& tls,
-                                                        int timeout_s) {
+                                                        int timeout_s,
+                                                        const crypto::TlsIdentity* identity) {
   int fd = TRY(tcp_connect(host, port, timeout_s));
-  auto conn = TRY(crypto::TlsConnection::connect(tls, fd, host));
+  auto conn = TRY(crypto::TlsConnection::connect(tls, fd, host, identity));
   return std::unique_ptr<HttpClient>(new HttpClient(std::move(conn), host));
 }
 

@@ -87,9 +87,11 @@ struct ClientResponse {
 // One persistent TLS connection; requests go over it in order.
 class HttpClient {
  public:
+  // identity: the client credential for this connection, over the context's.
   static Result<std::unique_ptr<HttpClient>> connect(const std::string& host, int port,
                                                      const crypto::TlsContext& tls,
-                                                     int timeout_s = 10);
+                                                     int timeout_s = 10,
+                                                     const crypto::TlsIdentity* identity = nullptr);
   Result<ClientResponse> request(const std::string& method, const std::string& path,
                                  const std::vector<std::pair<std::string, std::string>>& headers,
                                  const std::string& body);

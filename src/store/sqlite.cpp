@@ -91,9 +91,9 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path,
   // checkpoints keeps it across power loss up to the last checkpoint.
   // Pages read through a memory map rather than a pread each (a registrar reads the same few
   // inventory pages in every request), and a page cache of 8 MiB.
-  TRY(db->exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-      "PRAGMA mmap_size=268435456; PRAGMA cache_size=-8192;"));
+  TRY(
+      db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+               "PRAGMA mmap_size=268435456; PRAGMA cache_size=-8192;"));
   auto ver = TRY(db->prepare("PRAGMA user_version"));
   TRY(ver.step());
   int64_t have = ver.integer(0);

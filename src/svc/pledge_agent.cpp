@@ -1,6 +1,9 @@
 #include "svc/pledge_agent.h"
 
 #include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "codec/est.h"
@@ -15,6 +18,29 @@
 
 namespace gh::svc {
 namespace {
+
+// One client context per set of trust anchors for the whole process, each connection carrying its
+// own credential: an OpenSSL 3.0 context costs more to create than a handshake's signatures, and a
+// process that simulates many pledges (bench brski) would otherwise make two per onboarding.
+// Contexts live until the process exits.
+Result<const crypto::TlsContext*> client_context(const std::vector<crypto::Certificate>& anchors) {
+  static std::mutex mu;
+  static auto* contexts = new std::map<Bytes, std::unique_ptr<crypto::TlsContext>>();
+  Bytes key;
+  for (const auto& a : anchors) {
+    Bytes f = a.fingerprint_sha256();
+    key.insert(key.end(), f.begin(), f.end());
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = contexts->find(key);
+  if (it != contexts->end()) return it->second.get();
+  // No anchors: provisional (RFC 8995 5.1), the server's chain is kept for the voucher to judge.
+  auto made = TRY(crypto::TlsContext::client(nullptr, anchors, ""));
+  auto owned = std::make_unique<crypto::TlsContext>(std::move(made));
+  const crypto::TlsContext* out = owned.get();
+  contexts->emplace(std::move(key), std::move(owned));
+  return out;
+}
 
 constexpr const char* kLdevidKey = "ldevid";
 
@@ -47,9 +73,9 @@ Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid,
   auto url = net::Url::parse(registrar_url);
   if (!url) return fail(why, url.error(), false);
   crypto::TlsIdentity tls_id{idevid.cert, idevid.chain, idevid.key};
-  auto ctx = crypto::TlsContext::client(&tls_id, {}, "");  // provisional (RFC 8995 5.1)
+  auto ctx = client_context({});  // provisional
   if (!ctx) return fail(why, ctx.error(), false);
-  auto client = net::HttpClient::connect(url->host, url->port, *ctx, 10);
+  auto client = net::HttpClient::connect(url->host, url->port, **ctx, 10, &tls_id);
   if (!client) return fail(why, client.error(), true);
 
   proto::Pledge pledge(idevid, masa);
@@ -119,8 +145,8 @@ Status report_enroll_status(const std::string& registrar_url, const crypto::Cert
                             const crypto::PrivateKey& key, const crypto::Certificate& domain_ca) {
   auto url = TRY(net::Url::parse(registrar_url));
   crypto::TlsIdentity id{ldevid, {}, key};
-  auto ctx = TRY(crypto::TlsContext::client(&id, {domain_ca}, ""));
-  auto client = TRY(net::HttpClient::connect(url.host, url.port, ctx, 10));
+  auto ctx = TRY(client_context({domain_ca}));
+  auto client = TRY(net::HttpClient::connect(url.host, url.port, *ctx, 10, &id));
   auto r = TRY(client->request("POST", "/.well-known/brski/enrollstatus",
                                {{"Content-Type", "application/json"}},
                                codec::status_telemetry(true, "").dump()));
