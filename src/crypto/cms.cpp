@@ -131,7 +131,7 @@ Result<ParsedSignedData> parse_signed_data(const Bytes& der) {
     out.certificates = carried_certificates(out.cms.get());
     return out;
   }
-  // Back into the message, as parsed objects: OpenSSL builds the signer's chain from them.
+  // Back into the message, as parsed objects: OpenSSL looks for the signer's certificate there.
   if (OBJ_obj2nid(CMS_get0_type(out.cms.get())) == NID_pkcs7_signed)
     for (const auto& c : split->certificates)
       if (CMS_add1_cert(out.cms.get(), c.raw()) != 1)
