@@ -10,16 +10,22 @@
 
 namespace gh::crypto::ossl {
 
-EVP_PKEY* legacy_ec_public_key(Curve curve, const Bytes& point) {
+namespace {
+
+// An EC_KEY holding only the public point; nullptr if the point is not on the curve.
+EC_KEY* ec_public(Curve curve, const Bytes& point) {
   int nid = curve == Curve::kP384   ? NID_secp384r1
             : curve == Curve::kP521 ? NID_secp521r1
                                     : NID_X9_62_prime256v1;
   EC_KEY* ec = EC_KEY_new_by_curve_name(nid);
+  if (ec && EC_KEY_oct2key(ec, point.data(), point.size(), nullptr) == 1) return ec;
+  EC_KEY_free(ec);
+  return nullptr;
+}
+
+// The EVP_PKEY around ec, which it takes over (freed on failure too).
+EVP_PKEY* wrap(EC_KEY* ec) {
   if (!ec) return nullptr;
-  if (EC_KEY_oct2key(ec, point.data(), point.size(), nullptr) != 1) {
-    EC_KEY_free(ec);
-    return nullptr;
-  }
   EVP_PKEY* pkey = EVP_PKEY_new();
   if (!pkey || EVP_PKEY_assign_EC_KEY(pkey, ec) != 1) {
     EC_KEY_free(ec);
@@ -27,6 +33,12 @@ EVP_PKEY* legacy_ec_public_key(Curve curve, const Bytes& point) {
     return nullptr;
   }
   return pkey;
+}
+
+}  // namespace
+
+EVP_PKEY* legacy_ec_public_key(Curve curve, const Bytes& point) {
+  return wrap(ec_public(curve, point));
 }
 
 bool legacy_ec_info(EVP_PKEY* key, Curve* curve, Bytes* point) {
@@ -112,24 +124,19 @@ const EC_KEY_METHOD* proxy_method() {
 
 EVP_PKEY* signing_proxy(const PrivateKey& key) {
   auto curve = key.curve();
-  Bytes point = key.public_key().point();
-  if (!curve || point.empty()) return nullptr;
-  EVP_PKEY* pub = legacy_ec_public_key(*curve, point);
-  if (!pub) return nullptr;
-  EC_KEY* ec = EC_KEY_dup(EVP_PKEY_get0_EC_KEY(pub));
-  EVP_PKEY_free(pub);
-  if (!ec || EC_KEY_set_method(ec, proxy_method()) != 1 ||
-      EC_KEY_set_ex_data(ec, proxy_index(), new PrivateKey(key)) != 1) {
+  if (!curve) return nullptr;
+  EC_KEY* ec = ec_public(*curve, key.public_key().point());
+  if (!ec || EC_KEY_set_method(ec, proxy_method()) != 1) {
     EC_KEY_free(ec);
     return nullptr;
   }
-  EVP_PKEY* pkey = EVP_PKEY_new();
-  if (!pkey || EVP_PKEY_assign_EC_KEY(pkey, ec) != 1) {
+  auto* held = new PrivateKey(key);
+  if (EC_KEY_set_ex_data(ec, proxy_index(), held) != 1) {
+    delete held;
     EC_KEY_free(ec);
-    EVP_PKEY_free(pkey);
     return nullptr;
   }
-  return pkey;
+  return wrap(ec);
 }
 
 }  // namespace gh::crypto::ossl
