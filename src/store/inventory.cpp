@@ -167,6 +167,18 @@ class SqliteInventory final : public Inventory {
     return out;
   }
 
+  Result<std::vector<DeviceMudUrls>> mud_urls_in_service() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st = TRY(db_->prepare(
+        "SELECT serial, mud_url, mud_url_claimed, mud_url_claimed_status FROM devices "
+        "WHERE state IN ('onboarded','enrolled') AND (mud_url <> '' OR mud_url_claimed <> '') "
+        "ORDER BY serial"));
+    std::vector<DeviceMudUrls> out;
+    while (TRY(st.step()))
+      out.push_back(DeviceMudUrls{st.text(0), st.text(1), st.text(2), st.text(3)});
+    return out;
+  }
+
   Status add_manufacturer(const ManufacturerAnchor& a) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto st =

@@ -43,6 +43,8 @@ class Inventory {
                                               const std::string& bundle_id, const Event& event) = 0;
   virtual Result<std::optional<DeviceRecord>> get(const std::string& serial) = 0;
   virtual Result<std::vector<DeviceRecord>> list() = 0;
+  // Devices in service (onboarded or enrolled) with a MUD URL of any kind, by serial.
+  virtual Result<std::vector<DeviceMudUrls>> mud_urls_in_service() = 0;
   virtual Status add_manufacturer(const ManufacturerAnchor& anchor) = 0;
   virtual Result<std::vector<ManufacturerAnchor>> manufacturers() = 0;
   // A pledge nonce is accepted once per device (replay protection); false if seen before.

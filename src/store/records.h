@@ -39,6 +39,15 @@ struct ManufacturedDevice {
   std::string declaration;
 };
 
+// The MUD URL the network enforces for a device (empty: none): the one from its birth credentials,
+// else a claimed one once accepted.
+inline const std::string& enforced_mud_url(const std::string& birth, const std::string& claimed,
+                                           const std::string& claim_status) {
+  static const std::string none;
+  if (!birth.empty()) return birth;
+  return claim_status == "accepted" ? claimed : none;
+}
+
 // A device as a site (network owner) records it.
 struct DeviceRecord {
   std::string serial;
@@ -67,9 +76,19 @@ struct DeviceRecord {
 
   // The MUD URL the network enforces for this device (empty: none).
   const std::string& enforced_mud_url() const {
-    static const std::string none;
-    if (!mud_url.empty()) return mud_url;
-    return mud_url_claimed_status == "accepted" ? mud_url_claimed : none;
+    return store::enforced_mud_url(mud_url, mud_url_claimed, mud_url_claimed_status);
+  }
+};
+
+// The MUD URLs of a device in service (onboarded or enrolled), without the rest of its record:
+// what the MUD manager reads every round.
+struct DeviceMudUrls {
+  std::string serial;
+  std::string mud_url;
+  std::string mud_url_claimed;
+  std::string mud_url_claimed_status;
+  const std::string& enforced_mud_url() const {
+    return store::enforced_mud_url(mud_url, mud_url_claimed, mud_url_claimed_status);
   }
 };
 

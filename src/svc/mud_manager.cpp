@@ -133,15 +133,17 @@ Status MudManager::judge_claim(const store::DeviceRecord& d) {
 }
 
 void MudManager::refresh_due() {
-  auto devices = site_.inventory().list();
+  // Only the URLs of devices in service: this runs every second, and a whole-inventory read
+  // holds the inventory (and so every registrar request) for the length of it.
+  auto devices = site_.inventory().mud_urls_in_service();
   if (!devices) return;
   std::map<std::string, std::string> urls;  // url -> a device that uses it
   for (const auto& d : *devices) {
-    if (d.state != "onboarded" && d.state != "enrolled") continue;
     if (d.mud_url.empty() && d.mud_url_claimed_status == "pending") {
       if (time::now() - last_try_[d.mud_url_claimed] < 10) continue;
       last_try_[d.mud_url_claimed] = time::now();
-      (void)judge_claim(d);  // every outcome is in the evidence log
+      auto full = site_.inventory().get(d.serial);
+      if (full && *full) (void)judge_claim(**full);  // every outcome is in the evidence log
       continue;
     }
     if (!d.enforced_mud_url().empty()) urls.emplace(d.enforced_mud_url(), d.serial);

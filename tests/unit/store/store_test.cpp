@@ -83,6 +83,34 @@ TEST(Inventory, ImportIsAllOrNothingAndVersionAware) {
 
 // MUD URLs a device announces (DHCP, DPP) or an operator assigns: beside the birth credentials'
 // URL, never over it; an operator's stands over a device's; enforced only once accepted.
+TEST(Inventory, MudUrlsInServiceOnly) {
+  std::string dir = gh::testing::make_temp_dir("gh-store");
+  auto inv = std::move(*open_sqlite_inventory(dir + "/i.db"));
+  DeviceRecord born{"SN-1", "m",  "Acme", "onboarded", "PEM", "", "https://mud.acme/m.json", "jws",
+                    1,      "b1", 1};
+  DeviceRecord claims = born, expected = born, plain = born;
+  claims.serial = "SN-2";
+  claims.mud_url = "";
+  expected.serial = "SN-3";
+  expected.state = "expected";
+  plain.serial = "SN-4";
+  plain.mud_url = "";
+  ASSERT_TRUE(inv->import_devices({born, claims, expected, plain}, "b1",
+                                  Event{0, 0, "", "bundle.import", "ok", "", "{}"})
+                  .ok());
+  ASSERT_TRUE(inv->claim_mud_url("SN-2", "https://mud.acme/c.json", "dhcp").ok());
+  auto urls = inv->mud_urls_in_service();
+  ASSERT_TRUE(urls.ok());
+  // SN-3 is not in service, SN-4 has no MUD URL of any kind.
+  ASSERT_EQ(urls->size(), 2u);
+  EXPECT_EQ((*urls)[0].serial, "SN-1");
+  EXPECT_EQ((*urls)[0].enforced_mud_url(), "https://mud.acme/m.json");
+  EXPECT_EQ((*urls)[1].serial, "SN-2");
+  EXPECT_EQ((*urls)[1].mud_url_claimed, "https://mud.acme/c.json");
+  EXPECT_EQ((*urls)[1].mud_url_claimed_status, "pending");
+  EXPECT_EQ((*urls)[1].enforced_mud_url(), "");
+}
+
 TEST(Inventory, MudUrlClaims) {
   std::string dir = gh::testing::make_temp_dir("gh-store");
   auto inv = std::move(*open_sqlite_inventory(dir + "/i.db"));
