@@ -271,25 +271,14 @@ Result<Bytes> certs_only_encode(const std::vector<Certificate>& certs) {
 }
 
 Result<std::vector<Certificate>> certs_only_decode(const Bytes& der) {
-  auto split = split_signed_data(der);
-  const Bytes& input = split ? split->without_certificates : der;
-  const unsigned char* p = input.data();
-  ossl::Ptr<PKCS7, PKCS7_free> p7(d2i_PKCS7(nullptr, &p, static_cast<long>(input.size())));
-  if (!p7 || !PKCS7_type_is_signed(p7.get()) || !p7->d.sign)
-    return ossl::error("est.certs-only", "not a certs-only PKCS#7 message");
-  std::vector<Certificate> out;
-  if (split) {
-    out = std::move(split->certificates);
-  } else {
-    STACK_OF(X509)* certs = p7->d.sign->cert;
-    for (int i = 0; certs && i < sk_X509_num(certs); ++i) {
-      X509* c = sk_X509_value(certs, i);
-      X509_up_ref(c);
-      out.push_back(Certificate::adopt(c));
-    }
-  }
-  if (out.empty()) return make_error("est.certs-only", "certs-only message holds no certificate");
-  return out;
+  auto parsed = parse_signed_data(der);
+  if (!parsed || OBJ_obj2nid(CMS_get0_type(parsed->cms.get())) != NID_pkcs7_signed)
+    return make_error("est.certs-only",
+                      "not a certs-only PKCS#7 message" +
+                          (parsed ? std::string() : ": " + parsed.error().message));
+  if (parsed->certificates.empty())
+    return make_error("est.certs-only", "certs-only message holds no certificate");
+  return std::move(parsed->certificates);
 }
 
 std::string cms_to_pem(const Bytes& der) {

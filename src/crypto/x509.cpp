@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "common/encoding.h"
+#include "common/expiring_map.h"
 #include "crypto/digest.h"
 #include "crypto/ossl.h"
 
@@ -540,53 +541,31 @@ std::string Csr::subject() const {
 
 // ---- chain verification ----
 namespace {
+constexpr time::Seconds kChainRememberedS = 300;
+
 // Successful verifications at the current time, by the exact certificates and options.
-class VerifiedChains {
- public:
-  static constexpr time::Seconds kFor = 300;
-  bool known(const Bytes& key, time::Seconds now) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = map_.find(key);
-    if (it == map_.end()) return false;
-    if (now >= it->second.first && now < it->second.second) return true;
-    map_.erase(it);
-    return false;
-  }
-  void put(const Bytes& key, time::Seconds from, time::Seconds until) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (map_.size() >= kCapacity) map_.clear();  // one-off chains (devices) fill it; start over
-    map_[key] = {from, until};
-  }
-
- private:
-  static constexpr size_t kCapacity = 1024;
-  std::mutex mu_;
-  std::map<Bytes, std::pair<time::Seconds, time::Seconds>> map_;
-};
-
-VerifiedChains& verified_chains() {
-  static auto* chains = new VerifiedChains();  // never destroyed: used until exit
+ExpiringMap<bool>& verified_chains() {
+  static auto* chains = new ExpiringMap<bool>(1024);  // never destroyed: used until exit
   return *chains;
 }
 
 Status verify_chain_now(const Certificate& leaf, const std::vector<Certificate>& untrusted,
                         const std::vector<Certificate>& anchors, const VerifyOptions& opt);
 
+// The options, then each certificate's fingerprint with its role (leaf, untrusted, anchor).
 Bytes chain_key(const Certificate& leaf, const std::vector<Certificate>& untrusted,
                 const std::vector<Certificate>& anchors, const VerifyOptions& opt) {
-  Bytes all{static_cast<uint8_t>(opt.check_time), static_cast<uint8_t>(opt.partial_chain),
+  Bytes key{static_cast<uint8_t>(opt.check_time), static_cast<uint8_t>(opt.partial_chain),
             static_cast<uint8_t>(opt.strict)};
-  auto add = [&all](const Certificate& c, uint8_t role) {
-    Bytes der = c.der();
-    all.push_back(role);
-    for (int shift = 24; shift >= 0; shift -= 8)
-      all.push_back(static_cast<uint8_t>(der.size() >> shift));
-    all.insert(all.end(), der.begin(), der.end());
+  auto add = [&key](const Certificate& c, uint8_t role) {
+    Bytes f = c.fingerprint_sha256();
+    key.push_back(role);
+    key.insert(key.end(), f.begin(), f.end());
   };
   add(leaf, 0);
   for (const auto& c : untrusted) add(c, 1);
   for (const auto& c : anchors) add(c, 2);
-  return sha256(all);
+  return key;
 }
 }  // namespace
 
@@ -599,11 +578,11 @@ Status verify_chain(const Certificate& leaf, const std::vector<Certificate>& unt
   time::Seconds now = time::now();
   if (rememberable) {
     key = chain_key(leaf, untrusted, anchors, opt);
-    if (verified_chains().known(key, now)) return ok_status();
+    if (verified_chains().get(key, now)) return ok_status();
   }
   TRY(verify_chain_now(leaf, untrusted, anchors, opt));
   if (rememberable) {
-    time::Seconds from = 0, until = now + VerifiedChains::kFor;
+    time::Seconds from = 0, until = now + kChainRememberedS;
     if (opt.check_time) {
       auto bound = [&](const Certificate& c) {
         from = std::max(from, c.not_before());
@@ -613,7 +592,7 @@ Status verify_chain(const Certificate& leaf, const std::vector<Certificate>& unt
       for (const auto& c : untrusted) bound(c);
       for (const auto& c : anchors) bound(c);
     }
-    verified_chains().put(key, from, until);
+    verified_chains().put(key, true, from, until);
   }
   return ok_status();
 }

@@ -1,9 +1,7 @@
 #include "proto/masa.h"
 
-#include <map>
-#include <mutex>
-
 #include "codec/declaration.h"
+#include "common/expiring_map.h"
 #include "common/log.h"
 #include "crypto/digest.h"
 
@@ -11,11 +9,9 @@ namespace gh::proto {
 
 // A verified declaration is kept for a while by the SHA-256 of its text: the JWS signature and
 // the signer's chain are not checked again for the audit-log request that follows a voucher.
-struct Masa::Declarations {
-  static constexpr size_t kCapacity = 4096;
+struct Masa::Declarations : ExpiringMap<codec::DeviceInformationDeclaration> {
   static constexpr time::Seconds kKeepS = 300;  // then verified again (the signer may expire)
-  std::mutex mu;
-  std::map<Bytes, std::pair<time::Seconds, codec::DeviceInformationDeclaration>> by_hash;
+  Declarations() : ExpiringMap(4096) {}
 };
 
 Masa::Masa(MasaConfig config, MasaDeviceLookup lookup)
@@ -118,22 +114,13 @@ MasaDecision Masa::authenticate(const Bytes& body,
   // NIST IR 8350 step 9: the registrar's domain must own the device or be authorized to onboard it.
   const Bytes key = crypto::sha256((*device)->declaration);
   const time::Seconds now = time::now();
-  bool known = false;
-  {
-    std::lock_guard<std::mutex> lock(verified_->mu);
-    auto it = verified_->by_hash.find(key);
-    if (it != verified_->by_hash.end() && now - it->second.first < Declarations::kKeepS) {
-      a->declaration = it->second.second;
-      known = true;
-    }
-  }
-  if (!known) {
+  if (auto known = verified_->get(key, now)) {
+    a->declaration = std::move(*known);
+  } else {
     auto decl = codec::verify_declaration((*device)->declaration, {config_.root});
     if (!decl) return refuse(500, "masa.declaration", decl.error().message, serial);
     a->declaration = decl->declaration;
-    std::lock_guard<std::mutex> lock(verified_->mu);
-    if (verified_->by_hash.size() >= Declarations::kCapacity) verified_->by_hash.clear();
-    verified_->by_hash[key] = {now, a->declaration};
+    verified_->put(key, a->declaration, now, now + Declarations::kKeepS);
   }
   Bytes domain_hash = a->domain_ca.public_key().spki_sha256();
   if (!a->declaration.may_onboard(domain_hash))
