@@ -8,10 +8,10 @@
 
 #include "cli/cmds.h"
 #include "common/fs.h"
-#include "svc/bench_brski.h"
-#include "svc/bench_dpp.h"
-#include "svc/bench_mud.h"
-#include "svc/factory.h"
+#include "svc/bench/bench_brski.h"
+#include "svc/bench/bench_dpp.h"
+#include "svc/bench/bench_mud.h"
+#include "svc/factory/factory.h"
 
 namespace gh::cli {
 namespace {

@@ -5,21 +5,18 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "crypto/x509.h"
-#include "svc/device_connect.h"
+#include "device/image.h"
+#include "svc/device/device_connect.h"
 
 namespace gh::cli {
 
 int device_status(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());
-  auto info = fs::read_file(fs::join(*state, "bootstrap/device.json"));
-  if (!info)
-    return fail(
-        make_error("device.image", *state + " is not a device image (no bootstrap/device.json)"));
-  auto j = parse_json(*info, "device.json");
-  if (!j) return fail(j.error());
+  auto image = device::Image::open(*state);
+  if (!image) return fail(image.error());
   auto idevid = fs::read_file(fs::join(*state, "bootstrap/idevid.pem"));
-  Json out = *j;
+  Json out = image->info().json;
   if (idevid) {
     if (auto c = crypto::Certificate::from_pem(*idevid)) {
       out["idevid"] = Json{{"subject", c->subject()},
@@ -51,15 +48,10 @@ int device_status(const Args& a) {
 int device_reset(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());
-  auto info = fs::read_file(fs::join(*state, "bootstrap/device.json"));
-  if (!info)
-    return fail(
-        make_error("device.image", *state + " is not a device image (no bootstrap/device.json)"));
-  auto j = parse_json(*info, "device.json");
-  if (!j) return fail(j.error());
+  auto image = device::Image::open(*state);
+  if (!image) return fail(image.error());
   // Factory reset: everything but bootstrap/ and the keys made at manufacture is forgotten.
-  std::set<std::string> keep;
-  for (const auto& k : (*j)["factory-keys"]) keep.insert(k.get<std::string>());
+  std::set<std::string> keep(image->info().factory_keys.begin(), image->info().factory_keys.end());
   std::string ksdir = fs::join(*state, "keystore");
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(ksdir, ec)) {

@@ -10,8 +10,8 @@
 #include "common/fs.h"
 #include "common/process.h"
 #include "net/dpp_tcp.h"
-#include "svc/dpp_enrollee.h"
-#include "svc/dpp_site.h"
+#include "svc/device/dpp_enrollee.h"
+#include "svc/site/dpp_site.h"
 
 namespace gh::cli {
 

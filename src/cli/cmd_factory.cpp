@@ -3,7 +3,7 @@
 
 #include "cli/cmds.h"
 #include "common/fs.h"
-#include "svc/factory.h"
+#include "svc/factory/factory.h"
 
 namespace gh::cli {
 

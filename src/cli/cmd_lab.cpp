@@ -9,10 +9,10 @@
 #include "cli/cmds.h"
 #include "codec/mud.h"
 #include "common/time.h"
-#include "svc/authenticator.h"
-#include "svc/dhcp_journal.h"
-#include "svc/lab.h"
-#include "svc/router_agent.h"
+#include "svc/lab/lab.h"
+#include "svc/router/authenticator.h"
+#include "svc/router/dhcp_journal.h"
+#include "svc/router/router_agent.h"
 
 namespace gh::cli {
 namespace {

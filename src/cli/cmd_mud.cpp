@@ -7,8 +7,8 @@
 #include "common/fs.h"
 #include "common/time.h"
 #include "proto/mud_nft.h"
-#include "svc/mud_manager.h"
-#include "svc/policy_store.h"
+#include "svc/site/mud_manager.h"
+#include "svc/site/policy_store.h"
 
 namespace gh::cli {
 

@@ -3,9 +3,9 @@
 
 #include "cli/cmds.h"
 #include "common/fs.h"
-#include "svc/assets.h"
-#include "svc/policy_store.h"
-#include "svc/site.h"
+#include "svc/site/assets.h"
+#include "svc/site/policy_store.h"
+#include "svc/site/site.h"
 
 namespace gh::cli {
 

@@ -4,12 +4,12 @@
 #include "cli/cmds.h"
 #include "common/log.h"
 #include "net/http.h"
-#include "svc/dpp_site.h"
-#include "svc/identity.h"
-#include "svc/masa_service.h"
-#include "svc/mud_manager.h"
-#include "svc/pledge_agent.h"
-#include "svc/registrar_service.h"
+#include "svc/common/role.h"
+#include "svc/device/pledge_agent.h"
+#include "svc/factory/masa_service.h"
+#include "svc/site/dpp_site.h"
+#include "svc/site/mud_manager.h"
+#include "svc/site/registrar_service.h"
 
 namespace gh::cli {
 namespace {

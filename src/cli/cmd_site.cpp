@@ -3,7 +3,7 @@
 
 #include "cli/cmds.h"
 #include "common/fs.h"
-#include "svc/site.h"
+#include "svc/site/site.h"
 
 namespace gh::cli {
 

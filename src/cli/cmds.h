@@ -7,7 +7,7 @@
 
 #include "cli/args.h"
 #include "store/records.h"
-#include "svc/dpp_site.h"
+#include "svc/site/dpp_site.h"
 
 namespace gh::cli {
 

@@ -95,4 +95,10 @@ Result<VerifiedDeclaration> verify_declaration(std::string_view jws,
   return VerifiedDeclaration{std::move(d), chain[0]};
 }
 
+Result<DeviceInformationDeclaration> decode_verified_declaration(std::string_view jws) {
+  auto parsed = TRY_CTX(crypto::jws_parse_compact(jws), "declaration");
+  auto json = TRY_CTX(parse_json(to_string(parsed.payload), "declaration"), "declaration");
+  return DeviceInformationDeclaration::from_json(json);
+}
+
 }  // namespace gh::codec

@@ -52,4 +52,8 @@ struct VerifiedDeclaration {
 Result<VerifiedDeclaration> verify_declaration(std::string_view jws,
                                                const std::vector<crypto::Certificate>& anchors);
 
+// Decodes the payload of a declaration that was verified when it was stored (a bundle's import):
+// no signature or chain check here, only the payload's shape.
+Result<DeviceInformationDeclaration> decode_verified_declaration(std::string_view jws);
+
 }  // namespace gh::codec

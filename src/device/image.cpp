@@ -73,4 +73,33 @@ std::string device_mac_colons(const std::string& serial) {
   return colon_mac(device_mac(serial));
 }
 
+Result<Image> Image::open(const std::string& dir) {
+  auto text = fs::read_file(fs::join(dir, "bootstrap/device.json"));
+  if (!text)
+    return make_error("device.image", dir + " is not a device image (no bootstrap/device.json)");
+  Image im;
+  im.dir_ = dir;
+  auto& i = im.info_;
+  i.json = TRY(parse_json(*text, "device.json"));
+  if (!i.json.is_object()) return make_error("device.image", "device.json: not an object");
+  i.serial = json_string_or(i.json, "serial-number", "");
+  i.model = json_string_or(i.json, "model", "");
+  i.manufacturer = json_string_or(i.json, "manufacturer", "");
+  i.keystore = json_string_or(i.json, "keystore", "file");
+  i.masa_url = json_string_or(i.json, "masa-url", "");
+  i.mud_url = json_string_or(i.json, "mud-url", "");
+  if (auto k = i.json.find("factory-keys"); k != i.json.end() && k->is_array())
+    for (const auto& label : *k)
+      if (label.is_string()) i.factory_keys.push_back(label.get<std::string>());
+  return im;
+}
+
+std::string Image::path(const std::string& relative) const {
+  return fs::join(dir_, relative);
+}
+
+bool Image::onboarded() const {
+  return fs::exists(path("onboarding/network.json"));
+}
+
 }  // namespace gh::device

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/json.h"
 #include "common/result.h"
@@ -50,6 +51,36 @@ struct BootstrapFiles {
 
 // Writes bootstrap/ (into an image directory that is not yet published) and makes it read-only.
 Status write_bootstrap(const std::string& devdir, const BootstrapFiles& files);
+
+// bootstrap/device.json: what the device knows about itself from manufacture.
+struct DeviceInfo {
+  std::string serial;  // "serial-number"
+  std::string model;
+  std::string manufacturer;
+  std::string keystore = "file";  // "file" or "tpm"
+  std::string masa_url;
+  std::string mud_url;
+  std::vector<std::string> factory_keys;  // key labels a factory reset keeps
+  Json json;                              // the file as written
+};
+
+// An existing device image, read through here only (the one reader of bootstrap/device.json).
+class Image {
+ public:
+  // "device.image" when dir holds no device image.
+  static Result<Image> open(const std::string& dir);
+  const std::string& dir() const { return dir_; }
+  const DeviceInfo& info() const { return info_; }
+  const std::string& serial() const { return info_.serial; }
+  // A path inside the image, e.g. path("onboarding/network.json").
+  std::string path(const std::string& relative) const;
+  // Whether onboarding/ holds a completed onboarding (its network.json).
+  bool onboarded() const;
+
+ private:
+  std::string dir_;
+  DeviceInfo info_;
+};
 
 // A stable, locally administered MAC address for the device, derived from its serial (12 hex
 // digits), and the same written the usual way ("02:1a:...").

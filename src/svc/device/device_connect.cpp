@@ -1,0 +1,174 @@
+#include "svc/device/device_connect.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/fs.h"
+#include "common/json.h"
+#include "common/process.h"
+#include "crypto/x509.h"
+#include "device/image.h"
+
+namespace gh::svc {
+namespace {
+
+std::string run_dir(const std::string& device_dir) {
+  return fs::join(device_dir, "run");
+}
+
+// "keystore:LABEL" -> LABEL.
+Result<std::string> key_label(const std::string& ref) {
+  if (ref.rfind("keystore:", 0) != 0 || ref.size() <= 9)
+    return make_error("device.credential", "the network credential names no keystore key");
+  return ref.substr(9);
+}
+
+// wpa_supplicant.conf strings are double-quoted; nothing we write may break out of them.
+Result<std::string> conf_string(const std::string& s) {
+  for (char c : s)
+    if (c == '"' || c == '\n' || c == '\\')
+      return make_error("device.credential", "unexpected character in '" + s + "'");
+  return "\"" + s + "\"";
+}
+
+std::string status_value(const std::string& status, const std::string& key) {
+  size_t at = status.find("\n" + key + "=");
+  if (at == std::string::npos) {
+    if (status.rfind(key + "=", 0) != 0) return "";
+    at = 0;
+  } else {
+    at += 1;
+  }
+  at += key.size() + 1;
+  return status.substr(at, status.find('\n', at) - at);
+}
+
+}  // namespace
+
+Status disconnect_8021x(const std::string& device_dir) {
+  std::string rd = run_dir(device_dir);
+  auto pid_text = fs::read_file(fs::join(rd, "wpa_supplicant.pid"));
+  if (!pid_text) return ok_status();
+  int pid = std::atoi(pid_text->c_str());
+  auto iface = fs::read_file(fs::join(rd, "iface"));
+  if (iface)  // tell the authenticator first, so the session ends now rather than at re-auth
+    (void)process::run({"wpa_cli", "-p", fs::join(rd, "wpa"), "-i", trim(*iface), "logoff"});
+  if (process::running(pid, "wpa_supplicant")) {
+    ::kill(pid, SIGTERM);
+    for (int i = 0; i < 50 && process::running(pid, "wpa_supplicant"); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return fs::remove_all(fs::join(rd, "wpa_supplicant.pid"));
+}
+
+Result<ConnectResult> connect_8021x(const ConnectOptions& o) {
+  auto text = fs::read_file(fs::join(o.device_dir, "onboarding/network.json"));
+  if (!text)
+    return make_error("device.not-onboarded",
+                      o.device_dir + " has no network credential yet: onboard it first");
+  Json net = TRY(parse_json(*text, "onboarding/network.json"));
+  Json cred = net.value("credential", Json::object());
+  std::string cert_file, key_ref, ca_file, server_name = o.server_name;
+  if (net.value("method", "") == "brski") {
+    cert_file = json_string_or(cred, "certificate", "");
+    key_ref = json_string_or(cred, "key", "");
+    ca_file = json_string_or(net.value("eap", Json::object()), "ca", "");
+  } else {
+    if (json_string_or(cred, "akm", "") != "dot1x" || !cred.contains("ldevid"))
+      return make_error("device.credential",
+                        "the device's DPP configuration is '" + json_string_or(cred, "akm", "?") +
+                            "', not 802.1X: there is no certificate to connect with");
+    cert_file = json_string_or(cred["ldevid"], "certificate", "");
+    key_ref = json_string_or(cred["ldevid"], "key", "");
+    Json eap = cred.value("eap", Json::object());
+    ca_file = json_string_or(eap, "ca", "");
+    if (server_name.empty()) server_name = json_string_or(eap, "server-name", "");
+  }
+  if (cert_file.empty() || ca_file.empty())
+    return make_error("device.credential",
+                      "the network credential lacks its certificate or the CA to trust");
+  auto image = TRY(device::Image::open(o.device_dir));
+  if (image.info().keystore != "file")
+    return make_error("connect.keystore",
+                      "802.1X with an LDevID key held in the TPM is not built (wpa_supplicant "
+                      "would need the TPM's OpenSSL provider)");
+  std::string label = TRY(key_label(key_ref));
+  std::string key_path = fs::join(o.device_dir, "keystore/" + label + ".key");
+  std::string cert_path = fs::join(o.device_dir, "onboarding/" + cert_file);
+  std::string ca_path = fs::join(o.device_dir, "onboarding/" + ca_file);
+  if (!fs::exists(key_path))
+    return make_error("device.credential", "the LDevID key is missing from the keystore");
+  auto ldevid = TRY(crypto::Certificate::from_pem(TRY(fs::read_file(cert_path))));
+  std::string serial = image.serial();
+
+  TRY(disconnect_8021x(o.device_dir));
+  std::string rd = run_dir(o.device_dir);
+  TRY(fs::make_dirs(rd, 0700));
+  std::string ctrl = fs::join(rd, "wpa");
+  std::string conf = "ctrl_interface=" + ctrl +
+                     "\n"
+                     "ap_scan=0\n"
+                     "network={\n"
+                     "  disabled=1\n"
+                     "  key_mgmt=IEEE8021X\n"
+                     "  eap=TLS\n"
+                     "  eapol_flags=0\n"
+                     "  identity=" +
+                     TRY(conf_string(serial)) + "\n  ca_cert=" + TRY(conf_string(ca_path)) +
+                     "\n  client_cert=" + TRY(conf_string(cert_path)) +
+                     "\n  private_key=" + TRY(conf_string(key_path)) + "\n";
+  if (!server_name.empty()) conf += "  domain_match=" + TRY(conf_string(server_name)) + "\n";
+  conf += "}\n";
+  std::string conf_path = fs::join(rd, "wpa_supplicant.conf");
+  TRY(fs::write_file_atomic(conf_path, conf, 0600));
+  TRY(fs::write_file_atomic(fs::join(rd, "iface"), o.iface + "\n", 0600));
+  std::string log = fs::join(rd, "wpa_supplicant.log");
+  TRY(fs::write_file_atomic(log, "", 0600));
+  int pid = TRY(process::spawn_detached(
+      {o.wpa_supplicant, "-D", "wired", "-i", o.iface, "-c", conf_path}, log));
+  TRY(fs::write_file_atomic(fs::join(rd, "wpa_supplicant.pid"), std::to_string(pid) + "\n", 0600));
+
+  // An authenticator that misses the first EAPOL-Start (it is still tearing down an earlier
+  // session) waits for the next, which the supplicant sends only after startPeriod (30 s by
+  // default). The network starts disabled so that a shorter period is in force before the first
+  // Start; the supplicant's own PAE state machine then repeats the Start only while it is in
+  // CONNECTING, i.e. until the first EAP request arrives, with no race against a running exchange.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_s);
+  bool enabled = false;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (::kill(pid, 0) != 0) {
+      (void)fs::remove_all(fs::join(rd, "wpa_supplicant.pid"));
+      return make_error("connect.supplicant", "wpa_supplicant stopped (see " + log + ")");
+    }
+    if (!enabled) {
+      // (until its control interface is up, the commands fail and are tried again)
+      auto ok = [&](std::vector<std::string> cmd) {
+        cmd.insert(cmd.begin(), {"wpa_cli", "-p", ctrl, "-i", o.iface});
+        auto r = process::run(cmd);
+        return r && r->exit_status == 0 && r->out.find("OK") != std::string::npos;
+      };
+      enabled = ok({"set", "EAPOL::startPeriod", "2"}) && ok({"enable_network", "0"});
+      continue;
+    }
+    auto st = process::run({"wpa_cli", "-p", ctrl, "-i", o.iface, "status"});
+    if (!st || st->exit_status != 0) continue;
+    std::string eap = status_value(st->out, "EAP state");
+    if (status_value(st->out, "suppPortStatus") == "Authorized" && eap == "SUCCESS")
+      return ConnectResult{serial, o.iface, ldevid.serial_hex(), server_name};
+    if (eap == "FAILURE") {
+      TRY(disconnect_8021x(o.device_dir));
+      return make_error("eap.failed",
+                        "the network refused the LDevID (EAP failure); the site's evidence log "
+                        "names the check");
+    }
+  }
+  TRY(disconnect_8021x(o.device_dir));
+  return make_error("connect.timeout", "no 802.1X answer on " + o.iface + " within " +
+                                           std::to_string(o.timeout_s) + " s");
+}
+
+}  // namespace gh::svc

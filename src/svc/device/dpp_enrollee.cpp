@@ -1,0 +1,154 @@
+#include "svc/device/dpp_enrollee.h"
+
+#include <unistd.h>
+
+#include <future>
+
+#include "codec/dpp_uri.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "crypto/cms.h"
+#include "crypto/x509.h"
+#include "device/image.h"
+#include "net/tcp.h"
+#include "svc/common/dpp_link.h"
+#include "svc/device/device_agent.h"
+
+namespace gh::svc {
+namespace {
+
+namespace cd = codec::dpp;
+namespace pd = proto::dpp;
+
+constexpr const char* kNetAccessKey = "dpp-netaccess";
+constexpr const char* kPskSecret = "wifi-psk";
+
+struct Prepared {
+  OpenedDevice dev;
+  pd::Options options;
+};
+
+Result<Prepared> prepare(const DppEnrolleeOptions& o) {
+  Prepared p{TRY(open_device(o.device_dir)), {}};
+  auto uri = TRY(codec::DppUri::parse(
+      trim(TRY(fs::read_file(fs::join(o.device_dir, "bootstrap/dpp-uri.txt"))))));
+  pd::Options& opt = p.options;
+  opt.role = pd::Role::kEnrollee;
+  opt.own.key = TRY(p.dev.keystore->load(device::kDppKey));
+  opt.own.spki = uri.key;  // hashes are over the SPKI exactly as the URI carries it
+  if (!(TRY(crypto::PublicKey::from_der(uri.key)) == opt.own.key.public_key()))
+    return make_error("device.image", "bootstrap/dpp-uri.txt does not carry this device's key");
+  opt.request.name = p.dev.serial();
+  opt.request.net_role = o.net_role;
+  opt.request.mud_url = p.dev.info.mud_url;
+  crypto::KeyStore* ks = p.dev.keystore.get();
+  opt.make_protocol_key = [ks](crypto::Curve c) -> Result<crypto::PrivateKey> {
+    if (ks->has(kNetAccessKey)) TRY(ks->remove(kNetAccessKey));  // an interrupted attempt's
+    return ks->generate(kNetAccessKey, c);
+  };
+  if (!o.peer_uri.empty()) {
+    auto peer = TRY_CTX(codec::DppUri::parse(o.peer_uri), "--peer-uri");
+    opt.peer = TRY(pd::PeerBootstrap::from_spki(
+        peer.key, "configurator " + hex_encode(peer.key_hash()).substr(0, 16)));
+  }
+  return p;
+}
+
+Result<DppEnrolleeResult> finish(const DppEnrolleeOptions& o, Prepared& p, pd::Session& s,
+                                 Status outcome) {
+  if (!outcome) {
+    // Nothing of a failed exchange stays behind.
+    if (p.dev.keystore->has(kNetAccessKey)) (void)p.dev.keystore->remove(kNetAccessKey);
+    return outcome.error();
+  }
+  const cd::ConfigObject& c = s.configuration().front();
+  Json cred{{"akm", c.akm}};
+  DppEnrolleeResult r;
+  if (!c.signed_connector.empty()) {
+    Json csign = cd::ec_jwk(c.csign);
+    csign["kid"] = cd::csign_kid(c.csign);
+    cred["signedConnector"] = c.signed_connector;
+    cred["csign"] = csign;
+    cred["netAccessKey"] = std::string("keystore:") + kNetAccessKey;
+    r.csign_kid = cd::csign_kid(c.csign);
+  } else if (c.akm != "dot1x" && p.dev.keystore->has(kNetAccessKey)) {
+    TRY(p.dev.keystore->remove(kNetAccessKey));  // no connector or certificate names it
+  }
+  if (!c.pass.empty()) {
+    TRY(store_device_secret(o.device_dir, kPskSecret, c.pass));
+    cred["psk"] = std::string("keystore:") + kPskSecret;
+  }
+  std::vector<std::tuple<std::string, std::string, unsigned>> files;
+  if (c.akm == "dot1x") {
+    // The engine checked that the certBag certifies our protocol key and chains to caCert.
+    auto certs = TRY(crypto::certs_only_decode(TRY(base64_decode(c.cert_bag))));
+    std::string ldevid, chain;
+    for (const auto& cert : certs)
+      (cert.public_key() == s.protocol_key().public_key() ? ldevid : chain) += cert.pem();
+    files.emplace_back("ldevid.pem", ldevid + chain, 0644);
+    if (!c.ca_cert.empty())
+      files.emplace_back("domain-ca.pem",
+                         TRY(crypto::Certificate::from_der(TRY(base64_decode(c.ca_cert)))).pem(),
+                         0644);
+    cred["ldevid"] = {{"certificate", "ldevid.pem"},
+                      {"key", std::string("keystore:") + kNetAccessKey}};
+    cred["eap"] = {{"method", "EAP-TLS"},
+                   {"ca", c.ca_cert.empty() ? "" : "domain-ca.pem"},
+                   {"server-name", c.trusted_eap_server_name}};
+  }
+  Json network{{"method", "dpp"},       {"ssid", c.ssid},
+               {"wi-fi_tech", "infra"}, {"credential", cred},
+               {"mutual", s.mutual()},  {"onboarded-at", time::format_rfc3339(time::now())}};
+  if (!o.controller.empty()) network["controller"] = o.controller;
+  files.emplace_back("network.json", network.dump(2) + "\n", 0644);
+  TRY(publish_onboarding(o.device_dir, files));
+  r.serial = p.dev.serial();
+  r.akm = c.akm;
+  r.ssid = c.ssid;
+  r.mutual = s.mutual();
+  return r;
+}
+
+}  // namespace
+
+Result<DppEnrolleeResult> onboard_dpp(const DppEnrolleeOptions& o) {
+  auto hp = TRY(net::parse_host_port(o.controller));
+  auto p = TRY(prepare(o));
+  pd::Session s(p.options);
+  Bytes first = p.options.peer ? TRY(s.start()) : TRY(s.presence_announcement());
+  auto fd = net::tcp_connect(hp.first, hp.second, o.timeout_s);
+  if (!fd) return finish(o, p, s, fd.error());
+  Status st = drive_dpp(*fd, s, {first});
+  ::close(*fd);
+  return finish(o, p, s, st);
+}
+
+Result<DppEnrolleeResult> onboard_dpp_listen(const DppEnrolleeOptions& o,
+                                             ListeningCallback on_listening) {
+  auto hp = TRY(net::parse_host_port(o.listen));
+  auto p = TRY(prepare(o));
+  pd::Session s(p.options);
+  std::promise<Status> done;
+  std::atomic<bool> taken{false};
+  auto server = TRY(net::TcpServer::start(
+      hp.first, hp.second,
+      [&](int fd) {
+        if (taken.exchange(true)) {  // one configurator at a time
+          ::close(fd);
+          return;
+        }
+        Status st = drive_dpp(fd, s, {});
+        ::close(fd);
+        done.set_value(st);
+      },
+      o.timeout_s));
+  if (on_listening) on_listening(server->port());
+  Status st = done.get_future().get();
+  server->stop();
+  auto r = TRY(finish(o, p, s, st));
+  r.listen_port = server->port();
+  return r;
+}
+
+}  // namespace gh::svc

@@ -1,0 +1,175 @@
+#include "svc/factory/masa_service.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "codec/mud_file.h"
+#include "codec/voucher.h"
+#include "common/config.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "svc/common/role.h"
+
+namespace gh::svc {
+namespace {
+
+// The MASA's TLS certificate, made once under the manufacturer root for the MASA URL's host.
+Result<pki::Identity> masa_tls_identity(crypto::KeyStore& ks, const std::string& state_dir,
+                                        const Config& cfg, const pki::Identity& root) {
+  std::string pki_dir = fs::join(state_dir, "pki");
+  if (fs::exists(fs::join(pki_dir, "masa-tls.pem")))
+    return load_identity(ks, pki_dir, "masa-tls", {root.cert});
+  auto url = net::Url::parse(cfg.get("masa_url"));
+  std::vector<std::string> dns{"localhost"}, ips{"127.0.0.1", "::1"};
+  if (url) {
+    bool is_ip = url->host.find_first_not_of("0123456789.:") == std::string::npos;
+    if (is_ip && url->host != "127.0.0.1" && url->host != "::1") ips.push_back(url->host);
+    if (!is_ip && url->host != "localhost") dns.push_back(url->host);
+  }
+  auto key = TRY(ks.generate("masa-tls", crypto::Curve::kP256));
+  auto tmpl = pki::signer(cfg.get("name"), "MASA TLS", key.public_key(), {crypto::kOidServerAuth});
+  tmpl.dns_names = dns;
+  tmpl.ip_addresses = ips;
+  auto cert = TRY(root.issue(tmpl));
+  TRY(fs::write_file_atomic(fs::join(pki_dir, "masa-tls.pem"), cert.pem()));
+  return pki::Identity{cert, key, {root.cert}};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<MasaService>> MasaService::open(const std::string& state_dir) {
+  std::unique_ptr<MasaService> m(new MasaService());
+  m->state_dir_ = state_dir;
+  auto cfg = TRY(open_state_dir(state_dir, "factory"));
+  m->keystore_ = TRY(open_ca_keystore(state_dir, cfg));
+  m->registry_ = TRY(store::open_sqlite_factory_registry(fs::join(state_dir, "registry.db")));
+  std::string pki_dir = fs::join(state_dir, "pki");
+  auto root = TRY(load_identity(*m->keystore_, pki_dir, "root", {}));
+  auto signer = TRY(load_identity(*m->keystore_, pki_dir, "masa", {root.cert}));
+  m->tls_ = TRY(masa_tls_identity(*m->keystore_, state_dir, cfg, root));
+  m->root_ = root;
+  store::FactoryRegistry* reg = m->registry_.get();
+  m->masa_ = std::make_unique<proto::Masa>(
+      proto::MasaConfig{root.cert, signer, 20 * 60},
+      [reg](const std::string& serial) -> Result<std::optional<proto::MasaDevice>> {
+        auto d = TRY(reg->get(serial));
+        if (!d || d->state != "made") return std::optional<proto::MasaDevice>();
+        return std::optional<proto::MasaDevice>(proto::MasaDevice{d->serial, d->declaration});
+      });
+  return m;
+}
+
+Result<int> MasaService::serve(const std::string& host, int port) {
+  auto tls = TRY(crypto::TlsContext::server(crypto::TlsIdentity{tls_.cert, tls_.chain, tls_.key}));
+  server_ = TRY(net::HttpServer::start(host, port, std::move(tls),
+                                       [this](net::HttpRequest& r) { return handle(r); }));
+  return server_->port();
+}
+
+Result<int> MasaService::serve_mud(const std::string& host, int port) {
+  std::string dir = fs::join(state_dir_, "mud");
+  std::vector<std::string> hosts;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() != ".json") continue;
+    auto text = fs::read_file(e.path().string());
+    auto summary = text ? codec::check_mud_file(*text) : Result<codec::MudSummary>(text.error());
+    if (!summary) continue;
+    auto url = net::Url::parse(summary->mud_url);
+    if (url && std::find(hosts.begin(), hosts.end(), url->host) == hosts.end())
+      hosts.push_back(url->host);
+  }
+  if (hosts.empty())
+    return make_error("mud.none", "no published MUD file in " + dir + " (factory publish-mud)");
+  // A fresh key each start: the file server holds nothing worth keeping.
+  auto key = TRY(crypto::PrivateKey::generate(crypto::Curve::kP256));
+  auto tmpl = pki::signer(root_.cert.subject_attr("O").value_or("Manufacturer"), "MUD file server",
+                          key.public_key(), {crypto::kOidServerAuth});
+  tmpl.dns_names = hosts;
+  auto cert = TRY(root_.issue(tmpl));
+  auto tls = TRY(crypto::TlsContext::server(crypto::TlsIdentity{cert, {root_.cert}, key}));
+  mud_server_ = TRY(net::HttpServer::start(
+      host, port, std::move(tls), [dir](net::HttpRequest& req) -> net::HttpResponse {
+        if (req.method != "GET") return net::HttpResponse::text(405, "GET only");
+        std::string name = req.path.substr(req.path.rfind('/') + 1);
+        bool ok = !name.empty() && name[0] != '.' &&
+                  name.find_first_not_of(
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                      "0123456789._-") == std::string::npos;
+        bool sig = name.size() > 9 && name.compare(name.size() - 9, 9, ".json.p7s") == 0;
+        bool json = name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0;
+        auto body = ok && (sig || json) ? fs::read_file(fs::join(dir, name))
+                                        : Result<std::string>(make_error("x", "x"));
+        if (!body) return net::HttpResponse::text(404, "no such MUD file");
+        return net::HttpResponse{
+            200, sig ? "application/pkcs7-signature" : "application/mud+json", *body, {}};
+      }));
+  return mud_server_->port();
+}
+
+void MasaService::stop() {
+  if (server_) server_->stop();
+  if (mud_server_) mud_server_->stop();
+}
+
+net::HttpResponse MasaService::handle(net::HttpRequest& req) {
+  if (req.path == "/.well-known/brski/requestvoucher") {
+    if (req.method != "POST") return net::HttpResponse::text(405, "POST only");
+    return request_voucher(req);
+  }
+  if (req.path == "/.well-known/brski/requestauditlog") {
+    if (req.method != "POST") return net::HttpResponse::text(405, "POST only");
+    return request_audit_log(req);
+  }
+  return net::HttpResponse::text(404, "no such resource");
+}
+
+net::HttpResponse MasaService::request_voucher(net::HttpRequest& req) {
+  // RFC 8995 5.5: 415 for a media type the MASA does not know.
+  if (!net::media_type_is(req.header("content-type"), codec::kVoucherMediaType))
+    return net::HttpResponse::refusal(415, "rvr.media-type",
+                                      "expected application/voucher-cms+json");
+  std::string accept = req.header("accept");
+  if (!accept.empty() && accept.find(codec::kVoucherMediaType) == std::string::npos &&
+      accept.find("*/*") == std::string::npos)
+    return net::HttpResponse::refusal(406, "rvr.accept",
+                                      "this MASA issues application/voucher-cms+json only");
+  auto d = masa_->request_voucher(to_bytes(req.body), req.connection->peer_chain, time::now());
+  store::VoucherLogEntry e{0,
+                           d.serial,
+                           d.domain_id,
+                           d.domain_name,
+                           d.nonce,
+                           d.assertion,
+                           d.status == 200 ? "issued" : "refused",
+                           d.check,
+                           d.reason};
+  if (!d.serial.empty()) {
+    auto st = registry_->log_voucher(e);
+    if (!st) {
+      log::error("masa", "cannot record decision: " + st.error().message);
+      return net::HttpResponse::refusal(500, "masa.store", "cannot record the decision");
+    }
+  }
+  if (d.status != 200) return net::HttpResponse::refusal(d.status, d.check, d.reason);
+  return net::HttpResponse{200, codec::kVoucherMediaType, to_string(d.voucher), {}};
+}
+
+net::HttpResponse MasaService::request_audit_log(net::HttpRequest& req) {
+  auto d = masa_->authorize_audit_log(to_bytes(req.body), req.connection->peer_chain);
+  if (d.status != 200) return net::HttpResponse::refusal(d.status, d.check, d.reason);
+  auto entries = registry_->voucher_log(d.serial);
+  if (!entries) return net::HttpResponse::refusal(500, "masa.store", entries.error().message);
+  Json events = Json::array();
+  for (const auto& e : *entries) {
+    if (e.outcome != "issued") continue;
+    events.push_back(Json{{"date", time::format_rfc3339(e.at)},
+                          {"domainID", e.domain_id},
+                          {"nonce", e.nonce.empty() ? Json() : Json(e.nonce)},
+                          {"assertion", e.assertion}});
+  }
+  return net::HttpResponse{
+      200, "application/json", Json{{"version", 1}, {"events", events}}.dump(), {}};
+}
+
+}  // namespace gh::svc

@@ -1,0 +1,248 @@
+#include "svc/site/site.h"
+
+#include <chrono>
+
+#include "codec/bundle.h"
+#include "codec/declaration.h"
+#include "codec/dpp_uri.h"
+#include "common/fs.h"
+#include "crypto/digest.h"
+#include "svc/common/role.h"
+
+namespace gh::svc {
+namespace {
+
+Error refuse(const std::string& code, const std::string& message) {
+  return make_error(code, message);
+}
+
+}  // namespace
+
+Status Site::init(const SiteInitOptions& o) {
+  Config cfg = TRY(init_state_dir(o.state_dir, "site", o.name));
+  cfg.set("keystore", "file");
+  auto ks = TRY(open_ca_keystore(o.state_dir, cfg));
+  auto ca_key = TRY(ks->generate("domain-ca", crypto::Curve::kP256));
+  auto ca =
+      TRY(crypto::issue_certificate(pki::domain_ca(o.name, ca_key.public_key()), nullptr, ca_key));
+  pki::Identity ca_id{ca, ca_key, {}};
+  auto reg_key = TRY(ks->generate("registrar", crypto::Curve::kP256));
+  auto dns = o.dns_names.empty() ? std::vector<std::string>{"localhost"} : o.dns_names;
+  auto reg = TRY(ca_id.issue(pki::registrar(o.name, dns, reg_key.public_key())));
+  TRY(fs::write_file_atomic(fs::join(o.state_dir, "pki/registrar.pem"), reg.pem() + ca.pem()));
+  TRY(fs::write_file_atomic(fs::join(o.state_dir, "domain-ca.pem"), ca.pem()));
+  auto inv = TRY(store::open_sqlite_inventory(fs::join(o.state_dir, "inventory.db")));
+  TRY(inv->append(store::Event{
+      0, 0, "", "site.init", "ok", "domain CA and registrar created",
+      Json{{"name", o.name}, {"domain_ca_spki_sha256", hex_encode(ca.public_key().spki_sha256())}}
+          .dump()}));
+  return cfg.save();
+}
+
+Result<std::unique_ptr<Site>> Site::open(const std::string& state_dir) {
+  std::unique_ptr<Site> s(new Site());
+  s->state_dir_ = state_dir;
+  s->config_ = TRY(open_state_dir(state_dir, "site"));
+  s->name_ = s->config_.get("name");
+  s->keystore_ = TRY(open_ca_keystore(state_dir, s->config_));
+  s->inventory_ = TRY(store::open_sqlite_inventory(fs::join(state_dir, "inventory.db")));
+  auto pem = TRY(fs::read_file(fs::join(state_dir, "domain-ca.pem")));
+  s->domain_ca_.cert = TRY(crypto::Certificate::from_pem(pem));
+  s->domain_ca_.key = TRY(s->keystore_->load("domain-ca"));
+  return s;
+}
+
+Result<pki::Identity> Site::registrar_identity() {
+  return load_identity(*keystore_, fs::join(state_dir_, "pki"), "registrar", {domain_ca_.cert});
+}
+
+std::string Site::crl_path() const {
+  return fs::join(state_dir_, "crl.pem");
+}
+
+namespace {
+// What a CRL lists, to tell whether a new one is needed.
+std::string crl_listing(const std::vector<store::IssuedCredential>& ended) {
+  std::string out;
+  for (const auto& c : ended) out += c.serial_hex + ",";
+  return out;
+}
+}  // namespace
+
+Result<std::string> Site::publish_crl() {
+  time::Seconds now = time::now();
+  return write_crl(TRY(inventory_->ended_credentials(now)), now);
+}
+
+Result<std::string> Site::write_crl(const std::vector<store::IssuedCredential>& ended,
+                                    time::Seconds now) {
+  std::vector<crypto::RevokedEntry> entries;
+  for (const auto& c : ended)
+    entries.push_back({c.serial_hex, c.ended_at ? c.ended_at : c.issued_at,
+                       c.status == "superseded" ? 4 : 5});  // superseded, cessationOfOperation
+  int64_t number = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  auto pem =
+      TRY(crypto::issue_crl_pem(domain_ca_.cert, domain_ca_.key, entries, number, kCrlValidityS));
+  TRY(fs::write_file_atomic(crl_path(), pem, 0644));
+  crl_listing_ = crl_listing(ended);
+  crl_at_ = now;
+  return pem;
+}
+
+Result<bool> Site::refresh_crl() {
+  time::Seconds now = time::now();
+  auto ended = TRY(inventory_->ended_credentials(now));
+  if (crl_at_ != 0 && crl_listing(ended) == crl_listing_ && now - crl_at_ < kCrlValidityS / 2 &&
+      fs::exists(crl_path()))
+    return false;
+  TRY(write_crl(ended, now));
+  return true;
+}
+
+Status Site::revoke(const std::string& serial, const std::string& reason) {
+  auto rec = TRY(inventory_->get(serial));
+  if (!rec) return make_error("inventory.unknown", serial + " is not in the inventory");
+  if (rec->state == "revoked") return make_error("device.state", serial + " is already revoked");
+  auto creds = TRY(inventory_->credentials(serial));
+  Json serials = Json::array();
+  for (const auto& c : creds)
+    if (c.status == "active") serials.push_back(c.serial_hex);
+  TRY(inventory_->revoke(
+      serial, store::Event{0, 0, serial, "device.revoke", "ok", reason,
+                           Json{{"from", rec->state}, {"credentials", serials}}.dump()}));
+  TRY_CTX(publish_crl(), "the device is revoked in the inventory but the CRL was not written");
+  return ok_status();
+}
+
+Status Site::issue_server_certificate(const std::vector<std::string>& dns_names,
+                                      const std::string& cert_path, const std::string& key_path,
+                                      int64_t lifetime_s) {
+  if (dns_names.empty()) return make_error("usage", "a server certificate needs a name");
+  auto key = TRY(crypto::PrivateKey::generate(crypto::Curve::kP256));
+  auto cert =
+      TRY(domain_ca_.issue(pki::domain_server(name_, dns_names, key.public_key(), lifetime_s)));
+  TRY(fs::write_file_atomic(key_path, TRY(key.export_pkcs8_pem()).reveal(), 0600));
+  TRY(fs::write_file_atomic(cert_path, cert.pem(), 0644));
+  return inventory_->append(store::Event{
+      0, 0, "", "site.server-certificate", "ok", "server certificate issued",
+      Json{{"names", dns_names}, {"serial", cert.serial_hex()}, {"not_after", cert.not_after()}}
+          .dump()});
+}
+
+Result<store::ManufacturerAnchor> Site::trust_manufacturer(const std::string& root_pem) {
+  auto root = TRY_CTX(crypto::Certificate::from_pem(root_pem), "manufacturer root");
+  if (!root.self_signed() || !root.is_ca())
+    return make_error("anchor.root", "manufacturer root is not a self-signed CA certificate");
+  store::ManufacturerAnchor a{root.subject_attr("O").value_or(root.subject()), root.pem(),
+                              hex_encode(root.fingerprint_sha256()), time::now()};
+  TRY(inventory_->add_manufacturer(a));
+  TRY(inventory_->append(store::Event{0, 0, "", "site.trust-manufacturer", "ok",
+                                      "manufacturer root trusted",
+                                      Json{{"name", a.name}, {"sha256", a.fingerprint}}.dump()}));
+  return a;
+}
+
+Result<ImportReport> Site::import_bundle(const std::string& path,
+                                         const std::string& trust_anchor_pem) {
+  auto text = TRY_CTX(fs::read_file(path), "bundle");
+  Bytes file = to_bytes(text);
+  std::string bundle_id = hex_encode(crypto::sha256(file));
+  auto report = check_and_import(file, bundle_id, trust_anchor_pem);
+  if (!report) {
+    // The refusal is evidence too; the inventory itself is untouched.
+    (void)inventory_->append(
+        store::Event{0, 0, "", "bundle.import", "refused", report.error().code,
+                     Json{{"bundle", bundle_id}, {"message", report.error().message}}.dump()});
+  }
+  return report;
+}
+
+Result<ImportReport> Site::check_and_import(const Bytes& file, const std::string& bundle_id,
+                                            const std::string& trust_anchor_pem) {
+  std::vector<crypto::Certificate> anchors;
+  for (const auto& m : TRY(inventory_->manufacturers()))
+    anchors.push_back(TRY(crypto::Certificate::from_pem(m.root_pem)));
+  std::optional<crypto::Certificate> offered;
+  if (!trust_anchor_pem.empty()) {
+    offered = TRY_CTX(crypto::Certificate::from_pem(trust_anchor_pem), "--trust-anchor");
+    anchors.push_back(*offered);
+  }
+  auto verified = codec::verify_bundle(file, anchors);
+  if (!verified) {
+    auto embedded = codec::bundle_embedded_root(file);
+    if (!embedded) return verified.error();
+    bool known = false;
+    for (const auto& a : anchors) known = known || a == *embedded;
+    if (!known && codec::verify_bundle(file, {*embedded}))
+      return refuse("bundle.anchor",
+                    "bundle is signed by manufacturer root SHA256:" +
+                        hex_encode(embedded->fingerprint_sha256()) +
+                        ", which this site does not trust; confirm that fingerprint with the "
+                        "manufacturer, then import with --trust-anchor ROOT.pem");
+    return verified.error();
+  }
+  const auto& bundle = verified->bundle;
+  // Which root verified it: the one the signer chains to.
+  crypto::Certificate root;
+  for (const auto& a : anchors)
+    if (crypto::verify_chain(verified->signer, {}, {a})) root = a;
+  if (!root.valid())
+    return refuse("bundle.anchor", "bundle signer does not chain to a single trusted root");
+
+  Bytes ours = domain_ca_.cert.public_key().spki_sha256();
+  std::vector<store::DeviceRecord> records;
+  for (const auto& d : bundle.devices) {
+    const std::string where = "device " + d.serial;
+    auto decl = codec::verify_declaration(d.declaration, {root});
+    if (!decl) return decl.error().context(where);
+    const auto& dd = decl->declaration;
+    if (dd.serial != d.serial)
+      return refuse("declaration.serial", where + ": declaration is for serial " + dd.serial);
+    if (dd.manufacturer != bundle.manufacturer)
+      return refuse("declaration.manufacturer",
+                    where + ": declaration names manufacturer " + dd.manufacturer);
+    // IR 8350 step 9 starts here: only a device this domain owns or may onboard is expected.
+    if (!dd.may_onboard(ours))
+      return refuse("declaration.owner",
+                    where + ": declared owner is " + dd.owner.name + " (SPKI SHA-256 " +
+                        hex_encode(dd.owner.spki_sha256).substr(0, 16) +
+                        "...), not this site, and this site is not an authorized onboarder");
+    auto chain = TRY_CTX(crypto::Certificate::chain_from_pem(d.idevid_pem), where + ": idevid");
+    std::vector<crypto::Certificate> untrusted(chain.begin() + 1, chain.end());
+    auto st = crypto::verify_chain(chain[0], untrusted, {root});
+    if (!st)
+      return refuse("idevid.chain", where + ": IDevID does not verify: " + st.error().message);
+    if (chain[0].serial_number_attr() != d.serial)
+      return refuse("idevid.serial", where + ": IDevID serialNumber is " +
+                                         chain[0].serial_number_attr().value_or("absent"));
+    if (!d.dpp_uri.empty()) TRY_CTX(codec::DppUri::parse(d.dpp_uri), where);
+    // The IDevID with its issuing CAs (not the root): what ties the device to its manufacturer's
+    // root later (a MUD file it claims must be signed under the same root).
+    std::string idevid_chain;
+    for (const auto& c : chain)
+      if (!c.self_signed()) idevid_chain += c.pem();
+    records.push_back(store::DeviceRecord{d.serial, d.model, bundle.manufacturer, "expected",
+                                          idevid_chain, d.dpp_uri, d.mud_url, d.declaration,
+                                          dd.version, bundle_id, time::now()});
+  }
+
+  ImportReport report;
+  report.manufacturer = bundle.manufacturer;
+  report.bundle_id = bundle_id;
+  report.anchor_fingerprint = hex_encode(root.fingerprint_sha256());
+  if (offered && *offered == root) {
+    TRY(trust_manufacturer(root.pem()));
+    report.anchor_added = true;
+  }
+  Json detail{
+      {"bundle", bundle_id}, {"manufacturer", bundle.manufacturer}, {"devices", records.size()}};
+  report.counts =
+      TRY(inventory_->import_devices(records, bundle_id,
+                                     store::Event{0, 0, "", "bundle.import", "ok",
+                                                  "bundle verified and imported", detail.dump()}));
+  return report;
+}
+
+}  // namespace gh::svc

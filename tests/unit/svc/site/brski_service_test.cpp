@@ -1,0 +1,405 @@
+// The MASA and the registrar as real HTTPS servers on 127.0.0.1 (port 0), driven by the pledge
+// engine and by hand-made requests for every refusal RFC 8995 and the issue name.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "codec/est.h"
+#include "codec/voucher.h"
+#include "common/fs.h"
+#include "device/image.h"
+#include "net/http.h"
+#include "proto/pledge.h"
+#include "svc/device/pledge_agent.h"
+#include "svc/factory/factory.h"
+#include "svc/factory/masa_service.h"
+#include "svc/site/registrar_service.h"
+#include "svc/site/site.h"
+#include "test_util.h"
+
+namespace gh::svc {
+namespace {
+
+class BrskiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = gh::testing::make_temp_dir("gh-brski");
+    // The MASA URL is fixed at manufacture, so take a free port for it first: below the kernel's
+    // ephemeral range (32768 and up here), which the client sockets of tests running alongside
+    // draw from, so nobody takes it before the MASA listens on it again.
+    std::random_device rd;
+    for (int attempt = 0; attempt < 50 && masa_port_ == 0; ++attempt) {
+      int port = 20000 + static_cast<int>(rd() % 12000);
+      auto probe =
+          net::HttpServer::start("127.0.0.1", port, *crypto::TlsContext::server(throwaway()), {});
+      if (!probe.ok()) continue;
+      masa_port_ = (*probe)->port();
+      (*probe)->stop();
+    }
+    ASSERT_NE(masa_port_, 0);
+    ASSERT_TRUE(Factory::init({dir_ + "/f",
+                               "Acme",
+                               "https://localhost:" + std::to_string(masa_port_),
+                               "",
+                               "ACME-",
+                               "file",
+                               {}})
+                    .ok());
+    ASSERT_TRUE(Site::init({dir_ + "/s", "Site A", {}}).ok());
+    ASSERT_TRUE(Site::init({dir_ + "/b", "Site B", {}}).ok());
+    {
+      auto f = std::move(*Factory::open(dir_ + "/f"));
+      MakeOptions o;
+      o.model = "m";
+      o.count = 4;
+      o.out_dir = dir_ + "/d";
+      auto made = f->make(o);
+      ASSERT_TRUE(made.ok());
+      for (const auto& d : *made) serials_.push_back(d.serial);
+      SellOptions sell;
+      sell.serials = {serials_[0], serials_[1], serials_[2]};
+      sell.owner_cert_pem = *fs::read_file(dir_ + "/s/domain-ca.pem");
+      sell.bundle_path = dir_ + "/bundle.pem";
+      ASSERT_TRUE(f->sell(sell).ok());
+    }
+    {
+      auto site = std::move(*Site::open(dir_ + "/s"));
+      ASSERT_TRUE(
+          site->import_bundle(dir_ + "/bundle.pem", *fs::read_file(dir_ + "/f/pki/root.pem")).ok());
+    }
+    masa_ = std::move(*MasaService::open(dir_ + "/f"));
+    ASSERT_TRUE(masa_->serve("127.0.0.1", masa_port_).ok());
+    registrar_ = std::move(*RegistrarService::open(dir_ + "/s", RegistrarOptions{}));
+    auto port = registrar_->serve("127.0.0.1", 0);
+    ASSERT_TRUE(port.ok());
+    url_ = "https://127.0.0.1:" + std::to_string(*port);
+  }
+  void TearDown() override {
+    if (registrar_) registrar_->stop();
+    if (masa_) masa_->stop();
+    (void)fs::remove_all(dir_);
+  }
+
+  static crypto::TlsIdentity throwaway() {
+    auto k = *crypto::PrivateKey::generate(crypto::Curve::kP256);
+    auto c = *crypto::issue_certificate(pki::domain_ca("t", k.public_key()), nullptr, k);
+    return {c, {}, k};
+  }
+
+  // The device's identity as its agent loads it.
+  pki::Identity idevid(const std::string& serial) {
+    std::string img = dir_ + "/d/" + serial;
+    auto chain =
+        *crypto::Certificate::chain_from_pem(*fs::read_file(img + "/bootstrap/idevid.pem"));
+    auto ks = std::move(*device::open_keystore(img, {"file", ""}));
+    return pki::Identity{chain[0], *ks->load(device::kIdevidKey), {chain[1]}};
+  }
+  std::vector<crypto::Certificate> masa_trust() {
+    return *crypto::Certificate::chain_from_pem(*fs::read_file(dir_ + "/f/pki/root.pem"));
+  }
+
+  std::unique_ptr<net::HttpClient> connect(const pki::Identity& id) {
+    crypto::TlsIdentity t{id.cert, id.chain, id.key};
+    ctx_ = std::make_unique<crypto::TlsContext>(*crypto::TlsContext::client(&t, {}, ""));
+    auto u = *net::Url::parse(url_);
+    auto c = net::HttpClient::connect(u.host, u.port, *ctx_);
+    EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().str());
+    return c.ok() ? std::move(*c) : nullptr;
+  }
+  net::ClientResponse post_pvr(net::HttpClient& c, const Bytes& pvr) {
+    auto r = c.request("POST", "/.well-known/brski/requestvoucher",
+                       {{"Content-Type", codec::kVoucherMediaType}}, to_string(pvr));
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : net::ClientResponse{};
+  }
+  std::string state(const std::string& serial, const std::string& site = "/s") {
+    auto s = std::move(*Site::open(dir_ + site));
+    auto d = s->inventory().get(serial);
+    return d.ok() && d->has_value() ? (*d)->state : "absent";
+  }
+
+  std::string dir_, url_;
+  int masa_port_ = 0;
+  std::vector<std::string> serials_;
+  std::unique_ptr<MasaService> masa_;
+  std::unique_ptr<RegistrarService> registrar_;
+  std::unique_ptr<crypto::TlsContext> ctx_;
+};
+
+TEST_F(BrskiTest, OnboardsAndReonboardsAfterReset) {
+  auto r = onboard_brski({dir_ + "/d/" + serials_[0], url_, 10});
+  ASSERT_TRUE(r.ok()) << r.error().str();
+  EXPECT_EQ(r->serial, serials_[0]);
+  EXPECT_EQ(state(serials_[0]), "onboarded");
+  for (const char* f : {"ldevid.pem", "domain-ca.pem", "voucher.cms", "network.json"})
+    EXPECT_TRUE(fs::exists(dir_ + "/d/" + serials_[0] + "/onboarding/" + f)) << f;
+  auto ldevid = *crypto::Certificate::from_pem(
+      *fs::read_file(dir_ + "/d/" + serials_[0] + "/onboarding/ldevid.pem"));
+  auto domain = *crypto::Certificate::from_pem(*fs::read_file(dir_ + "/s/domain-ca.pem"));
+  EXPECT_TRUE(crypto::verify_chain(ldevid, {}, {domain}).ok());
+  EXPECT_EQ(ldevid.serial_number_attr(), serials_[0]);
+  // Onboarding twice without a reset is refused on the device.
+  EXPECT_EQ(onboard_brski({dir_ + "/d/" + serials_[0], url_, 10}).error().code, "device.onboarded");
+  ASSERT_TRUE(fs::remove_all(dir_ + "/d/" + serials_[0] + "/onboarding").ok());
+  auto again = onboard_brski({dir_ + "/d/" + serials_[0], url_, 10});
+  ASSERT_TRUE(again.ok()) << again.error().str();
+  EXPECT_NE(again->ldevid_serial, r->ldevid_serial);
+  auto site = std::move(*Site::open(dir_ + "/s"));
+  auto creds = *site->inventory().credentials(serials_[0]);
+  ASSERT_EQ(creds.size(), 2u);
+  EXPECT_EQ(creds[0].status, "superseded");
+  EXPECT_EQ(creds[1].status, "active");
+}
+
+TEST_F(BrskiTest, DeviceNotInAnyBundleIsRefused) {
+  auto r = onboard_brski({dir_ + "/d/" + serials_[3], url_, 5});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "policy.unknown-device");
+  EXPECT_EQ(state(serials_[3]), "absent");
+}
+
+TEST_F(BrskiTest, UnknownManufacturerIsRefused) {
+  ASSERT_TRUE(
+      Factory::init({dir_ + "/evil", "Evil", "https://localhost:1", "", "ACME-", "file", {}}).ok());
+  auto f = std::move(*Factory::open(dir_ + "/evil"));
+  MakeOptions o;
+  o.model = "m";
+  o.count = 1;
+  o.out_dir = dir_ + "/evil-d";
+  auto made = *f->make(o);
+  auto r = onboard_brski({made[0].image_dir, url_, 5});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "idevid.untrusted");
+}
+
+TEST_F(BrskiTest, MasaRefusesADomainThatIsNotTheOwner) {
+  // The device is resold to site B; site A still expects it, but the MASA's declaration names B.
+  {
+    masa_->stop();  // the factory's lock is separate from the MASA; stop to keep this simple
+    auto f = std::move(*Factory::open(dir_ + "/f"));
+    SellOptions sell;
+    sell.serials = {serials_[1]};
+    sell.owner_cert_pem = *fs::read_file(dir_ + "/b/domain-ca.pem");
+    sell.bundle_path = dir_ + "/b.pem";
+    sell.transfer = true;
+    ASSERT_TRUE(f->sell(sell).ok());
+  }
+  masa_ = std::move(*MasaService::open(dir_ + "/f"));
+  ASSERT_TRUE(masa_->serve("127.0.0.1", masa_port_).ok());
+  auto r = onboard_brski({dir_ + "/d/" + serials_[1], url_, 5});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "masa.ownership") << r.error().str();
+  EXPECT_EQ(state(serials_[1]), "expected");
+  EXPECT_FALSE(fs::exists(dir_ + "/d/" + serials_[1] + "/onboarding"));
+}
+
+TEST_F(BrskiTest, DeviceOnboardedByAnotherDomainIsRefused) {
+  // Owner A, authorized onboarder B: both may obtain vouchers. B onboards it first; A's registrar
+  // then sees B in the MASA audit log after the current declaration and refuses (RFC 8995 5.8.3).
+  masa_->stop();
+  {
+    auto f = std::move(*Factory::open(dir_ + "/f"));
+    SellOptions sell;
+    sell.serials = {serials_[2]};
+    sell.owner_cert_pem = *fs::read_file(dir_ + "/s/domain-ca.pem");
+    sell.onboarder_cert_pems = {*fs::read_file(dir_ + "/b/domain-ca.pem")};
+    sell.bundle_path = dir_ + "/ab.pem";
+    ASSERT_TRUE(f->sell(sell).ok());
+  }
+  masa_ = std::move(*MasaService::open(dir_ + "/f"));
+  ASSERT_TRUE(masa_->serve("127.0.0.1", masa_port_).ok());
+  std::string root = *fs::read_file(dir_ + "/f/pki/root.pem");
+  ASSERT_TRUE(Site::open(dir_ + "/s").value()->import_bundle(dir_ + "/ab.pem", root).ok());
+  ASSERT_TRUE(Site::open(dir_ + "/b").value()->import_bundle(dir_ + "/ab.pem", root).ok());
+  auto b = std::move(*RegistrarService::open(dir_ + "/b", RegistrarOptions{}));
+  auto b_port = b->serve("127.0.0.1", 0);
+  ASSERT_TRUE(b_port.ok());
+  std::string img = dir_ + "/d/" + serials_[2];
+  auto at_b = onboard_brski({img, "https://127.0.0.1:" + std::to_string(*b_port), 10});
+  ASSERT_TRUE(at_b.ok()) << at_b.error().str();
+  b->stop();
+  ASSERT_TRUE(fs::remove_all(img + "/onboarding").ok());
+  auto at_a = onboard_brski({img, url_, 5});
+  ASSERT_FALSE(at_a.ok());
+  EXPECT_EQ(at_a.error().code, "policy.onboarded-elsewhere") << at_a.error().str();
+  EXPECT_EQ(state(serials_[2]), "expected");
+  // A registrar configured without the check lets it through.
+  registrar_->stop();
+  RegistrarOptions lax;
+  lax.check_audit_log = false;
+  registrar_ = std::move(*RegistrarService::open(dir_ + "/s", lax));
+  auto port = registrar_->serve("127.0.0.1", 0);
+  ASSERT_TRUE(port.ok());
+  EXPECT_TRUE(onboard_brski({img, "https://127.0.0.1:" + std::to_string(*port), 10}).ok());
+}
+
+TEST_F(BrskiTest, UnreachableMasaLeavesNothingOnboarded) {
+  masa_->stop();
+  auto r = onboard_brski({dir_ + "/d/" + serials_[2], url_, 1});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "masa.unreachable") << r.error().str();
+  EXPECT_EQ(state(serials_[2]), "expected");
+}
+
+TEST_F(BrskiTest, ProximityReplayAndEnrollmentChecks) {
+  auto id = idevid(serials_[0]);
+  auto c = connect(id);
+  ASSERT_TRUE(c);
+  // A voucher-request naming another registrar certificate.
+  proto::Pledge wrong(id, masa_trust());
+  auto k = *crypto::PrivateKey::generate(crypto::Curve::kP256);
+  auto other = *crypto::issue_certificate(pki::domain_ca("Other", k.public_key()), nullptr, k);
+  auto pvr_wrong = *wrong.voucher_request({other}, time::now());
+  auto r = post_pvr(*c, pvr_wrong);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.body.rfind("pvr.proximity", 0), 0u) << r.body;
+
+  // EST before a voucher on this session.
+  auto key = *crypto::PrivateKey::generate(crypto::Curve::kP256);
+  auto csr = *crypto::Csr::create(crypto::Name().add("serialNumber", serials_[0]), key);
+  auto e = *c->request("POST", "/.well-known/est/simpleenroll",
+                       {{"Content-Type", codec::kPkcs10MediaType}}, codec::est_base64(csr.der()));
+  EXPECT_EQ(e.status, 403);
+  EXPECT_EQ(e.body.rfind("est.no-voucher", 0), 0u) << e.body;
+
+  // The registrar sends its own certificate and leaves out the domain CA (a trust anchor).
+  auto sent = c->server_chain();
+  ASSERT_FALSE(sent.empty());
+  for (const auto& cert : sent) EXPECT_FALSE(cert.self_signed()) << cert.subject();
+
+  // The real request succeeds once; the identical bytes again are a replay.
+  proto::Pledge pledge(id, masa_trust());
+  auto pvr = *pledge.voucher_request(c->server_chain(), time::now());
+  r = post_pvr(*c, pvr);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(pledge.accept_voucher(to_bytes(r.body)).ok());
+  auto replay = post_pvr(*c, pvr);
+  EXPECT_EQ(replay.status, 403);
+  EXPECT_EQ(replay.body.rfind("pvr.replay", 0), 0u) << replay.body;
+
+  // A CSR for another serial, and one that reuses the IDevID key.
+  auto other_csr = *crypto::Csr::create(crypto::Name().add("serialNumber", serials_[1]), key);
+  e = *c->request("POST", "/.well-known/est/simpleenroll",
+                  {{"Content-Type", codec::kPkcs10MediaType}}, codec::est_base64(other_csr.der()));
+  EXPECT_EQ(e.status, 400);
+  EXPECT_EQ(e.body.rfind("csr.serial", 0), 0u) << e.body;
+  auto reuse = *crypto::Csr::create(crypto::Name().add("serialNumber", serials_[0]), id.key);
+  e = *c->request("POST", "/.well-known/est/simpleenroll",
+                  {{"Content-Type", codec::kPkcs10MediaType}}, codec::est_base64(reuse.der()));
+  EXPECT_EQ(e.status, 400);
+  EXPECT_EQ(e.body.rfind("csr.key", 0), 0u) << e.body;
+  EXPECT_EQ(state(serials_[0]), "voucher-issued");  // nothing issued
+  auto site = std::move(*Site::open(dir_ + "/s"));
+  EXPECT_TRUE(site->inventory().credentials(serials_[0])->empty());
+}
+
+TEST_F(BrskiTest, RequestSignedByAnotherDevicesIdevidIsRefused) {
+  // Device 1's TLS session carrying a voucher-request signed by device 2's (equally valid) IDevID.
+  auto c = connect(idevid(serials_[0]));
+  ASSERT_TRUE(c);
+  proto::Pledge other(idevid(serials_[1]), masa_trust());
+  auto pvr = *other.voucher_request(c->server_chain(), time::now());
+  auto r = post_pvr(*c, pvr);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.body.rfind("pvr.signer", 0), 0u) << r.body;
+  EXPECT_EQ(state(serials_[0]), "expected");
+  EXPECT_EQ(state(serials_[1]), "expected");
+}
+
+TEST_F(BrskiTest, GarbageTruncatedAndOversizedBodiesAreRefused) {
+  auto id = idevid(serials_[0]);
+  auto c = connect(id);
+  ASSERT_TRUE(c);
+  for (const std::string& body :
+       {std::string("garbage"), std::string(), std::string("\x30\x82\x01", 3)}) {
+    auto r = post_pvr(*c, to_bytes(body));
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.body.rfind("pvr.format", 0), 0u) << r.body;
+  }
+  auto r = c->request("POST", "/.well-known/brski/requestvoucher", {{"Content-Type", "text/plain"}},
+                      "x");
+  EXPECT_EQ(r->status, 415);
+  r = c->request("GET", "/.well-known/brski/requestvoucher", {}, "");
+  EXPECT_EQ(r->status, 405);
+  r = c->request("POST", "/.well-known/est/simpleenroll",
+                 {{"Content-Type", codec::kPkcs10MediaType}}, "%%%");
+  EXPECT_EQ(r->status, 403);  // no voucher on this session comes first
+  r = c->request("POST", "/.well-known/brski/enrollstatus", {{"Content-Type", "application/json"}},
+                 "{not json");
+  EXPECT_EQ(r->status, 400);
+  r = c->request("GET", "/nope", {}, "");
+  EXPECT_EQ(r->status, 404);
+  // Oversized: the server answers 413 and closes, possibly before the client has sent it all.
+  auto big = c->request("POST", "/.well-known/brski/requestvoucher",
+                        {{"Content-Type", codec::kVoucherMediaType}},
+                        std::string(net::kMaxBodyBytes + 1, 'A'));
+  if (big.ok()) {
+    EXPECT_EQ(big->status, 413);
+  }
+  auto again = c->request("GET", "/.well-known/est/cacerts", {}, "");
+  EXPECT_FALSE(again.ok());  // that connection is closed either way
+  auto fresh = connect(id);
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(fresh->request("GET", "/.well-known/est/cacerts", {}, "")->status, 200);
+  EXPECT_EQ(state(serials_[0]), "expected");
+}
+
+TEST_F(BrskiTest, PledgeRefusesBadVouchers) {
+  auto id = idevid(serials_[0]);
+  auto c = connect(id);
+  ASSERT_TRUE(c);
+  proto::Pledge pledge(id, masa_trust());
+  auto pvr = *pledge.voucher_request(c->server_chain(), time::now());
+  auto good = post_pvr(*c, pvr);
+  ASSERT_EQ(good.status, 200);
+  auto v = *codec::verify_voucher_artifact(to_bytes(good.body), masa_trust());
+  auto voucher = *codec::Voucher::from_json(v.json);
+  // Re-sign variants with a key the manufacturer never certified, and with the MASA key but
+  // wrong contents (the factory's MASA key is in its file keystore).
+  auto ks = std::move(*crypto::open_file_keystore(dir_ + "/f/keys"));
+  auto masa_key = *ks->load("masa");
+  auto masa_cert = *crypto::Certificate::from_pem(*fs::read_file(dir_ + "/f/pki/masa.pem"));
+  auto resign = [&](codec::Voucher w) {
+    return *codec::sign_voucher_artifact(w.to_json(), masa_cert, masa_key, {masa_cert});
+  };
+  auto fresh = [&] {
+    proto::Pledge p(id, masa_trust());
+    (void)p.voucher_request(c->server_chain(), time::now());
+    return p;
+  };
+  {
+    auto p = fresh();
+    auto rogue = *crypto::PrivateKey::generate(crypto::Curve::kP256);
+    auto rogue_cert = *crypto::issue_certificate(
+        pki::signer("Acme", "MASA voucher signer", rogue.public_key()), nullptr, rogue);
+    auto bad = *codec::sign_voucher_artifact(voucher.to_json(), rogue_cert, rogue, {rogue_cert});
+    EXPECT_EQ(p.accept_voucher(bad).error().code, "voucher.signature");
+  }
+  {
+    auto p = fresh();
+    codec::Voucher w = voucher;
+    w.serial_number = "OTHER-1";
+    EXPECT_EQ(p.accept_voucher(resign(w)).error().code, "voucher.serial");
+  }
+  {
+    auto p = fresh();  // a new nonce: the old voucher's nonce no longer matches
+    EXPECT_EQ(p.accept_voucher(to_bytes(good.body)).error().code, "voucher.nonce");
+  }
+  {
+    // Right signature, serial and nonce, but the pin is some other CA: the registrar we talk to
+    // does not chain to it.
+    proto::Pledge p(id, masa_trust());
+    auto pvr2 = *p.voucher_request(c->server_chain(), time::now());
+    codec::Voucher w = voucher;
+    auto k2 = *crypto::PrivateKey::generate(crypto::Curve::kP256);
+    auto other = *crypto::issue_certificate(pki::domain_ca("Other", k2.public_key()), nullptr, k2);
+    w.pinned_domain_cert = other.der();
+    auto sent = *codec::VoucherRequest::from_json(
+        codec::verify_voucher_artifact(pvr2, masa_trust()).value().json);
+    w.nonce = sent.nonce;
+    EXPECT_EQ(p.accept_voucher(resign(w)).error().code, "voucher.registrar");
+  }
+}
+
+}  // namespace
+}  // namespace gh::svc
