@@ -1,0 +1,70 @@
+#include "proto/dpp_internal.h"
+
+#include <algorithm>
+
+#include "crypto/kdf_siv.h"
+
+namespace gh::proto::dpp::detail {
+
+const char* hash_name(crypto::Curve c) {
+  return c == crypto::Curve::kP384 ? "SHA384" : c == crypto::Curve::kP521 ? "SHA512" : "SHA256";
+}
+
+Bytes cat(std::initializer_list<const Bytes*> parts) {
+  Bytes out;
+  for (const Bytes* p : parts) out.insert(out.end(), p->begin(), p->end());
+  return out;
+}
+
+Bytes xy_of(const crypto::PublicKey& k) {
+  Bytes p = k.point();
+  return p.empty() ? p : Bytes(p.begin() + 1, p.end());
+}
+Bytes x_of(const crypto::PublicKey& k) {
+  Bytes xy = xy_of(k);
+  return Bytes(xy.begin(), xy.begin() + static_cast<long>(xy.size() / 2));
+}
+
+Result<crypto::PublicKey> point_from_xy(crypto::Curve curve, const Bytes& xy) {
+  if (xy.size() != 2 * crypto::prime_len(curve))
+    return make_error("dpp.protocol-key",
+                      "protocol key is not a " + std::string(crypto::curve_name(curve)) + " point");
+  Bytes p{0x04};
+  p.insert(p.end(), xy.begin(), xy.end());
+  auto k = crypto::PublicKey::from_point(curve, p);
+  if (!k) return make_error("dpp.protocol-key", "protocol key is not on the curve");
+  return k;
+}
+
+Attr wrapped(const Bytes& key, const std::vector<Bytes>& ad, const std::vector<Attr>& inner) {
+  auto out = crypto::aes_siv_encrypt(key, ad, cd::encode_attrs(inner));
+  return {attr::kWrappedData, out ? *out : Bytes{}};
+}
+
+Result<std::vector<Attr>> unwrap(const Bytes& key, const std::vector<Bytes>& ad,
+                                 const std::vector<Attr>& attrs, const char* what) {
+  auto wd = TRY(cd::require_attr(attrs, attr::kWrappedData, "Wrapped Data"));
+  auto plain = crypto::aes_siv_decrypt(key, ad, wd);
+  if (!plain)
+    return make_error("dpp.unwrap", std::string("wrapped data of the ") + what +
+                                        " does not decrypt (wrong key, tag or AD)");
+  return TRY_CTX(cd::parse_attrs(plain->data(), plain->size()), std::string("inside ") + what);
+}
+
+int CRYPTO_memcmp_bytes(const Bytes& a, const Bytes& b) {
+  if (a.size() != b.size()) return 1;
+  uint8_t d = 0;
+  for (size_t i = 0; i < a.size(); ++i) d |= static_cast<uint8_t>(a[i] ^ b[i]);
+  return d;
+}
+
+void zero(Bytes& b) {
+  std::fill(b.begin(), b.end(), 0);
+  b.clear();
+}
+
+Bytes one_octet(uint8_t v) {
+  return Bytes{v};
+}
+
+}  // namespace gh::proto::dpp::detail

@@ -1,0 +1,29 @@
+// Helpers shared by the DPP engine's source files (dpp.cpp, dpp_auth.cpp, dpp_config.cpp): the
+// wrapped-data attribute and the point encodings. Not for callers of the engine.
+#pragma once
+
+#include <initializer_list>
+#include <vector>
+
+#include "proto/dpp.h"
+
+namespace gh::proto::dpp::detail {
+
+using cd::Attr;
+namespace attr = cd::attr;
+
+const char* hash_name(crypto::Curve c);
+Bytes cat(std::initializer_list<const Bytes*> parts);
+// x||y of a public key (DPP's protocol-key encoding), and its x alone.
+Bytes xy_of(const crypto::PublicKey& k);
+Bytes x_of(const crypto::PublicKey& k);
+Result<crypto::PublicKey> point_from_xy(crypto::Curve curve, const Bytes& xy);
+Attr wrapped(const Bytes& key, const std::vector<Bytes>& ad, const std::vector<Attr>& inner);
+Result<std::vector<Attr>> unwrap(const Bytes& key, const std::vector<Bytes>& ad,
+                                 const std::vector<Attr>& attrs, const char* what);
+// Constant-time comparison of equal-length buffers: 0 when equal.
+int CRYPTO_memcmp_bytes(const Bytes& a, const Bytes& b);
+void zero(Bytes& b);
+Bytes one_octet(uint8_t v);
+
+}  // namespace gh::proto::dpp::detail
