@@ -5,7 +5,7 @@
 
 #include "common/time.h"
 #include "crypto/digest.h"
-#include "crypto/kdf_siv.h"
+#include "proto/dpp_derive.h"
 #include "proto/dpp_internal.h"
 
 namespace gh::proto::dpp {
@@ -65,21 +65,6 @@ Session::~Session() {
   zero(bk_);
 }
 
-size_t Session::hash_len() const {
-  return crypto::prime_len(curve_) == 32 ? 32 : crypto::prime_len(curve_) == 48 ? 48 : 64;
-}
-
-Bytes Session::hash(const Bytes& data) const {
-  switch (curve_) {
-    case crypto::Curve::kP384:
-      return crypto::sha384(data);
-    case crypto::Curve::kP521:
-      return crypto::sha512(data);
-    default:
-      return crypto::sha256(data);
-  }
-}
-
 void Session::enter(State s) {
   trail_.push_back(std::string(state_name(state_)) + " -> " + state_name(s));
   state_ = s;
@@ -104,12 +89,9 @@ void Session::forget_intermediates() {
   zero(lx_);
 }
 
-void Session::derive_ke(const Bytes& mx, const Bytes& nx, const Bytes& lx) {
-  Bytes salt = cat({&i_nonce_, &r_nonce_});
-  Bytes ikm = cat({&mx, &nx, &lx});
-  bk_ = crypto::hkdf_extract(hash_name(curve_), salt, ikm).value_or({});
-  ke_ = crypto::hkdf_expand(hash_name(curve_), bk_, to_bytes("DPP Key"), hash_len()).value_or({});
-  zero(ikm);
+void Session::derive_bk_ke() {
+  bk_ = derive_bk(curve_, i_nonce_, r_nonce_, mx_, nx_, lx_).value_or({});
+  ke_ = derive_ke(curve_, bk_).value_or({});
 }
 
 Result<Bytes> Session::presence_announcement() {

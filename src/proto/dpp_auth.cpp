@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "crypto/digest.h"
-#include "crypto/kdf_siv.h"
 #include "proto/dpp.h"
+#include "proto/dpp_derive.h"
 #include "proto/dpp_internal.h"
 
 namespace gh::proto::dpp {
@@ -19,10 +19,9 @@ Result<Bytes> Session::auth_request() {
       if (alt.key.curve().value_or(crypto::Curve::kP256) == curve_) o_.own = alt;
   proto_key_ = TRY(o_.role == Role::kEnrollee ? o_.make_protocol_key(curve_)
                                               : crypto::PrivateKey::generate(curve_));
-  i_nonce_ = crypto::random_bytes(hash_len() / 2);
+  i_nonce_ = crypto::random_bytes(hash_len(curve_) / 2);
   mx_ = TRY_CTX(proto_key_.derive(o_.peer->key), "M = pI*BR");
-  k1_ = TRY(crypto::hkdf(hash_name(curve_), Bytes(hash_len(), 0), mx_,
-                         to_bytes("first intermediate key"), hash_len()));
+  k1_ = TRY(derive_k1(curve_, mx_));
   std::vector<Attr> attrs = {
       {attr::kResponderBkh, bootstrap_key_hash(o_.peer->spki)},
       {attr::kInitiatorBkh, bootstrap_key_hash(o_.own.spki)},
@@ -54,7 +53,7 @@ Output Session::on_auth_request(const cd::Frame& f) {
       return fail(make_error("dpp.bkh", "Authentication Request for another bootstrapping key"));
   }
   curve_ = o_.own.key.curve().value_or(crypto::Curve::kP256);
-  const size_t nonce_len = hash_len() / 2;
+  const size_t nonce_len = hash_len(curve_) / 2;
   const cd::Attr* ibkh = cd::find_attr(f.attrs, attr::kInitiatorBkh);
   if (ibkh && ibkh->value.size() != 32)
     return fail(make_error("dpp.attr.length", "I-BKH is not 32 octets"));
@@ -82,9 +81,7 @@ Output Session::on_auth_request(const cd::Frame& f) {
   auto m = o_.own.key.derive(peer_proto_);
   if (!m) return fail(m.error());
   mx_ = std::move(*m);
-  k1_ = crypto::hkdf(hash_name(curve_), Bytes(hash_len(), 0), mx_,
-                     to_bytes("first intermediate key"), hash_len())
-            .value_or({});
+  k1_ = derive_k1(curve_, mx_).value_or({});
   const uint8_t type = static_cast<uint8_t>(cd::FrameType::kAuthRequest);
   auto inner =
       unwrap(k1_, {cd::frame_header(type), f.before_wd()}, f.attrs, "Authentication Request");
@@ -122,12 +119,13 @@ Output Session::on_auth_request(const cd::Frame& f) {
   auto pr = o_.make_protocol_key(curve_);
   if (!pr) return fail(pr.error());
   proto_key_ = *pr;
-  std::optional<crypto::PrivateKey> scalar_sum;  // (bR + pR) mod q, for L
   if (mutual_) {
-    auto sum = crypto::ec_scalar_sum(o_.own.key, proto_key_);
-    if (sum) {
-      scalar_sum = std::move(*sum);
-    } else {  // a bootstrapping key held in a TPM cannot be added to
+    // L = ((bR + pR) mod q) * BI needs our bootstrapping scalar: one held in a TPM cannot be
+    // added to.
+    auto l = derive_l_responder(o_.own.key, proto_key_, o_.peer->key);
+    if (l) {
+      lx_ = std::move(*l);
+    } else {
       trail_.push_back(
           "own bootstrapping key cannot take part in mutual authentication: "
           "responder-only");
@@ -137,23 +135,14 @@ Output Session::on_auth_request(const cd::Frame& f) {
   auto n = proto_key_.derive(peer_proto_);
   if (!n) return fail(n.error());
   nx_ = std::move(*n);
-  k2_ = crypto::hkdf(hash_name(curve_), Bytes(hash_len(), 0), nx_,
-                     to_bytes("second intermediate key"), hash_len())
-            .value_or({});
-  Bytes bix;
-  if (mutual_) {
-    auto l = scalar_sum->derive(o_.peer->key);
-    if (!l) return fail(l.error());
-    lx_ = std::move(*l);
-    bix = x_of(o_.peer->key);
-  }
+  k2_ = derive_k2(curve_, nx_).value_or({});
+  const Bytes bix = mutual_ ? point_x(o_.peer->key) : Bytes{};
   r_nonce_ = crypto::random_bytes(nonce_len);
-  derive_ke(mx_, nx_, lx_);
-  Bytes pix = x_of(peer_proto_), prx = x_of(proto_key_.public_key()),
-        brx = x_of(o_.own.key.public_key());
-  Bytes zero_octet{0x00}, one{0x01};
-  Bytes r_auth = hash(cat({&i_nonce_, &r_nonce_, &pix, &prx, &bix, &brx, &zero_octet}));
-  i_auth_expected_ = hash(cat({&r_nonce_, &i_nonce_, &prx, &pix, &brx, &bix, &one}));
+  derive_bk_ke();
+  const Bytes pix = point_x(peer_proto_), prx = point_x(proto_key_.public_key()),
+              brx = point_x(o_.own.key.public_key());
+  Bytes r_auth = derive_r_auth(curve_, i_nonce_, r_nonce_, pix, prx, bix, brx);
+  i_auth_expected_ = derive_i_auth(curve_, r_nonce_, i_nonce_, prx, pix, brx, bix);
   head.push_back({attr::kStatus, {0}});
   add_ids(head);
   head.push_back({attr::kResponderProtocolKey, xy_of(proto_key_.public_key())});
@@ -174,7 +163,7 @@ Output Session::on_auth_request(const cd::Frame& f) {
 }
 
 Output Session::on_auth_response(const cd::Frame& f) {
-  const size_t nonce_len = hash_len() / 2;
+  const size_t nonce_len = hash_len(curve_) / 2;
   const uint8_t rtype = static_cast<uint8_t>(cd::FrameType::kAuthResponse);
   const uint8_t ctype = static_cast<uint8_t>(cd::FrameType::kAuthConfirm);
   auto status = cd::require_attr(f.attrs, attr::kStatus, "Status", 1);
@@ -205,9 +194,7 @@ Output Session::on_auth_response(const cd::Frame& f) {
   auto n = proto_key_.derive(peer_proto_);
   if (!n) return fail(n.error());
   nx_ = std::move(*n);
-  k2_ = crypto::hkdf(hash_name(curve_), Bytes(hash_len(), 0), nx_,
-                     to_bytes("second intermediate key"), hash_len())
-            .value_or({});
+  k2_ = derive_k2(curve_, nx_).value_or({});
   auto outer =
       unwrap(k2_, {cd::frame_header(rtype), f.before_wd()}, f.attrs, "Authentication Response");
   if (!outer) return fail(outer.error());
@@ -233,29 +220,28 @@ Output Session::on_auth_response(const cd::Frame& f) {
                            make_error("dpp.role", "the responder chose an incompatible role"));
   Bytes bix;
   if (mutual_) {
-    auto sum = crypto::ec_point_sum(o_.peer->key, peer_proto_);
-    auto l = sum ? o_.own.key.derive(*sum) : Result<Bytes>(sum.error());
+    auto l = derive_l_initiator(o_.own.key, o_.peer->key, peer_proto_);  // bI * (BR + PR)
     if (!l) return fail(l.error());
     lx_ = std::move(*l);
-    bix = x_of(o_.own.key.public_key());
+    bix = point_x(o_.own.key.public_key());
   }
-  derive_ke(mx_, nx_, lx_);
+  derive_bk_ke();
   auto inner =
       unwrap(ke_, {},
              {cd::find_attr(*outer, attr::kWrappedData) ? *cd::find_attr(*outer, attr::kWrappedData)
                                                         : Attr{}},
              "R-auth");
-  Bytes pix = x_of(proto_key_.public_key()), prx = x_of(peer_proto_), brx = x_of(o_.peer->key);
-  Bytes zero_octet{0x00}, one{0x01};
-  Bytes expected = hash(cat({&i_nonce_, &r_nonce_, &pix, &prx, &bix, &brx, &zero_octet}));
-  auto rauth = inner ? cd::require_attr(*inner, attr::kResponderAuthTag, "R-auth", hash_len())
+  const Bytes pix = point_x(proto_key_.public_key()), prx = point_x(peer_proto_),
+              brx = point_x(o_.peer->key);
+  Bytes expected = derive_r_auth(curve_, i_nonce_, r_nonce_, pix, prx, bix, brx);
+  auto rauth = inner ? cd::require_attr(*inner, attr::kResponderAuthTag, "R-auth", hash_len(curve_))
                      : Result<Bytes>(inner.error());
   if (!rauth || *rauth != expected)
     return confirm_failure(cd::DppStatus::kAuthFailure,
                            make_error("dpp.r-auth",
                                       "the responder's authenticating tag (R-auth) "
                                       "does not verify"));
-  Bytes i_auth = hash(cat({&r_nonce_, &i_nonce_, &prx, &pix, &brx, &bix, &one}));
+  Bytes i_auth = derive_i_auth(curve_, r_nonce_, i_nonce_, prx, pix, brx, bix);
   std::vector<Attr> a = {{attr::kStatus, {0}}, {attr::kResponderBkh, *rbkh}};
   if (mutual_) a.push_back({attr::kInitiatorBkh, bootstrap_key_hash(o_.own.spki)});
   a.push_back(wrapped(ke_, {cd::frame_header(ctype), cd::encode_attrs(a)},
@@ -296,7 +282,7 @@ Output Session::on_auth_confirm(const cd::Frame& f) {
   auto inner =
       unwrap(ke_, {cd::frame_header(ctype), f.before_wd()}, f.attrs, "Authentication Confirm");
   if (!inner) return fail(inner.error());
-  auto iauth = cd::require_attr(*inner, attr::kInitiatorAuthTag, "I-auth", hash_len());
+  auto iauth = cd::require_attr(*inner, attr::kInitiatorAuthTag, "I-auth", hash_len(curve_));
   if (!iauth) return fail(iauth.error());
   if (*iauth != i_auth_expected_)
     return fail(

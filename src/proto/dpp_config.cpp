@@ -7,6 +7,7 @@
 #include "crypto/kdf_siv.h"
 #include "crypto/x509.h"
 #include "proto/dpp.h"
+#include "proto/dpp_derive.h"
 #include "proto/dpp_internal.h"
 
 namespace gh::proto::dpp {
@@ -14,7 +15,7 @@ namespace gh::proto::dpp {
 using namespace detail;
 
 Result<Bytes> Session::config_request_message(const std::string& pkcs10) {
-  e_nonce_ = crypto::random_bytes(hash_len() / 2);
+  e_nonce_ = crypto::random_bytes(hash_len(curve_) / 2);
   gas_token_ = crypto::random_bytes(1)[0];
   cd::ConfigRequest req = o_.request;
   req.pkcs10 = pkcs10;
@@ -31,11 +32,7 @@ Result<Bytes> Session::config_request_message(const std::string& pkcs10) {
 }
 
 Result<std::string> Session::challenge_password() const {
-  // cp = HKDF-Expand(bk, "CSR challengePassword", 64), carried base64-encoded.
-  auto cp = TRY(crypto::hkdf_expand(hash_name(curve_), bk_, to_bytes("CSR challengePassword"), 64));
-  std::string out = base64_encode(cp);
-  std::fill(cp.begin(), cp.end(), 0);
-  return out;
+  return derive_csr_challenge_password(curve_, bk_);
 }
 
 Output Session::on_config_request(const cd::Gas& g) {
@@ -43,7 +40,7 @@ Output Session::on_config_request(const cd::Gas& g) {
   if (!attrs) return fail(attrs.error());
   auto inner = unwrap(ke_, {}, *attrs, "Configuration Request");
   if (!inner) return fail(inner.error());
-  auto enonce = cd::require_attr(*inner, attr::kEnrolleeNonce, "E-nonce", hash_len() / 2);
+  auto enonce = cd::require_attr(*inner, attr::kEnrolleeNonce, "E-nonce", hash_len(curve_) / 2);
   if (!enonce) return fail(enonce.error());
   e_nonce_ = *enonce;
   auto respond = [&](cd::DppStatus st, std::vector<Attr> objects) {

@@ -6,10 +6,6 @@
 
 namespace gh::proto::dpp::detail {
 
-const char* hash_name(crypto::Curve c) {
-  return c == crypto::Curve::kP384 ? "SHA384" : c == crypto::Curve::kP521 ? "SHA512" : "SHA256";
-}
-
 Bytes cat(std::initializer_list<const Bytes*> parts) {
   Bytes out;
   for (const Bytes* p : parts) out.insert(out.end(), p->begin(), p->end());
@@ -19,10 +15,6 @@ Bytes cat(std::initializer_list<const Bytes*> parts) {
 Bytes xy_of(const crypto::PublicKey& k) {
   Bytes p = k.point();
   return p.empty() ? p : Bytes(p.begin() + 1, p.end());
-}
-Bytes x_of(const crypto::PublicKey& k) {
-  Bytes xy = xy_of(k);
-  return Bytes(xy.begin(), xy.begin() + static_cast<long>(xy.size() / 2));
 }
 
 Result<crypto::PublicKey> point_from_xy(crypto::Curve curve, const Bytes& xy) {

@@ -12,11 +12,9 @@ namespace gh::proto::dpp::detail {
 using cd::Attr;
 namespace attr = cd::attr;
 
-const char* hash_name(crypto::Curve c);
 Bytes cat(std::initializer_list<const Bytes*> parts);
-// x||y of a public key (DPP's protocol-key encoding), and its x alone.
+// x||y of a public key: DPP's protocol-key encoding.
 Bytes xy_of(const crypto::PublicKey& k);
-Bytes x_of(const crypto::PublicKey& k);
 Result<crypto::PublicKey> point_from_xy(crypto::Curve curve, const Bytes& xy);
 Attr wrapped(const Bytes& key, const std::vector<Bytes>& ad, const std::vector<Attr>& inner);
 Result<std::vector<Attr>> unwrap(const Bytes& key, const std::vector<Bytes>& ad,
