@@ -4,6 +4,7 @@
 #include "proto/dpp.h"
 
 #include "common/time.h"
+#include "crypto/ct.h"
 #include "crypto/digest.h"
 #include "proto/dpp_derive.h"
 #include "proto/dpp_internal.h"
@@ -61,8 +62,8 @@ Session::Session(Options options) : o_(std::move(options)) {
 
 Session::~Session() {
   forget_intermediates();
-  zero(ke_);
-  zero(bk_);
+  crypto::secure_zero(ke_);
+  crypto::secure_zero(bk_);
 }
 
 void Session::enter(State s) {
@@ -82,11 +83,12 @@ Output Session::fail(Error e, std::vector<Bytes> send) {
 }
 
 void Session::forget_intermediates() {
-  zero(k1_);
-  zero(k2_);
-  zero(mx_);
-  zero(nx_);
-  zero(lx_);
+  crypto::secure_zero(k1_);
+  crypto::secure_zero(k2_);
+  crypto::secure_zero(mx_);
+  crypto::secure_zero(nx_);
+  crypto::secure_zero(lx_);
+  crypto::secure_zero(i_auth_expected_);
 }
 
 void Session::derive_bk_ke() {

@@ -2,6 +2,7 @@
 // from either side, responder-only or mutual.
 #include <algorithm>
 
+#include "crypto/ct.h"
 #include "crypto/digest.h"
 #include "proto/dpp.h"
 #include "proto/dpp_derive.h"
@@ -42,10 +43,10 @@ Output Session::on_auth_request(const cd::Frame& f) {
   // Checks that fail before the responder can answer are silent drops (the spec's "discard").
   auto rbkh = cd::require_attr(f.attrs, attr::kResponderBkh, "R-BKH", 32);
   if (!rbkh) return fail(rbkh.error());
-  if (*rbkh != bootstrap_key_hash(o_.own.spki)) {
+  if (!crypto::ct_equal(*rbkh, bootstrap_key_hash(o_.own.spki))) {
     bool found = false;
     for (const auto& alt : o_.own_other_curves)
-      if (*rbkh == bootstrap_key_hash(alt.spki)) {
+      if (crypto::ct_equal(*rbkh, bootstrap_key_hash(alt.spki))) {
         o_.own = alt;
         found = true;
       }
@@ -58,7 +59,7 @@ Output Session::on_auth_request(const cd::Frame& f) {
   if (ibkh && ibkh->value.size() != 32)
     return fail(make_error("dpp.attr.length", "I-BKH is not 32 octets"));
   if (o_.peer) {
-    if (!ibkh || ibkh->value != bootstrap_key_hash(o_.peer->spki))
+    if (!ibkh || !crypto::ct_equal(ibkh->value, bootstrap_key_hash(o_.peer->spki)))
       return fail(make_error("dpp.bkh.peer", "the initiator is not the peer we expect"));
     mutual_ = true;
   } else if (ibkh && o_.hooks.find_peer) {
@@ -170,7 +171,7 @@ Output Session::on_auth_response(const cd::Frame& f) {
   if (!status) return fail(status.error());
   auto rbkh = cd::require_attr(f.attrs, attr::kResponderBkh, "R-BKH", 32);
   if (!rbkh) return fail(rbkh.error());
-  if (*rbkh != bootstrap_key_hash(o_.peer->spki))
+  if (!crypto::ct_equal(*rbkh, bootstrap_key_hash(o_.peer->spki)))
     return fail(make_error("dpp.bkh", "Authentication Response names another bootstrapping key"));
   if (const cd::Attr* v = cd::find_attr(f.attrs, attr::kProtocolVersion); v && v->value.size() == 1)
     peer_version_ = std::max(1, static_cast<int>(v->value[0]));
@@ -182,7 +183,7 @@ Output Session::on_auth_response(const cd::Frame& f) {
                            std::string("the responder refused: ") + cd::status_name((*status)[0])));
   }
   if (const cd::Attr* ibkh = cd::find_attr(f.attrs, attr::kInitiatorBkh)) {
-    if (ibkh->value != bootstrap_key_hash(o_.own.spki))
+    if (!crypto::ct_equal(ibkh->value, bootstrap_key_hash(o_.own.spki)))
       return fail(make_error("dpp.bkh", "Authentication Response names another initiator key"));
     mutual_ = true;
   }
@@ -202,7 +203,8 @@ Output Session::on_auth_response(const cd::Frame& f) {
   if (!rnonce) return fail(rnonce.error());
   auto inonce = cd::require_attr(*outer, attr::kInitiatorNonce, "I-nonce", nonce_len);
   if (!inonce) return fail(inonce.error());
-  if (*inonce != i_nonce_) return fail(make_error("dpp.nonce", "I-nonce does not match ours"));
+  if (!crypto::ct_equal(*inonce, i_nonce_))
+    return fail(make_error("dpp.nonce", "I-nonce does not match ours"));
   auto rcap = cd::require_attr(*outer, attr::kResponderCapabilities, "R-capabilities", 1);
   if (!rcap) return fail(rcap.error());
   r_nonce_ = *rnonce;
@@ -236,7 +238,7 @@ Output Session::on_auth_response(const cd::Frame& f) {
   Bytes expected = derive_r_auth(curve_, i_nonce_, r_nonce_, pix, prx, bix, brx);
   auto rauth = inner ? cd::require_attr(*inner, attr::kResponderAuthTag, "R-auth", hash_len(curve_))
                      : Result<Bytes>(inner.error());
-  if (!rauth || *rauth != expected)
+  if (!rauth || !crypto::ct_equal(*rauth, expected))
     return confirm_failure(cd::DppStatus::kAuthFailure,
                            make_error("dpp.r-auth",
                                       "the responder's authenticating tag (R-auth) "
@@ -270,7 +272,7 @@ Output Session::on_auth_confirm(const cd::Frame& f) {
   if (!status) return fail(status.error());
   auto rbkh = cd::require_attr(f.attrs, attr::kResponderBkh, "R-BKH", 32);
   if (!rbkh) return fail(rbkh.error());
-  if (*rbkh != bootstrap_key_hash(o_.own.spki))
+  if (!crypto::ct_equal(*rbkh, bootstrap_key_hash(o_.own.spki)))
     return fail(make_error("dpp.bkh", "Authentication Confirm for another bootstrapping key"));
   if ((*status)[0] != 0) {
     auto inner =
@@ -284,7 +286,7 @@ Output Session::on_auth_confirm(const cd::Frame& f) {
   if (!inner) return fail(inner.error());
   auto iauth = cd::require_attr(*inner, attr::kInitiatorAuthTag, "I-auth", hash_len(curve_));
   if (!iauth) return fail(iauth.error());
-  if (*iauth != i_auth_expected_)
+  if (!crypto::ct_equal(*iauth, i_auth_expected_))
     return fail(
         make_error("dpp.i-auth", "the initiator's authenticating tag (I-auth) does not verify"));
   forget_intermediates();

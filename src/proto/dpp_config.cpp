@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/cms.h"
+#include "crypto/ct.h"
 #include "crypto/digest.h"
 #include "crypto/kdf_siv.h"
 #include "crypto/x509.h"
@@ -54,7 +55,7 @@ Output Session::on_config_request(const cd::Gas& g) {
     r.body = status_tlv;
     Bytes w = cd::encode_attr(wd.id, wd.value);
     r.body.insert(r.body.end(), w.begin(), w.end());
-    for (auto& p : plain) std::fill(p.value.begin(), p.value.end(), 0);
+    for (auto& p : plain) crypto::secure_zero(p.value);
     return cd::encode_gas(r);
   };
   auto cattr = cd::require_attr(*inner, attr::kConfigAttributes, "configAttrib");
@@ -76,8 +77,9 @@ Output Session::on_config_request(const cd::Gas& g) {
         return make_error("dpp.csr.key", "the CSR is not for the enrollee's protocol key");
       auto cp = csr->challenge_password();
       auto want = TRY(challenge_password());
-      if (!cp || cp->size() != want.size() ||
-          CRYPTO_memcmp_bytes(to_bytes(*cp), to_bytes(want)) != 0)
+      const bool matches = cp && crypto::ct_equal(*cp, want);
+      crypto::secure_zero(want);
+      if (!matches)
         return make_error("dpp.csr.challenge",
                           "the CSR's challengePassword is not this authentication's");
       return ok_status();
@@ -105,7 +107,7 @@ Output Session::on_config_request(const cd::Gas& g) {
   auto obj = std::move(*decision->object);
   Bytes json = to_bytes(obj.to_json().dump());
   Bytes msg = respond(cd::DppStatus::kOk, {{attr::kConfigObject, json}});
-  std::fill(json.begin(), json.end(), 0);
+  crypto::secure_zero(json);
   trail_.push_back("sent configuration (akm " + obj.akm + ")");
   if (peer_version_ >= 2) {
     enter(State::kAwaitConfigResult);
@@ -139,7 +141,8 @@ Output Session::on_config_response(const cd::Gas& g) {
   if (!inner) return fail(inner.error());
   auto enonce = cd::require_attr(*inner, attr::kEnrolleeNonce, "E-nonce");
   if (!enonce) return fail(enonce.error());
-  if (*enonce != e_nonce_) return fail(make_error("dpp.nonce", "E-nonce does not match ours"));
+  if (!crypto::ct_equal(*enonce, e_nonce_))
+    return fail(make_error("dpp.nonce", "E-nonce does not match ours"));
   if ((*status)[0] == static_cast<uint8_t>(cd::DppStatus::kCsrNeeded) && !csr_sent_)
     return on_csr_needed(*inner);
   if ((*status)[0] != 0)
@@ -215,6 +218,7 @@ Output Session::on_csr_needed(const std::vector<Attr>& inner) {
   crypto::Name subject;
   subject.add("CN", o_.request.name);
   auto csr = crypto::Csr::create(subject, proto_key_, *cp);
+  crypto::secure_zero(*cp);
   if (!csr) return fail(csr.error());
   auto req = config_request_message(base64_encode(csr->der()));
   if (!req) return fail(req.error());
@@ -258,7 +262,8 @@ Output Session::on_config_result(const cd::Frame& f) {
   if (!status) return fail(status.error());
   auto enonce = cd::require_attr(*inner, attr::kEnrolleeNonce, "E-nonce");
   if (!enonce) return fail(enonce.error());
-  if (*enonce != e_nonce_) return fail(make_error("dpp.nonce", "E-nonce does not match ours"));
+  if (!crypto::ct_equal(*enonce, e_nonce_))
+    return fail(make_error("dpp.nonce", "E-nonce does not match ours"));
   result_status_ = (*status)[0];
   if (*result_status_ != 0)
     return fail(make_error("dpp.config-rejected", std::string("the enrollee rejected the "

@@ -1,7 +1,6 @@
 #include "proto/dpp_internal.h"
 
-#include <algorithm>
-
+#include "crypto/ct.h"
 #include "crypto/kdf_siv.h"
 
 namespace gh::proto::dpp::detail {
@@ -29,7 +28,9 @@ Result<crypto::PublicKey> point_from_xy(crypto::Curve curve, const Bytes& xy) {
 }
 
 Attr wrapped(const Bytes& key, const std::vector<Bytes>& ad, const std::vector<Attr>& inner) {
-  auto out = crypto::aes_siv_encrypt(key, ad, cd::encode_attrs(inner));
+  Bytes plain = cd::encode_attrs(inner);
+  auto out = crypto::aes_siv_encrypt(key, ad, plain);
+  crypto::secure_zero(plain);
   return {attr::kWrappedData, out ? *out : Bytes{}};
 }
 
@@ -40,19 +41,10 @@ Result<std::vector<Attr>> unwrap(const Bytes& key, const std::vector<Bytes>& ad,
   if (!plain)
     return make_error("dpp.unwrap", std::string("wrapped data of the ") + what +
                                         " does not decrypt (wrong key, tag or AD)");
-  return TRY_CTX(cd::parse_attrs(plain->data(), plain->size()), std::string("inside ") + what);
-}
-
-int CRYPTO_memcmp_bytes(const Bytes& a, const Bytes& b) {
-  if (a.size() != b.size()) return 1;
-  uint8_t d = 0;
-  for (size_t i = 0; i < a.size(); ++i) d |= static_cast<uint8_t>(a[i] ^ b[i]);
-  return d;
-}
-
-void zero(Bytes& b) {
-  std::fill(b.begin(), b.end(), 0);
-  b.clear();
+  auto inner = cd::parse_attrs(plain->data(), plain->size());
+  crypto::secure_zero(*plain);
+  if (!inner) return std::move(inner).error().context(std::string("inside ") + what);
+  return inner;
 }
 
 Bytes one_octet(uint8_t v) {

@@ -19,9 +19,6 @@ Result<crypto::PublicKey> point_from_xy(crypto::Curve curve, const Bytes& xy);
 Attr wrapped(const Bytes& key, const std::vector<Bytes>& ad, const std::vector<Attr>& inner);
 Result<std::vector<Attr>> unwrap(const Bytes& key, const std::vector<Bytes>& ad,
                                  const std::vector<Attr>& attrs, const char* what);
-// Constant-time comparison of equal-length buffers: 0 when equal.
-int CRYPTO_memcmp_bytes(const Bytes& a, const Bytes& b);
-void zero(Bytes& b);
 Bytes one_octet(uint8_t v);
 
 }  // namespace gh::proto::dpp::detail
