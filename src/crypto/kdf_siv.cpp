@@ -5,6 +5,7 @@
 
 #include <array>
 
+#include "crypto/ct.h"
 #include "crypto/ossl.h"
 
 namespace gh::crypto {
@@ -175,7 +176,7 @@ Result<Bytes> aes_siv_decrypt(const Bytes& key, const std::vector<Bytes>& ad, co
   Bytes plain = TRY(siv_ctr(key, v, input.data() + kSivTag, input.size() - kSivTag));
   Block check = TRY(s2v(key, ad, plain));
   if (CRYPTO_memcmp(check.data(), v.data(), kSivTag) != 0) {
-    std::fill(plain.begin(), plain.end(), 0);
+    secure_zero(plain);
     return make_error("crypto.siv",
                       "AES-SIV: the synthetic IV does not verify (wrong key, data or AD)");
   }

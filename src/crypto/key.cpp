@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "crypto/ct.h"
 #include "crypto/digest.h"
 #include "crypto/ossl.h"
 
@@ -429,10 +430,10 @@ Result<SecretString> PrivateKey::export_pkcs8_pem() const {
   pem +=
       "-----END "
       "PRIVATE KEY-----\n";
-  std::fill(scalar.begin(), scalar.end(), 0);
-  std::fill(ec_private.begin(), ec_private.end(), 0);
-  std::fill(info.begin(), info.end(), 0);
-  std::fill(b64.begin(), b64.end(), 0);
+  secure_zero(scalar);
+  secure_zero(ec_private);
+  secure_zero(info);
+  secure_zero(b64);
   return SecretString(std::move(pem));
 }
 
