@@ -44,7 +44,7 @@ MasaDecision refuse(int status, std::string check, std::string reason,
 
 MasaDecision Masa::authenticate(const Bytes& body,
                                 const std::vector<crypto::Certificate>& tls_chain, bool check_pvr,
-                                Authenticated* a) const {
+                                time::Seconds now, Authenticated* a) const {
   // RFC 8995 5.5.1: the registrar is authenticated by its TLS client certificate.
   if (tls_chain.empty()) return refuse(401, "rvr.tls-client", "no TLS client certificate");
   auto der = crypto::cms_from_any(body);
@@ -113,7 +113,6 @@ MasaDecision Masa::authenticate(const Bytes& body,
 
   // NIST IR 8350 step 9: the registrar's domain must own the device or be authorized to onboard it.
   const Bytes key = crypto::sha256((*device)->declaration);
-  const time::Seconds now = time::now();
   if (auto known = verified_->get(key, now)) {
     a->declaration = std::move(*known);
   } else {
@@ -139,7 +138,7 @@ MasaDecision Masa::request_voucher(const Bytes& body,
                                    const std::vector<crypto::Certificate>& tls_chain,
                                    time::Seconds now) const {
   Authenticated a;
-  MasaDecision d = authenticate(body, tls_chain, true, &a);
+  MasaDecision d = authenticate(body, tls_chain, true, now, &a);
   if (d.status != 200) return d;
   codec::Voucher v;
   v.created_on = now;
@@ -165,9 +164,10 @@ MasaDecision Masa::request_voucher(const Bytes& body,
 }
 
 MasaDecision Masa::authorize_audit_log(const Bytes& body,
-                                       const std::vector<crypto::Certificate>& tls_chain) const {
+                                       const std::vector<crypto::Certificate>& tls_chain,
+                                       time::Seconds now) const {
   Authenticated a;
-  return authenticate(body, tls_chain, false, &a);
+  return authenticate(body, tls_chain, false, now, &a);
 }
 
 }  // namespace gh::proto

@@ -43,20 +43,22 @@ struct MasaDecision {
 class Masa {
  public:
   Masa(MasaConfig config, MasaDeviceLookup lookup);
-  // The registrar voucher-request, and the certificate chain the registrar presented in TLS.
+  // The registrar voucher-request, and the certificate chain the registrar presented in TLS. now
+  // dates the voucher (created-on, and expires-on for a nonceless one).
   MasaDecision request_voucher(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
                                time::Seconds now) const;
   // The same authentication for /requestauditlog; success means the caller may read the log of
   // decision.serial (it is the owner or an authorized onboarder).
   MasaDecision authorize_audit_log(const Bytes& body,
-                                   const std::vector<crypto::Certificate>& tls_chain) const;
+                                   const std::vector<crypto::Certificate>& tls_chain,
+                                   time::Seconds now) const;
 
  private:
   struct Authenticated;
   // check_pvr: also verify the pledge's prior-signed request (vouchers); the audit log needs only
   // the registrar's request, its signature and its domain's standing.
   MasaDecision authenticate(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
-                            bool check_pvr, Authenticated* out) const;
+                            bool check_pvr, time::Seconds now, Authenticated* out) const;
   MasaConfig config_;
   MasaDeviceLookup lookup_;
   // Declarations verified lately (a voucher and its audit-log check verify the same one).

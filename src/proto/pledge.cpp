@@ -53,7 +53,7 @@ Result<Bytes> Pledge::voucher_request(const std::vector<crypto::Certificate>& re
   return *cms;
 }
 
-Status Pledge::accept_voucher(const Bytes& body) {
+Status Pledge::accept_voucher(const Bytes& body, time::Seconds now) {
   if (state_ != State::kRequested) return make_error("pledge.state", "no voucher was requested");
   auto v = codec::verify_voucher_artifact(body, masa_anchors_);
   if (!v) return fail(make_error("voucher.signature", "voucher: " + v.error().message));
@@ -68,7 +68,7 @@ Status Pledge::accept_voucher(const Bytes& body) {
     return fail(make_error("voucher.pinned", "voucher has no pinned-domain-cert"));
   auto pinned = crypto::Certificate::from_der(voucher->pinned_domain_cert);
   if (!pinned) return fail(make_error("voucher.pinned", "pinned-domain-cert is not a certificate"));
-  if (voucher->expires_on && *voucher->expires_on < time::now())
+  if (voucher->expires_on && *voucher->expires_on < now)
     return fail(make_error("voucher.expired",
                            "voucher expired at " + time::format_rfc3339(*voucher->expires_on)));
   // RFC 8995 5.6.2: leave the provisional state only if the registrar chains to the pin.

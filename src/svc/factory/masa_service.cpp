@@ -156,7 +156,7 @@ net::HttpResponse MasaService::request_voucher(net::HttpRequest& req) {
 }
 
 net::HttpResponse MasaService::request_audit_log(net::HttpRequest& req) {
-  auto d = masa_->authorize_audit_log(to_bytes(req.body), req.connection->peer_chain);
+  auto d = masa_->authorize_audit_log(to_bytes(req.body), req.connection->peer_chain, time::now());
   if (d.status != 200) return net::HttpResponse::refusal(d.status, d.check, d.reason);
   auto entries = registry_->voucher_log(d.serial);
   if (!entries) return net::HttpResponse::refusal(500, "masa.store", entries.error().message);
