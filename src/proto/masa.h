@@ -11,6 +11,7 @@
 
 #include "codec/voucher.h"
 #include "pki/profiles.h"
+#include "proto/check.h"
 
 namespace gh::proto {
 
@@ -29,8 +30,7 @@ using MasaDeviceLookup =
     std::function<Result<std::optional<MasaDevice>>(const std::string& serial)>;
 
 struct MasaDecision {
-  int status = 500;   // HTTP status to answer with
-  std::string check;  // the check that failed; empty on success
+  std::optional<Check> refused;  // the check that failed; none on success
   std::string reason;
   std::string serial;
   std::string nonce;
@@ -38,6 +38,7 @@ struct MasaDecision {
   std::string domain_id;  // base64 SKI of the pinned certificate (RFC 8995 5.8.2)
   std::string domain_name;
   Bytes voucher;  // CMS DER, on success
+  bool ok() const { return !refused; }
 };
 
 class Masa {
