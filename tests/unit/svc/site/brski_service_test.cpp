@@ -272,7 +272,7 @@ TEST_F(BrskiTest, ProximityReplayAndEnrollmentChecks) {
   auto pvr = *pledge.voucher_request(c->server_chain(), time::now());
   r = post_pvr(*c, pvr);
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_TRUE(pledge.accept_voucher(to_bytes(r.body)).ok());
+  EXPECT_TRUE(pledge.accept_voucher(to_bytes(r.body), time::now()).ok());
   auto replay = post_pvr(*c, pvr);
   EXPECT_EQ(replay.status, 403);
   EXPECT_EQ(replay.body.rfind("pvr.replay", 0), 0u) << replay.body;
@@ -373,17 +373,17 @@ TEST_F(BrskiTest, PledgeRefusesBadVouchers) {
     auto rogue_cert = *crypto::issue_certificate(
         pki::signer("Acme", "MASA voucher signer", rogue.public_key()), nullptr, rogue);
     auto bad = *codec::sign_voucher_artifact(voucher.to_json(), rogue_cert, rogue, {rogue_cert});
-    ASSERT_REFUSED(p.accept_voucher(bad), "voucher.signature");
+    ASSERT_REFUSED(p.accept_voucher(bad, time::now()), "voucher.signature");
   }
   {
     auto p = fresh();
     codec::Voucher w = voucher;
     w.serial_number = "OTHER-1";
-    ASSERT_REFUSED(p.accept_voucher(resign(w)), "voucher.serial");
+    ASSERT_REFUSED(p.accept_voucher(resign(w), time::now()), "voucher.serial");
   }
   {
     auto p = fresh();  // a new nonce: the old voucher's nonce no longer matches
-    ASSERT_REFUSED(p.accept_voucher(to_bytes(good.body)), "voucher.nonce");
+    ASSERT_REFUSED(p.accept_voucher(to_bytes(good.body), time::now()), "voucher.nonce");
   }
   {
     // Right signature, serial and nonce, but the pin is some other CA: the registrar we talk to
@@ -397,7 +397,7 @@ TEST_F(BrskiTest, PledgeRefusesBadVouchers) {
     auto sent = *codec::VoucherRequest::from_json(
         codec::verify_voucher_artifact(pvr2, masa_trust()).value().json);
     w.nonce = sent.nonce;
-    ASSERT_REFUSED(p.accept_voucher(resign(w)), "voucher.registrar");
+    ASSERT_REFUSED(p.accept_voucher(resign(w), time::now()), "voucher.registrar");
   }
 }
 
