@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 
 # AddressSanitizer reserves terabytes of address space up front, so an ASan build cannot run under
 # `ulimit -v`: there only the refusals are checked.
-if [ -n "${ASAN_OPTIONS:-}" ] || ldd "$G" 2>/dev/null | grep -q libasan || nm "$G" 2>/dev/null | grep -q __asan_init; then
+if [ -n "${ASAN_OPTIONS:-}" ] || grep -q libasan <(ldd "$G" 2>/dev/null) || grep -q __asan_init <(nm "$G" 2>/dev/null); then
   echo "note: sanitizer build, no address-space limit"
   limited() { "$@"; }
 else
