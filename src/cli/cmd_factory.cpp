@@ -3,6 +3,7 @@
 
 #include "cli/cmds.h"
 #include "common/fs.h"
+#include "crypto/x509.h"
 #include "svc/factory/factory.h"
 
 namespace gh::cli {
@@ -81,16 +82,17 @@ int factory_sell(const Args& a) {
   if (!owner) return fail(owner.error());
   auto bundle = required(a, "bundle");
   if (!bundle) return fail(bundle.error());
-  auto pem = fs::read_file(*owner);
+  auto pem = fs::read_file_limited(*owner, crypto::kMaxPemFileBytes, "cert.size");
   if (!pem) return fail(pem.error().context("--owner-cert"));
   o.owner_cert_pem = *pem;
   for (const auto& p : a.all("onboarder-cert")) {
-    auto t = fs::read_file(p);
+    auto t = fs::read_file_limited(p, crypto::kMaxPemFileBytes, "cert.size");
     if (!t) return fail(t.error().context("--onboarder-cert"));
     o.onboarder_cert_pems.push_back(*t);
   }
   if (a.has("serials-from")) {
-    auto t = fs::read_file(a.get("serials-from"));
+    // One serial a line: a megabyte is some 50,000 devices, more than a bundle holds.
+    auto t = fs::read_file_limited(a.get("serials-from"), 1024 * 1024, "serials.size");
     if (!t) return fail(t.error().context("--serials-from"));
     size_t start = 0;
     while (start < t->size()) {

@@ -15,7 +15,7 @@ namespace gh::cli {
 int mud_check(const Args& a) {
   if (a.positional.size() != 1) return fail(make_error("usage", "mud check takes one FILE"));
   const std::string& path = a.positional[0];
-  auto text = fs::read_file(path);
+  auto text = fs::read_file_limited(path, codec::mud::kMaxMudBytes, "mud.size");
   if (!text) return fail(text.error());
   codec::mud::Options o;
   o.legacy = a.has("legacy");

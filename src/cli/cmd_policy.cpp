@@ -24,7 +24,9 @@ int site_policy_set(const Args& a) {
 int site_policy_show(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());
-  auto text = fs::read_file(svc::PolicyStore::path(*state));
+  auto text = fs::read_file_limited(svc::PolicyStore::path(*state), proto::policy::kMaxPolicyBytes,
+                                    "policy.size");
+  if (!text && text.error().code == "policy.size") return fail(text.error());
   if (!text) {
     std::cout << "# no policy file: the built-in policy (allow; the protocols' own checks apply)\n";
     return kExitOk;

@@ -3,6 +3,7 @@
 
 #include "cli/cmds.h"
 #include "common/fs.h"
+#include "crypto/x509.h"
 #include "svc/site/site.h"
 
 namespace gh::cli {
@@ -27,7 +28,7 @@ int site_import(const Args& a) {
   if (a.positional.size() != 1) return fail(make_error("usage", "name exactly one BUNDLE file"));
   std::string anchor;
   if (a.has("trust-anchor")) {
-    auto t = fs::read_file(a.get("trust-anchor"));
+    auto t = fs::read_file_limited(a.get("trust-anchor"), crypto::kMaxPemFileBytes, "cert.size");
     if (!t) return fail(t.error().context("--trust-anchor"));
     anchor = *t;
   }
@@ -58,7 +59,7 @@ int site_trust_add(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());
   if (a.positional.size() != 1) return fail(make_error("usage", "name exactly one ROOT.pem file"));
-  auto pem = fs::read_file(a.positional[0]);
+  auto pem = fs::read_file_limited(a.positional[0], crypto::kMaxPemFileBytes, "cert.size");
   if (!pem) return fail(pem.error());
   auto site = svc::Site::open(*state);
   if (!site) return fail(site.error());

@@ -149,8 +149,8 @@ const std::vector<Command>& commands() {
         opt("peer-uri", "with --dpp: the configurator's URI; the device initiates"),
         opt("net-role", "with --dpp: sta (default) or ap"),
         opt("timeout",
-            "BRSKI: give up retrying after S seconds (default 120); DPP: silence "
-            "allowed (default 30)"),
+            "give up retrying after S seconds (default 120 for BRSKI, 30 for DPP, where "
+            "it also bounds a controller's silence)"),
         kJson},
        device_onboard},
       {"device dpp listen",
@@ -159,7 +159,9 @@ const std::vector<Command>& commands() {
        {kState, opt("port", "TCP port (default 8908; 0 picks one)"),
         opt("host", "address to listen on (default 0.0.0.0)"),
         opt("net-role", "sta (default) or ap"),
-        opt("timeout", "seconds a silent configurator is waited for once connected (default 30)"),
+        opt("timeout",
+            "seconds to wait for a configurator to configure the device, and the silence "
+            "allowed once one is connected (default 30)"),
         kJson},
        device_dpp_listen},
       {"device reset",

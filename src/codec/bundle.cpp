@@ -66,7 +66,7 @@ Result<VerifiedBundle> verify_bundle(const Bytes& file,
   if (!v)
     return make_error("bundle.signature",
                       "bundle: signature does not verify: " + v.error().message);
-  auto json = TRY_CTX(parse_json(to_string(v->content), "bundle"), "bundle");
+  auto json = TRY_CTX(parse_json(to_string(v->content), "bundle", kBundleJsonLimits), "bundle");
   auto b = TRY(BootstrappingBundle::from_json(json));
   return VerifiedBundle{std::move(b), v->signer};
 }
@@ -74,7 +74,8 @@ Result<VerifiedBundle> verify_bundle(const Bytes& file,
 Result<crypto::Certificate> bundle_embedded_root(const Bytes& file) {
   auto der = TRY_CTX(crypto::cms_from_any(file), "bundle");
   auto unverified = TRY_CTX(crypto::cms_parse_unverified(der), "bundle");
-  auto json = TRY_CTX(parse_json(to_string(unverified.content), "bundle"), "bundle");
+  auto json =
+      TRY_CTX(parse_json(to_string(unverified.content), "bundle", kBundleJsonLimits), "bundle");
   auto pem = TRY(json_string(json, "manufacturer-root", "bundle"));
   auto root = TRY_CTX(crypto::Certificate::from_pem(pem), "bundle/manufacturer-root");
   if (!root.self_signed() || !root.is_ca())

@@ -12,6 +12,13 @@
 
 namespace gh::codec {
 
+// The largest bundle a site imports (and a factory writes): about 5 KB a device, so some thousands
+// of devices a bundle. Its processing (PEM, DER, CMS content, JSON) holds a few copies at once and
+// must stay well under 256 MB.
+inline constexpr size_t kMaxBundleBytes = 16 * 1024 * 1024;
+// Its JSON content: an object of 13 values (keys counted) a device.
+inline constexpr JsonLimits kBundleJsonLimits{kMaxBundleBytes, 16, 250'000};
+
 struct BundleDevice {
   std::string serial;
   std::string model;

@@ -26,9 +26,9 @@ class Parser {
   Parser(const Options& o, std::vector<Problem>* problems) : o_(o), problems_(problems) {}
 
   File run(std::string_view text) {
-    auto parsed = parse_json(text, "mud");
+    auto parsed = parse_json(text, "mud", kMudJsonLimits);
     if (!parsed) {
-      error("", "mud.json", parsed.error().message);
+      error("", parsed.error().code, parsed.error().message);
       return f_;
     }
     Json j = std::move(*parsed);

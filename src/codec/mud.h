@@ -13,6 +13,11 @@
 
 namespace gh::codec::mud {
 
+// RFC 8520 files are a few kilobytes. A site fetches at most net::kMaxBodyBytes (256 KiB) of one;
+// the same limit holds for a file read from disk (mud check, publish-mud, the site's cache).
+inline constexpr size_t kMaxMudBytes = 256 * 1024;
+inline constexpr JsonLimits kMudJsonLimits{kMaxMudBytes, 32, 100'000};
+
 struct Problem {
   std::string path;     // JSON path, e.g. /ietf-access-control-list:acls/acl/0/aces/ace/1/matches
   std::string code;     // mud.structure, mud.url, mud.dnsname, ...
@@ -72,7 +77,8 @@ struct Options {
   bool legacy = false;  // rewrite known pre-RFC forms instead of refusing them
 };
 
-// Every problem is collected; the file is usable only when the returned problems are empty.
+// Every problem is collected; the file is usable only when the returned problems are empty. A text
+// beyond kMudJsonLimits is one problem, "mud.size".
 File parse(std::string_view text, const Options& options, std::vector<Problem>* problems);
 
 // parse() as a Result: the first problem as the Error ("mud.*"), for callers that need one reason.

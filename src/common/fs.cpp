@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -30,18 +31,42 @@ Status write_all(int fd, std::string_view data, const std::string& path) {
 }  // namespace
 
 Result<std::string> read_file(const std::string& path) {
+  return read_file_limited(path, kMaxFileBytes, "io.size");
+}
+
+Result<std::string> read_file_limited(const std::string& path, size_t max,
+                                      const std::string& check) {
+  auto too_large = [&]() {
+    return make_error(check,
+                      path + " is larger than " + std::to_string(max) + " bytes (the limit)");
+  };
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return io_error("open", path);
   std::string out;
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    if (static_cast<uint64_t>(st.st_size) > max) {
+      ::close(fd);
+      return too_large();
+    }
+    out.reserve(static_cast<size_t>(st.st_size));  // the file may still grow: the loop checks
+  }
   char buf[65536];
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    // Never ask for more than one byte past the limit: that byte alone says "too large".
+    size_t want = std::min(sizeof buf, max - out.size() + 1);
+    ssize_t n = ::read(fd, buf, want);
     if (n < 0) {
       if (errno == EINTR) continue;
+      Error e = io_error("read", path);
       ::close(fd);
-      return io_error("read", path);
+      return e;
     }
     if (n == 0) break;
+    if (out.size() + static_cast<size_t>(n) > max) {
+      ::close(fd);
+      return too_large();
+    }
     out.append(buf, static_cast<size_t>(n));
   }
   ::close(fd);

@@ -8,7 +8,15 @@
 
 namespace gh::fs {
 
+// Reads a whole file of at most kMaxFileBytes (refused with "io.size" beyond): the state files and
+// keys a role keeps for itself. Input from outside goes through read_file_limited with its own cap.
+inline constexpr size_t kMaxFileBytes = 64 * 1024 * 1024;
 Result<std::string> read_file(const std::string& path);
+// Reads at most max bytes of path: a regular file, a pipe or a device (/dev/zero). An input longer
+// than max is refused with code `check` (such as "bundle.size") after reading no more than max + 1
+// bytes of it, so an endless input costs no more memory than an input of the limit.
+Result<std::string> read_file_limited(const std::string& path, size_t max,
+                                      const std::string& check);
 // Writes path.tmp then renames over path. mode applies to the new file.
 Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode = 0644);
 // Creates a new file; fails if it exists (for keys: never overwrite a key).

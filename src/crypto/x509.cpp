@@ -419,6 +419,10 @@ std::optional<std::string> Csr::challenge_password() const {
 }
 
 Result<Csr> Csr::from_der(const Bytes& der) {
+  if (der.size() > kMaxCsrBytes)
+    return make_error("csr.size", "a " + std::to_string(der.size()) +
+                                      "-byte PKCS#10 request (limit " +
+                                      std::to_string(kMaxCsrBytes) + ")");
   const unsigned char* p = der.data();
   ossl::ReqPtr r(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
   if (!r) return ossl::error("csr.parse", "not a DER PKCS#10 request");
@@ -428,6 +432,9 @@ Result<Csr> Csr::from_der(const Bytes& der) {
 }
 
 Result<Csr> Csr::from_pem(std::string_view pem) {
+  if (pem.size() > 2 * kMaxCsrBytes)  // base64 and line breaks: 4/3 and a little more
+    return make_error("csr.size", "a " + std::to_string(pem.size()) + "-byte PEM request (limit " +
+                                      std::to_string(2 * kMaxCsrBytes) + ")");
   auto bio = ossl::mem_bio(pem);
   ossl::ReqPtr r(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
   if (!r) return ossl::error("csr.parse", "not a PEM PKCS#10 request");

@@ -105,6 +105,14 @@ struct CertificateTemplate {
 Result<Certificate> issue_certificate(const CertificateTemplate& tmpl, const Certificate* issuer,
                                       const PrivateKey& issuer_key);
 
+// A PEM file of certificates read from outside (a manufacturer root, an owner certificate): a chain
+// of a few certificates is some kilobytes. Files beyond are refused ("cert.size") unread.
+inline constexpr size_t kMaxPemFileBytes = 1024 * 1024;
+
+// A PKCS#10 request is a key, a name and a few attributes: a few kilobytes even with an RSA-8192
+// key. Anything larger is refused ("csr.size") before it is parsed.
+inline constexpr size_t kMaxCsrBytes = 32 * 1024;
+
 class Csr {
  public:
   Csr() = default;

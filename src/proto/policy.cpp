@@ -1,10 +1,13 @@
 #include "proto/policy.h"
 
 #include <arpa/inet.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <sstream>
 
 namespace gh::proto::policy {
 namespace {
@@ -30,6 +33,86 @@ std::string field_of(const Subject& s, const std::string& f) {
   if (f == "attestation") return s.attestation.empty() ? "none" : s.attestation;
   if (f == "source") return s.source;
   return "";
+}
+
+// A first pass over the parser's events that builds nothing: counts the nodes of the first document
+// as a walk that follows aliases would visit them (an alias counts its anchor's whole subtree) and
+// the nesting, and stops at the first limit passed.
+class NodeCount : public YAML::EventHandler {
+ public:
+  struct TooLarge {
+    std::string why;
+  };
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t anchor) override { leaf(anchor); }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                const std::string&) override {
+    leaf(anchor);
+  }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t anchor) override {
+    auto it = sizes_.find(anchor);
+    add(it == sizes_.end() ? 1 : it->second);
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  void add(uint64_t n) {
+    visited_ += n;
+    if (visited_ > kMaxPolicyNodes)
+      throw TooLarge{"more than " + std::to_string(kMaxPolicyNodes) +
+                     " nodes (aliases counted as often as they are used)"};
+  }
+  void leaf(YAML::anchor_t anchor) {
+    add(1);
+    if (anchor) sizes_[anchor] = 1;
+  }
+  void open(YAML::anchor_t anchor) {
+    if (open_.size() >= static_cast<size_t>(kMaxPolicyDepth))
+      throw TooLarge{"nested deeper than " + std::to_string(kMaxPolicyDepth)};
+    open_.push_back({anchor, visited_});
+    add(1);
+  }
+  void close() {
+    if (open_.empty()) return;
+    if (open_.back().anchor) sizes_[open_.back().anchor] = visited_ - open_.back().visited_before;
+    open_.pop_back();
+  }
+
+  struct Open {
+    YAML::anchor_t anchor;
+    uint64_t visited_before;
+  };
+  std::vector<Open> open_;
+  std::map<YAML::anchor_t, uint64_t> sizes_;  // nodes under each anchor, itself included
+  uint64_t visited_ = 0;
+};
+
+Status check_size(std::string_view text) {
+  if (text.size() > kMaxPolicyBytes)
+    return make_error("policy.size", "policy: " + std::to_string(text.size()) + " bytes (limit " +
+                                         std::to_string(kMaxPolicyBytes) + ")");
+  std::istringstream in{std::string(text)};
+  YAML::Parser parser(in);
+  NodeCount count;
+  try {
+    parser.HandleNextDocument(count);  // YAML::Load reads the first document only
+  } catch (const NodeCount::TooLarge& e) {
+    return make_error("policy.size", "policy: " + e.why);
+  } catch (const YAML::Exception& e) {
+    return make_error("policy.file", "policy: not YAML: " + std::string(e.what()));
+  }
+  return ok_status();
 }
 
 Error bad(const std::string& path, const std::string& why) {
@@ -172,6 +255,7 @@ Policy Policy::builtin() {
 }
 
 Result<Policy> Policy::parse_yaml(std::string_view text, const std::string& origin) {
+  TRY(check_size(text));
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));

@@ -14,6 +14,14 @@
 
 namespace gh::proto::policy {
 
+// What a policy may cost. yaml-cpp keeps an alias as a second reference to its anchor's nodes, so a
+// small file can stand for millions of nodes once read: a 206 KB policy that repeats a
+// 10,000-entry list 1,000 times by aliases would hold ~1 GB as rule values. Nodes are counted as a
+// reader that follows every alias meets them, before the document is loaded.
+inline constexpr size_t kMaxPolicyBytes = 1024 * 1024;
+inline constexpr uint64_t kMaxPolicyNodes = 100'000;
+inline constexpr int kMaxPolicyDepth = 32;
+
 // What a decision is about. Empty strings are "unknown".
 struct Subject {
   std::string serial;
@@ -56,7 +64,8 @@ struct Policy {
   // The built-in policy when the site has no policy file: allow (the protocols' own checks, such as
   // "expected from a bundle", still apply), segment "default".
   static Policy builtin();
-  // Refuses with "policy.file" naming the YAML path of the first problem.
+  // Refuses with "policy.file" naming the YAML path of the first problem, and with "policy.size"
+  // a text or a node count (aliases followed) beyond the limits above.
   static Result<Policy> parse_yaml(std::string_view text, const std::string& origin);
 };
 

@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
-#include <future>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <thread>
 
 #include "codec/dpp_uri.h"
 #include "common/fs.h"
@@ -11,6 +14,7 @@
 #include "crypto/cms.h"
 #include "crypto/x509.h"
 #include "device/image.h"
+#include "net/listener.h"
 #include "net/tcp.h"
 #include "svc/common/dpp_link.h"
 #include "svc/device/device_agent.h"
@@ -23,6 +27,8 @@ namespace pd = proto::dpp;
 
 constexpr const char* kNetAccessKey = "dpp-netaccess";
 constexpr const char* kPskSecret = "wifi-psk";
+constexpr int kMaxBackoffS = 8;    // between attempts of onboard_dpp
+constexpr int kFirstMessageS = 5;  // a listener's wait for a connected peer's first message
 
 struct Prepared {
   OpenedDevice dev;
@@ -55,11 +61,15 @@ Result<Prepared> prepare(const DppEnrolleeOptions& o) {
   return p;
 }
 
+// Nothing of a failed exchange stays behind.
+void discard_attempt(Prepared& p) {
+  if (p.dev.keystore->has(kNetAccessKey)) (void)p.dev.keystore->remove(kNetAccessKey);
+}
+
 Result<DppEnrolleeResult> finish(const DppEnrolleeOptions& o, Prepared& p, pd::Session& s,
                                  Status outcome) {
   if (!outcome) {
-    // Nothing of a failed exchange stays behind.
-    if (p.dev.keystore->has(kNetAccessKey)) (void)p.dev.keystore->remove(kNetAccessKey);
+    discard_attempt(p);
     return outcome.error();
   }
   const cd::ConfigObject& c = s.configuration().front();
@@ -110,45 +120,77 @@ Result<DppEnrolleeResult> finish(const DppEnrolleeOptions& o, Prepared& p, pd::S
   return r;
 }
 
+// Worth another attempt: the controller could not be reached, went away or went quiet (it may be
+// restarting). What the protocol itself refuses (the configurator's status, a tag that does not
+// verify, an unknown key) ends the onboarding with that check.
+bool transport_failure(const Error& e) {
+  return e.code == "net.resolve" || e.code == "net.connect" || e.code == "dpp.closed" ||
+         e.code == "dpp.timeout" || e.code == "dpp.io";
+}
+
+// One attempt on a fresh connection: announce (or initiate), then the exchange, each message
+// awaited at most silence_s.
+Status attempt(const std::pair<std::string, int>& controller, pd::Session& s, bool initiate,
+               int silence_s) {
+  Bytes first = initiate ? TRY(s.start()) : TRY(s.presence_announcement());
+  int fd = TRY(net::tcp_connect(controller.first, controller.second, silence_s));
+  Status st = drive_dpp(fd, s, {first});
+  ::close(fd);
+  return st;
+}
+
 }  // namespace
 
 Result<DppEnrolleeResult> onboard_dpp(const DppEnrolleeOptions& o) {
   auto hp = TRY(net::parse_host_port(o.controller));
   auto p = TRY(prepare(o));
-  pd::Session s(p.options);
-  Bytes first = p.options.peer ? TRY(s.start()) : TRY(s.presence_announcement());
-  auto fd = net::tcp_connect(hp.first, hp.second, o.timeout_s);
-  if (!fd) return finish(o, p, s, fd.error());
-  Status st = drive_dpp(*fd, s, {first});
-  ::close(*fd);
-  return finish(o, p, s, st);
+  // Like the pledge (pledge_agent.cpp): a controller that is down, restarting or died mid-exchange
+  // is tried again with back-off until the overall deadline.
+  const double deadline = time::monotonic() + o.timeout_s;
+  int backoff_s = 1;
+  for (int n = 1;; ++n) {
+    pd::Session s(p.options);
+    int silence_s = std::max(1, static_cast<int>(std::ceil(deadline - time::monotonic())));
+    Status st = attempt(hp, s, p.options.peer.has_value(), silence_s);
+    if (st || !transport_failure(st.error()) || time::monotonic() + backoff_s > deadline)
+      return finish(o, p, s, st);
+    discard_attempt(p);
+    log::warn("dpp", "attempt " + std::to_string(n) + " failed (" + st.error().str() +
+                         "); retrying in " + std::to_string(backoff_s) + " s");
+    std::this_thread::sleep_for(std::chrono::seconds(backoff_s));
+    backoff_s = std::min(backoff_s * 2, kMaxBackoffS);
+  }
 }
 
 Result<DppEnrolleeResult> onboard_dpp_listen(const DppEnrolleeOptions& o,
                                              ListeningCallback on_listening) {
   auto hp = TRY(net::parse_host_port(o.listen));
   auto p = TRY(prepare(o));
-  pd::Session s(p.options);
-  std::promise<Status> done;
-  std::atomic<bool> taken{false};
-  auto server = TRY(net::TcpServer::start(
-      hp.first, hp.second,
-      [&](int fd) {
-        if (taken.exchange(true)) {  // one configurator at a time
-          ::close(fd);
-          return;
-        }
-        Status st = drive_dpp(fd, s, {});
-        ::close(fd);
-        done.set_value(st);
-      },
-      o.timeout_s));
-  if (on_listening) on_listening(server->port());
-  Status st = done.get_future().get();
-  server->stop();
-  auto r = TRY(finish(o, p, s, st));
-  r.listen_port = server->port();
-  return r;
+  auto listener = TRY(net::TcpListener::open(hp.first, hp.second));
+  if (on_listening) on_listening(listener.port());
+  // One peer at a time, until one configures us or the time is up: a port probe, garbage or a
+  // configurator that fails is logged and the next connection is served.
+  const double deadline = time::monotonic() + o.timeout_s;
+  for (;;) {
+    auto peer = TRY(listener.accept_until(deadline));
+    if (!peer) {
+      discard_attempt(p);
+      return make_error("dpp.timeout", "no configurator configured this device within " +
+                                           std::to_string(o.timeout_s) + " s");
+    }
+    // A configurator sends its Authentication Request as soon as it is connected.
+    net::set_socket_timeouts(peer->fd, std::clamp(o.timeout_s, 1, kFirstMessageS));
+    pd::Session s(p.options);
+    Status st = drive_dpp(peer->fd, s, {}, o.timeout_s);
+    ::close(peer->fd);
+    if (st) {
+      auto r = TRY(finish(o, p, s, st));
+      r.listen_port = listener.port();
+      return r;
+    }
+    discard_attempt(p);
+    log::warn("dpp", "peer " + peer->peer + " failed: " + st.error().str() + "; still listening");
+  }
 }
 
 }  // namespace gh::svc

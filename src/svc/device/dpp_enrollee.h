@@ -18,6 +18,10 @@ struct DppEnrolleeOptions {
   std::string peer_uri;  // the configurator's URI: the device initiates (mutual if it knows us)
   std::string listen;    // "HOST:PORT": wait for a configurator to connect and initiate
   std::string net_role = "sta";
+  // onboard_dpp: transport failures are retried with back-off until this overall deadline, which
+  // also bounds a controller's silence. onboard_dpp_listen: how long to wait for a configurator
+  // to configure the device (peers that fail are logged and the next is served), and the silence
+  // allowed once one is connected.
   int timeout_s = 30;
 };
 

@@ -9,6 +9,7 @@
 #include "codec/bundle.h"
 #include "codec/declaration.h"
 #include "codec/dpp_uri.h"
+#include "codec/mud.h"
 #include "codec/mud_file.h"
 #include "codec/qr.h"
 #include "common/fs.h"
@@ -332,6 +333,11 @@ Result<size_t> Factory::sell(const SellOptions& o) {
   }
   auto signed_bundle = TRY(codec::sign_bundle(
       bundle, declaration_signer_.cert, declaration_signer_.key, declaration_signer_.full_chain()));
+  if (signed_bundle.size() > codec::kMaxBundleBytes)
+    return make_error("bundle.size", "the bundle would be " + std::to_string(signed_bundle.size()) +
+                                         " bytes, over the " +
+                                         std::to_string(codec::kMaxBundleBytes) +
+                                         " a site imports: sell fewer devices a bundle");
   Json detail{{"owner", owner.name},
               {"owner_spki_sha256", hex_encode(owner.spki_sha256)},
               {"onboarders", onboarders.size()},
@@ -344,7 +350,7 @@ Result<size_t> Factory::sell(const SellOptions& o) {
 }
 
 Result<std::string> Factory::publish_mud(const std::string& model, const std::string& file) {
-  auto text = TRY_CTX(fs::read_file(file), "--file");
+  auto text = TRY_CTX(fs::read_file_limited(file, codec::mud::kMaxMudBytes, "mud.size"), "--file");
   auto summary = TRY(codec::check_mud_file(text));
   auto known = TRY(registry_->model_mud(model));
   if (known && *known != summary.mud_url)

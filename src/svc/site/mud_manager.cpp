@@ -18,7 +18,11 @@ std::string cache_base(const std::string& state_dir, const std::string& url) {
 }
 
 Result<std::string> get(net::HttpClient& client, const std::string& path, const char* accept) {
-  auto r = TRY(client.request("GET", path, {{"Accept", accept}, {"User-Agent", "gatehouse"}}, ""));
+  static_assert(codec::mud::kMaxMudBytes <= net::kMaxBodyBytes);
+  auto got = client.request("GET", path, {{"Accept", accept}, {"User-Agent", "gatehouse"}}, "");
+  if (!got && got.error().code == "http.413")  // the client read no more than the limit
+    return make_error("mud.size", "GET " + path + ": " + got.error().message);
+  auto r = TRY(std::move(got));
   if (r.status != 200)
     return make_error("mud.fetch", "GET " + path + " answered " + std::to_string(r.status));
   return r.body;
@@ -32,7 +36,7 @@ Result<std::optional<MudCopy>> MudManager::cached(const std::string& state_dir,
   if (!fs::exists(base + ".json")) return std::optional<MudCopy>();
   MudCopy c;
   c.url = url;
-  c.text = TRY(fs::read_file(base + ".json"));
+  c.text = TRY(fs::read_file_limited(base + ".json", codec::mud::kMaxMudBytes, "mud.size"));
   auto meta = TRY(parse_json(TRY(fs::read_file(base + ".meta.json")), "mud cache"));
   c.fetched_at = meta.value("fetched_at", int64_t{0});
   c.signer = meta.value("signer", "");

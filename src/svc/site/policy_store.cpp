@@ -29,7 +29,7 @@ proto::policy::Policy PolicyStore::current(store::Inventory* log) {
   loaded_ = true;
   mtime_ = st.st_mtim;
   size_ = st.st_size;
-  auto text = fs::read_file(p);
+  auto text = fs::read_file_limited(p, proto::policy::kMaxPolicyBytes, "policy.size");
   auto parsed = text ? proto::policy::Policy::parse_yaml(*text, p)
                      : Result<proto::policy::Policy>(text.error());
   if (!parsed) {
@@ -50,7 +50,7 @@ proto::policy::Decision PolicyStore::decide(const proto::policy::Subject& s,
 
 Status PolicyStore::install(const std::string& state_dir, const std::string& file,
                             store::Inventory& log) {
-  auto text = TRY(fs::read_file(file));
+  auto text = TRY(fs::read_file_limited(file, proto::policy::kMaxPolicyBytes, "policy.size"));
   auto pol = TRY(proto::policy::Policy::parse_yaml(text, path(state_dir)));
   TRY(fs::write_file_atomic(path(state_dir), text, 0644));
   return log.append(store::Event{

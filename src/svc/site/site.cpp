@@ -146,8 +146,12 @@ Result<store::ManufacturerAnchor> Site::trust_manufacturer(const std::string& ro
 
 Result<ImportReport> Site::import_bundle(const std::string& path,
                                          const std::string& trust_anchor_pem) {
-  auto text = TRY_CTX(fs::read_file(path), "bundle");
-  Bytes file = to_bytes(text);
+  Bytes file;
+  {
+    auto text =
+        TRY_CTX(fs::read_file_limited(path, codec::kMaxBundleBytes, "bundle.size"), "bundle");
+    file = to_bytes(text);
+  }
   std::string bundle_id = hex_encode(crypto::sha256(file));
   auto report = check_and_import(file, bundle_id, trust_anchor_pem);
   if (!report) {

@@ -98,6 +98,22 @@ TEST(Mud, UnknownNodesAreIgnoredWithAWarning) {
   EXPECT_EQ(f.warnings[0].path, "/ietf-mud:mud/vendor-thing");
 }
 
+TEST(Mud, OversizedOrDeepFilesAreOneSizeProblem) {
+  std::vector<Problem> problems;
+  std::string big = "{\"x\": \"" + std::string(kMaxMudBytes, 'a') + "\"}";
+  (void)parse(big, {}, &problems);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].code, "mud.size");
+  problems.clear();
+  std::string deep = "{\"x\": " + std::string(40, '[') + std::string(40, ']') + "}";
+  (void)parse(deep, {}, &problems);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].code, "mud.size");
+  auto strict = parse_strict(big);
+  ASSERT_FALSE(strict.ok());
+  EXPECT_EQ(strict.error().code, "mud.size");
+}
+
 TEST(MudCompile, RulesForEachMatch) {
   std::vector<Problem> problems;
   File f = parse(vector_file("rfc8520-example.json"), {}, &problems);

@@ -134,6 +134,19 @@ TEST(X509, RememberedChainsStayBoundToTheirAnchorsOptionsAndValidity) {
   EXPECT_NE(st.error().message.find("expired"), std::string::npos) << st.error().message;
 }
 
+TEST(Csr, OversizedRequestsAreRefusedUnparsed) {
+  auto der = Csr::from_der(Bytes(kMaxCsrBytes + 1, 0x30));
+  ASSERT_FALSE(der.ok());
+  EXPECT_EQ(der.error().code, "csr.size");
+  auto pem = Csr::from_pem(std::string(2 * kMaxCsrBytes + 1, 'A'));
+  ASSERT_FALSE(pem.ok());
+  EXPECT_EQ(pem.error().code, "csr.size");
+  // At the limit it is parsed (and refused as what it is).
+  auto at = Csr::from_der(Bytes(kMaxCsrBytes, 0x30));
+  ASSERT_FALSE(at.ok());
+  EXPECT_EQ(at.error().code, "csr.parse");
+}
+
 TEST(Csr, ProvesPossessionAndCarriesTheSerial) {
   auto k = *PrivateKey::generate(Curve::kP256);
   auto csr = Csr::create(Name().add("CN", "th-100").add("serialNumber", "SN-9"), k);

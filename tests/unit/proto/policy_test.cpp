@@ -162,6 +162,65 @@ TEST(Policy, QuarantineReach) {
                                       "ip6 daddr { 2001:db8::5 } tcp dport 443"}));
 }
 
+// The alias bomb of issue 13: a list of 10,000 serials, named once and used by 1,000 rules. A
+// ~200 KB file that a reader following aliases sees as 10 million values.
+std::string alias_bomb(int entries, int rules) {
+  std::string y = "rules:\n  - name: r0\n    action: allow\n    match:\n      serial: &s [";
+  for (int i = 0; i < entries; ++i) y += (i ? ",s" : "s") + std::to_string(i);
+  y += "]\n";
+  for (int r = 1; r < rules; ++r)
+    y += "  - {name: r" + std::to_string(r) + ", action: allow, match: {serial: *s}}\n";
+  return y;
+}
+
+TEST(PolicyLimits, AliasesAreCountedEveryTimeTheyAreUsed) {
+  std::string bomb = alias_bomb(10000, 1000);
+  ASSERT_LT(bomb.size(), kMaxPolicyBytes);  // small as text
+  auto p = Policy::parse_yaml(bomb, "test");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().code, "policy.size");
+  // Nested anchors (a billion laughs) are refused as quickly.
+  std::string laughs =
+      "rules:\n  - {name: a, action: allow, match: {serial: &a [x,x,x,x,x,x,x,x,x,x]}}\n";
+  std::string prev = "a";
+  for (char c = 'b'; c <= 'j'; ++c) {
+    laughs += "  - {name: " + std::string(1, c) + ", action: allow, match: {serial: &" +
+              std::string(1, c) + " [";
+    for (int i = 0; i < 10; ++i) laughs += (i ? ",*" : "*") + prev;
+    laughs += "]}}\n";
+    prev = std::string(1, c);
+  }
+  auto l = Policy::parse_yaml(laughs, "test");
+  ASSERT_FALSE(l.ok());
+  EXPECT_EQ(l.error().code, "policy.size");
+}
+
+TEST(PolicyLimits, AnAliasUsedWithinTheLimitIsAccepted) {
+  auto p = Policy::parse_yaml(alias_bomb(100, 10), "test");  // ~1,000 nodes followed
+  ASSERT_TRUE(p.ok()) << p.error().str();
+  ASSERT_EQ(p->rules.size(), 10u);
+  EXPECT_EQ(p->rules[9].match.at("serial").size(), 100u);
+}
+
+TEST(PolicyLimits, TooLargeOrTooDeepIsRefused) {
+  std::string big = "default: {action: allow}\n#" + std::string(kMaxPolicyBytes, 'x') + "\n";
+  auto p = Policy::parse_yaml(big, "test");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().code, "policy.size");
+  std::string deep =
+      "rules: " + std::string(kMaxPolicyDepth, '[') + std::string(kMaxPolicyDepth, ']');
+  auto d = Policy::parse_yaml(deep, "test");
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().code, "policy.size");
+  // Many plain nodes without an alias are refused the same way.
+  std::string flat = "rules: [";
+  for (uint64_t i = 0; i <= kMaxPolicyNodes; ++i) flat += "a,";
+  flat += "a]\n";
+  auto f = Policy::parse_yaml(flat, "test");
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.error().code, "policy.size");
+}
+
 TEST(Policy, Globs) {
   EXPECT_TRUE(glob_match("ACME-*", "ACME-0001"));
   EXPECT_TRUE(glob_match("*", ""));

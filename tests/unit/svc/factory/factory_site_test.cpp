@@ -185,6 +185,14 @@ TEST_F(FactorySiteTest, BrokenBundleIsRefused) {
   EXPECT_TRUE(site->inventory().manufacturers()->empty());
 }
 
+TEST_F(FactorySiteTest, AnEndlessBundleIsRefusedBySize) {
+  auto site = std::move(*Site::open(dir_ + "/site"));
+  auto r = site->import_bundle("/dev/zero", "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "bundle.size");
+  EXPECT_TRUE(site->inventory().list()->empty());
+}
+
 TEST_F(FactorySiteTest, PublishMudChecksTheFile) {
   auto f = factory();
   make(*f, 1);
