@@ -60,12 +60,21 @@ Result<Output> run(const std::vector<std::string>& argv_in) {
   Output out;
   char buf[4096];
   ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.out.append(buf, static_cast<size_t>(n));
+  bool too_much = false;
+  // What a child writes is kept up to kMaxOutputBytes; the rest is read and thrown away (so that
+  // the child is not blocked) and the run refused.
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+    if (out.out.size() + static_cast<size_t>(n) > kMaxOutputBytes) too_much = true;
+    if (!too_much) out.out.append(buf, static_cast<size_t>(n));
+  }
   ::close(fd);
   int status = 0;
   ::waitpid(pid, &status, 0);
   out.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   if (out.exit_status == 127) return make_error("process.exec", argv_in[0] + " is not available");
+  if (too_much)
+    return make_error("process.output", argv_in[0] + " wrote more than " +
+                                            std::to_string(kMaxOutputBytes >> 20) + " MiB");
   return out;
 }
 

@@ -15,8 +15,11 @@ struct Output {
   std::string out;       // standard output
 };
 
+// What run() keeps of a child's standard output.
+inline constexpr size_t kMaxOutputBytes = 16u << 20;
 // Runs argv[0] (looked up in PATH) to completion, its stderr discarded; refuses
-// ("process.exec") when it cannot start.
+// ("process.exec") when it cannot start, and ("process.output") when it writes more than
+// kMaxOutputBytes.
 Result<Output> run(const std::vector<std::string>& argv);
 
 // A child process that runs until stop() or destruction (SIGTERM, then wait).

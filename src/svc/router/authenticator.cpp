@@ -223,13 +223,9 @@ std::vector<EapEvent> Authenticator::poll() {
     ssize_t n;
     while ((n = ::pread(fd, buf, sizeof buf, p.offset)) > 0) {
       p.offset += n;
-      p.partial.append(buf, static_cast<size_t>(n));
-      size_t start = 0, nl;
-      while ((nl = p.partial.find('\n', start)) != std::string::npos) {
-        p.parser.feed(p.partial.substr(start, nl - start), now, p.replaying ? &replayed : &events);
-        start = nl + 1;
-      }
-      p.partial.erase(0, start);
+      p.lines.feed(std::string_view(buf, static_cast<size_t>(n)), [&](std::string_view line) {
+        p.parser.feed(std::string(line), now, p.replaying ? &replayed : &events);
+      });
     }
     ::close(fd);
     p.replaying = false;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/lines.h"
 #include "common/result.h"
 #include "common/time.h"
 
@@ -84,7 +85,7 @@ class Authenticator {
     int pid = -1;
     std::string log;
     off_t offset = 0;
-    std::string partial;
+    LineSplitter lines;      // hostapd's output, a line at most 64 KiB
     bool replaying = false;  // adopted: the first read rebuilds state without reporting events
     HostapdLogParser parser{""};
   };

@@ -69,11 +69,8 @@ bool DhcpJournal::drain(int fd, int64_t* offset) {
     ssize_t n = ::pread(fd, buf, sizeof buf, *offset);
     if (n <= 0) break;
     *offset += n;
-    partial_.append(buf, static_cast<size_t>(n));
-    size_t start = 0;
-    for (size_t nl; (nl = partial_.find('\n', start)) != std::string::npos; start = nl + 1)
-      changed = apply(partial_.substr(start, nl - start)) || changed;
-    partial_.erase(0, start);
+    lines_.feed(std::string_view(buf, static_cast<size_t>(n)),
+                [&](std::string_view line) { changed = apply(std::string(line)) || changed; });
   }
   return changed;
 }
@@ -84,7 +81,7 @@ bool DhcpJournal::poll() {
     changed = drain(old_fd_, &old_offset_);
     ::close(old_fd_);
     old_fd_ = -1;
-    partial_.clear();
+    lines_.clear();
   }
   if (fd_ < 0) {
     fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
@@ -94,7 +91,7 @@ bool DhcpJournal::poll() {
   struct stat st {};
   if (::fstat(fd_, &st) == 0 && st.st_size < offset_) {  // truncated by someone: read it anew
     offset_ = 0;
-    partial_.clear();
+    lines_.clear();
   }
   changed = drain(fd_, &offset_) || changed;
   // Replaced by another file (moved aside and recreated by someone else): follow the new one.
@@ -102,10 +99,10 @@ bool DhcpJournal::poll() {
   if (::stat(path_.c_str(), &now) == 0 && ::fstat(fd_, &st) == 0 && now.st_ino != st.st_ino) {
     ::close(fd_);
     fd_ = -1;
-    partial_.clear();
+    lines_.clear();
     return poll() || changed;
   }
-  if (offset_ >= rotate_bytes_ && partial_.empty()) {
+  if (offset_ >= rotate_bytes_ && !lines_.mid_line()) {
     // Consumed: move it aside (the next event starts a new file) and look at it once more.
     if (::rename(path_.c_str(), (path_ + ".1").c_str()) == 0) {
       old_fd_ = fd_;

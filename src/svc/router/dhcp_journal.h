@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "common/lines.h"
 #include "common/result.h"
 
 namespace gh::svc {
@@ -45,7 +46,7 @@ class DhcpJournal {
   int64_t offset_ = 0;
   int old_fd_ = -1;  // the rotated file, read once more for a writer that had it open
   int64_t old_offset_ = 0;
-  std::string partial_;
+  LineSplitter lines_;  // a line at most 64 KiB
   std::map<std::string, DhcpAnnouncement> by_mac_;
 };
 
