@@ -12,10 +12,12 @@
 namespace gh::svc {
 
 // Sends first, then feeds every message to the session. Returns the session's own failure, or a
-// transport one (timeout, close) naming where the exchange stopped.
-inline Status drive_dpp(int fd, proto::dpp::Session& s, const std::vector<Bytes>& first) {
+// transport one (timeout, close) naming where the exchange stopped. received: bytes already read
+// from fd (a server's event loop waits for the first message).
+inline Status drive_dpp(int fd, proto::dpp::Session& s, const std::vector<Bytes>& first,
+                        Bytes received = {}) {
   for (const auto& m : first) TRY(net::write_dpp_message(fd, m));
-  net::DppReader reader(fd);
+  net::DppReader reader(fd, std::move(received));
   for (;;) {
     auto msg = reader.read();
     if (!msg)
