@@ -30,7 +30,8 @@ struct ServerLimits {
   std::chrono::milliseconds idle_timeout{15'000};
   // A response the peer does not take within this is abandoned with its connection.
   std::chrono::milliseconds write_timeout{30'000};
-  // Threads that run handlers (crypto, storage, a DPP exchange); 0: two per core, at least 4.
+  // Threads that run handlers (crypto, storage, a DPP exchange); 0: two per core, at least 16
+  // (a registrar's handler waits on its MASA over the network, a CPU-bound one would not).
   int workers = 0;
   // Complete requests waiting for a free worker; beyond that a request is answered 503 (HTTP)
   // or its connection closed (TCP).

@@ -8,7 +8,7 @@ namespace gh::net {
 
 int worker_threads(const ServerLimits& limits) {
   if (limits.workers > 0) return limits.workers;
-  return std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+  return std::max(16, 2 * static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 WorkerPool::WorkerPool(int max_threads, size_t max_queue)

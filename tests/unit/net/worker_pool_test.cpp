@@ -63,9 +63,9 @@ TEST(WorkerPool, StopDropsWaitingWorkAndRefusesMore) {
   EXPECT_FALSE(pool.submit([&] { ++ran; }));
 }
 
-TEST(WorkerPool, DefaultIsTwoPerCoreAtLeastFour) {
+TEST(WorkerPool, DefaultIsTwoPerCoreAtLeastSixteen) {
   ServerLimits l;
-  EXPECT_GE(worker_threads(l), 4);
+  EXPECT_GE(worker_threads(l), 16);
   EXPECT_GE(worker_threads(l), 2 * static_cast<int>(std::thread::hardware_concurrency()));
   l.workers = 3;
   EXPECT_EQ(worker_threads(l), 3);
