@@ -68,12 +68,29 @@ Status use_identity(SSL* ssl, const TlsIdentity& id) {
   return use_identity_with<SslCalls>(ssl, id, false);
 }
 
-ossl::Ptr<SSL_CTX> new_ctx(const SSL_METHOD* method) {
+// TLS 1.2 (the floor of RFC 8995 5.1) only with an ephemeral ECDH key exchange and an AEAD
+// cipher: the suites RFC 9325 4.2 recommends (AES-GCM) and ChaCha20-Poly1305 (RFC 7905). No CBC,
+// no SHA-1 MAC, no static RSA key transport, no finite-field DH.
+constexpr const char* kTls12Suites =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
+    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
+// Every TLS 1.3 suite is an AEAD (the key exchange is negotiated apart: ECDHE here, with no
+// session tickets to resume from); named so that the list is ours, not a library default.
+constexpr const char* kTls13Suites =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
+Result<ossl::Ptr<SSL_CTX>> new_ctx(const SSL_METHOD* method, const char* what) {
   ossl::Ptr<SSL_CTX> ctx(SSL_CTX_new(method));
+  if (!ctx) return ossl::error("tls.context", what);
+  // TLS 1.3 is preferred by being the highest version both sides speak; nothing older than 1.2.
+  if (SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(ctx.get(), kTls12Suites) != 1 ||
+      SSL_CTX_set_ciphersuites(ctx.get(), kTls13Suites) != 1)
+    return ossl::error("tls.context", std::string(what) + ": protocol versions and suites");
   // Read what the socket has, not one record header and then its body: a handshake flight is
-  // several records, and each read is a system call. (Nothing here polls the socket for data
-  // OpenSSL may already hold: reads block in SSL_read with the socket's timeout.)
-  if (ctx) SSL_CTX_set_read_ahead(ctx.get(), 1);
+  // several records, and each read is a system call. (Blocking reads wait in SSL_read with the
+  // socket's timeout; the servers' event loop reads until OpenSSL says it wants more.)
+  SSL_CTX_set_read_ahead(ctx.get(), 1);
   return ctx;
 }
 
@@ -92,11 +109,12 @@ Result<ossl::Ptr<SSL>> new_ssl(const TlsContext& ctx, int fd, const char* what) 
 }  // namespace
 
 Result<TlsContext> TlsContext::server(const TlsIdentity& identity) {
-  auto owned = new_ctx(TLS_server_method());
-  if (!owned) return ossl::error("tls.context", "server context");
+  auto owned = TRY(new_ctx(TLS_server_method(), "server context"));
   SSL_CTX* ctx = owned.get();
   TlsContext out(std::move(owned));
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);  // RFC 8995 5.1: TLS 1.2 or newer
+  // The server's order of suites decides; a TLS 1.2 client cannot make it renegotiate (a
+  // handshake's worth of server work for a few bytes, on the event loop's thread).
+  SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
   TRY(use_identity(ctx, identity, true));
   accept_any_chain(ctx);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
@@ -107,11 +125,9 @@ Result<TlsContext> TlsContext::server(const TlsIdentity& identity) {
 Result<TlsContext> TlsContext::client(const TlsIdentity* identity,
                                       const std::vector<Certificate>& anchors,
                                       const std::string& verify_host) {
-  auto owned = new_ctx(TLS_client_method());
-  if (!owned) return ossl::error("tls.context", "client context");
+  auto owned = TRY(new_ctx(TLS_client_method(), "client context"));
   SSL_CTX* ctx = owned.get();
   TlsContext out(std::move(owned));
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   if (identity) TRY(use_identity(ctx, *identity, false));
   if (anchors.empty()) {
     // Provisional: keep whatever chain the server sends; the voucher decides later.
@@ -143,6 +159,67 @@ Result<TlsConnection> TlsConnection::accept(const TlsContext& ctx, int fd) {
   TlsConnection c(TRY(new_ssl(ctx, fd, "tls.accept")));
   if (SSL_accept(c.ssl_.get()) != 1) return ossl::error("tls.handshake", "TLS handshake");
   return c;
+}
+
+Result<TlsConnection> TlsConnection::accept_nonblocking(const TlsContext& ctx, int fd) {
+  // The event loop owns fd: the socket BIO is left not to close it.
+  ossl::Ptr<SSL> owned(SSL_new(ctx.raw()));
+  if (!owned || SSL_set_fd(owned.get(), fd) != 1) return ossl::error("tls.accept", "TLS setup");
+  SSL* ssl = owned.get();
+  TlsConnection c(std::move(owned));
+  SSL_set_accept_state(ssl);
+  // Partial writes let the loop send what the socket takes and come back for the rest; idle
+  // connections give their record buffers back (a server holds hundreds of them).
+  SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                        SSL_MODE_RELEASE_BUFFERS);
+  return c;
+}
+
+namespace {
+
+// SSL_get_error for a failed non-blocking call: what it waits for, or the error.
+Result<TlsWait> wait_or_error(SSL* ssl, int rc, const char* code, const char* what) {
+  int err = SSL_get_error(ssl, rc);
+  if (err == SSL_ERROR_WANT_READ) return TlsWait::kReadable;
+  if (err == SSL_ERROR_WANT_WRITE) return TlsWait::kWritable;
+  return ossl::error(code, what);
+}
+
+}  // namespace
+
+Result<TlsWait> TlsConnection::handshake_step() {
+  int rc = SSL_do_handshake(ssl_.get());
+  if (rc == 1) return TlsWait::kNothing;
+  auto w = wait_or_error(ssl_.get(), rc, "tls.handshake", "TLS handshake");
+  ERR_clear_error();
+  return w;
+}
+
+Result<TlsIo> TlsConnection::read_some(uint8_t* buf, size_t n) {
+  TlsIo io;
+  if (SSL_read_ex(ssl_.get(), buf, n, &io.bytes) == 1) return io;
+  int err = SSL_get_error(ssl_.get(), 0);
+  ERR_clear_error();
+  if (err == SSL_ERROR_WANT_READ)
+    io.wait = TlsWait::kReadable;
+  else if (err == SSL_ERROR_WANT_WRITE)
+    io.wait = TlsWait::kWritable;
+  // A close_notify, or the peer closed without one (it has nothing more to say either way).
+  else if (err == SSL_ERROR_ZERO_RETURN || err == SSL_ERROR_SYSCALL)
+    io.end = true;
+  else
+    return make_error("tls.read", "TLS read failed");
+  return io;
+}
+
+Result<TlsIo> TlsConnection::write_some(const uint8_t* buf, size_t n) {
+  TlsIo io;
+  if (SSL_write_ex(ssl_.get(), buf, n, &io.bytes) == 1) return io;
+  auto w = wait_or_error(ssl_.get(), 0, "tls.write", "TLS write");
+  ERR_clear_error();
+  if (!w) return make_error("tls.write", "TLS write failed");
+  io.wait = *w;
+  return io;
 }
 
 Result<TlsConnection> TlsConnection::connect(const TlsContext& ctx, int fd, const std::string& sni,

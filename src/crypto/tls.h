@@ -1,5 +1,6 @@
-// TLS over a connected socket (OpenSSL stays here). Blocking I/O with socket timeouts; net/ builds
-// HTTP on top.
+// TLS over a connected socket (OpenSSL stays here). Blocking I/O with socket timeouts for clients;
+// non-blocking steps (handshake, read, write returning what they wait for) for the servers' event
+// loop in net/. Every context speaks TLS 1.3, or TLS 1.2 with ECDHE and AEAD suites only.
 #pragma once
 
 #include <memory>
@@ -38,6 +39,16 @@ class TlsContext {
   ossl::Ptr<ssl_ctx_st> ctx_;
 };
 
+// What a non-blocking TLS call waits for before it can go on.
+enum class TlsWait { kNothing, kReadable, kWritable };
+
+// The outcome of one non-blocking read or write.
+struct TlsIo {
+  size_t bytes = 0;                  // read or written
+  TlsWait wait = TlsWait::kNothing;  // set when nothing more can move now
+  bool end = false;                  // read: the peer ended the stream
+};
+
 class TlsConnection {
  public:
   ~TlsConnection() { close(); }  // with close_notify, as close()
@@ -45,6 +56,9 @@ class TlsConnection {
 
   // Takes ownership of fd either way.
   static Result<TlsConnection> accept(const TlsContext& ctx, int fd);
+  // Server side over a non-blocking socket, for an event loop: no I/O yet (handshake_step() does
+  // it). fd stays the caller's: it closes fd after this object is gone or close()d.
+  static Result<TlsConnection> accept_nonblocking(const TlsContext& ctx, int fd);
   // identity: this connection's client credential, over the context's (one context can then serve
   // many identities: a process that simulates many pledges).
   static Result<TlsConnection> connect(const TlsContext& ctx, int fd, const std::string& sni,
@@ -53,6 +67,13 @@ class TlsConnection {
   // Reads up to n bytes; 0 at end of stream.
   Result<size_t> read(uint8_t* buf, size_t n);
   Status write(const uint8_t* buf, size_t n);
+
+  // Non-blocking: advances the handshake; kNothing once it is complete.
+  Result<TlsWait> handshake_step();
+  // Non-blocking: reads what has arrived (up to n bytes), or says what it waits for.
+  Result<TlsIo> read_some(uint8_t* buf, size_t n);
+  // Non-blocking: writes what the socket takes now. A call after a wait must pass the same bytes.
+  Result<TlsIo> write_some(const uint8_t* buf, size_t n);
   // The peer's certificate chain as sent, leaf first (empty if none).
   std::vector<Certificate> peer_chain() const;
   std::string protocol() const;  // "TLSv1.3"

@@ -1,84 +1,22 @@
 #include "net/http.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <cstring>
-
-#include "common/log.h"
+#include <cstdlib>
 
 namespace gh::net {
 namespace {
 
-constexpr int kServerTimeoutS = 15;
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-const char* reason(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 202:
-      return "Accepted";
-    case 204:
-      return "No Content";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 406:
-      return "Not Acceptable";
-    case 411:
-      return "Length Required";
-    case 413:
-      return "Content Too Large";
-    case 415:
-      return "Unsupported Media Type";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Status";
-  }
-}
-
-// Reads one HTTP message head and body from conn into out_head/out_body, using buffer for
-// bytes already read. Returns false at a clean end of stream before any byte.
 struct Message {
   std::string start_line;
   std::map<std::string, std::string> headers;
   std::string body;
 };
 
-Result<std::optional<Message>> read_message(crypto::TlsConnection& conn, std::string& buffer,
-                                            bool is_request) {
+// Reads one response from conn, using buffer for bytes already read. nullopt at a clean end of
+// stream before any byte.
+Result<std::optional<Message>> read_response(crypto::TlsConnection& conn, std::string& buffer) {
   uint8_t chunk[16384];
-  size_t head_end;
-  while ((head_end = buffer.find("\r\n\r\n")) == std::string::npos) {
-    if (buffer.size() > kMaxHeaderBytes) return make_error("http.431", "request headers too large");
+  std::optional<MessageHead> head;
+  while (!(head = TRY(parse_head(buffer, false)))) {
     auto n = conn.read(chunk, sizeof chunk);
     if (!n) return n.error();
     if (*n == 0) {
@@ -87,55 +25,28 @@ Result<std::optional<Message>> read_message(crypto::TlsConnection& conn, std::st
     }
     buffer.append(reinterpret_cast<char*>(chunk), *n);
   }
-  if (head_end > kMaxHeaderBytes) return make_error("http.431", "request headers too large");
-  Message m;
-  std::string head = buffer.substr(0, head_end);
-  buffer.erase(0, head_end + 4);
-  size_t pos = head.find("\r\n");
-  m.start_line = head.substr(0, pos);
-  while (pos != std::string::npos) {
-    size_t next = head.find("\r\n", pos + 2);
-    std::string line =
-        head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
-    pos = next;
-    if (line.empty()) continue;
-    size_t colon = line.find(':');
-    if (colon == std::string::npos || colon == 0)
-      return make_error("http.400", "malformed header line");
-    m.headers[lower(line.substr(0, colon))] = trim(line.substr(colon + 1));
-  }
-  if (m.headers.count("transfer-encoding"))
-    return make_error(is_request ? "http.411" : "http.400",
-                      "chunked bodies are not accepted; send Content-Length");
-  size_t length = 0;
-  if (auto it = m.headers.find("content-length"); it != m.headers.end()) {
-    const std::string& v = it->second;
-    if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos)
-      return make_error("http.400", "bad Content-Length");
-    length = std::stoul(v);
-  }
-  if (length > kMaxBodyBytes)
-    return make_error("http.413", "body larger than " + std::to_string(kMaxBodyBytes) + " bytes");
-  while (buffer.size() < length) {
+  buffer.erase(0, head->head_bytes);
+  while (buffer.size() < head->content_length) {
     auto n = conn.read(chunk, sizeof chunk);
     if (!n) return n.error();
     if (*n == 0) return make_error("http.400", "connection closed inside a body");
     buffer.append(reinterpret_cast<char*>(chunk), *n);
   }
-  m.body = buffer.substr(0, length);
-  buffer.erase(0, length);
+  Message m{std::move(head->start_line), std::move(head->headers),
+            buffer.substr(0, head->content_length)};
+  buffer.erase(0, head->content_length);
   return std::optional<Message>(std::move(m));
 }
 
 }  // namespace
 
 std::string HttpRequest::header(const std::string& name) const {
-  auto it = headers.find(lower(name));
+  auto it = headers.find(ascii_lower(name));
   return it == headers.end() ? "" : it->second;
 }
 
 std::string ClientResponse::header(const std::string& name) const {
-  auto it = headers.find(lower(name));
+  auto it = headers.find(ascii_lower(name));
   return it == headers.end() ? "" : it->second;
 }
 
@@ -180,76 +91,8 @@ Result<Url> Url::parse(const std::string& url) {
 }
 
 bool media_type_is(const std::string& header, const std::string& want) {
-  std::string t = lower(header.substr(0, header.find(';')));
-  return trim(t) == lower(want);
-}
-
-Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& host, int port,
-                                                      crypto::TlsContext tls, Handler handler) {
-  std::unique_ptr<HttpServer> s(new HttpServer(std::move(tls), std::move(handler)));
-  s->tcp_ = TRY(TcpServer::start(
-      host, port, [p = s.get()](int fd) { p->serve(fd); }, kServerTimeoutS));
-  return s;
-}
-
-HttpServer::~HttpServer() {
-  stop();
-}
-
-void HttpServer::stop() {
-  if (tcp_) tcp_->stop();
-}
-
-void HttpServer::serve(int fd) {
-  auto conn = crypto::TlsConnection::accept(tls_, fd);
-  if (!conn) {
-    log::debug("http", "handshake failed: " + conn.error().message);
-    return;
-  }
-  Connection state;
-  state.id = next_id_++;
-  state.peer_chain = conn->peer_chain();
-  std::string buffer;
-  while (!tcp_->stopping()) {
-    auto msg = read_message(*conn, buffer, true);
-    HttpResponse resp;
-    bool close_after = false;
-    if (!msg) {
-      const std::string& code = msg.error().code;
-      if (code.rfind("http.", 0) != 0) return;  // transport error or timeout
-      resp = HttpResponse::text(std::stoi(code.substr(5)), msg.error().message);
-      close_after = true;
-    } else if (!msg->has_value()) {
-      return;  // clean close
-    } else {
-      const Message& m = **msg;
-      HttpRequest req;
-      size_t sp1 = m.start_line.find(' ');
-      size_t sp2 = m.start_line.find(' ', sp1 == std::string::npos ? 0 : sp1 + 1);
-      if (sp1 == std::string::npos || sp2 == std::string::npos ||
-          m.start_line.compare(sp2 + 1, 5, "HTTP/") != 0) {
-        resp = HttpResponse::text(400, "malformed request line");
-        close_after = true;
-      } else {
-        req.method = m.start_line.substr(0, sp1);
-        req.path = m.start_line.substr(sp1 + 1, sp2 - sp1 - 1);
-        req.headers = m.headers;
-        req.body = m.body;
-        req.connection = &state;
-        resp = handler_(req);
-        close_after = lower(req.header("connection")) == "close";
-      }
-    }
-    std::string out =
-        "HTTP/1.1 " + std::to_string(resp.status) + " " + reason(resp.status) + "\r\n";
-    if (!resp.content_type.empty()) out += "Content-Type: " + resp.content_type + "\r\n";
-    for (const auto& [k, v] : resp.headers) out += k + ": " + v + "\r\n";
-    out += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n";
-    if (close_after) out += "Connection: close\r\n";
-    out += "\r\n" + resp.body;
-    if (!conn->write(reinterpret_cast<const uint8_t*>(out.data()), out.size()) || close_after)
-      return;
-  }
+  std::string t = ascii_lower(header.substr(0, header.find(';')));
+  return trim(t) == ascii_lower(want);
 }
 
 Result<std::unique_ptr<HttpClient>> HttpClient::connect(const std::string& host, int port,
@@ -268,7 +111,7 @@ Result<ClientResponse> HttpClient::request(
   for (const auto& [k, v] : headers) out += k + ": " + v + "\r\n";
   out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   TRY(tls_.write(reinterpret_cast<const uint8_t*>(out.data()), out.size()));
-  auto msg = TRY(read_message(tls_, buffer_, false));
+  auto msg = TRY(read_response(tls_, buffer_));
   if (!msg) return make_error("http.closed", "server closed the connection");
   ClientResponse r;
   const std::string& line = msg->start_line;

@@ -1,5 +1,6 @@
-// HTTP/1.1 over TLS: a small server (thread per connection, keep-alive, strict limits) and a
-// persistent client. No protocol logic here.
+// HTTP/1.1 over TLS: a small server (an event loop for connections, handshakes and requests
+// arriving, a bounded worker pool for handlers, keep-alive, strict limits) and a persistent
+// client. No protocol logic here.
 #pragma once
 
 #include <atomic>
@@ -13,12 +14,11 @@
 #include "common/encoding.h"
 #include "common/result.h"
 #include "crypto/tls.h"
+#include "net/http_message.h"
+#include "net/server_limits.h"
 #include "net/tcp.h"
 
 namespace gh::net {
-
-inline constexpr size_t kMaxHeaderBytes = 16 * 1024;
-inline constexpr size_t kMaxBodyBytes = 256 * 1024;
 
 struct Url {
   std::string host;
@@ -55,24 +55,27 @@ struct HttpResponse {
 
 using Handler = std::function<HttpResponse(HttpRequest&)>;
 
+// Handlers run on worker threads, several at once (one request at a time per connection).
 class HttpServer {
  public:
   // Listens on host:port (port 0 picks one) and serves until stop().
   static Result<std::unique_ptr<HttpServer>> start(const std::string& host, int port,
-                                                   crypto::TlsContext tls, Handler handler);
+                                                   crypto::TlsContext tls, Handler handler,
+                                                   const ServerLimits& limits = {});
   ~HttpServer();
-  int port() const { return tcp_->port(); }
+  int port() const;
+  // Connections admitted, refused and evicted so far, open now, worker threads started.
+  ServerStats stats() const;
   void stop();
 
  private:
-  HttpServer(crypto::TlsContext tls, Handler handler)
-      : tls_(std::move(tls)), handler_(std::move(handler)) {}
-  void serve(int fd);
+  class Conn;
+  HttpServer(crypto::TlsContext tls, Handler handler);
 
   crypto::TlsContext tls_;
   Handler handler_;
   std::atomic<uint64_t> next_id_{1};
-  std::unique_ptr<TcpServer> tcp_;
+  std::unique_ptr<ServerLoop> loop_;
 };
 
 struct ClientResponse {

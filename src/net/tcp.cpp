@@ -4,12 +4,12 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <mutex>
 
 namespace gh::net {
 
@@ -26,10 +26,7 @@ void set_socket_timeouts(int fd, int seconds) {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-Result<std::unique_ptr<TcpServer>> TcpServer::start(const std::string& host, int port, Serve serve,
-                                                    int timeout_s) {
-  ignore_sigpipe();
-  std::unique_ptr<TcpServer> s(new TcpServer(std::move(serve), timeout_s));
+Result<std::pair<int, int>> listen_tcp(const std::string& host, int port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -37,7 +34,8 @@ Result<std::unique_ptr<TcpServer>> TcpServer::start(const std::string& host, int
   addrinfo* res = nullptr;
   if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res)
     return make_error("net.listen", "cannot resolve listen address " + host);
-  int fd = ::socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+  int fd =
+      ::socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, res->ai_protocol);
   int one = 1;
   if (fd >= 0) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (fd < 0 || ::bind(fd, res->ai_addr, res->ai_addrlen) != 0 || ::listen(fd, 512) != 0) {
@@ -51,73 +49,9 @@ Result<std::unique_ptr<TcpServer>> TcpServer::start(const std::string& host, int
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  s->port_ = ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
-                                              : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-  s->listen_fd_ = fd;
-  s->acceptor_ = std::thread([p = s.get()] { p->accept_loop(); });
-  return s;
-}
-
-TcpServer::~TcpServer() {
-  stop();
-}
-
-void TcpServer::stop() {
-  if (stopping_.exchange(true)) return;
-  ::shutdown(listen_fd_, SHUT_RDWR);
-  if (acceptor_.joinable()) acceptor_.join();
-  ::close(listen_fd_);
-  std::vector<std::thread> workers;
-  {
-    // Keep-alive connections would otherwise hold their threads until the idle timeout.
-    std::lock_guard<std::mutex> lock(mu_);
-    for (int fd : live_) ::shutdown(fd, SHUT_RDWR);
-    workers.swap(workers_);  // the acceptor has stopped: no more are added
-  }
-  cv_.notify_all();
-  for (auto& t : workers) t.join();
-  for (int fd : pending_) ::close(fd);  // accepted but never served
-  pending_.clear();
-}
-
-void TcpServer::worker() {
-  for (;;) {
-    int fd;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      ++idle_;
-      cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
-      --idle_;
-      if (stopping_) return;
-      fd = pending_.front();
-      pending_.pop_front();
-      live_.insert(fd);
-    }
-    // serve() gets its own descriptor for the socket; this one stays open until it leaves live_,
-    // so stop() never shuts down a descriptor number that has been closed and reused meanwhile.
-    int own = ::dup(fd);
-    if (own >= 0) serve_(own);
-    std::lock_guard<std::mutex> lock(mu_);
-    live_.erase(fd);
-    ::close(fd);
-  }
-}
-
-void TcpServer::accept_loop() {
-  while (!stopping_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0) continue;
-    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
-    set_socket_timeouts(fd, timeout_s_);
-    std::lock_guard<std::mutex> lock(mu_);
-    pending_.push_back(fd);
-    if (idle_ < static_cast<int>(pending_.size())) {
-      workers_.emplace_back([this] { worker(); });
-    } else {
-      cv_.notify_one();
-    }
-  }
+  int bound = ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                                               : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  return std::make_pair(fd, bound);
 }
 
 int free_loopback_port() {

@@ -1,59 +1,63 @@
-// TCP plumbing shared by every server and client in src/net: a listener whose connection threads
-// are reused, a connect with timeouts, and a free-port helper for tests and benches.
+// TCP plumbing shared by every server and client in src/net: a listener that serves connections
+// from its event loop and a bounded worker pool, a connect with timeouts, and a free-port helper
+// for tests and benches.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <set>
 #include <string>
-#include <thread>
-#include <vector>
+#include <utility>
 
+#include "common/encoding.h"
 #include "common/result.h"
+#include "net/server_limits.h"
 
 namespace gh::net {
+
+class ServerLoop;
 
 // SIGPIPE would end the process when a peer goes away mid-write; every user wants an error instead.
 void ignore_sigpipe();
 // Send/receive timeouts and TCP_NODELAY.
 void set_socket_timeouts(int fd, int seconds);
+// A non-blocking listening socket on host:port (0 picks one): the descriptor and the bound port.
+Result<std::pair<int, int>> listen_tcp(const std::string& host, int port);
 
-// Accepts connections on host:port and hands each to serve(fd) on a worker thread; serve owns fd
-// and closes it. Threads are reused: one that finishes a connection waits for the next (creating
-// and tearing down a thread per connection costs TLB shootdowns on every core).
+// Serves a blocking protocol (DPP over TCP) without a thread per connection: the event loop waits
+// until a connection has sent its first message, and only then hands the socket (blocking, with
+// timeout_s send/receive timeouts) to serve(fd, received) on a worker; serve owns fd and closes
+// it. Connection caps, the per-address cap and the back-off on EMFILE come from ServerLimits; the
+// first message must arrive within timeout_s and limits.head_timeout, however slowly it trickles.
 class TcpServer {
  public:
   using Serve = std::function<void(int fd)>;
-  // port 0 picks one; timeout_s applies to every accepted socket.
+  using ServeReceived = std::function<void(int fd, Bytes received)>;
+  // Given every byte received so far: the size of the first message once it is complete, 0 while
+  // more is needed. An error hands the connection over at once (serve reports it to the peer).
+  using FirstMessage = std::function<Result<size_t>(const Bytes& received)>;
+
+  static Result<std::unique_ptr<TcpServer>> start(const std::string& host, int port,
+                                                  FirstMessage first, ServeReceived serve,
+                                                  int timeout_s, const ServerLimits& limits = {});
+  // serve(fd) once the connection is readable (has sent something or closed); nothing is read
+  // before serve gets it.
   static Result<std::unique_ptr<TcpServer>> start(const std::string& host, int port, Serve serve,
-                                                  int timeout_s);
+                                                  int timeout_s, const ServerLimits& limits = {});
   ~TcpServer();
-  int port() const { return port_; }
-  bool stopping() const { return stopping_; }
+  int port() const;
+  bool stopping() const;
+  ServerStats stats() const;
   // Stops accepting, shuts down live connections and joins every worker.
   void stop();
 
  private:
-  TcpServer(Serve serve, int timeout_s) : serve_(std::move(serve)), timeout_s_(timeout_s) {}
-  void accept_loop();
-  void worker();
+  class Conn;
+  TcpServer(FirstMessage first, ServeReceived serve, int timeout_s);
 
-  Serve serve_;
+  FirstMessage first_;
+  ServeReceived serve_;
   int timeout_s_;
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::thread acceptor_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<int> pending_;
-  std::set<int> live_;  // sockets being served, shut down by stop()
-  int idle_ = 0;
-  std::vector<std::thread> workers_;  // joined by stop(): none outlives the server
+  std::unique_ptr<ServerLoop> loop_;
 };
 
 // A loopback TCP port nothing listens on at the moment of asking.

@@ -13,13 +13,14 @@
 namespace gh::svc {
 
 // Sends first, then feeds every message to the session. Returns the session's own failure, or a
-// transport one (timeout, close) naming where the exchange stopped. With silence_s, the socket's
+// transport one (timeout, close) naming where the exchange stopped. received: bytes already read
+// from fd (a server's event loop waits for the first message). With silence_s, the socket's
 // timeout becomes silence_s once the first message has arrived (a listener gives a connecting
 // peer less time to say anything at all).
 inline Status drive_dpp(int fd, proto::dpp::Session& s, const std::vector<Bytes>& first,
-                        int silence_s = 0) {
+                        Bytes received = {}, int silence_s = 0) {
   for (const auto& m : first) TRY(net::write_dpp_message(fd, m));
-  net::DppReader reader(fd);
+  net::DppReader reader(fd, std::move(received));
   for (bool got_one = false;; got_one = true) {
     auto msg = reader.read();
     if (!msg)

@@ -181,7 +181,7 @@ Result<DppEnrolleeResult> onboard_dpp_listen(const DppEnrolleeOptions& o,
     // A configurator sends its Authentication Request as soon as it is connected.
     net::set_socket_timeouts(peer->fd, std::clamp(o.timeout_s, 1, kFirstMessageS));
     pd::Session s(p.options);
-    Status st = drive_dpp(peer->fd, s, {}, o.timeout_s);
+    Status st = drive_dpp(peer->fd, s, {}, {}, o.timeout_s);
     ::close(peer->fd);
     if (st) {
       auto r = TRY(finish(o, p, s, st));

@@ -334,8 +334,9 @@ Result<std::string> DppSite::hostapd_psk_file() {
   return out;
 }
 
-DppExchange DppSite::run(int fd, pd::Session& s, std::vector<Bytes> first, bool listener) {
-  Status st = drive_dpp(fd, s, first);
+DppExchange DppSite::run(int fd, pd::Session& s, std::vector<Bytes> first, bool listener,
+                         Bytes received) {
+  Status st = drive_dpp(fd, s, first, std::move(received));
   ::close(fd);
   DppExchange x;
   x.ok = st.ok();
@@ -358,14 +359,21 @@ DppExchange DppSite::run(int fd, pd::Session& s, std::vector<Bytes> first, bool 
   return x;
 }
 
-void DppSite::serve_connection(int fd) {
+void DppSite::serve_connection(int fd, Bytes received) {
   pd::Session s(session_options());
-  run(fd, s, {}, true);
+  run(fd, s, {}, true, std::move(received));
 }
 
 Result<int> DppSite::serve(const std::string& host, int port) {
+  // A connection waits in the server's event loop, holding no thread, until its first message is
+  // in; the exchange then runs on a worker, each message due within the timeout. An exchange
+  // waits on its peer most of the time: more workers than the HTTP servers' two per core.
+  net::ServerLimits limits;
+  limits.workers = 32;
   server_ = TRY(net::TcpServer::start(
-      host, port, [this](int fd) { serve_connection(fd); }, o_.timeout_s));
+      host, port, net::dpp_message_extent,
+      [this](int fd, Bytes received) { serve_connection(fd, std::move(received)); }, o_.timeout_s,
+      limits));
   return server_->port();
 }
 

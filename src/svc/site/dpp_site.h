@@ -62,8 +62,9 @@ class DppSite {
 
  private:
   DppSite() = default;
-  DppExchange run(int fd, proto::dpp::Session& s, std::vector<Bytes> first, bool listener);
-  void serve_connection(int fd);
+  DppExchange run(int fd, proto::dpp::Session& s, std::vector<Bytes> first, bool listener,
+                  Bytes received = {});
+  void serve_connection(int fd, Bytes received);
   proto::dpp::Options session_options();
   std::optional<proto::dpp::PeerBootstrap> find(const std::string& hex_hash, bool chirp);
   Status load_peers();

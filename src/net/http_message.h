@@ -1,0 +1,46 @@
+// HTTP/1.1 message framing (RFC 9112), no I/O: where a message head ends, what it says, how long
+// the body is, and the bytes of a response. The server's event loop and the blocking client both
+// frame through here.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace gh::net {
+
+inline constexpr size_t kMaxHeaderBytes = 16 * 1024;
+inline constexpr size_t kMaxBodyBytes = 256 * 1024;
+
+struct MessageHead {
+  std::string start_line;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  size_t head_bytes = 0;                       // up to and including the blank line
+  size_t content_length = 0;
+};
+
+// The head at the start of buffer: nullopt while it is still incomplete (and within
+// kMaxHeaderBytes). Errors carry the status a server answers: "http.431" (head too large),
+// "http.400" (malformed), "http.411" (a chunked request body), "http.413" (body over
+// kMaxBodyBytes).
+Result<std::optional<MessageHead>> parse_head(std::string_view buffer, bool is_request);
+
+struct RequestLine {
+  std::string method;
+  std::string target;
+};
+// "METHOD SP request-target SP HTTP-version"; "http.400" otherwise.
+Result<RequestLine> parse_request_line(const std::string& line);
+
+// "HTTP/1.1 <status> <reason>", the headers, Content-Length, and Connection: close when the
+// server closes after it.
+struct HttpResponse;
+std::string format_response(const HttpResponse& response, bool close_after);
+
+std::string ascii_lower(std::string s);
+
+}  // namespace gh::net

@@ -1,0 +1,227 @@
+// HttpServer on the event loop: the TLS handshake and the request (head and body) are read in the
+// loop under the head and request deadlines; a complete request goes to a worker, which runs the
+// handler; the response is written from the loop, so a peer that reads slowly holds no thread.
+#include <algorithm>
+
+#include "common/log.h"
+#include "net/http.h"
+#include "net/server_loop.h"
+
+namespace gh::net {
+namespace {
+
+constexpr size_t kReadChunk = 16384;
+constexpr std::string_view kHeadEnd = "\r\n\r\n";
+
+}  // namespace
+
+class HttpServer::Conn : public LoopConnection {
+ public:
+  Conn(ServerLoop& loop, int fd, HttpServer& server) : LoopConnection(loop, fd), server_(server) {}
+
+  void start() override {
+    auto tls = crypto::TlsConnection::accept_nonblocking(server_.tls_, fd());
+    if (!tls) {
+      log::debug("http", tls.error().str());
+      return close();
+    }
+    tls_.emplace(std::move(*tls));
+    state_.id = server_.next_id_++;
+    begin_request();
+    handshake();
+  }
+
+  void on_ready(uint32_t) override {
+    switch (stage_) {
+      case Stage::kHandshake:
+        return handshake();
+      case Stage::kRead:
+        return read();
+      case Stage::kWrite:
+        return write();
+      case Stage::kHandler:
+        return;  // not watched meanwhile
+    }
+  }
+
+  void on_deadline() override {
+    log::debug("http", std::string("connection closed: ") +
+                           (phase() == Phase::kIdle       ? "idle keep-alive timeout"
+                            : stage_ == Stage::kWrite     ? "the peer did not take its response"
+                            : stage_ == Stage::kHandshake ? "no TLS handshake in time"
+                                                          : "no complete request in time"));
+    close();
+  }
+
+  void on_close() override {
+    if (tls_) tls_->close();
+  }
+
+ private:
+  enum class Stage { kHandshake, kRead, kHandler, kWrite };
+
+  void wait_for(crypto::TlsWait w) { want(w == crypto::TlsWait::kWritable ? EPOLLOUT : EPOLLIN); }
+
+  // A request starts with the connection, or with the first byte after a keep-alive pause.
+  void begin_request() {
+    const auto& l = loop().limits();
+    enter(Phase::kArriving, LoopClock::now() + std::min(l.head_timeout, l.request_timeout));
+    request_start_ = LoopClock::now();
+    scanned_ = 0;
+  }
+
+  void handshake() {
+    auto w = tls_->handshake_step();
+    if (!w) {
+      log::debug("http", "handshake failed: " + w.error().message);
+      return close();
+    }
+    if (*w != crypto::TlsWait::kNothing) return wait_for(*w);
+    stage_ = Stage::kRead;
+    read();  // the request may be in OpenSSL's buffer already
+  }
+
+  void read() {
+    uint8_t chunk[kReadChunk];
+    while (!take_request()) {
+      auto io = tls_->read_some(chunk, sizeof chunk);
+      if (!io || io->end) return close();  // an error, or the peer is done (maybe mid-request)
+      if (io->bytes == 0) return wait_for(io->wait);
+      if (phase() == Phase::kIdle) begin_request();
+      buffer_.append(reinterpret_cast<const char*>(chunk), io->bytes);
+    }
+  }
+
+  // Hands a complete request to a worker, or answers a broken one; false while it is arriving.
+  bool take_request() {
+    if (!head_) {
+      // Only the new bytes are searched for the end of the head (a trickle must not cost a scan
+      // of the whole buffer per byte).
+      size_t from = scanned_ > 3 ? scanned_ - 3 : 0;
+      scanned_ = buffer_.size();
+      if (buffer_.find(kHeadEnd, from) == std::string::npos && buffer_.size() <= kMaxHeaderBytes)
+        return false;
+      auto head = parse_head(buffer_, true);
+      if (!head) return refuse(head.error());
+      head_ = std::move(*head);
+      // The head is in: what is left of the request's time is the body's.
+      enter(Phase::kArriving, request_start_ + loop().limits().request_timeout);
+    }
+    if (buffer_.size() < head_->head_bytes + head_->content_length) return false;
+    auto line = parse_request_line(head_->start_line);
+    if (!line) return refuse(line.error());
+    HttpRequest req;
+    req.method = std::move(line->method);
+    req.path = std::move(line->target);
+    req.headers = std::move(head_->headers);
+    req.body = buffer_.substr(head_->head_bytes, head_->content_length);
+    buffer_.erase(0, head_->head_bytes + head_->content_length);
+    if (buffer_.empty()) buffer_.shrink_to_fit();  // an idle connection holds no body's worth
+    head_.reset();
+    scanned_ = 0;
+    dispatch(std::move(req));
+    return true;
+  }
+
+  bool refuse(const Error& e) {
+    send(format_response(HttpResponse::text(std::stoi(e.code.substr(5)), e.message), true), true);
+    return true;
+  }
+
+  void dispatch(HttpRequest req) {
+    stage_ = Stage::kHandler;
+    want(0);
+    enter(Phase::kBusy, LoopClock::time_point::max());
+    bool close_after = ascii_lower(req.header("connection")) == "close";
+    bool first = !chain_read_;
+    chain_read_ = true;
+    ServerLoop& l = loop();
+    // The worker has the connection's state and TLS session to itself until it posts back: the
+    // loop neither watches nor closes a busy connection.
+    bool queued = l.submit([&l, &server = server_, id = id(), state = &state_, tls = &*tls_,
+                            req = std::move(req), close_after, first]() mutable {
+      if (first) state->peer_chain = tls->peer_chain();
+      req.connection = state;
+      std::string out = format_response(server.handler_(req), close_after);
+      l.post(id, [out = std::move(out), close_after](LoopConnection& c) mutable {
+        static_cast<Conn&>(c).send(std::move(out), close_after);
+      });
+    });
+    if (!queued) {
+      log::warn("http", "every worker busy and the queue full: 503");
+      send(format_response(HttpResponse::text(503, "server busy, try again"), true), true);
+    }
+  }
+
+  void send(std::string out, bool close_after) {
+    stage_ = Stage::kWrite;
+    out_ = std::move(out);
+    written_ = 0;
+    close_after_ = close_after;
+    enter(Phase::kBusy, LoopClock::now() + loop().limits().write_timeout);
+    write();
+  }
+
+  void write() {
+    while (written_ < out_.size()) {
+      auto io = tls_->write_some(reinterpret_cast<const uint8_t*>(out_.data()) + written_,
+                                 out_.size() - written_);
+      if (!io) return close();
+      if (io->bytes == 0) return wait_for(io->wait);
+      written_ += io->bytes;
+    }
+    if (close_after_) return close();
+    out_ = std::string();
+    stage_ = Stage::kRead;
+    if (buffer_.empty()) {
+      enter(Phase::kIdle, LoopClock::now() + loop().limits().idle_timeout);
+    } else {
+      begin_request();  // pipelined: the next request is here already
+    }
+    read();
+  }
+
+  HttpServer& server_;
+  std::optional<crypto::TlsConnection> tls_;
+  Connection state_;
+  bool chain_read_ = false;
+  Stage stage_ = Stage::kHandshake;
+  LoopClock::time_point request_start_{};
+  std::string buffer_;
+  size_t scanned_ = 0;  // buffer_ searched for the end of the head up to here
+  std::optional<MessageHead> head_;
+  std::string out_;
+  size_t written_ = 0;
+  bool close_after_ = false;
+};
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& host, int port,
+                                                      crypto::TlsContext tls, Handler handler,
+                                                      const ServerLimits& limits) {
+  std::unique_ptr<HttpServer> s(new HttpServer(std::move(tls), std::move(handler)));
+  s->loop_ = TRY(ServerLoop::start(host, port, limits, [p = s.get()](ServerLoop& loop, int fd) {
+    return std::make_unique<Conn>(loop, fd, *p);
+  }));
+  return s;
+}
+
+HttpServer::HttpServer(crypto::TlsContext tls, Handler handler)
+    : tls_(std::move(tls)), handler_(std::move(handler)) {}
+
+HttpServer::~HttpServer() {
+  stop();
+}
+
+int HttpServer::port() const {
+  return loop_->port();
+}
+
+ServerStats HttpServer::stats() const {
+  return loop_->stats();
+}
+
+void HttpServer::stop() {
+  if (loop_) loop_->stop();
+}
+
+}  // namespace gh::net
