@@ -143,47 +143,48 @@ Result<ParsedSignedData> parse_signed_data(const Bytes& der) {
 // Every certificate a SignedData carries, in order.
 std::vector<Certificate> carried_certificates(CMS_ContentInfo* cms) {
   std::vector<Certificate> out;
-  STACK_OF(X509)* all = CMS_get1_certs(cms);
-  for (int i = 0; all && i < sk_X509_num(all); ++i) {
-    X509* c = sk_X509_value(all, i);
-    X509_up_ref(c);
-    out.push_back(Certificate::adopt(c));
-  }
-  sk_X509_pop_free(all, X509_free);
+  ossl::X509StackPtr all(CMS_get1_certs(cms));
+  for (int i = 0; all && i < sk_X509_num(all.get()); ++i)
+    out.push_back(Certificate::share(sk_X509_value(all.get(), i)));
   return out;
+}
+
+// The certificate of the first signer, found after CMS_verify; invalid if there is none.
+Certificate first_signer(CMS_ContentInfo* cms) {
+  // The stack is handed over, the certificates in it stay the message's: each takes a reference,
+  // so that the stack is freed with its certificates like every other.
+  ossl::X509StackPtr signers(CMS_get0_signers(cms));
+  for (int i = 0; signers && i < sk_X509_num(signers.get()); ++i)
+    X509_up_ref(sk_X509_value(signers.get(), i));
+  if (!signers || sk_X509_num(signers.get()) == 0) return Certificate();
+  return Certificate::share(sk_X509_value(signers.get(), 0));
 }
 }  // namespace
 
 Result<Bytes> cms_sign(const Bytes& content, const Certificate& signer, const PrivateKey& key,
                        const std::vector<Certificate>& chain, const CmsSignOptions& opt) {
   ossl::X509StackPtr certs(sk_X509_new_null());
-  for (const auto& c : chain) {
-    if (c == signer) continue;  // CMS_sign adds the signer certificate itself
-    X509_up_ref(c.raw());
-    sk_X509_push(certs.get(), c.raw());
-  }
+  for (const auto& c : chain)
+    if (c != signer)  // CMS_sign adds the signer certificate itself
+      X509_add_cert(certs.get(), c.raw(), X509_ADD_FLAG_UP_REF);
   unsigned flags = CMS_PARTIAL | CMS_BINARY;
   if (opt.detached) flags |= CMS_DETACHED;
   // A key held in a provider of its own (TPM) signs through a proxy (see ossl::signing_proxy).
-  ossl::PkeyPtr proxy(key.libctx() ? ossl::signing_proxy(key) : nullptr);
+  ossl::PkeyPtr proxy = key.libctx() ? ossl::signing_proxy(key) : nullptr;
   if (key.libctx() && !proxy) return ossl::error("cms.sign", "signing key held in its provider");
   ossl::CmsPtr cms(
       CMS_sign(signer.raw(), proxy ? proxy.get() : key.raw(), certs.get(), nullptr, flags));
   if (!cms) return ossl::error("cms.sign", "CMS sign");
   if (opt.content_type != kOidData) {
-    ASN1_OBJECT* oid = OBJ_txt2obj(opt.content_type.c_str(), 1);
-    int rc = CMS_set1_eContentType(cms.get(), oid);
-    ASN1_OBJECT_free(oid);
-    if (rc != 1) return ossl::error("cms.sign", "set eContentType");
+    ossl::ObjPtr oid(OBJ_txt2obj(opt.content_type.c_str(), 1));
+    if (CMS_set1_eContentType(cms.get(), oid.get()) != 1)
+      return ossl::error("cms.sign", "set eContentType");
   }
   auto in = ossl::mem_bio(content.data(), content.size());
   if (CMS_final(cms.get(), in.get(), nullptr, flags) != 1)
     return ossl::error("cms.sign", "CMS final");
-  unsigned char* buf = nullptr;
-  int n = i2d_CMS_ContentInfo(cms.get(), &buf);
-  if (n <= 0) return ossl::error("cms.sign", "encode");
-  Bytes out(buf, buf + n);
-  OPENSSL_free(buf);
+  Bytes out = ossl::to_der(i2d_CMS_ContentInfo, cms.get());
+  if (out.empty()) return ossl::error("cms.sign", "encode");
   return out;
 }
 
@@ -210,14 +211,7 @@ Result<CmsVerified> cms_verify(const Bytes& der, const std::vector<Certificate>&
   if (CMS_verify(cms.get(), nullptr, nullptr, dcont.get(), out.get(),
                  CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1)
     return ossl::error("cms.verify", "CMS signature does not verify");
-  STACK_OF(X509)* signers = CMS_get0_signers(cms.get());
-  Certificate signer;
-  if (signers && sk_X509_num(signers) > 0) {
-    X509* s = sk_X509_value(signers, 0);
-    X509_up_ref(s);
-    signer = Certificate::adopt(s);
-  }
-  sk_X509_free(signers);
+  Certificate signer = first_signer(cms.get());
   if (!signer.valid()) return make_error("cms.verify", "CMS signer certificate not found");
   if (!opt.signer_already_verified) {
     std::vector<Certificate> trusted = anchors;
@@ -255,18 +249,15 @@ Result<CmsVerified> cms_parse_unverified(const Bytes& der) {
 }
 
 Result<Bytes> certs_only_encode(const std::vector<Certificate>& certs) {
-  ossl::Ptr<PKCS7, PKCS7_free> p7(PKCS7_new());
+  ossl::Ptr<PKCS7> p7(PKCS7_new());
   if (!p7 || PKCS7_set_type(p7.get(), NID_pkcs7_signed) != 1 ||
       PKCS7_content_new(p7.get(), NID_pkcs7_data) != 1)
     return ossl::error("est.encode", "certs-only");
   for (const auto& c : certs)
     if (PKCS7_add_certificate(p7.get(), c.raw()) != 1)
       return ossl::error("est.encode", "certs-only add");
-  unsigned char* buf = nullptr;
-  int n = i2d_PKCS7(p7.get(), &buf);
-  if (n <= 0) return ossl::error("est.encode", "certs-only encode");
-  Bytes out(buf, buf + n);
-  OPENSSL_free(buf);
+  Bytes out = ossl::to_der(i2d_PKCS7, p7.get());
+  if (out.empty()) return ossl::error("est.encode", "certs-only encode");
   return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include <array>
 
+#include "crypto/ct.h"
 #include "crypto/ossl.h"
 
 namespace gh::crypto {
@@ -14,8 +15,8 @@ constexpr size_t kSivTag = 16;
 
 Result<Bytes> run_hkdf(const std::string& hash, const char* mode, const Bytes* salt,
                        const Bytes& key, const Bytes* info, size_t length) {
-  ossl::Ptr<EVP_KDF, EVP_KDF_free> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
-  ossl::Ptr<EVP_KDF_CTX, EVP_KDF_CTX_free> ctx(kdf ? EVP_KDF_CTX_new(kdf.get()) : nullptr);
+  ossl::Ptr<EVP_KDF> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
+  ossl::Ptr<EVP_KDF_CTX> ctx(kdf ? EVP_KDF_CTX_new(kdf.get()) : nullptr);
   if (!ctx) return ossl::error("crypto.hkdf", "HKDF unavailable");
   std::string digest = hash, m = mode;
   std::vector<OSSL_PARAM> params = {
@@ -69,7 +70,7 @@ class Cmac {
   Block mac(std::initializer_list<std::pair<const uint8_t*, size_t>> parts) {
     Block out{};
     size_t n = 0;
-    ossl::Ptr<EVP_MAC_CTX, EVP_MAC_CTX_free> c(EVP_MAC_CTX_dup(ctx_.get()));
+    ossl::Ptr<EVP_MAC_CTX> c(EVP_MAC_CTX_dup(ctx_.get()));
     if (!c) return out;
     EVP_MAC_init(c.get(), nullptr, 0, nullptr);
     for (const auto& [p, len] : parts)
@@ -79,7 +80,7 @@ class Cmac {
   }
 
  private:
-  ossl::Ptr<EVP_MAC_CTX, EVP_MAC_CTX_free> ctx_;
+  ossl::Ptr<EVP_MAC_CTX> ctx_;
 };
 
 Block dbl(const Block& in) {  // multiplication by x in GF(2^128)
@@ -121,7 +122,7 @@ Result<Bytes> siv_ctr(const Bytes& key, const Block& v, const uint8_t* in, size_
   q[12] &= 0x7f;
   Bytes out(len);
   if (len == 0) return out;
-  ossl::Ptr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free> ctx(EVP_CIPHER_CTX_new());
+  ossl::Ptr<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
   int n = 0;
   if (!ctx ||
       EVP_EncryptInit_ex2(ctx.get(), EVP_get_cipherbyname(aes_name(half, true)), key.data() + half,
@@ -175,7 +176,7 @@ Result<Bytes> aes_siv_decrypt(const Bytes& key, const std::vector<Bytes>& ad, co
   Bytes plain = TRY(siv_ctr(key, v, input.data() + kSivTag, input.size() - kSivTag));
   Block check = TRY(s2v(key, ad, plain));
   if (CRYPTO_memcmp(check.data(), v.data(), kSivTag) != 0) {
-    std::fill(plain.begin(), plain.end(), 0);
+    secure_zero(plain);
     return make_error("crypto.siv",
                       "AES-SIV: the synthetic IV does not verify (wrong key, data or AD)");
   }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "crypto/ct.h"
 #include "crypto/digest.h"
 #include "crypto/ossl.h"
 
@@ -81,31 +82,9 @@ size_t prime_len(Curve c) {
 }
 
 // ---- PublicKey ----
-PublicKey::PublicKey(const PublicKey& o) : key_(o.key_) {
-  if (key_) EVP_PKEY_up_ref(key_);
-}
-PublicKey& PublicKey::operator=(const PublicKey& o) {
-  if (this != &o) {
-    if (o.key_) EVP_PKEY_up_ref(o.key_);
-    EVP_PKEY_free(key_);
-    key_ = o.key_;
-  }
-  return *this;
-}
-PublicKey::PublicKey(PublicKey&& o) noexcept : key_(o.key_) {
-  o.key_ = nullptr;
-}
-PublicKey& PublicKey::operator=(PublicKey&& o) noexcept {
-  std::swap(key_, o.key_);
-  return *this;
-}
-PublicKey::~PublicKey() {
-  EVP_PKEY_free(key_);
-}
-
-PublicKey PublicKey::adopt(EVP_PKEY* key) {
+PublicKey PublicKey::adopt(ossl::PkeyPtr key) {
   PublicKey p;
-  p.key_ = key;
+  p.key_ = ossl::Value<EVP_PKEY>(std::move(key));
   return p;
 }
 
@@ -116,26 +95,24 @@ Result<PublicKey> PublicKey::from_der(const Bytes& spki) {
     if (spki.size() == prefix.size() + 1 + 2 * prime_len(c) &&
         std::equal(prefix.begin(), prefix.end(), spki.begin())) {
       Bytes point(spki.begin() + static_cast<long>(prefix.size()), spki.end());
-      if (EVP_PKEY* k = legacy_ec_public_key(c, point)) return adopt(k);
+      if (auto k = legacy_ec_public_key(c, point)) return adopt(std::move(k));
       return ossl::error("crypto.key", "SubjectPublicKeyInfo holds no valid point on " +
                                            std::string(curve_name(c)));
     }
   }
   const unsigned char* p = spki.data();
-  EVP_PKEY* k = d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size()));
+  ossl::PkeyPtr k(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())));
   if (!k) return ossl::error("crypto.key", "not a SubjectPublicKeyInfo");
-  if (p != spki.data() + spki.size()) {
-    EVP_PKEY_free(k);
+  if (p != spki.data() + spki.size())
     return make_error("crypto.key", "trailing bytes after SubjectPublicKeyInfo");
-  }
-  return adopt(k);
+  return adopt(std::move(k));
 }
 
 Result<PublicKey> PublicKey::from_pem(std::string_view pem) {
   auto bio = ossl::mem_bio(pem);
-  EVP_PKEY* k = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
+  ossl::PkeyPtr k(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
   if (!k) return ossl::error("crypto.key", "not a PEM public key");
-  return adopt(k);
+  return adopt(std::move(k));
 }
 
 namespace {
@@ -190,11 +167,8 @@ Bytes encoded_point(EVP_PKEY* key) {
 
 // Curve and uncompressed point read from the key's SPKI encoding (the slow, general path).
 bool spki_fallback(EVP_PKEY* key, Curve* curve, Bytes* point) {
-  unsigned char* buf = nullptr;
-  int n = i2d_PUBKEY(key, &buf);
-  if (n <= 0) return false;
-  Bytes der(buf, buf + n);
-  OPENSSL_free(buf);
+  Bytes der = ossl::to_der(i2d_PUBKEY, key);
+  if (der.empty()) return false;
   for (Curve c : {Curve::kP256, Curve::kP384, Curve::kP521}) {
     const Bytes& prefix = spki_prefix(c, false);
     if (der.size() == prefix.size() + 1 + 2 * prime_len(c) &&
@@ -225,13 +199,13 @@ Bytes spki(EVP_PKEY* key, bool compressed) {
 }  // namespace
 
 Bytes PublicKey::der() const {
-  return spki(key_, false);
+  return spki(raw(), false);
 }
 Bytes PublicKey::der_compressed() const {
-  return spki(key_, true);
+  return spki(raw(), true);
 }
 Bytes PublicKey::point() const {
-  return encoded_point(key_);
+  return encoded_point(raw());
 }
 
 Result<PublicKey> PublicKey::from_point(Curve curve, const Bytes& point) {
@@ -256,19 +230,19 @@ Result<PublicKey> PublicKey::from_point(Curve curve, const Bytes& point) {
     ERR_clear_error();
     return make_error("crypto.key", std::string("not a point on ") + curve_name(curve));
   }
-  return adopt(k);
+  return adopt(ossl::PkeyPtr(k));
 }
 
-evp_pkey_st* PublicKey::legacy_copy() const {
-  auto curve = curve_of(key_);
-  Bytes point = encoded_point(key_);
+ossl::PkeyPtr PublicKey::legacy_copy() const {
+  auto curve = curve_of(raw());
+  Bytes point = encoded_point(raw());
   if (!curve || point.empty()) return nullptr;
   return legacy_ec_public_key(*curve, point);
 }
 
 std::string PublicKey::pem() const {
   ossl::BioPtr bio(BIO_new(BIO_s_mem()));
-  PEM_write_bio_PUBKEY(bio.get(), key_);
+  PEM_write_bio_PUBKEY(bio.get(), raw());
   return ossl::bio_string(bio.get());
 }
 
@@ -276,13 +250,13 @@ Bytes PublicKey::spki_sha256() const {
   return sha256(der());
 }
 Result<Curve> PublicKey::curve() const {
-  return curve_of(key_);
+  return curve_of(raw());
 }
 
 Status PublicKey::verify(const Bytes& data, const Bytes& sig) const {
-  auto curve = TRY(curve_of(key_));
+  auto curve = TRY(curve_of(raw()));
   ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (EVP_DigestVerifyInit(ctx.get(), nullptr, ossl::digest_for(curve), nullptr, key_) != 1)
+  if (EVP_DigestVerifyInit(ctx.get(), nullptr, ossl::digest_for(curve), nullptr, raw()) != 1)
     return ossl::error("crypto.verify", "verify init");
   int rc = EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), data.data(), data.size());
   ERR_clear_error();
@@ -291,7 +265,7 @@ Status PublicKey::verify(const Bytes& data, const Bytes& sig) const {
 }
 
 Status PublicKey::verify_raw(const Bytes& data, const Bytes& raw) const {
-  auto curve = TRY(curve_of(key_));
+  auto curve = TRY(curve_of(key_.get()));
   if (raw.size() != 2 * prime_len(curve))
     return make_error("crypto.signature",
                       "raw signature has the wrong length for " + std::string(curve_name(curve)));
@@ -300,72 +274,49 @@ Status PublicKey::verify_raw(const Bytes& data, const Bytes& raw) const {
 }
 
 bool PublicKey::operator==(const PublicKey& o) const {
-  if (!key_ || !o.key_) return key_ == o.key_;
-  return EVP_PKEY_eq(key_, o.key_) == 1;
+  if (!raw() || !o.raw()) return raw() == o.raw();
+  return EVP_PKEY_eq(raw(), o.raw()) == 1;
 }
 
 // ---- PrivateKey ----
-PrivateKey::PrivateKey(const PrivateKey& o) : key_(o.key_), libctx_(o.libctx_) {
-  if (key_) EVP_PKEY_up_ref(key_);
-}
-PrivateKey& PrivateKey::operator=(const PrivateKey& o) {
-  if (this != &o) {
-    if (o.key_) EVP_PKEY_up_ref(o.key_);
-    EVP_PKEY_free(key_);
-    key_ = o.key_;
-    libctx_ = o.libctx_;
-  }
-  return *this;
-}
-PrivateKey::PrivateKey(PrivateKey&& o) noexcept : key_(o.key_), libctx_(o.libctx_) {
-  o.key_ = nullptr;
-}
-PrivateKey& PrivateKey::operator=(PrivateKey&& o) noexcept {
-  std::swap(key_, o.key_);
-  std::swap(libctx_, o.libctx_);
-  return *this;
-}
-PrivateKey::~PrivateKey() {
-  EVP_PKEY_free(key_);
-}
-
-PrivateKey PrivateKey::adopt(EVP_PKEY* key, OSSL_LIB_CTX* libctx) {
+PrivateKey PrivateKey::adopt(ossl::PkeyPtr key, OSSL_LIB_CTX* libctx) {
   PrivateKey p;
-  p.key_ = key;
+  p.key_ = ossl::Value<EVP_PKEY>(std::move(key));
   p.libctx_ = libctx;
   return p;
 }
 
 Result<PrivateKey> PrivateKey::generate(Curve curve) {
-  EVP_PKEY* k = EVP_EC_gen(curve_name(curve));
+  ossl::PkeyPtr k(EVP_EC_gen(curve_name(curve)));
   if (!k) return ossl::error("crypto.keygen", "EC key generation");
-  return adopt(k);
+  return adopt(std::move(k));
 }
 
 Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
   auto bio = ossl::mem_bio(pem);
-  EVP_PKEY* k = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+  ossl::PkeyPtr k(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   if (!k) return ossl::error("crypto.key", "not a PEM private key");
-  return adopt(k);
+  return adopt(std::move(k));
 }
 
 PublicKey PrivateKey::public_key() const {
   // The same handle, seen through the public-only API: no SPKI round-trip through OpenSSL 3.0's
   // encoder and decoder (a large part of the production line's cost). PublicKey never exposes or
   // uses the private half.
-  if (key_) EVP_PKEY_up_ref(key_);
-  return PublicKey::adopt(key_);
+  PublicKey p;
+  p.key_ = key_;
+  return p;
 }
 
 Result<Curve> PrivateKey::curve() const {
-  return curve_of(key_);
+  return curve_of(raw());
 }
 Result<Bytes> PrivateKey::sign(const Bytes& data) const {
   return digest_sign(*this, data);
 }
 
 Result<Bytes> PrivateKey::sign_raw(const Bytes& data) const {
-  auto curve = TRY(curve_of(key_));
+  auto curve = TRY(curve_of(raw()));
   auto der = TRY(digest_sign(*this, data));
   return ecdsa_der_to_raw(der, prime_len(curve));
 }
@@ -402,14 +353,15 @@ const Bytes& curve_oid(Curve c) {
 Result<SecretString> PrivateKey::export_pkcs8_pem() const {
   // RFC 5208 PrivateKeyInfo around RFC 5915 ECPrivateKey, written directly from the key's
   // parameters (OpenSSL 3.0's PEM encoder costs more than generating the key).
-  auto curve = TRY(curve_of(key_));
+  auto curve = TRY(curve_of(raw()));
   BIGNUM* d = nullptr;
-  if (EVP_PKEY_get_bn_param(key_, OSSL_PKEY_PARAM_PRIV_KEY, &d) != 1)
+  if (EVP_PKEY_get_bn_param(raw(), OSSL_PKEY_PARAM_PRIV_KEY, &d) != 1)
     return ossl::error("crypto.key", "this key cannot be exported");
+  ossl::Ptr<BIGNUM> scalar_bn(d);
   Bytes scalar(prime_len(curve));
-  int ok = BN_bn2binpad(d, scalar.data(), static_cast<int>(scalar.size()));
-  BN_clear_free(d);
-  Bytes point = encoded_point(key_);
+  int ok = BN_bn2binpad(scalar_bn.get(), scalar.data(), static_cast<int>(scalar.size()));
+  scalar_bn.reset();
+  Bytes point = encoded_point(raw());
   if (ok <= 0 || point.empty()) return make_error("crypto.key", "this key cannot be exported");
   static const Bytes ec_public_key_oid = {0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
   Bytes bitstring{0x00};
@@ -429,10 +381,10 @@ Result<SecretString> PrivateKey::export_pkcs8_pem() const {
   pem +=
       "-----END "
       "PRIVATE KEY-----\n";
-  std::fill(scalar.begin(), scalar.end(), 0);
-  std::fill(ec_private.begin(), ec_private.end(), 0);
-  std::fill(info.begin(), info.end(), 0);
-  std::fill(b64.begin(), b64.end(), 0);
+  secure_zero(scalar);
+  secure_zero(ec_private);
+  secure_zero(info);
+  secure_zero(b64);
   return SecretString(std::move(pem));
 }
 
@@ -456,8 +408,8 @@ Result<Bytes> PrivateKey::derive(const PublicKey& peer) const {
     peer_copy.reset(k);
     peer_key = k;
   }
-  ossl::PkeyCtxPtr ctx(libctx_ ? EVP_PKEY_CTX_new_from_pkey(libctx_, key_, nullptr)
-                               : EVP_PKEY_CTX_new(key_, nullptr));
+  ossl::PkeyCtxPtr ctx(libctx_ ? EVP_PKEY_CTX_new_from_pkey(libctx_, raw(), nullptr)
+                               : EVP_PKEY_CTX_new(raw(), nullptr));
   size_t len = 0;
   // No second validation of the peer key: every PublicKey was checked to be on its curve when it
   // was decoded (from_der, from_point, certificates), and P-256/384/521 have cofactor 1, so that
@@ -474,15 +426,14 @@ Result<Bytes> PrivateKey::derive(const PublicKey& peer) const {
 
 Result<Bytes> ecdsa_der_to_raw(const Bytes& der, size_t plen) {
   const unsigned char* p = der.data();
-  ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size()));
+  ossl::Ptr<ECDSA_SIG> sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
   if (!sig) return ossl::error("crypto.signature", "not a DER ECDSA signature");
   Bytes out(2 * plen);
-  const BIGNUM* r = ECDSA_SIG_get0_r(sig);
-  const BIGNUM* s = ECDSA_SIG_get0_s(sig);
-  bool ok = BN_bn2binpad(r, out.data(), static_cast<int>(plen)) > 0 &&
-            BN_bn2binpad(s, out.data() + plen, static_cast<int>(plen)) > 0;
-  ECDSA_SIG_free(sig);
-  if (!ok) return make_error("crypto.signature", "ECDSA value too large");
+  const BIGNUM* r = ECDSA_SIG_get0_r(sig.get());
+  const BIGNUM* s = ECDSA_SIG_get0_s(sig.get());
+  if (BN_bn2binpad(r, out.data(), static_cast<int>(plen)) <= 0 ||
+      BN_bn2binpad(s, out.data() + plen, static_cast<int>(plen)) <= 0)
+    return make_error("crypto.signature", "ECDSA value too large");
   return out;
 }
 
@@ -490,16 +441,15 @@ Result<Bytes> ecdsa_raw_to_der(const Bytes& raw) {
   if (raw.empty() || raw.size() % 2 != 0)
     return make_error("crypto.signature", "odd raw signature length");
   size_t half = raw.size() / 2;
-  ECDSA_SIG* sig = ECDSA_SIG_new();
-  BIGNUM* r = BN_bin2bn(raw.data(), static_cast<int>(half), nullptr);
-  BIGNUM* s = BN_bin2bn(raw.data() + half, static_cast<int>(half), nullptr);
-  ECDSA_SIG_set0(sig, r, s);
-  unsigned char* buf = nullptr;
-  int n = i2d_ECDSA_SIG(sig, &buf);
-  ECDSA_SIG_free(sig);
-  if (n <= 0) return ossl::error("crypto.signature", "encode ECDSA signature");
-  Bytes out(buf, buf + n);
-  OPENSSL_free(buf);
+  ossl::Ptr<ECDSA_SIG> sig(ECDSA_SIG_new());
+  ossl::Ptr<BIGNUM> r(BN_bin2bn(raw.data(), static_cast<int>(half), nullptr));
+  ossl::Ptr<BIGNUM> s(BN_bin2bn(raw.data() + half, static_cast<int>(half), nullptr));
+  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1)
+    return ossl::error("crypto.signature", "encode ECDSA signature");
+  r.release();  // ECDSA_SIG_set0 took both
+  s.release();
+  Bytes out = ossl::to_der(i2d_ECDSA_SIG, sig.get());
+  if (out.empty()) return ossl::error("crypto.signature", "encode ECDSA signature");
   return out;
 }
 

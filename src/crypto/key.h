@@ -7,8 +7,8 @@
 #include "common/encoding.h"
 #include "common/log.h"
 #include "common/result.h"
+#include "crypto/ossl_handle.h"
 
-struct evp_pkey_st;      // OpenSSL's EVP_PKEY, opaque here
 struct ossl_lib_ctx_st;  // OpenSSL's OSSL_LIB_CTX
 
 namespace gh::crypto {
@@ -20,19 +20,12 @@ Result<Curve> parse_curve(std::string_view name);
 
 class PublicKey {
  public:
-  PublicKey() = default;
-  PublicKey(const PublicKey& other);
-  PublicKey& operator=(const PublicKey& other);
-  PublicKey(PublicKey&& other) noexcept;
-  PublicKey& operator=(PublicKey&& other) noexcept;
-  ~PublicKey();
-
   static Result<PublicKey> from_der(const Bytes& spki);
   static Result<PublicKey> from_pem(std::string_view pem);
   // From an uncompressed (04||x||y) or compressed point; refuses a point not on the curve.
   static Result<PublicKey> from_point(Curve curve, const Bytes& point);
 
-  bool valid() const { return key_ != nullptr; }
+  bool valid() const { return static_cast<bool>(key_); }
   Bytes der() const;             // SubjectPublicKeyInfo, uncompressed point
   Bytes der_compressed() const;  // SubjectPublicKeyInfo, compressed point (DPP bootstrapping)
   Bytes point() const;           // uncompressed point 04||x||y
@@ -45,30 +38,24 @@ class PublicKey {
   Status verify_raw(const Bytes& data, const Bytes& raw_signature) const;
   bool operator==(const PublicKey& other) const;
 
-  evp_pkey_st* raw() const { return key_; }  // for src/crypto only
-  static PublicKey adopt(evp_pkey_st* key);  // takes ownership; for src/crypto only
-  // A new, caller-owned legacy-decoded copy, for fast certificate building; for src/crypto only.
-  evp_pkey_st* legacy_copy() const;
+  evp_pkey_st* raw() const { return key_.get(); }      // for src/crypto only
+  static PublicKey adopt(ossl::Ptr<evp_pkey_st> key);  // for src/crypto only
+  // A new legacy-decoded copy, for fast certificate building; for src/crypto only.
+  ossl::Ptr<evp_pkey_st> legacy_copy() const;
 
  private:
-  evp_pkey_st* key_ = nullptr;
+  friend class PrivateKey;        // public_key(): the same key, seen as public
+  ossl::Value<evp_pkey_st> key_;  // copies share the key
 };
 
 // A private key: in memory (file keystore) or a handle into a token or TPM. It has no text form;
 // export_pkcs8_pem() is for the file keystore alone.
 class PrivateKey {
  public:
-  PrivateKey() = default;
-  PrivateKey(const PrivateKey& other);
-  PrivateKey& operator=(const PrivateKey& other);
-  PrivateKey(PrivateKey&& other) noexcept;
-  PrivateKey& operator=(PrivateKey&& other) noexcept;
-  ~PrivateKey();
-
   static Result<PrivateKey> generate(Curve curve);
   static Result<PrivateKey> from_pem(std::string_view pem);
 
-  bool valid() const { return key_ != nullptr; }
+  bool valid() const { return static_cast<bool>(key_); }
   PublicKey public_key() const;
   Result<Curve> curve() const;
   // ECDSA with the curve's hash (SHA-256/384/512), DER signature.
@@ -79,15 +66,15 @@ class PrivateKey {
   // ECDH shared secret (x coordinate).
   Result<Bytes> derive(const PublicKey& peer) const;
 
-  evp_pkey_st* raw() const { return key_; }
+  evp_pkey_st* raw() const { return key_.get(); }
   // The library context a provider-held key (TPM) lives in; nullptr for the default one. The
   // keystore that made the key must outlive it.
   ossl_lib_ctx_st* libctx() const { return libctx_; }
-  static PrivateKey adopt(evp_pkey_st* key, ossl_lib_ctx_st* libctx = nullptr);
+  static PrivateKey adopt(ossl::Ptr<evp_pkey_st> key, ossl_lib_ctx_st* libctx = nullptr);
 
  private:
-  evp_pkey_st* key_ = nullptr;
-  ossl_lib_ctx_st* libctx_ = nullptr;
+  ossl::Value<evp_pkey_st> key_;       // copies share the key
+  ossl_lib_ctx_st* libctx_ = nullptr;  // not owned: the keystore's
 };
 
 // DER ECDSA-Sig-Value <-> raw r||s with each half padded to prime_len octets.

@@ -14,6 +14,13 @@
 #include "crypto/ossl.h"
 
 namespace gh::crypto {
+
+// ENGINE's deleter lives here, with the only code that uses the ENGINE API. It releases the
+// structural reference ENGINE_by_id hands out; ENGINE_init's functional one is released by
+// ENGINE_finish (see Pkcs11KeyStore's destructor).
+template <>
+struct ossl::Free<ENGINE> : ossl::FreeWith<ENGINE_free> {};
+
 namespace {
 
 Error ck_error(const std::string& what, CK_RV rv) {
@@ -38,12 +45,9 @@ class Pkcs11KeyStore final : public KeyStore {
  public:
   ~Pkcs11KeyStore() override {
     if (session_) fn_->C_CloseSession(session_);
-    if (engine_) {
-      ENGINE_finish(engine_);
-      ENGINE_free(engine_);
-    }
-    // The module stays loaded: the engine holds its own reference and C_Finalize would pull
-    // the rug from under it.
+    if (engine_initialized_) ENGINE_finish(engine_.get());
+    // engine_ is freed after this. The module stays loaded: the engine holds its own reference and
+    // C_Finalize would pull the rug from under it.
   }
 
   Status open(const Pkcs11Config& cfg) {
@@ -153,15 +157,16 @@ class Pkcs11KeyStore final : public KeyStore {
 
   Status open_engine() {
     ENGINE_load_builtin_engines();
-    engine_ = ENGINE_by_id("pkcs11");
+    engine_.reset(ENGINE_by_id("pkcs11"));
     if (!engine_)
       return ossl::error("pkcs11.engine",
                          "OpenSSL pkcs11 engine not found (libengine-pkcs11-openssl)");
     std::string pin = cfg_.pin.reveal();
-    if (ENGINE_ctrl_cmd_string(engine_, "MODULE_PATH", cfg_.module.c_str(), 0) != 1 ||
-        ENGINE_init(engine_) != 1)
+    if (ENGINE_ctrl_cmd_string(engine_.get(), "MODULE_PATH", cfg_.module.c_str(), 0) != 1 ||
+        ENGINE_init(engine_.get()) != 1)
       return ossl::error("pkcs11.engine", "pkcs11 engine init");
-    if (ENGINE_ctrl_cmd_string(engine_, "PIN", pin.c_str(), 0) != 1)
+    engine_initialized_ = true;
+    if (ENGINE_ctrl_cmd_string(engine_.get(), "PIN", pin.c_str(), 0) != 1)
       return ossl::error("pkcs11.engine", "pkcs11 engine PIN");
     return ok_status();
   }
@@ -170,16 +175,17 @@ class Pkcs11KeyStore final : public KeyStore {
     if (!find(label, CKO_PRIVATE_KEY))
       return make_error("keystore.missing", "no key '" + label + "' on the token");
     std::string uri = "pkcs11:token=" + cfg_.token + ";object=" + label + ";type=private";
-    EVP_PKEY* k = ENGINE_load_private_key(engine_, uri.c_str(), nullptr, nullptr);
+    ossl::PkeyPtr k(ENGINE_load_private_key(engine_.get(), uri.c_str(), nullptr, nullptr));
     if (!k) return ossl::error("pkcs11.load", "engine cannot load " + uri);
-    return PrivateKey::adopt(k);
+    return PrivateKey::adopt(std::move(k));
   }
 
   Pkcs11Config cfg_;
   void* module_ = nullptr;
   CK_FUNCTION_LIST_PTR fn_ = nullptr;
   CK_SESSION_HANDLE session_ = 0;
-  ENGINE* engine_ = nullptr;
+  ossl::Ptr<ENGINE> engine_;
+  bool engine_initialized_ = false;  // ENGINE_init succeeded: ENGINE_finish is owed
   std::mutex mu_;
 };
 

@@ -23,25 +23,19 @@ std::mutex g_env_mu;  // TPM2OPENSSL_TCTI is read from the environment when the 
 
 class TpmKeyStore final : public KeyStore {
  public:
-  ~TpmKeyStore() override {
-    if (tpm_) OSSL_PROVIDER_unload(tpm_);
-    if (def_) OSSL_PROVIDER_unload(def_);
-    if (ctx_) OSSL_LIB_CTX_free(ctx_);
-  }
-
   Status open(const std::string& dir, const std::string& tcti) {
     if (tcti.empty()) return make_error("tpm.tcti", "no TPM given (TCTI)");
     TRY(fs::make_dirs(dir, 0700));
     dir_ = std::filesystem::absolute(dir).string();  // OSSL_STORE file: URIs need absolute paths
-    ctx_ = OSSL_LIB_CTX_new();
+    ctx_.reset(OSSL_LIB_CTX_new());
     std::lock_guard<std::mutex> lock(g_env_mu);
     ::setenv("TPM2OPENSSL_TCTI", tcti.c_str(), 1);
-    tpm_ = OSSL_PROVIDER_load(ctx_, "tpm2");
+    tpm_.reset(OSSL_PROVIDER_load(ctx_.get(), "tpm2"));
     ::unsetenv("TPM2OPENSSL_TCTI");
     if (!tpm_)
       return ossl::error("tpm.provider",
                          "cannot load the tpm2 OpenSSL provider (tpm2-openssl) for " + tcti);
-    def_ = OSSL_PROVIDER_load(ctx_, "default");
+    def_.reset(OSSL_PROVIDER_load(ctx_.get(), "default"));
     if (!def_) return ossl::error("tpm.provider", "cannot load the default provider");
     return ok_status();
   }
@@ -52,7 +46,7 @@ class TpmKeyStore final : public KeyStore {
     if (!valid_key_label(label))
       return make_error("keystore.label", "invalid key label '" + label + "'");
     if (fs::exists(path(label))) return make_error("keystore.exists", "key '" + label + "' exists");
-    ossl::PkeyCtxPtr gen(EVP_PKEY_CTX_new_from_name(ctx_, "EC", "provider=tpm2"));
+    ossl::PkeyCtxPtr gen(EVP_PKEY_CTX_new_from_name(ctx_.get(), "EC", "provider=tpm2"));
     if (!gen || EVP_PKEY_keygen_init(gen.get()) != 1)
       return ossl::error("tpm.keygen", "TPM keygen init");
     char group[16];
@@ -62,9 +56,9 @@ class TpmKeyStore final : public KeyStore {
     EVP_PKEY* k = nullptr;
     if (EVP_PKEY_CTX_set_params(gen.get(), params) != 1 || EVP_PKEY_generate(gen.get(), &k) != 1)
       return ossl::error("tpm.keygen", "TPM key generation");
-    PrivateKey key = PrivateKey::adopt(k, ctx_);
-    ossl::Ptr<OSSL_ENCODER_CTX, OSSL_ENCODER_CTX_free> enc(
-        OSSL_ENCODER_CTX_new_for_pkey(k, OSSL_KEYMGMT_SELECT_ALL, "PEM", nullptr, "provider=tpm2"));
+    PrivateKey key = PrivateKey::adopt(ossl::PkeyPtr(k), ctx_.get());
+    ossl::Ptr<OSSL_ENCODER_CTX> enc(OSSL_ENCODER_CTX_new_for_pkey(
+        key.raw(), OSSL_KEYMGMT_SELECT_ALL, "PEM", nullptr, "provider=tpm2"));
     ossl::BioPtr bio(BIO_new(BIO_s_mem()));
     if (!enc || OSSL_ENCODER_CTX_get_num_encoders(enc.get()) == 0 ||
         OSSL_ENCODER_to_bio(enc.get(), bio.get()) != 1)
@@ -79,18 +73,14 @@ class TpmKeyStore final : public KeyStore {
     if (!fs::exists(path(label)))
       return make_error("keystore.missing", "no key '" + label + "' in " + dir_);
     std::string uri = "file:" + path(label);
-    ossl::Ptr<OSSL_STORE_CTX, OSSL_STORE_close> store(OSSL_STORE_open_ex(
-        uri.c_str(), ctx_, "?provider=tpm2", nullptr, nullptr, nullptr, nullptr, nullptr));
+    ossl::Ptr<OSSL_STORE_CTX> store(OSSL_STORE_open_ex(
+        uri.c_str(), ctx_.get(), "?provider=tpm2", nullptr, nullptr, nullptr, nullptr, nullptr));
     if (!store) return ossl::error("tpm.load", "cannot open " + uri);
     while (!OSSL_STORE_eof(store.get())) {
-      OSSL_STORE_INFO* info = OSSL_STORE_load(store.get());
+      ossl::Ptr<OSSL_STORE_INFO> info(OSSL_STORE_load(store.get()));
       if (!info) break;
-      if (OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY) {
-        EVP_PKEY* k = OSSL_STORE_INFO_get1_PKEY(info);
-        OSSL_STORE_INFO_free(info);
-        return PrivateKey::adopt(k, ctx_);
-      }
-      OSSL_STORE_INFO_free(info);
+      if (OSSL_STORE_INFO_get_type(info.get()) == OSSL_STORE_INFO_PKEY)
+        return PrivateKey::adopt(ossl::PkeyPtr(OSSL_STORE_INFO_get1_PKEY(info.get())), ctx_.get());
     }
     return ossl::error("tpm.load",
                        "no TPM key in " + path(label) + " (is this the TPM that made it?)");
@@ -109,9 +99,10 @@ class TpmKeyStore final : public KeyStore {
  private:
   std::string path(const std::string& label) const { return fs::join(dir_, label + ".tss"); }
   std::string dir_;
-  OSSL_LIB_CTX* ctx_ = nullptr;
-  OSSL_PROVIDER* tpm_ = nullptr;
-  OSSL_PROVIDER* def_ = nullptr;
+  // Destroyed bottom up: the providers are unloaded before their library context is freed.
+  ossl::Ptr<OSSL_LIB_CTX> ctx_;
+  ossl::Ptr<OSSL_PROVIDER> def_;
+  ossl::Ptr<OSSL_PROVIDER> tpm_;
 };
 
 }  // namespace

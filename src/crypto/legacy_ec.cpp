@@ -10,34 +10,37 @@
 
 namespace gh::crypto::ossl {
 
+// EC_KEY's deleter lives here, with the only code that touches EC_KEY.
+template <>
+struct Free<EC_KEY> : FreeWith<EC_KEY_free> {};
+
 namespace {
 
-// An EC_KEY holding only the public point; nullptr if the point is not on the curve.
-EC_KEY* ec_public(Curve curve, const Bytes& point) {
-  int nid = curve == Curve::kP384   ? NID_secp384r1
-            : curve == Curve::kP521 ? NID_secp521r1
-                                    : NID_X9_62_prime256v1;
-  EC_KEY* ec = EC_KEY_new_by_curve_name(nid);
-  if (ec && EC_KEY_oct2key(ec, point.data(), point.size(), nullptr) == 1) return ec;
-  EC_KEY_free(ec);
+int nid_of(Curve c) {
+  return c == Curve::kP384   ? NID_secp384r1
+         : c == Curve::kP521 ? NID_secp521r1
+                             : NID_X9_62_prime256v1;
+}
+
+// An EC_KEY holding only the public point; null if the point is not on the curve.
+Ptr<EC_KEY> ec_public(Curve curve, const Bytes& point) {
+  Ptr<EC_KEY> ec(EC_KEY_new_by_curve_name(nid_of(curve)));
+  if (ec && EC_KEY_oct2key(ec.get(), point.data(), point.size(), nullptr) == 1) return ec;
   return nullptr;
 }
 
-// The EVP_PKEY around ec, which it takes over (freed on failure too).
-EVP_PKEY* wrap(EC_KEY* ec) {
+// The EVP_PKEY around ec, which it takes over.
+PkeyPtr wrap(Ptr<EC_KEY> ec) {
   if (!ec) return nullptr;
-  EVP_PKEY* pkey = EVP_PKEY_new();
-  if (!pkey || EVP_PKEY_assign_EC_KEY(pkey, ec) != 1) {
-    EC_KEY_free(ec);
-    EVP_PKEY_free(pkey);
-    return nullptr;
-  }
+  PkeyPtr pkey(EVP_PKEY_new());
+  if (!pkey || EVP_PKEY_assign_EC_KEY(pkey.get(), ec.get()) != 1) return nullptr;
+  ec.release();  // now the EVP_PKEY's
   return pkey;
 }
 
 }  // namespace
 
-EVP_PKEY* legacy_ec_public_key(Curve curve, const Bytes& point) {
+PkeyPtr legacy_ec_public_key(Curve curve, const Bytes& point) {
   return wrap(ec_public(curve, point));
 }
 
@@ -61,9 +64,9 @@ bool legacy_ec_info(EVP_PKEY* key, Curve* curve, Bytes* point) {
   if (point) {
     unsigned char* buf = nullptr;
     size_t n = EC_KEY_key2buf(ec, POINT_CONVERSION_UNCOMPRESSED, &buf, nullptr);
+    Memory<unsigned char> owned(buf);
     if (n == 0) return false;
     point->assign(buf, buf + n);
-    OPENSSL_free(buf);
   }
   return true;
 }
@@ -99,11 +102,10 @@ ECDSA_SIG* proxy_sign_sig(const unsigned char* dgst, int dgst_len, const BIGNUM*
 
 int proxy_sign(int, const unsigned char* dgst, int dlen, unsigned char* sig, unsigned int* siglen,
                const BIGNUM*, const BIGNUM*, EC_KEY* ec) {
-  ECDSA_SIG* s = proxy_sign_sig(dgst, dlen, nullptr, nullptr, ec);
+  Ptr<ECDSA_SIG> s(proxy_sign_sig(dgst, dlen, nullptr, nullptr, ec));
   if (!s) return 0;
   unsigned char* out = sig;
-  int n = i2d_ECDSA_SIG(s, &out);
-  ECDSA_SIG_free(s);
+  int n = i2d_ECDSA_SIG(s.get(), &out);
   if (n <= 0) return 0;
   *siglen = static_cast<unsigned int>(n);
   return 1;
@@ -122,21 +124,15 @@ const EC_KEY_METHOD* proxy_method() {
 
 }  // namespace
 
-EVP_PKEY* signing_proxy(const PrivateKey& key) {
+PkeyPtr signing_proxy(const PrivateKey& key) {
   auto curve = key.curve();
   if (!curve) return nullptr;
-  EC_KEY* ec = ec_public(*curve, key.public_key().point());
-  if (!ec || EC_KEY_set_method(ec, proxy_method()) != 1) {
-    EC_KEY_free(ec);
-    return nullptr;
-  }
-  auto* held = new PrivateKey(key);
-  if (EC_KEY_set_ex_data(ec, proxy_index(), held) != 1) {
-    delete held;
-    EC_KEY_free(ec);
-    return nullptr;
-  }
-  return wrap(ec);
+  Ptr<EC_KEY> ec = ec_public(*curve, key.public_key().point());
+  if (!ec || EC_KEY_set_method(ec.get(), proxy_method()) != 1) return nullptr;
+  auto held = std::make_unique<PrivateKey>(key);
+  if (EC_KEY_set_ex_data(ec.get(), proxy_index(), held.get()) != 1) return nullptr;
+  held.release();  // now the EC_KEY's (see proxy_index)
+  return wrap(std::move(ec));
 }
 
 }  // namespace gh::crypto::ossl
@@ -145,16 +141,11 @@ EVP_PKEY* signing_proxy(const PrivateKey& key) {
 // through EC_POINT and BIGNUM.
 namespace gh::crypto {
 namespace {
-using GroupPtr = ossl::Ptr<EC_GROUP, EC_GROUP_free>;
-using PointPtr = ossl::Ptr<EC_POINT, EC_POINT_free>;
-using BnPtr = ossl::Ptr<BIGNUM, BN_clear_free>;
-using BnCtxPtr = ossl::Ptr<BN_CTX, BN_CTX_free>;
-
-int nid_of(Curve c) {
-  return c == Curve::kP384   ? NID_secp384r1
-         : c == Curve::kP521 ? NID_secp521r1
-                             : NID_X9_62_prime256v1;
-}
+using GroupPtr = ossl::Ptr<EC_GROUP>;
+using PointPtr = ossl::Ptr<EC_POINT>;
+using BnPtr = ossl::Ptr<BIGNUM>;
+using BnCtxPtr = ossl::Ptr<BN_CTX>;
+using ossl::nid_of;
 }  // namespace
 
 Result<PublicKey> ec_point_sum(const PublicKey& a, const PublicKey& b) {
@@ -191,21 +182,17 @@ Result<PrivateKey> ec_scalar_sum(const PrivateKey& a, const PrivateKey& b) {
                       "a key held in a token or TPM cannot take part in a scalar sum");
   GroupPtr group(EC_GROUP_new_by_curve_name(nid_of(curve)));
   BnCtxPtr ctx(BN_CTX_secure_new());
-  EC_KEY* ec = EC_KEY_new_by_curve_name(nid_of(curve));
+  ossl::Ptr<EC_KEY> ec(EC_KEY_new_by_curve_name(nid_of(curve)));
   PointPtr pub(group ? EC_POINT_new(group.get()) : nullptr);
   bool ok =
       group && ctx && ec && pub && sum &&
       BN_mod_add(sum.get(), pa.get(), pb.get(), EC_GROUP_get0_order(group.get()), ctx.get()) == 1 &&
-      !BN_is_zero(sum.get()) && EC_KEY_set_private_key(ec, sum.get()) == 1 &&
+      !BN_is_zero(sum.get()) && EC_KEY_set_private_key(ec.get(), sum.get()) == 1 &&
       EC_POINT_mul(group.get(), pub.get(), sum.get(), nullptr, nullptr, ctx.get()) == 1 &&
-      EC_KEY_set_public_key(ec, pub.get()) == 1;
-  EVP_PKEY* pkey = ok ? EVP_PKEY_new() : nullptr;
-  if (!pkey || EVP_PKEY_assign_EC_KEY(pkey, ec) != 1) {
-    EC_KEY_free(ec);
-    EVP_PKEY_free(pkey);
-    return ossl::error("crypto.ec", "scalar sum");
-  }
-  return PrivateKey::adopt(pkey);
+      EC_KEY_set_public_key(ec.get(), pub.get()) == 1;
+  ossl::PkeyPtr pkey = ok ? ossl::wrap(std::move(ec)) : nullptr;
+  if (!pkey) return ossl::error("crypto.ec", "scalar sum");
+  return PrivateKey::adopt(std::move(pkey));
 }
 
 }  // namespace gh::crypto

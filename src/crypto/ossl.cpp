@@ -1,6 +1,35 @@
 #include "crypto/ossl.h"
 
+#include <openssl/ssl.h>
+
 namespace gh::crypto::ossl {
+
+void Free<EVP_PKEY>::operator()(EVP_PKEY* p) const {
+  EVP_PKEY_free(p);
+}
+EVP_PKEY* Copy<EVP_PKEY>::operator()(EVP_PKEY* p) const {
+  EVP_PKEY_up_ref(p);
+  return p;
+}
+void Free<X509>::operator()(X509* p) const {
+  X509_free(p);
+}
+X509* Copy<X509>::operator()(X509* p) const {
+  X509_up_ref(p);
+  return p;
+}
+void Free<X509_REQ>::operator()(X509_REQ* p) const {
+  X509_REQ_free(p);
+}
+X509_REQ* Copy<X509_REQ>::operator()(X509_REQ* p) const {
+  return X509_REQ_dup(p);
+}
+void Free<SSL_CTX>::operator()(SSL_CTX* p) const {
+  SSL_CTX_free(p);
+}
+void Free<SSL>::operator()(SSL* p) const {
+  SSL_free(p);
+}
 
 std::string drain(const std::string& what) {
   std::string out = what;

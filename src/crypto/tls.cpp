@@ -46,7 +46,7 @@ Status use_identity_with(T* target, const TlsIdentity& id, bool omit_anchors) {
   }
   if (id.key.libctx()) {
     // A key held in a provider of its own (TPM): TLS signs through a proxy (see signing_proxy).
-    ossl::PkeyPtr proxy(ossl::signing_proxy(id.key));
+    ossl::PkeyPtr proxy = ossl::signing_proxy(id.key);
     if (!proxy || Calls::use_key(target, proxy.get()) != 1)
       return ossl::error("tls.identity", "private key (held in its provider)");
   } else if (Calls::use_key(target, id.key.raw()) != 1) {
@@ -68,25 +68,34 @@ Status use_identity(SSL* ssl, const TlsIdentity& id) {
   return use_identity_with<SslCalls>(ssl, id, false);
 }
 
-SSL_CTX* new_ctx(const SSL_METHOD* method) {
-  SSL_CTX* ctx = SSL_CTX_new(method);
+ossl::Ptr<SSL_CTX> new_ctx(const SSL_METHOD* method) {
+  ossl::Ptr<SSL_CTX> ctx(SSL_CTX_new(method));
   // Read what the socket has, not one record header and then its body: a handshake flight is
   // several records, and each read is a system call. (Nothing here polls the socket for data
   // OpenSSL may already hold: reads block in SSL_read with the socket's timeout.)
-  if (ctx) SSL_CTX_set_read_ahead(ctx, 1);
+  if (ctx) SSL_CTX_set_read_ahead(ctx.get(), 1);
   return ctx;
+}
+
+// A connection on ctx over fd, which it owns from here on (closed with it, or now if there is
+// none).
+Result<ossl::Ptr<SSL>> new_ssl(const TlsContext& ctx, int fd, const char* what) {
+  ossl::Ptr<SSL> ssl(SSL_new(ctx.raw()));
+  if (!ssl || SSL_set_fd(ssl.get(), fd) != 1) {
+    ::close(fd);
+    return ossl::error(what, "TLS setup");
+  }
+  BIO_set_close(SSL_get_rbio(ssl.get()), BIO_CLOSE);  // the SSL's socket BIO closes fd
+  return ssl;
 }
 
 }  // namespace
 
-TlsContext::~TlsContext() {
-  SSL_CTX_free(ctx_);
-}
-
 Result<TlsContext> TlsContext::server(const TlsIdentity& identity) {
-  SSL_CTX* ctx = new_ctx(TLS_server_method());
-  if (!ctx) return ossl::error("tls.context", "server context");
-  TlsContext out(ctx);
+  auto owned = new_ctx(TLS_server_method());
+  if (!owned) return ossl::error("tls.context", "server context");
+  SSL_CTX* ctx = owned.get();
+  TlsContext out(std::move(owned));
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);  // RFC 8995 5.1: TLS 1.2 or newer
   TRY(use_identity(ctx, identity, true));
   accept_any_chain(ctx);
@@ -98,9 +107,10 @@ Result<TlsContext> TlsContext::server(const TlsIdentity& identity) {
 Result<TlsContext> TlsContext::client(const TlsIdentity* identity,
                                       const std::vector<Certificate>& anchors,
                                       const std::string& verify_host) {
-  SSL_CTX* ctx = new_ctx(TLS_client_method());
-  if (!ctx) return ossl::error("tls.context", "client context");
-  TlsContext out(ctx);
+  auto owned = new_ctx(TLS_client_method());
+  if (!owned) return ossl::error("tls.context", "client context");
+  SSL_CTX* ctx = owned.get();
+  TlsContext out(std::move(owned));
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   if (identity) TRY(use_identity(ctx, *identity, false));
   if (anchors.empty()) {
@@ -121,36 +131,24 @@ Result<TlsContext> TlsContext::client(const TlsIdentity* identity,
   return out;
 }
 
-TlsConnection::~TlsConnection() {
-  close();
-}
-
 void TlsConnection::close() {
   if (ssl_) {
-    SSL_shutdown(ssl_);
-    SSL_free(ssl_);
-    ssl_ = nullptr;
-  }
-  if (fd_ >= 0) {
-    ::close(fd_);
-    fd_ = -1;
+    SSL_shutdown(ssl_.get());
+    ssl_.reset();  // closes the socket
   }
   ERR_clear_error();
 }
 
 Result<TlsConnection> TlsConnection::accept(const TlsContext& ctx, int fd) {
-  SSL* ssl = SSL_new(ctx.raw());
-  TlsConnection c(ssl, fd);
-  if (!ssl || SSL_set_fd(ssl, fd) != 1) return ossl::error("tls.accept", "TLS setup");
-  if (SSL_accept(ssl) != 1) return ossl::error("tls.handshake", "TLS handshake");
+  TlsConnection c(TRY(new_ssl(ctx, fd, "tls.accept")));
+  if (SSL_accept(c.ssl_.get()) != 1) return ossl::error("tls.handshake", "TLS handshake");
   return c;
 }
 
 Result<TlsConnection> TlsConnection::connect(const TlsContext& ctx, int fd, const std::string& sni,
                                              const TlsIdentity* identity) {
-  SSL* ssl = SSL_new(ctx.raw());
-  TlsConnection c(ssl, fd);
-  if (!ssl || SSL_set_fd(ssl, fd) != 1) return ossl::error("tls.connect", "TLS setup");
+  TlsConnection c(TRY(new_ssl(ctx, fd, "tls.connect")));
+  SSL* ssl = c.ssl_.get();
   if (identity) TRY(use_identity(ssl, *identity));
   if (!sni.empty() && sni.find_first_not_of("0123456789.:") != std::string::npos)
     SSL_set_tlsext_host_name(ssl, sni.c_str());
@@ -166,9 +164,9 @@ Result<TlsConnection> TlsConnection::connect(const TlsContext& ctx, int fd, cons
 
 Result<size_t> TlsConnection::read(uint8_t* buf, size_t n) {
   size_t got = 0;
-  int rc = SSL_read_ex(ssl_, buf, n, &got);
+  int rc = SSL_read_ex(ssl_.get(), buf, n, &got);
   if (rc == 1) return got;
-  int err = SSL_get_error(ssl_, rc);
+  int err = SSL_get_error(ssl_.get(), rc);
   ERR_clear_error();
   if (err == SSL_ERROR_ZERO_RETURN) return size_t{0};
   if (err == SSL_ERROR_SYSCALL && got == 0) return size_t{0};  // peer closed without close_notify
@@ -179,7 +177,7 @@ Status TlsConnection::write(const uint8_t* buf, size_t n) {
   size_t done = 0;
   while (done < n) {
     size_t wrote = 0;
-    if (SSL_write_ex(ssl_, buf + done, n - done, &wrote) != 1) {
+    if (SSL_write_ex(ssl_.get(), buf + done, n - done, &wrote) != 1) {
       ERR_clear_error();
       return make_error("tls.write", "TLS write failed");
     }
@@ -190,20 +188,14 @@ Status TlsConnection::write(const uint8_t* buf, size_t n) {
 
 std::vector<Certificate> TlsConnection::peer_chain() const {
   std::vector<Certificate> out;
-  STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl_);
+  STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl_.get());  // the connection's
   if (!chain) return out;
   // On the server side OpenSSL leaves the client's leaf out of this stack.
-  if (SSL_is_server(ssl_)) {
-    if (X509* leaf = SSL_get0_peer_certificate(ssl_)) {
-      X509_up_ref(leaf);
-      out.push_back(Certificate::adopt(leaf));
-    }
+  if (SSL_is_server(ssl_.get())) {
+    if (X509* leaf = SSL_get0_peer_certificate(ssl_.get())) out.push_back(Certificate::share(leaf));
   }
-  for (int i = 0; i < sk_X509_num(chain); ++i) {
-    X509* c = sk_X509_value(chain, i);
-    X509_up_ref(c);
-    out.push_back(Certificate::adopt(c));
-  }
+  for (int i = 0; i < sk_X509_num(chain); ++i)
+    out.push_back(Certificate::share(sk_X509_value(chain, i)));
   // Each one is kept parsed: the same certificates come back inside the CMS messages of the
   // session (a pledge's IDevID chain in its voucher-request, a registrar's in its own).
   for (const auto& c : out) c.keep_parsed();
@@ -211,7 +203,7 @@ std::vector<Certificate> TlsConnection::peer_chain() const {
 }
 
 std::string TlsConnection::protocol() const {
-  return ssl_ ? SSL_get_version(ssl_) : "";
+  return ssl_ ? SSL_get_version(ssl_.get()) : "";
 }
 
 std::string openssl_version() {

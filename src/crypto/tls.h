@@ -8,10 +8,8 @@
 
 #include "common/result.h"
 #include "crypto/key.h"
+#include "crypto/ossl_handle.h"
 #include "crypto/x509.h"
-
-struct ssl_ctx_st;
-struct ssl_st;
 
 namespace gh::crypto {
 
@@ -23,10 +21,6 @@ struct TlsIdentity {
 
 class TlsContext {
  public:
-  ~TlsContext();
-  TlsContext(TlsContext&& o) noexcept : ctx_(o.ctx_) { o.ctx_ = nullptr; }
-  TlsContext(const TlsContext&) = delete;
-
   // Server: presents identity; asks every client for a certificate and accepts any (the
   // application validates the chain it got: IDevID against manufacturers, LDevID against the
   // domain CA).
@@ -37,21 +31,17 @@ class TlsContext {
   static Result<TlsContext> client(const TlsIdentity* identity,
                                    const std::vector<Certificate>& anchors,
                                    const std::string& verify_host);
-  ssl_ctx_st* raw() const { return ctx_; }
+  ssl_ctx_st* raw() const { return ctx_.get(); }
 
  private:
-  explicit TlsContext(ssl_ctx_st* ctx) : ctx_(ctx) {}
-  ssl_ctx_st* ctx_ = nullptr;
+  explicit TlsContext(ossl::Ptr<ssl_ctx_st> ctx) : ctx_(std::move(ctx)) {}
+  ossl::Ptr<ssl_ctx_st> ctx_;
 };
 
 class TlsConnection {
  public:
-  ~TlsConnection();
-  TlsConnection(TlsConnection&& o) noexcept : ssl_(o.ssl_), fd_(o.fd_) {
-    o.ssl_ = nullptr;
-    o.fd_ = -1;
-  }
-  TlsConnection(const TlsConnection&) = delete;
+  ~TlsConnection() { close(); }  // with close_notify, as close()
+  TlsConnection(TlsConnection&&) noexcept = default;
 
   // Takes ownership of fd either way.
   static Result<TlsConnection> accept(const TlsContext& ctx, int fd);
@@ -69,9 +59,8 @@ class TlsConnection {
   void close();
 
  private:
-  TlsConnection(ssl_st* ssl, int fd) : ssl_(ssl), fd_(fd) {}
-  ssl_st* ssl_ = nullptr;
-  int fd_ = -1;
+  explicit TlsConnection(ossl::Ptr<ssl_st> ssl) : ssl_(std::move(ssl)) {}
+  ossl::Ptr<ssl_st> ssl_;  // owns the socket too (closed with it)
 };
 
 // The OpenSSL library this process runs with, e.g. "OpenSSL 3.0.22 25 Aug 2026" (it may be newer

@@ -21,10 +21,9 @@ namespace {
 std::string asn1_string_utf8(const ASN1_STRING* s) {
   unsigned char* utf8 = nullptr;
   int n = ASN1_STRING_to_UTF8(&utf8, s);
+  ossl::Memory<unsigned char> owned(utf8);
   if (n < 0) return {};
-  std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(n));
-  OPENSSL_free(utf8);
-  return out;
+  return std::string(reinterpret_cast<char*>(utf8), static_cast<size_t>(n));
 }
 
 std::string name_line(const X509_NAME* name) {
@@ -64,30 +63,24 @@ std::optional<std::string> ia5_extension(X509* cert, const char* oid) {
   if (idx < 0) return std::nullopt;
   ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509_get_ext(cert, idx));
   const unsigned char* p = ASN1_STRING_get0_data(data);
-  ASN1_IA5STRING* s = d2i_ASN1_IA5STRING(nullptr, &p, ASN1_STRING_length(data));
+  ossl::Ptr<ASN1_IA5STRING> s(d2i_ASN1_IA5STRING(nullptr, &p, ASN1_STRING_length(data)));
   if (!s) {
     ERR_clear_error();
     return std::nullopt;
   }
-  std::string out(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                  static_cast<size_t>(ASN1_STRING_length(s)));
-  ASN1_IA5STRING_free(s);
-  return out;
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s.get())),
+                     static_cast<size_t>(ASN1_STRING_length(s.get())));
 }
 
 Status add_ia5_extension(X509* cert, const char* oid, const std::string& value) {
-  ASN1_IA5STRING* s = ASN1_IA5STRING_new();
-  ASN1_STRING_set(s, value.data(), static_cast<int>(value.size()));
-  unsigned char* der = nullptr;
-  int n = i2d_ASN1_IA5STRING(s, &der);
-  ASN1_IA5STRING_free(s);
-  if (n <= 0) return ossl::error("x509.extension", oid);
-  ASN1_OCTET_STRING* os = ASN1_OCTET_STRING_new();
-  ASN1_OCTET_STRING_set(os, der, n);
-  OPENSSL_free(der);
+  ossl::Ptr<ASN1_IA5STRING> s(ASN1_IA5STRING_new());
+  ASN1_STRING_set(s.get(), value.data(), static_cast<int>(value.size()));
+  Bytes der = ossl::to_der(i2d_ASN1_IA5STRING, s.get());
+  if (der.empty()) return ossl::error("x509.extension", oid);
+  ossl::Ptr<ASN1_OCTET_STRING> os(ASN1_OCTET_STRING_new());
+  ASN1_OCTET_STRING_set(os.get(), der.data(), static_cast<int>(der.size()));
   ossl::ObjPtr obj(OBJ_txt2obj(oid, 1));
-  ossl::ExtPtr ext(X509_EXTENSION_create_by_OBJ(nullptr, obj.get(), 0, os));
-  ASN1_OCTET_STRING_free(os);
+  ossl::ExtPtr ext(X509_EXTENSION_create_by_OBJ(nullptr, obj.get(), 0, os.get()));
   if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) return ossl::error("x509.extension", oid);
   return ok_status();
 }
@@ -108,16 +101,16 @@ time::Seconds asn1_time_to_seconds(const ASN1_TIME* t) {
 }
 
 // RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
-ASN1_TIME* seconds_to_asn1(time::Seconds t) {
+ossl::Ptr<ASN1_TIME> seconds_to_asn1(time::Seconds t) {
   std::string s = time::format_rfc3339(t);  // YYYY-MM-DDTHH:MM:SSZ
   std::string compact = s.substr(0, 4) + s.substr(5, 2) + s.substr(8, 2) + s.substr(11, 2) +
                         s.substr(14, 2) + s.substr(17, 2) + "Z";
-  ASN1_TIME* out = ASN1_TIME_new();
+  ossl::Ptr<ASN1_TIME> out(ASN1_TIME_new());
   int year = std::stoi(s.substr(0, 4));
   if (year >= 1950 && year < 2050) {
-    ASN1_UTCTIME_set_string(out, compact.substr(2).c_str());
+    ASN1_UTCTIME_set_string(out.get(), compact.substr(2).c_str());
   } else {
-    ASN1_GENERALIZEDTIME_set_string(out, compact.c_str());
+    ASN1_GENERALIZEDTIME_set_string(out.get(), compact.c_str());
   }
   return out;
 }
@@ -135,32 +128,14 @@ std::string key_usage_text(unsigned ku) {
 }  // namespace
 
 // ---- Certificate ----
-Certificate::Certificate(const Certificate& o) : cert_(o.cert_) {
-  if (cert_) X509_up_ref(cert_);
-}
-Certificate& Certificate::operator=(const Certificate& o) {
-  if (this != &o) {
-    if (o.cert_) X509_up_ref(o.cert_);
-    X509_free(cert_);
-    cert_ = o.cert_;
-  }
-  return *this;
-}
-Certificate::Certificate(Certificate&& o) noexcept : cert_(o.cert_) {
-  o.cert_ = nullptr;
-}
-Certificate& Certificate::operator=(Certificate&& o) noexcept {
-  std::swap(cert_, o.cert_);
-  return *this;
-}
-Certificate::~Certificate() {
-  X509_free(cert_);
+Certificate Certificate::adopt(ossl::X509Ptr cert) {
+  Certificate c;
+  c.cert_ = ossl::Value<X509>(std::move(cert));
+  return c;
 }
 
-Certificate Certificate::adopt(X509* cert) {
-  Certificate c;
-  c.cert_ = cert;
-  return c;
+Certificate Certificate::share(X509* cert) {
+  return adopt(ossl::X509Ptr(cert ? ossl::Copy<X509>()(cert) : nullptr));
 }
 
 namespace {
@@ -172,25 +147,22 @@ namespace {
 // first out.
 class ParsedCertificates {
  public:
-  X509* get(const Bytes& der) {
+  // The kept certificate for der; an invalid one if there is none.
+  Certificate get(const Bytes& der) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = map_.find(std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
-    if (it == map_.end()) return nullptr;
+    if (it == map_.end()) return Certificate();
     order_.splice(order_.begin(), order_, it->second.at);
-    X509_up_ref(it->second.cert);
     return it->second.cert;
   }
-  void put(const Bytes& der, X509* cert) {
+  void put(const Bytes& der, const Certificate& cert) {
     std::lock_guard<std::mutex> lock(mu_);
     std::string key(der.begin(), der.end());
     if (map_.count(key)) return;
-    X509_up_ref(cert);
     order_.push_front(key);
     map_.emplace(std::move(key), Entry{cert, order_.begin()});
     if (map_.size() > kCapacity) {
-      auto last = map_.find(order_.back());
-      X509_free(last->second.cert);
-      map_.erase(last);
+      map_.erase(map_.find(order_.back()));
       order_.pop_back();
     }
   }
@@ -198,7 +170,7 @@ class ParsedCertificates {
  private:
   static constexpr size_t kCapacity = 256;
   struct Entry {
-    X509* cert;
+    Certificate cert;  // shares the X509 with every Certificate handed out for it
     std::list<std::string>::iterator at;
   };
   std::mutex mu_;
@@ -214,20 +186,19 @@ ParsedCertificates& parsed() {
 }  // namespace
 
 Result<Certificate> Certificate::from_der(const Bytes& der) {
-  if (X509* known = parsed().get(der)) return adopt(known);
+  if (Certificate known = parsed().get(der); known.valid()) return known;
   const unsigned char* p = der.data();
-  X509* c = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+  ossl::X509Ptr c(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!c) return ossl::error("x509.parse", "not a DER certificate");
-  if (p != der.data() + der.size()) {
-    X509_free(c);
+  if (p != der.data() + der.size())
     return make_error("x509.parse", "trailing bytes after certificate");
-  }
-  parsed().put(der, c);
-  return adopt(c);
+  Certificate out = adopt(std::move(c));
+  parsed().put(der, out);
+  return out;
 }
 
 void Certificate::keep_parsed() const {
-  if (cert_) parsed().put(der(), cert_);
+  if (valid()) parsed().put(der(), *this);
 }
 
 Result<Certificate> Certificate::from_pem(std::string_view pem) {
@@ -257,109 +228,99 @@ Result<std::vector<Certificate>> Certificate::chain_from_pem(std::string_view pe
 }
 
 Bytes Certificate::der() const {
-  unsigned char* buf = nullptr;
-  int n = i2d_X509(cert_, &buf);
-  if (n <= 0) return {};
-  Bytes out(buf, buf + n);
-  OPENSSL_free(buf);
-  return out;
+  return ossl::to_der(i2d_X509, raw());
 }
 
 std::string Certificate::pem() const {
   ossl::BioPtr bio(BIO_new(BIO_s_mem()));
-  PEM_write_bio_X509(bio.get(), cert_);
+  PEM_write_bio_X509(bio.get(), raw());
   return ossl::bio_string(bio.get());
 }
 
 std::string Certificate::subject() const {
-  return name_line(X509_get_subject_name(cert_));
+  return name_line(X509_get_subject_name(raw()));
 }
 std::string Certificate::issuer() const {
-  return name_line(X509_get_issuer_name(cert_));
+  return name_line(X509_get_issuer_name(raw()));
 }
 std::optional<std::string> Certificate::subject_attr(std::string_view sn) const {
-  return name_attr(X509_get_subject_name(cert_), sn);
+  return name_attr(X509_get_subject_name(raw()), sn);
 }
 std::optional<std::string> Certificate::masa_url() const {
-  return ia5_extension(cert_, kOidMasaUrl);
+  return ia5_extension(raw(), kOidMasaUrl);
 }
 std::optional<std::string> Certificate::mud_url() const {
-  return ia5_extension(cert_, kOidMudUrl);
+  return ia5_extension(raw(), kOidMudUrl);
 }
 
 std::vector<std::string> Certificate::dns_names() const {
   std::vector<std::string> out;
-  auto* names =
-      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert_, NID_subject_alt_name, nullptr, nullptr));
+  ossl::Ptr<GENERAL_NAMES> names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(raw(), NID_subject_alt_name, nullptr, nullptr)));
   if (!names) return out;
-  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
-    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
+  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), i);
     if (gn->type == GEN_DNS) out.push_back(asn1_string_utf8(gn->d.dNSName));
   }
-  GENERAL_NAMES_free(names);
   return out;
 }
 
 std::string Certificate::serial_hex() const {
-  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert_), nullptr);
-  char* hex = BN_bn2hex(bn);
-  std::string out(hex);
-  OPENSSL_free(hex);
-  BN_free(bn);
+  ossl::Ptr<BIGNUM> bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(raw()), nullptr));
+  ossl::Memory<char> hex(BN_bn2hex(bn.get()));
+  std::string out(hex.get());
   for (auto& c : out) c = static_cast<char>(std::tolower(c));
   return out;
 }
 
 time::Seconds Certificate::not_before() const {
-  return asn1_time_to_seconds(X509_get0_notBefore(cert_));
+  return asn1_time_to_seconds(X509_get0_notBefore(raw()));
 }
 time::Seconds Certificate::not_after() const {
-  return asn1_time_to_seconds(X509_get0_notAfter(cert_));
+  return asn1_time_to_seconds(X509_get0_notAfter(raw()));
 }
 
 PublicKey Certificate::public_key() const {
-  EVP_PKEY* k = X509_get_pubkey(cert_);  // up-refs
-  return PublicKey::adopt(k);
+  return PublicKey::adopt(ossl::PkeyPtr(X509_get_pubkey(raw())));  // up-refs
 }
 
 bool Certificate::is_ca() const {
-  return X509_check_ca(cert_) > 0;
+  return X509_check_ca(raw()) > 0;
 }
 
 bool Certificate::has_eku(const char* oid) const {
-  auto* ekus = static_cast<EXTENDED_KEY_USAGE*>(
-      X509_get_ext_d2i(cert_, NID_ext_key_usage, nullptr, nullptr));
+  ossl::Ptr<EXTENDED_KEY_USAGE> ekus(static_cast<EXTENDED_KEY_USAGE*>(
+      X509_get_ext_d2i(raw(), NID_ext_key_usage, nullptr, nullptr)));
   if (!ekus) return false;
   ossl::ObjPtr want(OBJ_txt2obj(oid, 1));
   bool found = false;
-  for (int i = 0; i < sk_ASN1_OBJECT_num(ekus); ++i)
-    if (OBJ_cmp(sk_ASN1_OBJECT_value(ekus, i), want.get()) == 0) found = true;
-  EXTENDED_KEY_USAGE_free(ekus);
+  for (int i = 0; i < sk_ASN1_OBJECT_num(ekus.get()); ++i)
+    if (OBJ_cmp(sk_ASN1_OBJECT_value(ekus.get(), i), want.get()) == 0) found = true;
   return found;
 }
 
 bool Certificate::self_signed() const {
-  return X509_self_signed(cert_, 0) == 1;
+  return X509_self_signed(raw(), 0) == 1;
 }
 Bytes Certificate::fingerprint_sha256() const {
   return sha256(der());
 }
 
 Bytes Certificate::subject_key_id() const {
-  const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(cert_);
+  const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(raw());
   if (!ski) return {};
   return Bytes(ASN1_STRING_get0_data(ski), ASN1_STRING_get0_data(ski) + ASN1_STRING_length(ski));
 }
 
 Bytes Certificate::authority_key_id() const {
-  const ASN1_OCTET_STRING* aki = X509_get0_authority_key_id(cert_);
+  const ASN1_OCTET_STRING* aki = X509_get0_authority_key_id(raw());
   if (!aki) return {};
   return Bytes(ASN1_STRING_get0_data(aki), ASN1_STRING_get0_data(aki) + ASN1_STRING_length(aki));
 }
 
 bool Certificate::operator==(const Certificate& o) const {
-  if (!cert_ || !o.cert_) return cert_ == o.cert_;
-  return X509_cmp(cert_, o.cert_) == 0;
+  if (!raw() || !o.raw()) return raw() == o.raw();
+  return X509_cmp(raw(), o.raw()) == 0;
 }
 
 std::string chain_to_pem(const std::vector<Certificate>& chain) {
@@ -377,19 +338,14 @@ Result<Certificate> issue_certificate(const CertificateTemplate& t, const Certif
   Bytes serial = random_bytes(16);
   serial[0] &= 0x7f;
   serial[0] |= 0x01;
-  BIGNUM* bn = BN_bin2bn(serial.data(), static_cast<int>(serial.size()), nullptr);
-  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
-  BN_free(bn);
+  ossl::Ptr<BIGNUM> bn(BN_bin2bn(serial.data(), static_cast<int>(serial.size()), nullptr));
+  BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get()));
   auto subject = TRY(build_name(t.subject));
   X509_set_subject_name(cert.get(), subject.get());
   X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer->raw()) : subject.get());
-  ASN1_TIME* nb = seconds_to_asn1(t.not_before);
-  ASN1_TIME* na = seconds_to_asn1(t.not_after);
-  X509_set1_notBefore(cert.get(), nb);
-  X509_set1_notAfter(cert.get(), na);
-  ASN1_TIME_free(nb);
-  ASN1_TIME_free(na);
-  ossl::PkeyPtr pub(t.public_key.legacy_copy());
+  X509_set1_notBefore(cert.get(), seconds_to_asn1(t.not_before).get());
+  X509_set1_notAfter(cert.get(), seconds_to_asn1(t.not_after).get());
+  ossl::PkeyPtr pub = t.public_key.legacy_copy();
   if (!pub || X509_set_pubkey(cert.get(), pub.get()) != 1)
     return ossl::error("x509.issue", "public key");
 
@@ -421,29 +377,10 @@ Result<Certificate> issue_certificate(const CertificateTemplate& t, const Certif
   auto sctx = TRY(ossl::sign_context(issuer_key));
   if (X509_sign_ctx(cert.get(), sctx.get()) <= 0)
     return ossl::error("x509.sign", "signing certificate");
-  return Certificate::adopt(cert.release());
+  return Certificate::adopt(std::move(cert));
 }
 
 // ---- Csr ----
-Csr::Csr(const Csr& o) : req_(o.req_ ? X509_REQ_dup(o.req_) : nullptr) {}
-Csr& Csr::operator=(const Csr& o) {
-  if (this != &o) {
-    X509_REQ_free(req_);
-    req_ = o.req_ ? X509_REQ_dup(o.req_) : nullptr;
-  }
-  return *this;
-}
-Csr::Csr(Csr&& o) noexcept : req_(o.req_) {
-  o.req_ = nullptr;
-}
-Csr& Csr::operator=(Csr&& o) noexcept {
-  std::swap(req_, o.req_);
-  return *this;
-}
-Csr::~Csr() {
-  X509_REQ_free(req_);
-}
-
 Result<Csr> Csr::create(const Name& subject, const PrivateKey& key) {
   return create(subject, key, "");
 }
@@ -454,7 +391,7 @@ Result<Csr> Csr::create(const Name& subject, const PrivateKey& key,
   X509_REQ_set_version(req.get(), X509_REQ_VERSION_1);
   auto name = TRY(build_name(subject));
   X509_REQ_set_subject_name(req.get(), name.get());
-  ossl::PkeyPtr pub(key.public_key().legacy_copy());
+  ossl::PkeyPtr pub = key.public_key().legacy_copy();
   if (!pub || X509_REQ_set_pubkey(req.get(), pub.get()) != 1)
     return ossl::error("csr.create", "public key");
   if (!challenge_password.empty() &&
@@ -464,15 +401,13 @@ Result<Csr> Csr::create(const Name& subject, const PrivateKey& key,
     return ossl::error("csr.create", "challengePassword");
   auto sctx = TRY(ossl::sign_context(key));
   if (X509_REQ_sign_ctx(req.get(), sctx.get()) <= 0) return ossl::error("csr.sign", "signing CSR");
-  Csr c;
-  c.req_ = req.release();
-  return c;
+  return Csr(std::move(req));
 }
 
 std::optional<std::string> Csr::challenge_password() const {
-  int loc = X509_REQ_get_attr_by_NID(req_, NID_pkcs9_challengePassword, -1);
+  int loc = X509_REQ_get_attr_by_NID(raw(), NID_pkcs9_challengePassword, -1);
   if (loc < 0) return std::nullopt;
-  X509_ATTRIBUTE* attr = X509_REQ_get_attr(req_, loc);
+  X509_ATTRIBUTE* attr = X509_REQ_get_attr(raw(), loc);
   ASN1_TYPE* type = attr ? X509_ATTRIBUTE_get0_type(attr, 0) : nullptr;
   if (!type) return std::nullopt;
   int t = ASN1_TYPE_get(type);
@@ -485,44 +420,33 @@ std::optional<std::string> Csr::challenge_password() const {
 
 Result<Csr> Csr::from_der(const Bytes& der) {
   const unsigned char* p = der.data();
-  X509_REQ* r = d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size()));
+  ossl::ReqPtr r(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
   if (!r) return ossl::error("csr.parse", "not a DER PKCS#10 request");
-  if (p != der.data() + der.size()) {
-    X509_REQ_free(r);
+  if (p != der.data() + der.size())
     return make_error("csr.parse", "trailing bytes after PKCS#10 request");
-  }
-  Csr c;
-  c.req_ = r;
-  return c;
+  return Csr(std::move(r));
 }
 
 Result<Csr> Csr::from_pem(std::string_view pem) {
   auto bio = ossl::mem_bio(pem);
-  X509_REQ* r = PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr);
+  ossl::ReqPtr r(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
   if (!r) return ossl::error("csr.parse", "not a PEM PKCS#10 request");
-  Csr c;
-  c.req_ = r;
-  return c;
+  return Csr(std::move(r));
 }
 
 Bytes Csr::der() const {
-  unsigned char* buf = nullptr;
-  int n = i2d_X509_REQ(req_, &buf);
-  if (n <= 0) return {};
-  Bytes out(buf, buf + n);
-  OPENSSL_free(buf);
-  return out;
+  return ossl::to_der(i2d_X509_REQ, raw());
 }
 
 std::string Csr::pem() const {
   ossl::BioPtr bio(BIO_new(BIO_s_mem()));
-  PEM_write_bio_X509_REQ(bio.get(), req_);
+  PEM_write_bio_X509_REQ(bio.get(), raw());
   return ossl::bio_string(bio.get());
 }
 
 Status Csr::verify_signature() const {
-  EVP_PKEY* k = X509_REQ_get0_pubkey(req_);
-  if (!k || X509_REQ_verify(req_, k) != 1) {
+  EVP_PKEY* k = X509_REQ_get0_pubkey(raw());
+  if (!k || X509_REQ_verify(raw(), k) != 1) {
     ERR_clear_error();
     return make_error("csr.signature", "CSR is not signed by the key it carries");
   }
@@ -530,13 +454,13 @@ Status Csr::verify_signature() const {
 }
 
 PublicKey Csr::public_key() const {
-  return PublicKey::adopt(X509_REQ_get_pubkey(req_));
+  return PublicKey::adopt(ossl::PkeyPtr(X509_REQ_get_pubkey(raw())));  // up-refs
 }
 std::optional<std::string> Csr::subject_attr(std::string_view sn) const {
-  return name_attr(X509_REQ_get_subject_name(req_), sn);
+  return name_attr(X509_REQ_get_subject_name(raw()), sn);
 }
 std::string Csr::subject() const {
-  return name_line(X509_REQ_get_subject_name(req_));
+  return name_line(X509_REQ_get_subject_name(raw()));
 }
 
 // ---- chain verification ----
@@ -603,10 +527,7 @@ Status verify_chain_now(const Certificate& leaf, const std::vector<Certificate>&
   ossl::StorePtr store(X509_STORE_new());
   for (const auto& a : anchors) X509_STORE_add_cert(store.get(), a.raw());
   ossl::X509StackPtr chain(sk_X509_new_null());
-  for (const auto& c : untrusted) {
-    X509_up_ref(c.raw());
-    sk_X509_push(chain.get(), c.raw());
-  }
+  for (const auto& c : untrusted) X509_add_cert(chain.get(), c.raw(), X509_ADD_FLAG_UP_REF);
   ossl::StoreCtxPtr ctx(X509_STORE_CTX_new());
   if (X509_STORE_CTX_init(ctx.get(), store.get(), leaf.raw(), chain.get()) != 1)
     return ossl::error("chain.init", "verify context");
@@ -635,35 +556,26 @@ Result<std::string> issue_crl_pem(const Certificate& issuer, const PrivateKey& k
   X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2);
   X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(issuer.raw()));
   time::Seconds now = time::now();
-  ASN1_TIME* last = seconds_to_asn1(now);
-  ASN1_TIME* next = seconds_to_asn1(now + next_update_s);
-  X509_CRL_set1_lastUpdate(crl.get(), last);
-  X509_CRL_set1_nextUpdate(crl.get(), next);
-  ASN1_TIME_free(last);
-  ASN1_TIME_free(next);
+  X509_CRL_set1_lastUpdate(crl.get(), seconds_to_asn1(now).get());
+  X509_CRL_set1_nextUpdate(crl.get(), seconds_to_asn1(now + next_update_s).get());
   for (const auto& r : revoked) {
-    X509_REVOKED* rev = X509_REVOKED_new();
+    ossl::Ptr<X509_REVOKED> rev(X509_REVOKED_new());
     BIGNUM* bn = nullptr;
     BN_hex2bn(&bn, r.serial_hex.c_str());
-    ASN1_INTEGER* serial = BN_to_ASN1_INTEGER(bn, nullptr);
-    BN_free(bn);
-    X509_REVOKED_set_serialNumber(rev, serial);
-    ASN1_INTEGER_free(serial);
-    ASN1_TIME* when = seconds_to_asn1(r.revoked_at);
-    X509_REVOKED_set_revocationDate(rev, when);
-    ASN1_TIME_free(when);
+    ossl::Ptr<BIGNUM> serial_bn(bn);
+    ossl::Ptr<ASN1_INTEGER> serial(BN_to_ASN1_INTEGER(serial_bn.get(), nullptr));
+    X509_REVOKED_set_serialNumber(rev.get(), serial.get());
+    X509_REVOKED_set_revocationDate(rev.get(), seconds_to_asn1(r.revoked_at).get());
     if (r.reason >= 0) {
-      ASN1_ENUMERATED* code = ASN1_ENUMERATED_new();
-      ASN1_ENUMERATED_set(code, r.reason);
-      X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, code, 0, 0);
-      ASN1_ENUMERATED_free(code);
+      ossl::Ptr<ASN1_ENUMERATED> code(ASN1_ENUMERATED_new());
+      ASN1_ENUMERATED_set(code.get(), r.reason);
+      X509_REVOKED_add1_ext_i2d(rev.get(), NID_crl_reason, code.get(), 0, 0);
     }
-    X509_CRL_add0_revoked(crl.get(), rev);
+    if (X509_CRL_add0_revoked(crl.get(), rev.get()) == 1) rev.release();  // now the CRL's
   }
-  ASN1_INTEGER* num = ASN1_INTEGER_new();
-  ASN1_INTEGER_set_int64(num, crl_number);
-  X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, num, 0, 0);
-  ASN1_INTEGER_free(num);
+  ossl::Ptr<ASN1_INTEGER> num(ASN1_INTEGER_new());
+  ASN1_INTEGER_set_int64(num.get(), crl_number);
+  X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, num.get(), 0, 0);
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, issuer.raw(), nullptr, nullptr, crl.get(), 0);
   ossl::ExtPtr aki(

@@ -13,9 +13,7 @@
 #include "common/result.h"
 #include "common/time.h"
 #include "crypto/key.h"
-
-struct x509_st;
-struct X509_req_st;
+#include "crypto/ossl_handle.h"
 
 namespace gh::crypto {
 
@@ -46,13 +44,6 @@ enum KeyUsage : unsigned {
 
 class Certificate {
  public:
-  Certificate() = default;
-  Certificate(const Certificate& other);
-  Certificate& operator=(const Certificate& other);
-  Certificate(Certificate&& other) noexcept;
-  Certificate& operator=(Certificate&& other) noexcept;
-  ~Certificate();
-
   static Result<Certificate> from_der(const Bytes& der);
   static Result<Certificate> from_pem(std::string_view pem);
   // Every certificate in a PEM text, in order; fails if there is none.
@@ -61,7 +52,7 @@ class Certificate {
   // one that OpenSSL parsed elsewhere, such as a TLS peer's.
   void keep_parsed() const;
 
-  bool valid() const { return cert_ != nullptr; }
+  bool valid() const { return static_cast<bool>(cert_); }
   Bytes der() const;
   std::string pem() const;
   std::string subject() const;  // one line, "CN=x, serialNumber=y"
@@ -83,11 +74,13 @@ class Certificate {
   Bytes authority_key_id() const;  // keyIdentifier, empty if absent
   bool operator==(const Certificate& other) const;
 
-  x509_st* raw() const { return cert_; }
-  static Certificate adopt(x509_st* cert);
+  x509_st* raw() const { return cert_.get(); }  // for src/crypto only
+  static Certificate adopt(ossl::Ptr<x509_st> cert);
+  // One more reference to cert, which stays the caller's; for src/crypto only.
+  static Certificate share(x509_st* cert);
 
  private:
-  x509_st* cert_ = nullptr;
+  ossl::Value<x509_st> cert_;  // copies share the certificate
 };
 
 std::string chain_to_pem(const std::vector<Certificate>& chain);
@@ -115,11 +108,6 @@ Result<Certificate> issue_certificate(const CertificateTemplate& tmpl, const Cer
 class Csr {
  public:
   Csr() = default;
-  Csr(const Csr& other);
-  Csr& operator=(const Csr& other);
-  Csr(Csr&& other) noexcept;
-  Csr& operator=(Csr&& other) noexcept;
-  ~Csr();
 
   static Result<Csr> create(const Name& subject, const PrivateKey& key);
   // With a PKCS#9 challengePassword attribute (UTF8String), as DPP's CSR flow uses.
@@ -139,7 +127,9 @@ class Csr {
   std::optional<std::string> challenge_password() const;
 
  private:
-  X509_req_st* req_ = nullptr;
+  explicit Csr(ossl::Ptr<X509_req_st> req) : req_(std::move(req)) {}
+  X509_req_st* raw() const { return req_.get(); }
+  ossl::Value<X509_req_st> req_;  // a copy is a duplicate (a request has no reference count)
 };
 
 struct VerifyOptions {

@@ -142,10 +142,8 @@ class Session {
   Result<std::string> challenge_password() const;
   Output fail(Error e, std::vector<Bytes> send = {});
   void enter(State s);
-  void derive_ke(const Bytes& mx, const Bytes& nx, const Bytes& lx);
+  void derive_bk_ke();  // bk and ke from the nonces and mx_, nx_, lx_
   void forget_intermediates();
-  size_t hash_len() const;
-  Bytes hash(const Bytes& data) const;
 
   Options o_;
   State state_ = State::kIdle;

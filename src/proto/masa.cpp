@@ -29,13 +29,11 @@ struct Masa::Authenticated {
 };
 
 namespace {
-MasaDecision refuse(int status, std::string check, std::string reason,
-                    const std::string& serial = "") {
-  log::info("masa", "refused " + (serial.empty() ? std::string("request") : serial) + ": " + check +
-                        ": " + reason);
+MasaDecision refuse(Check check, std::string reason, const std::string& serial = "") {
+  log::info("masa", "refused " + (serial.empty() ? std::string("request") : serial) + ": " +
+                        check_name(check) + ": " + reason);
   MasaDecision d;
-  d.status = status;
-  d.check = std::move(check);
+  d.refused = check;
   d.reason = std::move(reason);
   d.serial = serial;
   return d;
@@ -44,11 +42,11 @@ MasaDecision refuse(int status, std::string check, std::string reason,
 
 MasaDecision Masa::authenticate(const Bytes& body,
                                 const std::vector<crypto::Certificate>& tls_chain, bool check_pvr,
-                                Authenticated* a) const {
+                                time::Seconds now, Authenticated* a) const {
   // RFC 8995 5.5.1: the registrar is authenticated by its TLS client certificate.
-  if (tls_chain.empty()) return refuse(401, "rvr.tls-client", "no TLS client certificate");
+  if (tls_chain.empty()) return refuse(Check::kRvrTlsClient, "no TLS client certificate");
   auto der = crypto::cms_from_any(body);
-  if (!der) return refuse(400, "rvr.format", der.error().message);
+  if (!der) return refuse(Check::kRvrFormat, der.error().message);
   // RFC 8995 5.5.2: an unknown domain CA is a temporary trust anchor: the farthest certificate
   // supplied. The ownership check below is what decides whether that domain may have a voucher.
   crypto::CmsVerifyOptions opt;
@@ -57,80 +55,77 @@ MasaDecision Masa::authenticate(const Bytes& body,
   if (!v) {
     const std::string& code = v.error().code;
     if (code == "cms.parse" || code.rfind("encoding.", 0) == 0)
-      return refuse(400, "rvr.format", v.error().message);
-    return refuse(403, "rvr.signature", v.error().message);
+      return refuse(Check::kRvrFormat, v.error().message);
+    return refuse(Check::kRvrSignature, v.error().message);
   }
   a->registrar = v->signer;
   // RFC 8995 5.5.3: the signer must be a registrar (id-kp-cmcRA).
   if (!a->registrar.has_eku(crypto::kOidCmcRa))
-    return refuse(403, "rvr.cmc-ra", "voucher-request signer lacks id-kp-cmcRA");
+    return refuse(Check::kRvrCmcRa, "voucher-request signer lacks id-kp-cmcRA");
   if (!(tls_chain[0].public_key() == a->registrar.public_key()))
-    return refuse(401, "rvr.tls-client",
-                  "TLS client certificate is not the voucher-request signer");
+    return refuse(Check::kRvrTlsClient, "TLS client certificate is not the voucher-request signer");
   for (const auto& c : v->certificates)
     if (c.self_signed() && crypto::verify_chain(a->registrar, v->certificates, {c}))
       a->domain_ca = c;
   if (!a->domain_ca.valid())
-    return refuse(403, "rvr.chain", "cannot tell which domain CA the registrar belongs to");
+    return refuse(Check::kRvrChain, "cannot tell which domain CA the registrar belongs to");
   auto rvr = codec::VoucherRequest::from_json(v->json);
-  if (!rvr) return refuse(400, "rvr.format", rvr.error().message);
+  if (!rvr) return refuse(Check::kRvrFormat, rvr.error().message);
   a->rvr = std::move(*rvr);
   const std::string& serial = a->rvr.serial_number;
-  if (serial.empty()) return refuse(400, "rvr.serial", "voucher-request has no serial-number");
+  if (serial.empty()) return refuse(Check::kRvrSerial, "voucher-request has no serial-number");
 
   auto device = lookup_(serial);
-  if (!device) return refuse(500, "masa.store", device.error().message, serial);
+  if (!device) return refuse(Check::kMasaStore, device.error().message, serial);
   if (!device->has_value())
-    return refuse(404, "masa.unknown-device", "this manufacturer made no device " + serial, serial);
+    return refuse(Check::kMasaUnknownDevice, "this manufacturer made no device " + serial, serial);
 
   // RFC 8995 5.5.4: the prior-signed request was signed by an IDevID this manufacturer issued,
   // for the same serial, and it names this registrar as the one in proximity.
   if (check_pvr) {
     if (a->rvr.prior_signed_voucher_request.empty())
-      return refuse(403, "pvr.missing",
+      return refuse(Check::kPvrMissing,
                     "no prior-signed-voucher-request (nonceless requests are not accepted)",
                     serial);
     auto pvr = codec::verify_voucher_artifact(a->rvr.prior_signed_voucher_request, {config_.root});
-    if (!pvr) return refuse(403, "pvr.signature", "pledge request: " + pvr.error().message, serial);
+    if (!pvr) return refuse(Check::kPvrSignature, "pledge request: " + pvr.error().message, serial);
     if (pvr->signer.serial_number_attr() != serial)
-      return refuse(403, "pvr.serial",
+      return refuse(Check::kPvrSerial,
                     "pledge request signed by the IDevID of " +
                         pvr->signer.serial_number_attr().value_or("?"),
                     serial);
     auto parsed_pvr = codec::VoucherRequest::from_json(pvr->json);
-    if (!parsed_pvr) return refuse(400, "pvr.format", parsed_pvr.error().message, serial);
+    if (!parsed_pvr) return refuse(Check::kPvrFormat, parsed_pvr.error().message, serial);
     a->pvr = std::move(*parsed_pvr);
     if (!a->pvr.serial_number.empty() && a->pvr.serial_number != serial)
-      return refuse(403, "pvr.serial", "pledge request is for serial " + a->pvr.serial_number,
+      return refuse(Check::kPvrSerial, "pledge request is for serial " + a->pvr.serial_number,
                     serial);
     auto prox = crypto::Certificate::from_der(a->pvr.proximity_registrar_cert);
     if (!prox || !(prox->public_key() == a->registrar.public_key()))
-      return refuse(403, "pvr.proximity", "pledge request does not name this registrar", serial);
+      return refuse(Check::kPvrProximity, "pledge request does not name this registrar", serial);
     // RFC 8995 5.5.5: nonces consistent.
     if (a->rvr.nonce != a->pvr.nonce)
-      return refuse(403, "rvr.nonce", "registrar and pledge nonces differ", serial);
+      return refuse(Check::kRvrNonce, "registrar and pledge nonces differ", serial);
   }
 
   // NIST IR 8350 step 9: the registrar's domain must own the device or be authorized to onboard it.
   const Bytes key = crypto::sha256((*device)->declaration);
-  const time::Seconds now = time::now();
   if (auto known = verified_->get(key, now)) {
     a->declaration = std::move(*known);
   } else {
     auto decl = codec::verify_declaration((*device)->declaration, {config_.root});
-    if (!decl) return refuse(500, "masa.declaration", decl.error().message, serial);
+    if (!decl) return refuse(Check::kMasaDeclaration, decl.error().message, serial);
     a->declaration = decl->declaration;
     verified_->put(key, a->declaration, now, now + Declarations::kKeepS);
   }
   Bytes domain_hash = a->domain_ca.public_key().spki_sha256();
   if (!a->declaration.may_onboard(domain_hash))
-    return refuse(403, "masa.ownership",
+    return refuse(Check::kMasaOwnership,
                   "domain '" + a->domain_ca.subject() +
                       "' is neither the owner nor an authorized onboarder of " + serial +
                       " (declaration v" + std::to_string(a->declaration.version) + ")",
                   serial);
   MasaDecision ok;
-  ok.status = 200;
   ok.serial = serial;
   return ok;
 }
@@ -139,8 +134,8 @@ MasaDecision Masa::request_voucher(const Bytes& body,
                                    const std::vector<crypto::Certificate>& tls_chain,
                                    time::Seconds now) const {
   Authenticated a;
-  MasaDecision d = authenticate(body, tls_chain, true, &a);
-  if (d.status != 200) return d;
+  MasaDecision d = authenticate(body, tls_chain, true, now, &a);
+  if (!d.ok()) return d;
   codec::Voucher v;
   v.created_on = now;
   v.assertion = "proximity";
@@ -152,7 +147,7 @@ MasaDecision Masa::request_voucher(const Bytes& body,
   if (v.nonce.empty()) v.expires_on = now + config_.nonceless_lifetime_s;
   auto cms = codec::sign_voucher_artifact(v.to_json(), config_.signer.cert, config_.signer.key,
                                           {config_.signer.cert});
-  if (!cms) return refuse(500, "masa.sign", cms.error().message, d.serial);
+  if (!cms) return refuse(Check::kMasaSign, cms.error().message, d.serial);
   d.voucher = std::move(*cms);
   d.nonce = v.nonce;
   d.assertion = v.assertion;
@@ -165,9 +160,10 @@ MasaDecision Masa::request_voucher(const Bytes& body,
 }
 
 MasaDecision Masa::authorize_audit_log(const Bytes& body,
-                                       const std::vector<crypto::Certificate>& tls_chain) const {
+                                       const std::vector<crypto::Certificate>& tls_chain,
+                                       time::Seconds now) const {
   Authenticated a;
-  return authenticate(body, tls_chain, false, &a);
+  return authenticate(body, tls_chain, false, now, &a);
 }
 
 }  // namespace gh::proto

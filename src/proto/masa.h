@@ -11,6 +11,7 @@
 
 #include "codec/voucher.h"
 #include "pki/profiles.h"
+#include "proto/check.h"
 
 namespace gh::proto {
 
@@ -29,8 +30,7 @@ using MasaDeviceLookup =
     std::function<Result<std::optional<MasaDevice>>(const std::string& serial)>;
 
 struct MasaDecision {
-  int status = 500;   // HTTP status to answer with
-  std::string check;  // the check that failed; empty on success
+  std::optional<Check> refused;  // the check that failed; none on success
   std::string reason;
   std::string serial;
   std::string nonce;
@@ -38,25 +38,28 @@ struct MasaDecision {
   std::string domain_id;  // base64 SKI of the pinned certificate (RFC 8995 5.8.2)
   std::string domain_name;
   Bytes voucher;  // CMS DER, on success
+  bool ok() const { return !refused; }
 };
 
 class Masa {
  public:
   Masa(MasaConfig config, MasaDeviceLookup lookup);
-  // The registrar voucher-request, and the certificate chain the registrar presented in TLS.
+  // The registrar voucher-request, and the certificate chain the registrar presented in TLS. now
+  // dates the voucher (created-on, and expires-on for a nonceless one).
   MasaDecision request_voucher(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
                                time::Seconds now) const;
   // The same authentication for /requestauditlog; success means the caller may read the log of
   // decision.serial (it is the owner or an authorized onboarder).
   MasaDecision authorize_audit_log(const Bytes& body,
-                                   const std::vector<crypto::Certificate>& tls_chain) const;
+                                   const std::vector<crypto::Certificate>& tls_chain,
+                                   time::Seconds now) const;
 
  private:
   struct Authenticated;
   // check_pvr: also verify the pledge's prior-signed request (vouchers); the audit log needs only
   // the registrar's request, its signature and its domain's standing.
   MasaDecision authenticate(const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
-                            bool check_pvr, Authenticated* out) const;
+                            bool check_pvr, time::Seconds now, Authenticated* out) const;
   MasaConfig config_;
   MasaDeviceLookup lookup_;
   // Declarations verified lately (a voucher and its audit-log check verify the same one).

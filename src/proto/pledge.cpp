@@ -3,6 +3,7 @@
 #include "codec/est.h"
 #include "common/log.h"
 #include "crypto/digest.h"
+#include "proto/check.h"
 
 namespace gh::proto {
 namespace {
@@ -53,23 +54,24 @@ Result<Bytes> Pledge::voucher_request(const std::vector<crypto::Certificate>& re
   return *cms;
 }
 
-Status Pledge::accept_voucher(const Bytes& body) {
+Status Pledge::accept_voucher(const Bytes& body, time::Seconds now) {
   if (state_ != State::kRequested) return make_error("pledge.state", "no voucher was requested");
   auto v = codec::verify_voucher_artifact(body, masa_anchors_);
-  if (!v) return fail(make_error("voucher.signature", "voucher: " + v.error().message));
+  if (!v) return fail(make_error(Check::kVoucherSignature, "voucher: " + v.error().message));
   auto voucher = codec::Voucher::from_json(v->json);
   if (!voucher) return fail(voucher.error().context("voucher"));
   if (voucher->serial_number != serial_)
-    return fail(make_error("voucher.serial",
+    return fail(make_error(Check::kVoucherSerial,
                            "voucher is for serial " + voucher->serial_number + ", not " + serial_));
   if (voucher->nonce != nonce_)
-    return fail(make_error("voucher.nonce", "voucher nonce is not the one this pledge sent"));
+    return fail(make_error(Check::kVoucherNonce, "voucher nonce is not the one this pledge sent"));
   if (voucher->pinned_domain_cert.empty())
-    return fail(make_error("voucher.pinned", "voucher has no pinned-domain-cert"));
+    return fail(make_error(Check::kVoucherPinned, "voucher has no pinned-domain-cert"));
   auto pinned = crypto::Certificate::from_der(voucher->pinned_domain_cert);
-  if (!pinned) return fail(make_error("voucher.pinned", "pinned-domain-cert is not a certificate"));
-  if (voucher->expires_on && *voucher->expires_on < time::now())
-    return fail(make_error("voucher.expired",
+  if (!pinned)
+    return fail(make_error(Check::kVoucherPinned, "pinned-domain-cert is not a certificate"));
+  if (voucher->expires_on && *voucher->expires_on < now)
+    return fail(make_error(Check::kVoucherExpired,
                            "voucher expired at " + time::format_rfc3339(*voucher->expires_on)));
   // RFC 8995 5.6.2: leave the provisional state only if the registrar chains to the pin.
   crypto::VerifyOptions pin;
@@ -78,7 +80,7 @@ Status Pledge::accept_voucher(const Bytes& body) {
   auto st = crypto::verify_chain(registrar_chain_[0], rest, {*pinned}, pin);
   if (!st)
     return fail(make_error(
-        "voucher.registrar",
+        Check::kVoucherRegistrar,
         "registrar does not chain to the pinned domain certificate: " + st.error().message));
   voucher_cms_ = TRY(crypto::cms_from_any(body));
   voucher_ = std::move(*voucher);

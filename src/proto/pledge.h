@@ -22,9 +22,9 @@ class Pledge {
   // The pledge voucher-request for the registrar whose TLS chain we hold provisionally.
   Result<Bytes> voucher_request(const std::vector<crypto::Certificate>& registrar_chain,
                                 time::Seconds now);
-  // RFC 8995 5.6.1 and 5.6.2: MASA signature, serial, nonce, pinned-domain-cert; then the
-  // registrar's TLS chain must verify against the pin.
-  Status accept_voucher(const Bytes& body);
+  // RFC 8995 5.6.1 and 5.6.2: MASA signature, serial, nonce, pinned-domain-cert, expires-on not
+  // before now; then the registrar's TLS chain must verify against the pin.
+  Status accept_voucher(const Bytes& body, time::Seconds now);
   // RFC 7030 4.1.3: the CA certificates; the domain CA must be, or chain to, the pin.
   Status accept_cacerts(const std::string& body);
   Result<crypto::Csr> enrollment_request(const crypto::PrivateKey& new_key) const;

@@ -1,6 +1,7 @@
 #include "proto/registrar.h"
 
 #include "common/log.h"
+#include "proto/check.h"
 
 namespace gh::proto {
 
@@ -18,21 +19,22 @@ Result<PledgeRequest> Registrar::check_pledge_request(
     const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
     const std::vector<crypto::Certificate>& manufacturers) const {
   if (tls_chain.empty())
-    return make_error("idevid.missing", "the pledge presented no IDevID in TLS");
+    return make_error(Check::kIdevidMissing, "the pledge presented no IDevID in TLS");
   PledgeRequest p;
   p.idevid = tls_chain[0];
   std::vector<crypto::Certificate> untrusted(tls_chain.begin() + 1, tls_chain.end());
   for (const auto& root : manufacturers)
     if (crypto::verify_chain(p.idevid, untrusted, {root})) p.manufacturer = root;
   if (!p.manufacturer.valid())
-    return make_error("idevid.untrusted",
+    return make_error(Check::kIdevidUntrusted,
                       "IDevID " + p.idevid.subject() + " does not chain to a trusted manufacturer");
   auto serial = p.idevid.serial_number_attr();
-  if (!serial || serial->empty()) return make_error("idevid.serial", "IDevID has no serialNumber");
+  if (!serial || serial->empty())
+    return make_error(Check::kIdevidSerial, "IDevID has no serialNumber");
   p.serial = *serial;
 
   auto der = crypto::cms_from_any(body);
-  if (!der) return make_error("pvr.format", der.error().message);
+  if (!der) return make_error(Check::kPvrFormat, der.error().message);
   p.pvr_cms = *der;
   // The signer must be the IDevID whose chain was verified above; the CMS check only needs the
   // signature, and the signer comparison right below keeps that sound.
@@ -42,24 +44,25 @@ Result<PledgeRequest> Registrar::check_pledge_request(
   if (!v) {
     const std::string& code = v.error().code;
     if (code == "cms.parse" || code.rfind("encoding.", 0) == 0)
-      return make_error("pvr.format", "voucher-request is not CMS: " + v.error().message);
-    return make_error("pvr.signature", v.error().message);
+      return make_error(Check::kPvrFormat, "voucher-request is not CMS: " + v.error().message);
+    return make_error(Check::kPvrSignature, v.error().message);
   }
   if (!(v->signer == p.idevid))
-    return make_error("pvr.signer", "voucher-request is not signed by the TLS client's IDevID");
+    return make_error(Check::kPvrSigner,
+                      "voucher-request is not signed by the TLS client's IDevID");
   auto pvr = codec::VoucherRequest::from_json(v->json);
-  if (!pvr) return make_error("pvr.format", pvr.error().message);
+  if (!pvr) return make_error(Check::kPvrFormat, pvr.error().message);
   p.pvr = std::move(*pvr);
   if (!p.pvr.serial_number.empty() && p.pvr.serial_number != p.serial)
-    return make_error("pvr.serial", "voucher-request serial " + p.pvr.serial_number +
-                                        " is not the IDevID's " + p.serial);
+    return make_error(Check::kPvrSerial, "voucher-request serial " + p.pvr.serial_number +
+                                             " is not the IDevID's " + p.serial);
   // RFC 8995 5.5: "the registrar MUST verify that the proximity-registrar-cert is its own".
   if (p.pvr.proximity_registrar_cert != identity_.cert.der())
-    return make_error("pvr.proximity",
+    return make_error(Check::kPvrProximity,
                       "proximity-registrar-cert is not this registrar's certificate");
-  if (p.pvr.nonce.empty()) return make_error("pvr.nonce", "voucher-request has no nonce");
+  if (p.pvr.nonce.empty()) return make_error(Check::kPvrNonce, "voucher-request has no nonce");
   auto masa = p.idevid.masa_url();
-  if (!masa) return make_error("idevid.masa-url", "IDevID carries no MASA URL");
+  if (!masa) return make_error(Check::kIdevidMasaUrl, "IDevID carries no MASA URL");
   p.masa_url = masa_base_url(*masa);
   log::debug("registrar", "pledge request from " + p.serial + " checked");
   return p;
@@ -79,24 +82,26 @@ Result<Bytes> Registrar::registrar_request(const PledgeRequest& p, time::Seconds
 
 Result<codec::Voucher> Registrar::check_voucher(const Bytes& body, const PledgeRequest& p) const {
   auto v = codec::verify_voucher_artifact(body, {p.manufacturer});
-  if (!v) return make_error("voucher.signature", "voucher from the MASA: " + v.error().message);
+  if (!v)
+    return make_error(Check::kVoucherSignature, "voucher from the MASA: " + v.error().message);
   auto voucher = codec::Voucher::from_json(v->json);
   if (!voucher) return voucher.error();
   if (voucher->serial_number != p.serial)
-    return make_error("voucher.serial", "voucher is for " + voucher->serial_number);
+    return make_error(Check::kVoucherSerial, "voucher is for " + voucher->serial_number);
   if (voucher->nonce != p.pvr.nonce)
-    return make_error("voucher.nonce", "voucher nonce does not match the request");
+    return make_error(Check::kVoucherNonce, "voucher nonce does not match the request");
   if (voucher->pinned_domain_cert != domain_ca().der())
-    return make_error("voucher.pinned", "voucher pins a certificate that is not this domain's CA");
+    return make_error(Check::kVoucherPinned,
+                      "voucher pins a certificate that is not this domain's CA");
   return *voucher;
 }
 
 Status Registrar::check_csr(const crypto::Csr& csr, const crypto::Certificate& idevid) const {
   TRY(csr.verify_signature());
   if (csr.public_key() == idevid.public_key())
-    return make_error("csr.key", "CSR reuses the IDevID key; a fresh key is required");
+    return make_error(Check::kCsrKey, "CSR reuses the IDevID key; a fresh key is required");
   if (csr.subject_attr("serialNumber") != idevid.serial_number_attr())
-    return make_error("csr.serial",
+    return make_error(Check::kCsrSerial,
                       "CSR serialNumber " + csr.subject_attr("serialNumber").value_or("(none)") +
                           " is not the IDevID's " + idevid.serial_number_attr().value_or("?"));
   return ok_status();

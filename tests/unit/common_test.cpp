@@ -2,6 +2,7 @@
 
 #include "common/encoding.h"
 #include "common/time.h"
+#include "test_util.h"
 
 namespace gh {
 namespace {
@@ -15,19 +16,19 @@ TEST(Encoding, Base64RoundTripAndRfc4648Vectors) {
   EXPECT_EQ(base64_encode(to_bytes("foobar")), "Zm9vYmFy");
   EXPECT_EQ(to_string(*base64_decode("Zm9vYg==")), "foob");
   EXPECT_EQ(to_string(*base64_decode("Zm9v\nYmE")), "fooba");  // lenient: whitespace, no pad
-  EXPECT_FALSE(base64_decode("Zm9v*").ok());
-  EXPECT_FALSE(base64_decode("Z").ok());
+  ASSERT_REFUSED(base64_decode("Zm9v*"), "encoding.base64");
+  ASSERT_REFUSED(base64_decode("Z"), "encoding.base64");
 }
 
 TEST(Encoding, Base64UrlAndHex) {
   Bytes b = {0xfb, 0xff, 0xfe};
   EXPECT_EQ(base64url_encode(b), "-__-");
   EXPECT_EQ(*base64url_decode("-__-"), b);
-  EXPECT_FALSE(base64url_decode("+//+").ok());
+  ASSERT_REFUSED(base64url_decode("+//+"), "encoding.base64");
   EXPECT_EQ(hex_encode(b), "fbfffe");
   EXPECT_EQ(*hex_decode("FB:FF:fe"), b);
-  EXPECT_FALSE(hex_decode("abc").ok());
-  EXPECT_FALSE(hex_decode("zz").ok());
+  ASSERT_REFUSED(hex_decode("abc"), "encoding.hex");
+  ASSERT_REFUSED(hex_decode("zz"), "encoding.hex");
 }
 
 TEST(Time, Rfc3339WriteStrictReadLenient) {
@@ -40,10 +41,10 @@ TEST(Time, Rfc3339WriteStrictReadLenient) {
   EXPECT_EQ(*time::parse_rfc3339("2016-10-07T21:31:42+02:00"), base);
   EXPECT_EQ(*time::parse_rfc3339("2016-10-07T18:01:42-01:30"), base);
   EXPECT_EQ(*time::parse_rfc3339("2016-10-07"), time::from_civil(2016, 10, 7));
-  EXPECT_FALSE(time::parse_rfc3339("2016-10-07T19:31:42").ok());  // zone required
-  EXPECT_FALSE(time::parse_rfc3339("2016-13-07T19:31:42Z").ok());
-  EXPECT_FALSE(time::parse_rfc3339("yesterday").ok());
-  EXPECT_EQ(time::parse_rfc3339("garbage").error().code, "time.format");
+  ASSERT_REFUSED(time::parse_rfc3339("2016-10-07T19:31:42"), "time.format");  // zone required
+  ASSERT_REFUSED(time::parse_rfc3339("2016-13-07T19:31:42Z"), "time.format");
+  ASSERT_REFUSED(time::parse_rfc3339("yesterday"), "time.format");
+  ASSERT_REFUSED(time::parse_rfc3339("garbage"), "time.format");
 }
 
 }  // namespace

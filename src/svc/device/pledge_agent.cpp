@@ -95,7 +95,7 @@ Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid,
   if (resp->status != 200)
     return fail(why, resp->refusal("voucher request refused by the registrar", "registrar.http"),
                 false);
-  auto accepted = pledge.accept_voucher(to_bytes(resp->body));
+  auto accepted = pledge.accept_voucher(to_bytes(resp->body), time::now());
   if (!accepted) {
     // RFC 8995 5.7: SHOULD report the failure, then drop the connection.
     (void)(*client)->request("POST", "/.well-known/brski/voucher_status",

@@ -35,6 +35,12 @@ Result<pki::Identity> masa_tls_identity(crypto::KeyStore& ks, const std::string&
   return pki::Identity{cert, key, {root.cert}};
 }
 
+// A refusal from the MASA: the status is the check's (proto/check.h).
+net::HttpResponse refuse(proto::Check check, const std::string& reason) {
+  return net::HttpResponse::refusal(proto::http_status(check, proto::Responder::kMasa),
+                                    proto::check_name(check), reason);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<MasaService>> MasaService::open(const std::string& state_dir) {
@@ -127,13 +133,11 @@ net::HttpResponse MasaService::handle(net::HttpRequest& req) {
 net::HttpResponse MasaService::request_voucher(net::HttpRequest& req) {
   // RFC 8995 5.5: 415 for a media type the MASA does not know.
   if (!net::media_type_is(req.header("content-type"), codec::kVoucherMediaType))
-    return net::HttpResponse::refusal(415, "rvr.media-type",
-                                      "expected application/voucher-cms+json");
+    return refuse(proto::Check::kRvrMediaType, "expected application/voucher-cms+json");
   std::string accept = req.header("accept");
   if (!accept.empty() && accept.find(codec::kVoucherMediaType) == std::string::npos &&
       accept.find("*/*") == std::string::npos)
-    return net::HttpResponse::refusal(406, "rvr.accept",
-                                      "this MASA issues application/voucher-cms+json only");
+    return refuse(proto::Check::kRvrAccept, "this MASA issues application/voucher-cms+json only");
   auto d = masa_->request_voucher(to_bytes(req.body), req.connection->peer_chain, time::now());
   store::VoucherLogEntry e{0,
                            d.serial,
@@ -141,25 +145,25 @@ net::HttpResponse MasaService::request_voucher(net::HttpRequest& req) {
                            d.domain_name,
                            d.nonce,
                            d.assertion,
-                           d.status == 200 ? "issued" : "refused",
-                           d.check,
+                           d.ok() ? "issued" : "refused",
+                           d.ok() ? "" : proto::check_name(*d.refused),
                            d.reason};
   if (!d.serial.empty()) {
     auto st = registry_->log_voucher(e);
     if (!st) {
       log::error("masa", "cannot record decision: " + st.error().message);
-      return net::HttpResponse::refusal(500, "masa.store", "cannot record the decision");
+      return refuse(proto::Check::kMasaStore, "cannot record the decision");
     }
   }
-  if (d.status != 200) return net::HttpResponse::refusal(d.status, d.check, d.reason);
+  if (!d.ok()) return refuse(*d.refused, d.reason);
   return net::HttpResponse{200, codec::kVoucherMediaType, to_string(d.voucher), {}};
 }
 
 net::HttpResponse MasaService::request_audit_log(net::HttpRequest& req) {
-  auto d = masa_->authorize_audit_log(to_bytes(req.body), req.connection->peer_chain);
-  if (d.status != 200) return net::HttpResponse::refusal(d.status, d.check, d.reason);
+  auto d = masa_->authorize_audit_log(to_bytes(req.body), req.connection->peer_chain, time::now());
+  if (!d.ok()) return refuse(*d.refused, d.reason);
   auto entries = registry_->voucher_log(d.serial);
-  if (!entries) return net::HttpResponse::refusal(500, "masa.store", entries.error().message);
+  if (!entries) return refuse(proto::Check::kMasaStore, entries.error().message);
   Json events = Json::array();
   for (const auto& e : *entries) {
     if (e.outcome != "issued") continue;

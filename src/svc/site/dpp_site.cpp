@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/time.h"
 #include "crypto/cms.h"
+#include "crypto/ct.h"
 #include "crypto/digest.h"
 #include "crypto/kdf_siv.h"
 #include "crypto/x509.h"
@@ -76,7 +77,7 @@ Result<std::unique_ptr<DppSite>> DppSite::open(const std::string& state_dir, Dpp
     TRY(fs::make_dirs(fs::join(state_dir, "secrets"), 0700));
     Bytes k = crypto::random_bytes(64);
     Status w = fs::write_file_exclusive(key_path, to_string(k), 0600);
-    std::fill(k.begin(), k.end(), 0);
+    crypto::secure_zero(k);
     if (!w && !fs::exists(key_path)) return w.error();
   }
   d->seal_key_ = to_bytes(TRY(fs::read_file(key_path)));
@@ -101,7 +102,7 @@ Result<std::string> DppSite::uri(crypto::Curve curve) const {
 
 DppSite::~DppSite() {
   stop();
-  std::fill(seal_key_.begin(), seal_key_.end(), 0);
+  crypto::secure_zero(seal_key_);
 }
 
 Status DppSite::load_peers() {
@@ -317,7 +318,7 @@ Result<SecretString> DppSite::unseal(const std::string& device, const std::strin
   auto p = TRY_CTX(crypto::aes_siv_decrypt(seal_key_, {to_bytes(device)}, c),
                    "PSK of " + device + " does not unseal with this site's key");
   SecretString out(to_string(p));
-  std::fill(p.begin(), p.end(), 0);
+  crypto::secure_zero(p);
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include "codec/voucher.h"
 #include "common/log.h"
 #include "crypto/jws.h"
+#include "proto/check.h"
 #include "svc/site/admission.h"
 #include "svc/site/evidence_gate.h"
 #include "svc/site/policy_store.h"
@@ -14,19 +15,9 @@ namespace {
 
 using net::HttpResponse;
 
-// How each refused check answers the pledge (RFC 8995 5.3: 401 for proximity, 403 for what an
-// administrator can fix, 404 for a pledge that is not authorized, 406 for formats).
+// How each refused check answers the pledge: the table in proto/check.h (RFC 8995 5.3).
 int status_for(const std::string& code) {
-  if (code.rfind("idevid.", 0) == 0 || code == "pvr.proximity" || code == "pvr.signature" ||
-      code == "pvr.signer")
-    return 401;
-  if (code == "pvr.format" || code == "csr.parse" || code == "est.body" ||
-      code.rfind("encoding.", 0) == 0)
-    return 400;
-  if (code.rfind("policy.unknown", 0) == 0) return 404;
-  if (code == "masa.unreachable") return 503;
-  if (code.rfind("voucher.", 0) == 0) return 502;
-  return 403;
+  return proto::http_status(code, proto::Responder::kRegistrar);
 }
 
 store::Event event(const std::string& serial, const std::string& kind, bool ok,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/digest.h"
+#include "test_util.h"
 
 namespace gh::crypto {
 namespace {
@@ -21,10 +22,10 @@ TEST_P(KeyTest, SignVerifyDerAndRaw) {
   EXPECT_EQ(raw->size(), 2 * prime_len(GetParam()));
   EXPECT_TRUE(key->public_key().verify_raw(msg, *raw).ok());
   Bytes other = to_bytes("trusted onboardinG");
-  EXPECT_EQ(key->public_key().verify(other, *sig).error().code, "crypto.signature");
-  EXPECT_FALSE(key->public_key().verify_raw(other, *raw).ok());
+  ASSERT_REFUSED(key->public_key().verify(other, *sig), "crypto.signature");
+  ASSERT_REFUSED(key->public_key().verify_raw(other, *raw), "crypto.signature");
   (*raw)[0] ^= 1;
-  EXPECT_FALSE(key->public_key().verify_raw(msg, *raw).ok());
+  ASSERT_REFUSED(key->public_key().verify_raw(msg, *raw), "crypto.signature");
 }
 
 TEST_P(KeyTest, SpkiRoundTripsUncompressedAndCompressed) {
@@ -67,6 +68,7 @@ INSTANTIATE_TEST_SUITE_P(Curves, KeyTest,
 TEST(Key, EcdhAgreesBothWays) {
   auto a = PrivateKey::generate(Curve::kP256);
   auto b = PrivateKey::generate(Curve::kP256);
+  ASSERT_TRUE(a.ok() && b.ok());
   auto ab = a->derive(b->public_key());
   auto ba = b->derive(a->public_key());
   ASSERT_TRUE(ab.ok() && ba.ok());
@@ -75,19 +77,20 @@ TEST(Key, EcdhAgreesBothWays) {
 }
 
 TEST(Key, RejectsGarbageAndPointsOffTheCurve) {
-  EXPECT_FALSE(PublicKey::from_der(to_bytes("not a key")).ok());
+  ASSERT_REFUSED(PublicKey::from_der(to_bytes("not a key")), "crypto.key");
   auto key = PrivateKey::generate(Curve::kP256);
+  ASSERT_TRUE(key.ok());
   Bytes der = key->public_key().der();
   der.back() ^= 0x01;  // the point leaves the curve
-  EXPECT_FALSE(PublicKey::from_der(der).ok());
+  ASSERT_REFUSED(PublicKey::from_der(der), "crypto.key");
   Bytes trailing = key->public_key().der_compressed();
   trailing.push_back(0);
-  EXPECT_FALSE(PublicKey::from_der(trailing).ok());
-  EXPECT_FALSE(PrivateKey::from_pem("-----BEGIN "
-                                    "PRIVATE KEY-----\nAAAA\n-----END "
-                                    "PRIVATE KEY-----\n")
-                   .ok());
-  EXPECT_FALSE(parse_curve("P-192").ok());
+  ASSERT_REFUSED(PublicKey::from_der(trailing), "crypto.key");
+  ASSERT_REFUSED(PrivateKey::from_pem("-----BEGIN "
+                                      "PRIVATE KEY-----\nAAAA\n-----END "
+                                      "PRIVATE KEY-----\n"),
+                 "crypto.key");
+  ASSERT_REFUSED(parse_curve("P-192"), "crypto.curve");
 }
 
 TEST(Digest, KnownAnswers) {

@@ -22,21 +22,21 @@ TEST(FileKeyStore, KeysAreOwnerOnlyAndNeverOverwritten) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(::stat((dir + "/keys").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
-  EXPECT_FALSE((*ks)->generate("idevid", Curve::kP256).ok());  // exists
+  // Exists: the file is never overwritten.
+  ASSERT_REFUSED((*ks)->generate("idevid", Curve::kP256), "io");
   auto loaded = (*ks)->load("idevid");
   ASSERT_TRUE(loaded.ok());
   EXPECT_TRUE(loaded->public_key() == k->public_key());
   EXPECT_TRUE((*ks)->has("idevid"));
-  EXPECT_EQ((*ks)->load("nope").error().code, "keystore.missing");
-  EXPECT_EQ((*ks)->generate("../escape", Curve::kP256).error().code, "keystore.label");
+  ASSERT_REFUSED((*ks)->load("nope"), "keystore.missing");
+  ASSERT_REFUSED((*ks)->generate("../escape", Curve::kP256), "keystore.label");
   EXPECT_TRUE((*ks)->remove("idevid").ok());
   EXPECT_FALSE((*ks)->has("idevid"));
   (void)fs::remove_all(dir);
 }
 
 TEST(TpmKeyStore, RefusesWithoutATpm) {
-  auto ks = open_tpm_keystore("/nonexistent-gatehouse", "");
-  EXPECT_FALSE(ks.ok());
+  ASSERT_REFUSED(open_tpm_keystore("/nonexistent-gatehouse", ""), "tpm.tcti");
 }
 
 }  // namespace

@@ -3,10 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <thread>
 
+#include "common/fs.h"
+#include "common/process.h"
 #include "pki/profiles.h"
+#include "test_util.h"
 
 namespace gh::crypto {
 namespace {
@@ -70,12 +74,13 @@ TEST(X509, ChainVerificationNamesTheCertificateThatFailed) {
             std::string::npos)
       << st.error().message;
   // Missing intermediate.
-  EXPECT_FALSE(verify_chain(leaf, {}, {p.root.cert}).ok());
+  ASSERT_REFUSED(verify_chain(leaf, {}, {p.root.cert}), "chain.verify");
   // A leaf signed by a key that is not the issuer's.
   auto tmpl = pki::idevid("Acme", "m", "SN-3", dk.public_key(), std::nullopt, std::nullopt);
   auto forged = *issue_certificate(tmpl, &p.ca.cert, other.ca.key);
   st = verify_chain(forged, {p.ca.cert}, {p.root.cert});
   ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "chain.verify");
   EXPECT_NE(st.error().message.find("certificate 0"), std::string::npos) << st.error().message;
   EXPECT_NE(st.error().message.find("signature"), std::string::npos) << st.error().message;
   // Checked at a time before the CA existed.
@@ -83,9 +88,10 @@ TEST(X509, ChainVerificationNamesTheCertificateThatFailed) {
   past.at = time::from_civil(2001, 1, 1);
   st = verify_chain(leaf, {p.ca.cert}, {p.root.cert}, past);
   ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "chain.verify");
   EXPECT_NE(st.error().message.find("not yet valid"), std::string::npos) << st.error().message;
   // Without anchors nothing verifies.
-  EXPECT_EQ(verify_chain(leaf, {p.ca.cert}, {}).error().code, "chain.anchor");
+  ASSERT_REFUSED(verify_chain(leaf, {p.ca.cert}, {}), "chain.anchor");
 }
 
 TEST(X509, PartialChainPinsAnIntermediate) {
@@ -93,7 +99,7 @@ TEST(X509, PartialChainPinsAnIntermediate) {
   auto dk = *PrivateKey::generate(Curve::kP256);
   auto leaf =
       *p.ca.issue(pki::idevid("Acme", "m", "SN-4", dk.public_key(), std::nullopt, std::nullopt));
-  EXPECT_FALSE(verify_chain(leaf, {}, {p.ca.cert}).ok());
+  ASSERT_REFUSED(verify_chain(leaf, {}, {p.ca.cert}), "chain.verify");
   VerifyOptions pin;
   pin.partial_chain = true;
   EXPECT_TRUE(verify_chain(leaf, {}, {p.ca.cert}, pin).ok());
@@ -107,13 +113,13 @@ TEST(X509, RememberedChainsStayBoundToTheirAnchorsOptionsAndValidity) {
   ASSERT_TRUE(verify_chain(leaf, {p.ca.cert}, {p.root.cert}).ok());
   ASSERT_TRUE(verify_chain(leaf, {p.ca.cert}, {p.root.cert}).ok());  // remembered
   // A remembered success does not stand for another anchor, another chain or other options.
-  EXPECT_FALSE(verify_chain(leaf, {p.ca.cert}, {other.root.cert}).ok());
-  EXPECT_FALSE(verify_chain(leaf, {}, {p.root.cert}).ok());
-  EXPECT_FALSE(verify_chain(leaf, {}, {p.ca.cert}).ok());
+  ASSERT_REFUSED(verify_chain(leaf, {p.ca.cert}, {other.root.cert}), "chain.verify");
+  ASSERT_REFUSED(verify_chain(leaf, {}, {p.root.cert}), "chain.verify");
+  ASSERT_REFUSED(verify_chain(leaf, {}, {p.ca.cert}), "chain.verify");
   // Nor for a check at another time.
   VerifyOptions past;
   past.at = time::from_civil(2001, 1, 1);
-  EXPECT_FALSE(verify_chain(leaf, {p.ca.cert}, {p.root.cert}, past).ok());
+  ASSERT_REFUSED(verify_chain(leaf, {p.ca.cert}, {p.root.cert}, past), "chain.verify");
   // And never past the validity of a certificate in the chain.
   auto sk = *PrivateKey::generate(Curve::kP256);
   auto tmpl = pki::idevid("Acme", "m", "SN-6", sk.public_key(), std::nullopt, std::nullopt);
@@ -124,6 +130,7 @@ TEST(X509, RememberedChainsStayBoundToTheirAnchorsOptionsAndValidity) {
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));
   auto st = verify_chain(brief, {p.ca.cert}, {p.root.cert});
   ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "chain.verify");
   EXPECT_NE(st.error().message.find("expired"), std::string::npos) << st.error().message;
 }
 
@@ -146,15 +153,48 @@ TEST(Csr, ProvesPossessionAndCarriesTheSerial) {
   auto tampered = Csr::from_der(der);
   ASSERT_TRUE(tampered.ok());
   EXPECT_EQ(tampered->subject_attr("serialNumber"), "SN-8");
-  EXPECT_EQ(tampered->verify_signature().error().code, "csr.signature");
-  EXPECT_FALSE(Csr::from_der(to_bytes("garbage")).ok());
+  ASSERT_REFUSED(tampered->verify_signature(), "csr.signature");
+  ASSERT_REFUSED(Csr::from_der(to_bytes("garbage")), "csr.parse");
 }
 
 TEST(Crl, ListsRevokedSerials) {
   Pki p;
-  auto crl = issue_crl_pem(p.ca.cert, p.ca.key, {{"0a1b2c", time::now()}}, 7, 86400);
+  auto dk = *PrivateKey::generate(Curve::kP256);
+  auto issue = [&](const char* serial) {
+    return *p.ca.issue(
+        pki::idevid("Acme", "m", serial, dk.public_key(), std::nullopt, std::nullopt));
+  };
+  Certificate revoked = issue("SN-10"), superseded = issue("SN-11"), kept = issue("SN-12");
+  auto crl = issue_crl_pem(
+      p.ca.cert, p.ca.key,
+      {{revoked.serial_hex(), time::now()}, {superseded.serial_hex(), time::now(), 4}}, 7, 86400);
   ASSERT_TRUE(crl.ok()) << crl.error().str();
   EXPECT_EQ(crl->rfind("-----BEGIN X509 CRL-----", 0), 0u);
+  // Read back with OpenSSL's own CLI (we have no CRL parser): it prints each serial in upper case.
+  std::string dir = gh::testing::make_temp_dir("gh-crl");
+  ASSERT_TRUE(fs::write_file_atomic(fs::join(dir, "crl.pem"), *crl).ok());
+  auto text = process::run({"openssl", "crl", "-in", fs::join(dir, "crl.pem"), "-text", "-noout"});
+  (void)fs::remove_all(dir);
+  ASSERT_TRUE(text.ok()) << text.error().str();
+  ASSERT_EQ(text->exit_status, 0);
+  auto upper = [](std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+  };
+  auto listed = [&](const Certificate& c) {
+    return text->out.find("Serial Number: " + upper(c.serial_hex()) + "\n") != std::string::npos;
+  };
+  EXPECT_TRUE(listed(revoked)) << text->out;
+  EXPECT_TRUE(listed(superseded)) << text->out;
+  EXPECT_FALSE(listed(kept)) << text->out;
+  size_t entries = 0;
+  for (size_t at = text->out.find("Serial Number: "); at != std::string::npos;
+       at = text->out.find("Serial Number: ", at + 1))
+    ++entries;
+  EXPECT_EQ(entries, 2u) << text->out;
+  EXPECT_NE(text->out.find("Superseded"), std::string::npos) << text->out;
+  EXPECT_NE(text->out.find("Issuer: O = Acme, CN = Acme IDevID Issuing CA"), std::string::npos)
+      << text->out;
 }
 
 }  // namespace

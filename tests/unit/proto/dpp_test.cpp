@@ -10,6 +10,7 @@
 #include "crypto/digest.h"
 #include "crypto/x509.h"
 #include "pki/profiles.h"
+#include "test_util.h"
 
 namespace gh::proto::dpp {
 namespace {
@@ -232,6 +233,7 @@ TEST(DppEngine, RequestForAnotherKeyIsDroppedSilently) {
   Session enr(eo), conf(p.configurator(false));
   Output oc = conf.handle(enr.start().value());
   EXPECT_TRUE(oc.send.empty());
+  ASSERT_TRUE(oc.error);
   EXPECT_EQ(oc.error->code, "dpp.bkh");
 }
 
@@ -244,6 +246,7 @@ TEST(DppEngine, TamperedWrappedDataIsDropped) {
   req[req.size() - 3] ^= 0x01;  // inside the AES-SIV ciphertext
   Output oc = conf.handle(req);
   EXPECT_TRUE(oc.send.empty());
+  ASSERT_TRUE(oc.error);
   EXPECT_EQ(oc.error->code, "dpp.unwrap");
 }
 
@@ -258,6 +261,7 @@ TEST(DppEngine, TamperedClearAttributeBreaksTheAd) {
   size_t version_value = 7 + frame.wd_offset - 1;
   req[version_value] = 3;
   Output oc = conf.handle(req);
+  ASSERT_TRUE(oc.error);
   EXPECT_EQ(oc.error->code, "dpp.unwrap");
 }
 
@@ -270,15 +274,21 @@ TEST(DppEngine, TruncatedAndOversizedAttributesAreRefused) {
   Bytes truncated(req.begin(), req.end() - 5);
   // The last attribute's length now runs past the end.
   Session conf1(p.configurator(false));
-  EXPECT_EQ(conf1.handle(truncated).error->code, "dpp.attr");
+  Output o1 = conf1.handle(truncated);
+  ASSERT_TRUE(o1.error);
+  EXPECT_EQ(o1.error->code, "dpp.attr");
   Bytes oversized = req;
   oversized.resize(cd::kMaxMessage + 1);
   Session conf2(p.configurator(false));
-  EXPECT_EQ(conf2.handle(oversized).error->code, "dpp.frame");
+  Output o2 = conf2.handle(oversized);
+  ASSERT_TRUE(o2.error);
+  EXPECT_EQ(o2.error->code, "dpp.frame");
   Bytes trailing = req;
   trailing.insert(trailing.end(), {0x00, 0x10, 0x01, 0x00, 0x00});  // a Status after WD
   Session conf3(p.configurator(false));
-  EXPECT_EQ(conf3.handle(trailing).error->code, "dpp.attr");
+  Output o3 = conf3.handle(trailing);
+  ASSERT_TRUE(o3.error);
+  EXPECT_EQ(o3.error->code, "dpp.attr");
 }
 
 TEST(DppEngine, TwoConfiguratorsAreNotCompatible) {
@@ -306,8 +316,10 @@ TEST(DppEngine, PolicyRefusalAnswersConfigureFailure) {
   Output oe, oc;
   run(enr, conf, enr.start().value(), &oe, &oc);
   EXPECT_EQ(conf.state(), Session::State::kFailed);
+  ASSERT_TRUE(oc.error);
   EXPECT_EQ(oc.error->code, "policy.unknown-device");
   EXPECT_EQ(enr.state(), Session::State::kFailed);
+  ASSERT_TRUE(oe.error);
   EXPECT_EQ(oe.error->code, "dpp.peer-status");
   EXPECT_NE(oe.error->message.find("CONFIGURE_FAILURE"), std::string::npos);
   EXPECT_TRUE(enr.configuration().empty());
@@ -333,7 +345,9 @@ TEST(DppEngine, EnrolleeRejectsConnectorForAnotherKey) {
   Session enr(eo), conf(co);
   Output oe, oc;
   run(enr, conf, enr.start().value(), &oe, &oc);
+  ASSERT_TRUE(oe.error);
   EXPECT_EQ(oe.error->code, "dpp.connector.key");
+  ASSERT_TRUE(oc.error);
   EXPECT_EQ(oc.error->code, "dpp.config-rejected");
   EXPECT_EQ(*conf.result_status(), static_cast<uint8_t>(cd::DppStatus::kConfigRejected));
 }
@@ -396,6 +410,7 @@ TEST(DppEngine, UnexpectedFrameInStateIsRefused) {
   Bytes conf_frame = cd::encode_frame(static_cast<uint8_t>(cd::FrameType::kAuthConfirm),
                                       {{cd::attr::kStatus, {0}}});
   Output out = conf.handle(conf_frame);
+  ASSERT_TRUE(out.error);
   EXPECT_EQ(out.error->code, "dpp.state");
 }
 
@@ -410,10 +425,9 @@ TEST(DppConnector, VerifiesKidExpiryAndSignature) {
   auto ok = cd::verify_connector(jws, csign.public_key(), 1'800'000'000);
   ASSERT_TRUE(ok) << ok.error().str();
   EXPECT_TRUE(ok->net_access_key == other.public_key());
-  EXPECT_EQ(cd::verify_connector(jws, other.public_key(), 0).error().code,
-            "dpp.connector.signature");
-  EXPECT_EQ(cd::verify_connector(jws, csign.public_key(), 2'000'000'000).error().code,
-            "dpp.connector.expiry");
+  ASSERT_REFUSED(cd::verify_connector(jws, other.public_key(), 0), "dpp.connector.signature");
+  ASSERT_REFUSED(cd::verify_connector(jws, csign.public_key(), 2'000'000'000),
+                 "dpp.connector.expiry");
   // The signature is raw r||s of 64 octets, not DER.
   std::string sig = jws.substr(jws.rfind('.') + 1);
   EXPECT_EQ(base64url_decode(sig)->size(), 64u);
@@ -431,7 +445,7 @@ TEST(DppCodec, GasRoundTripAndStrictLengths) {
   EXPECT_EQ(back.comeback_delay, 500);
   EXPECT_EQ(back.body, g.body);
   m.push_back(0);
-  EXPECT_EQ(cd::parse_gas(m).error().code, "dpp.gas");
+  ASSERT_REFUSED(cd::parse_gas(m), "dpp.gas");
 }
 
 }  // namespace

@@ -37,17 +37,17 @@ TEST(FactoryRegistry, OnlyReservedDevicesAreCompletedAndVersionsGrow) {
   d.declaration = "jws";
   ASSERT_TRUE(reg->record_made({d}).ok());
   EXPECT_EQ((*reg->get(serials[0]))->state, "made");
-  EXPECT_EQ(reg->record_made({d}).error().code, "factory.state");  // not reserved any more
+  ASSERT_REFUSED(reg->record_made({d}), "factory.state");  // not reserved any more
   ManufacturedDevice ghost = d;
   ghost.serial = "T-99999999";
-  EXPECT_FALSE(reg->record_made({ghost}).ok());
+  ASSERT_REFUSED(reg->record_made({ghost}), "factory.state");
   // A batch with one bad device changes nothing.
   ManufacturedDevice second = d;
   second.serial = serials[1];
-  EXPECT_FALSE(reg->record_made({second, ghost}).ok());
+  ASSERT_REFUSED(reg->record_made({second, ghost}), "factory.state");
   EXPECT_EQ((*reg->get(serials[1]))->state, "reserved");
   d.declaration_version = 1;  // not above the stored version
-  EXPECT_EQ(reg->update_declarations({d}, Event{}).error().code, "declaration.version");
+  ASSERT_REFUSED(reg->update_declarations({d}, Event{}), "declaration.version");
   d.declaration_version = 2;
   EXPECT_TRUE(reg->update_declarations({d}, Event{0, 0, "", "factory.sell", "ok", "", "{}"}).ok());
   EXPECT_EQ((*reg->get(serials[0]))->declaration_version, 2);
@@ -145,9 +145,9 @@ TEST(Inventory, MudUrlClaims) {
   EXPECT_EQ(r2.mud_url_claimed_source, "dhcp");
   EXPECT_EQ(r2.enforced_mud_url(), "");
   Event ok{0, 0, "SN-2", "mud.claim", "ok", "accepted", "{}"};
-  EXPECT_EQ(
-      inv->set_mud_claim_status("SN-2", "https://mud.acme/other.json", "accepted", ok).error().code,
-      "inventory.claim");  // a verdict on a URL it no longer claims changes nothing
+  // A verdict on a URL it no longer claims changes nothing.
+  ASSERT_REFUSED(inv->set_mud_claim_status("SN-2", "https://mud.acme/other.json", "accepted", ok),
+                 "inventory.claim");
   ASSERT_TRUE(inv->set_mud_claim_status("SN-2", "https://mud.acme/m.json", "accepted", ok).ok());
   EXPECT_EQ((*inv->get("SN-2"))->enforced_mud_url(), "https://mud.acme/m.json");
   // A new announcement replaces the claim (pending again); an operator's then stands over the
@@ -161,8 +161,8 @@ TEST(Inventory, MudUrlClaims) {
   EXPECT_EQ(*inv->claim_mud_url("SN-2", "https://mud.acme/m4.json", "operator"),
             MudClaim::kRecorded);
   EXPECT_EQ(refused("SN-2"), 1);
-  EXPECT_EQ(inv->claim_mud_url("SN-9", "https://mud.acme/m.json", "dhcp").error().code,
-            "inventory.unknown");
+  ASSERT_REFUSED(inv->claim_mud_url("SN-9", "https://mud.acme/m.json", "dhcp"),
+                 "inventory.unknown");
   (void)fs::remove_all(dir);
 }
 

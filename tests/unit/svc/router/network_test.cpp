@@ -184,8 +184,8 @@ TEST_F(NetworkSiteTest, RevocationMovesTheDeviceAndListsItsCredentialsInTheCrl) 
   EXPECT_EQ(judge("aa02").check, "credential.revoked");
   EXPECT_TRUE(judge("bb01").admitted);
   // Revoking twice, or an unknown device, is refused and changes nothing.
-  EXPECT_EQ(site_->revoke("SN-1", "again").error().code, "device.state");
-  EXPECT_EQ(site_->revoke("SN-9", "who").error().code, "inventory.unknown");
+  ASSERT_REFUSED(site_->revoke("SN-1", "again"), "device.state");
+  ASSERT_REFUSED(site_->revoke("SN-9", "who"), "inventory.unknown");
   std::string text = crl_text();
   ASSERT_FALSE(text.empty());
   // OpenSSL prints serials in upper case; the superseded one with its reason.
@@ -225,7 +225,7 @@ TEST_F(NetworkSiteTest, ServerCertificateForTheAuthenticator) {
   EXPECT_NE(t->out.find("DNS:eap.lab"), std::string::npos);
   EXPECT_EQ(std::filesystem::status(key).permissions() & std::filesystem::perms::others_read,
             std::filesystem::perms::none);
-  EXPECT_FALSE(site_->issue_server_certificate({}, cert, key, 86400).ok());
+  ASSERT_REFUSED(site_->issue_server_certificate({}, cert, key, 86400), "usage");
 }
 
 // A MUD URL announced in DHCP becomes a claim only for an authenticated device, on its own port,
