@@ -95,8 +95,9 @@ int set_quarantine(const Args& a, bool quarantine) {
   if (!quarantine && now != "quarantined")
     return fail(make_error("device.state", serial + " is not quarantined (" + now + ")"));
   std::string next = quarantine ? "quarantined" : "onboarded";
-  auto st = (*site)->inventory().set_state(
-      serial, next,
+  auto st = (*site)->inventory().transition(
+      serial, quarantine ? store::Transition::kQuarantine : store::Transition::kRelease,
+      store::Actor::kOperator,
       store::Event{0, 0, serial, quarantine ? "device.quarantine" : "device.release", "ok",
                    quarantine ? reason : "released",
                    Json{{"from", now}, {"reason", reason}}.dump()});

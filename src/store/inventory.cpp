@@ -4,6 +4,7 @@
 
 #include "common/json.h"
 #include "store/events.h"
+#include "store/lifecycle.h"
 #include "store/sqlite.h"
 
 namespace gh::store {
@@ -86,6 +87,40 @@ DeviceRecord row(const Statement& s) {
 class SqliteInventory final : public Inventory {
  public:
   explicit SqliteInventory(std::unique_ptr<Database> db) : db_(std::move(db)), group_(*db_, mu_) {}
+
+  // Inside a write: checks transition t of the device by an actor against the lifecycle rules and
+  // returns the state it leaves. A refusal is recorded (the event's kind, outcome "refused", the
+  // check) and put in *refused; the caller then changes nothing else.
+  Result<std::string> enter(Transition t, Actor by, const std::string& serial, const Event& event,
+                            std::optional<Error>* refused) {
+    auto get = TRY(db_->prepare("SELECT state FROM devices WHERE serial=?"));
+    get.bind(1, serial);
+    if (!TRY(get.step())) return make_error("inventory.unknown", "no device " + serial);
+    std::string from = get.text(0);
+    get.reset();
+    Status ok = check_transition(t, by, serial, from);
+    if (ok) return state_after(t, from);
+    *refused = ok.error();
+    Json detail{{"transition", rule_for(t).name},
+                {"actor", actor_name(by)},
+                {"from", from},
+                {"message", ok.error().message}};
+    TRY(append_event(*db_,
+                     Event{0, 0, serial, event.kind, "refused", ok.error().code, detail.dump()}));
+    return std::string();
+  }
+  // Runs fn(next state) in a write after t was allowed; a refusal is recorded and returned.
+  Status with_transition(Transition t, Actor by, const std::string& serial, const Event& event,
+                         const std::function<Status(const std::string&)>& fn) {
+    std::optional<Error> refused;
+    TRY(group_.write([&]() -> Status {
+      std::string next = TRY(enter(t, by, serial, event, &refused));
+      if (refused) return ok_status();
+      return fn(next);
+    }));
+    if (refused) return *refused;
+    return ok_status();
+  }
 
   Result<ImportCounts> import_devices(const std::vector<DeviceRecord>& devices,
                                       const std::string& bundle_id, const Event& event) override {
@@ -216,54 +251,32 @@ class SqliteInventory final : public Inventory {
 
   Status record_voucher(const std::string& serial, const std::string& voucher,
                         const Event& event) override {
-    return group_.write([&]() -> Status {
-      auto st = TRY(db_->prepare(
-          "UPDATE devices SET voucher=?, state='voucher-issued', updated_at=? WHERE serial=?"));
-      st.bind(1, voucher).bind(2, static_cast<int64_t>(time::now())).bind(3, serial);
-      TRY(st.run());
-      if (db_->changes() != 1) return make_error("inventory.unknown", "no device " + serial);
-      return append_event(*db_, event);
-    });
+    return with_transition(
+        Transition::kVoucherIssued, Actor::kRegistrar, serial, event,
+        [&](const std::string& next) -> Status {
+          auto st = TRY(
+              db_->prepare("UPDATE devices SET voucher=?, state=?, updated_at=? WHERE serial=?"));
+          st.bind(1, voucher).bind(2, next).bind(3, static_cast<int64_t>(time::now()));
+          st.bind(4, serial);
+          TRY(st.run());
+          return append_event(*db_, event);
+        });
   }
 
   Status record_ldevid(const std::string& serial, const std::string& pem,
-                       const std::string& serial_hex, time::Seconds not_after,
-                       const Event& event) override {
-    return group_.write([&]() -> Status {
-      auto old = TRY(
-          db_->prepare("UPDATE credentials SET status='superseded', ended_at=? WHERE device=? AND "
-                       "status='active'"));
-      old.bind(1, static_cast<int64_t>(time::now())).bind(2, serial);
-      TRY(old.run());
-      auto ins =
-          TRY(db_->prepare("INSERT INTO credentials(serial_hex, device, issued_at, not_after, "
-                           "status) VALUES(?,?,?,?,'active')"));
-      ins.bind(1, serial_hex)
-          .bind(2, serial)
-          .bind(3, static_cast<int64_t>(time::now()))
-          .bind(4, static_cast<int64_t>(not_after));
-      TRY(ins.run());
-      auto dev = TRY(db_->prepare(
-          "UPDATE devices SET ldevid_pem=?, ldevid_serial=?, ldevid_not_after=?, state='enrolled', "
-          "updated_at=? WHERE serial=?"));
-      dev.bind(1, pem)
-          .bind(2, serial_hex)
-          .bind(3, static_cast<int64_t>(not_after))
-          .bind(4, static_cast<int64_t>(time::now()));
-      dev.bind(5, serial);
-      TRY(dev.run());
-      if (db_->changes() != 1) return make_error("inventory.unknown", "no device " + serial);
-      return append_event(*db_, event);
+                       const std::string& serial_hex, time::Seconds not_after, Transition t,
+                       Actor by, const Event& event) override {
+    return with_transition(t, by, serial, event, [&](const std::string& next) {
+      return store_ldevid(serial, pem, serial_hex, not_after, next, event);
     });
   }
 
-  Status set_state(const std::string& serial, const std::string& state,
-                   const Event& event) override {
-    return group_.write([&]() -> Status {
+  Status transition(const std::string& serial, Transition t, Actor by,
+                    const Event& event) override {
+    return with_transition(t, by, serial, event, [&](const std::string& next) -> Status {
       auto st = TRY(db_->prepare("UPDATE devices SET state=?, updated_at=? WHERE serial=?"));
-      st.bind(1, state).bind(2, static_cast<int64_t>(time::now())).bind(3, serial);
+      st.bind(1, next).bind(2, static_cast<int64_t>(time::now())).bind(3, serial);
       TRY(st.run());
-      if (db_->changes() != 1) return make_error("inventory.unknown", "no device " + serial);
       return append_event(*db_, event);
     });
   }
@@ -320,19 +333,19 @@ class SqliteInventory final : public Inventory {
   }
 
   Status revoke(const std::string& serial, const Event& event) override {
-    return group_.write([&]() -> Status {
-      auto st =
-          TRY(db_->prepare("UPDATE devices SET state='revoked', updated_at=? WHERE serial=?"));
-      st.bind(1, static_cast<int64_t>(time::now())).bind(2, serial);
-      TRY(st.run());
-      if (db_->changes() != 1) return make_error("inventory.unknown", "no device " + serial);
-      auto cred =
-          TRY(db_->prepare("UPDATE credentials SET status='revoked', ended_at=? WHERE device=? AND "
-                           "status='active'"));
-      cred.bind(1, static_cast<int64_t>(time::now())).bind(2, serial);
-      TRY(cred.run());
-      return append_event(*db_, event);
-    });
+    return with_transition(
+        Transition::kRevoke, Actor::kOperator, serial, event,
+        [&](const std::string& next) -> Status {
+          auto st = TRY(db_->prepare("UPDATE devices SET state=?, updated_at=? WHERE serial=?"));
+          st.bind(1, next).bind(2, static_cast<int64_t>(time::now())).bind(3, serial);
+          TRY(st.run());
+          auto cred =
+              TRY(db_->prepare("UPDATE credentials SET status='revoked', ended_at=? WHERE device=? "
+                               "AND status='active'"));
+          cred.bind(1, static_cast<int64_t>(time::now())).bind(2, serial);
+          TRY(cred.run());
+          return append_event(*db_, event);
+        });
   }
 
   Result<std::vector<IssuedCredential>> ended_credentials(time::Seconds unexpired_at) override {
@@ -395,7 +408,22 @@ class SqliteInventory final : public Inventory {
   }
 
   Status record_dpp_configuration(const DppConfiguration& c, const Event& event) override {
-    return group_.write([&]() -> Status {
+    std::optional<Error> refused;
+    TRY(group_.write([&]() -> Status {
+      // A device from a bundle is onboarded now, if its standing allows it; one known only by
+      // its bootstrapping key has no inventory record.
+      auto get = TRY(db_->prepare("SELECT 1 FROM devices WHERE serial=?"));
+      get.bind(1, c.device);
+      bool in_inventory = TRY(get.step());
+      get.reset();
+      if (in_inventory) {
+        std::string next =
+            TRY(enter(Transition::kDppConfigured, Actor::kConfigurator, c.device, event, &refused));
+        if (refused) return ok_status();
+        auto dev = TRY(db_->prepare("UPDATE devices SET state=?, updated_at=? WHERE serial=?"));
+        dev.bind(1, next).bind(2, static_cast<int64_t>(time::now())).bind(3, c.device);
+        TRY(dev.run());
+      }
       auto old = TRY(db_->prepare(
           "UPDATE dpp_configurations SET status='superseded' WHERE device=? AND status='active'"));
       old.bind(1, c.device);
@@ -406,12 +434,10 @@ class SqliteInventory final : public Inventory {
       ins.bind(1, c.device).bind(2, c.bkh).bind(3, c.akm).bind(4, c.ssid).bind(5, c.net_access_key);
       ins.bind(6, c.mac).bind(7, c.psk_sealed).bind(8, static_cast<int64_t>(c.at));
       TRY(ins.run());
-      auto dev =
-          TRY(db_->prepare("UPDATE devices SET state='onboarded', updated_at=? WHERE serial=?"));
-      dev.bind(1, static_cast<int64_t>(time::now())).bind(2, c.device);
-      TRY(dev.run());
       return append_event(*db_, event);
-    });
+    }));
+    if (refused) return *refused;
+    return ok_status();
   }
 
   Result<std::vector<DppConfiguration>> dpp_configurations(bool active_only) override {
@@ -440,6 +466,32 @@ class SqliteInventory final : public Inventory {
   }
 
  private:
+  // Inside a write: the new LDevID supersedes the device's active one.
+  Status store_ldevid(const std::string& serial, const std::string& pem,
+                      const std::string& serial_hex, time::Seconds not_after,
+                      const std::string& state, const Event& event) {
+    auto old = TRY(
+        db_->prepare("UPDATE credentials SET status='superseded', ended_at=? WHERE device=? AND "
+                     "status='active'"));
+    old.bind(1, static_cast<int64_t>(time::now())).bind(2, serial);
+    TRY(old.run());
+    auto ins = TRY(
+        db_->prepare("INSERT INTO credentials(serial_hex, device, issued_at, not_after, status) "
+                     "VALUES(?,?,?,?,'active')"));
+    ins.bind(1, serial_hex)
+        .bind(2, serial)
+        .bind(3, static_cast<int64_t>(time::now()))
+        .bind(4, static_cast<int64_t>(not_after));
+    TRY(ins.run());
+    auto dev = TRY(db_->prepare(
+        "UPDATE devices SET ldevid_pem=?, ldevid_serial=?, ldevid_not_after=?, state=?, "
+        "updated_at=? WHERE serial=?"));
+    dev.bind(1, pem).bind(2, serial_hex).bind(3, static_cast<int64_t>(not_after)).bind(4, state);
+    dev.bind(5, static_cast<int64_t>(time::now())).bind(6, serial);
+    TRY(dev.run());
+    return append_event(*db_, event);
+  }
+
   std::unique_ptr<Database> db_;
   std::mutex mu_;  // every use of db_
   GroupCommit group_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "store/lifecycle.h"
 #include "store/records.h"
 
 namespace gh::store {
@@ -49,14 +50,20 @@ class Inventory {
   virtual Result<std::vector<ManufacturerAnchor>> manufacturers() = 0;
   // A pledge nonce is accepted once per device (replay protection); false if seen before.
   virtual Result<bool> remember_nonce(const std::string& serial, const std::string& nonce) = 0;
+  // The changes of a device's lifecycle state (store/lifecycle.h): each checks the state it
+  // starts from and who causes it, in the transaction that makes it; a refusal is recorded in the
+  // evidence log (the event's kind, outcome "refused", the check) and changes nothing else.
+  // The registrar's voucher (Transition::kVoucherIssued).
   virtual Status record_voucher(const std::string& serial, const std::string& voucher_b64,
                                 const Event& event) = 0;
-  // Records a newly issued LDevID (superseding the device's previous one) in one transaction.
+  // A newly issued LDevID, superseding the device's previous one: t is kLdevidIssued (EST
+  // enrollment), kReenrolled (EST renewal) or kDppCredential (a DPP configuration's certificate).
   virtual Status record_ldevid(const std::string& serial, const std::string& pem,
-                               const std::string& serial_hex, time::Seconds not_after,
-                               const Event& event) = 0;
-  virtual Status set_state(const std::string& serial, const std::string& state,
-                           const Event& event) = 0;
+                               const std::string& serial_hex, time::Seconds not_after, Transition t,
+                               Actor by, const Event& event) = 0;
+  // Any other transition.
+  virtual Status transition(const std::string& serial, Transition t, Actor by,
+                            const Event& event) = 0;
   // A MUD URL the device announced (source "dhcp" or "dpp") or the operator assigned ("operator"),
   // with its evidence event.
   virtual Result<MudClaim> claim_mud_url(const std::string& serial, const std::string& url,
@@ -67,7 +74,8 @@ class Inventory {
   virtual Result<std::vector<IssuedCredential>> credentials(const std::string& serial) = 0;
   // By certificate serial (hex as issued).
   virtual Result<std::optional<IssuedCredential>> credential(const std::string& serial_hex) = 0;
-  // Moves the device to "revoked" and revokes its active credentials, in one transaction.
+  // Moves the device to "revoked" and revokes its active credentials, in one transaction
+  // (kRevoke, by the operator).
   virtual Status revoke(const std::string& serial, const Event& event) = 0;
   // Superseded and revoked credentials that have not expired by then: what the CRL lists.
   virtual Result<std::vector<IssuedCredential>> ended_credentials(time::Seconds unexpired_at) = 0;
@@ -77,7 +85,7 @@ class Inventory {
   virtual Status add_dpp_peers(const std::vector<DppPeer>& peers, const Event& event) = 0;
   virtual Result<std::vector<DppPeer>> dpp_peers() = 0;
   // Records a configuration (superseding the device's previous one) and, for a device from a
-  // bundle, moves it to "onboarded", in one transaction with the event.
+  // bundle, moves it to "onboarded" (kDppConfigured), in one transaction with the event.
   virtual Status record_dpp_configuration(const DppConfiguration& c, const Event& event) = 0;
   virtual Result<std::vector<DppConfiguration>> dpp_configurations(bool active_only) = 0;
   // Changes whenever another connection (another process) commits: a cheap "reload needed?".

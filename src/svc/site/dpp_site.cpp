@@ -262,6 +262,8 @@ Result<pd::ConfigDecision> DppSite::configure(const pd::EnrolleeInfo& e,
     // Recorded before it is sent.
     if (known)
       TRY(site_->inventory().record_ldevid(device, cert.pem(), cert.serial_hex(), cert.not_after(),
+                                           store::Transition::kDppCredential,
+                                           store::Actor::kConfigurator,
                                            event(device, "dpp.ldevid", true, "LDevID issued", ev)));
     else
       TRY(site_->inventory().append(event(device, "dpp.ldevid", true, "LDevID issued", ev)));
@@ -348,8 +350,17 @@ DppExchange DppSite::run(int fd, pd::Session& s, std::vector<Bytes> first, bool 
   if (!st) {
     x.error = st.error();
     detail["message"] = st.error().message;
-    (void)site_->inventory().append(
-        event(x.device, "dpp.exchange", false, st.error().code, detail));
+    // A failed exchange is recorded within a rate per device; those of peers that named no known
+    // key share one rate, so garbage connections cannot grow the log (the rest are counted).
+    std::string peer = x.device.empty() ? "dpp:unidentified" : x.device;
+    if (gate_.admit(peer, time::monotonic()))
+      (void)site_->inventory().append(
+          event(x.device, "dpp.exchange", false, st.error().code, detail));
+    EvidenceGate::Summary sum;
+    if (gate_.summary_due(time::monotonic(), &sum))
+      (void)site_->inventory().append(
+          event("", "evidence.rate-limited", false, "evidence.rate",
+                Json{{"dropped", sum.dropped}, {"dropped_total", gate_.dropped_total()}}));
     log::info("dpp", "exchange failed: " + st.error().str());
   } else {
     x.akm = o_.akm;

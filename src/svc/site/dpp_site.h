@@ -12,6 +12,7 @@
 #include "codec/dpp_uri.h"
 #include "net/tcp.h"
 #include "proto/dpp.h"
+#include "svc/site/evidence_gate.h"
 #include "svc/site/policy_store.h"
 #include "svc/site/site.h"
 
@@ -81,6 +82,7 @@ class DppSite {
   std::string uri_;
   Bytes seal_key_;
   std::mutex mu_;
+  EvidenceGate gate_;  // bounds what failed exchanges write to the evidence log
   // Known enrollee keys by hex BKH and by hex chirp hash.
   struct Known {
     std::string label;  // serial or dpp:<hash>

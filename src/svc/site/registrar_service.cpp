@@ -7,6 +7,7 @@
 #include "crypto/jws.h"
 #include "proto/check.h"
 #include "svc/site/admission.h"
+#include "svc/site/evidence_gate.h"
 #include "svc/site/policy_store.h"
 
 namespace gh::svc {
@@ -50,10 +51,36 @@ void RegistrarService::stop() {
 
 HttpResponse RegistrarService::refuse(int status, const std::string& serial,
                                       const std::string& kind, const Error& e) {
-  (void)site_->inventory().append(event(serial, kind, false, e.code, Json{{"message", e.message}}));
-  log::info("registrar",
-            (serial.empty() ? std::string("?") : serial) + " " + kind + " refused: " + e.str());
+  if (serial.empty()) return refuse_unauthenticated(status, kind, e);
+  // The evidence log takes a bounded rate from each device; beyond it refusals are counted.
+  double now = time::monotonic();
+  if (gate_.admit(serial, now))
+    (void)site_->inventory().append(
+        event(serial, kind, false, e.code, Json{{"message", sanitize_peer_text(e.message)}}));
+  log_gate_summary(now);
+  log::info("registrar", serial + " " + kind + " refused: " + e.str());
   return HttpResponse::refusal(status ? status : status_for(e.code), e.code, e.message);
+}
+
+HttpResponse RegistrarService::refuse_unauthenticated(int status, const std::string& kind,
+                                                      const Error& e) {
+  // A peer that proved no identity writes nothing: it is counted, and the counts reach the log
+  // as one summary a minute.
+  gate_.count_unauthenticated();
+  log_gate_summary(time::monotonic());
+  log::debug("registrar", "unauthenticated " + kind + " refused: " + e.str());
+  return HttpResponse::refusal(status ? status : status_for(e.code), e.code, e.message);
+}
+
+void RegistrarService::log_gate_summary(double now) {
+  EvidenceGate::Summary sum;
+  if (!gate_.summary_due(now, &sum)) return;
+  (void)site_->inventory().append(
+      event("", "evidence.rate-limited", false, "evidence.rate",
+            Json{{"dropped", sum.dropped},
+                 {"unauthenticated", sum.unauthenticated},
+                 {"dropped_total", gate_.dropped_total()},
+                 {"unauthenticated_total", gate_.unauthenticated_total()}}));
 }
 
 HttpResponse RegistrarService::handle(net::HttpRequest& req) {
@@ -143,7 +170,10 @@ HttpResponse RegistrarService::request_voucher(net::HttpRequest& req) {
   std::string tls_serial = req.connection->peer_chain.empty()
                                ? ""
                                : req.connection->peer_chain[0].serial_number_attr().value_or("");
-  if (!p) return refuse(0, tls_serial, kind, p.error());
+  // Until the IDevID chain verifies the peer has proved no identity: nothing is recorded.
+  if (!p)
+    return p.error().code.rfind("idevid.", 0) == 0 ? refuse_unauthenticated(0, kind, p.error())
+                                                   : refuse(0, tls_serial, kind, p.error());
 
   // Authorization: the device must be expected from an imported bundle and in good standing.
   auto device = site_->inventory().get(p->serial);
@@ -250,8 +280,8 @@ HttpResponse RegistrarService::simple_enroll(net::HttpRequest& req, bool reenrol
   if (reenroll) {
     // RFC 7030 4.2.2: authenticated by the current, valid LDevID, which must be on record.
     if (!is_domain_certificate(chain))
-      return refuse(
-          401, serial, kind,
+      return refuse_unauthenticated(
+          401, kind,
           make_error("est.client", "client certificate is not a valid LDevID of this domain"));
     auto creds = site_->inventory().credentials(serial);
     bool active = false;
@@ -263,9 +293,21 @@ HttpResponse RegistrarService::simple_enroll(net::HttpRequest& req, bool reenrol
                     make_error("est.superseded", "this LDevID is not the device's current one"));
   } else if (req.connection->attributes["voucher_serial"] != serial || serial.empty()) {
     // RFC 8995 5.9.3: enrollment follows the voucher on the same TLS session.
-    return refuse(403, serial, kind,
-                  make_error("est.no-voucher", "no voucher was issued on this TLS session"));
+    return refuse_unauthenticated(
+        403, kind, make_error("est.no-voucher", "no voucher was issued on this TLS session"));
   }
+  // The device's state must allow the step before anything is issued (the store checks again
+  // when it records the credential).
+  auto device = site_->inventory().get(serial);
+  if (!device) return refuse(500, serial, kind, device.error());
+  if (!*device)
+    return refuse(404, serial, kind,
+                  make_error("inventory.unknown", serial + " is not in the inventory"));
+  const auto step = reenroll ? store::Transition::kReenrolled : store::Transition::kLdevidIssued;
+  if (Status allowed =
+          store::check_transition(step, store::Actor::kRegistrar, serial, (*device)->state);
+      !allowed)
+    return refuse(403, serial, kind, allowed.error());
   auto csr = codec::est_parse_csr(req.body);
   if (!csr) return refuse(400, serial, kind, csr.error());
   Status st = reenroll ? csr->verify_signature() : registrar_->check_csr(*csr, chain[0]);
@@ -279,10 +321,15 @@ HttpResponse RegistrarService::simple_enroll(net::HttpRequest& req, bool reenrol
   // Recorded before it is sent: no LDevID leaves without its inventory entry.
   auto rec = site_->inventory().record_ldevid(
       serial, ldevid->pem(), ldevid->serial_hex(), ldevid->not_after(),
+      reenroll ? store::Transition::kReenrolled : store::Transition::kLdevidIssued,
+      store::Actor::kRegistrar,
       event(serial, kind, true, "LDevID issued",
             Json{{"certificate_serial", ldevid->serial_hex()},
                  {"not_after", time::format_rfc3339(ldevid->not_after())}}));
-  if (!rec) return refuse(500, serial, kind, rec.error());
+  if (!rec)
+    return rec.error().code.rfind("lifecycle.", 0) == 0
+               ? HttpResponse::refusal(403, rec.error().code, rec.error().message)
+               : refuse(500, serial, kind, rec.error());
   auto body = codec::est_certs_only({*ldevid});
   if (!body) return refuse(500, serial, kind, body.error());
   return HttpResponse{200, codec::kCertsOnlyMediaType, *body, {}};
@@ -291,26 +338,64 @@ HttpResponse RegistrarService::simple_enroll(net::HttpRequest& req, bool reenrol
 HttpResponse RegistrarService::status_report(net::HttpRequest& req, const std::string& kind) {
   const auto& chain = req.connection->peer_chain;
   std::string serial = chain.empty() ? "" : chain[0].serial_number_attr().value_or("");
+  // Who reports decides what the report may do (RFC 8995 5.7, 5.9.4): voucher status and a
+  // failed enrollment come on the TLS session the voucher was issued on (the pledge's verified
+  // IDevID); a successful enrollment comes over a new session with the LDevID just issued, which
+  // must be the device's current, active credential. Anyone else proved no identity: counted, and
+  // nothing is written.
+  const bool voucher_session =
+      !serial.empty() && req.connection->attributes["voucher_serial"] == serial;
+  const bool ldevid = !voucher_session && is_domain_certificate(chain);
+  if (!voucher_session && !ldevid)
+    return refuse_unauthenticated(
+        chain.empty() ? 401 : 403, kind,
+        make_error("status.client", chain.empty()
+                                        ? "no TLS client certificate"
+                                        : "neither the session of this device's voucher nor "
+                                          "an LDevID of this domain"));
+  if (kind == "brski.voucher-status" && !voucher_session)
+    return refuse(403, serial, kind,
+                  make_error("status.session", "voucher status comes on the voucher's session"));
   auto json = parse_json(req.body, "status");
   if (!json || !json->is_object() || !json->contains("status") || !(*json)["status"].is_boolean())
     return refuse(
         400, serial, kind,
         make_error("status.format", "status telemetry must be JSON with a boolean 'status'"));
   bool ok = (*json)["status"].get<bool>();
-  std::string reason = json_string_or(*json, "reason", "");
-  bool ldevid = is_domain_certificate(chain);
-  Json detail{{"status", ok},
-              {"client_certificate", ldevid ? "ldevid" : (chain.empty() ? "none" : "idevid")}};
-  if (!reason.empty()) detail["reason"] = reason;
-  if (kind == "brski.enroll-status" && ok && ldevid) {
-    auto st = site_->inventory().set_state(
-        serial, "onboarded",
+  Json detail{{"status", ok}, {"client_certificate", ldevid ? "ldevid" : "idevid"}};
+  if (auto r = json->find("reason"); r != json->end() && r->is_string())
+    detail["reason"] = sanitize_peer_text(r->get<std::string>());
+  if (kind == "brski.enroll-status" && ok) {
+    if (!ldevid)
+      return refuse(403, serial, kind,
+                    make_error("status.credential",
+                               "enrollment success is reported with the LDevID it issued"));
+    auto cred = site_->inventory().credential(chain[0].serial_hex());
+    if (!cred) return refuse(500, serial, kind, cred.error());
+    if (!*cred || (*cred)->device != serial || (*cred)->status != "active")
+      return refuse(403, serial, kind,
+                    make_error("status.credential",
+                               "certificate " + chain[0].serial_hex() + " is " +
+                                   (*cred ? (*cred)->status : std::string("not on record")) +
+                                   ", not the device's current LDevID"));
+    auto device = site_->inventory().get(serial);
+    if (device && *device && (*device)->state == "onboarded")
+      return HttpResponse::text(200, "ok");  // a repeated confirmation: nothing to complete
+    if (!gate_.admit(serial, time::monotonic()))
+      return HttpResponse::refusal(429, "evidence.rate", "too many reports; try again later");
+    auto st = site_->inventory().transition(
+        serial, store::Transition::kEnrollConfirmed, store::Actor::kDevice,
         event(serial, kind, true, "device reports enrollment success", detail));
-    if (!st) return refuse(500, serial, kind, st.error());
-  } else {
+    if (!st)
+      return HttpResponse::refusal(st.error().code == "inventory.unknown" ? 404 : 403,
+                                   st.error().code, st.error().message);
+    return HttpResponse::text(200, "ok");
+  }
+  // Voucher status and failed enrollments are telemetry: recorded (within the peer's rate), no
+  // state changes.
+  if (gate_.admit(serial, time::monotonic()))
     (void)site_->inventory().append(
         event(serial, kind, ok, ok ? "reported success" : "device reports failure", detail));
-  }
   return HttpResponse::text(200, "ok");
 }
 

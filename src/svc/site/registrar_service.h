@@ -9,6 +9,7 @@
 
 #include "net/http.h"
 #include "proto/registrar.h"
+#include "svc/site/evidence_gate.h"
 #include "svc/site/policy_store.h"
 #include "svc/site/site.h"
 
@@ -35,8 +36,12 @@ class RegistrarService {
   net::HttpResponse request_voucher(net::HttpRequest& req);
   net::HttpResponse simple_enroll(net::HttpRequest& req, bool reenroll);
   net::HttpResponse status_report(net::HttpRequest& req, const std::string& kind);
+  // A refusal, recorded for a device that proved who it is (within its rate) ...
   net::HttpResponse refuse(int status, const std::string& serial, const std::string& kind,
                            const Error& e);
+  // ... and only counted for a peer that proved nothing.
+  net::HttpResponse refuse_unauthenticated(int status, const std::string& kind, const Error& e);
+  void log_gate_summary(double now);
   Result<std::string> call_masa(const proto::PledgeRequest& p, const std::string& endpoint,
                                 const Bytes& rvr, int* status_out);
   Status check_audit_log(const proto::PledgeRequest& p, const Bytes& rvr,
@@ -48,6 +53,7 @@ class RegistrarService {
   std::unique_ptr<proto::Registrar> registrar_;
   RegistrarOptions options_;
   std::unique_ptr<net::HttpServer> server_;
+  EvidenceGate gate_;
   Result<std::vector<crypto::Certificate>> manufacturer_anchors();
   std::mutex anchors_mu_;
   std::map<std::string, crypto::Certificate> anchors_;  // parsed roots, by fingerprint

@@ -121,11 +121,16 @@ class NetworkSiteTest : public ::testing::Test {
     return store::Event{0, 0, "", kind, "ok", "", "{}"};
   }
   void onboard(const std::string& serial, const std::string& cert_serial) {
-    ASSERT_TRUE(
-        inv()
-            .record_ldevid(serial, "PEM", cert_serial, time::now() + 86400, ev("est.enroll"))
-            .ok());
-    ASSERT_TRUE(inv().set_state(serial, "onboarded", ev("est.enrollstatus")).ok());
+    ASSERT_TRUE(inv().record_voucher(serial, "voucher", ev("brski.voucher")).ok());
+    ASSERT_TRUE(inv()
+                    .record_ldevid(serial, "PEM", cert_serial, time::now() + 86400,
+                                   store::Transition::kLdevidIssued, store::Actor::kRegistrar,
+                                   ev("est.enroll"))
+                    .ok());
+    ASSERT_TRUE(inv()
+                    .transition(serial, store::Transition::kEnrollConfirmed, store::Actor::kDevice,
+                                ev("est.enrollstatus"))
+                    .ok());
   }
   SessionVerdict judge(const std::string& cert_serial) {
     PolicyStore policy(dir_ + "/site");
@@ -149,9 +154,15 @@ TEST_F(NetworkSiteTest, OnlyTheCurrentCredentialOfAnOnboardedDeviceIsAdmitted) {
   onboard("SN-1", "aa02");  // re-onboarded: the first LDevID is superseded
   EXPECT_EQ(judge("aa01").check, "credential.superseded");
   EXPECT_TRUE(judge("aa02").admitted);
-  ASSERT_TRUE(inv().set_state("SN-1", "quarantined", ev("device.quarantine")).ok());
+  ASSERT_TRUE(inv()
+                  .transition("SN-1", store::Transition::kQuarantine, store::Actor::kOperator,
+                              ev("device.quarantine"))
+                  .ok());
   EXPECT_EQ(judge("aa02").check, "device.quarantined");
-  ASSERT_TRUE(inv().set_state("SN-1", "onboarded", ev("device.release")).ok());
+  ASSERT_TRUE(inv()
+                  .transition("SN-1", store::Transition::kRelease, store::Actor::kOperator,
+                              ev("device.release"))
+                  .ok());
   // The authorization policy is asked too (protocol "connect").
   std::string policy = dir_ + "/policy.yaml";
   ASSERT_TRUE(fs::write_file_atomic(policy,
@@ -225,7 +236,10 @@ TEST(DhcpClaims, OnlyAuthenticatedDevicesOnTheirPortOncePerUrl) {
   store::DeviceRecord d{"SN-1", "m", "Acme", "expected", "PEM", "", "", "jws", 1, "b1", 1};
   store::Event ev{0, 0, "", "t", "ok", "", "{}"};
   ASSERT_TRUE(inv->import_devices({d}, "b1", ev).ok());
-  ASSERT_TRUE(inv->record_ldevid("SN-1", "PEM", "0abc", 2000000000, ev).ok());
+  ASSERT_TRUE(inv->record_voucher("SN-1", "voucher", ev).ok());
+  ASSERT_TRUE(inv->record_ldevid("SN-1", "PEM", "0abc", 2000000000,
+                                 store::Transition::kLdevidIssued, store::Actor::kRegistrar, ev)
+                  .ok());
   std::vector<EapSession> sessions{{"r-dev1", "4A:A3:F7:6D:10:ED", "0abc", "", 1},
                                    {"r-dev2", "02:00:00:00:00:09", "0def", "", 1}};
   std::map<std::string, DhcpAnnouncement> dhcp{

@@ -326,7 +326,8 @@ TEST_F(BrskiTest, GarbageTruncatedAndOversizedBodiesAreRefused) {
   EXPECT_EQ(r->status, 403);  // no voucher on this session comes first
   r = c->request("POST", "/.well-known/brski/enrollstatus", {{"Content-Type", "application/json"}},
                  "{not json");
-  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(r->status, 403);  // who reports comes first: this session got no voucher
+  EXPECT_EQ(r->body.rfind("status.client", 0), 0u) << r->body;
   r = c->request("GET", "/nope", {}, "");
   EXPECT_EQ(r->status, 404);
   // Oversized: the server answers 413 and closes, possibly before the client has sent it all.
@@ -399,6 +400,179 @@ TEST_F(BrskiTest, PledgeRefusesBadVouchers) {
     w.nonce = sent.nonce;
     ASSERT_REFUSED(p.accept_voucher(resign(w), time::now()), "voucher.registrar");
   }
+}
+
+// Issue 13, the trust boundary: a device's own report completes a step the site started and never
+// overrides the site's verdict; peers that proved no identity write nothing.
+class TrustBoundaryTest : public BrskiTest {
+ protected:
+  struct Onboarded {
+    pki::Identity ldevid;
+  };
+  // Onboards serials_[i] by BRSKI and returns its LDevID as the device holds it.
+  Onboarded onboard(size_t i) {
+    auto r = onboard_brski({dir_ + "/d/" + serials_[i], url_, 10});
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().str());
+    if (!r.ok()) return {};
+    std::string img = dir_ + "/d/" + serials_[i];
+    auto domain = *crypto::Certificate::from_pem(*fs::read_file(dir_ + "/s/domain-ca.pem"));
+    auto cert = *crypto::Certificate::from_pem(*fs::read_file(img + "/onboarding/ldevid.pem"));
+    auto ks = std::move(*device::open_keystore(img, {"file", ""}));
+    return {pki::Identity{cert, *ks->load("ldevid"), {domain}}};
+  }
+  net::ClientResponse post(net::HttpClient& c, const std::string& path, const std::string& body) {
+    auto r = c.request("POST", path, {{"Content-Type", "application/json"}}, body);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : net::ClientResponse{};
+  }
+  std::unique_ptr<net::HttpClient> anonymous() {
+    anon_ctx_ = std::make_unique<crypto::TlsContext>(*crypto::TlsContext::client(nullptr, {}, ""));
+    auto u = *net::Url::parse(url_);
+    auto c = net::HttpClient::connect(u.host, u.port, *anon_ctx_);
+    EXPECT_TRUE(c.ok());
+    return c.ok() ? std::move(*c) : nullptr;
+  }
+  size_t event_count() {
+    auto s = std::move(*Site::open(dir_ + "/s"));
+    return s->inventory().events()->size();
+  }
+  Status operator_step(const std::string& serial, store::Transition t) {
+    auto s = std::move(*Site::open(dir_ + "/s"));
+    return s->inventory().transition(serial, t, store::Actor::kOperator,
+                                     store::Event{0, 0, serial, "device.operator", "ok", "", "{}"});
+  }
+  static constexpr const char* kEnroll = "/.well-known/brski/enrollstatus";
+  static constexpr const char* kVoucher = "/.well-known/brski/voucher_status";
+  std::unique_ptr<crypto::TlsContext> anon_ctx_;
+};
+
+TEST_F(TrustBoundaryTest, AQuarantinedDeviceCannotReleaseItself) {
+  auto d = onboard(0);
+  ASSERT_EQ(state(serials_[0]), "onboarded");
+  ASSERT_TRUE(operator_step(serials_[0], store::Transition::kQuarantine).ok());
+  auto c = connect(d.ldevid);
+  ASSERT_TRUE(c);
+  auto r = post(*c, kEnroll, R"({"version":1,"status":true})");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.body.rfind("lifecycle.state", 0), 0u) << r.body;
+  EXPECT_EQ(state(serials_[0]), "quarantined");
+  // The refusal is on record, naming the transition and the actor.
+  auto s = std::move(*Site::open(dir_ + "/s"));
+  auto events = *s->inventory().events(serials_[0]);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().outcome, "refused");
+  EXPECT_EQ(events.back().reason, "lifecycle.state");
+  EXPECT_NE(events.back().detail.find("\"actor\":\"device\""), std::string::npos);
+}
+
+TEST_F(TrustBoundaryTest, ARevokedDeviceCannotRestoreItselfNorOnboardAgain) {
+  auto d = onboard(0);
+  {
+    auto s = std::move(*Site::open(dir_ + "/s"));
+    ASSERT_TRUE(s->revoke(serials_[0], "stolen").ok());
+  }
+  auto c = connect(d.ldevid);
+  ASSERT_TRUE(c);
+  auto r = post(*c, kEnroll, R"({"version":1,"status":true})");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.body.rfind("status.credential", 0), 0u) << r.body;
+  EXPECT_EQ(state(serials_[0]), "revoked");
+  // Renewal with the revoked credential is refused too.
+  auto key = *crypto::PrivateKey::generate(crypto::Curve::kP256);
+  auto csr = *crypto::Csr::create(crypto::Name().add("serialNumber", serials_[0]), key);
+  auto e = *c->request("POST", "/.well-known/est/simplereenroll",
+                       {{"Content-Type", codec::kPkcs10MediaType}}, codec::est_base64(csr.der()));
+  EXPECT_EQ(e.status, 403);
+  EXPECT_EQ(e.body.rfind("est.superseded", 0), 0u) << e.body;
+  // A factory reset does not bring it back.
+  ASSERT_TRUE(fs::remove_all(dir_ + "/d/" + serials_[0] + "/onboarding").ok());
+  auto again = onboard_brski({dir_ + "/d/" + serials_[0], url_, 5});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, "policy.state");
+  EXPECT_EQ(state(serials_[0]), "revoked");
+  auto s = std::move(*Site::open(dir_ + "/s"));
+  auto creds = s->inventory().credentials(serials_[0]);
+  ASSERT_TRUE(creds.ok());
+  ASSERT_FALSE(creds->empty());
+  for (const auto& cred : *creds) EXPECT_EQ(cred.status, "revoked");
+}
+
+TEST_F(TrustBoundaryTest, ASupersededLdevidCompletesNothing) {
+  auto first = onboard(0);
+  ASSERT_TRUE(fs::remove_all(dir_ + "/d/" + serials_[0] + "/onboarding").ok());
+  // Re-onboarding after a reset: the new voucher starts a step; the old credential is superseded
+  // once the new one is issued, and cannot complete it.
+  auto id = idevid(serials_[0]);
+  auto c = connect(id);
+  ASSERT_TRUE(c);
+  proto::Pledge pledge(id, masa_trust());
+  auto pvr = *pledge.voucher_request(c->server_chain(), time::now());
+  ASSERT_EQ(post_pvr(*c, pvr).status, 200);
+  auto key = *crypto::PrivateKey::generate(crypto::Curve::kP256);
+  auto csr = *crypto::Csr::create(crypto::Name().add("serialNumber", serials_[0]), key);
+  auto e = *c->request("POST", "/.well-known/est/simpleenroll",
+                       {{"Content-Type", codec::kPkcs10MediaType}}, codec::est_base64(csr.der()));
+  ASSERT_EQ(e.status, 200) << e.body;
+  ASSERT_EQ(state(serials_[0]), "enrolled");
+  auto old = connect(first.ldevid);
+  ASSERT_TRUE(old);
+  auto r = post(*old, kEnroll, R"({"version":1,"status":true})");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.body.rfind("status.credential", 0), 0u) << r.body;
+  EXPECT_EQ(state(serials_[0]), "enrolled");
+  // Success reported on the IDevID session is not the LDevID's confirmation either.
+  r = post(*c, kEnroll, R"({"version":1,"status":true})");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.body.rfind("status.credential", 0), 0u) << r.body;
+  EXPECT_EQ(state(serials_[0]), "enrolled");
+}
+
+TEST_F(TrustBoundaryTest, PeersWithoutIdentityWriteNothing) {
+  onboard(0);
+  size_t before = event_count();
+  std::string huge(256 * 1024 - 64, 'x');
+  auto anon = anonymous();
+  ASSERT_TRUE(anon);
+  for (int i = 0; i < 40; ++i) {
+    for (const char* path : {kVoucher, kEnroll}) {
+      auto r = post(*anon, path, R"({"version":1,"status":true,"reason":")" + huge + "\"}");
+      EXPECT_EQ(r.status, 401);
+      EXPECT_EQ(r.body.rfind("status.client", 0), 0u) << r.body.substr(0, 80);
+    }
+  }
+  // An IDevID on a session that got no voucher proves the device but started no step.
+  auto c = connect(idevid(serials_[1]));
+  ASSERT_TRUE(c);
+  auto r = post(*c, kVoucher, R"({"version":1,"status":false,"reason":"x"})");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.body.rfind("status.client", 0), 0u) << r.body;
+  EXPECT_EQ(state(serials_[1]), "expected");
+  // At most the one summary of what was counted.
+  EXPECT_LE(event_count(), before + 1);
+}
+
+TEST_F(TrustBoundaryTest, ReportedReasonsAreCappedAndARateBoundsEachDevice) {
+  auto id = idevid(serials_[0]);
+  auto c = connect(id);
+  ASSERT_TRUE(c);
+  proto::Pledge pledge(id, masa_trust());
+  ASSERT_EQ(post_pvr(*c, *pledge.voucher_request(c->server_chain(), time::now())).status, 200);
+  size_t before = event_count();
+  std::string huge = "first\\nsecond" + std::string(200 * 1024, 'y');  // an escaped newline
+  for (int i = 0; i < 100; ++i)
+    EXPECT_EQ(post(*c, kVoucher, R"({"version":1,"status":false,"reason":")" + huge + "\"}").status,
+              200);
+  size_t after = event_count();
+  EXPECT_GT(after, before);
+  EXPECT_LE(after, before + 25);  // a burst of 20, a little steady rate, one summary
+  auto s = std::move(*Site::open(dir_ + "/s"));
+  auto events = *s->inventory().events(serials_[0]);
+  ASSERT_FALSE(events.empty());
+  const auto& last = events.back();
+  EXPECT_EQ(last.kind, "brski.voucher-status");
+  EXPECT_LE(last.detail.size(), 1300u);
+  EXPECT_EQ(last.detail.find('\n'), std::string::npos);
+  EXPECT_NE(last.detail.find("\\\\x0a"), std::string::npos) << last.detail.substr(0, 80);
 }
 
 }  // namespace

@@ -1,0 +1,53 @@
+// The device lifecycle as a state machine, enforced where the state is stored: every change names
+// the states it may start from and who may cause it; anything else is refused, recorded, and
+// changes nothing (a device's own report completes a step the site started and never overrides
+// the site's verdict).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace gh::store {
+
+// Who causes a change.
+enum class Actor {
+  kOperator,      // the site's operator (CLI, API)
+  kRegistrar,     // the BRSKI registrar / EST server, on a verified protocol step
+  kConfigurator,  // the DPP configurator, on a completed configuration
+  kRouter,        // the router, on an 802.1X verdict
+  kDevice,        // the device's own report (voucher_status, enrollstatus, configuration result)
+};
+const char* actor_name(Actor a);
+
+enum class Transition {
+  kVoucherIssued,    // registrar: a voucher went to the pledge (onboarding, or re-onboarding)
+  kLdevidIssued,     // registrar: EST simpleenroll issued the LDevID
+  kReenrolled,       // registrar: EST simplereenroll renewed it (the state stays)
+  kEnrollConfirmed,  // device: enrollstatus success, over TLS with that LDevID
+  kDppCredential,    // configurator: a DPP configuration's 802.1X certificate was issued
+  kDppConfigured,    // configurator: a DPP configuration was delivered
+  kQuarantine,       // operator
+  kRelease,          // operator: back to onboarded
+  kRevoke,           // operator: credentials revoked
+};
+
+struct TransitionRule {
+  Transition transition;
+  const char* name;               // as the evidence log names it
+  std::vector<std::string> from;  // the states it may start from
+  std::string to;                 // the state it leaves; empty: unchanged
+  std::vector<Actor> by;          // who may cause it
+};
+const TransitionRule& rule_for(Transition t);
+const std::vector<TransitionRule>& lifecycle_rules();
+
+// ok, or the check that refuses it: "lifecycle.actor" (this actor may not cause it) or
+// "lifecycle.state" (not from this state).
+Status check_transition(Transition t, Actor by, const std::string& serial,
+                        const std::string& from_state);
+// The state a device is in after t from from_state (t allowed).
+std::string state_after(Transition t, const std::string& from_state);
+
+}  // namespace gh::store

@@ -1,0 +1,122 @@
+// The lifecycle state machine: every transition names the states it may start from and who may
+// cause it; the SQLite inventory enforces it in the transaction that makes the change.
+#include "store/lifecycle.h"
+
+#include <gtest/gtest.h>
+
+#include "common/fs.h"
+#include "store/inventory.h"
+#include "test_util.h"
+
+namespace gh::store {
+namespace {
+
+TEST(Lifecycle, EveryTransitionHasItsRule) {
+  for (auto t :
+       {Transition::kVoucherIssued, Transition::kLdevidIssued, Transition::kReenrolled,
+        Transition::kEnrollConfirmed, Transition::kDppCredential, Transition::kDppConfigured,
+        Transition::kQuarantine, Transition::kRelease, Transition::kRevoke})
+    EXPECT_EQ(rule_for(t).transition, t);
+}
+
+TEST(Lifecycle, OnlyTheEntitledActorFromTheListedStates) {
+  EXPECT_TRUE(check_transition(Transition::kEnrollConfirmed, Actor::kDevice, "S", "enrolled").ok());
+  auto quarantined =
+      check_transition(Transition::kEnrollConfirmed, Actor::kDevice, "S", "quarantined");
+  ASSERT_FALSE(quarantined.ok());
+  EXPECT_EQ(quarantined.error().code, "lifecycle.state");
+  auto device_release = check_transition(Transition::kRelease, Actor::kDevice, "S", "quarantined");
+  ASSERT_FALSE(device_release.ok());
+  EXPECT_EQ(device_release.error().code, "lifecycle.actor");
+  auto revoked_voucher =
+      check_transition(Transition::kVoucherIssued, Actor::kRegistrar, "S", "revoked");
+  ASSERT_FALSE(revoked_voucher.ok());
+  EXPECT_EQ(revoked_voucher.error().code, "lifecycle.state");
+  EXPECT_EQ(state_after(Transition::kReenrolled, "quarantined"), "quarantined");
+  EXPECT_EQ(state_after(Transition::kRelease, "quarantined"), "onboarded");
+  // No device report leaves quarantine, revocation or decommissioning.
+  for (const auto& r : lifecycle_rules()) {
+    if (std::find(r.by.begin(), r.by.end(), Actor::kDevice) == r.by.end()) continue;
+    for (const char* s : {"quarantined", "revoked", "decommissioned"})
+      EXPECT_EQ(std::find(r.from.begin(), r.from.end(), s), r.from.end()) << r.name << " " << s;
+  }
+}
+
+class LifecycleStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = gh::testing::make_temp_dir("gh-lifecycle");
+    inv_ = std::move(*open_sqlite_inventory(dir_ + "/inv.db"));
+    DeviceRecord r{"SN-1", "m", "Acme", "expected", "PEM", "", "", "jws", 1, "b1", 1};
+    ASSERT_TRUE(inv_->import_devices({r}, "b1", ev("bundle.import")).ok());
+  }
+  void TearDown() override { (void)fs::remove_all(dir_); }
+  static Event ev(const std::string& kind) { return Event{0, 0, "SN-1", kind, "ok", "", "{}"}; }
+  std::string state() { return (*inv_->get("SN-1"))->state; }
+  size_t events() { return inv_->events("SN-1")->size(); }
+  std::string dir_;
+  std::unique_ptr<Inventory> inv_;
+};
+
+TEST_F(LifecycleStoreTest, ARefusedTransitionIsRecordedAndChangesNothing) {
+  size_t before = events();
+  auto st = inv_->transition("SN-1", Transition::kEnrollConfirmed, Actor::kDevice,
+                             ev("brski.enroll-status"));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "lifecycle.state");
+  EXPECT_EQ(state(), "expected");
+  ASSERT_EQ(events(), before + 1);
+  auto last = inv_->events("SN-1")->back();
+  EXPECT_EQ(last.outcome, "refused");
+  EXPECT_EQ(last.reason, "lifecycle.state");
+  EXPECT_EQ(last.kind, "brski.enroll-status");
+  // The LDevID of a device with no voucher is refused: no credential is recorded.
+  auto ld = inv_->record_ldevid("SN-1", "PEM", "0a", 2000000000, Transition::kLdevidIssued,
+                                Actor::kRegistrar, ev("est.simpleenroll"));
+  ASSERT_FALSE(ld.ok());
+  EXPECT_EQ(ld.error().code, "lifecycle.state");
+  EXPECT_TRUE(inv_->credentials("SN-1")->empty());
+}
+
+TEST_F(LifecycleStoreTest, TheWholeOnboardingThenQuarantineAndRelease) {
+  ASSERT_TRUE(inv_->record_voucher("SN-1", "v", ev("brski.voucher")).ok());
+  EXPECT_EQ(state(), "voucher-issued");
+  ASSERT_TRUE(inv_->record_ldevid("SN-1", "PEM", "0a", 2000000000, Transition::kLdevidIssued,
+                                  Actor::kRegistrar, ev("est.simpleenroll"))
+                  .ok());
+  EXPECT_EQ(state(), "enrolled");
+  ASSERT_TRUE(
+      inv_->transition("SN-1", Transition::kEnrollConfirmed, Actor::kDevice, ev("enroll")).ok());
+  EXPECT_EQ(state(), "onboarded");
+  ASSERT_TRUE(
+      inv_->transition("SN-1", Transition::kQuarantine, Actor::kOperator, ev("quarantine")).ok());
+  EXPECT_EQ(state(), "quarantined");
+  // Renewal keeps the quarantine.
+  ASSERT_TRUE(inv_->record_ldevid("SN-1", "PEM", "0b", 2000000000, Transition::kReenrolled,
+                                  Actor::kRegistrar, ev("est.simplereenroll"))
+                  .ok());
+  EXPECT_EQ(state(), "quarantined");
+  auto self = inv_->transition("SN-1", Transition::kRelease, Actor::kDevice, ev("release"));
+  ASSERT_FALSE(self.ok());
+  EXPECT_EQ(self.error().code, "lifecycle.actor");
+  EXPECT_EQ(state(), "quarantined");
+  ASSERT_TRUE(inv_->transition("SN-1", Transition::kRelease, Actor::kOperator, ev("release")).ok());
+  EXPECT_EQ(state(), "onboarded");
+  ASSERT_TRUE(inv_->revoke("SN-1", ev("device.revoke")).ok());
+  auto twice = inv_->revoke("SN-1", ev("device.revoke"));
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code, "lifecycle.state");
+  auto back = inv_->record_voucher("SN-1", "v2", ev("brski.voucher"));
+  ASSERT_FALSE(back.ok());
+  EXPECT_EQ(back.error().code, "lifecycle.state");
+  EXPECT_EQ(state(), "revoked");
+}
+
+TEST_F(LifecycleStoreTest, AnUnknownDeviceIsNamed) {
+  auto st = inv_->transition("SN-9", Transition::kQuarantine, Actor::kOperator, ev("q"));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "inventory.unknown");
+}
+
+}  // namespace
+}  // namespace gh::store
