@@ -68,12 +68,6 @@ Status use_identity(SSL* ssl, const TlsIdentity& id) {
   return use_identity_with<SslCalls>(ssl, id, false);
 }
 
-// TLS 1.2 (the floor of RFC 8995 5.1) only with an ephemeral ECDH key exchange and an AEAD
-// cipher: the suites RFC 9325 4.2 recommends (AES-GCM) and ChaCha20-Poly1305 (RFC 7905). No CBC,
-// no SHA-1 MAC, no static RSA key transport, no finite-field DH.
-constexpr const char* kTls12Suites =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
-    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
 // Every TLS 1.3 suite is an AEAD (the key exchange is negotiated apart: ECDHE here, with no
 // session tickets to resume from); named so that the list is ours, not a library default.
 constexpr const char* kTls13Suites =

@@ -14,6 +14,15 @@
 
 namespace gh::crypto {
 
+// TLS 1.2 (the floor of RFC 8995 5.1) only with an ephemeral ECDH key exchange and an AEAD
+// cipher: the suites RFC 9325 4.2 recommends (AES-GCM) and ChaCha20-Poly1305 (RFC 7905). No CBC,
+// no SHA-1 MAC, no static RSA key transport, no finite-field DH. In OpenSSL's cipher-list syntax:
+// every TLS context here uses it, and so do the hostapd and wpa_supplicant configurations written
+// for 802.1X EAP-TLS.
+inline constexpr const char* kTls12Suites =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
+    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
+
 struct TlsIdentity {
   Certificate cert;
   std::vector<Certificate> chain;  // sent after cert

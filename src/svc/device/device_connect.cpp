@@ -9,6 +9,7 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/process.h"
+#include "crypto/tls.h"
 #include "crypto/x509.h"
 #include "device/image.h"
 
@@ -116,6 +117,11 @@ Result<ConnectResult> connect_8021x(const ConnectOptions& o) {
                      "  key_mgmt=IEEE8021X\n"
                      "  eap=TLS\n"
                      "  eapol_flags=0\n"
+                     // TLS 1.2 with ECDHE and AEAD suites only (crypto/tls.h).
+                     "  phase1=\"tls_disable_tlsv1_0=1 tls_disable_tlsv1_1=1\"\n"
+                     "  openssl_ciphers=\"" +
+                     std::string(crypto::kTls12Suites) +
+                     "\"\n"
                      "  identity=" +
                      TRY(conf_string(serial)) + "\n  ca_cert=" + TRY(conf_string(ca_path)) +
                      "\n  client_cert=" + TRY(conf_string(cert_path)) +

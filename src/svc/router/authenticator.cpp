@@ -12,6 +12,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/process.h"
+#include "crypto/tls.h"
 
 namespace gh::svc {
 namespace {
@@ -166,6 +167,11 @@ Result<Authenticator::Port> Authenticator::start(const std::string& name) {
                   o_.server_key +
                   "\n"
                   "check_crl=1\n"
+                  // EAP-TLS: TLS 1.2 with ECDHE and AEAD suites only (crypto/tls.h).
+                  "tls_flags=[DISABLE-TLSv1.0][DISABLE-TLSv1.1]\n"
+                  "openssl_ciphers=" +
+                  std::string(crypto::kTls12Suites) +
+                  "\n"
                   "crl_reload_interval=1\n"
                   "tls_session_lifetime=0\n"
                   "eap_reauth_period=" +
