@@ -35,10 +35,12 @@ TEST(Lifecycle, OnlyTheEntitledActorFromTheListedStates) {
   EXPECT_EQ(state_after(Transition::kReenrolled, "quarantined"), "quarantined");
   EXPECT_EQ(state_after(Transition::kRelease, "quarantined"), "onboarded");
   // No device report leaves quarantine, revocation or decommissioning.
-  for (const auto& r : lifecycle_rules())
-    if (std::find(r.by.begin(), r.by.end(), Actor::kDevice) != r.by.end())
-      for (const char* s : {"quarantined", "revoked", "decommissioned"})
-        EXPECT_EQ(std::find(r.from.begin(), r.from.end(), s), r.from.end()) << r.name << " " << s;
+  for (const auto& r : lifecycle_rules()) {
+    if (std::find(r.by.begin(), r.by.end(), Actor::kDevice) == r.by.end()) continue;
+    for (const char* s : {"quarantined", "revoked", "decommissioned"}) {
+      EXPECT_EQ(std::find(r.from.begin(), r.from.end(), s), r.from.end()) << r.name << " " << s;
+    }
+  }
 }
 
 class LifecycleStoreTest : public ::testing::Test {
