@@ -350,8 +350,7 @@ TEST_F(TrustBoundaryTest, ARevokedDeviceCannotRestoreItselfNorOnboardAgain) {
   auto s = std::move(*Site::open(dir_ + "/s"));
   auto creds = s->inventory().credentials(serials_[0]);
   ASSERT_TRUE(creds.ok());
-  for (const auto& cred : *creds)
-    EXPECT_EQ(cred.status, "revoked");
+  for (const auto& cred : *creds) EXPECT_EQ(cred.status, "revoked");
 }
 
 TEST_F(TrustBoundaryTest, ASupersededLdevidCompletesNothing) {
