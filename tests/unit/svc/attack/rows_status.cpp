@@ -53,9 +53,8 @@ std::vector<Row> status_rows() {
            },
        .expect = {403, "status.session"},
        .events = 1},
-      // FIXME(issue 13): a revoked LDevID still counts as "an LDevID of this domain" for failure
-      // telemetry: the registrar answers 200 and writes the report to the evidence log. A revoked
-      // credential should prove nothing (refused like a success report with it).
+      // A revoked LDevID proves nothing: not even failure telemetry is taken from it (the base
+      // answered 200 and wrote the report to the evidence log).
       {.name = "status.enrollstatus.revoked-ldevid-writes-telemetry",
        .arrange =
            [](E& e) {
