@@ -174,11 +174,10 @@ std::vector<Row> dpp_rows() {
        }),
        .expect = {0, "dpp.frame"},
        .events = 22},  // a burst of 20 and the steady rate of one a second
-      // FIXME(issue 13): an enrollee nobody knows that completes responder-only authentication
-      // (anyone holding the site's public URI can) is logged under a name derived from its fresh
-      // protocol key, so each exchange gets a rate of its own, and the configuration refusal is
-      // appended without the gate: 25 such exchanges write 50 events. Those of peers that named no
-      // known key should share one rate.
+      // Enrollees nobody knows that complete responder-only authentication (anyone holding the
+      // site's URI can) share the strangers' rate; the base gave each exchange a rate of its own
+      // (named after its fresh protocol key) and logged configuration refusals ungated: 25 such
+      // exchanges wrote 50 events.
       {.name = "dpp.flood.unknown-enrollees-share-one-rate",
        .arrange = serve,
        .attack = against_site([](E& e) {
