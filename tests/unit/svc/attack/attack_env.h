@@ -220,6 +220,9 @@ inline std::string json_report(bool ok, const std::string& reason = "") {
   if (!reason.empty()) j["reason"] = reason;
   return j.dump();
 }
+// What a flood may write: the evidence gate's burst of 20 and its steady rate of one a second for
+// up to 10 s of a slow machine; each flood row sends well over this many.
+inline constexpr size_t kFloodBound = 30;
 inline constexpr const char* kRequestVoucher = "/.well-known/brski/requestvoucher";
 inline constexpr const char* kVoucherStatus = "/.well-known/brski/voucher_status";
 inline constexpr const char* kEnrollStatus = "/.well-known/brski/enrollstatus";

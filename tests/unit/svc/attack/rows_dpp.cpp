@@ -173,7 +173,7 @@ std::vector<Row> dpp_rows() {
          for (int i = 0; i < 40; ++i) e.dpp_send({Bytes{1, 2, 3, 4, 5, 6, 7, 8}});
        }),
        .expect = {0, "dpp.frame"},
-       .events = 22},  // a burst of 20 and the steady rate of one a second
+       .events = kFloodBound},
       // Enrollees nobody knows that complete responder-only authentication (anyone holding the
       // site's URI can) share the strangers' rate; the base gave each exchange a rate of its own
       // (named after its fresh protocol key) and logged configuration refusals ungated: 25 such
@@ -184,7 +184,7 @@ std::vector<Row> dpp_rows() {
          for (int i = 0; i < 25; ++i) e.dpp_run(e.stranger());
        }),
        .expect = {0, "policy.unknown-enrollee"},
-       .events = 22},
+       .events = kFloodBound},
   };
 }
 

@@ -170,7 +170,7 @@ std::vector<Row> status_rows() {
              return last;
            },
        .expect = {200, ""},
-       .events = 23},  // a burst of 20 and the steady rate of one a second
+       .events = kFloodBound},
       {.name = "status.enrollstatus.failure-report-changes-no-state",
        .arrange = enrolled,
        .attack =
