@@ -23,6 +23,9 @@ namespace pd = proto::dpp;
 
 constexpr const char* kBootstrapLabel = "dpp-bootstrap";
 constexpr const char* kCsignLabel = "dpp-csign";
+// The evidence-log rate that peers whose bootstrapping key the site does not know share: those
+// that named none, and strangers whose only key is the protocol key their exchange made.
+constexpr const char* kUnidentified = "dpp:unidentified";
 
 store::Event event(const std::string& device, const std::string& kind, bool ok,
                    const std::string& reason, const Json& detail) {
@@ -197,7 +200,9 @@ Result<pd::ConfigDecision> DppSite::configure(const pd::EnrolleeInfo& e,
   Json detail{{"name", r.name}, {"netRole", r.net_role}, {"mutual", e.mutual}};
   if (!r.mud_url.empty()) detail["mudurl"] = r.mud_url;
   auto refuse = [&](const std::string& check, const std::string& why) -> Error {
-    (void)site_->inventory().append(event(device, "dpp.configure", false, check, detail));
+    // Within the same rates as failed exchanges (run()).
+    if (gate_.admit(e.bootstrap ? device : kUnidentified, time::monotonic()))
+      (void)site_->inventory().append(event(device, "dpp.configure", false, check, detail));
     return make_error(check, why);
   };
   // First the protocol's own checks: a key we know (from a bundle or add-uri), a device in good
@@ -350,9 +355,11 @@ DppExchange DppSite::run(int fd, pd::Session& s, std::vector<Bytes> first, bool 
   if (!st) {
     x.error = st.error();
     detail["message"] = st.error().message;
-    // A failed exchange is recorded within a rate per device; those of peers that named no known
-    // key share one rate, so garbage connections cannot grow the log (the rest are counted).
-    std::string peer = x.device.empty() ? "dpp:unidentified" : x.device;
+    // A failed exchange is recorded within a rate per device the site knows the key of; the
+    // others share one rate, so neither garbage connections nor strangers that authenticate with
+    // a fresh protocol key each time can grow the log (the rest are counted).
+    const bool known = (e.bootstrap || s.peer()) && !x.device.empty();
+    std::string peer = known ? x.device : kUnidentified;
     if (gate_.admit(peer, time::monotonic()))
       (void)site_->inventory().append(
           event(x.device, "dpp.exchange", false, st.error().code, detail));

@@ -356,6 +356,18 @@ HttpResponse RegistrarService::status_report(net::HttpRequest& req, const std::s
   if (kind == "brski.voucher-status" && !voucher_session)
     return refuse(403, serial, kind,
                   make_error("status.session", "voucher status comes on the voucher's session"));
+  // An LDevID speaks for the device only while it is the device's current, active credential:
+  // a superseded or revoked one reports nothing, success or failure.
+  if (ldevid) {
+    auto cred = site_->inventory().credential(chain[0].serial_hex());
+    if (!cred) return refuse(500, serial, kind, cred.error());
+    if (!*cred || (*cred)->device != serial || (*cred)->status != "active")
+      return refuse(403, serial, kind,
+                    make_error("status.credential",
+                               "certificate " + chain[0].serial_hex() + " is " +
+                                   (*cred ? (*cred)->status : std::string("not on record")) +
+                                   ", not the device's current LDevID"));
+  }
   auto json = parse_json(req.body, "status");
   if (!json || !json->is_object() || !json->contains("status") || !(*json)["status"].is_boolean())
     return refuse(
@@ -370,14 +382,6 @@ HttpResponse RegistrarService::status_report(net::HttpRequest& req, const std::s
       return refuse(403, serial, kind,
                     make_error("status.credential",
                                "enrollment success is reported with the LDevID it issued"));
-    auto cred = site_->inventory().credential(chain[0].serial_hex());
-    if (!cred) return refuse(500, serial, kind, cred.error());
-    if (!*cred || (*cred)->device != serial || (*cred)->status != "active")
-      return refuse(403, serial, kind,
-                    make_error("status.credential",
-                               "certificate " + chain[0].serial_hex() + " is " +
-                                   (*cred ? (*cred)->status : std::string("not on record")) +
-                                   ", not the device's current LDevID"));
     auto device = site_->inventory().get(serial);
     if (device && *device && (*device)->state == "onboarded")
       return HttpResponse::text(200, "ok");  // a repeated confirmation: nothing to complete

@@ -37,8 +37,9 @@ TEST(Lifecycle, OnlyTheEntitledActorFromTheListedStates) {
   // No device report leaves quarantine, revocation or decommissioning.
   for (const auto& r : lifecycle_rules()) {
     if (std::find(r.by.begin(), r.by.end(), Actor::kDevice) == r.by.end()) continue;
-    for (const char* s : {"quarantined", "revoked", "decommissioned"})
+    for (const char* s : {"quarantined", "revoked", "decommissioned"}) {
       EXPECT_EQ(std::find(r.from.begin(), r.from.end(), s), r.from.end()) << r.name << " " << s;
+    }
   }
 }
 
