@@ -254,6 +254,13 @@ Policy Policy::builtin() {
   return p;
 }
 
+Policy Policy::deny_all(const std::string& origin) {
+  Policy p;
+  p.default_allow = false;
+  p.origin = origin;
+  return p;
+}
+
 Result<Policy> Policy::parse_yaml(std::string_view text, const std::string& origin) {
   TRY(check_size(text));
   YAML::Node root;

@@ -64,6 +64,9 @@ struct Policy {
   // The built-in policy when the site has no policy file: allow (the protocols' own checks, such as
   // "expected from a bundle", still apply), segment "default".
   static Policy builtin();
+  // What a service runs when the site's policy file does not parse and it has no good policy of
+  // that file to keep (it started while the file was broken): deny everything, fail closed.
+  static Policy deny_all(const std::string& origin);
   // Refuses with "policy.file" naming the YAML path of the first problem, and with "policy.size"
   // a text or a node count (aliases followed) beyond the limits above.
   static Result<Policy> parse_yaml(std::string_view text, const std::string& origin);

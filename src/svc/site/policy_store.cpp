@@ -19,6 +19,7 @@ proto::policy::Policy PolicyStore::current(store::Inventory* log) {
     if (loaded_ || size_ != -1) {
       policy_ = proto::policy::Policy::builtin();
       size_ = -1;
+      from_file_ = false;
     }
     loaded_ = true;
     return policy_;
@@ -33,6 +34,10 @@ proto::policy::Policy PolicyStore::current(store::Inventory* log) {
   auto parsed = text ? proto::policy::Policy::parse_yaml(*text, p)
                      : Result<proto::policy::Policy>(text.error());
   if (!parsed) {
+    // A broken edit keeps the policy that was running; with none from the file yet (a service
+    // started while it was broken) the site fails closed instead of allowing everything.
+    if (!from_file_)
+      policy_ = proto::policy::Policy::deny_all("deny all: " + p + " does not parse");
     if (log)
       (void)log->append(store::Event{
           0, 0, "", "policy.reload", "refused", parsed.error().code,
@@ -40,6 +45,7 @@ proto::policy::Policy PolicyStore::current(store::Inventory* log) {
     return policy_;
   }
   policy_ = std::move(*parsed);
+  from_file_ = true;
   return policy_;
 }
 

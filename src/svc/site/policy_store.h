@@ -1,6 +1,7 @@
 // Where the site's authorization policy lives (STATE/policy.yaml, or the built-in one) and how a
 // running service keeps it current: a changed file is re-read; one with an error is refused whole
-// and the running policy stays (said once in the evidence log).
+// and the running policy stays (said once in the evidence log); a service that starts while the
+// file is broken denies everything until it is fixed.
 #pragma once
 
 #include <ctime>
@@ -29,6 +30,7 @@ class PolicyStore {
   std::string dir_;
   std::mutex mu_;
   bool loaded_ = false;
+  bool from_file_ = false;  // policy_ came from the file (a broken edit keeps it)
   timespec mtime_{};
   off_t size_ = -1;
   proto::policy::Policy policy_ = proto::policy::Policy::builtin();

@@ -133,10 +133,8 @@ std::vector<Row> mud_policy_rows() {
        .expect = {403, "policy.denied"},
        .events = 2,  // the refused reload and the refused voucher request
        .may_change = kPolicyFile},
-      // FIXME(issue 13): a service that starts while the policy file is broken has no running
-      // policy to keep and falls back to the built-in one, which allows everything: a restarted
-      // router admits (and a restarted registrar onboards) the devices the file denies. It should
-      // fail closed.
+      // A service that starts while the policy file is broken has no running policy to keep: it
+      // fails closed (deny all) rather than falling back to the built-in allow-all policy.
       {.name = "policy.reload.broken-file-read-by-a-restarted-service",
        .arrange =
            [](E& e) {
