@@ -37,31 +37,8 @@ std::string address_of(const sockaddr_storage& a) {
 
 Result<TcpListener> TcpListener::open(const std::string& host, int port) {
   ignore_sigpipe();
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* res = nullptr;
-  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res)
-    return make_error("net.listen", "cannot resolve listen address " + host);
-  int fd =
-      ::socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, res->ai_protocol);
-  int one = 1;
-  if (fd >= 0) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   // A short queue: one exchange is served at a time.
-  if (fd < 0 || ::bind(fd, res->ai_addr, res->ai_addrlen) != 0 || ::listen(fd, 16) != 0) {
-    std::string why = std::strerror(errno);
-    ::freeaddrinfo(res);
-    if (fd >= 0) ::close(fd);
-    return make_error("net.listen",
-                      "cannot listen on " + host + ":" + std::to_string(port) + ": " + why);
-  }
-  ::freeaddrinfo(res);
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int bound = ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
-                                               : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  auto [fd, bound] = TRY(listen_tcp(host, port, 16));
   return TcpListener(fd, bound);
 }
 

@@ -26,7 +26,7 @@ void set_socket_timeouts(int fd, int seconds) {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-Result<std::pair<int, int>> listen_tcp(const std::string& host, int port) {
+Result<std::pair<int, int>> listen_tcp(const std::string& host, int port, int backlog) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -38,7 +38,7 @@ Result<std::pair<int, int>> listen_tcp(const std::string& host, int port) {
       ::socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, res->ai_protocol);
   int one = 1;
   if (fd >= 0) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (fd < 0 || ::bind(fd, res->ai_addr, res->ai_addrlen) != 0 || ::listen(fd, 512) != 0) {
+  if (fd < 0 || ::bind(fd, res->ai_addr, res->ai_addrlen) != 0 || ::listen(fd, backlog) != 0) {
     std::string why = std::strerror(errno);
     ::freeaddrinfo(res);
     if (fd >= 0) ::close(fd);

@@ -20,8 +20,9 @@ class ServerLoop;
 void ignore_sigpipe();
 // Send/receive timeouts and TCP_NODELAY.
 void set_socket_timeouts(int fd, int seconds);
-// A non-blocking listening socket on host:port (0 picks one): the descriptor and the bound port.
-Result<std::pair<int, int>> listen_tcp(const std::string& host, int port);
+// A non-blocking listening socket on host:port (0 picks one) with a queue of backlog: the
+// descriptor and the bound port.
+Result<std::pair<int, int>> listen_tcp(const std::string& host, int port, int backlog = 512);
 
 // Serves a blocking protocol (DPP over TCP) without a thread per connection: the event loop waits
 // until a connection has sent its first message, and only then hands the socket (blocking, with

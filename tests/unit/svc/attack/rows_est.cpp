@@ -9,6 +9,11 @@ std::vector<Row> est_rows() {
   using E = AttackEnv;
   auto voucher_session = [](E& e) { e.stash.session = e.voucher_session(0); };
   auto onboarded = [](E& e) { e.stash.id = e.onboard(0); };
+  // The stashed LDevID asks to renew device 0's credential.
+  auto renew_with_stashed_ldevid = [](E& e) {
+    auto c = e.as(e.stash.id);
+    return outcome(e.est(*c, kSimpleReenroll, E::csr(e.serial(0))));
+  };
   return {
       {.name = "est.simpleenroll.no-client-certificate",
        .attack =
@@ -127,11 +132,7 @@ std::vector<Row> est_rows() {
        .expect = {401, "est.client"}},
       {.name = "est.simplereenroll.superseded-ldevid",
        .arrange = [](E& e) { e.stash.id = e.onboard_twice(0).first; },
-       .attack =
-           [](E& e) {
-             auto c = e.as(e.stash.id);
-             return outcome(e.est(*c, kSimpleReenroll, E::csr(e.serial(0))));
-           },
+       .attack = renew_with_stashed_ldevid,
        .expect = {403, "est.superseded"},
        .events = 1},
       {.name = "est.simplereenroll.revoked-ldevid",
@@ -140,11 +141,7 @@ std::vector<Row> est_rows() {
              e.stash.id = e.onboard(0);
              e.revoke(0);
            },
-       .attack =
-           [](E& e) {
-             auto c = e.as(e.stash.id);
-             return outcome(e.est(*c, kSimpleReenroll, E::csr(e.serial(0))));
-           },
+       .attack = renew_with_stashed_ldevid,
        .expect = {403, "est.superseded"},
        .events = 1},
       {.name = "est.simplereenroll.ldevid-of-another-domain",
@@ -178,11 +175,7 @@ std::vector<Row> est_rows() {
              e.stash.id = e.onboard(0);
              e.decommission(0);
            },
-       .attack =
-           [](E& e) {
-             auto c = e.as(e.stash.id);
-             return outcome(e.est(*c, kSimpleReenroll, E::csr(e.serial(0))));
-           },
+       .attack = renew_with_stashed_ldevid,
        .expect = {403, "lifecycle.state"},
        .events = 1},
       // Not a refusal: renewal is allowed in quarantine, and the quarantine stays.
@@ -192,11 +185,7 @@ std::vector<Row> est_rows() {
              e.stash.id = e.onboard(0);
              e.quarantine(0);
            },
-       .attack =
-           [](E& e) {
-             auto c = e.as(e.stash.id);
-             return outcome(e.est(*c, kSimpleReenroll, E::csr(e.serial(0))));
-           },
+       .attack = renew_with_stashed_ldevid,
        .expect = {200, ""},
        .events = 1,
        .ok_kinds = {"est.simplereenroll"},

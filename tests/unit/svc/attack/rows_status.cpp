@@ -7,6 +7,11 @@ namespace gh::svc::attack {
 
 std::vector<Row> status_rows() {
   using E = AttackEnv;
+  // The stashed LDevID reports enrollment success.
+  auto confirm_with_stashed_ldevid = [](E& e) {
+    auto c = e.as(e.stash.id);
+    return outcome(e.post(*c, kEnrollStatus, json_report(true)));
+  };
   static const std::string huge(256 * 1024 - 64, 'x');
   auto onboarded = [](E& e) { e.stash.id = e.onboard(0); };
   auto enrolled = [](E& e) {
@@ -20,11 +25,7 @@ std::vector<Row> status_rows() {
              e.stash.id = e.onboard(0);
              e.quarantine(0);
            },
-       .attack =
-           [](E& e) {
-             auto c = e.as(e.stash.id);
-             return outcome(e.post(*c, kEnrollStatus, json_report(true)));
-           },
+       .attack = confirm_with_stashed_ldevid,
        .expect = {403, "lifecycle.state"},
        .events = 1},
       {.name = "status.enrollstatus.revoked-device-restores-itself",
@@ -33,11 +34,7 @@ std::vector<Row> status_rows() {
              e.stash.id = e.onboard(0);
              e.revoke(0);
            },
-       .attack =
-           [](E& e) {
-             auto c = e.as(e.stash.id);
-             return outcome(e.post(*c, kEnrollStatus, json_report(true)));
-           },
+       .attack = confirm_with_stashed_ldevid,
        .expect = {403, "status.credential"},
        .events = 1},
       {.name = "status.voucher-status.revoked-device-restores-itself",
@@ -181,11 +178,7 @@ std::vector<Row> status_rows() {
        .events = 1},
       {.name = "status.enrollstatus.replayed-confirmation-writes-nothing",
        .arrange = onboarded,
-       .attack =
-           [](E& e) {
-             auto c = e.as(e.stash.id);
-             return outcome(e.post(*c, kEnrollStatus, json_report(true)));
-           },
+       .attack = confirm_with_stashed_ldevid,
        .expect = {200, ""}},
   };
 }
