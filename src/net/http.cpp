@@ -19,11 +19,6 @@ namespace {
 
 constexpr int kServerTimeoutS = 15;
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 const char* reason(int status) {
   switch (status) {
     case 200:
@@ -65,77 +60,33 @@ const char* reason(int status) {
   }
 }
 
-// Reads one HTTP message head and body from conn into out_head/out_body, using buffer for
-// bytes already read. Returns false at a clean end of stream before any byte.
-struct Message {
-  std::string start_line;
-  std::map<std::string, std::string> headers;
-  std::string body;
-};
-
-Result<std::optional<Message>> read_message(crypto::TlsConnection& conn, std::string& buffer,
-                                            bool is_request) {
+// Reads one HTTP message from conn, using buffer for bytes already read. std::nullopt at a clean
+// end of stream before any byte.
+Result<std::optional<HttpMessage>> read_message(crypto::TlsConnection& conn, std::string& buffer,
+                                                bool is_request) {
   uint8_t chunk[16384];
-  size_t head_end;
-  while ((head_end = buffer.find("\r\n\r\n")) == std::string::npos) {
-    if (buffer.size() > kMaxHeaderBytes) return make_error("http.431", "request headers too large");
+  for (;;) {
+    auto m = TRY(take_message(buffer, is_request));
+    if (m) return m;
     auto n = conn.read(chunk, sizeof chunk);
     if (!n) return n.error();
     if (*n == 0) {
-      if (buffer.empty()) return std::optional<Message>();
-      return make_error("http.400", "connection closed inside a message head");
+      if (buffer.empty()) return std::optional<HttpMessage>();
+      return truncated_message(buffer);
     }
     buffer.append(reinterpret_cast<char*>(chunk), *n);
   }
-  if (head_end > kMaxHeaderBytes) return make_error("http.431", "request headers too large");
-  Message m;
-  std::string head = buffer.substr(0, head_end);
-  buffer.erase(0, head_end + 4);
-  size_t pos = head.find("\r\n");
-  m.start_line = head.substr(0, pos);
-  while (pos != std::string::npos) {
-    size_t next = head.find("\r\n", pos + 2);
-    std::string line =
-        head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
-    pos = next;
-    if (line.empty()) continue;
-    size_t colon = line.find(':');
-    if (colon == std::string::npos || colon == 0)
-      return make_error("http.400", "malformed header line");
-    m.headers[lower(line.substr(0, colon))] = trim(line.substr(colon + 1));
-  }
-  if (m.headers.count("transfer-encoding"))
-    return make_error(is_request ? "http.411" : "http.400",
-                      "chunked bodies are not accepted; send Content-Length");
-  size_t length = 0;
-  if (auto it = m.headers.find("content-length"); it != m.headers.end()) {
-    const std::string& v = it->second;
-    if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos)
-      return make_error("http.400", "bad Content-Length");
-    length = std::stoul(v);
-  }
-  if (length > kMaxBodyBytes)
-    return make_error("http.413", "body larger than " + std::to_string(kMaxBodyBytes) + " bytes");
-  while (buffer.size() < length) {
-    auto n = conn.read(chunk, sizeof chunk);
-    if (!n) return n.error();
-    if (*n == 0) return make_error("http.400", "connection closed inside a body");
-    buffer.append(reinterpret_cast<char*>(chunk), *n);
-  }
-  m.body = buffer.substr(0, length);
-  buffer.erase(0, length);
-  return std::optional<Message>(std::move(m));
 }
 
 }  // namespace
 
 std::string HttpRequest::header(const std::string& name) const {
-  auto it = headers.find(lower(name));
+  auto it = headers.find(lower_ascii(name));
   return it == headers.end() ? "" : it->second;
 }
 
 std::string ClientResponse::header(const std::string& name) const {
-  auto it = headers.find(lower(name));
+  auto it = headers.find(lower_ascii(name));
   return it == headers.end() ? "" : it->second;
 }
 
@@ -180,8 +131,8 @@ Result<Url> Url::parse(const std::string& url) {
 }
 
 bool media_type_is(const std::string& header, const std::string& want) {
-  std::string t = lower(header.substr(0, header.find(';')));
-  return trim(t) == lower(want);
+  std::string t = lower_ascii(header.substr(0, header.find(';')));
+  return trim(t) == lower_ascii(want);
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& host, int port,
@@ -222,22 +173,20 @@ void HttpServer::serve(int fd) {
     } else if (!msg->has_value()) {
       return;  // clean close
     } else {
-      const Message& m = **msg;
+      const HttpMessage& m = **msg;
       HttpRequest req;
-      size_t sp1 = m.start_line.find(' ');
-      size_t sp2 = m.start_line.find(' ', sp1 == std::string::npos ? 0 : sp1 + 1);
-      if (sp1 == std::string::npos || sp2 == std::string::npos ||
-          m.start_line.compare(sp2 + 1, 5, "HTTP/") != 0) {
-        resp = HttpResponse::text(400, "malformed request line");
+      auto line = parse_request_line(m.start_line);
+      if (!line) {
+        resp = HttpResponse::text(400, line.error().message);
         close_after = true;
       } else {
-        req.method = m.start_line.substr(0, sp1);
-        req.path = m.start_line.substr(sp1 + 1, sp2 - sp1 - 1);
+        req.method = std::move(line->method);
+        req.path = std::move(line->path);
         req.headers = m.headers;
         req.body = m.body;
         req.connection = &state;
         resp = handler_(req);
-        close_after = lower(req.header("connection")) == "close";
+        close_after = lower_ascii(req.header("connection")) == "close";
       }
     }
     std::string out =
@@ -271,10 +220,7 @@ Result<ClientResponse> HttpClient::request(
   auto msg = TRY(read_message(tls_, buffer_, false));
   if (!msg) return make_error("http.closed", "server closed the connection");
   ClientResponse r;
-  const std::string& line = msg->start_line;
-  if (line.rfind("HTTP/1.", 0) != 0 || line.size() < 12)
-    return make_error("http.response", "malformed status line");
-  r.status = std::atoi(line.c_str() + 9);
+  r.status = TRY(parse_status_line(msg->start_line));
   r.headers = std::move(msg->headers);
   r.body = std::move(msg->body);
   return r;

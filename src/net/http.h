@@ -13,12 +13,10 @@
 #include "common/encoding.h"
 #include "common/result.h"
 #include "crypto/tls.h"
+#include "net/http_message.h"
 #include "net/tcp.h"
 
 namespace gh::net {
-
-inline constexpr size_t kMaxHeaderBytes = 16 * 1024;
-inline constexpr size_t kMaxBodyBytes = 256 * 1024;
 
 struct Url {
   std::string host;
