@@ -42,10 +42,11 @@ for t in "${targets[@]}"; do
   mkdir -p "$work" "$build/fuzz-artifacts/$t"
   args=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len="${max_len[$t]:-4096}"
     -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$t/")
-  [ -n "${dict[$t]:-}" ] && args+=(-dict="tests/fuzz/dict/${dict[$t]}.dict")
-  seeds=("$work" "tests/fuzz/corpus/$t")
-  [ -n "${extra_seeds[$t]:-}" ] && seeds+=("${extra_seeds[$t]}")
-  [ -d "tests/vectors/fuzz/$t" ] && seeds+=("tests/vectors/fuzz/$t")
+  if [ -n "${dict[$t]:-}" ]; then args+=(-dict="tests/fuzz/dict/${dict[$t]}.dict"); fi
+  seeds=("$work")
+  for d in "tests/fuzz/corpus/$t" ${extra_seeds[$t]:-} "tests/vectors/fuzz/$t"; do
+    if [ -d "$d" ]; then seeds+=("$d"); fi
+  done
   log="$build/fuzz-logs/$t.log"
   if nice -n "$nice_level" "$exe" "${args[@]}" "${seeds[@]}" >"$log" 2>&1; then
     status=ok
@@ -55,7 +56,7 @@ for t in "${targets[@]}"; do
   fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+  cov=$(sed -n 's/.* cov: \([0-9]*\) .*/\1/p' "$log" | tail -1)
   printf 'fuzz: %-14s %-6s %10s runs in %ss, coverage %s, peak RSS %s MB\n' "$t" "$status" \
     "${execs:-?}" "$seconds" "${cov:-?}" "${rss:-?}"
   if [ "$status" = FAILED ]; then

@@ -7,6 +7,9 @@ Result<Json> parse_json(std::string_view text, const std::string& what) {
     return Json::parse(text);
   } catch (const Json::parse_error& e) {
     return make_error(what + ".json", what + ": not JSON (byte " + std::to_string(e.byte) + ")");
+  } catch (const Json::exception&) {
+    // A number no double holds (1e999) is out_of_range, not parse_error: a refusal all the same.
+    return make_error(what + ".json", what + ": not JSON (a number out of range)");
   }
 }
 

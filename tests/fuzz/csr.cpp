@@ -1,5 +1,6 @@
 // PKCS#10 requests (crypto::Csr, DER and PEM): from EST, from a DPP configuration request's
 // pkcs10 member, and from files an operator hands `site` commands.
+#include "common/utf8.h"
 #include "crypto/x509.h"
 #include "fuzz_util.h"
 
@@ -8,7 +9,7 @@ namespace {
 void use(const gh::crypto::Csr& csr) {
   (void)csr.verify_signature();
   (void)csr.public_key();
-  (void)csr.subject();
+  gh::fuzz::check(gh::valid_utf8(csr.subject()));
   (void)csr.subject_attr("serialNumber");
   (void)csr.subject_attr("CN");
   (void)csr.challenge_password();

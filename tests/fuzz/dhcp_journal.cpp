@@ -1,7 +1,7 @@
 // The DHCP journal (svc/router/dhcp_journal.h): JSON lines `router dhcp-event` appends with what a
 // device put in its DHCP request (MAC, MUD URL); the router agent reads what was appended. The
 // input is the journal's content, appended in two parts with a read after each (a line may be
-// split between them).
+// split between them; the first octet says where).
 #include "svc/router/dhcp_journal.h"
 
 #include <fcntl.h>
@@ -15,12 +15,21 @@
 
 namespace {
 
+// A directory of its own for the process, removed at exit.
+struct ScratchDir {
+  std::string path = (std::filesystem::temp_directory_path() / "gh-fuzz-dhcp-XXXXXX").string();
+  ScratchDir() {
+    if (!::mkdtemp(path.data())) std::abort();
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
 const std::string& journal_path() {
-  static const std::string path = [] {
-    std::string dir = (std::filesystem::temp_directory_path() / "gh-fuzz-dhcp-XXXXXX").string();
-    if (!::mkdtemp(dir.data())) std::abort();
-    return dir + "/journal";
-  }();
+  static const ScratchDir dir;
+  static const std::string path = dir.path + "/journal";
   return path;
 }
 
@@ -37,8 +46,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string& path = journal_path();
   ::unlink(path.c_str());
   ::unlink((path + ".1").c_str());
-  std::string_view text = gh::fuzz::text(data, size);
-  size_t cut = text.empty() ? 0 : static_cast<uint8_t>(text[0]) * text.size() / 256;
+  if (size == 0) return 0;
+  std::string_view text = gh::fuzz::text(data + 1, size - 1);
+  size_t cut = data[0] * text.size() / 256;
   {
     gh::svc::DhcpJournal journal(path, 1 << 20);
     append(path, text.substr(0, cut));

@@ -3,13 +3,14 @@
 // and manufacturer root (PEM), files given to `site` commands (PEM chains).
 #include "crypto/x509.h"
 
+#include "common/utf8.h"
 #include "fuzz_util.h"
 
 namespace {
 
 void use(const gh::crypto::Certificate& c) {
-  (void)c.subject();
-  (void)c.issuer();
+  // Subjects and issuers go into JSON (the evidence log, status output): UTF-8 text.
+  gh::fuzz::check(gh::valid_utf8(c.subject()) && gh::valid_utf8(c.issuer()));
   (void)c.serial_number_attr();
   (void)c.masa_url();
   (void)c.mud_url();

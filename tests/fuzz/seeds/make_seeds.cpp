@@ -56,22 +56,25 @@ const fuzz::Pki& pki() {
 }
 
 void http() {
-  put("http_message", "post-rvr",
-      "POST /.well-known/brski/requestvoucher HTTP/1.1\r\nHost: registrar\r\n"
-      "Content-Type: application/voucher-cms+json\r\nAccept: application/voucher-cms+json\r\n"
-      "Content-Length: 5\r\n\r\nhello");
-  put("http_message", "pipelined",
+  // The first octet says where the stream is cut in two.
+  put_mode("http_message", "post-rvr", 0x80,
+           "POST /.well-known/brski/requestvoucher HTTP/1.1\r\nHost: registrar\r\n"
+           "Content-Type: application/voucher-cms+json\r\nAccept: application/voucher-cms+json\r\n"
+           "Content-Length: 5\r\n\r\nhello");
+  put_mode(
+      "http_message", "pipelined", 0x80,
       "GET /.well-known/est/cacerts HTTP/1.1\r\nHost: r\r\n\r\n"
       "POST /.well-known/est/simpleenroll HTTP/1.1\r\nContent-Length: 3\r\nConnection: close\r\n"
       "\r\nabc");
-  put("http_message", "response",
-      "HTTP/1.1 200 OK\r\nContent-Type: application/pkcs7-mime; smime-type=certs-only\r\n"
-      "Content-Length: 4\r\n\r\nMIIB");
-  put("http_message", "refusal",
+  put_mode("http_message", "response", 0x80,
+           "HTTP/1.1 200 OK\r\nContent-Type: application/pkcs7-mime; smime-type=certs-only\r\n"
+           "Content-Length: 4\r\n\r\nMIIB");
+  put_mode(
+      "http_message", "refusal", 0x80,
       "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 24\r\n"
       "\r\nvoucher.nonce: mismatch\n");
-  put("http_message", "chunked",
-      "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  put_mode("http_message", "chunked", 0x80,
+           "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
 }
 
 codec::VoucherRequest sample_request() {
@@ -328,6 +331,35 @@ mud:
 )");
 }
 
+void mud() {
+  put("mud", "every-match",
+      R"({"ietf-mud:mud":{"mud-version":1,"mud-url":"https://mud.example/th-100.json",
+"last-update":"2026-01-01T00:00:00Z","cache-validity":24,"is-supported":true,"systeminfo":"th-100",
+"mfg-name":"Fuzz","model-name":"th-100","firmware-rev":"1.0","software-rev":"1.0",
+"documentation":"https://mud.example/doc","extensions":["ol"],
+"from-device-policy":{"access-lists":{"access-list":[{"name":"fr4"},{"name":"fr6"},{"name":"eth"}]}},
+"to-device-policy":{"access-lists":{"access-list":[{"name":"to4"}]}}},
+"ietf-access-control-list:acls":{"acl":[
+{"name":"fr4","type":"ipv4-acl-type","aces":{"ace":[
+ {"name":"net","matches":{"ipv4":{"protocol":17,"destination-ipv4-network":"192.0.2.0/24"},
+  "udp":{"destination-port":{"lower-port":1000,"upper-port":2000}}},"actions":{"forwarding":"accept"}},
+ {"name":"icmp","matches":{"ipv4":{"protocol":1},"icmp":{"type":8,"code":0}},"actions":{"forwarding":"accept"}},
+ {"name":"local","matches":{"ietf-mud:mud":{"local-networks":[null]}},"actions":{"forwarding":"accept"}},
+ {"name":"mine","matches":{"ietf-mud:mud":{"my-controller":[null]}},"actions":{"forwarding":"accept"}},
+ {"name":"mfr","matches":{"ietf-mud:mud":{"manufacturer":"other.example"}},"actions":{"forwarding":"accept"}},
+ {"name":"model","matches":{"ietf-mud:mud":{"model":"https://mud.example/th-200.json"}},"actions":{"forwarding":"drop"}},
+ {"name":"neq","matches":{"ipv4":{"protocol":6},"tcp":{"destination-port":{"operator":"neq","port":23}}},"actions":{"forwarding":"reject"}}]}},
+{"name":"fr6","type":"ipv6-acl-type","aces":{"ace":[
+ {"name":"dns6","matches":{"ipv6":{"protocol":6,"ietf-acldns:dst-dnsname":"cloud.example.com","source-ipv6-network":"2001:db8::/32"},
+  "tcp":{"ietf-mud:direction-initiated":"to-device","source-port":{"operator":"gte","port":1024}}},"actions":{"forwarding":"accept"}}]}},
+{"name":"eth","type":"eth-acl-type","aces":{"ace":[
+ {"name":"arp","matches":{"eth":{"ethertype":2054}},"actions":{"forwarding":"accept"}}]}},
+{"name":"to4","type":"ipv4-acl-type","aces":{"ace":[
+ {"name":"ctl","matches":{"ietf-mud:mud":{"controller":"urn:ietf:params:mud:dns"},"ipv4":{"protocol":17},
+  "udp":{"source-port":{"operator":"eq","port":53}}},"actions":{"forwarding":"accept"}}]}}]}}
+)");
+}
+
 void logs() {
   put("hostapd_log", "success", R"(r-dev2: CTRL-EVENT-EAP-STARTED 4a:a3:f7:6d:10:ed
 r-dev2: CTRL-EVENT-EAP-PROPOSED-METHOD vendor=0 method=13
@@ -368,6 +400,7 @@ int main(int argc, char** argv) {
   bundle_and_declaration(uri);
   dpp_frames();
   policy();
+  mud();
   logs();
   return 0;
 }
