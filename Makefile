@@ -6,7 +6,8 @@ JOBS ?= $(shell nproc)
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: all deps configure build test unit integration demo bench clean format format-check sanitize
+.PHONY: all deps configure build test unit integration demo bench clean format format-check sanitize \
+	fuzz fuzz-smoke
 
 all: build
 
@@ -39,6 +40,17 @@ sanitize: deps
 	cmake --build build-asan -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 build-asan/tests/gh_unit_tests --gtest_brief=1
 	cd build-asan && ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+# The libFuzzer targets (tests/fuzz), built with clang-14 in build-fuzz, each run for FUZZ_SECONDS
+# from its seeds; fuzz-smoke is the short pass CI runs. scripts/fuzz.sh runs chosen targets longer.
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	@bash scripts/deps.sh fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) bash scripts/fuzz.sh
+
+fuzz-smoke: deps
+	@bash scripts/deps.sh fuzz
+	FUZZ_SECONDS=5 JOBS=$(JOBS) bash scripts/fuzz.sh
 
 demo: build
 	bash scripts/demo.sh $(BUILD)/gatehouse

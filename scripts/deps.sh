@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package Gatehouse needs to build, test and demo. Idempotent: installs only
-# what is missing, and runs apt-get update only when something is.
+# what is missing, and runs apt-get update only when something is. `deps.sh fuzz` installs what the
+# fuzz targets need instead (clang and libFuzzer; `make fuzz`).
 set -euo pipefail
 
 packages=(
@@ -14,6 +15,9 @@ packages=(
   softhsm2 libengine-pkcs11-openssl opensc
   swtpm swtpm-tools tpm2-openssl tpm2-tools
 )
+if [ "${1:-}" = fuzz ]; then
+  packages=(clang-14 libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

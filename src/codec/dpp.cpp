@@ -1,6 +1,7 @@
 #include "codec/dpp.h"
 
 #include "common/time.h"
+#include "common/utf8.h"
 #include "crypto/digest.h"
 #include "crypto/jws.h"
 
@@ -372,6 +373,9 @@ Result<ConfigObject> ConfigObject::parse(const Bytes& json) {
   }
   if (o.ssid.empty() || o.ssid.size() > 32)
     return make_error("dpp.config-object", "SSID must be 1-32 octets");
+  // The SSID is written to the device's network.json (JSON strings are UTF-8), so ssid64 must
+  // decode to UTF-8 text as well.
+  if (!valid_utf8(o.ssid)) return make_error("dpp.config-object", "SSID is not UTF-8 text");
   auto cred = j.find("cred");
   if (cred == j.end() || !cred->is_object())
     return make_error("dpp.config-object", "config object has no cred");

@@ -1,5 +1,7 @@
 #include "codec/mud.h"
 
+#include <arpa/inet.h>
+
 #include <set>
 
 #include "common/time.h"
@@ -15,6 +17,20 @@ const std::set<std::string> kAclTypes = {
 std::string strip_module(const std::string& v) {
   size_t c = v.find(':');
   return c == std::string::npos ? v : v.substr(c + 1);
+}
+
+// RFC 8519 (ietf-inet-types ipv4-prefix, ipv6-prefix): an address of the family, "/", a length.
+// The text goes into nft rules as it is, so nothing else may pass.
+bool is_prefix(const std::string& text, bool v4) {
+  size_t slash = text.find('/');
+  if (slash == std::string::npos) return false;
+  std::string address = text.substr(0, slash), length = text.substr(slash + 1);
+  if (length.empty() || length.size() > 3 ||
+      length.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  unsigned char buf[16];
+  if (::inet_pton(v4 ? AF_INET : AF_INET6, address.c_str(), buf) != 1) return false;
+  return std::stoi(length) <= (v4 ? 32 : 128);
 }
 
 bool is_empty_leaf(const Json& v) {
@@ -423,7 +439,7 @@ class Parser {
             (f == "ietf-acldns:src-dnsname" ? ace.src_dnsname : ace.dst_dnsname) = name;
           } else if (f == (v4 ? "destination-ipv4-network" : "destination-ipv6-network") ||
                      f == (v4 ? "source-ipv4-network" : "source-ipv6-network")) {
-            if (!x.is_string() || x.get<std::string>().find('/') == std::string::npos) {
+            if (!x.is_string() || !is_prefix(x.get<std::string>(), v4)) {
               error(fp, "mud.network", "a network must be a prefix (address/length)");
               continue;
             }

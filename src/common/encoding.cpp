@@ -129,7 +129,9 @@ Result<Bytes> der_from_any(std::string_view data, const std::string& code) {
     size_t end = data.find("-----END ", body == std::string_view::npos ? begin : body);
     if (body == std::string_view::npos || end == std::string_view::npos)
       return make_error(code, "unterminated PEM block");
-    return base64_decode(data.substr(body + 1, end - body - 1));
+    auto der = TRY(base64_decode(data.substr(body + 1, end - body - 1)));
+    if (der.empty()) return make_error(code, "empty PEM block");
+    return der;
   }
   auto der = base64_decode(data);
   if (!der || der->empty()) return make_error(code, "neither DER, PEM nor base64");

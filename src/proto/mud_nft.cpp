@@ -21,6 +21,17 @@ std::string set_name(const std::string& kind, const std::string& key, bool v6) {
   return p + "_" + hex_encode(crypto::sha256(key)).substr(0, 12) + (v6 ? "_v6" : "_v4");
 }
 
+// Text from the MUD file inside an nft comment "...": a string there ends at the next quote, so
+// quotes become apostrophes and control characters spaces; nft keeps 128 octets of a comment.
+std::string comment_text(const std::string& text, size_t max) {
+  std::string out = text.substr(0, max);
+  for (auto& ch : out) {
+    if (ch == '"') ch = '\'';
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = ' ';
+  }
+  return out;
+}
+
 std::string port_expr(const std::string& proto, const char* dir, const cm::PortMatch& p) {
   std::string base = proto + " " + dir + " ";
   if (p.op == "range") return base + std::to_string(p.lower) + "-" + std::to_string(p.upper);
@@ -148,7 +159,7 @@ class Compiler {
     std::string rule;
     for (const auto& x : m) rule += (rule.empty() ? "" : " ") + x;
     rule += ace.accept ? " return" : " counter drop";
-    return rule + " comment \"" + ace.name.substr(0, 100) + "\"";
+    return rule + " comment \"" + comment_text(ace.name, 100) + "\"";
   }
 
   const cm::File& f_;
@@ -230,10 +241,8 @@ std::string set_declaration(const SetRef& s, const std::vector<std::string>& ele
     for (size_t i = 0; i < elems.size(); ++i) out += (i ? ", " : "") + elems[i];
     out += " }\n";
   }
-  std::string key = s.key;
-  for (auto& ch : key)
-    if (ch == '"') ch = '\'';
-  out += "    comment \"" + s.kind + (key.empty() ? "" : " " + key.substr(0, 100)) + "\"\n  }\n";
+  out += "    comment \"" + s.kind + (s.key.empty() ? "" : " " + comment_text(s.key, 100)) +
+         "\"\n  }\n";
   return out;
 }
 

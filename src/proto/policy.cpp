@@ -261,8 +261,23 @@ Policy Policy::deny_all(const std::string& origin) {
   return p;
 }
 
+namespace {
+Result<Policy> parse_document(std::string_view text, const std::string& origin);
+}  // namespace
+
 Result<Policy> Policy::parse_yaml(std::string_view text, const std::string& origin) {
   TRY(check_size(text));
+  // yaml-cpp throws where a check above did not foresee the kind of a node (a list where a string
+  // belongs, a mapping as a key): a refusal like any other, naming the line and column.
+  try {
+    return parse_document(text, origin);
+  } catch (const YAML::Exception& e) {
+    return make_error("policy.file", "policy: " + std::string(e.what()));
+  }
+}
+
+namespace {
+Result<Policy> parse_document(std::string_view text, const std::string& origin) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
@@ -354,6 +369,7 @@ Result<Policy> Policy::parse_yaml(std::string_view text, const std::string& orig
   }
   return pol;
 }
+}  // namespace
 
 Decision evaluate(const Policy& p, const Subject& s) {
   for (const auto& r : p.rules) {

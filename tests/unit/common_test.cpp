@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
 #include "common/encoding.h"
+#include "common/json.h"
 #include "common/time.h"
+#include "common/utf8.h"
 #include "test_util.h"
 
 namespace gh {
@@ -29,6 +31,36 @@ TEST(Encoding, Base64UrlAndHex) {
   EXPECT_EQ(*hex_decode("FB:FF:fe"), b);
   ASSERT_REFUSED(hex_decode("abc"), "encoding.hex");
   ASSERT_REFUSED(hex_decode("zz"), "encoding.hex");
+}
+
+TEST(Encoding, Utf8Rfc3629) {
+  EXPECT_TRUE(valid_utf8(""));
+  EXPECT_TRUE(valid_utf8("gatehouse"));
+  EXPECT_TRUE(valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91"));  // é € U+1F511
+  EXPECT_FALSE(valid_utf8("\xbb"));                                      // a lone continuation
+  EXPECT_FALSE(valid_utf8("\xc3"));                                      // truncated
+  EXPECT_FALSE(valid_utf8("\xc0\xaf"));                                  // overlong '/'
+  EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));                              // a surrogate
+  EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));                          // past U+10FFFF
+}
+
+TEST(Encoding, DerFromAnyRefusesAnEmptyPemBlock) {
+  auto r = der_from_any("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n", "est.body");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "est.body");
+  auto ok = der_from_any("-----BEGIN X-----\nMAA=\n-----END X-----\n", "est.body");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok, (Bytes{0x30, 0x00}));
+}
+
+TEST(Json, ANumberOutOfRangeIsRefusedNotThrown) {
+  // nlohmann reports it as out_of_range, which once escaped parse_json and ended the process.
+  auto r = parse_json(R"({"expiry":1e999})", "dpp.connector");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "dpp.connector.json");
+  auto bad = parse_json("{", "voucher");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "voucher.json");
 }
 
 TEST(Time, Rfc3339WriteStrictReadLenient) {

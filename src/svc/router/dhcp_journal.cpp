@@ -37,26 +37,27 @@ DhcpJournal::~DhcpJournal() {
 
 bool DhcpJournal::apply(const std::string& line) {
   auto j = parse_json(line, "dhcp journal");
-  if (!j || !j->is_object() || !j->contains("mac")) {
+  // Members of another type are read as absent (Json::value() would throw on them).
+  if (!j || !j->is_object() || !j->contains("mac") || !j->at("mac").is_string()) {
     log::warn("router", "dhcp journal: an unreadable line skipped");
     return false;
   }
-  std::string mac = j->value("mac", "");
+  std::string mac = json_string_or(*j, "mac", "");
   std::transform(mac.begin(), mac.end(), mac.begin(), ::tolower);
-  if (j->value("action", "") == "del") return by_mac_.erase(mac) > 0;
+  if (json_string_or(*j, "action", "") == "del") return by_mac_.erase(mac) > 0;
   // What an event leaves out is kept: dnsmasq replays its leases at a restart ("old", without
   // the client's options, sometimes without the interface), which says nothing of the device.
   DhcpAnnouncement before = by_mac_.count(mac) ? by_mac_[mac] : DhcpAnnouncement{};
   DhcpAnnouncement& a = by_mac_[mac];
   a.mac = mac;
-  a.at = j->value("at", int64_t{0});
+  a.at = json_int(*j, "at", "dhcp journal").value_or(0);
   for (auto [field, key] : {std::pair{&a.ip, "ip"}, std::pair{&a.port, "port"}})
-    if (std::string v = j->value(key, ""); !v.empty()) *field = v;
+    if (std::string v = json_string_or(*j, key, ""); !v.empty()) *field = v;
   if (j->contains("mud_url")) {
-    a.mud_url = j->value("mud_url", "");
+    a.mud_url = json_string_or(*j, "mud_url", "");
     a.mud_url_problem.clear();
   } else if (j->contains("mud_url_problem")) {
-    a.mud_url_problem = j->value("mud_url_problem", "");  // the last good URL stays
+    a.mud_url_problem = json_string_or(*j, "mud_url_problem", "");  // the last good URL stays
   }
   return before.mac.empty() || before.ip != a.ip || before.port != a.port ||
          before.mud_url != a.mud_url || before.mud_url_problem != a.mud_url_problem;

@@ -137,5 +137,44 @@ TEST(MudCompile, RulesForEachMatch) {
   EXPECT_TRUE(mfr_set);
 }
 
+// The RFC 8520 example with its first ACE's matches.ipv4 member `key` set to `value`.
+std::string example_with(const std::string& key, const Json& value) {
+  Json j = Json::parse(vector_file("rfc8520-example.json"));
+  Json& ace = j["ietf-access-control-list:acls"]["acl"][0]["aces"]["ace"][0];
+  ace["matches"]["ipv4"].erase("ietf-acldns:dst-dnsname");
+  ace["matches"]["ipv4"][key] = value;
+  return j.dump();
+}
+
+TEST(Mud, NetworksArePrefixesOfTheirFamily) {
+  // Found by fuzzing: any text with a '/' passed, and went into the nft rules as it was.
+  const std::string path =
+      "/ietf-access-control-list:acls/acl/0/aces/ace/0/matches/ipv4/destination-ipv4-network";
+  for (const char* bad : {"0.0.0.0/0 accept; flush ruleset; add rule inet x y ip daddr 1.2.3.4/32",
+                          "2001:db8::/32", "192.0.2.0/33", "192.0.2.0/", "example.com/24"}) {
+    std::vector<Problem> problems;
+    parse(example_with("destination-ipv4-network", bad), {}, &problems);
+    EXPECT_TRUE(has(problems, path, "mud.network")) << bad;
+  }
+  std::vector<Problem> problems;
+  File f = parse(example_with("destination-ipv4-network", "192.0.2.0/24"), {}, &problems);
+  EXPECT_TRUE(problems.empty());
+  EXPECT_TRUE(f.has_ip_literals);
+}
+
+TEST(MudCompile, AnAceNameStaysInsideItsComment) {
+  // Found by fuzzing: a quote in an ACE name ended the comment and the rest became nft syntax.
+  Json j = Json::parse(vector_file("rfc8520-example.json"));
+  j["ietf-access-control-list:acls"]["acl"][0]["aces"]["ace"][0]["name"] =
+      "x\" accept comment \"y\nz";
+  std::vector<Problem> problems;
+  File f = parse(j.dump(), {}, &problems);
+  ASSERT_TRUE(problems.empty());
+  auto c = proto::mud::compile(f, "dev7");
+  ASSERT_FALSE(c.from_rules.empty());
+  EXPECT_EQ(c.from_rules[0].substr(c.from_rules[0].find(" comment ")),
+            " comment \"x' accept comment 'y z\"");
+}
+
 }  // namespace
 }  // namespace gh::codec::mud

@@ -230,5 +230,17 @@ TEST(Policy, Globs) {
   EXPECT_TRUE(glob_match("*-1*", "cam-12"));
 }
 
+TEST(Policy, ANodeOfTheWrongKindIsRefusedNotThrown) {
+  // Found by fuzzing: yaml-cpp's conversion of a list to a string threw out of parse_yaml.
+  for (const char* yaml : {"mud:\n  overlay:\n    - {name: a, action: deny, to: 10.0.0.1, "
+                           "direction: [x]}\n",
+                           "default: {action: allow, segment: {a: b}}\n",
+                           "rules:\n  - {name: r, action: allow, match: {[a]: b}}\n"}) {
+    auto r = Policy::parse_yaml(yaml, "test");
+    ASSERT_FALSE(r.ok()) << yaml;
+    EXPECT_EQ(r.error().code, "policy.file");
+  }
+}
+
 }  // namespace
 }  // namespace gh::proto::policy

@@ -92,5 +92,25 @@ TEST(DhcpJournal, RotationLosesNothing) {
   (void)fs::remove_all(dir);
 }
 
+TEST(DhcpJournal, MembersOfAnotherTypeAreReadAsAbsent) {
+  // Found by fuzzing: Json::value() threw on a member of another type and ended the router agent.
+  std::string dir = gh::testing::make_temp_dir("gh-dhcp");
+  std::string path = dir + "/j.jsonl";
+  std::ofstream(path) << R"({"action":"add","mac":1})"
+                      << "\n"
+                      << R"({"action":["del"],"mac":"02:AA:00:00:00:07","at":"soon","ip":5,)"
+                      << R"("port":"r-dev1","mud_url":{"a":1}})"
+                      << "\n";
+  DhcpJournal j(path);
+  EXPECT_TRUE(j.poll());
+  ASSERT_EQ(j.by_mac().size(), 1u);
+  const auto& a = j.by_mac().at("02:aa:00:00:00:07");
+  EXPECT_EQ(a.at, 0);
+  EXPECT_EQ(a.ip, "");
+  EXPECT_EQ(a.port, "r-dev1");
+  EXPECT_EQ(a.mud_url, "");
+  (void)fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace gh::svc
