@@ -132,8 +132,17 @@ announce gh-dev1 https://mud.other.example/open.json || fail "DHCP with another 
 wait_events "$s1" ev1.json '[.[] | select(.kind=="mud.claim" and .outcome=="refused")] | length == 1'
 jq -e '[.[] | select(.kind=="mud.claim" and .reason=="mud.url-conflict" and .detail.url=="https://mud.other.example/open.json" and .detail.source=="dhcp")] | length == 1' ev1.json >/dev/null \
   || fail "the conflicting DHCP MUD URL is not on record: $(jq -c '[.[] | select(.kind=="mud.claim")]' ev1.json)"
-"$G" site assets check --state "$L/site" --json | jq -e --arg s "$s1" '.mud_url_mismatches | any(.serial==$s and .announced=="https://mud.other.example/open.json" and .enforced=="https://mud.lab/lab-sensor.json")' >/dev/null \
-  || fail "the asset check does not show the announced MUD URL mismatch"
+# The router writes its view (router-view.json) after it offers the claim, in the same round or
+# the next: the asset check reads that view, so give it a few rounds.
+mismatch=no
+for _ in $(seq 20); do
+  if "$G" site assets check --state "$L/site" --json | jq -e --arg s "$s1" '.mud_url_mismatches | any(.serial==$s and .announced=="https://mud.other.example/open.json" and .enforced=="https://mud.lab/lab-sensor.json")' >/dev/null; then
+    mismatch=yes
+    break
+  fi
+  sleep 0.25
+done
+[ "$mismatch" = yes ] || fail "the asset check does not show the announced MUD URL mismatch"
 [ "$(ip netns exec gh-dev1 curl -s -m 2 http://telemetry.lab/)" = telemetry.lab ] || fail "a conflicting announcement changed gh-dev1's access"
 announce gh-dev1 https://mud.lab/lab-sensor.json || fail "DHCP with the right MUD URL"
 for _ in $(seq 20); do
