@@ -222,7 +222,8 @@ Status Authenticator::ensure(const std::vector<std::string>& ports) {
 std::vector<EapEvent> Authenticator::poll() {
   std::vector<EapEvent> events, replayed;
   time::Seconds now = time::now();
-  for (auto& [name, p] : ports_) {
+  for (auto& entry : ports_) {
+    auto& p = entry.second;  // (a lambda below uses it: clang 14 cannot capture a binding)
     int fd = ::open(p.log.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) continue;
     char buf[65536];
