@@ -50,7 +50,7 @@ fuzz: deps
 
 fuzz-smoke: deps
 	@bash scripts/deps.sh fuzz
-	FUZZ_SECONDS=5 JOBS=$(JOBS) bash scripts/fuzz.sh
+	FUZZ_RUNS=4000 JOBS=$(JOBS) bash scripts/fuzz.sh
 
 demo: build
 	bash scripts/demo.sh $(BUILD)/gatehouse
