@@ -63,6 +63,13 @@ std::string device_mac(const std::string& serial) {
   return hex_encode(h);
 }
 
+Bytes device_ueid(const std::string& serial) {
+  Bytes out{0x02};
+  auto mac = hex_decode(device_mac(serial));
+  out.insert(out.end(), mac->begin(), mac->end());
+  return out;
+}
+
 std::string colon_mac(const std::string& hex12) {
   std::string out;
   for (size_t i = 0; i < hex12.size(); i += 2) out += (i ? ":" : "") + hex12.substr(i, 2);

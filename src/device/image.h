@@ -86,6 +86,8 @@ class Image {
 // digits), and the same written the usual way ("02:1a:...").
 std::string device_mac(const std::string& serial);
 std::string device_mac_colons(const std::string& serial);
+// The device's UEID (RFC 9711 4.2.1.1): type 0x02 (IEEE EUI) followed by its EUI-48, the MAC above.
+Bytes device_ueid(const std::string& serial);
 // 12 hex digits -> "aa:bb:cc:dd:ee:ff".
 std::string colon_mac(const std::string& hex12);
 
