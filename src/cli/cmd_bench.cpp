@@ -8,6 +8,7 @@
 
 #include "cli/cmds.h"
 #include "common/fs.h"
+#include "svc/bench/bench_attest.h"
 #include "svc/bench/bench_brski.h"
 #include "svc/bench/bench_dpp.h"
 #include "svc/bench/bench_mud.h"
@@ -202,6 +203,38 @@ int bench_mud(const Args& a) {
               << " ms, applied in one transaction in " << j["apply_all_ms"].get<double>()
               << " ms; a single device's change " << j["single_change_ms"].get<double>()
               << " ms (max " << j["single_change_max_ms"].get<double>() << " ms)\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace gh::cli
+
+namespace gh::cli {
+
+int bench_attest(const Args& a) {
+  svc::AttestBenchOptions o;
+  auto n = a.get_int("tokens", o.tokens);
+  if (!n) return fail(n.error());
+  o.tokens = *n;
+  auto d = a.get_int("devices", o.devices);
+  if (!d) return fail(d.error());
+  o.devices = *d;
+  auto t = a.get_int("threads", o.threads);
+  if (!t) return fail(t.error());
+  o.threads = *t;
+  auto r = svc::bench_attest(o);
+  if (!r) return fail(r.error());
+  const Json& j = *r;
+  if (a.has("json")) {
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << j["tokens"] << " EAT appraisals of " << j["devices"] << " devices on "
+              << j["threads"] << " threads, every check on: engine "
+              << static_cast<int64_t>(j["engine_appraisals_per_s"].get<double>())
+              << "/s (nonces consumed in memory), site verifier "
+              << static_cast<int64_t>(j["site_appraisals_per_s"].get<double>())
+              << "/s (inventory, nonces consumed in SQLite); replays refused "
+              << j["replays_refused"] << "/" << j["replays_tried"] << "\n";
   }
   return kExitOk;
 }

@@ -11,13 +11,15 @@ Json BootstrappingBundle::to_json() const {
                         {"dpp-uri", d.dpp_uri},
                         {"mud-url", d.mud_url},
                         {"declaration", d.declaration}});
+    if (!d.attestation_cert_pem.empty()) devs.back()["attestation-cert"] = d.attestation_cert_pem;
   }
   return Json{{"bundle-version", version},
               {"manufacturer", manufacturer},
               {"created-at", time::format_rfc3339(created_at)},
               {"owner", Json{{"name", owner.name}, {"spki-sha256", hex_encode(owner.spki_sha256)}}},
               {"manufacturer-root", manufacturer_root_pem},
-              {"devices", devs}};
+              {"devices", devs},
+              {"reference-values", reference_values}};
 }
 
 Result<BootstrappingBundle> BootstrappingBundle::from_json(const Json& j) {
@@ -47,7 +49,17 @@ Result<BootstrappingBundle> BootstrappingBundle::from_json(const Json& j) {
     bd.dpp_uri = TRY(json_string(d, "dpp-uri", p));
     bd.mud_url = json_string_or(d, "mud-url", "");
     bd.declaration = TRY(json_string(d, "declaration", p));
+    bd.attestation_cert_pem = json_string_or(d, "attestation-cert", "");
     b.devices.push_back(std::move(bd));
+  }
+  // Optional: bundles from before attestation have none.
+  if (auto rv = j.find("reference-values"); rv != j.end()) {
+    if (!rv->is_array()) return make_error("json.type", "bundle/reference-values: not an array");
+    for (const auto& c : *rv) {
+      if (!c.is_string())
+        return make_error("json.type", "bundle/reference-values: not a base64 string");
+      b.reference_values.push_back(c.get<std::string>());
+    }
   }
   return b;
 }

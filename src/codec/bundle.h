@@ -16,7 +16,7 @@ namespace gh::codec {
 // of devices a bundle. Its processing (PEM, DER, CMS content, JSON) holds a few copies at once and
 // must stay well under 256 MB.
 inline constexpr size_t kMaxBundleBytes = 16 * 1024 * 1024;
-// Its JSON content: an object of 13 values (keys counted) a device.
+// Its JSON content: an object of 15 values (keys counted) a device.
 inline constexpr JsonLimits kBundleJsonLimits{kMaxBundleBytes, 16, 250'000};
 
 struct BundleDevice {
@@ -26,6 +26,9 @@ struct BundleDevice {
   std::string dpp_uri;
   std::string mud_url;      // empty when the model has none
   std::string declaration;  // compact JWS
+  // The manufacturer's certificate for the device's attestation key (PEM), binding it to the
+  // serial; empty for devices made before attestation existed.
+  std::string attestation_cert_pem;
 };
 
 struct BootstrappingBundle {
@@ -37,6 +40,8 @@ struct BootstrappingBundle {
   // by fingerprint). A purchaser who already knows the root verifies against its own copy.
   std::string manufacturer_root_pem;
   std::vector<BundleDevice> devices;
+  // Signed reference values (CoRIMs, base64) for the firmware releases of the models sold.
+  std::vector<std::string> reference_values;
 
   Json to_json() const;
   static Result<BootstrappingBundle> from_json(const Json& j);

@@ -46,6 +46,16 @@ CertificateTemplate idevid(const std::string& m, const std::string& model,
   return t;
 }
 
+CertificateTemplate attestation_key(const std::string& m, const std::string& model,
+                                    const std::string& serial, const PublicKey& key) {
+  auto t = base(
+      Name().add("O", m).add("OU", kAttestationKeyOu).add("CN", model).add("serialNumber", serial),
+      key, 0);
+  t.not_after = crypto::kNotAfterForever;
+  t.key_usage = crypto::kDigitalSignature;
+  return t;
+}
+
 CertificateTemplate signer(const std::string& org, const std::string& role, const PublicKey& key,
                            std::vector<std::string> eku) {
   auto t = base(Name().add("O", org).add("CN", org + " " + role), key, kSignerLifetimeS);

@@ -26,6 +26,12 @@ CertificateTemplate idevid(const std::string& manufacturer, const std::string& m
                            const std::string& serial, const PublicKey& key,
                            const std::optional<std::string>& masa_url,
                            const std::optional<std::string>& mud_url);
+// The manufacturer's binding of a device's attestation key to its serial (IR 8350 step 3): issued
+// by the IDevID CA, subject OU "Attestation Key" (so it never passes for an IDevID), serialNumber,
+// digitalSignature only, never expires (as the IDevID).
+inline constexpr const char* kAttestationKeyOu = "Attestation Key";
+CertificateTemplate attestation_key(const std::string& manufacturer, const std::string& model,
+                                    const std::string& serial, const PublicKey& key);
 // End-entity signers under the manufacturer root: "MASA voucher signer", "MUD file signer", ...
 CertificateTemplate signer(const std::string& org, const std::string& role, const PublicKey& key,
                            std::vector<std::string> eku = {});

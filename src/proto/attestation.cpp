@@ -160,6 +160,7 @@ Appraisal appraise(const Bytes& token, const Bytes& expected_nonce, const Status
     a.vector.instance_identity = kContraindicated;
     return decided(std::move(a), nonce_status.error().code, nonce_status.error().message);
   }
+  a.authentic = true;
   // Identity: the UEID and model the manufacturer gave this device.
   if (!crypto::ct_equal(a.claims.ueid, device.ueid)) {
     a.vector.instance_identity = kContraindicated;

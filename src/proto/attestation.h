@@ -48,6 +48,11 @@ struct Appraisal {
   std::string reason;   // one line an operator reads
   std::string release;  // the firmware release the measurements matched
   codec::eat::Claims claims;
+  // The evidence is the device's and answers a fresh challenge: signed by its attestation key,
+  // this site's unexpired nonce, used once. Only such a result says anything about the device;
+  // a forged, replayed or stale token says only that someone sent it, and must not move the
+  // device (or anyone holding an old token could have a healthy device quarantined).
+  bool authentic = false;
 };
 
 inline constexpr const char* kPolicyId = "gatehouse/attestation-v1";

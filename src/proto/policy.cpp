@@ -276,7 +276,46 @@ Result<Policy> Policy::parse_yaml(std::string_view text, const std::string& orig
   }
 }
 
+const std::string& Policy::Assurance::action_for(const std::string& tier) const {
+  static const std::string keep = "keep";
+  if (tier == "warning") return warning;
+  if (tier == "contraindicated") return contraindicated;
+  if (tier == "stale") return stale;
+  return keep;
+}
+
 namespace {
+Status parse_assurance(const YAML::Node& a, Policy::Assurance& out) {
+  if (!a.IsMap()) return bad("/assurance", "a mapping");
+  TRY(only_keys(a, {"warning", "contraindicated", "stale", "interval", "stale-after"},
+                "/assurance"));
+  for (auto [key, field] : {std::pair{"warning", &out.warning},
+                            std::pair{"contraindicated", &out.contraindicated},
+                            std::pair{"stale", &out.stale}}) {
+    if (!a[key]) continue;
+    if (!a[key].IsScalar()) return bad(std::string("/assurance/") + key, "keep, quarantine or revoke");
+    std::string v = a[key].as<std::string>();
+    if (v != "keep" && v != "quarantine" && v != "revoke")
+      return bad(std::string("/assurance/") + key, "keep, quarantine or revoke");
+    *field = v;
+  }
+  auto seconds = [&](const char* key, int lo, int hi, int* field) -> Status {
+    if (!a[key]) return ok_status();
+    int v = 0;
+    if (!a[key].IsScalar() || !YAML::convert<int>::decode(a[key], v) || v < lo || v > hi)
+      return bad(std::string("/assurance/") + key,
+                 "seconds from " + std::to_string(lo) + " to " + std::to_string(hi));
+    *field = v;
+    return ok_status();
+  };
+  TRY(seconds("interval", 1, 86400, &out.interval_s));
+  out.stale_after_s = 3 * out.interval_s;
+  TRY(seconds("stale-after", 1, 3 * 86400, &out.stale_after_s));
+  if (out.stale_after_s < out.interval_s)
+    return bad("/assurance/stale-after", "at least the interval");
+  return ok_status();
+}
+
 Result<Policy> parse_document(std::string_view text, const std::string& origin) {
   YAML::Node root;
   try {
@@ -287,7 +326,8 @@ Result<Policy> parse_document(std::string_view text, const std::string& origin) 
   if (!root.IsMap()) return bad("/", "the policy is not a mapping");
   Policy pol;
   pol.origin = origin;
-  TRY(only_keys(root, {"default", "rules", "mud", "quarantine"}, ""));
+  TRY(only_keys(root, {"default", "rules", "mud", "quarantine", "assurance"}, ""));
+  if (root["assurance"]) TRY(parse_assurance(root["assurance"], pol.assurance));
   if (root["quarantine"]) {
     const YAML::Node& q = root["quarantine"];
     if (!q.IsMap()) return bad("/quarantine", "a mapping with reach");
@@ -359,8 +399,14 @@ Result<Policy> parse_document(std::string_view text, const std::string& origin) 
             for (const auto& v : vs)
               if (v != "present" && v != "absent") return bad(fp, "present or absent");
           if (f == "attestation")
-            for (const auto& v : vs)
-              if (v != "pass" && v != "fail" && v != "none") return bad(fp, "pass, fail or none");
+            for (auto& v : vs) {
+              // Earlier policies said pass and fail: read as the AR4SI tiers they meant.
+              if (v == "pass") v = "affirming";
+              if (v == "fail") v = "contraindicated";
+              if (v != "affirming" && v != "warning" && v != "contraindicated" && v != "none" &&
+                  v != "stale")
+                return bad(fp, "affirming, warning, contraindicated, stale or none");
+            }
           rule.match[f] = vs;
         }
       }

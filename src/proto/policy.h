@@ -31,7 +31,9 @@ struct Subject {
   std::string owner;   // the declaration's owner name
   std::string mud_url;
   std::string protocol;     // brski, dpp, connect
-  std::string attestation;  // pass, fail, none
+  // The latest attestation result's AR4SI tier: affirming, warning, contraindicated; "none" when
+  // never appraised, "stale" when fresh evidence is overdue.
+  std::string attestation;
   std::string source;       // bundle (imported), added (a DPP URI the site was given), unknown
 };
 
@@ -60,6 +62,19 @@ struct Policy {
   // the file says (an empty list: nothing); otherwise the site's onboarding services.
   std::vector<mud::OverlayRule> quarantine_reach;
   bool quarantine_reach_set = false;
+  // Continuous assurance (`assurance:`): what the site does when a device's attestation result is
+  // warning, contraindicated or stale: "keep" (the rules decide its segment, e.g. a restricted
+  // one by an `attestation:` match), "quarantine" or "revoke"; how often devices attest, and after
+  // how long without fresh evidence a result is stale.
+  struct Assurance {
+    std::string warning = "keep";
+    std::string contraindicated = "quarantine";
+    std::string stale = "keep";
+    int interval_s = 60;
+    int stale_after_s = 180;
+    // The action for a tier ("affirming" and "none": keep).
+    const std::string& action_for(const std::string& tier) const;
+  } assurance;
 
   // The built-in policy when the site has no policy file: allow (the protocols' own checks, such as
   // "expected from a bundle", still apply), segment "default".

@@ -60,12 +60,30 @@ ALTER TABLE devices ADD COLUMN mud_url_claimed TEXT NOT NULL DEFAULT '';
 ALTER TABLE devices ADD COLUMN mud_url_claimed_source TEXT NOT NULL DEFAULT '';
 ALTER TABLE devices ADD COLUMN mud_url_claimed_status TEXT NOT NULL DEFAULT '';
 )",
+    // Attestation: the device's key from its manufacturer, reference values, consumed nonces,
+    // appraisal results.
+    R"(
+ALTER TABLE devices ADD COLUMN attestation_pub_pem TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN attestation_status TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN attested_at INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE reference_values (
+  manufacturer TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL, corim TEXT NOT NULL,
+  components TEXT NOT NULL, imported_at INTEGER NOT NULL, PRIMARY KEY (manufacturer, model, version)
+);
+CREATE TABLE attestation_nonces (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+CREATE INDEX attestation_nonces_expiry ON attestation_nonces(expires_at);
+CREATE TABLE attestation_results (
+  id INTEGER PRIMARY KEY, serial TEXT NOT NULL, at INTEGER NOT NULL, status TEXT NOT NULL,
+  check_name TEXT NOT NULL, reason TEXT NOT NULL, release TEXT NOT NULL, ear TEXT NOT NULL
+);
+CREATE INDEX attestation_results_serial ON attestation_results(serial, id);
+)",
 };
 
 constexpr const char* kColumns =
     "serial, model, manufacturer, state, idevid_pem, dpp_uri, mud_url, declaration, "
     "declaration_version, "
-    "bundle_id, updated_at";
+    "bundle_id, updated_at, attestation_pub_pem";
 constexpr const char* kCredentialSelect =
     "SELECT serial_hex, device, issued_at, not_after, status, ended_at FROM credentials ";
 IssuedCredential credential_row(Statement& st) {
@@ -76,12 +94,17 @@ constexpr const char* kSelect =
     "SELECT serial, model, manufacturer, state, idevid_pem, dpp_uri, mud_url, declaration, "
     "declaration_version, "
     "bundle_id, updated_at, voucher, ldevid_pem, ldevid_serial, ldevid_not_after, "
-    "mud_url_claimed, mud_url_claimed_source, mud_url_claimed_status FROM devices";
+    "mud_url_claimed, mud_url_claimed_source, mud_url_claimed_status, attestation_pub_pem, "
+    "attestation_status, attested_at FROM devices";
 
 DeviceRecord row(const Statement& s) {
-  return DeviceRecord{s.text(0),  s.text(1),  s.text(2),     s.text(3),  s.text(4),     s.text(5),
-                      s.text(6),  s.text(7),  s.integer(8),  s.text(9),  s.integer(10), s.text(11),
-                      s.text(12), s.text(13), s.integer(14), s.text(15), s.text(16),    s.text(17)};
+  DeviceRecord d{s.text(0),     s.text(1),  s.text(2),  s.text(3),    s.text(4),
+                 s.text(5),     s.text(6),  s.text(7),  s.integer(8), s.text(9),
+                 s.integer(10), s.text(11), s.text(12), s.text(13),   s.integer(14),
+                 s.text(15),    s.text(16), s.text(17), s.text(18)};
+  d.attestation_status = s.text(19);
+  d.attested_at = s.integer(20);
+  return d;
 }
 
 class SqliteInventory final : public Inventory {
@@ -129,11 +152,12 @@ class SqliteInventory final : public Inventory {
     Status st = in_transaction(*db_, [&]() -> Status {
       auto get = TRY(db_->prepare("SELECT declaration_version FROM devices WHERE serial=?"));
       auto ins = TRY(db_->prepare(std::string("INSERT INTO devices(") + kColumns +
-                                  ") VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
+                                  ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"));
       auto upd =
           TRY(db_->prepare("UPDATE devices SET model=?, manufacturer=?, idevid_pem=?, dpp_uri=?, "
                            "mud_url=?, declaration=?, "
-                           "declaration_version=?, bundle_id=?, updated_at=? WHERE serial=?"));
+                           "declaration_version=?, bundle_id=?, updated_at=?, "
+                           "attestation_pub_pem=? WHERE serial=?"));
       for (const auto& d : devices) {
         get.bind(1, d.serial);
         bool exists = TRY(get.step());
@@ -150,6 +174,7 @@ class SqliteInventory final : public Inventory {
               .bind(8, d.declaration)
               .bind(9, d.declaration_version);
           ins.bind(10, bundle_id).bind(11, static_cast<int64_t>(d.updated_at));
+          ins.bind(12, d.attestation_pub_pem);
           TRY(ins.run());
           TRY(append_event(*db_,
                            Event{0, 0, d.serial, "device.expected", "ok", "from a verified bundle",
@@ -162,7 +187,9 @@ class SqliteInventory final : public Inventory {
               .bind(6, d.declaration)
               .bind(7, d.declaration_version)
               .bind(8, bundle_id);
-          upd.bind(9, static_cast<int64_t>(d.updated_at)).bind(10, d.serial);
+          upd.bind(9, static_cast<int64_t>(d.updated_at))
+              .bind(10, d.attestation_pub_pem)
+              .bind(11, d.serial);
           TRY(upd.run());
           TRY(append_event(*db_,
                            Event{0, 0, d.serial, "device.declaration", "ok",
@@ -332,10 +359,9 @@ class SqliteInventory final : public Inventory {
     });
   }
 
-  Status revoke(const std::string& serial, const Event& event) override {
+  Status revoke(const std::string& serial, Actor by, const Event& event) override {
     return with_transition(
-        Transition::kRevoke, Actor::kOperator, serial, event,
-        [&](const std::string& next) -> Status {
+        Transition::kRevoke, by, serial, event, [&](const std::string& next) -> Status {
           auto st = TRY(db_->prepare("UPDATE devices SET state=?, updated_at=? WHERE serial=?"));
           st.bind(1, next).bind(2, static_cast<int64_t>(time::now())).bind(3, serial);
           TRY(st.run());
@@ -465,7 +491,97 @@ class SqliteInventory final : public Inventory {
     return query_events(*db_, serial);
   }
 
+  Status add_reference_values(const std::vector<ReferenceValueRecord>& records,
+                              const Event& event) override {
+    return group_.write([&]() -> Status {
+      auto ins = TRY(db_->prepare(
+          "INSERT OR REPLACE INTO reference_values(manufacturer, model, version, corim, "
+          "components, imported_at) VALUES(?,?,?,?,?,?)"));
+      for (const auto& r : records) {
+        ins.bind(1, r.manufacturer).bind(2, r.model).bind(3, r.version).bind(4, r.corim_b64);
+        ins.bind(5, r.components_json).bind(6, static_cast<int64_t>(r.imported_at));
+        TRY(ins.run());
+      }
+      return append_event(*db_, event);
+    });
+  }
+
+  Result<std::vector<ReferenceValueRecord>> reference_values(const std::string& manufacturer,
+                                                             const std::string& model) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st =
+        TRY(db_->prepare("SELECT manufacturer, model, version, corim, components, imported_at FROM "
+                         "reference_values WHERE manufacturer=? AND model=? ORDER BY version"));
+    st.bind(1, manufacturer).bind(2, model);
+    std::vector<ReferenceValueRecord> out;
+    while (TRY(st.step()))
+      out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.integer(5)});
+    return out;
+  }
+
+  Result<bool> consume_attestation_nonce(const std::string& nonce_hex, time::Seconds expires_at,
+                                         time::Seconds now) override {
+    bool fresh = false;
+    TRY(group_.write([&]() -> Status {
+      // Forget expired nonces now and then (they are refused as expired before this point).
+      if (++consumed_ % 1024 == 0) {
+        auto del = TRY(db_->prepare("DELETE FROM attestation_nonces WHERE expires_at<?"));
+        del.bind(1, static_cast<int64_t>(now));
+        TRY(del.run());
+      }
+      auto ins = TRY(
+          db_->prepare("INSERT OR IGNORE INTO attestation_nonces(nonce, expires_at) VALUES(?,?)"));
+      ins.bind(1, nonce_hex).bind(2, static_cast<int64_t>(expires_at));
+      TRY(ins.run());
+      fresh = db_->changes() == 1;
+      return ok_status();
+    }));
+    return fresh;
+  }
+
+  Status record_attestation(const AttestationRecord& r, const Event& event) override {
+    return group_.write([&]() -> Status {
+      auto ins = TRY(db_->prepare(
+          "INSERT INTO attestation_results(serial, at, status, check_name, reason, release, ear) "
+          "VALUES(?,?,?,?,?,?,?)"));
+      ins.bind(1, r.serial).bind(2, static_cast<int64_t>(r.at)).bind(3, r.status);
+      ins.bind(4, r.check).bind(5, r.reason).bind(6, r.release).bind(7, r.ear);
+      TRY(ins.run());
+      if (!r.about_device) return append_event(*db_, event);
+      auto dev = TRY(
+          db_->prepare("UPDATE devices SET attestation_status=?, attested_at=? WHERE serial=?"));
+      dev.bind(1, r.status).bind(2, static_cast<int64_t>(r.at)).bind(3, r.serial);
+      TRY(dev.run());
+      return append_event(*db_, event);
+    });
+  }
+
+  Result<std::optional<AttestationRecord>> latest_attestation(const std::string& serial) override {
+    auto all = TRY(query_attestations(serial, 1));
+    if (all.empty()) return std::optional<AttestationRecord>();
+    return std::optional<AttestationRecord>(all.front());
+  }
+
+  Result<std::vector<AttestationRecord>> attestations(const std::string& serial) override {
+    return query_attestations(serial, -1);
+  }
+
  private:
+  // Newest first; limit -1: all.
+  Result<std::vector<AttestationRecord>> query_attestations(const std::string& serial,
+                                                            int64_t limit) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st = TRY(db_->prepare(
+        "SELECT id, serial, at, status, check_name, reason, release, ear FROM attestation_results "
+        "WHERE serial=? ORDER BY id DESC LIMIT ?"));
+    st.bind(1, serial).bind(2, limit);
+    std::vector<AttestationRecord> out;
+    while (TRY(st.step()))
+      out.push_back({st.integer(0), st.text(1), st.integer(2), st.text(3), st.text(4), st.text(5),
+                     st.text(6), st.text(7)});
+    return out;
+  }
+
   // Inside a write: the new LDevID supersedes the device's active one.
   Status store_ldevid(const std::string& serial, const std::string& pem,
                       const std::string& serial_hex, time::Seconds not_after,
@@ -495,6 +611,7 @@ class SqliteInventory final : public Inventory {
   std::unique_ptr<Database> db_;
   std::mutex mu_;  // every use of db_
   GroupCommit group_;
+  uint64_t consumed_ = 0;  // attestation nonces consumed (inside writes)
 };
 
 }  // namespace

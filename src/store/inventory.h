@@ -75,8 +75,8 @@ class Inventory {
   // By certificate serial (hex as issued).
   virtual Result<std::optional<IssuedCredential>> credential(const std::string& serial_hex) = 0;
   // Moves the device to "revoked" and revokes its active credentials, in one transaction
-  // (kRevoke, by the operator).
-  virtual Status revoke(const std::string& serial, const Event& event) = 0;
+  // (kRevoke, by the operator or the verifier).
+  virtual Status revoke(const std::string& serial, Actor by, const Event& event) = 0;
   // Superseded and revoked credentials that have not expired by then: what the CRL lists.
   virtual Result<std::vector<IssuedCredential>> ended_credentials(time::Seconds unexpired_at) = 0;
   virtual Status append(const Event& event) = 0;
@@ -91,6 +91,21 @@ class Inventory {
   // Changes whenever another connection (another process) commits: a cheap "reload needed?".
   virtual Result<int64_t> external_changes() = 0;
   virtual Result<std::vector<Event>> events(const std::string& serial = "") = 0;
+
+  // Attestation (svc/site/verifier). Reference values replace those of the same manufacturer,
+  // model and release, in one transaction with the event.
+  virtual Status add_reference_values(const std::vector<ReferenceValueRecord>& records,
+                                      const Event& event) = 0;
+  virtual Result<std::vector<ReferenceValueRecord>> reference_values(
+      const std::string& manufacturer, const std::string& model) = 0;
+  // An attestation nonce is consumed once: false when it was already (a replay). Nonces past
+  // their expiry are forgotten (check_nonce refuses them anyway).
+  virtual Result<bool> consume_attestation_nonce(const std::string& nonce_hex,
+                                                 time::Seconds expires_at, time::Seconds now) = 0;
+  virtual Status record_attestation(const AttestationRecord& record, const Event& event) = 0;
+  virtual Result<std::optional<AttestationRecord>> latest_attestation(
+      const std::string& serial) = 0;
+  virtual Result<std::vector<AttestationRecord>> attestations(const std::string& serial) = 0;
 };
 
 Result<std::unique_ptr<Inventory>> open_sqlite_inventory(const std::string& path);

@@ -16,6 +16,8 @@ const char* actor_name(Actor a) {
       return "router";
     case Actor::kDevice:
       return "device";
+    case Actor::kVerifier:
+      return "verifier";
   }
   return "?";
 }
@@ -58,13 +60,13 @@ const std::vector<TransitionRule>& lifecycle_rules() {
        "device.quarantine",
        {"expected", "voucher-issued", "enrolled", "onboarded"},
        "quarantined",
-       {Actor::kOperator}},
+       {Actor::kOperator, Actor::kVerifier}},
       {Transition::kRelease, "device.release", {"quarantined"}, "onboarded", {Actor::kOperator}},
       {Transition::kRevoke,
        "device.revoke",
        {"expected", "voucher-issued", "enrolled", "onboarded", "quarantined"},
        "revoked",
-       {Actor::kOperator}},
+       {Actor::kOperator, Actor::kVerifier}},
   };
   return rules;
 }

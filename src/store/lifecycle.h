@@ -18,6 +18,7 @@ enum class Actor {
   kConfigurator,  // the DPP configurator, on a completed configuration
   kRouter,        // the router, on an 802.1X verdict
   kDevice,        // the device's own report (voucher_status, enrollstatus, configuration result)
+  kVerifier,      // the site's attestation verifier, acting on an appraisal as the policy says
 };
 const char* actor_name(Actor a);
 
@@ -28,9 +29,9 @@ enum class Transition {
   kEnrollConfirmed,  // device: enrollstatus success, over TLS with that LDevID
   kDppCredential,    // configurator: a DPP configuration's 802.1X certificate was issued
   kDppConfigured,    // configurator: a DPP configuration was delivered
-  kQuarantine,       // operator
-  kRelease,          // operator: back to onboarded
-  kRevoke,           // operator: credentials revoked
+  kQuarantine,       // operator, or the verifier on failing evidence
+  kRelease,          // operator: back to onboarded (never the verifier: a person decides)
+  kRevoke,           // operator, or the verifier on failing evidence: credentials revoked
 };
 
 struct TransitionRule {

@@ -73,6 +73,12 @@ struct DeviceRecord {
   std::string mud_url_claimed;
   std::string mud_url_claimed_source;  // "dhcp", "dpp" or "operator"
   std::string mud_url_claimed_status;  // "pending", "accepted" or "refused"
+  // The device's attestation key (PEM), from the manufacturer's certificate binding it to the
+  // serial (verified at import); empty when the manufacturer gave none.
+  std::string attestation_pub_pem;
+  // The latest attestation result's tier ("" when never appraised; "stale" when overdue) and when.
+  std::string attestation_status;
+  time::Seconds attested_at = 0;
 
   // The MUD URL the network enforces for this device (empty: none).
   const std::string& enforced_mud_url() const {
@@ -135,6 +141,32 @@ struct DppConfiguration {
   std::string psk_sealed;      // the PSK sealed with the site's key (base64); never the PSK itself
   time::Seconds at = 0;
   std::string status;  // "active", "superseded"
+};
+
+// A manufacturer's signed reference values for one model and firmware release (a CoRIM, verified
+// at import).
+struct ReferenceValueRecord {
+  std::string manufacturer;
+  std::string model;
+  std::string version;
+  std::string corim_b64;        // the signed CoRIM as received
+  std::string components_json;  // [{"component": name, "sha256": hex}, ...]
+  time::Seconds imported_at = 0;
+};
+
+// One appraisal of a device's evidence: the verifier's result, signed as an EAR.
+struct AttestationRecord {
+  int64_t id = 0;
+  std::string serial;
+  time::Seconds at = 0;
+  std::string status;  // AR4SI tier: "affirming", "warning", "contraindicated", "none"
+  std::string check;   // the rule that decided ("ok" when affirming)
+  std::string reason;
+  std::string release;  // the firmware release the measurements matched
+  std::string ear;      // the signed EAR (JWT)
+  // Whether the result is about the device (authentic, fresh evidence) and so becomes its
+  // current attestation status; a refused token is recorded only.
+  bool about_device = true;
 };
 
 }  // namespace gh::store

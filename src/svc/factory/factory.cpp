@@ -73,6 +73,9 @@ Status Factory::init(const FactoryInitOptions& o) {
   TRY(issue("declaration-signer", [&](const crypto::PublicKey& k) {
     return pki::signer(o.name, "declaration signer", k);
   }));
+  TRY(issue("rv-signer", [&](const crypto::PublicKey& k) {
+    return pki::signer(o.name, "reference value signer", k);
+  }));
   TRY(fs::write_file_atomic(fs::join(o.state_dir, "pki/root.pem"), root.pem()));
   auto registry = TRY(store::open_sqlite_factory_registry(fs::join(o.state_dir, "registry.db")));
   TRY(registry->append(store::Event{0, 0, "", "factory.init", "ok", "manufacturer PKI created",
@@ -105,7 +108,35 @@ Status Factory::load_identities() {
   masa_ = TRY(load_identity(*keystore_, pki, "masa", {root_}));
   mud_signer_ = TRY(load_identity(*keystore_, pki, "mud-signer", {root_}));
   declaration_signer_ = TRY(load_identity(*keystore_, pki, "declaration-signer", {root_}));
+  rv_signer_ = TRY(load_or_make_signer("rv-signer", "reference value signer"));
   return ok_status();
+}
+
+Result<pki::Identity> Factory::load_or_make_signer(const std::string& label,
+                                                   const std::string& role) {
+  std::string pki = fs::join(state_dir_, "pki");
+  if (!fs::exists(fs::join(pki, label + ".pem"))) {
+    auto root_key = TRY(keystore_->load("root"));
+    pki::Identity root_id{root_, root_key, {}};
+    auto key = keystore_->has(label) ? TRY(keystore_->load(label))
+                                     : TRY(keystore_->generate(label, crypto::Curve::kP256));
+    auto cert = TRY(root_id.issue(pki::signer(name_, role, key.public_key())));
+    TRY(fs::write_file_atomic(fs::join(pki, label + ".pem"), cert.pem()));
+    log::info("factory", "made the " + role + " this state directory did not have yet");
+  }
+  return load_identity(*keystore_, pki, label, {root_});
+}
+
+Result<FirmwareRelease> Factory::add_release(
+    const std::string& model, const std::string& version, const std::string& swname,
+    const std::vector<std::pair<std::string, std::string>>& files) {
+  auto r = TRY(svc::add_release(state_dir_, name_, rv_signer_, model, version, swname, files));
+  Json comps = Json::array();
+  for (const auto& c : r.manifest.components) comps.push_back(c.name);
+  TRY(registry_->append(store::Event{
+      0, 0, "", "factory.release", "ok", "firmware release and reference values signed",
+      Json{{"model", model}, {"version", version}, {"components", comps}}.dump()}));
+  return r;
 }
 
 // A run killed mid-batch leaves serials "reserved": their images may be partial, or complete but
@@ -129,6 +160,7 @@ Status Factory::recover() {
 }
 
 Result<MadeDevice> Factory::make_one(const std::string& serial, const MakeOptions& o,
+                                     const FirmwareRelease& release,
                                      store::ManufacturedDevice* rec) {
   std::string final_dir = fs::join(o.out_dir, serial);
   std::string dir = fs::join(o.out_dir, ".partial-" + serial);
@@ -190,6 +222,7 @@ Result<MadeDevice> Factory::make_one(const std::string& serial, const MakeOption
            {"mud-url", o.mud_url},
            {"factory-keys", {device::kIdevidKey, device::kDppKey, device::kAttestationKey}}};
   TRY(device::write_bootstrap(dir, files));
+  TRY(install_release(release, dir));
   if (tpm) TRY(tpm->stop());
   if (std::rename(dir.c_str(), final_dir.c_str()) != 0)
     return make_error("io",
@@ -225,6 +258,7 @@ Result<std::vector<MadeDevice>> Factory::make(
   TRY(fs::make_dirs(o.out_dir, 0755));
   o.out_dir = std::filesystem::absolute(o.out_dir).lexically_normal().string();
   if (!o.mud_url.empty()) TRY(registry_->set_model_mud(o.model, o.mud_url));
+  auto release = TRY(release_for_make(state_dir_, name_, rv_signer_, o.model));
 
   int workers = o.workers > 0 ? o.workers
                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -241,7 +275,7 @@ Result<std::vector<MadeDevice>> Factory::make(
     std::atomic<size_t> next{0};
     auto work = [&] {
       for (size_t i; (i = next++) < serials.size();) {
-        auto r = make_one(serials[i], o, &recs[i]);
+        auto r = make_one(serials[i], o, release, &recs[i]);
         if (r)
           results[i] = std::move(*r);
         else
@@ -327,10 +361,24 @@ Result<size_t> Factory::sell(const SellOptions& o) {
     d.owner_name = owner.name;
     d.owner_spki_sha256 = hex_encode(owner.spki_sha256);
     auto idevid = TRY(crypto::Certificate::from_pem(d.idevid_pem));
-    bundle.devices.push_back(codec::BundleDevice{d.serial, d.model,
-                                                 idevid.pem() + idevid_ca_.cert.pem(), d.dpp_uri,
-                                                 d.mud_url, d.declaration});
+    codec::BundleDevice bd{d.serial,     d.model,   idevid.pem() + idevid_ca_.cert.pem(),
+                           d.dpp_uri,    d.mud_url, d.declaration,
+                           std::string()};
+    // IR 8350 step 3: the attestation key made on the device, bound to its serial.
+    if (!d.attestation_pub_pem.empty()) {
+      auto ak = TRY(crypto::PublicKey::from_pem(d.attestation_pub_pem));
+      bd.attestation_cert_pem =
+          TRY(idevid_ca_.issue(pki::attestation_key(name_, d.model, d.serial, ak))).pem();
+    }
+    bundle.devices.push_back(std::move(bd));
   }
+  // The reference values of every release of the models sold.
+  std::vector<std::string> models;
+  for (const auto& d : devices)
+    if (std::find(models.begin(), models.end(), d.model) == models.end()) models.push_back(d.model);
+  for (const auto& m : models)
+    for (const auto& r : TRY(releases(state_dir_, m)))
+      bundle.reference_values.push_back(base64_encode(r.corim));
   auto signed_bundle = TRY(codec::sign_bundle(
       bundle, declaration_signer_.cert, declaration_signer_.key, declaration_signer_.full_chain()));
   if (signed_bundle.size() > codec::kMaxBundleBytes)

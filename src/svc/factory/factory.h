@@ -13,6 +13,7 @@
 #include "pki/profiles.h"
 #include "store/factory_registry.h"
 #include "svc/common/role.h"
+#include "svc/factory/releases.h"
 
 namespace gh::svc {
 
@@ -63,6 +64,11 @@ class Factory {
                                        const std::function<void(const MadeDevice&)>& on_made = {});
   // Returns the number of devices in the bundle.
   Result<size_t> sell(const SellOptions& options);
+  // Records a firmware release of a model (files: component name, path) and signs its reference
+  // values; `make` installs the newest release of the model.
+  Result<FirmwareRelease> add_release(
+      const std::string& model, const std::string& version, const std::string& swname,
+      const std::vector<std::pair<std::string, std::string>>& files);
   // Signs a MUD file for a model (detached CMS); returns the path of the published file.
   Result<std::string> publish_mud(const std::string& model, const std::string& file);
 
@@ -75,7 +81,9 @@ class Factory {
   Status load_identities();
   Status recover();
   Result<MadeDevice> make_one(const std::string& serial, const MakeOptions& options,
-                              store::ManufacturedDevice* out);
+                              const FirmwareRelease& release, store::ManufacturedDevice* out);
+  // An identity under the root that older state directories lack: made on first open.
+  Result<pki::Identity> load_or_make_signer(const std::string& label, const std::string& role);
 
   std::string state_dir_;
   Config config_;
@@ -88,6 +96,7 @@ class Factory {
   pki::Identity masa_;
   pki::Identity mud_signer_;
   pki::Identity declaration_signer_;
+  pki::Identity rv_signer_;  // reference values (CoRIMs)
 };
 
 }  // namespace gh::svc

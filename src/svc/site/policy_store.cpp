@@ -72,7 +72,7 @@ proto::policy::Subject subject_for(const store::DeviceRecord& d, const std::stri
   s.bundle = d.bundle_id;
   s.mud_url = d.enforced_mud_url();
   s.protocol = protocol;
-  s.attestation = "none";
+  s.attestation = d.attestation_status.empty() ? "none" : d.attestation_status;
   s.source = "bundle";
   // The declaration was verified when its bundle was imported; here only its owner is read.
   if (auto decl = codec::decode_verified_declaration(d.declaration)) s.owner = decl->owner.name;

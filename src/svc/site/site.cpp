@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "codec/bundle.h"
+#include "codec/corim.h"
 #include "codec/declaration.h"
 #include "codec/dpp_uri.h"
 #include "common/fs.h"
@@ -101,7 +102,7 @@ Result<bool> Site::refresh_crl() {
   return true;
 }
 
-Status Site::revoke(const std::string& serial, const std::string& reason) {
+Status Site::revoke(const std::string& serial, const std::string& reason, store::Actor by) {
   auto rec = TRY(inventory_->get(serial));
   if (!rec) return make_error("inventory.unknown", serial + " is not in the inventory");
   if (rec->state == "revoked") return make_error("device.state", serial + " is already revoked");
@@ -110,8 +111,11 @@ Status Site::revoke(const std::string& serial, const std::string& reason) {
   for (const auto& c : creds)
     if (c.status == "active") serials.push_back(c.serial_hex);
   TRY(inventory_->revoke(
-      serial, store::Event{0, 0, serial, "device.revoke", "ok", reason,
-                           Json{{"from", rec->state}, {"credentials", serials}}.dump()}));
+      serial, by,
+      store::Event{
+          0, 0, serial, "device.revoke", "ok", reason,
+          Json{{"from", rec->state}, {"credentials", serials}, {"by", store::actor_name(by)}}
+              .dump()}));
   TRY_CTX(publish_crl(), "the device is revoked in the inventory but the CRL was not written");
   return ok_status();
 }
@@ -230,7 +234,11 @@ Result<ImportReport> Site::check_and_import(const Bytes& file, const std::string
     records.push_back(store::DeviceRecord{d.serial, d.model, bundle.manufacturer, "expected",
                                           idevid_chain, d.dpp_uri, d.mud_url, d.declaration,
                                           dd.version, bundle_id, time::now()});
+    if (!d.attestation_cert_pem.empty())
+      records.back().attestation_pub_pem =
+          TRY(check_attestation_cert(d.attestation_cert_pem, d.serial, chain, root)).pem();
   }
+  auto reference_values = TRY(check_reference_values(bundle, root));
 
   ImportReport report;
   report.manufacturer = bundle.manufacturer;
@@ -246,7 +254,60 @@ Result<ImportReport> Site::check_and_import(const Bytes& file, const std::string
       TRY(inventory_->import_devices(records, bundle_id,
                                      store::Event{0, 0, "", "bundle.import", "ok",
                                                   "bundle verified and imported", detail.dump()}));
+  if (!reference_values.empty()) {
+    Json releases = Json::array();
+    for (const auto& r : reference_values) releases.push_back(r.model + " " + r.version);
+    TRY(inventory_->add_reference_values(
+        reference_values,
+        store::Event{0, 0, "", "reference-values.import", "ok",
+                     "manufacturer's signed reference values verified",
+                     Json{{"bundle", bundle_id}, {"releases", releases}}.dump()}));
+  }
+  report.reference_values = reference_values.size();
   return report;
+}
+
+// IR 8350 step 3: the manufacturer's certificate for the device's attestation key, under the
+// same root and issuing CA as its IDevID, for the same serial, and marked as an attestation key.
+Result<crypto::PublicKey> Site::check_attestation_cert(
+    const std::string& pem, const std::string& serial,
+    const std::vector<crypto::Certificate>& idevid_chain, const crypto::Certificate& root) {
+  const std::string where = "device " + serial + ": attestation key certificate";
+  auto cert = TRY_CTX(crypto::Certificate::from_pem(pem), where);
+  std::vector<crypto::Certificate> untrusted(idevid_chain.begin() + 1, idevid_chain.end());
+  auto st = crypto::verify_chain(cert, untrusted, {root});
+  if (!st) return refuse("attestation.cert", where + " does not verify: " + st.error().message);
+  if (cert.serial_number_attr() != serial || cert.subject_attr("OU") != pki::kAttestationKeyOu)
+    return refuse("attestation.cert", where + " is not an attestation key certificate for " +
+                                          serial + " (" + cert.subject() + ")");
+  if (cert.public_key() == idevid_chain[0].public_key())
+    return refuse("attestation.cert", where + " certifies the IDevID key");
+  return cert.public_key();
+}
+
+// The reference values in a bundle: each CoRIM signed under the bundle's manufacturer root, for
+// that manufacturer's models.
+Result<std::vector<store::ReferenceValueRecord>> Site::check_reference_values(
+    const codec::BootstrappingBundle& bundle, const crypto::Certificate& root) {
+  std::vector<store::ReferenceValueRecord> out;
+  for (size_t i = 0; i < bundle.reference_values.size(); ++i) {
+    const std::string where = "reference values " + std::to_string(i);
+    auto bytes = base64_decode(bundle.reference_values[i]);
+    if (!bytes) return refuse("reference.corim", where + ": not base64");
+    auto v = codec::corim::verify_corim(*bytes, {root}, time::now());
+    if (!v) return v.error().context(where);
+    for (const auto& r : v->releases) {
+      if (r.vendor != bundle.manufacturer)
+        return refuse("reference.vendor",
+                      where + ": for vendor " + r.vendor + ", not " + bundle.manufacturer);
+      Json comps = Json::array();
+      for (const auto& c : r.components)
+        comps.push_back(Json{{"component", c.component}, {"sha256", hex_encode(c.sha256)}});
+      out.push_back({bundle.manufacturer, r.model, r.version, bundle.reference_values[i],
+                     comps.dump(), time::now()});
+    }
+  }
+  return out;
 }
 
 }  // namespace gh::svc

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "codec/bundle.h"
 #include "common/config.h"
 #include "crypto/keystore.h"
 #include "pki/profiles.h"
@@ -27,6 +28,7 @@ struct ImportReport {
   store::ImportCounts counts;
   bool anchor_added = false;
   std::string anchor_fingerprint;
+  size_t reference_values = 0;  // firmware releases whose reference values came in the bundle
 };
 
 class Site {
@@ -47,7 +49,8 @@ class Site {
   Result<pki::Identity> registrar_identity();
   // Revokes the device's credentials (device state "revoked", evidence event) and republishes
   // the CRL. The router's authenticator refuses the LDevID from then on.
-  Status revoke(const std::string& serial, const std::string& reason);
+  Status revoke(const std::string& serial, const std::string& reason,
+                store::Actor by = store::Actor::kOperator);
   // Signs and writes STATE/crl.pem: every superseded or revoked credential that has not expired,
   // valid for kCrlValidityS. Returns the PEM.
   Result<std::string> publish_crl();
@@ -72,6 +75,11 @@ class Site {
   Site() = default;
   Result<ImportReport> check_and_import(const Bytes& file, const std::string& bundle_id,
                                         const std::string& trust_anchor_pem);
+  Result<crypto::PublicKey> check_attestation_cert(
+      const std::string& pem, const std::string& serial,
+      const std::vector<crypto::Certificate>& idevid_chain, const crypto::Certificate& root);
+  Result<std::vector<store::ReferenceValueRecord>> check_reference_values(
+      const codec::BootstrappingBundle& bundle, const crypto::Certificate& root);
 
   std::string state_dir_;
   std::string name_;

@@ -60,6 +60,7 @@ TEST_F(AttestationRules, GenuineEvidenceIsAffirming) {
   auto a = run(claims());
   EXPECT_EQ(a.status, Tier::kAffirming) << a.check << ": " << a.reason;
   EXPECT_EQ(a.check, "ok");
+  EXPECT_TRUE(a.authentic);
   EXPECT_EQ(a.release, "1.0.0");
   EXPECT_EQ(a.vector.instance_identity, 2);
   EXPECT_EQ(a.vector.executables, 2);
@@ -78,6 +79,7 @@ TEST_F(AttestationRules, AnotherDevicesKeyIsContraindicated) {
   EXPECT_EQ(a.status, Tier::kContraindicated);
   EXPECT_EQ(a.check, "evidence.signature");
   EXPECT_EQ(a.vector.instance_identity, 99);
+  EXPECT_FALSE(a.authentic);  // says nothing about the device
 }
 
 TEST_F(AttestationRules, ForgedUnsignedOrMalformedTokensAreContraindicated) {
@@ -130,6 +132,7 @@ TEST_F(AttestationRules, NoncesAreThisSitesForThisDeviceFreshAndAnswered) {
   auto replay = appraise(token, nonce, make_error("nonce.replayed", "used"), device, releases);
   EXPECT_EQ(replay.status, Tier::kContraindicated);
   EXPECT_EQ(replay.check, "nonce.replayed");
+  EXPECT_FALSE(replay.authentic);
   auto stale =
       appraise(token, nonce, check_nonce(nonce_key, "SN-1", nonce, kNow + 1000), device, releases);
   EXPECT_EQ(stale.check, "nonce.expired");
@@ -172,6 +175,7 @@ TEST_F(AttestationRules, MeasurementsOutsideTheReferenceValuesAreContraindicated
   EXPECT_EQ(a.status, Tier::kContraindicated);
   EXPECT_EQ(a.check, "measurement.os");
   EXPECT_EQ(a.vector.executables, 96);
+  EXPECT_TRUE(a.authentic);  // the device's own fresh evidence: it decides
   // A component the release does not have, and one it has that was not measured.
   c = claims();
   c.measurements.push_back({"rootkit", digest("x")});

@@ -32,6 +32,13 @@ TEST(Lifecycle, OnlyTheEntitledActorFromTheListedStates) {
       check_transition(Transition::kVoucherIssued, Actor::kRegistrar, "S", "revoked");
   ASSERT_FALSE(revoked_voucher.ok());
   EXPECT_EQ(revoked_voucher.error().code, "lifecycle.state");
+  // The verifier may quarantine and revoke on failing evidence; only a person releases.
+  EXPECT_TRUE(check_transition(Transition::kQuarantine, Actor::kVerifier, "S", "onboarded").ok());
+  EXPECT_TRUE(check_transition(Transition::kRevoke, Actor::kVerifier, "S", "quarantined").ok());
+  auto verifier_release =
+      check_transition(Transition::kRelease, Actor::kVerifier, "S", "quarantined");
+  ASSERT_FALSE(verifier_release.ok());
+  EXPECT_EQ(verifier_release.error().code, "lifecycle.actor");
   EXPECT_EQ(state_after(Transition::kReenrolled, "quarantined"), "quarantined");
   EXPECT_EQ(state_after(Transition::kRelease, "quarantined"), "onboarded");
   // No device report leaves quarantine, revocation or decommissioning.
@@ -103,8 +110,8 @@ TEST_F(LifecycleStoreTest, TheWholeOnboardingThenQuarantineAndRelease) {
   EXPECT_EQ(state(), "quarantined");
   ASSERT_TRUE(inv_->transition("SN-1", Transition::kRelease, Actor::kOperator, ev("release")).ok());
   EXPECT_EQ(state(), "onboarded");
-  ASSERT_TRUE(inv_->revoke("SN-1", ev("device.revoke")).ok());
-  auto twice = inv_->revoke("SN-1", ev("device.revoke"));
+  ASSERT_TRUE(inv_->revoke("SN-1", Actor::kOperator, ev("device.revoke")).ok());
+  auto twice = inv_->revoke("SN-1", Actor::kOperator, ev("device.revoke"));
   ASSERT_FALSE(twice.ok());
   EXPECT_EQ(twice.error().code, "lifecycle.state");
   auto back = inv_->record_voucher("SN-1", "v2", ev("brski.voucher"));

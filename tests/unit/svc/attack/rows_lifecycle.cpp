@@ -42,6 +42,11 @@ std::vector<Row> lifecycle_rows() {
        .attack = [](E& e) { return step(e, 0, Transition::kRevoke, Actor::kRouter); },
        .expect = {0, "lifecycle.actor"},
        .events = 1},
+      {.name = "lifecycle.actor.verifier-releases-a-quarantined-device",
+       .arrange = quarantined,
+       .attack = [](E& e) { return step(e, 0, Transition::kRelease, Actor::kVerifier); },
+       .expect = {0, "lifecycle.actor"},
+       .events = 1},
       {.name = "lifecycle.actor.registrar-quarantines",
        .attack = [](E& e) { return step(e, 0, Transition::kQuarantine, Actor::kRegistrar); },
        .expect = {0, "lifecycle.actor"},
@@ -118,7 +123,8 @@ std::vector<Row> lifecycle_rows() {
        .arrange = revoked,
        .attack =
            [](E& e) {
-             return outcome(e.site()->inventory().revoke(e.serial(0), attempt(e.serial(0))));
+             return outcome(e.site()->inventory().revoke(e.serial(0), store::Actor::kOperator,
+                                                         attempt(e.serial(0))));
            },
        .expect = {0, "lifecycle.state"},
        .events = 1},

@@ -1,0 +1,147 @@
+// Attestation: gatehouse factory firmware, device attest, site attest nonce|appraise|show.
+#include <iostream>
+
+#include "cli/cmds.h"
+#include "common/fs.h"
+#include "svc/device/attester.h"
+#include "svc/factory/factory.h"
+#include "svc/site/verifier.h"
+
+namespace gh::cli {
+
+namespace {
+
+// The largest token `site attest appraise` reads (the verifier refuses beyond its own limit).
+constexpr size_t kMaxTokenFile = 64 * 1024;
+
+Result<Bytes> nonce_arg(const Args& a) {
+  auto hex = TRY(required(a, "nonce"));
+  auto n = hex_decode(hex);
+  if (!n) return make_error("usage", "--nonce takes hex");
+  return *n;
+}
+
+}  // namespace
+
+int factory_firmware(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  auto model = required(a, "model");
+  if (!model) return fail(model.error());
+  auto version = required(a, "version");
+  if (!version) return fail(version.error());
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& c : a.all("component")) {
+    auto eq = c.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return fail(make_error("usage", "--component takes NAME=FILE"));
+    files.emplace_back(c.substr(0, eq), c.substr(eq + 1));
+  }
+  auto f = svc::Factory::open(*state);
+  if (!f) return fail(f.error());
+  auto r = (*f)->add_release(*model, *version, a.get("swname"), files);
+  if (!r) return fail(r.error());
+  std::cout << "released " << *model << " " << *version << " (" << r->manifest.components.size()
+            << " components); reference values signed: " << r->dir << "/reference-values.corim\n";
+  return kExitOk;
+}
+
+int device_attest(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  auto nonce = nonce_arg(a);
+  if (!nonce) return fail(nonce.error());
+  auto token = svc::make_evidence(*state, *nonce);
+  if (!token) return fail(token.error());
+  if (a.has("out")) {
+    auto st = fs::write_file_atomic(a.get("out"), to_string(*token), 0644);
+    if (!st) return fail(st.error());
+    std::cout << "evidence written: " << a.get("out") << " (" << token->size() << " bytes)\n";
+  } else {
+    std::cout << hex_encode(*token) << "\n";
+  }
+  return kExitOk;
+}
+
+int site_attest_nonce(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  auto serial = required(a, "serial");
+  if (!serial) return fail(serial.error());
+  auto site = svc::Site::open(*state);
+  if (!site) return fail(site.error());
+  auto v = svc::Verifier::open(**site);
+  if (!v) return fail(v.error());
+  auto n = (*v)->challenge(*serial);
+  if (!n) return fail(n.error());
+  std::cout << hex_encode(*n) << "\n";
+  return kExitOk;
+}
+
+int site_attest_appraise(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  auto serial = required(a, "serial");
+  if (!serial) return fail(serial.error());
+  auto nonce = nonce_arg(a);
+  if (!nonce) return fail(nonce.error());
+  if (a.positional.size() != 1)
+    return fail(make_error("usage", "site attest appraise takes one TOKEN file"));
+  auto token = fs::read_file_limited(a.positional[0], kMaxTokenFile, "evidence.size");
+  if (!token) return fail(token.error());
+  auto site = svc::Site::open(*state);
+  if (!site) return fail(site.error());
+  auto v = svc::Verifier::open(**site);
+  if (!v) return fail(v.error());
+  auto out = (*v)->appraise(*serial, *nonce, to_bytes(*token));
+  if (!out) return fail(out.error());
+  if (a.has("ear")) {
+    auto st = fs::write_file_atomic(a.get("ear"), out->ear_jwt + "\n", 0644);
+    if (!st) return fail(st.error());
+  }
+  const auto& ap = out->appraisal;
+  if (a.has("json")) {
+    Json j = out->ear.to_json();
+    j["gatehouse.action"] = out->action;
+    print_json(j);
+  } else {
+    std::cout << *serial << ": " << codec::ear::tier_name(ap.status) << " (" << ap.check << ": "
+              << ap.reason << ")";
+    if (out->action != "keep") std::cout << "; policy: " << out->action;
+    std::cout << "\n";
+  }
+  if (ap.status == codec::ear::Tier::kAffirming) return kExitOk;
+  std::cerr << "gatehouse: attestation " << codec::ear::tier_name(ap.status) << ": " << ap.reason
+            << " [" << ap.check << "]\n";
+  return kExitRefused;
+}
+
+int site_attest_show(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  auto serial = required(a, "serial");
+  if (!serial) return fail(serial.error());
+  auto site = svc::Site::open(*state);
+  if (!site) return fail(site.error());
+  auto list = (*site)->inventory().attestations(*serial);
+  if (!list) return fail(list.error());
+  if (a.has("json")) {
+    Json j = Json::array();
+    for (const auto& r : *list)
+      j.push_back(Json{{"at", time::format_rfc3339(r.at)},
+                       {"status", r.status},
+                       {"check", r.check},
+                       {"reason", r.reason},
+                       {"release", r.release},
+                       {"ear", r.ear}});
+    print_json(j);
+    return kExitOk;
+  }
+  for (const auto& r : *list)
+    std::cout << time::format_rfc3339(r.at) << "  " << r.status << "  " << r.check << "  "
+              << r.reason << "\n";
+  if (list->empty()) std::cout << *serial << " has not been appraised\n";
+  return kExitOk;
+}
+
+}  // namespace gh::cli

@@ -1,0 +1,139 @@
+#include "svc/site/verifier.h"
+
+#include "common/fs.h"
+#include "common/log.h"
+#include "crypto/digest.h"
+#include "device/image.h"
+
+namespace gh::svc {
+
+namespace attest = proto::attest;
+
+namespace {
+
+constexpr const char* kEarKeyLabel = "verifier";
+
+// The nonce key: made once by whichever process comes first (exclusive create), then shared.
+Result<Bytes> nonce_key(const std::string& dir) {
+  std::string path = fs::join(dir, "nonce.key");
+  if (!fs::exists(path)) {
+    std::string fresh = hex_encode(crypto::random_bytes(32));
+    auto st = fs::write_file_exclusive(path, fresh + "\n", 0600);
+    if (!st && !fs::exists(path)) return st.error();
+  }
+  auto text = TRY(fs::read_file(path));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  auto key = TRY_CTX(hex_decode(text), path);
+  if (key.size() != 32) return make_error("verifier.key", path + " does not hold a 32-byte key");
+  return key;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Verifier>> Verifier::open(Site& site) {
+  std::unique_ptr<Verifier> v(new Verifier(site));
+  std::string dir = fs::join(site.state_dir(), "verifier");
+  TRY(fs::make_dirs(dir, 0700));
+  v->nonce_key_ = TRY(nonce_key(dir));
+  auto& ks = site.keystore();
+  if (!ks.has(kEarKeyLabel)) {
+    auto made = ks.generate(kEarKeyLabel, crypto::Curve::kP256);
+    if (!made && !ks.has(kEarKeyLabel)) return made.error();  // another process made it first
+  }
+  v->ear_key_ = TRY(ks.load(kEarKeyLabel));
+  v->ear_public_ = v->ear_key_.public_key();
+  std::string pem_path = fs::join(dir, "ear.pem");
+  if (!fs::exists(pem_path)) TRY(fs::write_file_atomic(pem_path, v->ear_public_.pem(), 0644));
+  return v;
+}
+
+Result<Bytes> Verifier::challenge(const std::string& serial) {
+  auto d = TRY(site_.inventory().get(serial));
+  if (!d) return make_error("inventory.unknown", serial + " is not in the inventory");
+  return attest::issue_nonce(nonce_key_, serial, time::now(), crypto::random_bytes(16));
+}
+
+Result<Verifier::Known> Verifier::known(const std::string& serial, time::Seconds now) {
+  Bytes key = to_bytes(serial);
+  if (auto k = known_.get(key, now)) return *k;
+  auto d = TRY(site_.inventory().get(serial));
+  if (!d) return make_error("inventory.unknown", serial + " is not in the inventory");
+  Known k;
+  k.anchors = {d->serial, d->model, d->manufacturer, {}, device::device_ueid(d->serial)};
+  if (!d->attestation_pub_pem.empty())
+    k.anchors.attestation_key = TRY(crypto::PublicKey::from_pem(d->attestation_pub_pem));
+  for (const auto& r : TRY(site_.inventory().reference_values(d->manufacturer, d->model))) {
+    codec::corim::ReferenceValues rv{"", r.manufacturer, r.model, r.version, {}};
+    auto comps = TRY(parse_json(r.components_json, "reference"));
+    for (const auto& c : comps)
+      rv.components.push_back({json_string_or(c, "component", ""),
+                               hex_decode(json_string_or(c, "sha256", "")).value_or(Bytes())});
+    k.releases.push_back(std::move(rv));
+  }
+  known_.put(key, k, now, now + kKnownTtl);
+  return k;
+}
+
+Status Verifier::consume(const std::string& serial, const Bytes& nonce, time::Seconds now) {
+  TRY(attest::check_nonce(nonce_key_, serial, nonce, now));
+  bool fresh = TRY(site_.inventory().consume_attestation_nonce(hex_encode(nonce),
+                                                               attest::nonce_expiry(nonce), now));
+  if (!fresh) return make_error("nonce.replayed", "the nonce was used before");
+  return ok_status();
+}
+
+Result<attest::Appraisal> Verifier::appraise_only(const std::string& serial, const Bytes& nonce,
+                                                  const Bytes& token) {
+  time::Seconds now = time::now();
+  auto k = TRY(known(serial, now));
+  // A nonce this site never issued is not recorded (nothing a peer sends fills the store).
+  Status nonce_status = consume(serial, nonce, now);
+  return attest::appraise(token, nonce, nonce_status, k.anchors, k.releases);
+}
+
+Result<AttestationOutcome> Verifier::appraise(const std::string& serial, const Bytes& nonce,
+                                              const Bytes& token) {
+  AttestationOutcome out;
+  out.appraisal = TRY(appraise_only(serial, nonce, token));
+  const auto& a = out.appraisal;
+  time::Seconds now = time::now();
+  out.ear = attest::to_ear(a, serial, nonce, now);
+  out.ear_jwt = TRY(codec::ear::sign(out.ear, ear_key_));
+  std::string tier = codec::ear::tier_name(a.status);
+  Json detail{{"status", tier},
+              {"check", a.check},
+              {"release", a.release},
+              {"vector", a.vector.to_json()},
+              {"policy", attest::kPolicyId}};
+  store::AttestationRecord record{0, serial, now, tier, a.check, a.reason, a.release, out.ear_jwt};
+  record.about_device = a.authentic;
+  detail["authentic"] = a.authentic;
+  TRY(site_.inventory().record_attestation(
+      record, store::Event{0, 0, serial, "attest.appraise",
+                           a.status == codec::ear::Tier::kAffirming ? "ok" : "refused", a.check,
+                           detail.dump()}));
+
+  // What the policy says this tier means for a device in service; evidence that is not the
+  // device's own and fresh changes nothing about the device.
+  out.action = "keep";
+  if (!a.authentic) return out;
+  auto policy = policy_.current(&site_.inventory());
+  out.action = policy.assurance.action_for(tier);
+  auto d = TRY(site_.inventory().get(serial));
+  std::string why = "attestation " + tier + ": " + a.check + ": " + a.reason;
+  if (out.action == "revoke" && d && d->state != "revoked") {
+    TRY(site_.revoke(serial, why, store::Actor::kVerifier));
+  } else if (out.action == "quarantine" && d && d->state != "quarantined" &&
+             d->state != "revoked") {
+    auto st = site_.inventory().transition(
+        serial, store::Transition::kQuarantine, store::Actor::kVerifier,
+        store::Event{0, 0, serial, "device.quarantine", "ok", why,
+                     Json{{"from", d->state}, {"by", "verifier"}}.dump()});
+    if (!st) log::warn("verifier", serial + ": not quarantined: " + st.error().message);
+  } else {
+    out.action = "keep";
+  }
+  return out;
+}
+
+}  // namespace gh::svc
