@@ -289,11 +289,12 @@ Status parse_assurance(const YAML::Node& a, Policy::Assurance& out) {
   if (!a.IsMap()) return bad("/assurance", "a mapping");
   TRY(only_keys(a, {"warning", "contraindicated", "stale", "interval", "stale-after"},
                 "/assurance"));
-  for (auto [key, field] : {std::pair{"warning", &out.warning},
-                            std::pair{"contraindicated", &out.contraindicated},
-                            std::pair{"stale", &out.stale}}) {
+  for (auto [key, field] :
+       {std::pair{"warning", &out.warning}, std::pair{"contraindicated", &out.contraindicated},
+        std::pair{"stale", &out.stale}}) {
     if (!a[key]) continue;
-    if (!a[key].IsScalar()) return bad(std::string("/assurance/") + key, "keep, quarantine or revoke");
+    if (!a[key].IsScalar())
+      return bad(std::string("/assurance/") + key, "keep, quarantine or revoke");
     std::string v = a[key].as<std::string>();
     if (v != "keep" && v != "quarantine" && v != "revoke")
       return bad(std::string("/assurance/") + key, "keep, quarantine or revoke");

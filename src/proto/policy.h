@@ -30,11 +30,11 @@ struct Subject {
   std::string bundle;  // SHA-256 of the bundle the device came in (hex)
   std::string owner;   // the declaration's owner name
   std::string mud_url;
-  std::string protocol;     // brski, dpp, connect
+  std::string protocol;  // brski, dpp, connect
   // The latest attestation result's AR4SI tier: affirming, warning, contraindicated; "none" when
   // never appraised, "stale" when fresh evidence is overdue.
   std::string attestation;
-  std::string source;       // bundle (imported), added (a DPP URI the site was given), unknown
+  std::string source;  // bundle (imported), added (a DPP URI the site was given), unknown
 };
 
 struct Rule {
