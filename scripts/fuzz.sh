@@ -33,7 +33,7 @@ cmake --build "$build" -j "$jobs" --target fuzz_all
 # and bundles run to some KiB; DPP frames and URIs are small.
 declare -A max_len=([http_message]=20000 [mud]=16384 [bundle]=16384 [voucher_cms]=8192
   [declaration]=8192 [est]=8192 [x509]=8192 [dpp_tcp]=8192 [policy]=8192 [dhcp_journal]=8192
-  [dpp_uri]=2100)
+  [dpp_uri]=2100 [eat]=16384 [corim]=16384)
 declare -A dict=([http_message]=http [policy]=yaml [voucher_json]=json [dpp_config]=json
   [mud]=json [dhcp_journal]=json [bundle]=json [declaration]=json [dpp_connector]=json
   [voucher_cms]=json)

@@ -14,6 +14,7 @@
 
 #define GH_HARNESS(name) extern "C" int gh_fuzz_##name(const uint8_t* data, size_t size);
 GH_HARNESS(bundle)
+GH_HARNESS(corim)
 GH_HARNESS(csr)
 GH_HARNESS(declaration)
 GH_HARNESS(dhcp_journal)
@@ -23,6 +24,7 @@ GH_HARNESS(dpp_frame)
 GH_HARNESS(dpp_gas)
 GH_HARNESS(dpp_tcp)
 GH_HARNESS(dpp_uri)
+GH_HARNESS(eat)
 GH_HARNESS(est)
 GH_HARNESS(hostapd_log)
 GH_HARNESS(http_message)
@@ -47,7 +49,8 @@ struct Target {
 #name, gh_fuzz_##name \
   }
 const Target kTargets[] = {
-    GH_TARGET(bundle),       GH_TARGET(csr),          GH_TARGET(declaration),
+    GH_TARGET(bundle),       GH_TARGET(corim),        GH_TARGET(csr),
+    GH_TARGET(declaration),  GH_TARGET(eat),
     GH_TARGET(dhcp_journal), GH_TARGET(dpp_config),   GH_TARGET(dpp_connector),
     GH_TARGET(dpp_frame),    GH_TARGET(dpp_gas),      GH_TARGET(dpp_tcp),
     GH_TARGET(dpp_uri),      GH_TARGET(est),          GH_TARGET(hostapd_log),

@@ -244,3 +244,64 @@ TEST(Policy, ANodeOfTheWrongKindIsRefusedNotThrown) {
 
 }  // namespace
 }  // namespace gh::proto::policy
+
+namespace gh::proto::policy {
+namespace {
+
+TEST(PolicyAssurance, AttestationTiersMatchAndTheOldNamesReadAsTiers) {
+  auto p = Policy::parse_yaml(R"(
+default: {action: allow, segment: general}
+rules:
+  - {name: suspect, match: {attestation: [warning, stale]}, action: allow, segment: restricted}
+  - {name: failed, match: {attestation: fail}, action: deny}
+  - {name: unproven-cameras, match: {model: cam-*, attestation: none}, action: allow, segment: onboarding}
+)",
+                              "t");
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->rules[1].match["attestation"], std::vector<std::string>{"contraindicated"});
+  auto with = [](const char* model, const char* tier) {
+    Subject s;
+    s.model = model;
+    s.attestation = tier;
+    return s;
+  };
+  EXPECT_EQ(evaluate(*p, with("th-1", "affirming")).segment, "general");
+  EXPECT_EQ(evaluate(*p, with("th-1", "warning")).segment, "restricted");
+  EXPECT_EQ(evaluate(*p, with("th-1", "stale")).segment, "restricted");
+  EXPECT_FALSE(evaluate(*p, with("th-1", "contraindicated")).allow);
+  EXPECT_EQ(evaluate(*p, with("cam-2", "none")).segment, "onboarding");
+  auto bad = Policy::parse_yaml(
+      "rules:\n  - {name: x, match: {attestation: maybe}, action: allow}\n", "t");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "policy.file");
+  EXPECT_NE(bad.error().message.find("/rules/0/match/attestation"), std::string::npos);
+}
+
+TEST(PolicyAssurance, ActionsAndIntervals) {
+  auto def = Policy::parse_yaml("default: {action: allow}\n", "t");
+  ASSERT_TRUE(def.ok());
+  EXPECT_EQ(def->assurance.action_for("contraindicated"), "quarantine");
+  EXPECT_EQ(def->assurance.action_for("warning"), "keep");
+  EXPECT_EQ(def->assurance.action_for("affirming"), "keep");
+  EXPECT_EQ(def->assurance.interval_s, 60);
+  EXPECT_EQ(def->assurance.stale_after_s, 180);
+  auto p = Policy::parse_yaml(
+      "assurance: {warning: quarantine, contraindicated: revoke, stale: quarantine, interval: 1}\n",
+      "t");
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->assurance.action_for("contraindicated"), "revoke");
+  EXPECT_EQ(p->assurance.action_for("stale"), "quarantine");
+  EXPECT_EQ(p->assurance.interval_s, 1);
+  EXPECT_EQ(p->assurance.stale_after_s, 3);
+  for (const char* y : {"assurance: {warning: delete}\n", "assurance: {interval: 0}\n",
+                        "assurance: {interval: 10, stale-after: 5}\n", "assurance: [keep]\n",
+                        "assurance: {sometimes: keep}\n"}) {
+    auto r = Policy::parse_yaml(y, "t");
+    ASSERT_FALSE(r.ok()) << y;
+    EXPECT_EQ(r.error().code, "policy.file") << y;
+    EXPECT_NE(r.error().message.find("/assurance"), std::string::npos) << r.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace gh::proto::policy
