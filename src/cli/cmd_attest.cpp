@@ -4,6 +4,7 @@
 #include "cli/cmds.h"
 #include "common/fs.h"
 #include "svc/device/attester.h"
+#include "svc/device/device_run.h"
 #include "svc/factory/factory.h"
 #include "svc/site/verifier.h"
 
@@ -141,6 +142,50 @@ int site_attest_show(const Args& a) {
     std::cout << time::format_rfc3339(r.at) << "  " << r.status << "  " << r.check << "  "
               << r.reason << "\n";
   if (list->empty()) std::cout << *serial << " has not been appraised\n";
+  return kExitOk;
+}
+
+}  // namespace gh::cli
+
+namespace gh::cli {
+
+int device_run(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  svc::DeviceRunOptions o;
+  o.device_dir = *state;
+  o.site_url = a.get("site");
+  auto interval = a.get_int("interval", 0);
+  if (!interval) return fail(interval.error());
+  auto rounds = a.get_int("rounds", 0);
+  if (!rounds) return fail(rounds.error());
+  if (*interval < 0 || *rounds < 0)
+    return fail(make_error("usage", "--interval and --rounds take 0 or more"));
+  o.interval_s = *interval;
+  o.rounds = *rounds;
+  bool json = a.has("json");
+  o.on_round = [json](const Result<svc::AttestReply>& r) {
+    std::string at = time::format_rfc3339(time::now());
+    if (json) {
+      Json j{{"at", at}};
+      if (r) {
+        j.update(Json{{"status", r->status},
+                      {"check", r->check},
+                      {"action", r->action},
+                      {"interval", r->interval_s}});
+      } else {
+        j.update(Json{{"error", r.error().code}, {"message", r.error().message}});
+      }
+      std::cout << j.dump() << std::endl;
+    } else if (r) {
+      std::cout << at << " attestation " << r->status << " (" << r->check << ")"
+                << (r->action != "keep" ? "; site: " + r->action : "") << std::endl;
+    } else {
+      std::cout << at << " attestation failed: " << r.error().str() << std::endl;
+    }
+  };
+  auto st = svc::run_device(o);
+  if (!st) return fail(st.error());
   return kExitOk;
 }
 

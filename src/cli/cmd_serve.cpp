@@ -100,13 +100,22 @@ int site_serve(const Args& a) {
     std::cout << "dpp controller listening on tcp:" << bracket(hp->first) << ":" << *port
               << std::endl;
   }
+  // Continuous assurance: devices whose evidence is overdue are marked stale each second.
+  auto verifier = svc::Verifier::open(**site);
+  if (!verifier) return fail(verifier.error());
   // The CRL (superseded and revoked LDevIDs) stays current for the 802.1X authenticator.
+  int tick = 0;
   do {
+    if (auto stale = (*verifier)->sweep_stale(time::now()); !stale)
+      log::warn("site", "attestation sweep: " + stale.error().str());
+    else
+      for (const auto& serial : *stale) log::warn("site", serial + ": attestation is stale");
+    if (tick++ % 2 != 0) continue;
     if (auto c = (*site)->refresh_crl(); !c)
       log::warn("site", "CRL: " + c.error().str());
     else if (*c)
       log::info("site", "CRL published to " + (*site)->crl_path());
-  } while (!svc::wait_for_stop_signal_for(2000));
+  } while (!svc::wait_for_stop_signal_for(1000));
   mud.stop();
   if (dpp) dpp->stop();
   if (reg) reg->stop();

@@ -53,6 +53,7 @@ int site_serve(const Args& a);
 int device_onboard(const Args& a);
 int factory_firmware(const Args& a);
 int device_attest(const Args& a);
+int device_run(const Args& a);
 int site_attest_nonce(const Args& a);
 int site_attest_appraise(const Args& a);
 int site_attest_show(const Args& a);

@@ -566,6 +566,19 @@ class SqliteInventory final : public Inventory {
     return query_attestations(serial, -1);
   }
 
+  Result<std::vector<std::string>> overdue_attestations(time::Seconds before,
+                                                        size_t limit) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st = TRY(db_->prepare(
+        "SELECT serial FROM devices WHERE attestation_status NOT IN ('', 'stale') AND "
+        "attested_at<? AND state NOT IN ('revoked', 'decommissioned') ORDER BY attested_at "
+        "LIMIT ?"));
+    st.bind(1, static_cast<int64_t>(before)).bind(2, static_cast<int64_t>(limit));
+    std::vector<std::string> out;
+    while (TRY(st.step())) out.push_back(st.text(0));
+    return out;
+  }
+
  private:
   // Newest first; limit -1: all.
   Result<std::vector<AttestationRecord>> query_attestations(const std::string& serial,

@@ -106,6 +106,10 @@ class Inventory {
   virtual Result<std::optional<AttestationRecord>> latest_attestation(
       const std::string& serial) = 0;
   virtual Result<std::vector<AttestationRecord>> attestations(const std::string& serial) = 0;
+  // Devices whose latest result is older than `before` and not already stale (the verifier's
+  // sweep marks them stale), at most limit of them.
+  virtual Result<std::vector<std::string>> overdue_attestations(time::Seconds before,
+                                                                size_t limit) = 0;
 };
 
 Result<std::unique_ptr<Inventory>> open_sqlite_inventory(const std::string& path);

@@ -35,11 +35,16 @@ Result<codec::eat::Claims> device_claims(const std::string& devdir, const Bytes&
   return c;
 }
 
-Result<Bytes> make_evidence(const std::string& devdir, const Bytes& nonce) {
+Result<Bytes> make_evidence(const std::string& devdir, crypto::KeyStore& keystore,
+                            const Bytes& nonce) {
   auto claims = TRY(device_claims(devdir, nonce));
-  auto dev = TRY(open_device(devdir, /*allow_onboarded=*/true));
-  auto key = TRY_CTX(dev.keystore->load(device::kAttestationKey), "attestation key");
+  auto key = TRY_CTX(keystore.load(device::kAttestationKey), "attestation key");
   return codec::eat::sign(claims, key);
+}
+
+Result<Bytes> make_evidence(const std::string& devdir, const Bytes& nonce) {
+  auto dev = TRY(open_device(devdir, /*allow_onboarded=*/true));
+  return make_evidence(devdir, *dev.keystore, nonce);
 }
 
 }  // namespace gh::svc

@@ -14,6 +14,7 @@
 #include "device/image.h"
 #include "net/http.h"
 #include "proto/pledge.h"
+#include "svc/device/attester.h"
 #include "svc/device/device_agent.h"
 
 namespace gh::svc {
@@ -55,6 +56,7 @@ Status store_onboarding(const BrskiOnboardOptions& o, const BrskiFlowResult& r) 
                {"domain", r.domain_ca.subject()},
                {"credential",
                 {{"type", "ldevid"}, {"certificate", "ldevid.pem"}, {"key", "keystore:ldevid"}}},
+               {"site-url", o.registrar_url},
                {"eap", {{"method", "EAP-TLS"}, {"ca", "domain-ca.pem"}}},
                {"onboarded-at", time::format_rfc3339(time::now())}};
   return publish_onboarding(o.device_dir, {{"ldevid.pem", r.ldevid.pem(), 0644},
@@ -69,7 +71,7 @@ Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid,
                                    const std::vector<crypto::Certificate>& masa,
                                    const std::string& registrar_url,
                                    const std::function<Result<crypto::PrivateKey>()>& make_key,
-                                   BrskiFlowFailure* why) {
+                                   BrskiFlowFailure* why, const EvidenceMaker& attest) {
   auto url = net::Url::parse(registrar_url);
   if (!url) return fail(why, url.error(), false);
   crypto::TlsIdentity tls_id{idevid.cert, idevid.chain, idevid.key};
@@ -78,6 +80,14 @@ Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid,
   auto client = net::HttpClient::connect(url->host, url->port, **ctx, 10, &tls_id);
   if (!client) return fail(why, client.error(), true);
 
+  if (attest) {
+    // On this session, before the voucher request: the registrar's policy may require it.
+    auto reply = attest_over(**client, attest);
+    if (reply)
+      log::info("pledge", "attested: " + reply->status + " (" + reply->check + ")");
+    else if (reply.error().code != "attest.unsupported")
+      log::warn("pledge", "attestation: " + reply.error().str());
+  }
   proto::Pledge pledge(idevid, masa);
   auto pvr = pledge.voucher_request((*client)->server_chain(), time::now());
   if (!pvr) return fail(why, pvr.error(), false);
@@ -175,7 +185,10 @@ Result<BrskiOnboardResult> onboard_brski(const BrskiOnboardOptions& o) {
   int backoff_s = 1;
   for (int attempt = 1;; ++attempt) {
     BrskiFlowFailure why;
-    auto r = brski_flow(idevid, masa, o.registrar_url, make_key, &why);
+    EvidenceMaker evidence;
+    if (fs::exists(fs::join(o.device_dir, "firmware/release.json")))
+      evidence = [&](const Bytes& nonce) { return make_evidence(o.device_dir, *ks, nonce); };
+    auto r = brski_flow(idevid, masa, o.registrar_url, make_key, &why, evidence);
     if (r) {
       TRY(store_onboarding(o, *r));
       // The credential is ours now; if the success report did not get through, keep trying it

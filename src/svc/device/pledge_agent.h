@@ -9,6 +9,7 @@
 #include "crypto/key.h"
 #include "crypto/x509.h"
 #include "pki/profiles.h"
+#include "svc/device/attest_client.h"
 
 namespace gh::svc {
 
@@ -46,10 +47,12 @@ struct BrskiFlowFailure {
   bool retry = false;  // worth trying again later (transport trouble, 202/503)
   int retry_after_s = 0;
 };
+// attest, when set, answers the site's attestation challenge on the session before the voucher
+// request (a site without the extension is passed by).
 Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid,
                                    const std::vector<crypto::Certificate>& masa_anchors,
                                    const std::string& registrar_url,
                                    const std::function<Result<crypto::PrivateKey>()>& make_key,
-                                   BrskiFlowFailure* failure);
+                                   BrskiFlowFailure* failure, const EvidenceMaker& attest = {});
 
 }  // namespace gh::svc

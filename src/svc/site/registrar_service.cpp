@@ -33,6 +33,7 @@ Result<std::unique_ptr<RegistrarService>> RegistrarService::open(const std::stri
   r->site_ = TRY(Site::open(state_dir));
   r->policy_ = std::make_unique<PolicyStore>(state_dir);
   r->registrar_ = std::make_unique<proto::Registrar>(TRY(r->site_->registrar_identity()));
+  r->verifier_ = TRY(Verifier::open(*r->site_));
   r->options_ = options;
   return r;
 }
@@ -85,10 +86,15 @@ void RegistrarService::log_gate_summary(double now) {
 
 HttpResponse RegistrarService::handle(net::HttpRequest& req) {
   static const std::map<std::string, std::string> methods = {
-      {"/.well-known/brski/requestvoucher", "POST"}, {"/.well-known/brski/voucher_status", "POST"},
-      {"/.well-known/brski/enrollstatus", "POST"},   {"/.well-known/est/cacerts", "GET"},
-      {"/.well-known/est/csrattrs", "GET"},          {"/.well-known/est/simpleenroll", "POST"},
-      {"/.well-known/est/simplereenroll", "POST"}};
+      {"/.well-known/brski/requestvoucher", "POST"},
+      {"/.well-known/brski/voucher_status", "POST"},
+      {"/.well-known/brski/enrollstatus", "POST"},
+      {"/.well-known/est/cacerts", "GET"},
+      {"/.well-known/est/csrattrs", "GET"},
+      {"/.well-known/est/simpleenroll", "POST"},
+      {"/.well-known/est/simplereenroll", "POST"},
+      {"/.well-known/gatehouse/attest/challenge", "GET"},
+      {"/.well-known/gatehouse/attest/evidence", "POST"}};
   auto m = methods.find(req.path);
   if (m == methods.end()) return HttpResponse::text(404, "no such resource");
   if (req.method != m->second) return HttpResponse::text(405, m->second + " only");
@@ -97,6 +103,8 @@ HttpResponse RegistrarService::handle(net::HttpRequest& req) {
     return status_report(req, "brski.voucher-status");
   if (req.path == "/.well-known/brski/enrollstatus")
     return status_report(req, "brski.enroll-status");
+  if (req.path == "/.well-known/gatehouse/attest/challenge") return attest(req, false);
+  if (req.path == "/.well-known/gatehouse/attest/evidence") return attest(req, true);
   if (req.path == "/.well-known/est/cacerts") {
     auto body = codec::est_certs_only({registrar_->domain_ca()});
     if (!body) return HttpResponse::text(500, body.error().message);
@@ -184,6 +192,11 @@ HttpResponse RegistrarService::request_voucher(net::HttpRequest& req) {
         make_error("policy.unknown-device", p->serial + " is not in any imported bundle"));
   // Its standing, then the authorization policy (site policy set): the rule that decides names
   // itself.
+  // A device whose own fresh evidence was contraindicated gets no voucher, whatever the rules.
+  if ((*device)->attestation_status == "contraindicated")
+    return refuse(403, p->serial, kind,
+                  make_error("attest.contraindicated",
+                             p->serial + "'s latest attestation result is contraindicated"));
   ServeVerdict serve = may_serve(**device, Service::kOnboard, subject_for(**device, "brski"),
                                  *policy_, &site_->inventory());
   if (!serve.allowed) return refuse(0, p->serial, kind, serve.error());
@@ -303,6 +316,10 @@ HttpResponse RegistrarService::simple_enroll(net::HttpRequest& req, bool reenrol
   if (!*device)
     return refuse(404, serial, kind,
                   make_error("inventory.unknown", serial + " is not in the inventory"));
+  if ((*device)->attestation_status == "contraindicated")
+    return refuse(403, serial, kind,
+                  make_error("attest.contraindicated",
+                             serial + "'s latest attestation result is contraindicated"));
   const auto step = reenroll ? store::Transition::kReenrolled : store::Transition::kLdevidIssued;
   if (Status allowed =
           store::check_transition(step, store::Actor::kRegistrar, serial, (*device)->state);

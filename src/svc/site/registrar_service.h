@@ -12,6 +12,7 @@
 #include "svc/site/evidence_gate.h"
 #include "svc/site/policy_store.h"
 #include "svc/site/site.h"
+#include "svc/site/verifier.h"
 
 namespace gh::svc {
 
@@ -36,6 +37,9 @@ class RegistrarService {
   net::HttpResponse request_voucher(net::HttpRequest& req);
   net::HttpResponse simple_enroll(net::HttpRequest& req, bool reenroll);
   net::HttpResponse status_report(net::HttpRequest& req, const std::string& kind);
+  // The attestation extension (registrar_attest.cpp): a challenge, or evidence appraised.
+  net::HttpResponse attest(net::HttpRequest& req, bool evidence);
+  Result<std::string> attesting_device(const net::HttpRequest& req);
   // A refusal, recorded for a device that proved who it is (within its rate) ...
   net::HttpResponse refuse(int status, const std::string& serial, const std::string& kind,
                            const Error& e);
@@ -50,6 +54,8 @@ class RegistrarService {
 
   std::unique_ptr<Site> site_;
   std::unique_ptr<PolicyStore> policy_;
+  std::unique_ptr<Verifier> verifier_;
+  std::mutex attest_mu_;
   std::unique_ptr<proto::Registrar> registrar_;
   RegistrarOptions options_;
   std::unique_ptr<net::HttpServer> server_;

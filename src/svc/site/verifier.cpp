@@ -117,23 +117,48 @@ Result<AttestationOutcome> Verifier::appraise(const std::string& serial, const B
   // device's own and fresh changes nothing about the device.
   out.action = "keep";
   if (!a.authentic) return out;
+  out.action = TRY(act(serial, tier, "attestation " + tier + ": " + a.check + ": " + a.reason));
+  return out;
+}
+
+Result<std::string> Verifier::act(const std::string& serial, const std::string& tier,
+                                  const std::string& why) {
   auto policy = policy_.current(&site_.inventory());
-  out.action = policy.assurance.action_for(tier);
+  std::string action = policy.assurance.action_for(tier);
   auto d = TRY(site_.inventory().get(serial));
-  std::string why = "attestation " + tier + ": " + a.check + ": " + a.reason;
-  if (out.action == "revoke" && d && d->state != "revoked") {
+  if (!d) return std::string("keep");
+  if (action == "revoke" && d->state != "revoked") {
     TRY(site_.revoke(serial, why, store::Actor::kVerifier));
-  } else if (out.action == "quarantine" && d && d->state != "quarantined" &&
-             d->state != "revoked") {
+    return action;
+  }
+  if (action == "quarantine" && d->state != "quarantined" && d->state != "revoked") {
     auto st = site_.inventory().transition(
         serial, store::Transition::kQuarantine, store::Actor::kVerifier,
         store::Event{0, 0, serial, "device.quarantine", "ok", why,
                      Json{{"from", d->state}, {"by", "verifier"}}.dump()});
-    if (!st) log::warn("verifier", serial + ": not quarantined: " + st.error().message);
-  } else {
-    out.action = "keep";
+    if (!st) {
+      log::warn("verifier", serial + ": not quarantined: " + st.error().message);
+      return std::string("keep");
+    }
+    return action;
   }
-  return out;
+  return std::string("keep");
+}
+
+Result<std::vector<std::string>> Verifier::sweep_stale(time::Seconds now) {
+  auto policy = policy_.current(&site_.inventory());
+  auto overdue =
+      TRY(site_.inventory().overdue_attestations(now - policy.assurance.stale_after_s, 1000));
+  for (const auto& serial : overdue) {
+    std::string reason = "no fresh evidence for " + std::to_string(policy.assurance.stale_after_s) +
+                         " s (the policy's stale-after)";
+    store::AttestationRecord record{0, serial, now, "stale", "evidence.overdue", reason, "", ""};
+    TRY(site_.inventory().record_attestation(
+        record, store::Event{0, 0, serial, "attest.stale", "refused", "evidence.overdue",
+                             Json{{"stale_after_s", policy.assurance.stale_after_s}}.dump()}));
+    TRY(act(serial, "stale", "attestation stale: evidence.overdue: " + reason));
+  }
+  return overdue;
 }
 
 }  // namespace gh::svc

@@ -40,6 +40,11 @@ class Verifier {
   Result<AttestationOutcome> appraise(const std::string& serial, const Bytes& nonce,
                                       const Bytes& token);
 
+  // Continuous assurance's deadline: a device that attested before but has sent no fresh evidence
+  // for the policy's stale-after is marked stale (recorded, and acted on as the policy says).
+  // Returns the devices marked.
+  Result<std::vector<std::string>> sweep_stale(time::Seconds now);
+
   const crypto::PublicKey& ear_key() const { return ear_public_; }
   // The appraisal without storing or acting (the benchmark's inner loop): every check, nonce
   // consumption included (against the inventory, or in memory when memory_nonces).
@@ -58,6 +63,9 @@ class Verifier {
   Result<Known> known(const std::string& serial, time::Seconds now);
   static constexpr time::Seconds kKnownTtl = 10;
   Status consume(const std::string& serial, const Bytes& nonce, time::Seconds now);
+  // Applies the policy's action for tier to a device in service; returns what was done.
+  Result<std::string> act(const std::string& serial, const std::string& tier,
+                          const std::string& why);
 
   Site& site_;
   PolicyStore policy_;

@@ -1,0 +1,28 @@
+// `gatehouse device run`: the device agent, the long-running process on an onboarded device. Over
+// mutual TLS with its LDevID it answers the site's attestation challenge on the interval the site
+// sets (continuous assurance); the application-layer onboarding, update and renewal steps of the
+// lifecycle issues join this loop.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "common/result.h"
+#include "svc/device/attest_client.h"
+
+namespace gh::svc {
+
+struct DeviceRunOptions {
+  std::string device_dir;
+  std::string site_url;  // default: onboarding/network.json's site-url (set by BRSKI onboarding)
+  int interval_s = 0;    // 0: as the site says (its policy's assurance interval)
+  int rounds = 0;        // attestation rounds before returning; 0: until stopped
+  // Called after each round (for the CLI's output and for tests).
+  std::function<void(const Result<AttestReply>&)> on_round;
+};
+
+// Runs until stopped (SIGINT/SIGTERM) or rounds are done. Returns the refusal that ended it when
+// the site no longer accepts the device's credential ("attest.credential").
+Status run_device(const DeviceRunOptions& options);
+
+}  // namespace gh::svc
