@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make demo`: the main job end to end, as far as Gatehouse goes today: a manufacturer makes a
 # batch of devices, sells part of it to a freshly initialised site, the site imports the bundle,
-# and the devices onboard: four by BRSKI against the site's registrar and the manufacturer's MASA,
-# one by Wi-Fi Easy Connect (DPP over TCP) against the site's controller.
+# and the devices onboard: four by BRSKI against the site's registrar and the manufacturer's MASA
+# (attesting on the way), one by Wi-Fi Easy Connect (DPP over TCP) against the site's controller;
+# a device whose firmware is altered is caught by its next attestation and revoked.
 set -euo pipefail
 G=${1:-build/gatehouse}
 G=$(readlink -f "$G")
@@ -111,6 +112,27 @@ openssl cms -verify -inform DER -in "devices/$first/onboarding/voucher.cms" -CAf
 step "Factory reset and onboard again: a fresh LDevID, the old one superseded"
 "$G" device reset --state "devices/$first"
 "$G" device onboard --state "devices/$first" --brski "$REGISTRAR"
+
+step "Attestation: the device agent answers the site's challenge over its LDevID session"
+# The demo policy: devices attest every 2 s; contraindicated evidence revokes the device.
+cat > policy.yaml <<'YAML'
+default: {action: allow, segment: general}
+assurance: {interval: 2, stale-after: 600, contraindicated: revoke}
+YAML
+"$G" site policy set --state site policy.yaml
+att=$(sed -n 4p sold.txt)
+echo "$att's firmware, as installed at manufacture (release $(jq -r .version "devices/$att/firmware/release.json")):"
+(cd "devices/$att/firmware" && sha256sum boot.bin os.bin app.bin | sed 's/^/  /')
+"$G" device run --state "devices/$att" --rounds 1
+
+step "Someone alters $att's application; its next evidence is contraindicated, naming the measurement"
+echo "implant" >> "devices/$att/firmware/app.bin"
+"$G" device run --state "devices/$att" --rounds 1 || true
+"$G" site attest show --state site --serial "$att"
+echo "the evidence log says why:"
+"$G" site events --state site --serial "$att" | grep -E "attest|device.revoke" | sed 's/^/  /'
+echo "and its LDevID is refused from now on:"
+"$G" device run --state "devices/$att" --rounds 1 || echo "(refused as expected)"
 
 step "The site's inventory"
 "$G" site devices --state site

@@ -258,6 +258,36 @@ for _ in $(seq 40); do ip netns exec gh-dev1 curl -s -m 0.5 -o /dev/null http://
 ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ || fail "release did not restore the device"
 ok "quarantine cut gh-dev1 off in ${cut} ms into the quarantine segment (others unaffected; the site's services, or the lifecycle service the policy names, only); release restored it"
 
+# Continuous assurance through the router: gh-dev1's agent attests every second over its LDevID
+# session; its application is altered; the next evidence is contraindicated, the policy
+# quarantines it and the router cuts it off. Measured from the alteration (the evidence follows
+# within one interval) to its traffic blocked.
+printf 'default: {action: allow}\nassurance: {interval: 1, stale-after: 600, contraindicated: quarantine}\n' > "$L/policy-attest.yaml"
+"$G" site policy set --state "$L/site" "$L/policy-attest.yaml" >/dev/null || fail "policy refused"
+cp "$d1/firmware/app.bin" app.bin.orig
+(ip netns exec gh-dev1 "$G" device run --state "$d1" --json > run-dev1.out 2>&1 &)
+for _ in $(seq 50); do grep -q '"status":"affirming"' run-dev1.out && break; sleep 0.1; done
+grep -q '"status":"affirming"' run-dev1.out || fail "gh-dev1's agent did not attest: $(cat run-dev1.out)"
+ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ || fail "an affirming device was cut off"
+echo "implant" >> "$d1/firmware/app.bin"
+t0=$(date +%s%N); cut=""
+for _ in $(seq 60); do
+  if ! ip netns exec gh-dev1 curl -s -m 0.2 -o /dev/null http://telemetry.lab/; then cut=$(( ($(date +%s%N) - t0) / 1000000 )); break; fi
+  sleep 0.05
+done
+[ -n "$cut" ] && [ "$cut" -lt 2000 ] || fail "altered firmware did not cut the device off within 2 s (${cut:-never} ms): $(cat run-dev1.out)"
+grep -q '"check":"measurement.app"' run-dev1.out || fail "the agent did not get its verdict"
+"$G" site attest show --state "$L/site" --serial "$s1" --json | jq -e '.[0].status == "contraindicated"' >/dev/null \
+  || fail "no contraindicated result on record"
+pkill -f "device run --state $d1" || true
+cp app.bin.orig "$d1/firmware/app.bin"
+"$G" site policy set --state "$L/site" "$L/policy-open.yaml" >/dev/null || fail "policy refused"
+"$G" site release --state "$L/site" "$s1" >/dev/null
+for _ in $(seq 40); do ip netns exec gh-dev1 curl -s -m 0.5 -o /dev/null http://telemetry.lab/ && break; sleep 0.1; done
+ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ || fail "release did not restore the device"
+ok "continuous assurance: altered firmware to traffic blocked at the router in ${cut} ms (agent interval 1 s; target 2 s); released after repair"
+echo "lab: altered firmware to traffic blocked ${cut} ms" >&2
+
 before=$(ip netns exec gh-router nft -j list chain inet gh_lab forward | jq '[.nftables[].rule? | select(. != null) | .expr[] | .counter? | select(. != null) | .packets] | add')
 ip netns exec gh-dev3 curl -s -m 2 -o /dev/null http://updates.lab/ && fail "a device without credentials reached a host"
 after=$(ip netns exec gh-router nft -j list chain inet gh_lab forward | jq '[.nftables[].rule? | select(. != null) | .expr[] | .counter? | select(. != null) | .packets] | add')
