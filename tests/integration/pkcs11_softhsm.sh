@@ -28,11 +28,11 @@ ok "CA keys live on the token only"
 
 objects=$(pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label gh-factory --login --pin 4321 \
   --list-objects --type privkey 2>/dev/null)
-for label in root idevid-ca masa mud-signer declaration-signer; do
+for label in root idevid-ca masa mud-signer declaration-signer rv-signer; do
   grep -q "label:      $label" <<<"$objects" || fail "no $label key on the token"
 done
-[ "$(grep -c "never extractable" <<<"$objects")" -eq 5 ] || fail "a CA key is extractable"
-ok "five CA keys on the token, all never-extractable"
+[ "$(grep -c "never extractable" <<<"$objects")" -eq 6 ] || fail "a CA key is extractable"
+ok "six CA keys on the token, all never-extractable"
 
 "$G" factory make --state f --model hsm-1 --count 4 --out d > serials.txt
 while read -r s; do

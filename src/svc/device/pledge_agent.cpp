@@ -83,10 +83,11 @@ Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid,
   if (attest) {
     // On this session, before the voucher request: the registrar's policy may require it.
     auto reply = attest_over(**client, attest);
+    // (debug: the site's evidence log has the result, and a refusal follows on the voucher)
     if (reply)
-      log::info("pledge", "attested: " + reply->status + " (" + reply->check + ")");
+      log::debug("pledge", "attested: " + reply->status + " (" + reply->check + ")");
     else if (reply.error().code != "attest.unsupported")
-      log::warn("pledge", "attestation: " + reply.error().str());
+      log::debug("pledge", "attestation: " + reply.error().str());
   }
   proto::Pledge pledge(idevid, masa);
   auto pvr = pledge.voucher_request((*client)->server_chain(), time::now());
