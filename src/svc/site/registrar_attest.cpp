@@ -72,6 +72,10 @@ net::HttpResponse RegistrarService::attest(net::HttpRequest& req, bool evidence)
   }
   if (!net::media_type_is(req.header("content-type"), kEatCwt))
     return net::HttpResponse::refusal(415, "evidence.media-type", "expected application/eat+cwt");
+  // Every appraisal is recorded: a device gets a burst and then one a second (its interval may be
+  // as short as that), like every other record a peer causes.
+  if (!gate_.admit(*serial, time::monotonic()))
+    return net::HttpResponse::refusal(429, "evidence.rate", "too much evidence; try again later");
   // The challenge it answers is in the token; check_nonce proves it was issued to this device.
   Bytes token = to_bytes(req.body);
   Bytes nonce;

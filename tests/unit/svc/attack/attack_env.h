@@ -207,6 +207,7 @@ std::vector<Row> lifecycle_rows();
 std::vector<Row> dpp_rows();
 std::vector<Row> mud_policy_rows();
 std::vector<Row> admission_server_rows();
+std::vector<Row> attest_rows();
 
 // Helpers for rows.
 Outcome outcome(const net::ClientResponse& r);

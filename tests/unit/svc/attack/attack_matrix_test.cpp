@@ -14,7 +14,7 @@ namespace {
 std::vector<Row> all_rows() {
   std::vector<Row> rows;
   for (auto part : {brski_rows, est_rows, status_rows, lifecycle_rows, dpp_rows, mud_policy_rows,
-                    admission_server_rows}) {
+                    admission_server_rows, attest_rows}) {
     auto more = part();
     rows.insert(rows.end(), more.begin(), more.end());
   }
@@ -98,10 +98,10 @@ TEST(AttackMatrixTable, CoversEveryAreaWithUniqueNames) {
     EXPECT_TRUE(r.attack) << r.name;
     areas.insert(area_of(r));
   }
-  for (const char* a :
-       {"brski", "est", "status", "lifecycle", "dpp", "mud", "policy", "admission", "server"})
+  for (const char* a : {"brski", "est", "status", "lifecycle", "dpp", "mud", "policy", "admission",
+                        "server", "attest"})
     EXPECT_TRUE(areas.count(a)) << a;
-  EXPECT_EQ(areas.size(), 9u);
+  EXPECT_EQ(areas.size(), 10u);
 }
 
 }  // namespace
