@@ -9,8 +9,9 @@ source "$(dirname "$0")/lib.sh"
 
 mport=$(free_port)
 "$G" factory init --state f --name "Acme" --masa-url "https://localhost:$mport" >/dev/null
-"$G" factory make --state f --model th-1 --count 3 --out d > serials.txt
+"$G" factory make --state f --model th-1 --count 4 --out d > serials.txt
 S1=$(sed -n 1p serials.txt); S2=$(sed -n 2p serials.txt); S3=$(sed -n 3p serials.txt)
+S4=$(sed -n 4p serials.txt)
 "$G" site init --state s --name "Example Site" >/dev/null
 "$G" factory sell --state f --serials-from serials.txt --owner-cert s/domain-ca.pem --bundle b.pem >/dev/null
 "$G" site import --state s b.pem --trust-anchor f/pki/root.pem >/dev/null
@@ -19,11 +20,16 @@ default: {action: allow, segment: general}
 rules:
   # BRSKI onboarding only after affirming evidence on the pledge's own session.
   - {name: attest-first, match: {protocol: brski, attestation: [none, warning, stale, contraindicated]}, action: deny}
+  # DPP has no slot for evidence: a device attests over its new connection; until then, restricted.
+  - {name: unproven, match: {protocol: connect, attestation: [none, warning, stale]}, action: allow, segment: restricted}
 assurance: {interval: 1, stale-after: 3, contraindicated: revoke, stale: quarantine}
 YAML
 "$G" site policy set --state s policy.yaml >/dev/null
 start_server MASA "$G" masa serve --state f --listen "127.0.0.1:$mport"
-start_server SITE "$G" site serve --state s --listen 127.0.0.1:0 --no-mud
+start_server SITE "$G" site serve --state s --listen 127.0.0.1:0 --dpp-listen 127.0.0.1:0 --akm dot1x --no-mud
+for _ in $(seq 100); do grep -q "^dpp controller listening on" "$T/SITE.out" && break; sleep 0.05; done
+SITE_URL=$(sed -n 's/^registrar listening on //p' "$T/SITE.out")
+DPP_URL=$(sed -n 's/^dpp controller listening on //p' "$T/SITE.out")
 
 state_of() { "$G" site devices --state s --json | jq -r --arg s "$1" '.[] | select(.serial==$s) | .state'; }
 status_of() { "$G" site attest show --state s --serial "$1" --json | jq -r '.[0].status // "none"'; }
@@ -81,4 +87,16 @@ fi
 "$G" site events --state s --json | jq -e --arg s "$S3" 'map(select(.serial==$s and .kind=="brski.voucher-request" and .outcome=="refused")) | length > 0' >/dev/null \
   || fail "no refused voucher request for $S3"
 ok "altered before onboarding: contraindicated, no voucher: $(tail -1 onboard3.out)"
+
+# A DPP device (802.1X configuration: an LDevID from its CSR) attests over its new connection; the
+# policy keeps it in a restricted segment until its first affirming result.
+"$G" device onboard --state "d/$S4" --dpp "$DPP_URL" >/dev/null || fail "$S4 did not onboard by DPP"
+"$G" site policy check --state s "$S4" --protocol connect --json | jq -e '.segment == "restricted"' >/dev/null \
+  || fail "an unattested DPP device is not restricted: $("$G" site policy check --state s "$S4" --protocol connect)"
+"$G" device run --state "d/$S4" --rounds 1 >/dev/null 2>&1 && fail "device run without --site should need it for a DPP device"
+"$G" device run --state "d/$S4" --site "$SITE_URL" --rounds 1 --json | jq -e '.status == "affirming"' >/dev/null \
+  || fail "$S4 did not attest over its DPP-issued LDevID"
+"$G" site policy check --state s "$S4" --protocol connect --json | jq -e '.segment == "general"' >/dev/null \
+  || fail "an affirming DPP device is still restricted"
+ok "DPP: restricted until its first affirming attestation over the DPP-issued LDevID, then general"
 finish

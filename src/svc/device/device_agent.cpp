@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common/fs.h"
+#include "common/json.h"
 #include "device/image.h"
 
 namespace gh::svc {
@@ -37,6 +38,45 @@ Status publish_onboarding(
   if (std::rename(tmp.c_str(), dir.c_str()) != 0)
     return make_error("io", "cannot move onboarding into place");
   return ok_status();
+}
+
+Result<OnboardedCredential> onboarded_credential(const std::string& device_dir) {
+  auto text = fs::read_file(fs::join(device_dir, "onboarding/network.json"));
+  if (!text)
+    return make_error("device.not-onboarded",
+                      device_dir + " has no network credential yet: onboard it first");
+  Json net = TRY(parse_json(*text, "onboarding/network.json"));
+  Json cred = net.value("credential", Json::object());
+  OnboardedCredential out;
+  out.method = json_string_or(net, "method", "");
+  std::string cert_file, key_ref, ca_file;
+  if (out.method == "brski") {
+    cert_file = json_string_or(cred, "certificate", "");
+    key_ref = json_string_or(cred, "key", "");
+    ca_file = json_string_or(net.value("eap", Json::object()), "ca", "");
+    out.site_url = json_string_or(net, "site-url", "");
+  } else {
+    if (json_string_or(cred, "akm", "") != "dot1x" || !cred.contains("ldevid"))
+      return make_error("device.credential", "the device's DPP configuration is '" +
+                                                 json_string_or(cred, "akm", "?") +
+                                                 "', not 802.1X: it holds no certificate");
+    cert_file = json_string_or(cred["ldevid"], "certificate", "");
+    key_ref = json_string_or(cred["ldevid"], "key", "");
+    Json eap = cred.value("eap", Json::object());
+    ca_file = json_string_or(eap, "ca", "");
+    out.server_name = json_string_or(eap, "server-name", "");
+  }
+  if (cert_file.empty() || ca_file.empty())
+    return make_error("device.credential",
+                      "the network credential lacks its certificate or the CA to trust");
+  if (key_ref.rfind("keystore:", 0) != 0 || key_ref.size() <= 9)
+    return make_error("device.credential", "the network credential names no keystore key");
+  out.key_label = key_ref.substr(9);
+  if (!crypto::valid_key_label(out.key_label))
+    return make_error("device.credential", "bad key label " + out.key_label);
+  out.cert_path = fs::join(device_dir, "onboarding/" + cert_file);
+  out.ca_path = fs::join(device_dir, "onboarding/" + ca_file);
+  return out;
 }
 
 Status store_device_secret(const std::string& device_dir, const std::string& label,

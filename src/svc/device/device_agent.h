@@ -31,6 +31,19 @@ Result<OpenedDevice> open_device(const std::string& dir, bool allow_onboarded = 
 Status publish_onboarding(const std::string& device_dir,
                           const std::vector<std::tuple<std::string, std::string, unsigned>>& files);
 
+// The certificate credential onboarding left (onboarding/network.json, the one reader of it): a
+// BRSKI LDevID, or a DPP 802.1X configuration's certificate. "device.not-onboarded" without one,
+// "device.credential" for a DPP configuration that holds no certificate (a connector or a PSK).
+struct OnboardedCredential {
+  std::string method;       // "brski" or "dpp"
+  std::string cert_path;    // onboarding/ldevid.pem: the certificate, then its chain
+  std::string key_label;    // in the device's keystore
+  std::string ca_path;      // the domain CA to trust
+  std::string server_name;  // the EAP server name (DPP), may be empty
+  std::string site_url;     // the registrar the device onboarded with (BRSKI), may be empty
+};
+Result<OnboardedCredential> onboarded_credential(const std::string& device_dir);
+
 // A secret kept beside the device's keys (mode 0600), e.g. a Wi-Fi PSK. A factory reset removes it.
 Status store_device_secret(const std::string& device_dir, const std::string& label,
                            const SecretString& secret);

@@ -12,6 +12,7 @@
 #include "crypto/tls.h"
 #include "crypto/x509.h"
 #include "device/image.h"
+#include "svc/device/device_agent.h"
 
 namespace gh::svc {
 namespace {
@@ -21,12 +22,6 @@ std::string run_dir(const std::string& device_dir) {
 }
 
 // "keystore:LABEL" -> LABEL.
-Result<std::string> key_label(const std::string& ref) {
-  if (ref.rfind("keystore:", 0) != 0 || ref.size() <= 9)
-    return make_error("device.credential", "the network credential names no keystore key");
-  return ref.substr(9);
-}
-
 // wpa_supplicant.conf strings are double-quoted; nothing we write may break out of them.
 Result<std::string> conf_string(const std::string& s) {
   for (char c : s)
@@ -66,40 +61,16 @@ Status disconnect_8021x(const std::string& device_dir) {
 }
 
 Result<ConnectResult> connect_8021x(const ConnectOptions& o) {
-  auto text = fs::read_file(fs::join(o.device_dir, "onboarding/network.json"));
-  if (!text)
-    return make_error("device.not-onboarded",
-                      o.device_dir + " has no network credential yet: onboard it first");
-  Json net = TRY(parse_json(*text, "onboarding/network.json"));
-  Json cred = net.value("credential", Json::object());
-  std::string cert_file, key_ref, ca_file, server_name = o.server_name;
-  if (net.value("method", "") == "brski") {
-    cert_file = json_string_or(cred, "certificate", "");
-    key_ref = json_string_or(cred, "key", "");
-    ca_file = json_string_or(net.value("eap", Json::object()), "ca", "");
-  } else {
-    if (json_string_or(cred, "akm", "") != "dot1x" || !cred.contains("ldevid"))
-      return make_error("device.credential",
-                        "the device's DPP configuration is '" + json_string_or(cred, "akm", "?") +
-                            "', not 802.1X: there is no certificate to connect with");
-    cert_file = json_string_or(cred["ldevid"], "certificate", "");
-    key_ref = json_string_or(cred["ldevid"], "key", "");
-    Json eap = cred.value("eap", Json::object());
-    ca_file = json_string_or(eap, "ca", "");
-    if (server_name.empty()) server_name = json_string_or(eap, "server-name", "");
-  }
-  if (cert_file.empty() || ca_file.empty())
-    return make_error("device.credential",
-                      "the network credential lacks its certificate or the CA to trust");
+  auto cred = TRY(onboarded_credential(o.device_dir));
+  std::string server_name = o.server_name.empty() ? cred.server_name : o.server_name;
   auto image = TRY(device::Image::open(o.device_dir));
   if (image.info().keystore != "file")
     return make_error("connect.keystore",
                       "802.1X with an LDevID key held in the TPM is not built (wpa_supplicant "
                       "would need the TPM's OpenSSL provider)");
-  std::string label = TRY(key_label(key_ref));
-  std::string key_path = fs::join(o.device_dir, "keystore/" + label + ".key");
-  std::string cert_path = fs::join(o.device_dir, "onboarding/" + cert_file);
-  std::string ca_path = fs::join(o.device_dir, "onboarding/" + ca_file);
+  std::string key_path = fs::join(o.device_dir, "keystore/" + cred.key_label + ".key");
+  const std::string& cert_path = cred.cert_path;
+  const std::string& ca_path = cred.ca_path;
   if (!fs::exists(key_path))
     return make_error("device.credential", "the LDevID key is missing from the keystore");
   auto ldevid = TRY(crypto::Certificate::from_pem(TRY(fs::read_file(cert_path))));

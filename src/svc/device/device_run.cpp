@@ -23,19 +23,16 @@ struct Session {
 };
 
 Result<Session> load_session(const OpenedDevice& dev, const std::string& site_url) {
-  std::string on = fs::join(dev.dir, "onboarding");
-  auto network = TRY(parse_json(TRY(fs::read_file(fs::join(on, "network.json"))), "network"));
+  auto cred = TRY(onboarded_credential(dev.dir));
   Session s;
-  s.site_url = site_url.empty() ? json_string_or(network, "site-url", "") : site_url;
+  s.site_url = site_url.empty() ? cred.site_url : site_url;
   if (s.site_url.empty())
     return make_error("usage", "the device was not onboarded by BRSKI: name the site with --site");
-  auto certs =
-      TRY(crypto::Certificate::chain_from_pem(TRY(fs::read_file(fs::join(on, "ldevid.pem")))));
+  auto certs = TRY(crypto::Certificate::chain_from_pem(TRY(fs::read_file(cred.cert_path))));
   s.ldevid = certs[0];
   s.chain.assign(certs.begin() + 1, certs.end());
-  s.key = TRY_CTX(dev.keystore->load("ldevid"), "LDevID key");
-  s.domain_ca =
-      TRY(crypto::Certificate::from_pem(TRY(fs::read_file(fs::join(on, "domain-ca.pem")))));
+  s.key = TRY_CTX(dev.keystore->load(cred.key_label), "the credential's key");
+  s.domain_ca = TRY(crypto::Certificate::from_pem(TRY(fs::read_file(cred.ca_path))));
   return s;
 }
 
