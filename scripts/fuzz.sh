@@ -11,7 +11,10 @@
 #                       niced machine still gives every target its share)
 #   FUZZ_RUNS=N         N inputs from a fixed seed (FUZZ_SEED, default 1): the same inputs on every
 #                       run, so that a pass that gates a merge does not depend on luck
-# FUZZ_PARALLEL targets run at once (default 1); FUZZ_NICE, FUZZ_BUILD, JOBS from the environment.
+# FUZZ_PARALLEL targets run at once (default 1); FUZZ_TIMEOUT is the wall-clock seconds one input
+# may take before it counts as a hang (default 30; give a long, niced run on a busy machine more:
+# there a starved process can wait that long for the CPU); FUZZ_NICE, FUZZ_BUILD, JOBS from the
+# environment.
 # Usage: scripts/fuzz.sh [target...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,7 +76,7 @@ run_target() {
   local t=$1 exe="$build/tests/fuzz/fuzz_$1" work="$build/fuzz-corpus/$1"
   local log="$build/fuzz-logs/$1.log" start end pid status=ok interrupted=0 used=0
   mkdir -p "$work" "$build/fuzz-artifacts/$t"
-  local args=("${limit[@]}" -rss_limit_mb=2048 -timeout=30 -max_len="${max_len[$t]:-4096}"
+  local args=("${limit[@]}" -rss_limit_mb=2048 -timeout="${FUZZ_TIMEOUT:-30}" -max_len="${max_len[$t]:-4096}"
     -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$t/")
   if [ -n "${dict[$t]:-}" ]; then args+=(-dict="tests/fuzz/dict/${dict[$t]}.dict"); fi
   local seeds=("$work") d
