@@ -31,6 +31,15 @@ for _ in $(seq 100); do grep -q "^dpp controller listening on" "$T/SITE.out" && 
 SITE_URL=$(sed -n 's/^registrar listening on //p' "$T/SITE.out")
 DPP_URL=$(sed -n 's/^dpp controller listening on //p' "$T/SITE.out")
 
+# The manufacturer publishes its signed reference values (public, on the MASA's TLS port).
+list=$(curl -s --cacert f/pki/root.pem "$MASA_URL/.well-known/gatehouse/reference-values/th-1")
+[ "$(jq -r '.releases[0].version' <<<"$list")" = 1.0.0 ] || fail "reference values list: $list"
+curl -s --cacert f/pki/root.pem -o rv.corim "$MASA_URL/.well-known/gatehouse/reference-values/th-1/1.0.0"
+cmp -s rv.corim f/releases/th-1/1.0.0/reference-values.corim || fail "published CoRIM differs"
+[ "$(curl -s -o /dev/null -w '%{http_code}' --cacert f/pki/root.pem "$MASA_URL/.well-known/gatehouse/reference-values/..%2fpki")" = 404 ] \
+  || fail "a path outside the releases answered"
+ok "masa serve publishes the signed reference values (the release list and the CoRIM, verified TLS)"
+
 state_of() { "$G" site devices --state s --json | jq -r --arg s "$1" '.[] | select(.serial==$s) | .state'; }
 status_of() { "$G" site attest show --state s --serial "$1" --json | jq -r '.[0].status // "none"'; }
 

@@ -9,6 +9,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "svc/common/role.h"
+#include "svc/factory/releases.h"
 
 namespace gh::svc {
 namespace {
@@ -127,7 +128,35 @@ net::HttpResponse MasaService::handle(net::HttpRequest& req) {
     if (req.method != "POST") return net::HttpResponse::text(405, "POST only");
     return request_audit_log(req);
   }
+  if (req.path.rfind(kReferenceValuesPath, 0) == 0) {
+    if (req.method != "GET") return net::HttpResponse::text(405, "GET only");
+    return reference_values(req.path.substr(std::string(kReferenceValuesPath).size()));
+  }
   return net::HttpResponse::text(404, "no such resource");
+}
+
+// The manufacturer's signed reference values (IR 8350 step 3), public: MODEL lists the releases,
+// MODEL/VERSION is the signed CoRIM.
+net::HttpResponse MasaService::reference_values(const std::string& rest) {
+  auto slash = rest.find('/');
+  std::string model = rest.substr(0, slash);
+  std::string version = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  auto all = releases(state_dir_, model);
+  if (!all) return net::HttpResponse::text(500, all.error().message);
+  if (version.empty()) {
+    Json list = Json::array();
+    for (const auto& r : *all)
+      list.push_back(
+          Json{{"version", r.manifest.version},
+               {"url", std::string(kReferenceValuesPath) + model + "/" + r.manifest.version}});
+    if (list.empty()) return net::HttpResponse::text(404, "no releases of " + model);
+    return net::HttpResponse{
+        200, "application/json", Json{{"model", model}, {"releases", list}}.dump(), {}};
+  }
+  for (const auto& r : *all)
+    if (r.manifest.version == version)
+      return net::HttpResponse{200, "application/rim+cbor", to_string(r.corim), {}};
+  return net::HttpResponse::text(404, "no release " + version + " of " + model);
 }
 
 net::HttpResponse MasaService::request_voucher(net::HttpRequest& req) {

@@ -11,6 +11,10 @@
 
 namespace gh::svc {
 
+// Where `masa serve` publishes the signed reference values: PATH<model> lists the releases,
+// PATH<model>/<version> is the CoRIM (application/rim+cbor).
+inline constexpr const char* kReferenceValuesPath = "/.well-known/gatehouse/reference-values/";
+
 class MasaService {
  public:
   static Result<std::unique_ptr<MasaService>> open(const std::string& state_dir);
@@ -26,6 +30,7 @@ class MasaService {
  private:
   MasaService() = default;
   net::HttpResponse request_voucher(net::HttpRequest& req);
+  net::HttpResponse reference_values(const std::string& model_and_version);
   net::HttpResponse request_audit_log(net::HttpRequest& req);
 
   std::string state_dir_;
