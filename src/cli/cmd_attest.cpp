@@ -22,6 +22,21 @@ Result<Bytes> nonce_arg(const Args& a) {
   return *n;
 }
 
+// The site's verifier for `site attest ...`: the site's state and the device named by --serial.
+struct SiteVerifier {
+  std::unique_ptr<svc::Site> site;
+  std::unique_ptr<svc::Verifier> verifier;
+  std::string serial;
+};
+Result<SiteVerifier> open_verifier(const Args& a) {
+  SiteVerifier out;
+  auto state = TRY(required(a, "state"));
+  out.serial = TRY(required(a, "serial"));
+  out.site = TRY(svc::Site::open(state));
+  out.verifier = TRY(svc::Verifier::open(*out.site));
+  return out;
+}
+
 }  // namespace
 
 int factory_firmware(const Args& a) {
@@ -65,36 +80,25 @@ int device_attest(const Args& a) {
 }
 
 int site_attest_nonce(const Args& a) {
-  auto state = required(a, "state");
-  if (!state) return fail(state.error());
-  auto serial = required(a, "serial");
-  if (!serial) return fail(serial.error());
-  auto site = svc::Site::open(*state);
-  if (!site) return fail(site.error());
-  auto v = svc::Verifier::open(**site);
+  auto v = open_verifier(a);
   if (!v) return fail(v.error());
-  auto n = (*v)->challenge(*serial);
+  auto n = v->verifier->challenge(v->serial);
   if (!n) return fail(n.error());
   std::cout << hex_encode(*n) << "\n";
   return kExitOk;
 }
 
 int site_attest_appraise(const Args& a) {
-  auto state = required(a, "state");
-  if (!state) return fail(state.error());
-  auto serial = required(a, "serial");
-  if (!serial) return fail(serial.error());
   auto nonce = nonce_arg(a);
   if (!nonce) return fail(nonce.error());
   if (a.positional.size() != 1)
     return fail(make_error("usage", "site attest appraise takes one TOKEN file"));
   auto token = fs::read_file_limited(a.positional[0], kMaxTokenFile, "evidence.size");
   if (!token) return fail(token.error());
-  auto site = svc::Site::open(*state);
-  if (!site) return fail(site.error());
-  auto v = svc::Verifier::open(**site);
+  auto v = open_verifier(a);
   if (!v) return fail(v.error());
-  auto out = (*v)->appraise(*serial, *nonce, to_bytes(*token));
+  const std::string& serial = v->serial;
+  auto out = v->verifier->appraise(serial, *nonce, to_bytes(*token));
   if (!out) return fail(out.error());
   if (a.has("ear")) {
     auto st = fs::write_file_atomic(a.get("ear"), out->ear_jwt + "\n", 0644);
@@ -106,7 +110,7 @@ int site_attest_appraise(const Args& a) {
     j["gatehouse.action"] = out->action;
     print_json(j);
   } else {
-    std::cout << *serial << ": " << codec::ear::tier_name(ap.status) << " (" << ap.check << ": "
+    std::cout << serial << ": " << codec::ear::tier_name(ap.status) << " (" << ap.check << ": "
               << ap.reason << ")";
     if (out->action != "keep") std::cout << "; policy: " << out->action;
     std::cout << "\n";
