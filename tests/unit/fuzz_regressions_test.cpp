@@ -49,13 +49,13 @@ struct Target {
 #name, gh_fuzz_##name \
   }
 const Target kTargets[] = {
-    GH_TARGET(bundle),       GH_TARGET(corim),        GH_TARGET(csr),
-    GH_TARGET(declaration),  GH_TARGET(eat),
-    GH_TARGET(dhcp_journal), GH_TARGET(dpp_config),   GH_TARGET(dpp_connector),
-    GH_TARGET(dpp_frame),    GH_TARGET(dpp_gas),      GH_TARGET(dpp_tcp),
-    GH_TARGET(dpp_uri),      GH_TARGET(est),          GH_TARGET(hostapd_log),
-    GH_TARGET(http_message), GH_TARGET(mud),          GH_TARGET(policy),
-    GH_TARGET(voucher_cms),  GH_TARGET(voucher_json), GH_TARGET(x509),
+    GH_TARGET(bundle),       GH_TARGET(corim),         GH_TARGET(csr),
+    GH_TARGET(declaration),  GH_TARGET(eat),           GH_TARGET(dhcp_journal),
+    GH_TARGET(dpp_config),   GH_TARGET(dpp_connector), GH_TARGET(dpp_frame),
+    GH_TARGET(dpp_gas),      GH_TARGET(dpp_tcp),       GH_TARGET(dpp_uri),
+    GH_TARGET(est),          GH_TARGET(hostapd_log),   GH_TARGET(http_message),
+    GH_TARGET(mud),          GH_TARGET(policy),        GH_TARGET(voucher_cms),
+    GH_TARGET(voucher_json), GH_TARGET(x509),
 };
 #undef GH_TARGET
 
