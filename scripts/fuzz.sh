@@ -75,6 +75,9 @@ cpu_of() {
 run_target() {
   local t=$1 exe="$build/tests/fuzz/fuzz_$1" work="$build/fuzz-corpus/$1"
   local log="$build/fuzz-logs/$1.log" start end pid status=ok interrupted=0 used=0
+  # A fixed-seed pass starts from the checked-in seeds alone (what earlier runs added to the
+  # corpus would change the inputs it tries) and keeps nothing.
+  if [ -n "$runs" ]; then work=$(mktemp -d "$build/fuzz-runs-$t-XXXXXX"); fi
   mkdir -p "$work" "$build/fuzz-artifacts/$t"
   local args=("${limit[@]}" -rss_limit_mb=2048 -timeout="${FUZZ_TIMEOUT:-30}" -max_len="${max_len[$t]:-4096}"
     -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$t/")
@@ -97,6 +100,7 @@ run_target() {
   local rc=0
   wait "$pid" || rc=$?
   end=$(date +%s)
+  if [ -n "$runs" ]; then rm -rf "$work"; fi
   if [ "$rc" != 0 ] && ! { [ "$interrupted" = 1 ] && [ "$rc" = 72 ]; }; then status=FAILED; fi
   local execs rss cov
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

@@ -138,13 +138,16 @@ int site_attest_show(const Args& a) {
                        {"check", r.check},
                        {"reason", r.reason},
                        {"release", r.release},
+                       {"about_device", r.about_device},
                        {"ear", r.ear}});
     print_json(j);
     return kExitOk;
   }
   for (const auto& r : *list)
     std::cout << time::format_rfc3339(r.at) << "  " << r.status << "  " << r.check << "  "
-              << r.reason << "\n";
+              << r.reason
+              << (r.about_device ? "" : "  (not the device's own fresh evidence: recorded only)")
+              << "\n";
   if (list->empty()) std::cout << *serial << " has not been appraised\n";
   return kExitOk;
 }

@@ -217,6 +217,11 @@ Result<VerifiedCorim> verify_corim(const Bytes& data,
   opts.at = now;
   auto st = crypto::verify_chain(chain[0], untrusted, anchors, opts);
   if (!st) return make_error("corim.signer", "corim: signer not trusted: " + st.error().message);
+  // A signer, not a device: a device's IDevID or attestation-key certificate (they carry its
+  // serialNumber) chains to the same root but must not speak for the manufacturer's releases.
+  if (chain[0].is_ca() || chain[0].serial_number_attr())
+    return make_error("corim.signer",
+                      "corim: signed by " + chain[0].subject() + ", not a manufacturer's signer");
   TRY(cose::verify_sign1(s, chain[0].public_key(), "corim"));
   auto releases = TRY(read_payload(s.payload));
   return VerifiedCorim{std::move(releases), chain[0]};

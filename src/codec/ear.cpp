@@ -111,7 +111,8 @@ gh::Result<Result> verify(std::string_view jwt, const crypto::PublicKey& key) {
   if (subs == j.end() || !subs->is_object() || subs->empty())
     return make_error("ear.submods", "ear: no submodule");
   Result r;
-  r.iat = j.value("iat", int64_t{0});
+  if (auto iat = j.find("iat"); iat != j.end() && iat->is_number_integer())
+    r.iat = iat->get<int64_t>();
   r.submod = subs->begin().key();
   const Json& s = subs->begin().value();
   if (!s.is_object()) return make_error("ear.submods", "ear: a submodule is not an object");

@@ -1,6 +1,7 @@
 #include "codec/eat.h"
 
 #include "codec/cose.h"
+#include "common/utf8.h"
 
 namespace gh::codec::eat {
 
@@ -53,9 +54,15 @@ Status read_measured_component(const Bytes& data, Claims& out) {
   return ok_status();
 }
 
+// A text claim some writers send as bytes (RFC 9711's hwmodel is a bstr): read as text only when
+// it is UTF-8, since it goes into messages and JSON.
 Result<std::string> text_or_bytes(const Cbor& v, const std::string& name) {
   if (v.is(Cbor::Type::kText)) return v.as_text();
-  if (v.is(Cbor::Type::kBytes)) return to_string(v.as_bytes());
+  if (v.is(Cbor::Type::kBytes)) {
+    std::string s = to_string(v.as_bytes());
+    if (!valid_utf8(s) || s.size() > 256) return bad_claim(name, "not 1-256 bytes of UTF-8");
+    return s;
+  }
   return bad_claim(name, "neither text nor bytes");
 }
 

@@ -142,7 +142,16 @@ class HttpServer::Conn : public LoopConnection {
                             req = std::move(req), close_after, first]() mutable {
       if (first) state->peer_chain = tls->peer_chain();
       req.connection = state;
-      std::string out = format_response(server.handler_(req), close_after);
+      // A handler's exception (a library edge that threw where no check foresaw it) is this
+      // request's 500, never the end of the server.
+      HttpResponse resp;
+      try {
+        resp = server.handler_(req);
+      } catch (const std::exception& e) {
+        log::error("http", std::string("handler threw: ") + e.what());
+        resp = HttpResponse::text(500, "internal error");
+      }
+      std::string out = format_response(resp, close_after);
       l.post(id, [out = std::move(out), close_after](LoopConnection& c) mutable {
         static_cast<Conn&>(c).send(std::move(out), close_after);
       });

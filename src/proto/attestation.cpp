@@ -138,6 +138,13 @@ Appraisal judge_measurements(Appraisal a, const std::vector<corim::ReferenceValu
 Appraisal appraise(const Bytes& token, const Bytes& expected_nonce, const Status& nonce_status,
                    const DeviceAnchors& device,
                    const std::vector<corim::ReferenceValues>& releases) {
+  return appraise(
+      token, expected_nonce, [&] { return nonce_status; }, device, releases);
+}
+
+Appraisal appraise(const Bytes& token, const Bytes& expected_nonce,
+                   const std::function<Status()>& consume_nonce, const DeviceAnchors& device,
+                   const std::vector<corim::ReferenceValues>& releases) {
   // The token itself: a CWT whose signature verifies with this device's attestation key.
   auto sign1 = codec::cose::parse_sign1(token, "evidence", eat::kTokenLimits);
   if (!sign1) return refuse_evidence(kCryptoFailed, sign1.error().code, sign1.error().message);
@@ -156,7 +163,7 @@ Appraisal appraise(const Bytes& token, const Bytes& expected_nonce, const Status
     a.vector.instance_identity = kContraindicated;
     return decided(std::move(a), "nonce.mismatch", "the evidence answers another challenge");
   }
-  if (!nonce_status) {
+  if (Status nonce_status = consume_nonce(); !nonce_status) {
     a.vector.instance_identity = kContraindicated;
     return decided(std::move(a), nonce_status.error().code, nonce_status.error().message);
   }

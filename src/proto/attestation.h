@@ -4,6 +4,7 @@
 // passed in; the single-use store is the caller's.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -57,9 +58,14 @@ struct Appraisal {
 
 inline constexpr const char* kPolicyId = "gatehouse/attestation-v1";
 
-// Appraises token (a CWT EAT) for device, challenged with expected_nonce. nonce_status is the
-// caller's verdict on that nonce (check_nonce and single use): a failure there decides the
-// appraisal after the token's own checks. releases: the model's reference values.
+// Appraises token (a CWT EAT) for device, challenged with expected_nonce. consume_nonce is the
+// caller's verdict on that nonce (check_nonce, then single use), asked only once the token is
+// shown to be the device's (signature, claims, the nonce it answers): a forged token must not use
+// up the genuine one's nonce. releases: the model's reference values.
+Appraisal appraise(const Bytes& token, const Bytes& expected_nonce,
+                   const std::function<Status()>& consume_nonce, const DeviceAnchors& device,
+                   const std::vector<codec::corim::ReferenceValues>& releases);
+// The same with the nonce's verdict known beforehand (tests, tools).
 Appraisal appraise(const Bytes& token, const Bytes& expected_nonce, const Status& nonce_status,
                    const DeviceAnchors& device,
                    const std::vector<codec::corim::ReferenceValues>& releases);

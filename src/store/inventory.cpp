@@ -74,7 +74,8 @@ CREATE TABLE attestation_nonces (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT 
 CREATE INDEX attestation_nonces_expiry ON attestation_nonces(expires_at);
 CREATE TABLE attestation_results (
   id INTEGER PRIMARY KEY, serial TEXT NOT NULL, at INTEGER NOT NULL, status TEXT NOT NULL,
-  check_name TEXT NOT NULL, reason TEXT NOT NULL, release TEXT NOT NULL, ear TEXT NOT NULL
+  check_name TEXT NOT NULL, reason TEXT NOT NULL, release TEXT NOT NULL, ear TEXT NOT NULL,
+  about_device INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX attestation_results_serial ON attestation_results(serial, id);
 )",
@@ -541,12 +542,7 @@ class SqliteInventory final : public Inventory {
 
   Status record_attestation(const AttestationRecord& r, const Event& event) override {
     return group_.write([&]() -> Status {
-      auto ins = TRY(db_->prepare(
-          "INSERT INTO attestation_results(serial, at, status, check_name, reason, release, ear) "
-          "VALUES(?,?,?,?,?,?,?)"));
-      ins.bind(1, r.serial).bind(2, static_cast<int64_t>(r.at)).bind(3, r.status);
-      ins.bind(4, r.check).bind(5, r.reason).bind(6, r.release).bind(7, r.ear);
-      TRY(ins.run());
+      TRY(insert_attestation(r));
       if (!r.about_device) return append_event(*db_, event);
       auto dev = TRY(
           db_->prepare("UPDATE devices SET attestation_status=?, attested_at=? WHERE serial=?"));
@@ -566,6 +562,24 @@ class SqliteInventory final : public Inventory {
     return query_attestations(serial, -1);
   }
 
+  Result<bool> mark_stale(const AttestationRecord& r, time::Seconds before,
+                          const Event& event) override {
+    bool marked = false;
+    TRY(group_.write([&]() -> Status {
+      auto dev = TRY(
+          db_->prepare("UPDATE devices SET attestation_status=?, attested_at=? WHERE serial=? AND "
+                       "attestation_status NOT IN ('', 'stale') AND attested_at<?"));
+      dev.bind(1, r.status).bind(2, static_cast<int64_t>(r.at)).bind(3, r.serial);
+      dev.bind(4, static_cast<int64_t>(before));
+      TRY(dev.run());
+      if (db_->changes() != 1) return ok_status();
+      marked = true;
+      TRY(insert_attestation(r));
+      return append_event(*db_, event);
+    }));
+    return marked;
+  }
+
   Result<std::vector<std::string>> overdue_attestations(time::Seconds before,
                                                         size_t limit) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -580,18 +594,29 @@ class SqliteInventory final : public Inventory {
   }
 
  private:
+  // Inside a write.
+  Status insert_attestation(const AttestationRecord& r) {
+    auto ins = TRY(db_->prepare(
+        "INSERT INTO attestation_results(serial, at, status, check_name, reason, release, ear, "
+        "about_device) VALUES(?,?,?,?,?,?,?,?)"));
+    ins.bind(1, r.serial).bind(2, static_cast<int64_t>(r.at)).bind(3, r.status);
+    ins.bind(4, r.check).bind(5, r.reason).bind(6, r.release).bind(7, r.ear);
+    ins.bind(8, static_cast<int64_t>(r.about_device ? 1 : 0));
+    return ins.run();
+  }
+
   // Newest first; limit -1: all.
   Result<std::vector<AttestationRecord>> query_attestations(const std::string& serial,
                                                             int64_t limit) {
     std::lock_guard<std::mutex> lock(mu_);
     auto st = TRY(db_->prepare(
-        "SELECT id, serial, at, status, check_name, reason, release, ear FROM attestation_results "
-        "WHERE serial=? ORDER BY id DESC LIMIT ?"));
+        "SELECT id, serial, at, status, check_name, reason, release, ear, about_device FROM "
+        "attestation_results WHERE serial=? ORDER BY id DESC LIMIT ?"));
     st.bind(1, serial).bind(2, limit);
     std::vector<AttestationRecord> out;
     while (TRY(st.step()))
       out.push_back({st.integer(0), st.text(1), st.integer(2), st.text(3), st.text(4), st.text(5),
-                     st.text(6), st.text(7)});
+                     st.text(6), st.text(7), st.integer(8) != 0});
     return out;
   }
 

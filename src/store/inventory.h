@@ -110,6 +110,10 @@ class Inventory {
   // sweep marks them stale), at most limit of them.
   virtual Result<std::vector<std::string>> overdue_attestations(time::Seconds before,
                                                                 size_t limit) = 0;
+  // Marks the device stale (record as its result, with the event) only if its latest result is
+  // still older than `before`: evidence appraised since the sweep read it stands. Whether it did.
+  virtual Result<bool> mark_stale(const AttestationRecord& record, time::Seconds before,
+                                  const Event& event) = 0;
 };
 
 Result<std::unique_ptr<Inventory>> open_sqlite_inventory(const std::string& path);

@@ -124,9 +124,12 @@ Result<Json> bench_attest(const AttestBenchOptions& o) {
   double engine_s = timed_parallel(threads, engine_set.size(), [&](size_t i) {
     const auto& w = engine_set[i];
     time::Seconds now = time::now();
-    Status ns = proto::attest::check_nonce(nonce_key, w.serial, w.nonce, now);
-    if (ns && !memory.consume(w.nonce)) ns = make_error("nonce.replayed", "used");
-    auto a = proto::attest::appraise(w.token, w.nonce, ns, anchors.at(w.serial), releases);
+    auto consume = [&]() -> Status {
+      TRY(proto::attest::check_nonce(nonce_key, w.serial, w.nonce, now));
+      if (!memory.consume(w.nonce)) return make_error("nonce.replayed", "used");
+      return ok_status();
+    };
+    auto a = proto::attest::appraise(w.token, w.nonce, consume, anchors.at(w.serial), releases);
     if (a.status == codec::ear::Tier::kAffirming) ++engine_affirming;
   });
 

@@ -34,23 +34,34 @@ Result<FirmwareRelease> load(const std::string& dir) {
 }  // namespace
 
 bool version_less(const std::string& a, const std::string& b) {
-  size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    size_t ie = a.find('.', i), je = b.find('.', j);
-    std::string pa = a.substr(i, ie == std::string::npos ? std::string::npos : ie - i);
-    std::string pb = b.substr(j, je == std::string::npos ? std::string::npos : je - j);
-    bool na = !pa.empty() && pa.size() < 10 &&
-              std::all_of(pa.begin(), pa.end(), [](char c) { return std::isdigit(c); });
-    bool nb = !pb.empty() && pb.size() < 10 &&
-              std::all_of(pb.begin(), pb.end(), [](char c) { return std::isdigit(c); });
-    if (na && nb && std::stol(pa) != std::stol(pb)) return std::stol(pa) < std::stol(pb);
-    if (!(na && nb) && pa != pb) return pa < pb;
-    if (ie == std::string::npos || je == std::string::npos)
-      return ie == std::string::npos && je != std::string::npos;
-    i = ie + 1;
-    j = je + 1;
+  // Part by part ('.'-separated): numbers by value and before any text, text by its bytes; a
+  // version that is a prefix of the other comes first. A strict weak order, as sorting needs.
+  auto parts = [](const std::string& v) {
+    std::vector<std::string> out;
+    size_t at = 0;
+    for (size_t dot; (dot = v.find('.', at)) != std::string::npos; at = dot + 1)
+      out.push_back(v.substr(at, dot - at));
+    out.push_back(v.substr(at));
+    return out;
+  };
+  auto numeric = [](const std::string& p) {
+    return !p.empty() && p.size() <= 18 && std::all_of(p.begin(), p.end(), [](char c) {
+      return std::isdigit(static_cast<unsigned char>(c));
+    });
+  };
+  auto pa = parts(a), pb = parts(b);
+  for (size_t i = 0; i < pa.size() && i < pb.size(); ++i) {
+    bool na = numeric(pa[i]), nb = numeric(pb[i]);
+    if (na && nb) {
+      long long x = std::stoll(pa[i]), y = std::stoll(pb[i]);
+      if (x != y) return x < y;
+    } else if (na != nb) {
+      return na;  // a number before text
+    } else if (pa[i] != pb[i]) {
+      return pa[i] < pb[i];
+    }
   }
-  return false;
+  return pa.size() < pb.size();
 }
 
 Result<FirmwareRelease> add_release(const std::string& state_dir, const std::string& manufacturer,

@@ -50,6 +50,10 @@ Result<std::string> RegistrarService::attesting_device(const net::HttpRequest& r
                       "nor an IDevID of a trusted manufacturer");
   auto d = TRY(site_->inventory().get(serial));
   if (!d) return make_error("inventory.unknown", serial + " is not in any imported bundle");
+  // The very IDevID the device's bundle carries: a serialNumber alone could be any manufacturer's.
+  auto known = crypto::Certificate::chain_from_pem(d->idevid_pem);
+  if (!known || !((*known)[0] == chain[0]))
+    return make_error("attest.client", "client certificate is not " + serial + "'s IDevID");
   return serial;
 }
 

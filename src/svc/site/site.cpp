@@ -141,6 +141,12 @@ Result<store::ManufacturerAnchor> Site::trust_manufacturer(const std::string& ro
     return make_error("anchor.root", "manufacturer root is not a self-signed CA certificate");
   store::ManufacturerAnchor a{root.subject_attr("O").value_or(root.subject()), root.pem(),
                               hex_encode(root.fingerprint_sha256()), time::now()};
+  // A manufacturer's name stands for one root here: what the site keys by that name (its
+  // devices' reference values) must not be reachable from another root that says the same name.
+  for (const auto& m : TRY(inventory_->manufacturers()))
+    if (m.name == a.name && m.fingerprint != a.fingerprint)
+      return refuse("anchor.name", "another root (SHA256:" + m.fingerprint +
+                                       ") is already trusted as manufacturer '" + a.name + "'");
   TRY(inventory_->add_manufacturer(a));
   TRY(inventory_->append(store::Event{0, 0, "", "site.trust-manufacturer", "ok",
                                       "manufacturer root trusted",
@@ -198,6 +204,11 @@ Result<ImportReport> Site::check_and_import(const Bytes& file, const std::string
     if (crypto::verify_chain(verified->signer, {}, {a})) root = a;
   if (!root.valid())
     return refuse("bundle.anchor", "bundle signer does not chain to a single trusted root");
+  // The bundle names its manufacturer as the root that signed it does.
+  if (bundle.manufacturer != root.subject_attr("O").value_or(root.subject()))
+    return refuse("bundle.manufacturer", "bundle says manufacturer '" + bundle.manufacturer +
+                                             "' but is signed under the root of '" +
+                                             root.subject_attr("O").value_or(root.subject()) + "'");
 
   Bytes ours = domain_ca_.cert.public_key().spki_sha256();
   std::vector<store::DeviceRecord> records;

@@ -86,9 +86,10 @@ Result<attest::Appraisal> Verifier::appraise_only(const std::string& serial, con
                                                   const Bytes& token) {
   time::Seconds now = time::now();
   auto k = TRY(known(serial, now));
-  // A nonce this site never issued is not recorded (nothing a peer sends fills the store).
-  Status nonce_status = consume(serial, nonce, now);
-  return attest::appraise(token, nonce, nonce_status, k.anchors, k.releases);
+  // Consumed only for evidence the device signed (a forged token does not use up the genuine
+  // one's nonce) and only when this site issued it (nothing else a peer sends fills the store).
+  return attest::appraise(
+      token, nonce, [&] { return consume(serial, nonce, now); }, k.anchors, k.releases);
 }
 
 Result<AttestationOutcome> Verifier::appraise(const std::string& serial, const Bytes& nonce,
@@ -149,16 +150,20 @@ Result<std::vector<std::string>> Verifier::sweep_stale(time::Seconds now) {
   auto policy = policy_.current(&site_.inventory());
   auto overdue =
       TRY(site_.inventory().overdue_attestations(now - policy.assurance.stale_after_s, 1000));
+  std::vector<std::string> marked_stale;
   for (const auto& serial : overdue) {
     std::string reason = "no fresh evidence for " + std::to_string(policy.assurance.stale_after_s) +
                          " s (the policy's stale-after)";
     store::AttestationRecord record{0, serial, now, "stale", "evidence.overdue", reason, "", ""};
-    TRY(site_.inventory().record_attestation(
-        record, store::Event{0, 0, serial, "attest.stale", "refused", "evidence.overdue",
-                             Json{{"stale_after_s", policy.assurance.stale_after_s}}.dump()}));
+    bool marked = TRY(site_.inventory().mark_stale(
+        record, now - policy.assurance.stale_after_s,
+        store::Event{0, 0, serial, "attest.stale", "refused", "evidence.overdue",
+                     Json{{"stale_after_s", policy.assurance.stale_after_s}}.dump()}));
+    if (!marked) continue;  // fresh evidence arrived since the list was read
     TRY(act(serial, "stale", "attestation stale: evidence.overdue: " + reason));
+    marked_stale.push_back(serial);
   }
-  return overdue;
+  return marked_stale;
 }
 
 }  // namespace gh::svc

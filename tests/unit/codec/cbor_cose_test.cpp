@@ -165,6 +165,8 @@ TEST(Eat, RefusesMalformedClaims) {
   };
   ASSERT_REFUSED(eat::read_claims(with(10, Cbor::bytes(Bytes(4, 1)))), "eat.claim");
   ASSERT_REFUSED(eat::read_claims(with(263, Cbor::integer(9))), "eat.claim");
+  // hwmodel is a bstr; read as text only when it is UTF-8 (it goes into messages and JSON).
+  ASSERT_REFUSED(eat::read_claims(with(259, Cbor::bytes({0xff, 0xfe}))), "eat.claim");
   ASSERT_REFUSED(eat::read_claims(with(256, Cbor::text("x"))), "eat.claim");
   ASSERT_REFUSED(eat::read_claims(with(273, Cbor::array({Cbor::integer(1)}))), "eat.claim");
   ASSERT_REFUSED(eat::read_claims(cbor_encode(Cbor::array())), "eat.cbor");

@@ -9,6 +9,7 @@
 #include "crypto/cms.h"
 #include "svc/device/attester.h"
 #include "svc/factory/factory.h"
+#include "svc/factory/releases.h"
 #include "svc/site/policy_store.h"
 #include "test_util.h"
 
@@ -131,6 +132,18 @@ TEST_F(VerifierTest, ReplaysAndForgeriesAreRefusedWithoutMovingTheDevice) {
   auto n1 = *verifier_->challenge(serials_[1]);
   auto cross = verifier_->appraise(serials_[0], n1, *make_evidence(images_[0], n1));
   EXPECT_EQ(cross->appraisal.check, "nonce.forged");
+  // A forged token carrying a genuine nonce does not use it up: the device's own token still
+  // answers it.
+  auto n2 = *verifier_->challenge(serials_[0]);
+  auto forged2 = verifier_->appraise(serials_[0], n2, *make_evidence(images_[1], n2));
+  EXPECT_EQ(forged2->appraisal.check, "evidence.signature");
+  auto genuine = verifier_->appraise(serials_[0], n2, *make_evidence(images_[0], n2));
+  EXPECT_EQ(genuine->appraisal.status, Tier::kAffirming) << genuine->appraisal.check;
+  // Refused tokens are on record, marked as not the device's.
+  auto records = *site_->inventory().attestations(serials_[0]);
+  ASSERT_GE(records.size(), 3u);
+  EXPECT_TRUE(records[0].about_device);   // the genuine one
+  EXPECT_FALSE(records[1].about_device);  // the forged one
   // Unknown devices get no challenge.
   ASSERT_REFUSED(verifier_->challenge("NOPE-1"), "inventory.unknown");
 }
@@ -199,6 +212,27 @@ TEST_F(VerifierTest, ABundleWithAForeignAttestationCertificateIsRefusedWhole) {
       s2->import_bundle(dir_ + "/b3-swapped.pem", *fs::read_file(dir_ + "/f/pki/root.pem")),
       "attestation.cert");
   EXPECT_TRUE(s2->inventory().list()->empty());
+}
+
+TEST_F(VerifierTest, AManufacturerNameStandsForOneRoot) {
+  // Another manufacturer calling itself "Acme Devices": its root is refused as an anchor, so it
+  // cannot reach what the site keys by that name (the reference values of Acme's models).
+  ASSERT_TRUE(Factory::init({dir_ + "/f2", "Acme Devices", "", "", "ACME-", "file", {}}).ok());
+  ASSERT_REFUSED(site_->trust_manufacturer(*fs::read_file(dir_ + "/f2/pki/root.pem")),
+                 "anchor.name");
+}
+
+TEST(Releases, VersionsOrderNumberByNumberThenText) {
+  EXPECT_TRUE(version_less("1.9.2", "1.10.0"));
+  EXPECT_FALSE(version_less("1.10.0", "1.9.2"));
+  EXPECT_TRUE(version_less("1.0", "1.0.1"));
+  EXPECT_TRUE(version_less("9", "10"));
+  EXPECT_TRUE(version_less("10", "1a"));  // a number before text
+  EXPECT_FALSE(version_less("1a", "9"));
+  EXPECT_FALSE(version_less("2.0", "2.0"));
+  std::vector<std::string> v{"1a", "10", "9", "1.10", "1.9", "1.9.1", "1"};
+  std::sort(v.begin(), v.end(), version_less);
+  EXPECT_EQ(v, (std::vector<std::string>{"1", "1.9", "1.9.1", "1.10", "9", "10", "1a"}));
 }
 
 }  // namespace
