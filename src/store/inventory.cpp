@@ -566,9 +566,9 @@ class SqliteInventory final : public Inventory {
                           const Event& event) override {
     bool marked = false;
     TRY(group_.write([&]() -> Status {
-      auto dev = TRY(
-          db_->prepare("UPDATE devices SET attestation_status=?, attested_at=? WHERE serial=? AND "
-                       "attestation_status NOT IN ('', 'stale') AND attested_at<?"));
+      auto dev = TRY(db_->prepare(
+          "UPDATE devices SET attestation_status=?, attested_at=? WHERE serial=? AND "
+          "attestation_status NOT IN ('', 'stale', 'contraindicated') AND attested_at<?"));
       dev.bind(1, r.status).bind(2, static_cast<int64_t>(r.at)).bind(3, r.serial);
       dev.bind(4, static_cast<int64_t>(before));
       TRY(dev.run());
@@ -584,7 +584,8 @@ class SqliteInventory final : public Inventory {
                                                         size_t limit) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto st = TRY(db_->prepare(
-        "SELECT serial FROM devices WHERE attestation_status NOT IN ('', 'stale') AND "
+        "SELECT serial FROM devices WHERE attestation_status NOT IN ('', 'stale', "
+        "'contraindicated') AND "
         "attested_at<? AND state NOT IN ('revoked', 'decommissioned') ORDER BY attested_at "
         "LIMIT ?"));
     st.bind(1, static_cast<int64_t>(before)).bind(2, static_cast<int64_t>(limit));

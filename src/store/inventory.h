@@ -106,8 +106,9 @@ class Inventory {
   virtual Result<std::optional<AttestationRecord>> latest_attestation(
       const std::string& serial) = 0;
   virtual Result<std::vector<AttestationRecord>> attestations(const std::string& serial) = 0;
-  // Devices whose latest result is older than `before` and not already stale (the verifier's
-  // sweep marks them stale), at most limit of them.
+  // Devices whose latest result is older than `before` and neither stale already nor
+  // contraindicated (silence must not turn a failed verdict into a milder one: it stands until
+  // fresh evidence replaces it), at most limit of them; the verifier's sweep marks them stale.
   virtual Result<std::vector<std::string>> overdue_attestations(time::Seconds before,
                                                                 size_t limit) = 0;
   // Marks the device stale (record as its result, with the event) only if its latest result is

@@ -96,6 +96,8 @@ fi
 "$G" site events --state s --json | jq -e --arg s "$S3" 'map(select(.serial==$s and .kind=="brski.voucher-request" and .outcome=="refused")) | length > 0' >/dev/null \
   || fail "no refused voucher request for $S3"
 ok "altered before onboarding: contraindicated, no voucher: $(tail -1 onboard3.out)"
+sleep 3.5  # past stale-after: silence does not turn a contraindicated verdict into "stale"
+[ "$(status_of "$S3")" = contraindicated ] || fail "$S3's verdict became $(status_of "$S3")"
 
 # A DPP device (802.1X configuration: an LDevID from its CSR) attests over its new connection; the
 # policy keeps it in a restricted segment until its first affirming result.

@@ -101,6 +101,24 @@ TEST_F(VerifierTest, AlteredFirmwareIsContraindicatedAndQuarantinedByDefault) {
   EXPECT_TRUE(logged);
 }
 
+TEST_F(VerifierTest, SilenceMakesAResultStaleButNeverLaundersAFailedOne) {
+  ASSERT_EQ(attest(0)->appraisal.status, Tier::kAffirming);
+  ASSERT_TRUE(fs::write_file_atomic(images_[1] + "/firmware/os.bin", "patched\n").ok());
+  ASSERT_EQ(attest(1)->appraisal.status, Tier::kContraindicated);
+  // Long after both: device 0 is stale (kept, by the default policy); device 1 stays
+  // contraindicated (and quarantined) until fresh evidence says otherwise.
+  auto marked = verifier_->sweep_stale(time::now() + 100000);
+  ASSERT_TRUE(marked.ok()) << marked.error().str();
+  EXPECT_EQ(*marked, std::vector<std::string>{serials_[0]});
+  EXPECT_EQ((*site_->inventory().get(serials_[0]))->attestation_status, "stale");
+  EXPECT_EQ((*site_->inventory().get(serials_[1]))->attestation_status, "contraindicated");
+  EXPECT_EQ(state(1), "quarantined");
+  // A second sweep finds nothing new; fresh affirming evidence ends the staleness.
+  EXPECT_TRUE(verifier_->sweep_stale(time::now() + 100000)->empty());
+  ASSERT_EQ(attest(0)->appraisal.status, Tier::kAffirming);
+  EXPECT_EQ((*site_->inventory().get(serials_[0]))->attestation_status, "affirming");
+}
+
 TEST_F(VerifierTest, PolicyRevokeRevokesAndDebugIsContraindicated) {
   policy("default: {action: allow}\nassurance: {contraindicated: revoke}\n");
   ASSERT_TRUE(fs::write_file_atomic(images_[1] + "/firmware/debug-enabled", "").ok());
