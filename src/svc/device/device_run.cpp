@@ -75,8 +75,9 @@ Status run_device(const DeviceRunOptions& o) {
                   "the site acted on this device's evidence: " + r->action + " (" + r->check + ")");
     } else {
       // The site no longer accepts this credential (revoked, superseded): nothing left to do.
-      if (r.error().message.find("attest.credential") != std::string::npos)
-        return make_error("attest.credential", r.error().message);
+      if (r.error().code == "attest.credential") return r.error();
+      // A bounded run reports how its last round ended.
+      if (o.rounds != 0 && round == o.rounds) return r.error();
       log::warn("device", "attestation round failed: " + r.error().str());
       wait = std::min(interval, backoff);
       backoff = std::min(backoff * 2, 60);
