@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -25,19 +27,14 @@ inline Bytes bytes(const uint8_t* data, size_t size) {
 }
 
 // Fixed keys (made for the fuzz targets, used nowhere else), so that the seeds tests/fuzz/seeds
-// signs verify in every fuzzing process.
-inline constexpr const char* kRootKeyPem = R"(-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg58gv4RAHfN2oBgVC
-+SsLRcsS+ZNa3nawLT6PcToUVpWhRANCAASVPg+gADkfdBdGUOUoo+eAfGvTl7zN
-l72IIDbH64HMlSjhkGwlYGGKxuwlcFNQQMxp8rJAFf3pa5tJhnuBTMIS
------END PRIVATE KEY-----
-)";
-inline constexpr const char* kSignerKeyPem = R"(-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgRC18Xhf7FNEMCV2X
-zIwWXQjA4G6Yu1SelsvWRzlXDnqhRANCAATuxJHjWwpXaguqcUjRLYPAxyCNh0Hx
-B1olGLAPko7UoCqq2bTz/u4rymYBktrxzHPw5hwf0xOZkNIAnsNm1HLE
------END PRIVATE KEY-----
-)";
+// signs verify in every fuzzing process: tests/data/fuzz/{root,signer}.key.pem, found through
+// GH_FUZZ_KEYS_DIR (set by the build).
+inline std::string fuzz_key_pem(const char* name) {
+  std::ifstream in(std::string(GH_FUZZ_KEYS_DIR) + "/" + name, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.empty()) std::abort();  // run from a checkout: the keys are test data
+  return text;
+}
 
 // A root CA and one end-entity signer under it (P-256); the signer carries id-kp-cmcRA, so it can
 // stand for a registrar too.
@@ -49,8 +46,8 @@ struct Pki {
 inline const Pki& test_pki() {
   static const Pki pki = [] {
     Pki p;
-    auto rk = crypto::PrivateKey::from_pem(kRootKeyPem);
-    auto sk = crypto::PrivateKey::from_pem(kSignerKeyPem);
+    auto rk = crypto::PrivateKey::from_pem(fuzz_key_pem("root.key.pem"));
+    auto sk = crypto::PrivateKey::from_pem(fuzz_key_pem("signer.key.pem"));
     if (!rk || !sk) std::abort();
     auto root =
         crypto::issue_certificate(pki::manufacturer_root("Fuzz", rk->public_key()), nullptr, *rk);
