@@ -8,7 +8,7 @@ packages=(
   # build
   g++ make cmake ninja-build ccache pkg-config clang-format git
   libssl-dev libsqlite3-dev nlohmann-json3-dev libqrencode-dev zlib1g-dev libp11-kit-dev
-  libgtest-dev libgmock-dev libyaml-cpp-dev libnftables-dev libcbor-dev
+  libgtest-dev libgmock-dev libyaml-cpp-dev libnftables-dev libcbor-dev libtss2-dev
   # real components the product and its tests drive
   openssl sqlite3 jq zbar-tools wpasupplicant hostapd nftables
   python3-cbor2 python3-cryptography python3-jwt

@@ -22,12 +22,20 @@ Bytes sig_structure(const Bytes& protected_bytes, const Bytes& payload, const By
 Result<Bytes> sign1(Cbor protected_header, Cbor unprotected, const Bytes& payload,
                     const crypto::PrivateKey& key, const std::vector<uint64_t>& tags) {
   auto curve = TRY(key.curve());
+  return sign1(
+      std::move(protected_header), std::move(unprotected), payload,
+      [&](const Bytes& tbs) { return key.sign_raw(tbs); }, curve, tags);
+}
+
+Result<Bytes> sign1(Cbor protected_header, Cbor unprotected, const Bytes& payload,
+                    const RawSigner& signer, crypto::Curve curve,
+                    const std::vector<uint64_t>& tags) {
   Cbor header = Cbor::map();
   header.set(kHeaderAlg, Cbor::integer(alg_for(curve)));
   for (const auto& [k, v] : protected_header.entries())
     if (!(k.is_int() && k.as_int() == kHeaderAlg)) header.set(k, v);
   Bytes protected_bytes = cbor_encode(header);
-  Bytes sig = TRY(key.sign_raw(sig_structure(protected_bytes, payload)));
+  Bytes sig = TRY(signer(sig_structure(protected_bytes, payload)));
   Cbor out = Cbor::array({Cbor::bytes(std::move(protected_bytes)), std::move(unprotected),
                           Cbor::bytes(payload), Cbor::bytes(std::move(sig))});
   for (auto it = tags.rbegin(); it != tags.rend(); ++it) out = Cbor::tag(*it, std::move(out));

@@ -2,6 +2,7 @@
 // the envelope of EAT tokens, CoRIMs and CWT-form attestation results.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,13 @@ struct Sign1 {
 // (outermost first), e.g. {kTagCwt, kTagSign1} for a CWT.
 Result<Bytes> sign1(Cbor protected_header, Cbor unprotected, const Bytes& payload,
                     const crypto::PrivateKey& key, const std::vector<uint64_t>& tags = {kTagSign1});
+
+// Signs with a key held elsewhere (a TPM): signer returns r||s over the bytes it is given (the
+// Sig_structure), for ES256 (P-256).
+using RawSigner = std::function<Result<Bytes>(const Bytes& to_be_signed)>;
+Result<Bytes> sign1(Cbor protected_header, Cbor unprotected, const Bytes& payload,
+                    const RawSigner& signer, crypto::Curve curve,
+                    const std::vector<uint64_t>& tags = {kTagSign1});
 
 // Splits a COSE_Sign1 (with or without tags 61/18) without verifying; "<what>.cose" on a shape
 // that is not one.

@@ -17,6 +17,32 @@ Error bad_claim(const std::string& name, const std::string& why) {
 
 // measured-component: {1: [name, ? [version]], 2: [alg, digest]}.
 constexpr int64_t kMcId = 1, kMcDigest = 2;
+// The TPM quote claim's members.
+constexpr int64_t kTpmAttest = 1, kTpmSignature = 2, kTpmPcr = 3, kTpmLog = 4;
+constexpr size_t kMaxTpmEvents = 256;
+
+Result<TpmEvidence> read_tpm(const Cbor& v) {
+  if (!v.is(Cbor::Type::kMap)) return bad_claim("tpm-quote", "not a map");
+  const Cbor* attest = v.find(kTpmAttest);
+  const Cbor* sig = v.find(kTpmSignature);
+  const Cbor* pcr = v.find(kTpmPcr);
+  const Cbor* log = v.find(kTpmLog);
+  if (attest == nullptr || !attest->is(Cbor::Type::kBytes) || sig == nullptr ||
+      !sig->is(Cbor::Type::kBytes))
+    return bad_claim("tpm-quote", "no quote and signature");
+  if (pcr == nullptr || !pcr->as_int() || *pcr->as_int() < 0 || *pcr->as_int() > 23)
+    return bad_claim("tpm-quote", "no PCR 0 to 23");
+  if (log == nullptr || !log->is(Cbor::Type::kArray) || log->items().size() > kMaxTpmEvents)
+    return bad_claim("tpm-quote", "no event log of at most 256 events");
+  TpmEvidence t{attest->as_bytes(), sig->as_bytes(), static_cast<int>(*pcr->as_int()), {}};
+  for (const auto& e : log->items()) {
+    if (!e.is(Cbor::Type::kArray) || e.items().size() != 2 || !e.items()[0].is(Cbor::Type::kText) ||
+        !e.items()[1].is(Cbor::Type::kBytes) || e.items()[1].as_bytes().size() != 32)
+      return bad_claim("tpm-quote", "an event is not [component, sha-256]");
+    t.log.push_back({e.items()[0].as_text(), e.items()[1].as_bytes()});
+  }
+  return t;
+}
 
 Cbor measured_component(const corim::ComponentDigest& m, const std::string& version) {
   Cbor id = Cbor::array({Cbor::text(m.component)});
@@ -90,12 +116,28 @@ Cbor Claims::to_cbor() const {
     }
     c.set(kMeasurements, std::move(list));
   }
+  if (tpm) {
+    Cbor log = Cbor::array();
+    for (const auto& e : tpm->log)
+      log.push(Cbor::array({Cbor::text(e.component), Cbor::bytes(e.sha256)}));
+    Cbor q = Cbor::map();
+    q.set(kTpmAttest, Cbor::bytes(tpm->attest));
+    q.set(kTpmSignature, Cbor::bytes(tpm->signature));
+    q.set(kTpmPcr, Cbor::integer(tpm->pcr));
+    q.set(kTpmLog, std::move(log));
+    c.set(kTpmQuote, std::move(q));
+  }
   return c;
 }
 
 Result<Bytes> sign(const Claims& claims, const crypto::PrivateKey& attestation_key) {
   return cose::sign1(Cbor::map(), Cbor::map(), cbor_encode(claims.to_cbor()), attestation_key,
                      {cose::kTagCwt, cose::kTagSign1});
+}
+
+Result<Bytes> sign(const Claims& claims, const cose::RawSigner& signer) {
+  return cose::sign1(Cbor::map(), Cbor::map(), cbor_encode(claims.to_cbor()), signer,
+                     crypto::Curve::kP256, {cose::kTagCwt, cose::kTagSign1});
 }
 
 Result<Claims> read_claims(const Bytes& payload) {
@@ -168,6 +210,9 @@ Result<Claims> read_claims(const Bytes& payload) {
             continue;  // a format we don't read
           TRY(read_measured_component(f.items()[1].as_bytes(), c));
         }
+        break;
+      case kTpmQuote:
+        c.tpm = TRY(read_tpm(v));
         break;
       default:
         break;

@@ -10,6 +10,7 @@
 
 #include "codec/cbor.h"
 #include "codec/corim.h"
+#include "codec/cose.h"
 #include "crypto/key.h"
 
 namespace gh::codec::eat {
@@ -30,6 +31,21 @@ inline constexpr int64_t kMeasurements = 273;
 // experimental 65000, and so do we until IANA assigns one.
 inline constexpr int64_t kMeasuredComponentFormat = 65000;
 inline constexpr const char* kProfileUri = "tag:gatehouse.example,2026:eat-device";
+// A private-use claim (RFC 8392 9.1: keys below -65536) carrying a TPM device's quote: {1: the
+// marshalled TPMS_ATTEST, 2: its TPMT_SIGNATURE, 3: the PCR, 4: the event log, [[component,
+// sha-256], ...] in the order extended}.
+inline constexpr int64_t kTpmQuote = -70001;
+
+struct TpmEvent {
+  std::string component;
+  Bytes sha256;
+};
+struct TpmEvidence {
+  Bytes attest;     // TPMS_ATTEST as the TPM marshalled it
+  Bytes signature;  // TPMT_SIGNATURE
+  int pcr = 0;
+  std::vector<TpmEvent> log;
+};
 
 // RFC 9711 4.2.9: dbgstat values.
 enum class Debug {
@@ -53,6 +69,7 @@ struct Claims {
   std::string profile;
   std::vector<corim::ComponentDigest> measurements;
   std::vector<std::string> measurement_versions;  // per measurement, may be empty
+  std::optional<TpmEvidence> tpm;                 // a TPM device's quote and event log
 
   Cbor to_cbor() const;
 };
@@ -62,6 +79,8 @@ inline constexpr CborLimits kTokenLimits{16 * 1024, 8, 1024};
 
 // Signs the claims as a CWT with the attestation key.
 Result<Bytes> sign(const Claims& claims, const crypto::PrivateKey& attestation_key);
+// The same with a signer that returns an ES256 r||s over the bytes it is given (a TPM key).
+Result<Bytes> sign(const Claims& claims, const cose::RawSigner& signer);
 
 // Reads the claims set; each malformed claim is "eat.claim" naming it. The token's signature is
 // not checked here: parse_sign1 + verify_sign1 first (the verifier does both).

@@ -24,7 +24,7 @@ Result<std::unique_ptr<crypto::KeyStore>> open_keystore(const std::string& devdi
 }
 
 Result<BirthKeys> generate_birth_keys(crypto::KeyStore& ks, const std::string& serial,
-                                      const std::string& model) {
+                                      const std::string& model, bool attestation_in_keystore) {
   // One key at a time: a TPM keeps a key loaded while its handle lives, and has few slots.
   BirthKeys out;
   {
@@ -35,8 +35,9 @@ Result<BirthKeys> generate_birth_keys(crypto::KeyStore& ks, const std::string& s
   }
   out.dpp_bootstrap =
       TRY_CTX(public_only(ks.generate(kDppKey, crypto::Curve::kP256)), "DPP bootstrapping key");
-  out.attestation =
-      TRY_CTX(public_only(ks.generate(kAttestationKey, crypto::Curve::kP256)), "attestation key");
+  if (attestation_in_keystore)
+    out.attestation =
+        TRY_CTX(public_only(ks.generate(kAttestationKey, crypto::Curve::kP256)), "attestation key");
   return out;
 }
 

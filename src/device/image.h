@@ -37,8 +37,11 @@ struct BirthKeys {
 
 // The device side of IR 8350 5.1.1 step 2: generate the IDevID, DPP bootstrapping and attestation
 // key pairs inside the device's keystore and return only public material.
+// With attestation_in_keystore false (a TPM device, whose attestation key is the TPM's own
+// restricted key) the attestation key is left to the caller.
 Result<BirthKeys> generate_birth_keys(crypto::KeyStore& keystore, const std::string& serial,
-                                      const std::string& model);
+                                      const std::string& model,
+                                      bool attestation_in_keystore = true);
 
 struct BootstrapFiles {
   std::string idevid_chain_pem;  // IDevID, then chain up to the manufacturer root

@@ -47,10 +47,13 @@ CertificateTemplate idevid(const std::string& m, const std::string& model,
 }
 
 CertificateTemplate attestation_key(const std::string& m, const std::string& model,
-                                    const std::string& serial, const PublicKey& key) {
-  auto t = base(
-      Name().add("O", m).add("OU", kAttestationKeyOu).add("CN", model).add("serialNumber", serial),
-      key, 0);
+                                    const std::string& serial, const PublicKey& key, bool tpm) {
+  auto t = base(Name()
+                    .add("O", m)
+                    .add("OU", tpm ? kTpmAttestationKeyOu : kAttestationKeyOu)
+                    .add("CN", model)
+                    .add("serialNumber", serial),
+                key, 0);
   t.not_after = crypto::kNotAfterForever;
   t.key_usage = crypto::kDigitalSignature;
   return t;

@@ -29,9 +29,13 @@ CertificateTemplate idevid(const std::string& manufacturer, const std::string& m
 // The manufacturer's binding of a device's attestation key to its serial (IR 8350 step 3): issued
 // by the IDevID CA, subject OU "Attestation Key" (so it never passes for an IDevID), serialNumber,
 // digitalSignature only, never expires (as the IDevID).
+// A TPM's restricted attestation key, which signs quotes, says so: OU "TPM Attestation Key" (the
+// verifier then requires a quote in every piece of evidence).
 inline constexpr const char* kAttestationKeyOu = "Attestation Key";
+inline constexpr const char* kTpmAttestationKeyOu = "TPM Attestation Key";
 CertificateTemplate attestation_key(const std::string& manufacturer, const std::string& model,
-                                    const std::string& serial, const PublicKey& key);
+                                    const std::string& serial, const PublicKey& key,
+                                    bool tpm = false);
 // End-entity signers under the manufacturer root: "MASA voucher signer", "MUD file signer", ...
 CertificateTemplate signer(const std::string& org, const std::string& role, const PublicKey& key,
                            std::vector<std::string> eku = {});

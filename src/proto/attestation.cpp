@@ -133,6 +133,100 @@ Appraisal judge_measurements(Appraisal a, const std::vector<corim::ReferenceValu
   return decided(std::move(a), first_check, first_reason);
 }
 
+// TPM 2.0 quote (TPM 2.0 Part 2 10.12; attestation-lifecycle.md 5): signed by the device's
+// attestation key, a quote, over this challenge, of the measurement PCR alone, whose digest the
+// event log replays to, whose counters never go back, and whose log is the measurements the EAT
+// claims. The event log is then judged as the measurements are (judge_event_log).
+bool judge_quote(Appraisal& a, const Bytes& expected_nonce, const DeviceAnchors& device) {
+  auto fail = [&](const std::string& check, const std::string& reason, int hw = kContraindicated) {
+    a.vector.hardware = hw;
+    a = decided(std::move(a), check, reason);
+    return false;
+  };
+  if (!a.claims.tpm) {
+    if (!device.tpm) return true;
+    return fail("quote.missing",
+                "the manufacturer certified a TPM attestation key; the evidence has no quote");
+  }
+  const auto& t = *a.claims.tpm;
+  auto rs = codec::tpm::ecdsa_signature(t.signature);
+  if (!rs) return fail(rs.error().code, rs.error().message, kCryptoFailed);
+  if (Status st = device.attestation_key.verify_raw(t.attest, *rs); !st)
+    return fail("quote.signature",
+                "the quote is not signed by " + device.serial + "'s attestation key",
+                kCryptoFailed);
+  auto q = codec::tpm::parse_quote(t.attest);
+  if (!q) return fail(q.error().code, q.error().message);
+  if (q->magic != codec::tpm::kGenerated || q->type != codec::tpm::kStAttestQuote)
+    return fail("quote.type", "not a TPM-generated quote (magic or type)");
+  if (!crypto::ct_equal(q->extra_data, expected_nonce))
+    return fail("quote.nonce", "the quote answers another challenge");
+  if (q->pcr_hash != codec::tpm::kAlgSha256 || q->pcrs != std::vector<int>{kMeasurementPcr} ||
+      t.pcr != kMeasurementPcr)
+    return fail("quote.pcrs", "the quote is not of the SHA-256 PCR " +
+                                  std::to_string(kMeasurementPcr) + " alone");
+  Bytes pcr(32, 0);
+  for (const auto& e : t.log) pcr = codec::tpm::extend_sha256(pcr, e.sha256);
+  if (!crypto::ct_equal(crypto::sha256(pcr), q->pcr_digest))
+    return fail("quote.eventlog", "the event log (" + std::to_string(t.log.size()) +
+                                      " events) does not replay to the quoted PCR");
+  if (device.last_clock) {
+    const auto& last = *device.last_clock;
+    const auto& now = q->clock;
+    if (now.reset_count < last.reset_count ||
+        (now.reset_count == last.reset_count && now.restart_count < last.restart_count))
+      return fail("quote.reset", "the TPM's reset/restart counters went back (" +
+                                     std::to_string(now.reset_count) + "/" +
+                                     std::to_string(now.restart_count) + " after " +
+                                     std::to_string(last.reset_count) + "/" +
+                                     std::to_string(last.restart_count) + ")");
+    if (now.clock <= last.clock && now.reset_count == last.reset_count &&
+        now.restart_count == last.restart_count)
+      return fail("quote.clock", "the TPM's clock did not advance since its last quote (" +
+                                     std::to_string(now.clock) + " ms after " +
+                                     std::to_string(last.clock) + " ms)");
+  }
+  // The EAT's measurements are the latest event of each component in the log.
+  for (const auto& m : a.claims.measurements) {
+    const codec::eat::TpmEvent* latest = nullptr;
+    for (const auto& e : t.log)
+      if (e.component == m.component) latest = &e;
+    if (latest == nullptr || !crypto::ct_equal(latest->sha256, m.sha256))
+      return fail("quote.measurement",
+                  m.component + ": the measurement claimed is not the TPM's latest event");
+  }
+  for (const auto& e : t.log)
+    if (std::none_of(a.claims.measurements.begin(), a.claims.measurements.end(),
+                     [&](const auto& m) { return m.component == e.component; }))
+      return fail("quote.measurement", e.component + ": in the event log but not claimed");
+  a.vector.hardware = kGenuine;
+  a.tpm_clock = q->clock;
+  return true;
+}
+
+// Every event since boot is one of the release's reference values: a component that changed
+// and changed back still ran something the manufacturer never signed.
+Appraisal judge_event_log(Appraisal a, const std::vector<corim::ReferenceValues>& releases) {
+  if (!a.claims.tpm || a.status != ear::Tier::kAffirming) return a;
+  const corim::ReferenceValues* r = nullptr;
+  for (const auto& rv : releases)
+    if (rv.version == a.release) r = &rv;
+  if (r == nullptr) return a;
+  for (const auto& e : a.claims.tpm->log) {
+    bool known = std::any_of(r->components.begin(), r->components.end(), [&](const auto& c) {
+      return c.component == e.component && crypto::ct_equal(c.sha256, e.sha256);
+    });
+    if (!known) {
+      a.vector.executables = kContraindicated;
+      return decided(std::move(a), "measurement." + e.component,
+                     e.component + " digest " + hex_encode(e.sha256).substr(0, 16) +
+                         "... ran since boot and is not a reference value of " + r->model + " " +
+                         r->version);
+    }
+  }
+  return a;
+}
+
 }  // namespace
 
 Appraisal appraise(const Bytes& token, const Bytes& expected_nonce, const Status& nonce_status,
@@ -175,12 +269,13 @@ Appraisal appraise(const Bytes& token, const Bytes& expected_nonce,
                    "ueid " + hex_encode(a.claims.ueid) + " is not " + device.serial + "'s");
   }
   a.vector.instance_identity = kRecognized;
+  if (!judge_quote(a, expected_nonce, device)) return a;
   if (a.claims.hwmodel != device.model) {
     a.vector.hardware = kUnrecognizedHardware;
     return decided(std::move(a), "claim.hwmodel",
                    "hwmodel " + a.claims.hwmodel + " is not " + device.model);
   }
-  a.vector.hardware = kGenuine;
+  if (!a.claims.tpm) a.vector.hardware = kGenuine;
   // Configuration: RFC 9711 4.2.9, debug must be off.
   if (!a.claims.dbgstat || *a.claims.dbgstat == static_cast<int>(eat::Debug::kEnabled)) {
     a.vector.configuration = kContraindicated;
@@ -196,6 +291,7 @@ Appraisal appraise(const Bytes& token, const Bytes& expected_nonce,
                    "no reference values for " + device.manufacturer + " " + device.model);
   }
   a = judge_measurements(std::move(a), releases);
+  a = judge_event_log(std::move(a), releases);
   if (a.status == ear::Tier::kAffirming && a.claims.oemboot && !*a.claims.oemboot) {
     a.vector.configuration = kUnsafeConfig;
     return decided(std::move(a), "claim.oemboot", "the device did not boot the OEM's firmware");

@@ -5,12 +5,14 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "codec/corim.h"
 #include "codec/ear.h"
 #include "codec/eat.h"
+#include "codec/tpm_quote.h"
 #include "common/time.h"
 #include "crypto/key.h"
 
@@ -40,7 +42,15 @@ struct DeviceAnchors {
   std::string manufacturer;
   crypto::PublicKey attestation_key;  // bound to the serial by the manufacturer's certificate
   Bytes ueid;                         // the UEID the device must claim
+  // The manufacturer certified a TPM-resident restricted attestation key: the evidence must carry
+  // a quote (an EAT without one is a downgrade), and the quote's counters never go back.
+  bool tpm = false;
+  std::optional<codec::tpm::Clock> last_clock;  // the last accepted quote's, if any
 };
+
+// The PCR the device's measured boot extends with each component's digest (0-7 belong to a real
+// platform's firmware; 8 is the first the boot loader and OS are given).
+inline constexpr int kMeasurementPcr = 8;
 
 struct Appraisal {
   codec::ear::Tier status = codec::ear::Tier::kNone;
@@ -54,6 +64,8 @@ struct Appraisal {
   // a forged, replayed or stale token says only that someone sent it, and must not move the
   // device (or anyone holding an old token could have a healthy device quarantined).
   bool authentic = false;
+  // A TPM device's quote counters, once its quote passed: the next quote must not go back.
+  std::optional<codec::tpm::Clock> tpm_clock;
 };
 
 inline constexpr const char* kPolicyId = "gatehouse/attestation-v1";

@@ -79,12 +79,18 @@ CREATE TABLE attestation_results (
 );
 CREATE INDEX attestation_results_serial ON attestation_results(serial, id);
 )",
+    // TPM attestation: the kind of attestation key the manufacturer certified, and the counters
+    // of the device's last accepted quote (they never go back).
+    R"(
+ALTER TABLE devices ADD COLUMN attestation_kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN tpm_clock TEXT NOT NULL DEFAULT '';
+)",
 };
 
 constexpr const char* kColumns =
     "serial, model, manufacturer, state, idevid_pem, dpp_uri, mud_url, declaration, "
     "declaration_version, "
-    "bundle_id, updated_at, attestation_pub_pem";
+    "bundle_id, updated_at, attestation_pub_pem, attestation_kind";
 constexpr const char* kCredentialSelect =
     "SELECT serial_hex, device, issued_at, not_after, status, ended_at FROM credentials ";
 IssuedCredential credential_row(Statement& st) {
@@ -96,7 +102,7 @@ constexpr const char* kSelect =
     "declaration_version, "
     "bundle_id, updated_at, voucher, ldevid_pem, ldevid_serial, ldevid_not_after, "
     "mud_url_claimed, mud_url_claimed_source, mud_url_claimed_status, attestation_pub_pem, "
-    "attestation_status, attested_at FROM devices";
+    "attestation_status, attested_at, attestation_kind, tpm_clock FROM devices";
 
 DeviceRecord row(const Statement& s) {
   DeviceRecord d{s.text(0),     s.text(1),  s.text(2),  s.text(3),    s.text(4),
@@ -105,6 +111,8 @@ DeviceRecord row(const Statement& s) {
                  s.text(15),    s.text(16), s.text(17), s.text(18)};
   d.attestation_status = s.text(19);
   d.attested_at = s.integer(20);
+  d.attestation_kind = s.text(21);
+  d.tpm_clock = s.text(22);
   return d;
 }
 
@@ -153,12 +161,12 @@ class SqliteInventory final : public Inventory {
     Status st = in_transaction(*db_, [&]() -> Status {
       auto get = TRY(db_->prepare("SELECT declaration_version FROM devices WHERE serial=?"));
       auto ins = TRY(db_->prepare(std::string("INSERT INTO devices(") + kColumns +
-                                  ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"));
+                                  ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"));
       auto upd =
           TRY(db_->prepare("UPDATE devices SET model=?, manufacturer=?, idevid_pem=?, dpp_uri=?, "
                            "mud_url=?, declaration=?, "
                            "declaration_version=?, bundle_id=?, updated_at=?, "
-                           "attestation_pub_pem=? WHERE serial=?"));
+                           "attestation_pub_pem=?, attestation_kind=? WHERE serial=?"));
       for (const auto& d : devices) {
         get.bind(1, d.serial);
         bool exists = TRY(get.step());
@@ -175,7 +183,7 @@ class SqliteInventory final : public Inventory {
               .bind(8, d.declaration)
               .bind(9, d.declaration_version);
           ins.bind(10, bundle_id).bind(11, static_cast<int64_t>(d.updated_at));
-          ins.bind(12, d.attestation_pub_pem);
+          ins.bind(12, d.attestation_pub_pem).bind(13, d.attestation_kind);
           TRY(ins.run());
           TRY(append_event(*db_,
                            Event{0, 0, d.serial, "device.expected", "ok", "from a verified bundle",
@@ -190,7 +198,8 @@ class SqliteInventory final : public Inventory {
               .bind(8, bundle_id);
           upd.bind(9, static_cast<int64_t>(d.updated_at))
               .bind(10, d.attestation_pub_pem)
-              .bind(11, d.serial);
+              .bind(11, d.attestation_kind)
+              .bind(12, d.serial);
           TRY(upd.run());
           TRY(append_event(*db_,
                            Event{0, 0, d.serial, "device.declaration", "ok",
@@ -548,6 +557,11 @@ class SqliteInventory final : public Inventory {
           db_->prepare("UPDATE devices SET attestation_status=?, attested_at=? WHERE serial=?"));
       dev.bind(1, r.status).bind(2, static_cast<int64_t>(r.at)).bind(3, r.serial);
       TRY(dev.run());
+      if (!r.tpm_clock.empty()) {
+        auto clock = TRY(db_->prepare("UPDATE devices SET tpm_clock=? WHERE serial=?"));
+        clock.bind(1, r.tpm_clock).bind(2, r.serial);
+        TRY(clock.run());
+      }
       return append_event(*db_, event);
     });
   }

@@ -79,6 +79,10 @@ struct DeviceRecord {
   // The latest attestation result's tier ("" when never appraised; "stale" when overdue) and when.
   std::string attestation_status;
   time::Seconds attested_at = 0;
+  // "tpm" when the key is a TPM's restricted attestation key (evidence must carry a quote), and
+  // that TPM's counters from the last accepted quote ("reset:restart:clock").
+  std::string attestation_kind;
+  std::string tpm_clock;
 
   // The MUD URL the network enforces for this device (empty: none).
   const std::string& enforced_mud_url() const {
@@ -167,6 +171,8 @@ struct AttestationRecord {
   // Whether the result is about the device (authentic, fresh evidence) and so becomes its
   // current attestation status; a refused token is recorded only.
   bool about_device = true;
+  // A TPM device's quote counters ("reset:restart:clock") to remember, when its quote passed.
+  std::string tpm_clock;
 };
 
 }  // namespace gh::store

@@ -3,7 +3,7 @@
 #include "common/fs.h"
 #include "device/firmware.h"
 #include "device/image.h"
-#include "svc/device/device_agent.h"
+#include "proto/attestation.h"
 
 namespace gh::svc {
 
@@ -35,16 +35,30 @@ Result<codec::eat::Claims> device_claims(const std::string& devdir, const Bytes&
   return c;
 }
 
-Result<Bytes> make_evidence(const std::string& devdir, crypto::KeyStore& keystore,
-                            const Bytes& nonce) {
-  auto claims = TRY(device_claims(devdir, nonce));
-  auto key = TRY_CTX(keystore.load(device::kAttestationKey), "attestation key");
+Result<Bytes> make_evidence(OpenedDevice& dev, const Bytes& nonce) {
+  auto claims = TRY(device_claims(dev.dir, nonce));
+  if (dev.attester) {
+    // A changed component is measured again before the quote, as a runtime measurement
+    // (IMA-like) would: the log keeps what ran, the verifier judges every event.
+    auto& tpm = *dev.attester;
+    for (const auto& m : claims.measurements) {
+      const codec::eat::TpmEvent* latest = nullptr;
+      for (const auto& e : tpm.event_log())
+        if (e.component == m.component) latest = &e;
+      if (latest == nullptr || latest->sha256 != m.sha256)
+        TRY_CTX(tpm.measure(proto::attest::kMeasurementPcr, m.component, m.sha256),
+                "runtime measurement");
+    }
+    claims.tpm = TRY(tpm.quote(nonce));
+    return codec::eat::sign(claims, [&](const Bytes& tbs) { return tpm.sign(tbs); });
+  }
+  auto key = TRY_CTX(dev.keystore->load(device::kAttestationKey), "attestation key");
   return codec::eat::sign(claims, key);
 }
 
 Result<Bytes> make_evidence(const std::string& devdir, const Bytes& nonce) {
   auto dev = TRY(open_device(devdir, /*allow_onboarded=*/true));
-  return make_evidence(devdir, *dev.keystore, nonce);
+  return make_evidence(dev, nonce);
 }
 
 }  // namespace gh::svc

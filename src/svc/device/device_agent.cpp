@@ -4,9 +4,24 @@
 
 #include "common/fs.h"
 #include "common/json.h"
+#include "device/firmware.h"
 #include "device/image.h"
+#include "proto/attestation.h"
 
 namespace gh::svc {
+
+// The device's TPM starts clean (swtpm is started with startup-clear: a boot); the firmware is
+// measured into it before anything else runs. An image without firmware/ has nothing to measure
+// (and nothing to attest).
+Status measured_boot(OpenedDevice& d) {
+  d.attester = TRY(TpmAttester::open(d.tpm->tcti()));
+  if (!fs::exists(fs::join(d.dir, "firmware/release.json"))) return ok_status();
+  auto m = TRY(device::measure_firmware(d.dir));
+  for (const auto& c : m.digests)
+    TRY_CTX(d.attester->measure(proto::attest::kMeasurementPcr, c.component, c.sha256),
+            "measured boot");
+  return ok_status();
+}
 
 Result<OpenedDevice> open_device(const std::string& dir, bool allow_onboarded) {
   OpenedDevice d;
@@ -20,6 +35,7 @@ Result<OpenedDevice> open_device(const std::string& dir, bool allow_onboarded) {
   if (spec.kind == "tpm") {
     d.tpm = TRY(Swtpm::start(fs::join(dir, "tpm")));
     spec.tcti = d.tpm->tcti();
+    TRY(measured_boot(d));
   }
   d.keystore = TRY(device::open_keystore(dir, spec));
   return d;

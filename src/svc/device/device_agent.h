@@ -11,6 +11,7 @@
 #include "crypto/keystore.h"
 #include "device/image.h"
 #include "svc/device/swtpm.h"
+#include "svc/device/tpm_attester.h"
 
 namespace gh::svc {
 
@@ -18,6 +19,9 @@ struct OpenedDevice {
   std::string dir;
   device::DeviceInfo info;     // bootstrap/device.json
   std::unique_ptr<Swtpm> tpm;  // declared before the keystore: it must outlive the keys
+  // A TPM device's attester: its measured boot (PCR 8 extended with each firmware component's
+  // digest when the device opened, the event log kept) and its quotes.
+  std::unique_ptr<TpmAttester> attester;
   std::unique_ptr<crypto::KeyStore> keystore;
   const std::string& serial() const { return info.serial; }
 };

@@ -46,9 +46,7 @@ Status run_device(const DeviceRunOptions& o) {
   auto url = TRY(net::Url::parse(s.site_url));
   crypto::TlsIdentity id{s.ldevid, s.chain, s.key};
   auto ctx = TRY(crypto::TlsContext::client(&id, {s.domain_ca}, ""));
-  EvidenceMaker evidence = [&](const Bytes& nonce) {
-    return make_evidence(o.device_dir, *dev.keystore, nonce);
-  };
+  EvidenceMaker evidence = [&](const Bytes& nonce) { return make_evidence(dev, nonce); };
   std::unique_ptr<net::HttpClient> client;
   int interval = o.interval_s > 0 ? o.interval_s : 60;
   int backoff = 1;

@@ -188,7 +188,7 @@ Result<BrskiOnboardResult> onboard_brski(const BrskiOnboardOptions& o) {
     BrskiFlowFailure why;
     EvidenceMaker evidence;
     if (fs::exists(fs::join(o.device_dir, "firmware/release.json")))
-      evidence = [&](const Bytes& nonce) { return make_evidence(o.device_dir, *ks, nonce); };
+      evidence = [&](const Bytes& nonce) { return make_evidence(dev, nonce); };
     auto r = brski_flow(idevid, masa, o.registrar_url, make_key, &why, evidence);
     if (r) {
       TRY(store_onboarding(o, *r));

@@ -18,6 +18,7 @@
 #include "device/image.h"
 #include "svc/common/role.h"
 #include "svc/device/swtpm.h"
+#include "svc/device/tpm_attester.h"
 
 namespace gh::svc {
 namespace {
@@ -175,8 +176,14 @@ Result<MadeDevice> Factory::make_one(const std::string& serial, const MakeOption
     spec.tcti = tpm->tcti();
   }
   auto ks = TRY(device::open_keystore(dir, spec));
-  auto birth = TRY(device::generate_birth_keys(*ks, serial, o.model));
+  auto birth =
+      TRY(device::generate_birth_keys(*ks, serial, o.model, /*attestation_in_keystore=*/!tpm));
   ks.reset();  // let go of the TPM before it stops
+  if (tpm) {
+    // The TPM's own restricted attestation key (svc/device/tpm_attester.h): it signs quotes.
+    auto attester = TRY(TpmAttester::open(tpm->tcti()));
+    birth.attestation = TRY_CTX(attester->attestation_key(), "TPM attestation key");
+  }
 
   // Step 3: the factory checks the device's request and signs its birth certificate.
   TRY_CTX(birth.idevid_csr.verify_signature(), serial);
@@ -213,14 +220,15 @@ Result<MadeDevice> Factory::make_one(const std::string& serial, const MakeOption
   files.app_bootstrap = Json{{"service-url", config_.get("app_url")},
                              {"trust-anchor", root_.pem()},
                              {"mode", "independent"}};
-  files.device =
-      Json{{"serial-number", serial},
-           {"model", o.model},
-           {"manufacturer", name_},
-           {"keystore", o.device_keystore},
-           {"masa-url", config_.get("masa_url")},
-           {"mud-url", o.mud_url},
-           {"factory-keys", {device::kIdevidKey, device::kDppKey, device::kAttestationKey}}};
+  files.device = Json{
+      {"serial-number", serial},
+      {"model", o.model},
+      {"manufacturer", name_},
+      {"keystore", o.device_keystore},
+      {"masa-url", config_.get("masa_url")},
+      {"mud-url", o.mud_url},
+      {"factory-keys", tpm ? Json{device::kIdevidKey, device::kDppKey}
+                           : Json{device::kIdevidKey, device::kDppKey, device::kAttestationKey}}};
   TRY(device::write_bootstrap(dir, files));
   TRY(install_release(release, dir));
   if (tpm) TRY(tpm->stop());
@@ -367,8 +375,9 @@ Result<size_t> Factory::sell(const SellOptions& o) {
     // IR 8350 step 3: the attestation key made on the device, bound to its serial.
     if (!d.attestation_pub_pem.empty()) {
       auto ak = TRY(crypto::PublicKey::from_pem(d.attestation_pub_pem));
-      bd.attestation_cert_pem =
-          TRY(idevid_ca_.issue(pki::attestation_key(name_, d.model, d.serial, ak))).pem();
+      bd.attestation_cert_pem = TRY(idevid_ca_.issue(pki::attestation_key(name_, d.model, d.serial,
+                                                                          ak, d.keystore == "tpm")))
+                                    .pem();
     }
     bundle.devices.push_back(std::move(bd));
   }

@@ -245,9 +245,11 @@ Result<ImportReport> Site::check_and_import(const Bytes& file, const std::string
     records.push_back(store::DeviceRecord{d.serial, d.model, bundle.manufacturer, "expected",
                                           idevid_chain, d.dpp_uri, d.mud_url, d.declaration,
                                           dd.version, bundle_id, time::now()});
-    if (!d.attestation_cert_pem.empty())
-      records.back().attestation_pub_pem =
-          TRY(check_attestation_cert(d.attestation_cert_pem, d.serial, chain, root)).pem();
+    if (!d.attestation_cert_pem.empty()) {
+      auto ak = TRY(check_attestation_cert(d.attestation_cert_pem, d.serial, chain, root));
+      records.back().attestation_pub_pem = ak.key.pem();
+      records.back().attestation_kind = ak.tpm ? "tpm" : "eat";
+    }
   }
   auto reference_values = TRY(check_reference_values(bundle, root));
 
@@ -280,7 +282,7 @@ Result<ImportReport> Site::check_and_import(const Bytes& file, const std::string
 
 // IR 8350 step 3: the manufacturer's certificate for the device's attestation key, under the
 // same root and issuing CA as its IDevID, for the same serial, and marked as an attestation key.
-Result<crypto::PublicKey> Site::check_attestation_cert(
+Result<Site::AttestationKey> Site::check_attestation_cert(
     const std::string& pem, const std::string& serial,
     const std::vector<crypto::Certificate>& idevid_chain, const crypto::Certificate& root) {
   const std::string where = "device " + serial + ": attestation key certificate";
@@ -288,12 +290,14 @@ Result<crypto::PublicKey> Site::check_attestation_cert(
   std::vector<crypto::Certificate> untrusted(idevid_chain.begin() + 1, idevid_chain.end());
   auto st = crypto::verify_chain(cert, untrusted, {root});
   if (!st) return refuse("attestation.cert", where + " does not verify: " + st.error().message);
-  if (cert.serial_number_attr() != serial || cert.subject_attr("OU") != pki::kAttestationKeyOu)
+  std::string ou = cert.subject_attr("OU").value_or("");
+  if (cert.serial_number_attr() != serial ||
+      (ou != pki::kAttestationKeyOu && ou != pki::kTpmAttestationKeyOu))
     return refuse("attestation.cert", where + " is not an attestation key certificate for " +
                                           serial + " (" + cert.subject() + ")");
   if (cert.public_key() == idevid_chain[0].public_key())
     return refuse("attestation.cert", where + " certifies the IDevID key");
-  return cert.public_key();
+  return AttestationKey{cert.public_key(), ou == pki::kTpmAttestationKeyOu};
 }
 
 // The reference values in a bundle: each CoRIM signed under the bundle's manufacturer root, for

@@ -75,7 +75,11 @@ class Site {
   Site() = default;
   Result<ImportReport> check_and_import(const Bytes& file, const std::string& bundle_id,
                                         const std::string& trust_anchor_pem);
-  Result<crypto::PublicKey> check_attestation_cert(
+  struct AttestationKey {
+    crypto::PublicKey key;
+    bool tpm = false;  // a TPM's restricted key: its evidence carries quotes
+  };
+  Result<AttestationKey> check_attestation_cert(
       const std::string& pem, const std::string& serial,
       const std::vector<crypto::Certificate>& idevid_chain, const crypto::Certificate& root);
   Result<std::vector<store::ReferenceValueRecord>> check_reference_values(

@@ -1,5 +1,7 @@
 #include "svc/site/verifier.h"
 
+#include <cstdio>
+
 #include "common/fs.h"
 #include "common/log.h"
 #include "crypto/digest.h"
@@ -12,6 +14,19 @@ namespace attest = proto::attest;
 namespace {
 
 constexpr const char* kEarKeyLabel = "verifier";
+
+// The inventory keeps a TPM's last counters as "reset:restart:clock".
+std::string format_tpm_clock(const codec::tpm::Clock& c) {
+  return std::to_string(c.reset_count) + ":" + std::to_string(c.restart_count) + ":" +
+         std::to_string(c.clock);
+}
+std::optional<codec::tpm::Clock> parse_tpm_clock(const std::string& s) {
+  unsigned long reset = 0, restart = 0;
+  unsigned long long clock = 0;
+  if (std::sscanf(s.c_str(), "%lu:%lu:%llu", &reset, &restart, &clock) != 3) return std::nullopt;
+  return codec::tpm::Clock{clock, static_cast<uint32_t>(reset), static_cast<uint32_t>(restart),
+                           true};
+}
 
 // The nonce key: made once by whichever process comes first (exclusive create), then shared.
 Result<Bytes> nonce_key(const std::string& dir) {
@@ -62,6 +77,7 @@ Result<Verifier::Known> Verifier::known(const std::string& serial, time::Seconds
   k.anchors = {d->serial, d->model, d->manufacturer, {}, device::device_ueid(d->serial)};
   if (!d->attestation_pub_pem.empty())
     k.anchors.attestation_key = TRY(crypto::PublicKey::from_pem(d->attestation_pub_pem));
+  k.anchors.tpm = d->attestation_kind == "tpm";
   for (const auto& r : TRY(site_.inventory().reference_values(d->manufacturer, d->model))) {
     codec::corim::ReferenceValues rv{"", r.manufacturer, r.model, r.version, {}};
     auto comps = TRY(parse_json(r.components_json, "reference"));
@@ -86,6 +102,11 @@ Result<attest::Appraisal> Verifier::appraise_only(const std::string& serial, con
                                                   const Bytes& token) {
   time::Seconds now = time::now();
   auto k = TRY(known(serial, now));
+  // A TPM's last counters are read fresh, never from the cache: they must not go back.
+  if (k.anchors.tpm) {
+    auto d = TRY(site_.inventory().get(serial));
+    if (d) k.anchors.last_clock = parse_tpm_clock(d->tpm_clock);
+  }
   // Consumed only for evidence the device signed (a forged token does not use up the genuine
   // one's nonce) and only when this site issued it (nothing else a peer sends fills the store).
   return attest::appraise(
@@ -108,6 +129,7 @@ Result<AttestationOutcome> Verifier::appraise(const std::string& serial, const B
               {"policy", attest::kPolicyId}};
   store::AttestationRecord record{0, serial, now, tier, a.check, a.reason, a.release, out.ear_jwt};
   record.about_device = a.authentic;
+  if (a.authentic && a.tpm_clock) record.tpm_clock = format_tpm_clock(*a.tpm_clock);
   detail["authentic"] = a.authentic;
   TRY(site_.inventory().record_attestation(
       record, store::Event{0, 0, serial, "attest.appraise",
