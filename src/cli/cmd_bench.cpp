@@ -222,19 +222,23 @@ int bench_attest(const Args& a) {
   auto t = a.get_int("threads", o.threads);
   if (!t) return fail(t.error());
   o.threads = *t;
+  o.tpm = a.has("tpm");
   auto r = svc::bench_attest(o);
   if (!r) return fail(r.error());
   const Json& j = *r;
   if (a.has("json")) {
     std::cout << j.dump() << "\n";
   } else {
-    std::cout << j["tokens"] << " EAT appraisals of " << j["devices"] << " devices on "
-              << j["threads"] << " threads, every check on: engine "
+    std::cout << j["tokens"] << (o.tpm ? " EAT + TPM quote" : " EAT") << " appraisals of "
+              << j["devices"] << " devices on " << j["threads"]
+              << " threads, every check on: engine "
               << static_cast<int64_t>(j["engine_appraisals_per_s"].get<double>())
               << "/s (nonces consumed in memory), site verifier "
               << static_cast<int64_t>(j["site_appraisals_per_s"].get<double>())
               << "/s (inventory, nonces consumed in SQLite); replays refused "
-              << j["replays_refused"] << "/" << j["replays_tried"] << "\n";
+              << j["replays_refused"] << "/" << j["replays_tried"] << "; the devices made "
+              << static_cast<int64_t>(j["evidence_made_per_s"].get<double>())
+              << " tokens/s before the clock started\n";
   }
   return kExitOk;
 }

@@ -380,10 +380,12 @@ const std::vector<Command>& commands() {
         opt("models", "distinct MUD files the devices declare (default 20)"), kJson},
        bench_mud},
       {"bench attest",
-       "Measure EAT appraisals per second with every check on, nonce store included.",
-       "bench attest [--tokens N] [--devices D] [--threads T] [--json]",
+       "Measure EAT (and TPM quote) appraisals per second with every check on, nonce store "
+       "included.",
+       "bench attest [--tokens N] [--devices D] [--threads T] [--tpm] [--json]",
        {opt("tokens", "appraisals (default 20000)"), opt("devices", "devices (default 20)"),
-        opt("threads", "verifier threads (default: one per core)"), kJson},
+        opt("threads", "verifier threads (default: one per core)"),
+        opt("tpm", "devices with swtpm TPMs: every token carries a TPM 2.0 quote", false), kJson},
        bench_attest},
   };
   return table;

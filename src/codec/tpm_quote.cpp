@@ -10,7 +10,9 @@
 namespace gh::codec::tpm {
 namespace {
 
-Error bad(const std::string& why) { return Error{"quote.format", "TPM quote: " + why}; }
+Error bad(const std::string& why) {
+  return Error{"quote.format", "TPM quote: " + why};
+}
 
 }  // namespace
 
@@ -21,12 +23,14 @@ Result<Quote> parse_quote(const Bytes& attest) {
   size_t offset = 0;
   if (Tss2_MU_TPMS_ATTEST_Unmarshal(attest.data(), attest.size(), &offset, &a) != TSS2_RC_SUCCESS)
     return bad("not a TPMS_ATTEST");
-  if (offset != attest.size()) return bad(std::to_string(attest.size() - offset) + " trailing bytes");
+  if (offset != attest.size())
+    return bad(std::to_string(attest.size() - offset) + " trailing bytes");
   Quote q;
   q.magic = a.magic;
   q.type = a.type;
   if (a.type != TPM2_ST_ATTEST_QUOTE) return q;  // the caller names the wrong type
-  q.qualified_signer.assign(a.qualifiedSigner.name, a.qualifiedSigner.name + a.qualifiedSigner.size);
+  q.qualified_signer.assign(a.qualifiedSigner.name,
+                            a.qualifiedSigner.name + a.qualifiedSigner.size);
   q.extra_data.assign(a.extraData.buffer, a.extraData.buffer + a.extraData.size);
   q.clock = {a.clockInfo.clock, a.clockInfo.resetCount, a.clockInfo.restartCount,
              a.clockInfo.safe == TPM2_YES};
@@ -84,8 +88,8 @@ Result<Bytes> ecdsa_signature(const Bytes& tpmt_signature, size_t coord_bytes) {
   std::memset(&s, 0, sizeof s);
   size_t offset = 0;
   if (tpmt_signature.size() > sizeof(TPMT_SIGNATURE) ||
-      Tss2_MU_TPMT_SIGNATURE_Unmarshal(tpmt_signature.data(), tpmt_signature.size(), &offset,
-                                       &s) != TSS2_RC_SUCCESS ||
+      Tss2_MU_TPMT_SIGNATURE_Unmarshal(tpmt_signature.data(), tpmt_signature.size(), &offset, &s) !=
+          TSS2_RC_SUCCESS ||
       offset != tpmt_signature.size())
     return make_error("quote.signature", "TPM quote: the signature is not a TPMT_SIGNATURE");
   if (s.sigAlg != TPM2_ALG_ECDSA || s.signature.ecdsa.hash != TPM2_ALG_SHA256)
@@ -109,7 +113,8 @@ Result<Bytes> marshal_ecdsa_signature(const Bytes& r_s) {
   s.sigAlg = TPM2_ALG_ECDSA;
   s.signature.ecdsa.hash = TPM2_ALG_SHA256;
   s.signature.ecdsa.signatureR.size = static_cast<UINT16>(half);
-  std::copy(r_s.begin(), r_s.begin() + static_cast<long>(half), s.signature.ecdsa.signatureR.buffer);
+  std::copy(r_s.begin(), r_s.begin() + static_cast<long>(half),
+            s.signature.ecdsa.signatureR.buffer);
   s.signature.ecdsa.signatureS.size = static_cast<UINT16>(half);
   std::copy(r_s.begin() + static_cast<long>(half), r_s.end(), s.signature.ecdsa.signatureS.buffer);
   Bytes out(sizeof(TPMT_SIGNATURE));

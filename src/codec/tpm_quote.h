@@ -33,9 +33,9 @@ struct Quote {
   Bytes extra_data;  // the verifier's nonce
   Clock clock;
   uint64_t firmware_version = 0;
-  uint16_t pcr_hash = 0;      // the one bank selected
-  std::vector<int> pcrs;      // selected PCR indices, ascending
-  Bytes pcr_digest;  // H(PCR[i] || PCR[j] || ...) in selection order
+  uint16_t pcr_hash = 0;  // the one bank selected
+  std::vector<int> pcrs;  // selected PCR indices, ascending
+  Bytes pcr_digest;       // H(PCR[i] || PCR[j] || ...) in selection order
 };
 
 // A marshalled TPMS_ATTEST of type quote with exactly one PCR bank selected; no trailing bytes.
@@ -45,12 +45,10 @@ Result<Bytes> marshal_quote(const Quote& q);
 
 // A marshalled TPMT_SIGNATURE, ECDSA with SHA-256, as r||s of coord_bytes each (COSE form);
 // "quote.signature" for another scheme or hash.
-Result<Bytes> ecdsa_signature(const Bytes& tpmt_signature,
-                                             size_t coord_bytes = 32);
+Result<Bytes> ecdsa_signature(const Bytes& tpmt_signature, size_t coord_bytes = 32);
 Result<Bytes> marshal_ecdsa_signature(const Bytes& r_s);
 
 // PCR extend with SHA-256: new = H(old || digest).
-Bytes extend_sha256(const Bytes& pcr,
-                                   const Bytes& digest);
+Bytes extend_sha256(const Bytes& pcr, const Bytes& digest);
 
 }  // namespace gh::codec::tpm

@@ -10,9 +10,12 @@ mport=$(free_port)
 [ "$(wc -l < serials.txt)" -eq 2 ] || fail "expected 2 devices"
 "$G" factory make --state f --model tpm-1 --count 1 --out d --device-keystore tpm > brski.txt
 s=$(head -1 serials.txt)
-for k in idevid dpp-bootstrap attestation; do
+for k in idevid dpp-bootstrap; do
   head -1 "d/$s/keystore/$k.tss" | grep -q "BEGIN TSS2 PRIVATE KEY" || fail "$k is not a TPM-wrapped key"
 done
+# The attestation key is the TPM's own restricted key (a primary of its endorsement hierarchy):
+# nothing of it leaves the TPM, not even a wrapped blob.
+[ ! -e "d/$s/keystore/attestation.tss" ] || fail "a TPM device's attestation key must not be a keystore key"
 grep -rl "BEGIN PRIVATE KEY" "d/$s" && fail "a plain private key in a TPM device image"
 [ -d "d/$s/tpm" ] || fail "no TPM state in the image"
 jq -e '.keystore == "tpm"' "d/$s/bootstrap/device.json" >/dev/null || fail "device.json keystore"
@@ -70,4 +73,48 @@ jq -e --arg s "$b" '."ietf-voucher:voucher"."serial-number" == $s' voucher.json 
 grep "$b" events.txt | grep -q "brski.enroll-status  ok" \
   || { cat events.txt; fail "$b: no enrollment status over the TPM-held LDevID session"; }
 ok "BRSKI onboarding of a TPM device: TLS and CMS signatures by the IDevID key in its TPM, LDevID key made there"
+grep "$b" events.txt | grep -qE "attest.appraise +ok" \
+  || { grep "$b" events.txt; fail "$b: no affirming attestation (with its TPM quote) at onboarding"; }
+ok "$b presented a TPM quote to the registrar before its voucher request: affirming"
+
+# TPM attestation: the quote inside the device's EAT, checked by our verifier and by tpm2-tools.
+nonce=$("$G" site attest nonce --state site --serial "$s")
+"$G" device attest --state "d/$s" --nonce "$nonce" --out tok.cbor >/dev/null || fail "$s: device attest"
+"$G" site attest appraise --state site --serial "$s" --nonce "$nonce" tok.cbor --json > ear.json || true
+jq -e '.submods.device."ear.status" == "affirming" and .submods.device."ear.trustworthiness-vector".hardware == 2' ear.json >/dev/null \
+  || { cat ear.json; fail "$s: TPM evidence not affirming"; }
+/usr/bin/python3 - <<'PY' || fail "the token has no TPM quote claim"
+import cbor2
+tok = cbor2.loads(open("tok.cbor", "rb").read())
+claims = cbor2.loads(tok.value.value[2])
+q = claims[-70001]
+open("q.msg", "wb").write(q[1]); open("q.sig", "wb").write(q[2])
+open("nonce.hex", "w").write(claims[10].hex())
+assert q[3] == 8 and [e[0] for e in q[4]] == ["boot", "os", "app"], q
+PY
+sqlite3 site/inventory.db "SELECT attestation_pub_pem FROM devices WHERE serial='$s'" > ak.pem
+tpm2_checkquote -u ak.pem -m q.msg -s q.sig -g sha256 -q "$(cat nonce.hex)" >/dev/null 2>err.txt \
+  || { cat err.txt; fail "tpm2_checkquote refuses our quote"; }
+tpm2_checkquote -u ak.pem -m q.msg -s q.sig -g sha256 -q "00$(cat nonce.hex)" >/dev/null 2>&1 \
+  && fail "tpm2_checkquote accepted the quote for another nonce"
+clock=$(sqlite3 site/inventory.db "SELECT tpm_clock FROM devices WHERE serial='$s'")
+[ -n "$clock" ] || fail "the verifier kept no TPM counters for $s"
+ok "TPM quote: affirming (hardware 2), verified by tpm2_checkquote (tpm2-tools) with the certified key, counters kept ($clock)"
+expect_refused nonce.replayed "$G" site attest appraise --state site --serial "$s" --nonce "$nonce" tok.cbor
+
+cp "d/$s/firmware/app.bin" app.bin.good
+echo "implant" >> "d/$s/firmware/app.bin"
+nonce=$("$G" site attest nonce --state site --serial "$s")
+"$G" device attest --state "d/$s" --nonce "$nonce" --out bad.cbor >/dev/null
+"$G" site attest appraise --state site --serial "$s" --nonce "$nonce" bad.cbor --json > bad.json || true
+jq -e '.submods.device."ear.status" == "contraindicated" and .submods.device."ear.gatehouse.check" == "measurement.app"' bad.json >/dev/null \
+  || { cat bad.json; fail "$s: altered firmware under a TPM quote not contraindicated"; }
+cp app.bin.good "d/$s/firmware/app.bin"
+nonce=$("$G" site attest nonce --state site --serial "$s")
+"$G" device attest --state "d/$s" --nonce "$nonce" --out again.cbor >/dev/null
+"$G" site attest appraise --state site --serial "$s" --nonce "$nonce" again.cbor --json > again.json || true
+jq -e '.submods.device."ear.status" == "affirming"' again.json >/dev/null || { cat again.json; fail "$s: repaired and rebooted, not affirming"; }
+[ "$(sqlite3 site/inventory.db "SELECT tpm_clock FROM devices WHERE serial='$s'")" != "$clock" ] \
+  || fail "the TPM counters did not move on after a reboot"
+ok "altered firmware on a TPM device: contraindicated (measurement.app); repaired and rebooted: affirming, counters moved on"
 finish

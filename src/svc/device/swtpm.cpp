@@ -251,6 +251,18 @@ bool Swtpm::start_broker() {
 }
 
 Status Swtpm::stop() {
+  // An orderly TPM2_Shutdown(TPM_SU_CLEAR) first, as a platform does before power-off: otherwise
+  // the next start is a power loss to the TPM (its clock unsafe, its dictionary-attack counter
+  // incremented until it locks out).
+  if (thread_.joinable()) {
+    int s = connect_to(port_);
+    if (s >= 0) {
+      const uint8_t shutdown[] = {0x80, 0x01, 0, 0, 0, 12, 0, 0, 0x01, 0x45, 0, 0};
+      std::vector<uint8_t> r;
+      if (write_all(s, shutdown, sizeof shutdown)) (void)read_message(s, r);
+      ::close(s);
+    }
+  }
   if (thread_.joinable()) {
     (void)!::write(wake_[1], "x", 1);
     thread_.join();

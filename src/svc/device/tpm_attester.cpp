@@ -18,8 +18,10 @@ Error tpm_error(const std::string& check, const std::string& what, TSS2_RC rc) {
 }
 
 // The attestation key's template (TPM 2.0 Part 2 12.2.4): restricted, signing only, made in and
-// bound to this TPM, ECDSA P-256 with SHA-256. A primary: the endorsement seed and this template
-// give the same key on every call.
+// bound to this TPM, ECDSA P-256 with SHA-256. Its authorization is empty, so there is nothing to
+// guess: noDA keeps it usable when the TPM's dictionary-attack lockout engages (a device that
+// loses power mid-session counts as a failed try). A primary: the endorsement seed and this
+// template give the same key on every call.
 TPM2B_PUBLIC ak_template() {
   TPM2B_PUBLIC t;
   std::memset(&t, 0, sizeof t);
@@ -28,7 +30,7 @@ TPM2B_PUBLIC ak_template() {
   p.nameAlg = TPM2_ALG_SHA256;
   p.objectAttributes = TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_FIXEDTPM |
                        TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
-                       TPMA_OBJECT_USERWITHAUTH;
+                       TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA;
   p.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
   p.parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
   p.parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;

@@ -18,13 +18,16 @@ using codec::ear::Tier;
 
 constexpr time::Seconds kNow = 1'800'000'000;
 
-Bytes digest(const char* s) { return crypto::sha256(std::string_view(s)); }
+Bytes digest(const char* s) {
+  return crypto::sha256(std::string_view(s));
+}
 
 struct TpmQuoteRules : ::testing::Test {
   Bytes nonce_key = Bytes(32, 0x5a);
   crypto::PrivateKey ak = *crypto::PrivateKey::generate(crypto::Curve::kP256);
-  DeviceAnchors device{"SN-1", "th-100", "Acme", ak.public_key(), gh::device::device_ueid("SN-1"),
-                       true, std::nullopt};
+  DeviceAnchors device{
+      "SN-1", "th-100",    "Acme", ak.public_key(), gh::device::device_ueid("SN-1"),
+      true,   std::nullopt};
   std::vector<corim::ReferenceValues> releases{
       {"acme/th-100/1.0.0",
        "Acme",

@@ -23,7 +23,9 @@ namespace attest = proto::attest;
 namespace eat = codec::eat;
 using codec::ear::Tier;
 
-Bytes digest(const char* s) { return crypto::sha256(std::string_view(s)); }
+Bytes digest(const char* s) {
+  return crypto::sha256(std::string_view(s));
+}
 
 struct TpmAttesterTest : ::testing::Test {
   std::string dir = gh::testing::make_temp_dir("gh-tpm");
