@@ -63,9 +63,11 @@ int site_trust_add(const Args& a) {
   if (!pem) return fail(pem.error());
   auto site = svc::Site::open(*state);
   if (!site) return fail(site.error());
-  auto anchor = (*site)->trust_manufacturer(*pem);
+  auto anchor = (*site)->trust_manufacturer(*pem, a.get("masa-url"));
   if (!anchor) return fail(anchor.error());
   std::cout << "trusting manufacturer '" << anchor->name << "' root SHA256:" << anchor->fingerprint
+            << (anchor->masa_url.empty() ? ""
+                                         : "; MASA for IDevIDs without one: " + anchor->masa_url)
             << "\n";
   return kExitOk;
 }

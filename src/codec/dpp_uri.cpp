@@ -17,6 +17,7 @@ std::string DppUri::to_string() const {
   if (!info.empty()) out += "I:" + info + ";";
   if (version >= 2) out += "V:" + std::to_string(version) + ";";
   if (!host.empty()) out += "H:" + host + ";";
+  for (const auto& r : reserved) out += r + ";";
   out += "K:" + base64_encode(key) + ";;";
   return out;
 }
@@ -25,27 +26,64 @@ Bytes DppUri::key_hash() const {
   return crypto::sha256(key);
 }
 
+namespace {
+
+// 1*3DIGIT
+bool small_number(std::string_view v) {
+  return !v.empty() && v.size() <= 3 && v.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// channel-list = class-and-channels *("," class-and-channels)
+// class-and-channels = class "/" channel *("," channel)
+Status check_channels(std::string_view list) {
+  if (list.empty()) return bad("C: an empty channel list");
+  bool have_class = false;
+  while (true) {
+    size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    size_t slash = item.find('/');
+    std::string_view channel = item;
+    if (slash != std::string_view::npos) {
+      if (!small_number(item.substr(0, slash)))
+        return bad("C: '" + std::string(item) + "' has no operating class before '/'");
+      have_class = true;
+      channel = item.substr(slash + 1);
+    } else if (!have_class) {
+      return bad("C: '" + std::string(item) + "' is a channel without an operating class");
+    }
+    if (!small_number(channel))
+      return bad("C: '" + std::string(item) + "' is not class/channel (1 to 3 digits each)");
+    if (comma == std::string_view::npos) return ok_status();
+    list.remove_prefix(comma + 1);
+  }
+}
+
+}  // namespace
+
 Result<DppUri> DppUri::parse(std::string_view uri) {
   if (uri.size() > 2048) return bad("too long");
   if (uri.substr(0, 4) != "DPP:") return bad("does not start with 'DPP:'");
-  if (uri.size() < 6 || uri.substr(uri.size() - 2) != ";;") return bad("does not end with ';;'");
+  size_t end = uri.find(";;");
+  if (end == std::string_view::npos) return bad("does not end with ';;'");
+  if (end + 2 != uri.size()) return bad("data after the terminating ';;'");
   DppUri out;
   bool have[128] = {false};
-  std::string_view rest = uri.substr(4, uri.size() - 5);  // keep one ';' as the last terminator
+  std::string_view rest = uri.substr(4, end + 1 - 4);  // every field with its ';'
   while (!rest.empty()) {
-    size_t end = rest.find(';');
-    if (end == std::string_view::npos) return bad("field without ';'");
-    std::string_view field = rest.substr(0, end);
-    rest.remove_prefix(end + 1);
-    if (field.empty()) continue;  // skip empty fields
-    if (field.size() < 2 || field[1] != ':')
-      return bad("malformed field '" + std::string(field.substr(0, 16)) + "'");
-    unsigned char letter = static_cast<unsigned char>(field[0]);
+    size_t semi = rest.find(';');
+    std::string_view field = rest.substr(0, semi);
+    rest.remove_prefix(semi + 1);
+    if (field.size() < 2 || field[1] != ':' || field[0] < 'A' || field[0] > 'Z')
+      return bad(field.empty() ? "an empty field"
+                               : "malformed field '" + std::string(field.substr(0, 16)) + "'");
+    char letter = field[0];
     std::string_view value = field.substr(2);
-    if (letter >= 128 || have[letter]) continue;  // first occurrence wins
-    have[letter] = true;
+    if (have[static_cast<unsigned char>(letter)])
+      return bad(std::string(1, letter) + ": appears twice");
+    have[static_cast<unsigned char>(letter)] = true;
     switch (letter) {
       case 'C':
+        TRY(check_channels(value));
         out.channels = std::string(value);
         break;
       case 'M': {
@@ -83,7 +121,11 @@ Result<DppUri> DppUri::parse(std::string_view uri) {
         break;
       }
       default:
-        break;  // unknown letters are ignored
+        // reserved-field: any text but ';' and controls (5.2.1); kept for who reads it next.
+        for (char c : value)
+          if (c < 0x20 || c > 0x7e) return bad(std::string(1, letter) + ": not printable ASCII");
+        out.reserved.emplace_back(field);
+        break;
     }
   }
   if (out.key.empty()) return bad("no K: (public key) field");

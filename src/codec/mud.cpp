@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <cctype>
 #include <set>
 
 #include "common/time.h"
@@ -52,8 +53,17 @@ class Parser {
       error("", "mud.structure", "the file is not a JSON object");
       return f_;
     }
+    size_t entries = o_.legacy ? count_entries(j) : 0;
     if (o_.legacy) normalize(j);
     parse_root(j);
+    // A rewrite that lost an entry would enforce less than the file says (every lost permit) or
+    // more (every lost drop): refused, never silently emptied.
+    size_t kept = 0;
+    for (const auto& [name, acl] : f_.acls) kept += acl.aces.size();
+    if (o_.legacy && kept < entries)
+      error("/ietf-access-control-list:acls", "mud.legacy",
+            std::to_string(entries - kept) + " of " + std::to_string(entries) +
+                " access-list entries are in a form the rewrite does not know");
     return f_;
   }
 
@@ -76,9 +86,120 @@ class Parser {
       if (module.find(e) != std::string::npos) return true;
     return false;
   }
+  // A match field we do not know: ignoring it would make the entry match more than its author
+  // wrote (an unknown node elsewhere is ignored, RFC 8520 2; inside a match it cannot be).
+  void widening(const std::string& path) {
+    error(path, "mud.match",
+          "a match field this checker does not know: ignoring it would widen "
+          "the entry");
+  }
+  static bool is_mac(const std::string& m) {
+    if (m.size() != 17) return false;
+    for (size_t i = 0; i < m.size(); ++i)
+      if (i % 3 == 2 ? m[i] != ':' : !std::isxdigit(static_cast<unsigned char>(m[i]))) return false;
+    return true;
+  }
+  static std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  }
   void unknown(const std::string& path, const std::string& key) {
     if (known_extension(key)) return;
     warn(path + "/" + key, "mud.unknown-node", "unknown node ignored (RFC 8520 section 2)");
+  }
+
+  void rename(Json& obj, const char* from, const char* to, const std::string& path) {
+    if (!obj.is_object() || !obj.contains(from) || obj.contains(to)) return;
+    obj[to] = obj[from];
+    obj.erase(from);
+    warn(path + "/" + from, "mud.legacy", std::string("rewrote ") + from + " to " + to);
+  }
+  // The access-list entries a file has, under whatever name its draft gave them.
+  static size_t count_entries(const Json& j) {
+    size_t n = 0;
+    for (const char* root :
+         {"ietf-access-control-list:acls", "ietf-access-control-list:access-lists"})
+      if (j.contains(root) && j[root].is_object() && j[root].contains("acl") &&
+          j[root]["acl"].is_array())
+        for (const auto& acl : j[root]["acl"])
+          if (acl.is_object())
+            for (auto& [k, v] : acl.items())
+              if (v.is_object() && v.contains("ace") && v["ace"].is_array()) n += v["ace"].size();
+    return n;
+  }
+  // The draft-ietf-netmod-acl-model names (before RFC 8519) in one ACE: rule-name, the
+  // <family>-acl match containers, ports written in the layer-3 container or as *-port-range,
+  // permit/deny actions, capitalised forwarding values.
+  void normalize_draft_ace(Json& ace, const std::string& ap) {
+    rename(ace, "rule-name", "name", ap);
+    if (ace.contains("matches") && ace["matches"].is_object()) {
+      Json& m = ace["matches"];
+      const std::string mp = ap + "/matches";
+      if (m.contains("actions") && !ace.contains("actions")) {
+        ace["actions"] = m["actions"];
+        m.erase("actions");
+        warn(mp + "/actions", "mud.legacy", "moved actions out of matches");
+      }
+      // The draft's MUD matches: "ietf-mud:mud-acl": {...} and "ietf-mud:<match>" directly.
+      rename(m, "ietf-mud:mud-acl", "ietf-mud:mud", mp);
+      for (const char* leaf : {"same-manufacturer", "local-networks", "my-controller",
+                               "manufacturer", "model", "controller"}) {
+        std::string key = std::string("ietf-mud:") + leaf;
+        if (!m.contains(key)) continue;
+        if (!m["ietf-mud:mud"].is_object()) m["ietf-mud:mud"] = Json::object();
+        if (m["ietf-mud:mud"].contains(leaf)) continue;
+        m["ietf-mud:mud"][leaf] = m[key];
+        m.erase(key);
+        warn(mp + "/" + key, "mud.legacy", "moved " + key + " into ietf-mud:mud");
+      }
+      for (auto [from, to] : {std::pair{"ipv4-acl", "ipv4"},
+                              {"ipv6-acl", "ipv6"},
+                              {"tcp-acl", "tcp"},
+                              {"udp-acl", "udp"},
+                              {"icmp-acl", "icmp"},
+                              {"eth-acl", "eth"}})
+        rename(m, from, to, mp);
+      for (const char* l3 : {"ipv4", "ipv6", "tcp", "udp"}) {
+        if (!m.contains(l3) || !m[l3].is_object()) continue;
+        for (const char* dir : {"source", "destination"}) {
+          for (const std::string& form :
+               {std::string(dir) + "-port-range-or-operator", std::string(dir) + "-port-range"}) {
+            if (!m[l3].contains(form)) continue;
+            // The transport container the port belongs in: the one the entry has, else the one
+            // its protocol names.
+            std::string l4 = m.contains("tcp") ? "tcp" : m.contains("udp") ? "udp" : "";
+            if (l4.empty() && m[l3].contains("protocol") && m[l3]["protocol"].is_number_integer())
+              l4 = m[l3]["protocol"].get<int>() == 6    ? "tcp"
+                   : m[l3]["protocol"].get<int>() == 17 ? "udp"
+                                                        : "";
+            if (l4.empty()) continue;  // left for the parser to refuse
+            Json port = m[l3][form];
+            m[l3].erase(form);
+            if (!m[l4].is_object()) m[l4] = Json::object();
+            m[l4][std::string(dir) + "-port"] = port;
+            warn(mp + "/" + l3 + "/" + form, "mud.legacy",
+                 "rewrote " + form + " to " + l4 + "/" + dir + "-port");
+          }
+        }
+      }
+    }
+    if (ace.contains("actions") && ace["actions"].is_object()) {
+      Json& a = ace["actions"];
+      for (auto [from, to] : {std::pair{"permit", "accept"}, {"deny", "drop"}})
+        if (a.contains(from) && !a.contains("forwarding")) {
+          a.erase(from);
+          a["forwarding"] = to;
+          warn(ap + "/actions/" + from, "mud.legacy",
+               std::string("rewrote ") + from + " to forwarding " + to);
+        }
+      if (a.contains("forwarding") && a["forwarding"].is_string()) {
+        std::string f = a["forwarding"].get<std::string>(), low = lower(f);
+        if (f != low && (low == "accept" || low == "drop" || low == "reject")) {
+          a["forwarding"] = low;
+          warn(ap + "/actions/forwarding", "mud.legacy", "rewrote forwarding " + f + " to " + low);
+        }
+      }
+    }
   }
 
   // Legacy normalizer: rewrites known pre-RFC forms in place, one warning per rewrite.
@@ -92,6 +213,28 @@ class Parser {
     }
     if (j.contains("ietf-mud:mud") && j["ietf-mud:mud"].is_object()) {
       Json& m = j["ietf-mud:mud"];
+      if (m.contains("is-supported") && m["is-supported"].is_string() &&
+          (m["is-supported"] == "true" || m["is-supported"] == "false")) {
+        m["is-supported"] = m["is-supported"] == "true";
+        warn("/ietf-mud:mud/is-supported", "mud.legacy", "rewrote the string to a boolean");
+      }
+      for (const char* pol : {"from-device-policy", "to-device-policy"}) {
+        if (!m.contains(pol) || !m[pol].is_object() || !m[pol].contains("access-lists")) continue;
+        Json& lists = m[pol]["access-lists"];
+        if (!lists.is_object() || !lists.contains("access-list") ||
+            !lists["access-list"].is_array())
+          continue;
+        for (size_t i = 0; i < lists["access-list"].size(); ++i) {
+          std::string ep = std::string("/ietf-mud:mud/") + pol + "/access-lists/access-list/" +
+                           std::to_string(i);
+          Json& e = lists["access-list"][i];
+          rename(e, "acl-name", "name", ep);
+          if (e.is_object() && e.contains("acl-type") && e.contains("name")) {
+            e.erase("acl-type");
+            warn(ep + "/acl-type", "mud.legacy", "dropped acl-type (the ACL says its type)");
+          }
+        }
+      }
       if (!m.contains("mud-version")) {
         m["mud-version"] = 1;
         warn("/ietf-mud:mud/mud-version", "mud.legacy", "no mud-version: assumed 1");
@@ -124,12 +267,15 @@ class Parser {
       for (size_t i = 0; i < acls.size(); ++i) {
         std::string path = "/ietf-access-control-list:acls/acl/" + std::to_string(i);
         Json& a = acls[i];
+        rename(a, "acl-name", "name", path);
+        rename(a, "acl-type", "type", path);
+        rename(a, "access-list-entries", "aces", path);
         if (a.contains("type") && a["type"].is_string()) {
           std::string t = strip_module(a["type"].get<std::string>());
-          std::string fixed = t == "ipv4"                ? "ipv4-acl-type"
-                              : t == "ipv6"              ? "ipv6-acl-type"
-                              : t == "ethernet-acl-type" ? "eth-acl-type"
-                                                         : t;
+          std::string fixed = t == "ipv4" || t == "ipv4-acl"               ? "ipv4-acl-type"
+                              : t == "ipv6" || t == "ipv6-acl"             ? "ipv6-acl-type"
+                              : t == "ethernet-acl-type" || t == "eth-acl" ? "eth-acl-type"
+                                                                           : t;
           if (fixed != t) {
             a["type"] = fixed;
             warn(path + "/type", "mud.legacy", "rewrote type '" + t + "' to '" + fixed + "'");
@@ -141,6 +287,7 @@ class Parser {
         for (size_t k = 0; k < aces.size(); ++k) {
           std::string ap = path + "/aces/ace/" + std::to_string(k);
           Json& ace = aces[k];
+          normalize_draft_ace(ace, ap);
           if (!ace.contains("matches") || !ace["matches"].is_object()) continue;
           Json& m = ace["matches"];
           if (m.contains("actions") && !ace.contains("actions")) {
@@ -165,7 +312,7 @@ class Parser {
           if (m.contains("ietf-mud:mud") && m["ietf-mud:mud"].is_object()) {
             for (auto& [k2, v] : m["ietf-mud:mud"].items()) {
               if ((k2 == "same-manufacturer" || k2 == "local-networks" || k2 == "my-controller") &&
-                  (v.is_boolean() || (v.is_object() && v.empty()))) {
+                  (v.is_boolean() || (v.is_object() && v.empty()) || (v.is_array() && v.empty()))) {
                 v = Json::array({nullptr});
                 warn(ap + "/matches/ietf-mud:mud/" + k2, "mud.legacy",
                      "rewrote " + k2 + " to the empty leaf [null]");
@@ -257,8 +404,10 @@ class Parser {
     opt_string("firmware-rev", &f_.firmware_rev);
     opt_string("software-rev", &f_.software_rev);
     opt_string("documentation", &f_.documentation);
+    // RFC 8520 2.1: it SHOULD NOT be longer than 60 characters; read, with a note.
     if (f_.systeminfo.size() > 60)
-      error(p + "/systeminfo", "mud.systeminfo", "longer than 60 characters");
+      warn(p + "/systeminfo", "mud.systeminfo",
+           "longer than 60 characters (" + std::to_string(f_.systeminfo.size()) + ")");
     parse_policy(m, "from-device-policy", &f_.from_device);
     parse_policy(m, "to-device-policy", &f_.to_device);
   }
@@ -301,9 +450,10 @@ class Parser {
       }
       acl.name = a["name"].get<std::string>();
       if (f_.acls.count(acl.name)) error(ap + "/name", "mud.duplicate", "ACL name used twice");
-      if (!a.contains("type") || !a["type"].is_string()) {
-        error(ap + "/type", "mud.acl-type", "missing");
-      } else {
+      bool typed = a.contains("type");
+      if (typed && !a["type"].is_string()) {
+        error(ap + "/type", "mud.acl-type", "not an identity");
+      } else if (typed) {
         acl.type = strip_module(a["type"].get<std::string>());
         if (!kAclTypes.count(acl.type)) {
           if (acl.type == "ipv4" || acl.type == "ipv6" || acl.type == "ethernet-acl-type")
@@ -314,6 +464,7 @@ class Parser {
       }
       for (auto& [k, v] : a.items())
         if (k != "name" && k != "type" && k != "aces") unknown(ap, k);
+      seen_matches_.clear();
       if (a.contains("aces")) {
         const Json& aces = a["aces"];
         if (!aces.is_object() || !aces.contains("ace") || !aces["ace"].is_array()) {
@@ -328,6 +479,21 @@ class Parser {
             acl.aces.push_back(std::move(ace));
           }
         }
+      }
+      // RFC 8519: "type" is optional; it is inferred from the matches the entries use.
+      if (!typed) {
+        bool v4 = seen_matches_.count("ipv4") > 0, v6 = seen_matches_.count("ipv6") > 0,
+             eth = seen_matches_.count("eth") > 0;
+        acl.type = (v4 && v6)  ? "mixed-eth-ipv4-ipv6-acl-type"
+                   : eth && v4 ? "mixed-eth-ipv4-acl-type"
+                   : eth && v6 ? "mixed-eth-ipv6-acl-type"
+                   : v4        ? "ipv4-acl-type"
+                   : v6        ? "ipv6-acl-type"
+                   : eth       ? "eth-acl-type"
+                               : "";
+        warn(ap + "/type", "mud.acl-type",
+             acl.type.empty() ? "no type and no layer-3 match: applied to IPv4"
+                              : "no type: inferred " + acl.type + " from the matches");
       }
       f_.acls[acl.name] = std::move(acl);
     }
@@ -408,8 +574,18 @@ class Parser {
     }
     const std::string mp = p + "/matches";
     int l3 = 0;
+    size_t understood = 0;
+    std::string not_understood;
     for (auto& [k, v] : m.items()) {
       std::string kp = mp + "/" + k;
+      static const std::set<std::string> kMatches = {"ipv4", "ipv6", "tcp",         "udp",
+                                                     "icmp", "eth",  "ietf-mud:mud"};
+      if (kMatches.count(k)) {
+        ++understood;
+        seen_matches_.insert(k);
+      } else if (k != "actions" && not_understood.empty()) {
+        not_understood = k;
+      }
       if (k == "ipv4" || k == "ipv6") {
         ++l3;
         bool v4 = k == "ipv4";
@@ -439,16 +615,30 @@ class Parser {
             (f == "ietf-acldns:src-dnsname" ? ace.src_dnsname : ace.dst_dnsname) = name;
           } else if (f == (v4 ? "destination-ipv4-network" : "destination-ipv6-network") ||
                      f == (v4 ? "source-ipv4-network" : "source-ipv6-network")) {
-            if (!x.is_string() || !is_prefix(x.get<std::string>(), v4)) {
-              error(fp, "mud.network", "a network must be a prefix (address/length)");
+            std::string net = x.is_string() ? x.get<std::string>() : "";
+            if (x.is_string() && net.find('/') == std::string::npos &&
+                is_prefix(net + (v4 ? "/32" : "/128"), v4)) {
+              // A bare address (RFC 8519 wants a prefix): read as the one host, the narrowest.
+              net += v4 ? "/32" : "/128";
+              warn(fp, "mud.network", "an address without a prefix length: read as " + net);
+            }
+            if (!x.is_string() || !is_prefix(net, v4)) {
+              if (x.is_string() &&
+                  (is_prefix(net, !v4) || is_prefix(net + (v4 ? "/128" : "/32"), !v4)))
+                error(fp, "mud.network",
+                      std::string("an IPv") + (v4 ? "6" : "4") + " prefix in an IPv" +
+                          (v4 ? "4" : "6") + " field");
+              else
+                error(fp, "mud.network",
+                      std::string("a network must be an IPv") + (v4 ? "4" : "6") +
+                          " prefix (address/length)");
               continue;
             }
-            (f.rfind("destination", 0) == 0 ? ace.dst_network : ace.src_network) =
-                x.get<std::string>();
+            (f.rfind("destination", 0) == 0 ? ace.dst_network : ace.src_network) = net;
             f_.has_ip_literals = true;
             warn(fp, "mud.approval", "an address literal: needs an administrator's approval");
           } else {
-            unknown(kp, f);
+            widening(fp);
           }
         }
       } else if (k == "tcp" || k == "udp") {
@@ -475,10 +665,11 @@ class Parser {
             else
               ace.direction_initiated = d;
           } else if (f == "source-port-range-or-operator" ||
-                     f == "destination-port-range-or-operator") {
+                     f == "destination-port-range-or-operator" || f == "source-port-range" ||
+                     f == "destination-port-range") {
             legacy_form(fp, "pre-RFC port form");
           } else {
-            unknown(kp, f);
+            widening(fp);
           }
         }
       } else if (k == "icmp") {
@@ -491,6 +682,20 @@ class Parser {
             ace.icmp_code = v["code"].get<int>();
         }
       } else if (k == "eth") {
+        if (v.is_object())
+          for (auto& [f, x] : v.items()) {
+            std::string fp = kp + "/" + f;
+            if (f == "ethertype") continue;
+            if (f == "destination-mac-address" || f == "source-mac-address") {
+              std::string mac = x.is_string() ? x.get<std::string>() : "";
+              if (!is_mac(mac))
+                error(fp, "mud.mac", "not a MAC address (aa:bb:cc:dd:ee:ff)");
+              else
+                (f[0] == 'd' ? ace.dst_mac : ace.src_mac) = lower(mac);
+            } else {
+              widening(fp);
+            }
+          }
         if (v.is_object() && v.contains("ethertype")) {
           if (v["ethertype"].is_number_integer())
             ace.ethertype = v["ethertype"].get<int>();
@@ -553,6 +758,12 @@ class Parser {
       }
     }
     (void)l3;
+    // An entry whose every match was a node we do not know would match everything: a permit of
+    // anything, or a drop of everything, the author never wrote.
+    if (!not_understood.empty() && understood == 0)
+      error(mp, "mud.match",
+            "no match this checker understands (" + not_understood +
+                "): the entry would match all traffic");
     if (ace.protocol && !ace.l4.empty()) {
       int want = ace.l4 == "tcp" ? 6 : ace.l4 == "udp" ? 17 : -1;
       if (want > 0 && *ace.protocol != want)
@@ -589,6 +800,7 @@ class Parser {
 
   Options o_;
   std::vector<Problem>* problems_;
+  std::set<std::string> seen_matches_;  // the match kinds the current ACL's entries use
   File f_;
 };
 

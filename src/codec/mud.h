@@ -45,6 +45,7 @@ struct Ace {
   std::optional<int> icmp_type, icmp_code;
   // eth
   std::optional<int> ethertype;
+  std::string dst_mac, src_mac;  // aa:bb:cc:dd:ee:ff
   // ietf-mud:mud matches
   std::string manufacturer, model, controller;
   bool same_manufacturer = false, local_networks = false, my_controller = false;

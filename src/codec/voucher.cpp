@@ -120,7 +120,11 @@ Result<VerifiedArtifact> verify_voucher_artifact(const Bytes& body,
     return make_error("voucher.content-type",
                       "CMS eContentType " + v.content_type + " is not a JSON voucher");
   auto json = TRY(parse_json(to_string(v.content), "voucher"));
-  return VerifiedArtifact{std::move(json), v.signer, v.certificates};
+  VerifiedArtifact out{std::move(json), v.signer, v.certificates, std::move(v.notes)};
+  if (der != body) out.notes.push_back("the body was not binary CMS (base64 or PEM): read");
+  if (v.content_type == crypto::kOidData)
+    out.notes.push_back("eContentType id-data, not id-ct-animaJSONVoucher: read");
+  return out;
 }
 
 Bytes normalise_key_identifier(const Bytes& value) {

@@ -57,6 +57,9 @@ struct VerifiedArtifact {
   Json json;
   crypto::Certificate signer;
   std::vector<crypto::Certificate> certificates;
+  // How the peer departed from what we write, read leniently (recorded with the event): the body
+  // was base64, the content type id-data, the CMS lacked certificates found elsewhere.
+  std::vector<std::string> notes;
 };
 // Accepts DER, base64 or PEM; id-ct-animaJSONVoucher or id-data.
 Result<VerifiedArtifact> verify_voucher_artifact(const Bytes& body,

@@ -169,6 +169,7 @@ Result<Bytes> cms_sign(const Bytes& content, const Certificate& signer, const Pr
       X509_add_cert(certs.get(), c.raw(), X509_ADD_FLAG_UP_REF);
   unsigned flags = CMS_PARTIAL | CMS_BINARY;
   if (opt.detached) flags |= CMS_DETACHED;
+  if (opt.no_certs) flags |= CMS_NOCERTS;
   // A key held in a provider of its own (TPM) signs through a proxy (see ossl::signing_proxy).
   ossl::PkeyPtr proxy = key.libctx() ? ossl::signing_proxy(key) : nullptr;
   if (key.libctx() && !proxy) return ossl::error("cms.sign", "signing key held in its provider");
@@ -208,11 +209,21 @@ Result<CmsVerified> cms_verify(const Bytes& der, const std::vector<Certificate>&
   // verified, such as a registrar's or a MASA's that come with every message).
   ossl::BioPtr dcont = detached ? ossl::mem_bio(detached->data(), detached->size()) : nullptr;
   ossl::BioPtr out(BIO_new(BIO_s_mem()));
-  if (CMS_verify(cms.get(), nullptr, nullptr, dcont.get(), out.get(),
-                 CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1)
+  ossl::X509StackPtr known(sk_X509_new_null());
+  for (const auto& c : opt.known_certs) sk_X509_push(known.get(), c.raw());
+  if (CMS_verify(cms.get(), opt.known_certs.empty() ? nullptr : known.get(), nullptr, dcont.get(),
+                 out.get(), CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
+    // The stack holds borrowed pointers: empty it before it is freed with its certificates.
+    while (sk_X509_num(known.get()) > 0) sk_X509_pop(known.get());
     return ossl::error("cms.verify", "CMS signature does not verify");
+  }
+  while (sk_X509_num(known.get()) > 0) sk_X509_pop(known.get());
   Certificate signer = first_signer(cms.get());
   if (!signer.valid()) return make_error("cms.verify", "CMS signer certificate not found");
+  std::vector<std::string> notes;
+  if (std::none_of(parsed.certificates.begin(), parsed.certificates.end(),
+                   [&](const Certificate& c) { return c == signer; }))
+    notes.push_back("the CMS carries no signer certificate: the one known out of band verified");
   if (!opt.signer_already_verified) {
     std::vector<Certificate> trusted = anchors;
     if (opt.trust_embedded_roots)
@@ -223,11 +234,18 @@ Result<CmsVerified> cms_verify(const Bytes& der, const std::vector<Certificate>&
     vo.partial_chain = opt.partial_chain;
     vo.strict = false;  // vouchers and MUD signatures come from other systems' PKIs too
     auto chain = verify_chain(signer, parsed.certificates, trusted, vo);
+    if (!chain && !opt.known_certs.empty()) {
+      std::vector<Certificate> untrusted = parsed.certificates;
+      untrusted.insert(untrusted.end(), opt.known_certs.begin(), opt.known_certs.end());
+      chain = verify_chain(signer, untrusted, trusted, vo);
+      if (chain) notes.push_back("the CMS carries no issuing CA: the chain was completed");
+    }
     if (!chain)
       return make_error("cms.verify", "CMS signer chain does not verify: " + chain.error().message);
   }
 
   CmsVerified v;
+  v.notes = std::move(notes);
   v.content = detached ? *detached : ossl::bio_bytes(out.get());
   v.signer = std::move(signer);
   v.certificates = std::move(parsed.certificates);

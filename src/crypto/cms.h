@@ -19,6 +19,8 @@ struct CmsSignOptions {
   bool detached = false;
   // eContentType; id-data by default. Vouchers use id-ct-animaJSONVoucher.
   std::string content_type = kOidData;
+  // Carry no certificates at all (CMS_NOCERTS): how some peers sign; for tests of reading them.
+  bool no_certs = false;
 };
 
 // One SignerInfo with signed attributes (contentType, messageDigest, signingTime) and the signer's
@@ -31,6 +33,9 @@ struct CmsVerified {
   Certificate signer;
   std::vector<Certificate> certificates;  // every certificate the message carried
   std::string content_type;               // dotted OID
+  // What the message left out that was found elsewhere (a peer that sends less than RFC 8995
+  // asks, read leniently): "signer certificate from TLS", "chain completed from known CAs".
+  std::vector<std::string> notes;
 };
 
 struct CmsVerifyOptions {
@@ -44,6 +49,10 @@ struct CmsVerifyOptions {
   // Verify only the signature, not the signer's chain: for a caller that has verified that exact
   // certificate already and compares CmsVerified::signer with it afterwards.
   bool signer_already_verified = false;
+  // Certificates known out of band: a TLS peer's, the issuing CAs a MASA holds. The signer may be
+  // one of them (a CMS that carries no certificates) and chains may run through them (a CMS that
+  // carries the leaf alone). They are candidates only: the signature and the chain still decide.
+  std::vector<Certificate> known_certs;
 };
 
 // Verifies the signature and that the signer chains to one of anchors (purpose "any").

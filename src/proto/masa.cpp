@@ -26,6 +26,7 @@ struct Masa::Authenticated {
   crypto::Certificate
       domain_ca;  // the farthest certificate the registrar supplied: what gets pinned
   codec::DeviceInformationDeclaration declaration;
+  std::vector<std::string> notes;
 };
 
 namespace {
@@ -51,6 +52,7 @@ MasaDecision Masa::authenticate(const Bytes& body,
   // supplied. The ownership check below is what decides whether that domain may have a voucher.
   crypto::CmsVerifyOptions opt;
   opt.trust_embedded_roots = true;
+  opt.known_certs = tls_chain;  // a CMS without certificates: TLS authenticated the signer
   auto v = codec::verify_voucher_artifact(*der, {}, opt);
   if (!v) {
     const std::string& code = v.error().code;
@@ -64,9 +66,12 @@ MasaDecision Masa::authenticate(const Bytes& body,
     return refuse(Check::kRvrCmcRa, "voucher-request signer lacks id-kp-cmcRA");
   if (!(tls_chain[0].public_key() == a->registrar.public_key()))
     return refuse(Check::kRvrTlsClient, "TLS client certificate is not the voucher-request signer");
-  for (const auto& c : v->certificates)
-    if (c.self_signed() && crypto::verify_chain(a->registrar, v->certificates, {c}))
-      a->domain_ca = c;
+  std::vector<crypto::Certificate> supplied = v->certificates;
+  supplied.insert(supplied.end(), tls_chain.begin(), tls_chain.end());
+  for (const auto& c : supplied)
+    if (c.self_signed() && crypto::verify_chain(a->registrar, supplied, {c})) a->domain_ca = c;
+  a->notes = v->notes;
+  if (*der != body) a->notes.push_back("the body was not binary CMS (base64 or PEM): read");
   if (!a->domain_ca.valid())
     return refuse(Check::kRvrChain, "cannot tell which domain CA the registrar belongs to");
   auto rvr = codec::VoucherRequest::from_json(v->json);
@@ -87,8 +92,16 @@ MasaDecision Masa::authenticate(const Bytes& body,
       return refuse(Check::kPvrMissing,
                     "no prior-signed-voucher-request (nonceless requests are not accepted)",
                     serial);
-    auto pvr = codec::verify_voucher_artifact(a->rvr.prior_signed_voucher_request, {config_.root});
+    // The pledge's CMS may carry its leaf alone (the chain is completed from the issuing CAs this
+    // manufacturer runs) or nothing (the IDevID this manufacturer issued for the serial).
+    crypto::CmsVerifyOptions pvr_opt;
+    pvr_opt.known_certs = config_.issuing_cas;
+    if (auto idevid = crypto::Certificate::from_pem((*device)->idevid_pem))
+      pvr_opt.known_certs.push_back(*idevid);
+    auto pvr = codec::verify_voucher_artifact(a->rvr.prior_signed_voucher_request, {config_.root},
+                                              pvr_opt);
     if (!pvr) return refuse(Check::kPvrSignature, "pledge request: " + pvr.error().message, serial);
+    for (const auto& n : pvr->notes) a->notes.push_back("pledge request: " + n);
     if (pvr->signer.serial_number_attr() != serial)
       return refuse(Check::kPvrSerial,
                     "pledge request signed by the IDevID of " +
@@ -127,6 +140,7 @@ MasaDecision Masa::authenticate(const Bytes& body,
                   serial);
   MasaDecision ok;
   ok.serial = serial;
+  ok.notes = a->notes;
   return ok;
 }
 

@@ -19,12 +19,16 @@ struct MasaConfig {
   crypto::Certificate root;  // the manufacturer root: anchors IDevIDs and declarations
   pki::Identity signer;      // the MASA voucher signer
   int64_t nonceless_lifetime_s = 20 * 60;
+  // The IDevID issuing CAs this manufacturer runs: a pledge's CMS that carries its leaf alone is
+  // completed from them.
+  std::vector<crypto::Certificate> issuing_cas;
 };
 
 // What the MASA knows of a device: its current signed declaration.
 struct MasaDevice {
   std::string serial;
   std::string declaration;
+  std::string idevid_pem;  // the IDevID the factory issued (for a pledge CMS without certificates)
 };
 using MasaDeviceLookup =
     std::function<Result<std::optional<MasaDevice>>(const std::string& serial)>;
@@ -38,6 +42,9 @@ struct MasaDecision {
   std::string domain_id;  // base64 SKI of the pinned certificate (RFC 8995 5.8.2)
   std::string domain_name;
   Bytes voucher;  // CMS DER, on success
+  // Read leniently: how the request departed from what we write (base64 body, certificates
+  // missing from a CMS and found here); recorded with the decision.
+  std::vector<std::string> notes;
   bool ok() const { return !refused; }
 };
 

@@ -110,6 +110,8 @@ class Compiler {
       if ((*ace.ethertype == 0x0800 && v6) || (*ace.ethertype == 0x86dd && !v6)) return "";
       m.push_back("meta protocol " + std::to_string(*ace.ethertype));
     }
+    if (!ace.dst_mac.empty()) m.push_back("ether daddr " + ace.dst_mac);
+    if (!ace.src_mac.empty()) m.push_back("ether saddr " + ace.src_mac);
     if (!ace.dst_dnsname.empty()) m.push_back(fam + " daddr @" + ref("dns", ace.dst_dnsname, v6));
     if (!ace.src_dnsname.empty()) m.push_back(fam + " saddr @" + ref("dns", ace.src_dnsname, v6));
     if (!ace.dst_network.empty()) {

@@ -17,14 +17,18 @@ std::string masa_base_url(const std::string& ext) {
 
 Result<PledgeRequest> Registrar::check_pledge_request(
     const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
-    const std::vector<crypto::Certificate>& manufacturers) const {
+    const std::vector<TrustedManufacturer>& manufacturers) const {
   if (tls_chain.empty())
     return make_error(Check::kIdevidMissing, "the pledge presented no IDevID in TLS");
   PledgeRequest p;
   p.idevid = tls_chain[0];
   std::vector<crypto::Certificate> untrusted(tls_chain.begin() + 1, tls_chain.end());
-  for (const auto& root : manufacturers)
-    if (crypto::verify_chain(p.idevid, untrusted, {root})) p.manufacturer = root;
+  std::string configured_masa;
+  for (const auto& m : manufacturers)
+    if (crypto::verify_chain(p.idevid, untrusted, {m.root})) {
+      p.manufacturer = m.root;
+      configured_masa = m.masa_url;
+    }
   if (!p.manufacturer.valid())
     return make_error(Check::kIdevidUntrusted,
                       "IDevID " + p.idevid.subject() + " does not chain to a trusted manufacturer");
@@ -40,6 +44,7 @@ Result<PledgeRequest> Registrar::check_pledge_request(
   // signature, and the signer comparison right below keeps that sound.
   crypto::CmsVerifyOptions signature_only;
   signature_only.signer_already_verified = true;
+  signature_only.known_certs = {p.idevid};  // a CMS without certificates: TLS named the signer
   auto v = codec::verify_voucher_artifact(*der, {p.manufacturer}, signature_only);
   if (!v) {
     const std::string& code = v.error().code;
@@ -53,6 +58,9 @@ Result<PledgeRequest> Registrar::check_pledge_request(
   auto pvr = codec::VoucherRequest::from_json(v->json);
   if (!pvr) return make_error(Check::kPvrFormat, pvr.error().message);
   p.pvr = std::move(*pvr);
+  p.notes = v->notes;
+  p.base64_body = !body.empty() && body[0] != 0x30;  // DER starts with a SEQUENCE
+  if (p.base64_body) p.notes.push_back("the body was not binary CMS (base64 or PEM): read");
   if (!p.pvr.serial_number.empty() && p.pvr.serial_number != p.serial)
     return make_error(Check::kPvrSerial, "voucher-request serial " + p.pvr.serial_number +
                                              " is not the IDevID's " + p.serial);
@@ -62,8 +70,16 @@ Result<PledgeRequest> Registrar::check_pledge_request(
                       "proximity-registrar-cert is not this registrar's certificate");
   if (p.pvr.nonce.empty()) return make_error(Check::kPvrNonce, "voucher-request has no nonce");
   auto masa = p.idevid.masa_url();
-  if (!masa) return make_error(Check::kIdevidMasaUrl, "IDevID carries no MASA URL");
-  p.masa_url = masa_base_url(*masa);
+  if (masa) {
+    p.masa_url = masa_base_url(*masa);
+  } else if (!configured_masa.empty()) {
+    p.masa_url = masa_base_url(configured_masa);
+    p.notes.push_back("the IDevID carries no MASA URL: the one configured for its manufacturer");
+  } else {
+    return make_error(Check::kIdevidMasaUrl,
+                      "IDevID carries no MASA URL and none is configured for its manufacturer "
+                      "(`site trust add ROOT --masa-url URL`)");
+  }
   log::debug("registrar", "pledge request from " + p.serial + " checked");
   return p;
 }

@@ -18,6 +18,16 @@ struct PledgeRequest {
   codec::VoucherRequest pvr;
   Bytes pvr_cms;
   std::string masa_url;  // where to send the registrar's request
+  // Read leniently (recorded with the event): see VerifiedArtifact::notes.
+  std::vector<std::string> notes;
+  bool base64_body = false;  // the pledge sent base64: it is answered in base64
+};
+
+// A manufacturer root the site trusts, and the MASA the site uses for its devices when their
+// IDevIDs carry no MASA URL extension (RFC 8995 2.3: the registrar may know it by configuration).
+struct TrustedManufacturer {
+  crypto::Certificate root;
+  std::string masa_url;
 };
 
 class Registrar {
@@ -29,7 +39,7 @@ class Registrar {
   // voucher-request: signature by that same IDevID, serial, proximity-registrar-cert is ours.
   Result<PledgeRequest> check_pledge_request(
       const Bytes& body, const std::vector<crypto::Certificate>& tls_chain,
-      const std::vector<crypto::Certificate>& manufacturers) const;
+      const std::vector<TrustedManufacturer>& manufacturers) const;
   // The registrar voucher-request (RFC 8995 5.5), CMS-signed with the registrar key.
   Result<Bytes> registrar_request(const PledgeRequest& p, time::Seconds now) const;
   // Checks the MASA's voucher before relaying it: signed under the manufacturer's root, for this

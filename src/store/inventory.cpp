@@ -84,6 +84,7 @@ CREATE INDEX attestation_results_serial ON attestation_results(serial, id);
     R"(
 ALTER TABLE devices ADD COLUMN attestation_kind TEXT NOT NULL DEFAULT '';
 ALTER TABLE devices ADD COLUMN tpm_clock TEXT NOT NULL DEFAULT '';
+ALTER TABLE manufacturers ADD COLUMN masa_url TEXT NOT NULL DEFAULT '';
 )",
 };
 
@@ -255,21 +256,28 @@ class SqliteInventory final : public Inventory {
     std::lock_guard<std::mutex> lock(mu_);
     auto st =
         TRY(db_->prepare("INSERT OR IGNORE INTO manufacturers(fingerprint, name, root_pem, "
-                         "added_at) VALUES(?,?,?,?)"));
+                         "added_at, masa_url) VALUES(?,?,?,?,?)"));
     st.bind(1, a.fingerprint)
         .bind(2, a.name)
         .bind(3, a.root_pem)
-        .bind(4, static_cast<int64_t>(a.added_at));
-    return st.run();
+        .bind(4, static_cast<int64_t>(a.added_at))
+        .bind(5, a.masa_url);
+    TRY(st.run());
+    if (a.masa_url.empty()) return ok_status();
+    auto url = TRY(db_->prepare("UPDATE manufacturers SET masa_url=? WHERE fingerprint=?"));
+    url.bind(1, a.masa_url).bind(2, a.fingerprint);
+    return url.run();
   }
 
   Result<std::vector<ManufacturerAnchor>> manufacturers() override {
     std::lock_guard<std::mutex> lock(mu_);
     auto st = TRY(db_->prepare(
-        "SELECT name, root_pem, fingerprint, added_at FROM manufacturers ORDER BY added_at"));
+        "SELECT name, root_pem, fingerprint, added_at, masa_url FROM manufacturers ORDER BY "
+        "added_at"));
     std::vector<ManufacturerAnchor> out;
     while (TRY(st.step()))
-      out.push_back(ManufacturerAnchor{st.text(0), st.text(1), st.text(2), st.integer(3)});
+      out.push_back(
+          ManufacturerAnchor{st.text(0), st.text(1), st.text(2), st.integer(3), st.text(4)});
     return out;
   }
 

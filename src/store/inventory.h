@@ -18,6 +18,8 @@ struct ManufacturerAnchor {
   std::string root_pem;
   std::string fingerprint;  // SHA-256 of the root certificate, hex
   time::Seconds added_at = 0;
+  // The MASA for this manufacturer's devices whose IDevIDs carry no MASA URL extension.
+  std::string masa_url;
 };
 
 struct ImportCounts {
@@ -46,6 +48,7 @@ class Inventory {
   virtual Result<std::vector<DeviceRecord>> list() = 0;
   // Devices in service (onboarded or enrolled) with a MUD URL of any kind, by serial.
   virtual Result<std::vector<DeviceMudUrls>> mud_urls_in_service() = 0;
+  // Adds the root (or, for one already trusted, sets its MASA URL when one is given).
   virtual Status add_manufacturer(const ManufacturerAnchor& anchor) = 0;
   virtual Result<std::vector<ManufacturerAnchor>> manufacturers() = 0;
   // A pledge nonce is accepted once per device (replay protection); false if seen before.

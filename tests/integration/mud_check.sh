@@ -39,4 +39,15 @@ ok "a legacy file passes only with --legacy, each rewrite named, and compiles"
 printf 'not json' > broken.json
 expect_refused mud.invalid "$G" mud check broken.json
 expect_usage "$G" mud check
+# Published MUD files from other projects (tests/vectors/mud/field): every one Gatehouse accepts
+# compiles to rules the real nft accepts.
+n=0
+while read -r verdict path; do
+  case "$verdict" in plain|legacy) ;; *) continue ;; esac
+  "$G" mud check --legacy "$V/field/$path" > field.nft 2>/dev/null || fail "$path: refused, expected $verdict"
+  unshare -rn nft -c -f field.nft 2> nft.err || { cat nft.err; fail "$path: nft refuses the compiled rules"; }
+  n=$((n + 1))
+done < <(grep -v '^#' "$V/field/expected.txt")
+[ "$n" -ge 50 ] || fail "only $n field files checked"
+ok "$n published MUD files (NIST, UNSW, osMUD, mudmaker, Cisco, NAMIB) compile to rules nft accepts"
 finish

@@ -56,12 +56,14 @@ Result<std::unique_ptr<MasaService>> MasaService::open(const std::string& state_
   m->tls_ = TRY(masa_tls_identity(*m->keystore_, state_dir, cfg, root));
   m->root_ = root;
   store::FactoryRegistry* reg = m->registry_.get();
+  auto idevid_ca = TRY(load_identity(*m->keystore_, pki_dir, "idevid-ca", {root.cert}));
   m->masa_ = std::make_unique<proto::Masa>(
-      proto::MasaConfig{root.cert, signer, 20 * 60},
+      proto::MasaConfig{root.cert, signer, 20 * 60, {idevid_ca.cert}},
       [reg](const std::string& serial) -> Result<std::optional<proto::MasaDevice>> {
         auto d = TRY(reg->get(serial));
         if (!d || d->state != "made") return std::optional<proto::MasaDevice>();
-        return std::optional<proto::MasaDevice>(proto::MasaDevice{d->serial, d->declaration});
+        return std::optional<proto::MasaDevice>(
+            proto::MasaDevice{d->serial, d->declaration, d->idevid_pem});
       });
   return m;
 }
@@ -185,6 +187,10 @@ net::HttpResponse MasaService::request_voucher(net::HttpRequest& req) {
     }
   }
   if (!d.ok()) return refuse(*d.refused, d.reason);
+  for (const auto& n : d.notes) log::info("masa", d.serial + ": compatibility: " + n);
+  // Answered as asked: a registrar that sent base64 (as NquiringMinds' does) reads base64.
+  if (!req.body.empty() && static_cast<uint8_t>(req.body[0]) != 0x30)
+    return net::HttpResponse{200, codec::kVoucherMediaType, base64_encode(d.voucher), {}};
   return net::HttpResponse{200, codec::kVoucherMediaType, to_string(d.voucher), {}};
 }
 

@@ -41,7 +41,8 @@ Result<std::string> RegistrarService::attesting_device(const net::HttpRequest& r
     return serial;
   }
   // An IDevID: the same chain check a voucher-request gets.
-  auto anchors = TRY(manufacturer_anchors());
+  std::vector<crypto::Certificate> anchors;
+  for (const auto& m : TRY(manufacturer_anchors())) anchors.push_back(m.root);
   std::vector<crypto::Certificate> untrusted(chain.begin() + 1, chain.end());
   auto st = crypto::verify_chain(chain[0], untrusted, anchors);
   if (!st || serial.empty())

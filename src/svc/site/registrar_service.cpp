@@ -171,6 +171,10 @@ HttpResponse RegistrarService::request_voucher(net::HttpRequest& req) {
   const std::string kind = "brski.voucher-request";
   if (!net::media_type_is(req.header("content-type"), codec::kVoucherMediaType))
     return HttpResponse::refusal(415, "pvr.media-type", "expected application/voucher-cms+json");
+  // Some pledges send an empty request first to learn the registrar's certificate from TLS: a
+  // plain 400, and nothing in the evidence log (it asked nothing).
+  if (req.body.empty())
+    return HttpResponse::refusal(400, "pvr.empty", "the voucher-request is empty");
   auto anchors = manufacturer_anchors();
   if (!anchors) return refuse(500, "", kind, anchors.error());
   auto p =
@@ -218,6 +222,12 @@ HttpResponse RegistrarService::request_voucher(net::HttpRequest& req) {
     }
     return refuse(masa_status == 404 ? 404 : 403, p->serial, kind, voucher.error());
   }
+  // A MASA may answer in base64 (NquiringMinds' does): the voucher is kept and relayed as DER.
+  if (auto der = crypto::cms_from_any(to_bytes(*voucher));
+      der && !voucher->empty() && static_cast<uint8_t>((*voucher)[0]) != 0x30) {
+    p->notes.push_back("the MASA answered in base64: read");
+    *voucher = to_string(*der);
+  }
   auto checked = registrar_->check_voucher(to_bytes(*voucher), *p);
   if (!checked) return refuse(502, p->serial, kind, checked.error());
   if (options_.check_audit_log) {
@@ -229,17 +239,21 @@ HttpResponse RegistrarService::request_voucher(net::HttpRequest& req) {
                                         event(p->serial, kind, true, "voucher issued by the MASA",
                                               Json{{"masa", p->masa_url},
                                                    {"nonce", p->pvr.nonce},
-                                                   {"policy", serve.decision.to_json()}}));
+                                                   {"policy", serve.decision.to_json()},
+                                                   {"compatibility", p->notes}}));
   if (!st) return refuse(500, p->serial, kind, st.error());
   req.connection->attributes["voucher_serial"] = p->serial;
+  // Answered as asked: a pledge that sent base64 (as NquiringMinds' does) reads base64.
+  if (p->base64_body)
+    return HttpResponse{200, codec::kVoucherMediaType, base64_encode(to_bytes(*voucher)), {}};
   return HttpResponse{200, codec::kVoucherMediaType, *voucher, {}};
 }
 
-Result<std::vector<crypto::Certificate>> RegistrarService::manufacturer_anchors() {
+Result<std::vector<proto::TrustedManufacturer>> RegistrarService::manufacturer_anchors() {
   // The trusted set is read each time (another process may have trusted a manufacturer since);
   // only the parsing is cached.
   auto rows = TRY(site_->inventory().manufacturers());
-  std::vector<crypto::Certificate> out;
+  std::vector<proto::TrustedManufacturer> out;
   std::lock_guard<std::mutex> lock(anchors_mu_);
   for (const auto& m : rows) {
     auto it = anchors_.find(m.fingerprint);
@@ -248,7 +262,7 @@ Result<std::vector<crypto::Certificate>> RegistrarService::manufacturer_anchors(
       if (!c) continue;
       it = anchors_.emplace(m.fingerprint, *c).first;
     }
-    out.push_back(it->second);
+    out.push_back({it->second, m.masa_url});
   }
   return out;
 }

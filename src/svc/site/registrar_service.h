@@ -60,7 +60,7 @@ class RegistrarService {
   RegistrarOptions options_;
   std::unique_ptr<net::HttpServer> server_;
   EvidenceGate gate_;
-  Result<std::vector<crypto::Certificate>> manufacturer_anchors();
+  Result<std::vector<proto::TrustedManufacturer>> manufacturer_anchors();
   std::mutex anchors_mu_;
   std::map<std::string, crypto::Certificate> anchors_;  // parsed roots, by fingerprint
   std::mutex tls_mu_;

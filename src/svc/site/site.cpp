@@ -8,6 +8,8 @@
 #include "codec/dpp_uri.h"
 #include "common/fs.h"
 #include "crypto/digest.h"
+#include "net/http.h"
+#include "proto/registrar.h"
 #include "svc/common/role.h"
 
 namespace gh::svc {
@@ -135,12 +137,18 @@ Status Site::issue_server_certificate(const std::vector<std::string>& dns_names,
           .dump()});
 }
 
-Result<store::ManufacturerAnchor> Site::trust_manufacturer(const std::string& root_pem) {
+Result<store::ManufacturerAnchor> Site::trust_manufacturer(const std::string& root_pem,
+                                                           const std::string& masa_url) {
   auto root = TRY_CTX(crypto::Certificate::from_pem(root_pem), "manufacturer root");
   if (!root.self_signed() || !root.is_ca())
     return make_error("anchor.root", "manufacturer root is not a self-signed CA certificate");
+  if (!masa_url.empty()) {
+    auto url = net::Url::parse(proto::masa_base_url(masa_url));
+    if (!url)
+      return make_error("anchor.masa-url", "the MASA URL must be an https URL: " + masa_url);
+  }
   store::ManufacturerAnchor a{root.subject_attr("O").value_or(root.subject()), root.pem(),
-                              hex_encode(root.fingerprint_sha256()), time::now()};
+                              hex_encode(root.fingerprint_sha256()), time::now(), masa_url};
   // A manufacturer's name stands for one root here: what the site keys by that name (its
   // devices' reference values) must not be reachable from another root that says the same name.
   for (const auto& m : TRY(inventory_->manufacturers()))
@@ -148,9 +156,9 @@ Result<store::ManufacturerAnchor> Site::trust_manufacturer(const std::string& ro
       return refuse("anchor.name", "another root (SHA256:" + m.fingerprint +
                                        ") is already trusted as manufacturer '" + a.name + "'");
   TRY(inventory_->add_manufacturer(a));
-  TRY(inventory_->append(store::Event{0, 0, "", "site.trust-manufacturer", "ok",
-                                      "manufacturer root trusted",
-                                      Json{{"name", a.name}, {"sha256", a.fingerprint}}.dump()}));
+  TRY(inventory_->append(store::Event{
+      0, 0, "", "site.trust-manufacturer", "ok", "manufacturer root trusted",
+      Json{{"name", a.name}, {"sha256", a.fingerprint}, {"masa-url", a.masa_url}}.dump()}));
   return a;
 }
 

@@ -41,7 +41,9 @@ class Site {
   // All or nothing: any failed check refuses the whole bundle and changes nothing.
   Result<ImportReport> import_bundle(const std::string& path,
                                      const std::string& trust_anchor_pem = "");
-  Result<store::ManufacturerAnchor> trust_manufacturer(const std::string& root_pem);
+  // masa_url: the MASA for the manufacturer's devices whose IDevIDs name none (may be empty).
+  Result<store::ManufacturerAnchor> trust_manufacturer(const std::string& root_pem,
+                                                       const std::string& masa_url = "");
 
   const crypto::Certificate& domain_ca() const { return domain_ca_.cert; }
   const pki::Identity& domain_ca_identity() const { return domain_ca_; }

@@ -176,5 +176,125 @@ TEST(MudCompile, AnAceNameStaysInsideItsComment) {
             " comment \"x' accept comment 'y z\"");
 }
 
+// MUD files others published (tests/vectors/mud/field, origins in its README): each is decided
+// as expected.txt says (plain, legacy, or refused with its first check), and every one accepted
+// compiles to rules for every entry it has.
+TEST(MudField, PublishedFilesAreDecidedAsRecorded) {
+  std::ifstream in(std::string(GH_VECTORS_DIR) + "/mud/field/expected.txt");
+  ASSERT_TRUE(in.good());
+  std::string line;
+  int files = 0, accepted = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::string want = line.substr(0, line.find(' ')), path = line.substr(line.find(' ') + 1);
+    std::string text = vector_file("field/" + path);
+    ASSERT_FALSE(text.empty()) << path;
+    ++files;
+    std::vector<Problem> plain, legacy;
+    parse(text, {}, &plain);
+    File f = parse(text, {true}, &legacy);
+    if (want == "plain") {
+      EXPECT_TRUE(plain.empty()) << path << ": " << plain.front().path << " " << plain.front().code;
+    } else if (want == "legacy") {
+      EXPECT_FALSE(plain.empty()) << path << " needs no rewrite";
+      EXPECT_TRUE(legacy.empty()) << path << ": " << legacy.front().path << " "
+                                  << legacy.front().code << " " << legacy.front().message;
+    } else {
+      ASSERT_EQ(want.rfind("refused:", 0), 0u) << line;
+      ASSERT_FALSE(legacy.empty()) << path << " accepted";
+      EXPECT_EQ(legacy.front().code, want.substr(8)) << path << ": " << legacy.front().message;
+      continue;
+    }
+    ++accepted;
+    // Nothing dropped: the compiled chains hold a rule per entry and family, or more.
+    size_t entries = 0;
+    for (const auto& [name, acl] : f.acls) entries += acl.aces.size();
+    auto c = proto::mud::compile(f, "dev");
+    EXPECT_GE(c.from_rules.size() + c.to_rules.size(), entries > 0 ? 1u : 0u) << path;
+  }
+  EXPECT_GE(files, 60);
+  EXPECT_GE(accepted, 50);
+}
+
+TEST(Mud, DraftFormsAreRewrittenOrRefusedNeverEmptied) {
+  // draft-ietf-netmod-acl-model names: acl-name, acl-type, access-list-entries, rule-name,
+  // <family>-acl matches, *-port-range, permit.
+  std::string draft = R"({"ietf-mud:mud":{"mud-version":1,"mud-url":"https://x.example/m.json",
+    "last-update":"2018-01-23T13:33:52+01:00","cache-validity":48,"is-supported":"true",
+    "systeminfo":"a lightbulb","from-device-policy":{"access-lists":{"access-list":[
+      {"acl-name":"fr","acl-type":"ipv6-acl"}]}}},
+    "ietf-access-control-list:access-lists":{"acl":[{"acl-name":"fr","acl-type":"ipv6-acl",
+      "access-list-entries":{"ace":[{"rule-name":"cloud","matches":{"ipv6-acl":{
+        "ietf-acldns:dst-dnsname":"svc.x.example","protocol":6,
+        "destination-port-range":{"lower-port":443,"upper-port":443}}},
+        "actions":{"permit":[null]}}]}}]}})";
+  std::vector<Problem> plain, legacy;
+  parse(draft, {}, &plain);
+  EXPECT_FALSE(plain.empty());
+  File f = parse(draft, {true}, &legacy);
+  ASSERT_TRUE(legacy.empty()) << legacy.front().path << " " << legacy.front().message;
+  ASSERT_EQ(f.acls.count("fr"), 1u);
+  ASSERT_EQ(f.acls["fr"].aces.size(), 1u);
+  const auto& ace = f.acls["fr"].aces[0];
+  EXPECT_EQ(ace.name, "cloud");
+  EXPECT_TRUE(ace.accept);
+  EXPECT_EQ(ace.l4, "tcp");
+  ASSERT_TRUE(ace.dst_port);
+  EXPECT_EQ(ace.dst_port->lower, 443);
+  EXPECT_EQ(f.acls["fr"].type, "ipv6-acl-type");
+  bool named = false;
+  for (const auto& w : f.warnings) named |= w.message.find("rule-name") != std::string::npos;
+  EXPECT_TRUE(named) << "each rewrite is named";
+
+  // A form the rewrite does not know: the entries would be lost, so the file is refused.
+  std::string unknown = draft;
+  unknown.replace(unknown.find("access-list-entries"), 19, "access-list-entryz");
+  std::vector<Problem> lost;
+  parse(unknown, {true}, &lost);
+  EXPECT_TRUE(has(lost, "/ietf-access-control-list:acls", "mud.legacy"));
+}
+
+TEST(Mud, LenientWhereTheRfcIsAndStrictWhereIgnoringWidens) {
+  Json j = Json::parse(vector_file("rfc8520-example.json"));
+  auto& acl = j["ietf-access-control-list:acls"]["acl"][0];
+  acl.erase("type");                                       // optional in RFC 8519: inferred
+  j["ietf-mud:mud"]["systeminfo"] = std::string(70, 's');  // SHOULD NOT: a warning
+  std::vector<Problem> problems;
+  File f = parse(j.dump(), {}, &problems);
+  EXPECT_TRUE(problems.empty()) << problems.front().path << " " << problems.front().message;
+  EXPECT_EQ(f.acls[acl["name"].get<std::string>()].type, "ipv4-acl-type");
+  bool warned = false;
+  for (const auto& w : f.warnings) warned |= w.code == "mud.systeminfo";
+  EXPECT_TRUE(warned);
+
+  // A match field we do not know (a misspelt one, seen in the field) would widen the entry.
+  Json k = Json::parse(vector_file("rfc8520-example.json"));
+  auto& m = k["ietf-access-control-list:acls"]["acl"][0]["aces"]["ace"][0]["matches"]["ipv4"];
+  m["ietf-acldns:s:qrc-dnsname"] = m["ietf-acldns:dst-dnsname"];
+  m.erase("ietf-acldns:dst-dnsname");
+  problems.clear();
+  parse(k.dump(), {}, &problems);
+  EXPECT_TRUE(has(problems,
+                  "/ietf-access-control-list:acls/acl/0/aces/ace/0/matches/ipv4/"
+                  "ietf-acldns:s:qrc-dnsname",
+                  "mud.match"));
+  // An IPv4 literal in an IPv6 field names the family; a bare address is one host.
+  Json v = Json::parse(vector_file("rfc8520-example.json"));
+  auto& ace = v["ietf-access-control-list:acls"]["acl"][0]["aces"]["ace"][0]["matches"];
+  ace.erase("ipv4");
+  ace["ipv6"] = Json{{"protocol", 6}, {"destination-ipv6-network", "192.0.2.1"}};
+  v["ietf-access-control-list:acls"]["acl"][0]["type"] = "ipv6-acl-type";
+  problems.clear();
+  parse(v.dump(), {}, &problems);
+  ASSERT_FALSE(problems.empty());
+  EXPECT_NE(problems.front().message.find("IPv4 prefix in an IPv6 field"), std::string::npos)
+      << problems.front().message;
+  ace["ipv6"]["destination-ipv6-network"] = "2001:db8::1";
+  problems.clear();
+  File host = parse(v.dump(), {}, &problems);
+  EXPECT_TRUE(problems.empty()) << problems.front().message;
+  EXPECT_EQ(host.acls.begin()->second.aces[0].dst_network, "2001:db8::1/128");
+}
+
 }  // namespace
 }  // namespace gh::codec::mud

@@ -111,7 +111,7 @@ class BrskiEngines : public ::testing::Test {
   Bytes honest_request(Pledge& pledge) const {
     Bytes pvr = pledge.voucher_request(registrar_tls(), kNow).value();
     Registrar registrar(registrar_);
-    auto p = registrar.check_pledge_request(pvr, idevid_.full_chain(), {root_.cert});
+    auto p = registrar.check_pledge_request(pvr, idevid_.full_chain(), {{root_.cert, ""}});
     EXPECT_TRUE(p.ok()) << p.error().str();
     return registrar.registrar_request(*p, kNow).value();
   }

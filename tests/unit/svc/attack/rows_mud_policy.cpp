@@ -70,9 +70,14 @@ std::vector<Row> mud_policy_rows() {
             std::string text = j.dump();
             return e.mud_serve("m.json", text, e.mud_sign(text));
           }),
-      mud("signed-but-invalid", "mud.systeminfo",
+      // Signed, but an entry's only match is a node the checker does not know (a draft's
+      // "ipv4-acl"): ignoring it would have the entry match all traffic.
+      mud("signed-but-invalid", "mud.match",
           [](E& e) {
-            std::string text = E::mud_file(e.mud_url("m.json"), std::string(61, 's'));
+            Json j = parse_json(E::mud_file(e.mud_url("m.json")), "mud").value();
+            j["ietf-access-control-list:acls"]["acl"][0]["aces"]["ace"][0]["matches"] =
+                Json{{"ipv4-acl", {{"protocol", 6}}}};
+            std::string text = j.dump();
             return e.mud_serve("m.json", text, e.mud_sign(text));
           }),
       mud("signed-but-not-json", "mud.json",

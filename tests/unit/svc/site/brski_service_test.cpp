@@ -203,12 +203,15 @@ TEST_F(BrskiTest, GarbageTruncatedAndOversizedBodiesAreRefused) {
   auto id = idevid(serials_[0]);
   auto c = connect(id);
   ASSERT_TRUE(c);
-  for (const std::string& body :
-       {std::string("garbage"), std::string(), std::string("\x30\x82\x01", 3)}) {
+  for (const std::string& body : {std::string("garbage"), std::string("\x30\x82\x01", 3)}) {
     auto r = post_pvr(*c, to_bytes(body));
     EXPECT_EQ(r.status, 400) << r.body;
     EXPECT_EQ(r.body.rfind("pvr.format", 0), 0u) << r.body;
   }
+  // An empty request (a pledge learning the registrar's certificate first): a plain 400.
+  auto empty = post_pvr(*c, {});
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_EQ(empty.body.rfind("pvr.empty", 0), 0u) << empty.body;
   auto r = c->request("POST", "/.well-known/brski/requestvoucher", {{"Content-Type", "text/plain"}},
                       "x");
   EXPECT_EQ(r->status, 415);
@@ -435,6 +438,37 @@ TEST_F(TrustBoundaryTest, ReportedReasonsAreCappedAndARateBoundsEachDevice) {
   EXPECT_LE(last.detail.size(), 1300u);
   EXPECT_EQ(last.detail.find('\n'), std::string::npos);
   EXPECT_NE(last.detail.find("\\\\x0a"), std::string::npos) << last.detail.substr(0, 80);
+}
+
+}  // namespace
+}  // namespace gh::svc
+
+namespace gh::svc {
+namespace {
+
+// NquiringMinds' pledge sends its voucher-request as base64 and reads the answer the same way:
+// the registrar answers in the encoding it was asked in, and records that it read leniently.
+TEST_F(BrskiTest, ABase64RequestGetsABase64Voucher) {
+  auto id = idevid(serials_[0]);
+  auto c = connect(id);
+  ASSERT_TRUE(c);
+  proto::Pledge pledge(id, masa_trust());
+  auto pvr = *pledge.voucher_request(c->server_chain(), time::now());
+  auto r = post_pvr(*c, to_bytes(base64_encode(pvr)));
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_FALSE(r.body.empty());
+  EXPECT_NE(static_cast<uint8_t>(r.body[0]), 0x30) << "binary voucher to a base64 pledge";
+  auto der = base64_decode(r.body);
+  ASSERT_TRUE(der.ok());
+  EXPECT_TRUE(pledge.accept_voucher(*der, time::now()).ok());
+  auto site = std::move(*Site::open(dir_ + "/s"));
+  auto events = site->inventory().events(serials_[0]);
+  ASSERT_TRUE(events.ok());
+  bool noted = false;
+  for (const auto& e : *events)
+    noted |=
+        e.kind == "brski.voucher-request" && e.detail.find("not binary CMS") != std::string::npos;
+  EXPECT_TRUE(noted) << "the compatibility note is in the evidence log";
 }
 
 }  // namespace
