@@ -2,10 +2,12 @@
 // proto/attestation.h): a token from a device, the size of one the verifier accepts. The first
 // octet picks the reading: even, the rest is a token as sent (CWT / COSE_Sign1), appraised with the
 // fuzz signer standing for the device's attestation key; odd, the rest is a claims set, signed
-// here first, so the claim readers and every appraisal rule are reached.
+// here first, so the claim readers and every appraisal rule are reached. An octet of 2 mod 4 hands
+// the rest to the TPM quote readers (codec/tpm_quote.h) as a TPMS_ATTEST and a TPMT_SIGNATURE.
 #include "codec/eat.h"
 
 #include "codec/cose.h"
+#include "codec/tpm_quote.h"
 #include "fuzz_util.h"
 #include "proto/attestation.h"
 
@@ -21,6 +23,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const auto& pki = fuzz::test_pki();
   Bytes body = fuzz::bytes(data + 1, size - 1);
+  if (data[0] % 4 == 2) {
+    auto q = codec::tpm::parse_quote(body);
+    if (q && q->type == codec::tpm::kStAttestQuote)
+      if (auto again = codec::tpm::marshal_quote(*q)) {
+        auto back = codec::tpm::parse_quote(*again);
+        fuzz::check(back.ok() && back->extra_data == q->extra_data && back->pcrs == q->pcrs);
+      }
+    (void)codec::tpm::ecdsa_signature(body);
+    return 0;
+  }
   Bytes token = body;
   if (data[0] % 2 == 1) {
     auto t = codec::cose::sign1(codec::Cbor::map(), codec::Cbor::map(), body, pki.signer.key,
@@ -30,6 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   proto::attest::DeviceAnchors device{"SN-1", "th-100", "Fuzz", pki.signer.key.public_key(),
                                       Bytes{0x02, 1, 2, 3, 4, 5, 6}};
+  device.tpm = (data[0] & 8) != 0;
   std::vector<codec::corim::ReferenceValues> releases{
       {"fuzz/th-100/1.0.0", "Fuzz", "th-100", "1.0.0", {{"boot", Bytes(32, 1)}}}};
   Bytes nonce(40, 0x42);

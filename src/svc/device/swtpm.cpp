@@ -21,28 +21,32 @@
 namespace gh::svc {
 namespace {
 
-bool port_free(int port) {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(s);
-  return ok;
-}
-
-int connect_to(int port) {
+// A TCP socket on 127.0.0.1:port: bound (and listening when backlog > 0) or connected; -1 when
+// that fails.
+int loopback_socket(int port, bool connect, int backlog = 0) {
   int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   a.sin_port = htons(static_cast<uint16_t>(port));
-  if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+  auto* addr = reinterpret_cast<sockaddr*>(&a);
+  bool ok = connect ? ::connect(s, addr, sizeof a) == 0
+                    : ::bind(s, addr, sizeof a) == 0 && (backlog == 0 || ::listen(s, backlog) == 0);
+  if (!ok) {
     ::close(s);
     return -1;
   }
   return s;
+}
+
+bool port_free(int port) {
+  int s = loopback_socket(port, false);
+  if (s >= 0) ::close(s);
+  return s >= 0;
+}
+
+int connect_to(int port) {
+  return loopback_socket(port, true);
 }
 
 bool can_connect(int port) {
@@ -52,16 +56,7 @@ bool can_connect(int port) {
 }
 
 int listen_on(int port) {
-  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(s, 8) != 0) {
-    ::close(s);
-    return -1;
-  }
-  return s;
+  return loopback_socket(port, false, 8);
 }
 
 bool read_exact(int fd, uint8_t* p, size_t n) {

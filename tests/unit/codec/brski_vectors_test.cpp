@@ -84,8 +84,9 @@ TEST(BrskiVectors, MinervaNegativeFixturesAreRefusedByName) {
   crypto::CmsVerifyOptions opt;
   opt.check_time = false;
   opt.known_certs = {cert("fountain/product/00-D0-E5-F2-00-03/device.crt")};
-  auto wrong = verify_voucher_artifact(read("ChariWTs/voucher_request-00-D0-E5-03-00-03.pkcs"),
-                                       {cert("fountain/product/00-D0-E5-F2-00-03/vendor.crt")}, opt);
+  auto wrong =
+      verify_voucher_artifact(read("ChariWTs/voucher_request-00-D0-E5-03-00-03.pkcs"),
+                              {cert("fountain/product/00-D0-E5-F2-00-03/vendor.crt")}, opt);
   EXPECT_FALSE(wrong.ok());
 }
 

@@ -39,11 +39,12 @@ class BrskiLenient : public BrskiEngines {
   Masa masa_with_cas() const {
     std::string declaration = declaration_;
     std::string idevid = idevid_.cert.pem();
-    return Masa(MasaConfig{root_.cert, masa_signer_, 20 * 60, {idevid_ca_.cert}},
-                [declaration, idevid](const std::string& serial) -> Result<std::optional<MasaDevice>> {
-                  if (serial != kSerial) return std::optional<MasaDevice>();
-                  return std::optional<MasaDevice>(MasaDevice{serial, declaration, idevid});
-                });
+    return Masa(
+        MasaConfig{root_.cert, masa_signer_, 20 * 60, {idevid_ca_.cert}},
+        [declaration, idevid](const std::string& serial) -> Result<std::optional<MasaDevice>> {
+          if (serial != kSerial) return std::optional<MasaDevice>();
+          return std::optional<MasaDevice>(MasaDevice{serial, declaration, idevid});
+        });
   }
 };
 
