@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,20 +98,29 @@ constexpr size_t kMaxClients = 16;
 
 }  // namespace
 
-// One client's command to swtpm and its response back; false when either side is gone.
+// One client's command to swtpm and its response back; false when either side is gone. A command
+// is sent at most once (a second try only when the first could not be written: sending it again
+// after that could extend a PCR twice).
 bool Swtpm::relay_command(int client) {
   std::vector<uint8_t> m;
   if (!read_message(client, m)) return false;
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  bool sent = false;
+  for (int attempt = 0; attempt < 2 && !sent; ++attempt) {
     if (upstream_ < 0) upstream_ = connect_to(upstream_port_);
     if (upstream_ < 0) return false;
-    std::vector<uint8_t> r;
-    if (write_all(upstream_, m.data(), m.size()) && read_message(upstream_, r))
-      return write_all(client, r.data(), r.size());
-    ::close(upstream_);
-    upstream_ = -1;
+    sent = write_all(upstream_, m.data(), m.size());
+    if (!sent) {
+      ::close(upstream_);
+      upstream_ = -1;
+    }
   }
-  return false;
+  std::vector<uint8_t> r;
+  if (!sent || !read_message(upstream_, r)) {
+    if (upstream_ >= 0) ::close(upstream_);
+    upstream_ = -1;
+    return false;
+  }
+  return write_all(client, r.data(), r.size());
 }
 
 // One thread, poll: command clients get whole commands relayed in turn; control-channel clients
@@ -163,6 +173,9 @@ void Swtpm::broker() {
       if (fds[1 + l].revents & POLLIN) {
         int c = ::accept4(listen_[l], nullptr, nullptr, SOCK_CLOEXEC);
         if (c < 0) continue;
+        // A client that stops halfway through a command must not hold the TPM for the others.
+        timeval limit{5, 0};
+        ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
         int peer = -1;
         if (l == 1 && (peer = connect_to(upstream_port_ + 1)) < 0) {
           ::close(c);
