@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/encoding.h"
@@ -74,5 +75,10 @@ Result<std::vector<Certificate>> certs_only_decode(const Bytes& der);
 std::string cms_to_pem(const Bytes& der);
 // Accepts DER, PEM (CMS or PKCS7 label) or base64.
 Result<Bytes> cms_from_any(const Bytes& data);
+// Whether a body is binary (DER, a SEQUENCE) rather than text (base64 or PEM): a peer that sent
+// text is answered in text.
+inline bool is_binary_cms(std::string_view body) {
+  return !body.empty() && static_cast<uint8_t>(body[0]) == 0x30;
+}
 
 }  // namespace gh::crypto

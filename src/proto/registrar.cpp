@@ -59,7 +59,8 @@ Result<PledgeRequest> Registrar::check_pledge_request(
   if (!pvr) return make_error(Check::kPvrFormat, pvr.error().message);
   p.pvr = std::move(*pvr);
   p.notes = v->notes;
-  p.base64_body = !body.empty() && body[0] != 0x30;  // DER starts with a SEQUENCE
+  p.base64_body = !crypto::is_binary_cms(
+      std::string_view(reinterpret_cast<const char*>(body.data()), body.size()));
   if (p.base64_body) p.notes.push_back("the body was not binary CMS (base64 or PEM): read");
   if (!p.pvr.serial_number.empty() && p.pvr.serial_number != p.serial)
     return make_error(Check::kPvrSerial, "voucher-request serial " + p.pvr.serial_number +

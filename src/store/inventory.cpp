@@ -574,6 +574,14 @@ class SqliteInventory final : public Inventory {
     });
   }
 
+  Result<std::string> tpm_clock(const std::string& serial) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st = TRY(db_->prepare("SELECT tpm_clock FROM devices WHERE serial=?"));
+    st.bind(1, serial);
+    if (!TRY(st.step())) return std::string();
+    return st.text(0);
+  }
+
   Result<std::optional<AttestationRecord>> latest_attestation(const std::string& serial) override {
     auto all = TRY(query_attestations(serial, 1));
     if (all.empty()) return std::optional<AttestationRecord>();

@@ -106,6 +106,9 @@ class Inventory {
   virtual Result<bool> consume_attestation_nonce(const std::string& nonce_hex,
                                                  time::Seconds expires_at, time::Seconds now) = 0;
   virtual Status record_attestation(const AttestationRecord& record, const Event& event) = 0;
+  // The counters of a TPM device's last accepted quote ("" when none): read on every appraisal
+  // of its quotes, so one column, not the device's row.
+  virtual Result<std::string> tpm_clock(const std::string& serial) = 0;
   virtual Result<std::optional<AttestationRecord>> latest_attestation(
       const std::string& serial) = 0;
   virtual Result<std::vector<AttestationRecord>> attestations(const std::string& serial) = 0;

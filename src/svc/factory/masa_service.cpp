@@ -189,7 +189,7 @@ net::HttpResponse MasaService::request_voucher(net::HttpRequest& req) {
   if (!d.ok()) return refuse(*d.refused, d.reason);
   for (const auto& n : d.notes) log::info("masa", d.serial + ": compatibility: " + n);
   // Answered as asked: a registrar that sent base64 (as NquiringMinds' does) reads base64.
-  if (!req.body.empty() && static_cast<uint8_t>(req.body[0]) != 0x30)
+  if (!crypto::is_binary_cms(req.body))
     return net::HttpResponse{200, codec::kVoucherMediaType, base64_encode(d.voucher), {}};
   return net::HttpResponse{200, codec::kVoucherMediaType, to_string(d.voucher), {}};
 }

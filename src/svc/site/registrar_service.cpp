@@ -224,7 +224,7 @@ HttpResponse RegistrarService::request_voucher(net::HttpRequest& req) {
   }
   // A MASA may answer in base64 (NquiringMinds' does): the voucher is kept and relayed as DER.
   if (auto der = crypto::cms_from_any(to_bytes(*voucher));
-      der && !voucher->empty() && static_cast<uint8_t>((*voucher)[0]) != 0x30) {
+      der && !crypto::is_binary_cms(*voucher)) {
     p->notes.push_back("the MASA answered in base64: read");
     *voucher = to_string(*der);
   }

@@ -103,10 +103,8 @@ Result<attest::Appraisal> Verifier::appraise_only(const std::string& serial, con
   time::Seconds now = time::now();
   auto k = TRY(known(serial, now));
   // A TPM's last counters are read fresh, never from the cache: they must not go back.
-  if (k.anchors.tpm) {
-    auto d = TRY(site_.inventory().get(serial));
-    if (d) k.anchors.last_clock = parse_tpm_clock(d->tpm_clock);
-  }
+  if (k.anchors.tpm)
+    k.anchors.last_clock = parse_tpm_clock(TRY(site_.inventory().tpm_clock(serial)));
   // Consumed only for evidence the device signed (a forged token does not use up the genuine
   // one's nonce) and only when this site issued it (nothing else a peer sends fills the store).
   return attest::appraise(
