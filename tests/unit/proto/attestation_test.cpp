@@ -219,3 +219,18 @@ TEST_F(AttestationRules, TheEarCarriesTheDecision) {
 
 }  // namespace
 }  // namespace gh::proto::attest
+
+namespace gh::proto::attest {
+namespace {
+
+// A device whose manufacturer certified no attestation key: nothing it sends is its evidence.
+TEST_F(AttestationRules, AnUnknownKeyIsRefused) {
+  device.attestation_key = crypto::PublicKey();
+  auto a = run(claims());
+  EXPECT_EQ(a.status, Tier::kContraindicated);
+  EXPECT_EQ(a.check, "evidence.key") << a.reason;
+  EXPECT_FALSE(a.authentic);
+}
+
+}  // namespace
+}  // namespace gh::proto::attest
