@@ -134,6 +134,42 @@ echo "the evidence log says why:"
 echo "and its LDevID is refused from now on:"
 "$G" device run --state "devices/$att" --rounds 1 || echo "(refused as expected)"
 
+step "Application-layer onboarding (streamlined): the site mirrors the manufacturer's update repository"
+echo "The site is a TUF client of the manufacturer (from the root.json its bundle carried); devices verify"
+echo "every file again themselves, from the root they were made with: the mirror is not trusted."
+"$G" site mirror sync --state site
+app_devs=$(head -3 sold.txt)
+for s in $app_devs; do "$G" device app-onboard --state "devices/$s"; done
+"$G" site devices --state site --json | jq -r '.[] | select(.app_status != "") | "  \(.serial)  \(.app_status) (\(.app_path)) running \(.app_version)"'
+
+step "A signed update (TUF), rolled out by a staged campaign: groups in random order, each confirmed by attestation"
+printf '#!/bin/sh\necho "th-100 application $GATEHOUSE_APP_VERSION running"\n' > app-1.1.sh
+"$G" factory release --state factory --model th-100 --version 1.1.0 --file app-1.1.sh
+"$G" site mirror sync --state site
+campaign=$("$G" site campaign create --state site --model th-100 --version 1.1.0 --groups 3 --approve --json | jq -r .id)
+echo "campaign $campaign created and approved"
+for _ in 1 2 3; do
+  for s in $app_devs; do "$G" device run --state "devices/$s" --rounds 1 --interval 1 2>/dev/null | sed 's/^/  /'; done
+  [ "$("$G" site campaign status --state site "$campaign" | jq -r .state)" = finished ] && break
+done
+"$G" site campaign status --state site "$campaign" \
+  | jq -r '"campaign \(.id): \(.state)", (.groups[] | "  group \(.index): \(.state), \(.size) device(s)"), (.members[] | "  \(.serial): \(.phase)")'
+for s in $app_devs; do echo "  $s runs $(jq -r .version "devices/$s/firmware/release.json") from $(readlink "devices/$s/firmware")"; done
+
+step "A release tampered with in the site's mirror: the device refuses it, the campaign stops at its threshold (0%)"
+printf '#!/bin/sh\necho "th-100 application $GATEHOUSE_APP_VERSION running"\n# 1.2\n' > app-1.2.sh
+"$G" factory release --state factory --model th-100 --version 1.2.0 --file app-1.2.sh
+"$G" site mirror sync --state site
+for f in site/mirror/*/repository/targets/th-100/1.2.0/*.app.bin; do
+  size=$(stat -c %s "$f")
+  head -c "$size" /dev/zero | tr '\0' 'X' > "$f.new" && mv "$f.new" "$f"   # same length, other bytes
+done
+campaign=$("$G" site campaign create --state site --model th-100 --version 1.2.0 --groups 1 --max-failures 0 --approve --json | jq -r .id)
+for s in $app_devs; do "$G" device run --state "devices/$s" --rounds 1 --interval 1 2>&1 | grep -E "refused|tuf" | sed 's/^/  /' || true; done
+"$G" site campaign status --state site "$campaign" \
+  | jq -r '"campaign \(.id): \(.state)", (.members[] | "  \(.serial): \(.phase) (\(.check))")'
+for s in $app_devs; do echo "  $s still runs $(jq -r .version "devices/$s/firmware/release.json")"; done
+
 step "The site's inventory"
 "$G" site devices --state site
 

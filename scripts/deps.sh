@@ -15,17 +15,32 @@ packages=(
   iproute2 dnsmasq-base busybox iputils-ping conntrack curl netcat-openbsd
   softhsm2 libengine-pkcs11-openssl opensc
   swtpm swtpm-tools tpm2-openssl tpm2-tools
+  # independent peers from npm (tests/node: tuf-js, the TUF client the update tests run)
+  nodejs
 )
 if [ "${1:-}" = fuzz ]; then
   packages=(clang-14 libclang-rt-14-dev)
 fi
 
+# The npm peers the tests run (pinned by tests/node/package-lock.json), once Node is there.
+node_peers() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/node"
+  [ -d "$dir/node_modules/tuf-js" ] && return 0
+  command -v npm >/dev/null || return 0
+  echo "deps: npm ci in tests/node"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Debian's npm, unless the installed Node brings its own (NodeSource's nodejs does).
+if [ "${1:-}" != fuzz ] && ! command -v npm >/dev/null; then missing+=(npm); fi
 if [ ${#missing[@]} -eq 0 ]; then
   echo "deps: all ${#packages[@]} packages present"
+  [ "${1:-}" = fuzz ] || node_peers
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -36,4 +51,5 @@ echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[ "${1:-}" = fuzz ] || node_peers
 echo "deps: done"

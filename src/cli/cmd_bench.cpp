@@ -12,6 +12,7 @@
 #include "svc/bench/bench_brski.h"
 #include "svc/bench/bench_dpp.h"
 #include "svc/bench/bench_mud.h"
+#include "svc/bench/bench_update.h"
 #include "svc/factory/factory.h"
 
 namespace gh::cli {
@@ -210,6 +211,33 @@ int bench_mud(const Args& a) {
 }  // namespace gh::cli
 
 namespace gh::cli {
+
+int bench_update(const Args& a) {
+  svc::UpdateBenchOptions o;
+  auto n = a.get_int("devices", o.devices);
+  if (!n) return fail(n.error());
+  o.devices = *n;
+  auto g = a.get_int("groups", o.groups);
+  if (!g) return fail(g.error());
+  o.groups = *g;
+  auto t = a.get_int("threads", o.threads);
+  if (!t) return fail(t.error());
+  o.threads = *t;
+  auto r = svc::bench_update(o);
+  if (!r) return fail(r.error());
+  const Json& j = *r;
+  if (a.has("json")) {
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << "campaign of release 1.1.0 to " << j["devices"] << " devices in " << j["groups"]
+              << " groups on " << j["threads"] << " threads, full TUF verification per device: "
+              << static_cast<int64_t>(j["devices_per_s"].get<double>()) << " devices/s ("
+              << j["campaign_s"].get<double>() << " s; per device p50 " << j["p50_ms"].get<double>()
+              << " ms, p99 " << j["p99_ms"].get<double>() << " ms; setup "
+              << j["setup_s"].get<double>() << " s)\n";
+  }
+  return kExitOk;
+}
 
 int bench_attest(const Args& a) {
   svc::AttestBenchOptions o;

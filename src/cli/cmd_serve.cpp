@@ -69,6 +69,10 @@ int site_serve(const Args& a) {
     if (o.ldevid_lifetime_s < 60)
       return fail(make_error("usage", "LDevID lifetime must be at least 60 s"));
     o.check_audit_log = !a.has("no-audit-log-check");
+    auto mirror = a.get_int("mirror-interval", 300);
+    if (!mirror) return fail(mirror.error());
+    if (*mirror < 0) return fail(make_error("usage", "--mirror-interval takes 0 or more seconds"));
+    o.mirror_interval_s = *mirror;
     auto r = svc::RegistrarService::open(*state, o);
     if (!r) return fail(r.error());
     reg = std::move(*r);

@@ -96,6 +96,9 @@ int site_devices(const Args& a) {
                          {"dpp_uri", d.dpp_uri},
                          {"declaration_version", d.declaration_version},
                          {"bundle", d.bundle_id},
+                         {"app_status", d.app_status},
+                         {"app_path", d.app_path},
+                         {"app_version", d.app_version},
                          {"updated_at", time::format_rfc3339(d.updated_at)}});
     print_json(arr);
     return kExitOk;

@@ -13,13 +13,15 @@ Json BootstrappingBundle::to_json() const {
                         {"declaration", d.declaration}});
     if (!d.attestation_cert_pem.empty()) devs.back()["attestation-cert"] = d.attestation_cert_pem;
   }
-  return Json{{"bundle-version", version},
-              {"manufacturer", manufacturer},
-              {"created-at", time::format_rfc3339(created_at)},
-              {"owner", Json{{"name", owner.name}, {"spki-sha256", hex_encode(owner.spki_sha256)}}},
-              {"manufacturer-root", manufacturer_root_pem},
-              {"devices", devs},
-              {"reference-values", reference_values}};
+  Json j{{"bundle-version", version},
+         {"manufacturer", manufacturer},
+         {"created-at", time::format_rfc3339(created_at)},
+         {"owner", Json{{"name", owner.name}, {"spki-sha256", hex_encode(owner.spki_sha256)}}},
+         {"manufacturer-root", manufacturer_root_pem},
+         {"devices", devs},
+         {"reference-values", reference_values}};
+  if (!update_root.empty()) j["update-repository"] = {{"root", update_root}, {"url", update_url}};
+  return j;
 }
 
 Result<BootstrappingBundle> BootstrappingBundle::from_json(const Json& j) {
@@ -60,6 +62,10 @@ Result<BootstrappingBundle> BootstrappingBundle::from_json(const Json& j) {
         return make_error("json.type", "bundle/reference-values: not a base64 string");
       b.reference_values.push_back(c.get<std::string>());
     }
+  }
+  if (auto u = j.find("update-repository"); u != j.end()) {
+    b.update_root = TRY(json_string(*u, "root", "bundle/update-repository"));
+    b.update_url = TRY(json_string(*u, "url", "bundle/update-repository"));
   }
   return b;
 }

@@ -43,6 +43,10 @@ struct BootstrappingBundle {
   // Signed reference values (CoRIMs, base64) for the firmware releases of the models sold.
   std::vector<std::string> reference_values;
 
+  // The manufacturer's update repository (TUF): its root.json as the site's first trusted root,
+  // and where it is served. Empty in bundles from before updates existed.
+  std::string update_root;
+  std::string update_url;
   Json to_json() const;
   static Result<BootstrappingBundle> from_json(const Json& j);
 };

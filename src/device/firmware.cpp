@@ -1,5 +1,7 @@
 #include "device/firmware.h"
 
+#include <algorithm>
+
 #include "common/fs.h"
 #include "common/json.h"
 #include "crypto/digest.h"
@@ -42,7 +44,13 @@ Result<FirmwareManifest> read_firmware(const std::string& devdir) {
   if (!fs::exists(path))
     return make_error("device.firmware", devdir + " has no firmware (firmware/release.json)");
   auto text = TRY(fs::read_file_limited(path, 64 * 1024, "device.firmware"));
-  auto j = TRY_CTX(parse_json(text, "device.firmware"), path);
+  return TRY_CTX(parse_firmware_manifest(text), path);
+}
+
+Result<FirmwareManifest> parse_firmware_manifest(const std::string& text) {
+  const std::string path = "release.json";
+  if (text.size() > 64 * 1024) return make_error("device.firmware", "release.json is too large");
+  auto j = TRY(parse_json(text, "device.firmware"));
   FirmwareManifest m;
   m.model = TRY(json_string(j, "model", "release"));
   m.version = TRY(json_string(j, "version", "release"));
@@ -70,6 +78,37 @@ Result<Measurements> measure_firmware(const std::string& devdir) {
   }
   out.debug_enabled = fs::exists(fs::join(devdir, "firmware/debug-enabled"));
   return out;
+}
+
+bool version_less(const std::string& a, const std::string& b) {
+  // Part by part ('.'-separated): numbers by value and before any text, text by its bytes; a
+  // version that is a prefix of the other comes first. A strict weak order, as sorting needs.
+  auto parts = [](const std::string& v) {
+    std::vector<std::string> out;
+    size_t at = 0;
+    for (size_t dot; (dot = v.find('.', at)) != std::string::npos; at = dot + 1)
+      out.push_back(v.substr(at, dot - at));
+    out.push_back(v.substr(at));
+    return out;
+  };
+  auto numeric = [](const std::string& p) {
+    return !p.empty() && p.size() <= 18 && std::all_of(p.begin(), p.end(), [](char c) {
+      return std::isdigit(static_cast<unsigned char>(c));
+    });
+  };
+  auto pa = parts(a), pb = parts(b);
+  for (size_t i = 0; i < pa.size() && i < pb.size(); ++i) {
+    bool na = numeric(pa[i]), nb = numeric(pb[i]);
+    if (na && nb) {
+      long long x = std::stoll(pa[i]), y = std::stoll(pb[i]);
+      if (x != y) return x < y;
+    } else if (na != nb) {
+      return na;  // a number before text
+    } else if (pa[i] != pb[i]) {
+      return pa[i] < pb[i];
+    }
+  }
+  return pa.size() < pb.size();
 }
 
 }  // namespace gh::device

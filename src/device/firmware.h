@@ -34,6 +34,8 @@ Status write_firmware(const std::string& devdir, const FirmwareManifest& manifes
                       const std::vector<std::string>& contents);
 // Reads firmware/release.json ("device.firmware" when absent or malformed).
 Result<FirmwareManifest> read_firmware(const std::string& devdir);
+// The same from release.json's text (an update's manifest, before it is installed).
+Result<FirmwareManifest> parse_firmware_manifest(const std::string& text);
 
 struct Measurements {
   FirmwareManifest manifest;
@@ -42,5 +44,8 @@ struct Measurements {
 };
 // Measures every component (SHA-256 of the file as it is now).
 Result<Measurements> measure_firmware(const std::string& devdir);
+
+// "1.10.0" after "1.9.2": numeric parts compared as numbers, others as text.
+bool version_less(const std::string& a, const std::string& b);
 
 }  // namespace gh::device

@@ -53,6 +53,8 @@ Status write_bootstrap(const std::string& devdir, const BootstrapFiles& f) {
   TRY(fs::write_file_exclusive(fs::join(b, "app-bootstrap.json"), f.app_bootstrap.dump(2) + "\n",
                                0444));
   TRY(fs::write_file_exclusive(fs::join(b, "device.json"), f.device.dump(2) + "\n", 0444));
+  if (!f.update_root.empty())
+    TRY(fs::write_file_exclusive(fs::join(b, "tuf-root.json"), f.update_root, 0444));
   ::chmod(b.c_str(), 0555);  // read-only after manufacture
   return ok_status();
 }

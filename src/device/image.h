@@ -48,8 +48,9 @@ struct BootstrapFiles {
   std::string masa_trust_pem;
   std::string dpp_uri;
   Bytes dpp_qr_png;
-  Json app_bootstrap;  // application-layer bootstrapping info: service URL and trust anchor
-  Json device;         // serial, model, manufacturer, keystore kind, MASA URL, MUD URL
+  Json app_bootstrap;       // application-layer bootstrapping info: service URL and trust anchor
+  std::string update_root;  // the manufacturer's TUF root.json: the device's first trusted root
+  Json device;              // serial, model, manufacturer, keystore kind, MASA URL, MUD URL
 };
 
 // Writes bootstrap/ (into an image directory that is not yet published) and makes it read-only.

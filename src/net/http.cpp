@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "common/time.h"
+
 namespace gh::net {
 namespace {
 
@@ -13,25 +15,32 @@ struct Message {
 
 // Reads one response from conn, using buffer for bytes already read. nullopt at a clean end of
 // stream before any byte.
-Result<std::optional<Message>> read_response(crypto::TlsConnection& conn, std::string& buffer) {
+Result<std::optional<Message>> read_response(crypto::TlsConnection& conn, std::string& buffer,
+                                             const ResponseLimits& limits) {
   uint8_t chunk[16384];
   std::optional<MessageHead> head;
-  while (!(head = TRY(parse_head(buffer, false)))) {
+  const double deadline = limits.deadline_s > 0 ? time::monotonic() + limits.deadline_s : 0;
+  auto read_more = [&]() -> Result<size_t> {
     auto n = conn.read(chunk, sizeof chunk);
     if (!n) return n.error();
-    if (*n == 0) {
+    // A peer that trickles bytes resets the socket's receive timeout with each one: the deadline
+    // bounds the whole response (slow retrieval).
+    if (deadline > 0 && time::monotonic() > deadline)
+      return make_error("http.slow", "timed out: the response took longer than " +
+                                         std::to_string(static_cast<int>(limits.deadline_s)) +
+                                         " s");
+    buffer.append(reinterpret_cast<char*>(chunk), *n);
+    return *n;
+  };
+  while (!(head = TRY(parse_head(buffer, false, limits.max_body)))) {
+    if (TRY(read_more()) == 0) {
       if (buffer.empty()) return std::optional<Message>();
       return make_error("http.400", "connection closed inside a message head");
     }
-    buffer.append(reinterpret_cast<char*>(chunk), *n);
   }
   buffer.erase(0, head->head_bytes);
-  while (buffer.size() < head->content_length) {
-    auto n = conn.read(chunk, sizeof chunk);
-    if (!n) return n.error();
-    if (*n == 0) return make_error("http.400", "connection closed inside a body");
-    buffer.append(reinterpret_cast<char*>(chunk), *n);
-  }
+  while (buffer.size() < head->content_length)
+    if (TRY(read_more()) == 0) return make_error("http.400", "connection closed inside a body");
   Message m{std::move(head->start_line), std::move(head->headers),
             buffer.substr(0, head->content_length)};
   buffer.erase(0, head->content_length);
@@ -107,11 +116,18 @@ Result<std::unique_ptr<HttpClient>> HttpClient::connect(const std::string& host,
 Result<ClientResponse> HttpClient::request(
     const std::string& method, const std::string& path,
     const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body) {
+  return request(method, path, headers, body, ResponseLimits{});
+}
+
+Result<ClientResponse> HttpClient::request(
+    const std::string& method, const std::string& path,
+    const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body,
+    const ResponseLimits& limits) {
   std::string out = method + " " + path + " HTTP/1.1\r\nHost: " + host_ + "\r\n";
   for (const auto& [k, v] : headers) out += k + ": " + v + "\r\n";
   out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   TRY(tls_.write(reinterpret_cast<const uint8_t*>(out.data()), out.size()));
-  auto msg = TRY(read_response(tls_, buffer_));
+  auto msg = TRY(read_response(tls_, buffer_, limits));
   if (!msg) return make_error("http.closed", "server closed the connection");
   ClientResponse r;
   const std::string& line = msg->start_line;

@@ -87,6 +87,13 @@ struct ClientResponse {
   Error refusal(const std::string& what, const std::string& fallback_check) const;
 };
 
+// What one response may cost the client: its body's size, and the time the whole response may
+// take (0: only the socket's receive timeout, which a trickling peer can keep resetting).
+struct ResponseLimits {
+  size_t max_body = kMaxBodyBytes;
+  double deadline_s = 0;
+};
+
 // One persistent TLS connection; requests go over it in order.
 class HttpClient {
  public:
@@ -98,6 +105,10 @@ class HttpClient {
   Result<ClientResponse> request(const std::string& method, const std::string& path,
                                  const std::vector<std::pair<std::string, std::string>>& headers,
                                  const std::string& body);
+  // "http.413" for a body over limits.max_body, "http.slow" past the deadline.
+  Result<ClientResponse> request(const std::string& method, const std::string& path,
+                                 const std::vector<std::pair<std::string, std::string>>& headers,
+                                 const std::string& body, const ResponseLimits& limits);
   std::vector<crypto::Certificate> server_chain() const { return tls_.peer_chain(); }
   std::string host() const { return host_; }
 

@@ -54,7 +54,8 @@ std::string ascii_lower(std::string s) {
   return s;
 }
 
-Result<std::optional<MessageHead>> parse_head(std::string_view buffer, bool is_request) {
+Result<std::optional<MessageHead>> parse_head(std::string_view buffer, bool is_request,
+                                              size_t max_body) {
   size_t head_end = buffer.find("\r\n\r\n");
   if (head_end == std::string_view::npos) {
     if (buffer.size() > kMaxHeaderBytes) return make_error("http.431", "request headers too large");
@@ -86,8 +87,8 @@ Result<std::optional<MessageHead>> parse_head(std::string_view buffer, bool is_r
       return make_error("http.400", "bad Content-Length");
     m.content_length = std::stoul(v);
   }
-  if (m.content_length > kMaxBodyBytes)
-    return make_error("http.413", "body larger than " + std::to_string(kMaxBodyBytes) + " bytes");
+  if (m.content_length > max_body)
+    return make_error("http.413", "body larger than " + std::to_string(max_body) + " bytes");
   return std::optional<MessageHead>(std::move(m));
 }
 

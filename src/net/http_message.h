@@ -27,7 +27,9 @@ struct MessageHead {
 // kMaxHeaderBytes). Errors carry the status a server answers: "http.431" (head too large),
 // "http.400" (malformed), "http.411" (a chunked request body), "http.413" (body over
 // kMaxBodyBytes).
-Result<std::optional<MessageHead>> parse_head(std::string_view buffer, bool is_request);
+// max_body: a client reading a response may allow more (a firmware image).
+Result<std::optional<MessageHead>> parse_head(std::string_view buffer, bool is_request,
+                                              size_t max_body = kMaxBodyBytes);
 
 struct RequestLine {
   std::string method;

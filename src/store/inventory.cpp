@@ -4,6 +4,7 @@
 
 #include "common/json.h"
 #include "store/events.h"
+#include "store/inventory_sqlite.h"
 #include "store/lifecycle.h"
 #include "store/sqlite.h"
 
@@ -86,6 +87,39 @@ ALTER TABLE devices ADD COLUMN attestation_kind TEXT NOT NULL DEFAULT '';
 ALTER TABLE devices ADD COLUMN tpm_clock TEXT NOT NULL DEFAULT '';
 ALTER TABLE manufacturers ADD COLUMN masa_url TEXT NOT NULL DEFAULT '';
 )",
+    // Application-layer onboarding (IR 8350 5.4) and update campaigns (store/campaigns.h). A
+    // device's app_event is the evidence event that last set its application status or version:
+    // campaigns find devices that became candidates since they last looked by it.
+    R"(
+ALTER TABLE devices ADD COLUMN app_status TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN app_path TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN app_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN app_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN app_event INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX devices_model_app ON devices(model, app_event);
+CREATE TABLE campaigns (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, manufacturer TEXT NOT NULL, model TEXT NOT NULL,
+  version TEXT NOT NULL, group_count INTEGER NOT NULL, max_failures_pct INTEGER NOT NULL,
+  success_pct INTEGER NOT NULL, state TEXT NOT NULL, created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, current_group INTEGER NOT NULL,
+  joined_through INTEGER NOT NULL, rescanned_at INTEGER NOT NULL
+);
+CREATE INDEX campaigns_state ON campaigns(state);
+CREATE TABLE campaign_groups (
+  campaign INTEGER NOT NULL, idx INTEGER NOT NULL, state TEXT NOT NULL,
+  started_at INTEGER NOT NULL, ended_at INTEGER NOT NULL, PRIMARY KEY (campaign, idx)
+) WITHOUT ROWID;
+CREATE TABLE campaign_counts (
+  campaign INTEGER NOT NULL, grp INTEGER NOT NULL, phase TEXT NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY (campaign, grp, phase)
+) WITHOUT ROWID;
+CREATE TABLE campaign_members (
+  campaign INTEGER NOT NULL, serial TEXT NOT NULL, grp INTEGER NOT NULL, phase TEXT NOT NULL,
+  previous_version TEXT NOT NULL, check_name TEXT NOT NULL, install_attestation INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL, PRIMARY KEY (campaign, serial)
+) WITHOUT ROWID;
+CREATE INDEX campaign_members_serial ON campaign_members(serial);
+)",
 };
 
 constexpr const char* kColumns =
@@ -103,7 +137,8 @@ constexpr const char* kSelect =
     "declaration_version, "
     "bundle_id, updated_at, voucher, ldevid_pem, ldevid_serial, ldevid_not_after, "
     "mud_url_claimed, mud_url_claimed_source, mud_url_claimed_status, attestation_pub_pem, "
-    "attestation_status, attested_at, attestation_kind, tpm_clock FROM devices";
+    "attestation_status, attested_at, attestation_kind, tpm_clock, app_status, app_path, "
+    "app_version, app_at FROM devices";
 
 DeviceRecord row(const Statement& s) {
   DeviceRecord d{s.text(0),     s.text(1),  s.text(2),  s.text(3),    s.text(4),
@@ -114,6 +149,10 @@ DeviceRecord row(const Statement& s) {
   d.attested_at = s.integer(20);
   d.attestation_kind = s.text(21);
   d.tpm_clock = s.text(22);
+  d.app_status = s.text(23);
+  d.app_path = s.text(24);
+  d.app_version = s.text(25);
+  d.app_at = s.integer(26);
   return d;
 }
 
@@ -624,6 +663,20 @@ class SqliteInventory final : public Inventory {
     return out;
   }
 
+  Status record_app_status(const std::string& serial, const std::string& path,
+                           const std::string& version, const Event& event) override {
+    return inventory_sqlite::record_app_status(group_, *db_, serial, path, version, event);
+  }
+
+  Status set_app_version(const std::string& serial, const std::string& version,
+                         const Event& event) override {
+    return inventory_sqlite::set_app_version(group_, *db_, serial, version, event);
+  }
+
+  Status campaign_write(const std::function<Status(CampaignTx&)>& fn) override {
+    return inventory_sqlite::campaign_write(group_, *db_, fn);
+  }
+
  private:
   // Inside a write.
   Status insert_attestation(const AttestationRecord& r) {
@@ -640,15 +693,7 @@ class SqliteInventory final : public Inventory {
   Result<std::vector<AttestationRecord>> query_attestations(const std::string& serial,
                                                             int64_t limit) {
     std::lock_guard<std::mutex> lock(mu_);
-    auto st = TRY(db_->prepare(
-        "SELECT id, serial, at, status, check_name, reason, release, ear, about_device FROM "
-        "attestation_results WHERE serial=? ORDER BY id DESC LIMIT ?"));
-    st.bind(1, serial).bind(2, limit);
-    std::vector<AttestationRecord> out;
-    while (TRY(st.step()))
-      out.push_back({st.integer(0), st.text(1), st.integer(2), st.text(3), st.text(4), st.text(5),
-                     st.text(6), st.text(7), st.integer(8) != 0});
-    return out;
+    return inventory_sqlite::select_attestations(*db_, serial, limit);
   }
 
   // Inside a write: the new LDevID supersedes the device's active one.
@@ -684,6 +729,24 @@ class SqliteInventory final : public Inventory {
 };
 
 }  // namespace
+
+namespace inventory_sqlite {
+
+// Newest first; limit -1: all.
+Result<std::vector<AttestationRecord>> select_attestations(Database& db, const std::string& serial,
+                                                           int64_t limit) {
+  auto st = TRY(db.prepare(
+      "SELECT id, serial, at, status, check_name, reason, release, ear, about_device FROM "
+      "attestation_results WHERE serial=? ORDER BY id DESC LIMIT ?"));
+  st.bind(1, serial).bind(2, limit);
+  std::vector<AttestationRecord> out;
+  while (TRY(st.step()))
+    out.push_back({st.integer(0), st.text(1), st.integer(2), st.text(3), st.text(4), st.text(5),
+                   st.text(6), st.text(7), st.integer(8) != 0});
+  return out;
+}
+
+}  // namespace inventory_sqlite
 
 Result<std::unique_ptr<Inventory>> open_sqlite_inventory(const std::string& path) {
   auto db = TRY_CTX(Database::open(path, kMigrations), "inventory");

@@ -2,12 +2,14 @@
 // log. SQLite is the embedded default; the interface is what a PostgreSQL store implements too.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
+#include "store/campaigns.h"
 #include "store/lifecycle.h"
 #include "store/records.h"
 
@@ -121,6 +123,21 @@ class Inventory {
   // still older than `before`: evidence appraised since the sweep read it stands. Whether it did.
   virtual Result<bool> mark_stale(const AttestationRecord& record, time::Seconds before,
                                   const Event& event) = 0;
+
+  // Application-layer onboarding (IR 8350 5.4): the device reports its application operational,
+  // reached by path ("streamlined" or "independent"), running version; set with the event in one
+  // transaction. Refused "device.unknown" for a serial not in the inventory, "app.path" for
+  // another path, and "lifecycle.state" (recorded) unless the device is onboarded: a quarantined
+  // or revoked device cannot declare itself operational (a device's report never overrides the
+  // site's verdict).
+  virtual Status record_app_status(const std::string& serial, const std::string& path,
+                                   const std::string& version, const Event& event) = 0;
+  // The version the device runs, as an update confirmed it ("device.unknown" for an unknown one).
+  virtual Status set_app_version(const std::string& serial, const std::string& version,
+                                 const Event& event) = 0;
+  // Update campaigns (store/campaigns.h): runs fn inside one write transaction; everything it
+  // wrote commits together, or nothing when it returns an error. fn must not call the Inventory.
+  virtual Status campaign_write(const std::function<Status(CampaignTx&)>& fn) = 0;
 };
 
 Result<std::unique_ptr<Inventory>> open_sqlite_inventory(const std::string& path);

@@ -83,6 +83,15 @@ struct DeviceRecord {
   // that TPM's counters from the last accepted quote ("reset:restart:clock").
   std::string attestation_kind;
   std::string tpm_clock;
+  // Application-layer onboarding (IR 8350 5.4): "" until the device reports its application
+  // operational, then "operational"; the path it took ("streamlined": the site's lifecycle
+  // service, reached with the LDevID; "independent": the manufacturer's service, reached with the
+  // IDevID); the application/firmware version it runs (as reported, then as an update campaign
+  // confirmed it) and when.
+  std::string app_status;
+  std::string app_path;
+  std::string app_version;
+  time::Seconds app_at = 0;
 
   // The MUD URL the network enforces for this device (empty: none).
   const std::string& enforced_mud_url() const {

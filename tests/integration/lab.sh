@@ -415,6 +415,23 @@ for _ in $(seq 40); do ip netns exec gh-dev1 curl -s -m 0.5 -o /dev/null http://
 ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ || fail "the re-onboarded device is not admitted"
 ok "re-onboarding: the superseded LDevID is in the CRL and refused by 802.1X; the new one is admitted"
 
+# Application-layer onboarding and an update campaign through the router (issue 15): the site
+# mirrors the manufacturer's repository (site to MASA across the router), gh-dev1 (connected by
+# 802.1X) app-onboards over its LDevID and is updated by a campaign, keeping its network.
+ip netns exec gh-site "$G" site mirror sync --state "$L/site" --json > lmirror.json || fail "mirror sync in the lab: $(cat lmirror.json)"
+ip netns exec gh-dev1 "$G" device app-onboard --state "$d1" --json > lapp.json 2>&1 || fail "app-onboard in the lab: $(cat lapp.json)"
+[ "$(jq -r .path lapp.json)" = streamlined ] || fail "lab app-onboarding: $(cat lapp.json)"
+printf '#!/bin/sh\necho "lab sensor application $GATEHOUSE_APP_VERSION"\n' > lab-app-1.1.sh
+"$G" factory release --state "$L/factory" --model lab-sensor --version 1.1.0 --file lab-app-1.1.sh >/dev/null
+ip netns exec gh-site "$G" site mirror sync --state "$L/site" >/dev/null || fail "second mirror sync"
+lcid=$("$G" site campaign create --state "$L/site" --model lab-sensor --version 1.1.0 --groups 1 --approve --json | jq -r .id)
+ip netns exec gh-dev1 "$G" device run --state "$d1" --rounds 2 --interval 1 > lrun.out 2>&1 || true
+[ "$("$G" site campaign status --state "$L/site" "$lcid" | jq -r .state)" = finished ] \
+  || fail "lab campaign: $("$G" site campaign status --state "$L/site" "$lcid" | jq -c '{state, members}') $(cat lrun.out)"
+[ "$(jq -r .version "$d1/firmware/release.json")" = 1.1.0 ] || fail "gh-dev1 was not updated"
+ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ || fail "the updated device lost its network"
+ok "through the router: the site mirrored the update repository, gh-dev1 app-onboarded (streamlined) and campaign $lcid updated it to 1.1.0; it keeps its network"
+
 # Every change above after the first was an incremental transaction the kernel accepted (none fell
 # back to rebuilding the table, which would have reset the counters).
 applied=$(grep -c "ruleset applied" "$L/logs/router.log" || true)

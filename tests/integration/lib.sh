@@ -7,7 +7,7 @@ cleanup_hooks=()
 cleanup() {
   local h
   for h in "${cleanup_hooks[@]:-}"; do [ -n "$h" ] && eval "$h" || true; done
-  rm -rf "$T"
+  if [ -n "${GH_KEEP:-}" ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
 cd "$T"

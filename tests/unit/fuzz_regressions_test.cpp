@@ -30,6 +30,7 @@ GH_HARNESS(hostapd_log)
 GH_HARNESS(http_message)
 GH_HARNESS(mud)
 GH_HARNESS(policy)
+GH_HARNESS(tuf)
 GH_HARNESS(voucher_cms)
 GH_HARNESS(voucher_json)
 GH_HARNESS(x509)
@@ -55,7 +56,7 @@ const Target kTargets[] = {
     GH_TARGET(dpp_gas),      GH_TARGET(dpp_tcp),       GH_TARGET(dpp_uri),
     GH_TARGET(est),          GH_TARGET(hostapd_log),   GH_TARGET(http_message),
     GH_TARGET(mud),          GH_TARGET(policy),        GH_TARGET(voucher_cms),
-    GH_TARGET(voucher_json), GH_TARGET(x509),
+    GH_TARGET(voucher_json), GH_TARGET(x509),          GH_TARGET(tuf),
 };
 #undef GH_TARGET
 

@@ -5,10 +5,12 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "device/slots.h"
 #include "net/http.h"
 #include "svc/common/role.h"
 #include "svc/device/attester.h"
 #include "svc/device/device_agent.h"
+#include "svc/device/update_agent.h"
 
 namespace gh::svc {
 
@@ -36,6 +38,130 @@ Result<Session> load_session(const OpenedDevice& dev, const std::string& site_ur
   return s;
 }
 
+// What an update in progress left on disk (onboarding/update.json): a power loss during its trial
+// is reported as a failure once the device is back on the previous release.
+Status remember_update(const std::string& dir, int64_t campaign, const std::string& version) {
+  return fs::write_file_atomic(fs::join(dir, "onboarding/update.json"),
+                               Json{{"campaign", campaign}, {"version", version}}.dump() + "\n");
+}
+void forget_update(const std::string& dir) {
+  (void)fs::remove_all(fs::join(dir, "onboarding/update.json"));
+}
+
+class Lifecycle {
+ public:
+  Lifecycle(const DeviceRunOptions& o, const Session& s, const crypto::TlsIdentity& id)
+      : o_(o), s_(s), id_(id) {}
+
+  // After an attestation round: app-onboard once, then follow the site's campaign assignment.
+  // attest: a fresh attestation round (the site's verdict on the running release).
+  Status step(const std::function<Result<AttestReply>()>& attest) {
+    if (!app_) {
+      app_ = TRY(open_streamlined(o_.device_dir, s_.site_url, id_, s_.domain_ca));
+      TRY(report_interrupted());
+    }
+    if (app_onboarded_path(o_.device_dir).empty()) {
+      TRY(app_onboard(o_.device_dir, *app_));
+      say("app-onboarded (streamlined): running " + app_->service().version);
+    }
+    auto a = TRY(app_->call("GET", "assignment"));
+    if (!a.contains("campaign")) return ok_status();
+    int64_t campaign = a["campaign"].get<int64_t>();
+    std::string action = json_string_or(a, "action", "");
+    std::string version = json_string_or(a, "version", "");
+    if (action == "install") return install(campaign, version, attest);
+    if (action == "rollback") return roll_back(campaign, version);
+    return ok_status();
+  }
+
+ private:
+  void say(const std::string& what) {
+    log::info("device", what);
+    if (o_.on_update) o_.on_update(what);
+  }
+  Status report(int64_t campaign, const std::string& phase, const std::string& version,
+                const std::string& check = "") {
+    Json body{{"kind", "campaign"},
+              {"campaign", campaign},
+              {"phase", phase},
+              {"version", version},
+              {"check", check}};
+    TRY_CTX(app_->call("POST", "report", body), "campaign report " + phase);
+    return ok_status();
+  }
+  Status report_interrupted() {
+    auto text = fs::read_file(fs::join(o_.device_dir, "onboarding/update.json"));
+    if (!text) return ok_status();
+    auto j = parse_json(*text, "update");
+    auto slots = TRY(device::Slots::open(o_.device_dir));
+    if (j && slots.version(slots.active()) != json_string_or(*j, "version", "")) {
+      (void)report((*j)["campaign"].get<int64_t>(), "failed", json_string_or(*j, "version", ""),
+                   "update.boot");
+      say("the update to " + json_string_or(*j, "version", "") +
+          " did not survive a restart: back on " + slots.version(slots.active()));
+    }
+    forget_update(o_.device_dir);
+    return ok_status();
+  }
+  Status install(int64_t campaign, const std::string& version,
+                 const std::function<Result<AttestReply>()>& attest) {
+    auto image = TRY(device::Image::open(o_.device_dir));
+    auto release = fetch_release(*app_, image.info().model, version);
+    if (!release) {
+      (void)report(campaign, "failed", version, release.error().code);
+      return release.error();
+    }
+    TRY(report(campaign, "download", version));
+    TRY(remember_update(o_.device_dir, campaign, version));
+    // Kept only with the site's word: a fresh attestation of the new release, then the confirm
+    // the site accepts only with its own affirming verdict.
+    auto health = [&]() -> Status {
+      auto r = TRY(attest());
+      if (r.status != "affirming")
+        return make_error("update.attestation", "the site's verdict on " + version + " is " +
+                                                    r.status + " (" + r.check + ")");
+      return report(campaign, "confirm", version);
+    };
+    auto outcome = apply_release(o_.device_dir, *release, health, [&](const std::string& phase) {
+      if (auto st = report(campaign, phase, version); !st)
+        log::warn("device", "report " + phase + ": " + st.error().str());
+    });
+    forget_update(o_.device_dir);
+    if (!outcome) {
+      (void)report(campaign, "failed", version, outcome.error().code);
+      say("update to " + version + " refused: " + outcome.error().str());
+      return ok_status();  // the failure is reported; the device runs its previous release
+    }
+    if (*outcome == InstallOutcome::kAlreadyRunning) {
+      // Installed before (its confirm was lost): the site's verdict on what runs decides.
+      auto r = TRY(attest());
+      if (r.status == "affirming") TRY(report(campaign, "confirm", version));
+      return ok_status();
+    }
+    say("updated to " + version + " (campaign " + std::to_string(campaign) + ")");
+    return ok_status();
+  }
+  Status roll_back(int64_t campaign, const std::string& version) {
+    auto slots = TRY(device::Slots::open(o_.device_dir));
+    if (slots.version(slots.active()) != version) {
+      if (!slots.previous().empty() && slots.version(slots.previous()) == version) {
+        TRY(slots.rollback());
+      } else {
+        auto image = TRY(device::Image::open(o_.device_dir));
+        TRY(apply_release(o_.device_dir, TRY(fetch_release(*app_, image.info().model, version))));
+      }
+    }
+    TRY(report(campaign, "rollback", version));
+    say("rolled back to " + version + " (campaign " + std::to_string(campaign) + ")");
+    return ok_status();
+  }
+
+  const DeviceRunOptions& o_;
+  const Session& s_;
+  const crypto::TlsIdentity& id_;
+  std::unique_ptr<AppSession> app_;
+};
+
 }  // namespace
 
 Status run_device(const DeviceRunOptions& o) {
@@ -45,6 +171,13 @@ Status run_device(const DeviceRunOptions& o) {
   auto s = TRY(load_session(dev, o.site_url));
   auto url = TRY(net::Url::parse(s.site_url));
   crypto::TlsIdentity id{s.ldevid, s.chain, s.key};
+  // The boot loader's part: an update trial a power loss interrupted falls back here.
+  if (fs::exists(fs::join(o.device_dir, "firmware")))
+    if (auto slots = device::Slots::open(o.device_dir))
+      if (auto b = slots->boot(); b && *b == device::Slots::BootOutcome::kFellBack)
+        log::warn("device", "an unconfirmed update did not survive a restart: back on " +
+                                slots->version(slots->active()));
+  Lifecycle lifecycle(o, s, id);
   auto ctx = TRY(crypto::TlsContext::client(&id, {s.domain_ca}, ""));
   EvidenceMaker evidence = [&](const Bytes& nonce) { return make_evidence(dev, nonce); };
   std::unique_ptr<net::HttpClient> client;
@@ -64,6 +197,19 @@ Status run_device(const DeviceRunOptions& o) {
       if (!r) client.reset();  // a fresh session next round
     }
     if (o.on_round) o.on_round(r);
+    if (r && o.updates && client) {
+      auto st = lifecycle.step([&]() -> Result<AttestReply> {
+        auto again = attest_over(*client, evidence);
+        if (o.on_round) o.on_round(again);
+        return again;
+      });
+      if (!st) {
+        if (st.error().code == "app.mirror")
+          log::debug("device", "no application service: " + st.error().str());
+        else
+          log::warn("device", "application/update step: " + st.error().str());
+      }
+    }
     int wait = interval;
     if (r) {
       backoff = 1;

@@ -17,8 +17,13 @@ struct DeviceRunOptions {
   std::string site_url;  // default: onboarding/network.json's site-url (set by BRSKI onboarding)
   int interval_s = 0;    // 0: as the site says (its policy's assurance interval)
   int rounds = 0;        // attestation rounds before returning; 0: until stopped
+  // Application-layer onboarding (streamlined) and updates from the site's campaigns, after
+  // each attestation round.
+  bool updates = true;
   // Called after each round (for the CLI's output and for tests).
   std::function<void(const Result<AttestReply>&)> on_round;
+  // Called with each application/update step ("app-onboarded 1.0.0", "installed 1.1.0", ...).
+  std::function<void(const std::string&)> on_update;
 };
 
 // Runs until stopped (SIGINT/SIGTERM) or rounds are done. Returns the refusal that ended it when

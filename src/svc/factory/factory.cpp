@@ -19,6 +19,7 @@
 #include "svc/common/role.h"
 #include "svc/device/swtpm.h"
 #include "svc/device/tpm_attester.h"
+#include "svc/factory/tuf_repository.h"
 
 namespace gh::svc {
 namespace {
@@ -44,7 +45,8 @@ Status Factory::init(const FactoryInitOptions& o) {
   Config cfg = TRY(init_state_dir(o.state_dir, "factory", o.name));
   std::string s = slug(o.name, 16);
   cfg.set("masa_url", o.masa_url.empty() ? "https://masa." + s + ".example:9443" : o.masa_url);
-  cfg.set("app_url", o.app_url.empty() ? "https://apps." + s + ".example:8443/v1" : o.app_url);
+  // The application service is the MASA's (masa serve) unless named.
+  cfg.set("app_url", o.app_url.empty() ? cfg.get("masa_url") : o.app_url);
   cfg.set("serial_prefix",
           o.serial_prefix.empty() ? upper(slug(o.name, 6)) + "-" : o.serial_prefix);
   cfg.set("keystore", o.keystore);
@@ -132,12 +134,44 @@ Result<FirmwareRelease> Factory::add_release(
     const std::string& model, const std::string& version, const std::string& swname,
     const std::vector<std::pair<std::string, std::string>>& files) {
   auto r = TRY(svc::add_release(state_dir_, name_, rv_signer_, model, version, swname, files));
+  TRY_CTX(publish_release(r), "update repository");
   Json comps = Json::array();
   for (const auto& c : r.manifest.components) comps.push_back(c.name);
   TRY(registry_->append(store::Event{
       0, 0, "", "factory.release", "ok", "firmware release and reference values signed",
       Json{{"model", model}, {"version", version}, {"components", comps}}.dump()}));
   return r;
+}
+
+Status Factory::publish_release(const FirmwareRelease& r) {
+  auto repo = TRY(TufRepository::open(state_dir_, *keystore_));
+  std::vector<NewTarget> targets;
+  const std::string base = r.manifest.model + "/" + r.manifest.version + "/";
+  Json common{{"model", r.manifest.model}, {"version", r.manifest.version}};
+  for (const auto& c : r.manifest.components) {
+    Json custom = common;
+    custom["kind"] = "component";
+    custom["component"] = c.name;
+    targets.push_back(
+        {base + c.file, TRY(fs::read_file(fs::join(r.dir, "firmware/" + c.file))), custom});
+  }
+  Json manifest = common;
+  manifest["kind"] = "release";
+  targets.push_back({base + "release.json",
+                     TRY(fs::read_file(fs::join(r.dir, "firmware/release.json"))), manifest});
+  Json rv = common;
+  rv["kind"] = "reference-values";
+  targets.push_back({base + "reference-values.corim", to_string(r.corim), rv});
+  return repo->add_targets(targets);
+}
+
+Status Factory::rotate_update_keys(const std::vector<std::string>& roles) {
+  auto repo = TRY(TufRepository::open(state_dir_, *keystore_));
+  TRY(repo->rotate_keys(roles));
+  Json rs = roles;
+  return registry_->append(store::Event{
+      0, 0, "", "factory.rotate-keys", "ok", "update repository keys rotated by a new root",
+      Json{{"roles", rs}, {"root-version", repo->version("root")}}.dump()});
 }
 
 // A run killed mid-batch leaves serials "reserved": their images may be partial, or complete but
@@ -217,6 +251,7 @@ Result<MadeDevice> Factory::make_one(const std::string& serial, const MakeOption
   files.masa_trust_pem = root_.pem();
   files.dpp_uri = dpp;
   files.dpp_qr_png = TRY(codec::qr_png(dpp));
+  files.update_root = update_root_;
   files.app_bootstrap = Json{{"service-url", config_.get("app_url")},
                              {"trust-anchor", root_.pem()},
                              {"mode", "independent"}};
@@ -267,6 +302,8 @@ Result<std::vector<MadeDevice>> Factory::make(
   o.out_dir = std::filesystem::absolute(o.out_dir).lexically_normal().string();
   if (!o.mud_url.empty()) TRY(registry_->set_model_mud(o.model, o.mud_url));
   auto release = TRY(release_for_make(state_dir_, name_, rv_signer_, o.model));
+  TRY_CTX(publish_release(release), "update repository");
+  update_root_ = TRY(TRY(TufRepository::open(state_dir_, *keystore_))->root_json());
 
   int workers = o.workers > 0 ? o.workers
                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -388,6 +425,8 @@ Result<size_t> Factory::sell(const SellOptions& o) {
   for (const auto& m : models)
     for (const auto& r : TRY(releases(state_dir_, m)))
       bundle.reference_values.push_back(base64_encode(r.corim));
+  bundle.update_root = TRY(TRY(TufRepository::open(state_dir_, *keystore_))->root_json());
+  bundle.update_url = config_.get("masa_url") + "/tuf/";
   auto signed_bundle = TRY(codec::sign_bundle(
       bundle, declaration_signer_.cert, declaration_signer_.key, declaration_signer_.full_chain()));
   if (signed_bundle.size() > codec::kMaxBundleBytes)

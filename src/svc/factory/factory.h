@@ -69,6 +69,12 @@ class Factory {
   Result<FirmwareRelease> add_release(
       const std::string& model, const std::string& version, const std::string& swname,
       const std::vector<std::pair<std::string, std::string>>& files);
+  // Publishes a release in the update repository (TUF targets <model>/<version>/<file>, the
+  // release manifest and its reference values); publishing the same release again changes
+  // nothing.
+  Status publish_release(const FirmwareRelease& release);
+  // New TUF keys for the roles named, through a new root version (factory rotate-keys).
+  Status rotate_update_keys(const std::vector<std::string>& roles);
   // Signs a MUD file for a model (detached CMS); returns the path of the published file.
   Result<std::string> publish_mud(const std::string& model, const std::string& file);
 
@@ -97,6 +103,7 @@ class Factory {
   pki::Identity mud_signer_;
   pki::Identity declaration_signer_;
   pki::Identity rv_signer_;  // reference values (CoRIMs)
+  std::string update_root_;  // the TUF root written into the images being made
 };
 
 }  // namespace gh::svc

@@ -9,7 +9,9 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "svc/common/role.h"
+#include "svc/common/tuf_serve.h"
 #include "svc/factory/releases.h"
+#include "svc/factory/tuf_repository.h"
 
 namespace gh::svc {
 namespace {
@@ -57,6 +59,7 @@ Result<std::unique_ptr<MasaService>> MasaService::open(const std::string& state_
   m->root_ = root;
   store::FactoryRegistry* reg = m->registry_.get();
   auto idevid_ca = TRY(load_identity(*m->keystore_, pki_dir, "idevid-ca", {root.cert}));
+  m->idevid_ca_ = idevid_ca.cert;
   m->masa_ = std::make_unique<proto::Masa>(
       proto::MasaConfig{root.cert, signer, 20 * 60, {idevid_ca.cert}},
       [reg](const std::string& serial) -> Result<std::optional<proto::MasaDevice>> {
@@ -130,9 +133,73 @@ net::HttpResponse MasaService::handle(net::HttpRequest& req) {
     if (req.method != "POST") return net::HttpResponse::text(405, "POST only");
     return request_audit_log(req);
   }
+  if (req.path.rfind(kUpdateRepositoryPath, 0) == 0) {
+    if (req.method != "GET") return net::HttpResponse::text(405, "GET only");
+    return update_repository(req.path.substr(std::string(kUpdateRepositoryPath).size()));
+  }
+  if (req.path.rfind(kAppServicePath, 0) == 0) return app_service(req);
   if (req.path.rfind(kReferenceValuesPath, 0) == 0) {
     if (req.method != "GET") return net::HttpResponse::text(405, "GET only");
     return reference_values(req.path.substr(std::string(kReferenceValuesPath).size()));
+  }
+  return net::HttpResponse::text(404, "no such resource");
+}
+
+// The update repository, public (its metadata is signed; devices and sites verify it). The
+// timestamp is the online role: re-signed here before it would expire.
+net::HttpResponse MasaService::update_repository(const std::string& path) {
+  if (path == "metadata/timestamp.json") {
+    std::lock_guard<std::mutex> lock(tuf_mu_);
+    if (time::now() - tuf_checked_ >= 60) {
+      tuf_checked_ = time::now();
+      auto repo = TufRepository::open(state_dir_, *keystore_);
+      auto st = repo ? (*repo)->refresh(12 * 3600) : Result<bool>(repo.error());
+      if (!st)
+        log::error("masa",
+                   "update repository: cannot re-sign the timestamp: " + st.error().message);
+    }
+  }
+  return serve_repository_file(fs::join(state_dir_, "tuf/repository"), path);
+}
+
+net::HttpResponse MasaService::app_service(net::HttpRequest& req) {
+  const auto& chain = req.connection->peer_chain;
+  if (chain.empty())
+    return net::HttpResponse::refusal(401, "app.idevid", "present the device's IDevID");
+  std::vector<crypto::Certificate> untrusted(chain.begin() + 1, chain.end());
+  untrusted.push_back(idevid_ca_);
+  if (auto st = crypto::verify_chain(chain[0], untrusted, {root_.cert}); !st)
+    return net::HttpResponse::refusal(403, "app.idevid", st.error().message);
+  auto serial = chain[0].serial_number_attr();
+  if (!serial) return net::HttpResponse::refusal(403, "app.device", "the IDevID names no serial");
+  auto dev = registry_->get(*serial);
+  if (!dev || !*dev || (*dev)->state != "made")
+    return net::HttpResponse::refusal(403, "app.device", "not a device this manufacturer made");
+  const std::string sub = req.path.substr(std::string(kAppServicePath).size());
+  if (sub == "release" && req.method == "GET") {
+    auto r = latest_release(state_dir_, (*dev)->model);
+    if (!r || !*r)
+      return net::HttpResponse::refusal(404, "app.release", "no release of " + (*dev)->model);
+    return net::HttpResponse{200,
+                             "application/json",
+                             Json{{"serial", *serial},
+                                  {"model", (*dev)->model},
+                                  {"version", (*r)->manifest.version},
+                                  {"repository", kUpdateRepositoryPath}}
+                                 .dump(),
+                             {}};
+  }
+  if (sub == "report" && req.method == "POST") {
+    auto body = parse_json(req.body, "report", JsonLimits{4096, 4, 64});
+    if (!body || !body->is_object())
+      return net::HttpResponse::refusal(400, "app.report", "a JSON object is expected");
+    Json detail{{"status", json_string_or(*body, "status", "")},
+                {"version", json_string_or(*body, "version", "")},
+                {"path", "independent"}};
+    auto st = registry_->append(store::Event{0, 0, *serial, "app.report", "ok",
+                                             "the device reports its application", detail.dump()});
+    if (!st) return net::HttpResponse::refusal(500, "masa.store", st.error().message);
+    return net::HttpResponse{200, "application/json", Json{{"recorded", true}}.dump(), {}};
   }
   return net::HttpResponse::text(404, "no such resource");
 }

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
+#include "common/time.h"
 #include "net/http.h"
 #include "proto/masa.h"
 #include "store/factory_registry.h"
@@ -14,6 +16,11 @@ namespace gh::svc {
 // Where `masa serve` publishes the signed reference values: PATH<model> lists the releases,
 // PATH<model>/<version> is the CoRIM (application/rim+cbor).
 inline constexpr const char* kReferenceValuesPath = "/.well-known/gatehouse/reference-values/";
+
+// The manufacturer's update repository (TUF; metadata/ and targets/ under it) and its application
+// service for devices (independent application-layer onboarding, authenticated by the IDevID).
+inline constexpr const char* kUpdateRepositoryPath = "/tuf/";
+inline constexpr const char* kAppServicePath = "/app/v1/";
 
 class MasaService {
  public:
@@ -32,6 +39,11 @@ class MasaService {
   net::HttpResponse request_voucher(net::HttpRequest& req);
   net::HttpResponse reference_values(const std::string& model_and_version);
   net::HttpResponse request_audit_log(net::HttpRequest& req);
+  net::HttpResponse update_repository(const std::string& path);
+  // The manufacturer's application service (IR 8350 5.4, independent application-layer
+  // onboarding): a device authenticated by its IDevID learns its model's current release and
+  // reports that it runs it.
+  net::HttpResponse app_service(net::HttpRequest& req);
 
   std::string state_dir_;
   std::unique_ptr<crypto::KeyStore> keystore_;
@@ -41,6 +53,9 @@ class MasaService {
   std::unique_ptr<net::HttpServer> server_;
   std::unique_ptr<net::HttpServer> mud_server_;
   pki::Identity root_;
+  crypto::Certificate idevid_ca_;
+  std::mutex tuf_mu_;  // the timestamp re-signing below
+  time::Seconds tuf_checked_ = 0;
 };
 
 }  // namespace gh::svc

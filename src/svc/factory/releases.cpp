@@ -33,37 +33,6 @@ Result<FirmwareRelease> load(const std::string& dir) {
 
 }  // namespace
 
-bool version_less(const std::string& a, const std::string& b) {
-  // Part by part ('.'-separated): numbers by value and before any text, text by its bytes; a
-  // version that is a prefix of the other comes first. A strict weak order, as sorting needs.
-  auto parts = [](const std::string& v) {
-    std::vector<std::string> out;
-    size_t at = 0;
-    for (size_t dot; (dot = v.find('.', at)) != std::string::npos; at = dot + 1)
-      out.push_back(v.substr(at, dot - at));
-    out.push_back(v.substr(at));
-    return out;
-  };
-  auto numeric = [](const std::string& p) {
-    return !p.empty() && p.size() <= 18 && std::all_of(p.begin(), p.end(), [](char c) {
-      return std::isdigit(static_cast<unsigned char>(c));
-    });
-  };
-  auto pa = parts(a), pb = parts(b);
-  for (size_t i = 0; i < pa.size() && i < pb.size(); ++i) {
-    bool na = numeric(pa[i]), nb = numeric(pb[i]);
-    if (na && nb) {
-      long long x = std::stoll(pa[i]), y = std::stoll(pb[i]);
-      if (x != y) return x < y;
-    } else if (na != nb) {
-      return na;  // a number before text
-    } else if (pa[i] != pb[i]) {
-      return pa[i] < pb[i];
-    }
-  }
-  return pa.size() < pb.size();
-}
-
 Result<FirmwareRelease> add_release(const std::string& state_dir, const std::string& manufacturer,
                                     const pki::Identity& rv_signer, const std::string& model,
                                     const std::string& version, const std::string& swname,
@@ -138,8 +107,12 @@ Result<FirmwareRelease> release_for_make(const std::string& state_dir,
   std::vector<std::pair<std::string, std::string>> files;
   for (const char* c : {"boot", "os", "app"}) {
     std::string path = fs::join(tmp, c);
-    TRY(fs::write_file_atomic(path, "Gatehouse demo firmware: " + manufacturer + " " + model +
-                                        " 1.0.0, component " + c + "\n"));
+    std::string name =
+        "Gatehouse demo firmware: " + manufacturer + " " + model + " 1.0.0, component " + c + "\n";
+    // The application is what the device starts (and health-checks after an update).
+    if (std::string(c) == "app")
+      name = "#!/bin/sh\n# " + name + "echo \"demo application $GATEHOUSE_APP_VERSION running\"\n";
+    TRY(fs::write_file_atomic(path, name));
     files.emplace_back(c, path);
   }
   auto r = add_release(state_dir, manufacturer, rv_signer, model, "1.0.0",

@@ -44,7 +44,6 @@ Result<FirmwareRelease> release_for_make(const std::string& state_dir,
 // Copies the release into a device image's firmware/.
 Status install_release(const FirmwareRelease& r, const std::string& devdir);
 
-// "1.10.0" after "1.9.2": numeric parts compared as numbers, others as text.
-bool version_less(const std::string& a, const std::string& b);
+using device::version_less;
 
 }  // namespace gh::svc

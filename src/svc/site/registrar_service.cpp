@@ -34,6 +34,8 @@ Result<std::unique_ptr<RegistrarService>> RegistrarService::open(const std::stri
   r->policy_ = std::make_unique<PolicyStore>(state_dir);
   r->registrar_ = std::make_unique<proto::Registrar>(TRY(r->site_->registrar_identity()));
   r->verifier_ = TRY(Verifier::open(*r->site_));
+  r->campaigns_ = std::make_unique<Campaigns>(r->site_->inventory(), Campaigns::csprng());
+  r->lifecycle_ = std::make_unique<LifecycleService>(*r->site_, *r->campaigns_);
   r->options_ = options;
   return r;
 }
@@ -43,11 +45,25 @@ Result<int> RegistrarService::serve(const std::string& host, int port) {
   auto tls = TRY(crypto::TlsContext::server(crypto::TlsIdentity{id.cert, id.chain, id.key}));
   server_ = TRY(net::HttpServer::start(host, port, std::move(tls),
                                        [this](net::HttpRequest& r) { return handle(r); }));
+  lifecycle_->start_mirror_sync(options_.mirror_interval_s);
   return server_->port();
 }
 
 void RegistrarService::stop() {
   if (server_) server_->stop();
+  lifecycle_->stop();
+}
+
+Result<std::string> RegistrarService::ldevid_device(const net::HttpRequest& req) {
+  const auto& chain = req.connection->peer_chain;
+  if (chain.empty() || !is_domain_certificate(chain))
+    return make_error("lifecycle.credential", "present the device's LDevID");
+  auto cred = TRY(site_->inventory().credential(chain[0].serial_hex()));
+  std::string serial = chain[0].serial_number_attr().value_or("");
+  if (!cred || cred->device != serial || cred->status != "active")
+    return make_error("lifecycle.credential", "certificate " + chain[0].serial_hex() +
+                                                  " is not the device's current LDevID");
+  return serial;
 }
 
 HttpResponse RegistrarService::refuse(int status, const std::string& serial,
@@ -95,6 +111,11 @@ HttpResponse RegistrarService::handle(net::HttpRequest& req) {
       {"/.well-known/est/simplereenroll", "POST"},
       {"/.well-known/gatehouse/attest/challenge", "GET"},
       {"/.well-known/gatehouse/attest/evidence", "POST"}};
+  if (req.path.rfind(kLifecyclePath, 0) == 0) {
+    auto serial = ldevid_device(req);
+    if (!serial) return refuse_unauthenticated(401, "lifecycle", serial.error());
+    return lifecycle_->handle(req, *serial);
+  }
   auto m = methods.find(req.path);
   if (m == methods.end()) return HttpResponse::text(404, "no such resource");
   if (req.method != m->second) return HttpResponse::text(405, m->second + " only");

@@ -9,7 +9,9 @@
 
 #include "net/http.h"
 #include "proto/registrar.h"
+#include "svc/site/campaigns.h"
 #include "svc/site/evidence_gate.h"
+#include "svc/site/lifecycle_service.h"
 #include "svc/site/policy_store.h"
 #include "svc/site/site.h"
 #include "svc/site/verifier.h"
@@ -22,6 +24,8 @@ struct RegistrarOptions {
   // RFC 8995 5.8.3: fetch the MASA audit log and refuse a device another domain has had a
   // voucher for since its current declaration was issued (a clone, or a device taken elsewhere).
   bool check_audit_log = true;
+  // Sync the update mirrors every this many seconds (0: never; `site mirror sync` by hand).
+  int mirror_interval_s = 0;
 };
 
 class RegistrarService {
@@ -40,6 +44,8 @@ class RegistrarService {
   // The attestation extension (registrar_attest.cpp): a challenge, or evidence appraised.
   net::HttpResponse attest(net::HttpRequest& req, bool evidence);
   Result<std::string> attesting_device(const net::HttpRequest& req);
+  // The device whose current, active LDevID the request came with ("lifecycle.credential").
+  Result<std::string> ldevid_device(const net::HttpRequest& req);
   // A refusal, recorded for a device that proved who it is (within its rate) ...
   net::HttpResponse refuse(int status, const std::string& serial, const std::string& kind,
                            const Error& e);
@@ -55,6 +61,8 @@ class RegistrarService {
   std::unique_ptr<Site> site_;
   std::unique_ptr<PolicyStore> policy_;
   std::unique_ptr<Verifier> verifier_;
+  std::unique_ptr<Campaigns> campaigns_;
+  std::unique_ptr<LifecycleService> lifecycle_;
   std::mutex attest_mu_;
   std::unique_ptr<proto::Registrar> registrar_;
   RegistrarOptions options_;

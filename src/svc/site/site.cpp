@@ -11,6 +11,7 @@
 #include "net/http.h"
 #include "proto/registrar.h"
 #include "svc/common/role.h"
+#include "svc/site/update_mirror.h"
 
 namespace gh::svc {
 namespace {
@@ -283,9 +284,42 @@ Result<ImportReport> Site::check_and_import(const Bytes& file, const std::string
         store::Event{0, 0, "", "reference-values.import", "ok",
                      "manufacturer's signed reference values verified",
                      Json{{"bundle", bundle_id}, {"releases", releases}}.dump()}));
+    ++rv_generation_;
   }
   report.reference_values = reference_values.size();
+  if (!bundle.update_root.empty())
+    TRY_CTX(record_update_source(state_dir_, bundle.manufacturer, root, bundle.update_root,
+                                 bundle.update_url),
+            "bundle update repository");
   return report;
+}
+
+Result<crypto::Certificate> Site::manufacturer_root(const std::string& fingerprint) {
+  for (const auto& m : TRY(inventory_->manufacturers()))
+    if (m.fingerprint == fingerprint) return crypto::Certificate::from_pem(m.root_pem);
+  return make_error("trust.unknown", "no trusted manufacturer root " + fingerprint);
+}
+
+Result<std::vector<std::string>> Site::import_reference_values(
+    const std::string& manufacturer, const crypto::Certificate& root,
+    const std::vector<std::string>& corims_b64, const std::string& source) {
+  codec::BootstrappingBundle b;
+  b.manufacturer = manufacturer;
+  b.reference_values = corims_b64;
+  auto records = TRY(check_reference_values(b, root));
+  std::vector<std::string> out;
+  Json releases = Json::array();
+  for (const auto& r : records) {
+    out.push_back(r.model + " " + r.version);
+    releases.push_back(out.back());
+  }
+  if (records.empty()) return out;
+  TRY(inventory_->add_reference_values(
+      records, store::Event{0, 0, "", "reference-values.import", "ok",
+                            "manufacturer's signed reference values verified",
+                            Json{{"source", source}, {"releases", releases}}.dump()}));
+  ++rv_generation_;
+  return out;
 }
 
 // IR 8350 step 3: the manufacturer's certificate for the device's attestation key, under the

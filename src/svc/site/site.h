@@ -3,6 +3,7 @@
 // devices. Onboarding services build on this.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,15 @@ class Site {
   Result<store::ManufacturerAnchor> trust_manufacturer(const std::string& root_pem,
                                                        const std::string& masa_url = "");
 
+  // A trusted manufacturer's root by its fingerprint (hex SHA-256); "trust.unknown" otherwise.
+  Result<crypto::Certificate> manufacturer_root(const std::string& fingerprint);
+  // Signed reference values arriving other than in a bundle (the update mirror): each CoRIM
+  // verified under the manufacturer's root, for its own models. Returns "model version" each.
+  Result<std::vector<std::string>> import_reference_values(
+      const std::string& manufacturer, const crypto::Certificate& root,
+      const std::vector<std::string>& corims_b64, const std::string& source);
+  // Counts the reference value imports this process made (the verifier's cache follows it).
+  int64_t reference_generation() const { return rv_generation_.load(); }
   const crypto::Certificate& domain_ca() const { return domain_ca_.cert; }
   const pki::Identity& domain_ca_identity() const { return domain_ca_; }
   // The registrar's TLS and signing identity (id-kp-cmcRA), chain = [domain CA].
@@ -97,6 +107,7 @@ class Site {
                                 time::Seconds now);
   std::string crl_listing_;  // what the last published CRL listed
   time::Seconds crl_at_ = 0;
+  std::atomic<int64_t> rv_generation_{0};
 };
 
 }  // namespace gh::svc

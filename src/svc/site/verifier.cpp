@@ -69,7 +69,12 @@ Result<Bytes> Verifier::challenge(const std::string& serial) {
 }
 
 Result<Verifier::Known> Verifier::known(const std::string& serial, time::Seconds now) {
-  Bytes key = to_bytes(serial);
+  // Reference values arriving (a bundle, the update mirror: in this process or another) start a
+  // new generation of the cache: a device updated to a new release is appraised against it at
+  // once, not after the cache entry expires.
+  int64_t external = TRY(site_.inventory().external_changes());
+  Bytes key = to_bytes(serial + "#" + std::to_string(site_.reference_generation()) + "#" +
+                       std::to_string(external));
   if (auto k = known_.get(key, now)) return *k;
   auto d = TRY(site_.inventory().get(serial));
   if (!d) return make_error("inventory.unknown", serial + " is not in the inventory");
