@@ -11,6 +11,7 @@
 #include "svc/bench/bench_attest.h"
 #include "svc/bench/bench_brski.h"
 #include "svc/bench/bench_dpp.h"
+#include "svc/bench/bench_evidence.h"
 #include "svc/bench/bench_mud.h"
 #include "svc/bench/bench_update.h"
 #include "svc/factory/factory.h"
@@ -211,6 +212,29 @@ int bench_mud(const Args& a) {
 }  // namespace gh::cli
 
 namespace gh::cli {
+
+int bench_evidence(const Args& a) {
+  svc::EvidenceBenchOptions o;
+  auto n = a.get_int("entries", o.entries);
+  if (!n) return fail(n.error());
+  o.entries = *n;
+  auto t = a.get_int("threads", o.threads);
+  if (!t) return fail(t.error());
+  o.threads = *t;
+  auto r = svc::bench_evidence(o);
+  if (!r) return fail(r.error());
+  const Json& j = *r;
+  if (a.has("json")) {
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << j["entries"] << " evidence entries: appended "
+              << static_cast<int64_t>(j["appends_per_s"].get<double>()) << "/s on " << j["threads"]
+              << " threads; exported with a signed checkpoint in " << j["export_s"].get<double>()
+              << " s (" << static_cast<int64_t>(j["export_mb"].get<double>())
+              << " MB); verified in " << j["verify_s"].get<double>() << " s\n";
+  }
+  return kExitOk;
+}
 
 int bench_update(const Args& a) {
   svc::UpdateBenchOptions o;

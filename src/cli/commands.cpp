@@ -115,6 +115,21 @@ const std::vector<Command>& commands() {
                  "seconds between update mirror syncs (default 300; 0: only `site mirror sync`)")},
             kDppSite),
        site_serve},
+      {"site evidence export",
+       "Export the evidence log with a checkpoint of its Merkle tree (RFC 9162) signed by the "
+       "site, grouped by the five kinds of evidence and mapped to SP 800-53 controls; filtered "
+       "exports carry an inclusion proof per entry.",
+       "site evidence export --state DIR [--since TIME] [--serial S] [--out FILE] [--json]",
+       {kState, opt("since", "only entries at or after this time (RFC 3339)"),
+        opt("serial", "only this device's entries"), opt("out", "write here (default: stdout)"),
+        kJson},
+       site_evidence_export},
+      {"site evidence verify",
+       "Check an evidence export offline against the site's public key: names the first entry "
+       "changed, removed, reordered or inserted.",
+       "site evidence verify FILE --key PEM [--json]",
+       {opt("key", "the site's evidence-signer.pem"), kJson},
+       site_evidence_verify},
       {"site mirror sync",
        "Bring the site's mirrors of its manufacturers' update repositories up to date (TUF: "
        "every file verified from the root the bundle carried), importing new reference values.",
@@ -470,6 +485,13 @@ const std::vector<Command>& commands() {
        {opt("devices", "devices (default 1000)"), opt("groups", "campaign groups (default 10)"),
         opt("threads", "device threads (default: one per core)"), kJson},
        bench_update},
+      {"bench evidence",
+       "Measure the evidence log: appends per second, then a full export with its signed Merkle "
+       "checkpoint and its offline verification.",
+       "bench evidence [--entries N] [--threads T] [--json]",
+       {opt("entries", "entries (default 100000)"),
+        opt("threads", "appending threads (default: one per core)"), kJson},
+       bench_evidence},
   };
   return table;
 }

@@ -255,14 +255,16 @@ Result<Envelope> parse_envelope(const std::string& bytes) {
 
 Status verify_role(const Envelope& env, const RoleKeys& role,
                    const std::map<std::string, Key>& keys, const std::string& what) {
-  std::set<std::string> good;
+  // Distinct keys, not distinct key IDs: one key listed under two IDs counts once.
+  std::set<Bytes> good;
   Bytes data(env.canonical.begin(), env.canonical.end());
   for (const auto& [keyid, sig] : env.signatures) {
-    if (good.count(keyid)) continue;
     if (std::find(role.keyids.begin(), role.keyids.end(), keyid) == role.keyids.end()) continue;
     auto k = keys.find(keyid);
     if (k == keys.end()) continue;
-    if (k->second.public_key.verify(data, sig).ok()) good.insert(keyid);
+    Bytes spki = k->second.public_key.der();
+    if (good.count(spki)) continue;
+    if (k->second.public_key.verify(data, sig).ok()) good.insert(std::move(spki));
   }
   if (static_cast<int>(good.size()) < role.threshold)
     return make_error("tuf.signature", what + ": " + std::to_string(good.size()) +

@@ -50,6 +50,14 @@ done
 [ "$(app_of "$s1")" = "operational independent 1.0.0" ] || fail "device run app-onboarded $s1 again"
 ok "app-onboarded: $s1 independently (the site sees the path), 3 streamlined; 1.0.0 verified against the signed metadata, started, operational"
 
+# A device's own word sets its version once; afterwards only the site's attestation does.
+s2=$(sed -n 2p serials.txt)
+code=$(curl -sk -o resp.txt -w '%{http_code}' --cert "d/$s2/onboarding/ldevid.pem" --key "d/$s2/keystore/ldevid.key" \
+  -H 'Content-Type: application/json' -d '{"kind":"app","status":"operational","version":"9.9.9"}' "$SITE_URL/lifecycle/v1/report")
+[ "$code" = 403 ] && grep -q "app.reported" resp.txt || fail "a device rewrote its version: $code $(cat resp.txt)"
+[ "$(app_of "$s2")" = "operational streamlined 1.0.0" ] || fail "$s2: $(app_of "$s2")"
+ok "a device cannot claim another version by itself (app.reported)"
+
 printf '#!/bin/sh\necho "camera app $GATEHOUSE_APP_VERSION running"\n' > app-1.1.sh
 "$G" factory release --state f --model cam-1 --version 1.1.0 --file app-1.1.sh >/dev/null
 expect_refused campaign.release "$G" site campaign create --state s --model cam-1 --version 1.1.0

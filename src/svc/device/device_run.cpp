@@ -144,12 +144,11 @@ class Lifecycle {
   Status roll_back(int64_t campaign, const std::string& version) {
     auto slots = TRY(device::Slots::open(o_.device_dir));
     if (slots.version(slots.active()) != version) {
-      if (!slots.previous().empty() && slots.version(slots.previous()) == version) {
-        TRY(slots.rollback());
-      } else {
-        auto image = TRY(device::Image::open(o_.device_dir));
-        TRY(apply_release(o_.device_dir, TRY(fetch_release(*app_, image.info().model, version))));
-      }
+      // Back to the release the previous slot holds, never to an older one fetched anew
+      // (apply_release refuses downgrades; a newer one is an install, not a rollback).
+      if (slots.previous().empty() || slots.version(slots.previous()) != version)
+        return make_error("update.rollback", "the previous slot does not hold " + version);
+      TRY(slots.rollback());
     }
     TRY(report(campaign, "rollback", version));
     say("rolled back to " + version + " (campaign " + std::to_string(campaign) + ")");
@@ -172,11 +171,20 @@ Status run_device(const DeviceRunOptions& o) {
   auto url = TRY(net::Url::parse(s.site_url));
   crypto::TlsIdentity id{s.ldevid, s.chain, s.key};
   // The boot loader's part: an update trial a power loss interrupted falls back here.
-  if (fs::exists(fs::join(o.device_dir, "firmware")))
-    if (auto slots = device::Slots::open(o.device_dir))
-      if (auto b = slots->boot(); b && *b == device::Slots::BootOutcome::kFellBack)
+  if (fs::exists(fs::join(o.device_dir, "firmware"))) {
+    if (auto slots = device::Slots::open(o.device_dir)) {
+      auto b = slots->boot();
+      if (b && *b == device::Slots::BootOutcome::kFellBack) {
         log::warn("device", "an unconfirmed update did not survive a restart: back on " +
                                 slots->version(slots->active()));
+      } else if (b && *b == device::Slots::BootOutcome::kTrial && slots->rollback().ok()) {
+        // A trial the agent did not finish (it restarted between the switch and the confirm):
+        // nobody health-checked it, so it is abandoned.
+        log::warn("device", "an update trial left unfinished was rolled back: back on " +
+                                slots->version(slots->active()));
+      }
+    }
+  }
   Lifecycle lifecycle(o, s, id);
   auto ctx = TRY(crypto::TlsContext::client(&id, {s.domain_ca}, ""));
   EvidenceMaker evidence = [&](const Bytes& nonce) { return make_evidence(dev, nonce); };

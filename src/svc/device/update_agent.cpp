@@ -144,7 +144,8 @@ Result<VerifiedRelease> fetch_release(TufFetcher& fetcher, const std::string& me
 
 Result<InstallOutcome> apply_release(const std::string& devdir, const VerifiedRelease& release,
                                      const HealthCheck& extra_check,
-                                     const std::function<void(const std::string&)>& on_phase) {
+                                     const std::function<void(const std::string&)>& on_phase,
+                                     bool allow_downgrade) {
   auto slots = TRY(device::Slots::open(devdir));
   if (slots.in_trial()) return make_error("slot.busy", "an earlier update is still on trial");
   // Already running it, byte for byte?
@@ -158,6 +159,13 @@ Result<InstallOutcome> apply_release(const std::string& devdir, const VerifiedRe
     }
     if (same) return InstallOutcome::kAlreadyRunning;
   }
+  // TUF keeps metadata from going back, not software: an older release, however validly signed,
+  // may carry the flaw a newer one fixed. Going back is a rollback to the previous slot only.
+  const std::string running = slots.version(slots.active());
+  if (!allow_downgrade && !running.empty() &&
+      device::version_less(release.manifest.version, running))
+    return make_error("update.downgrade", "release " + release.manifest.version +
+                                              " is older than the running " + running);
   TRY(slots.stage(release.manifest, release.contents));
   if (on_phase) on_phase("install");
   TRY(slots.switch_to_inactive());

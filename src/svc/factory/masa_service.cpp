@@ -175,6 +175,10 @@ net::HttpResponse MasaService::app_service(net::HttpRequest& req) {
   auto dev = registry_->get(*serial);
   if (!dev || !*dev || (*dev)->state != "made")
     return net::HttpResponse::refusal(403, "app.device", "not a device this manufacturer made");
+  // The very IDevID the factory made for that serial, not any certificate naming it.
+  auto made = crypto::Certificate::chain_from_pem((*dev)->idevid_pem);
+  if (!made || made->empty() || !((*made)[0] == chain[0]))
+    return net::HttpResponse::refusal(403, "app.idevid", "not the IDevID made for " + *serial);
   const std::string sub = req.path.substr(std::string(kAppServicePath).size());
   if (sub == "release" && req.method == "GET") {
     auto r = latest_release(state_dir_, (*dev)->model);

@@ -191,6 +191,18 @@ Status TufRepository::load() {
   latest_["targets"] =
       TRY(fs::read_file(meta(tuf::versioned_name(versions_["targets"], "targets"))));
   targets_ = TRY(signed_part(latest_["targets"], "targets"))["targets"];
+  // A key rotation cut short (the new root published, the roles not yet re-signed): finish it.
+  auto root = TRY(tuf::parse_root(root_));
+  auto signed_now = [&](const std::string& role) {
+    auto env = tuf::parse_envelope(latest_[role]);
+    return env && tuf::verify_role(*env, root.roles[role], root.keys, role).ok();
+  };
+  bool targets = !signed_now("targets");
+  bool snapshot = targets || !signed_now("snapshot");
+  bool timestamp = snapshot || !signed_now("timestamp");
+  if (targets) TRY(publish_targets());
+  if (snapshot) TRY(publish_snapshot());
+  if (timestamp) TRY(publish_timestamp());
   return ok_status();
 }
 
@@ -323,14 +335,18 @@ Status TufRepository::republish() {
 Result<bool> TufRepository::refresh(int64_t within) {
   auto lock = TRY(RepoLock::take(dir_));
   TRY(load());
-  auto ts = TRY(signed_part(latest_["timestamp"], "timestamp"));
-  auto sn = TRY(signed_part(latest_["snapshot"], "snapshot"));
+  auto expiry = [&](const std::string& role) -> Result<time::Seconds> {
+    auto j = TRY(signed_part(latest_[role], role));
+    return time::parse_rfc3339(j["expires"].get<std::string>());
+  };
   auto deadline = time::now() + within;
-  auto ts_expires = time::parse_rfc3339(ts["expires"].get<std::string>());
-  auto sn_expires = time::parse_rfc3339(sn["expires"].get<std::string>());
-  if (!ts_expires || !sn_expires) return make_error("tuf.json", "unreadable expiry");
-  if (*ts_expires > deadline && *sn_expires > deadline) return false;
-  if (*sn_expires <= deadline) TRY(publish_snapshot());
+  // Targets are re-signed a week before they expire (the offline role's key must then be here).
+  bool targets = TRY(expiry("targets")) <= time::now() + 7 * 86400;
+  bool snapshot = targets || TRY(expiry("snapshot")) <= deadline;
+  bool timestamp = snapshot || TRY(expiry("timestamp")) <= deadline;
+  if (!timestamp) return false;
+  if (targets) TRY(publish_targets());
+  if (snapshot) TRY(publish_snapshot());
   TRY(publish_timestamp());
   return true;
 }

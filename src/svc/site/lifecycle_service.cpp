@@ -118,6 +118,17 @@ net::HttpResponse LifecycleService::report(net::HttpRequest& req, const std::str
     // The path the device took: through this service, or the manufacturer's (reported here
     // afterwards, over its LDevID).
     std::string path = json_string_or(*body, "path", "streamlined");
+    // The device's word sets its application version once, at application-layer onboarding;
+    // after that only the site's own verdict does (an affirming attestation of that release).
+    auto d = site_.inventory().get(serial);
+    if (!d || !*d) return refusal(Error{"device.unknown", serial + " is not in the inventory"});
+    if (!(*d)->app_status.empty()) {
+      auto a = site_.inventory().latest_attestation(serial);
+      if (!a || !*a || (*a)->status != "affirming" || (*a)->release != version)
+        return refusal(Error{"app.reported", serial + " was app-onboarded already; the site "
+                                                      "records another version only from its own "
+                                                      "affirming attestation of that release"});
+    }
     Json detail{{"path", path}, {"version", version}};
     auto st = site_.inventory().record_app_status(
         serial, path, version,

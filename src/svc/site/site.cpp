@@ -261,6 +261,7 @@ Result<ImportReport> Site::check_and_import(const Bytes& file, const std::string
     }
   }
   auto reference_values = TRY(check_reference_values(bundle, root));
+  if (!bundle.update_root.empty()) TRY(check_update_source(bundle.update_root, bundle.update_url));
 
   ImportReport report;
   report.manufacturer = bundle.manufacturer;

@@ -1,6 +1,9 @@
 #include "svc/site/update_mirror.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -58,13 +61,18 @@ std::string mirror_repository_dir(const std::string& state_dir, const std::strin
   return fs::join(mirror_dir(state_dir, id), "repository");
 }
 
-Status record_update_source(const std::string& state_dir, const std::string& manufacturer,
-                            const crypto::Certificate& root, const std::string& root_json,
-                            const std::string& url) {
+Status check_update_source(const std::string& root_json, const std::string& url) {
   // The root must be a TUF root that its own keys sign (checked again by every client).
   TRY_CTX(tuf::TrustedSet::from_root(root_json, time::now()), "bundle update repository");
   if (url.rfind("https://", 0) != 0)
     return make_error("bundle.update", "the update repository URL is not https: " + url);
+  return ok_status();
+}
+
+Status record_update_source(const std::string& state_dir, const std::string& manufacturer,
+                            const crypto::Certificate& root, const std::string& root_json,
+                            const std::string& url) {
+  TRY(check_update_source(root_json, url));
   std::string dir = mirror_dir(state_dir, mirror_id(root));
   TRY(fs::make_dirs(fs::join(dir, "trusted")));
   if (!fs::exists(fs::join(dir, "trusted/root.json")))
@@ -97,6 +105,17 @@ Result<std::vector<MirrorSource>> mirror_sources(const std::string& state_dir) {
 }
 
 Result<MirrorReport> sync_mirror(Site& site, const MirrorSource& source, TufFetcher& fetcher) {
+  // One sync of a mirror at a time (site serve's thread, `site mirror sync`): two interleaved
+  // could publish an older timestamp over a newer one.
+  int fd = ::open(fs::join(source.dir, "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || ::flock(fd, LOCK_EX) != 0) {
+    if (fd >= 0) ::close(fd);
+    return make_error("io", "cannot lock the mirror " + source.dir);
+  }
+  struct Unlock {
+    int fd;
+    ~Unlock() { ::close(fd); }
+  } unlock{fd};
   MirrorReport report{source.id, source.manufacturer};
   const std::string trusted = fs::join(source.dir, "trusted");
   const std::string repo = fs::join(source.dir, "repository");

@@ -29,6 +29,9 @@ struct MirrorSource {
 };
 
 std::string mirror_id(const crypto::Certificate& manufacturer_root);
+// Whether a bundle's update repository can be used: a TUF root its own keys sign, an https URL
+// ("bundle.update" otherwise). Checked before the bundle changes anything.
+Status check_update_source(const std::string& root_json, const std::string& url);
 // Records where a manufacturer's repository is and its first trusted root (kept if the mirror
 // already trusts a root: a bundle never takes the mirror back to an older one).
 Status record_update_source(const std::string& state_dir, const std::string& manufacturer,

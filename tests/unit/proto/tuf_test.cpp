@@ -74,6 +74,20 @@ TEST(TufSignatures, ThresholdCountsDistinctValidKeysOfTheRole) {
   ASSERT_REFUSED(verify_role(*parse_envelope(mixed), r.role, all_keys, "targets"), "tuf.signature");
 }
 
+// One key listed under two key IDs counts once (go-tuf GHSA-3633-5h82-39pq).
+TEST(TufSignatures, OneKeyUnderTwoIdsCountsOnce) {
+  auto r = make_role(1, 1);
+  const auto& key = r.keys.begin()->second;
+  Key alias = key;
+  alias.id = "alias";
+  r.keys["alias"] = alias;
+  r.role.keyids.push_back("alias");
+  r.role.threshold = 2;
+  Signer as_alias{alias, r.signers[0].private_key};
+  auto text = *sign_metadata(Json{{"_type", "root"}}, {&r.signers[0], &as_alias});
+  ASSERT_REFUSED(verify_role(*parse_envelope(text), r.role, r.keys, "root"), "tuf.signature");
+}
+
 TEST(TufSignatures, AChangedSignedPartBreaksTheSignature) {
   auto r = make_role(1, 1);
   auto text = *sign_metadata(Json{{"_type", "targets"}, {"version", 1}}, {&r.signers[0]});

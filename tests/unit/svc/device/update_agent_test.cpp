@@ -115,6 +115,15 @@ TEST_F(UpdateAgentTest, AReleaseThatDoesNotStartIsRolledBack) {
   EXPECT_EQ(*fs::read_file(dev + "/firmware/app.bin"), kApp);
 }
 
+TEST_F(UpdateAgentTest, AnOlderReleaseIsRefusedHoweverWellSigned) {
+  auto dev = device();
+  publish("cam", "0.9", kApp, "cam", "0.9");  // signed, older than the running 1.0
+  auto r = fetch("cam", "0.9");
+  ASSERT_TRUE(r.ok());
+  ASSERT_REFUSED(apply_release(dev, *r), "update.downgrade");
+  EXPECT_EQ(device::read_firmware(dev)->version, "1.0");
+}
+
 TEST_F(UpdateAgentTest, TheSitesVerdictDecidesTheHealthCheck) {
   auto dev = device();
   publish("cam", "1.1", kApp, "cam", "1.1");

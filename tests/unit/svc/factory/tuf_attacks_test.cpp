@@ -244,6 +244,30 @@ TEST_F(TufAttack, RootRotationIsFollowedAndKeptAcrossRefreshes) {
   EXPECT_TRUE(refresh().ok());
 }
 
+// A key rotation cut short: the new root (naming a new timestamp key) was published, then the
+// process died before re-signing. Opening the repository finishes the rotation.
+TEST_F(TufAttack, ARotationCutShortIsFinishedWhenTheRepositoryOpens) {
+  Json root = signed_part("1.root.json");
+  root["version"] = 2;
+  auto fresh = *ks_->generate("tuf-timestamp-2", crypto::Curve::kP256);
+  auto key = *tuf::make_key(fresh.public_key());
+  root["keys"][key.id] = key.json;
+  root["roles"]["timestamp"]["keyids"] = Json::array({key.id});
+  auto r1 = *ks_->load("tuf-root-1");
+  auto r2 = *ks_->load("tuf-root-2");
+  tuf::Signer s1{*tuf::make_key(r1.public_key()), r1}, s2{*tuf::make_key(r2.public_key()), r2};
+  auto bytes = *tuf::sign_metadata(root, {&s1, &s2});
+  const std::string meta_dir = repo_->repository_dir() + "/metadata/";
+  ASSERT_TRUE(fs::write_file_atomic(meta_dir + "2.root.json", bytes).ok());
+  ASSERT_TRUE(fs::write_file_atomic(meta_dir + "root.json", bytes).ok());
+  sync_mirror();
+  ASSERT_REFUSED(refresh(), "tuf.signature");  // the timestamp is still the old key's
+  auto reopened = TufRepository::open(dir_ + "/factory", *ks_);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().str();
+  sync_mirror();
+  EXPECT_TRUE(refresh().ok());
+}
+
 // Extraneous dependencies: a delegated role signs for paths outside the ones delegated to it.
 TEST_F(TufAttack, ADelegatedRoleCannotSignOutsideItsPaths) {
   auto vendor = *crypto::PrivateKey::generate(crypto::Curve::kP256);
