@@ -75,6 +75,18 @@ Result<std::string> required(const Args& args, const std::string& name) {
   return args.get(name);
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> name_value_pairs(const Args& args,
+                                                                          const std::string& name) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& v : args.all(name)) {
+    auto eq = v.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return make_error("usage", "--" + name + " takes NAME=FILE");
+    out.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+  }
+  return out;
+}
+
 void print_json(const Json& j) {
   std::cout << j.dump(2) << "\n";
 }

@@ -55,5 +55,8 @@ void print_json(const Json& j);
 Result<std::string> self_exe();
 // Required option: the value, or a usage error naming it.
 Result<std::string> required(const Args& args, const std::string& name);
+// Every --name NAME=VALUE given, in order (a usage error for one without '=' or a name).
+Result<std::vector<std::pair<std::string, std::string>>> name_value_pairs(const Args& args,
+                                                                          const std::string& name);
 
 }  // namespace gh::cli

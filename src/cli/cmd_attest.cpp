@@ -46,16 +46,11 @@ int factory_firmware(const Args& a) {
   if (!model) return fail(model.error());
   auto version = required(a, "version");
   if (!version) return fail(version.error());
-  std::vector<std::pair<std::string, std::string>> files;
-  for (const auto& c : a.all("component")) {
-    auto eq = c.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return fail(make_error("usage", "--component takes NAME=FILE"));
-    files.emplace_back(c.substr(0, eq), c.substr(eq + 1));
-  }
+  auto files = name_value_pairs(a, "component");
+  if (!files) return fail(files.error());
   auto f = svc::Factory::open(*state);
   if (!f) return fail(f.error());
-  auto r = (*f)->add_release(*model, *version, a.get("swname"), files);
+  auto r = (*f)->add_release(*model, *version, a.get("swname"), *files);
   if (!r) return fail(r.error());
   std::cout << "released " << *model << " " << *version << " (" << r->manifest.components.size()
             << " components); reference values signed: " << r->dir << "/reference-values.corim\n";

@@ -54,12 +54,9 @@ int factory_release(const Args& a) {
     return fail(make_error("release.base", "no earlier release of " + *model +
                                                ": record one with factory firmware first"));
   std::map<std::string, std::string> replace{{"app", *file}};
-  for (const auto& c : a.all("component")) {
-    auto eq = c.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return fail(make_error("usage", "--component takes NAME=FILE"));
-    replace[c.substr(0, eq)] = c.substr(eq + 1);
-  }
+  auto others = name_value_pairs(a, "component");
+  if (!others) return fail(others.error());
+  for (const auto& [name, path] : *others) replace[name] = path;
   std::vector<std::pair<std::string, std::string>> files;
   for (const auto& c : (*base)->manifest.components) {
     auto it = replace.find(c.name);
@@ -237,17 +234,9 @@ int device_app_onboard(const Args& a) {
     if (!s) return fail(s.error());
     session = std::move(*s);
   } else {
-    auto cred = svc::onboarded_credential(*state);
-    if (!cred) return fail(cred.error());
-    std::string site = a.get("site", cred->site_url);
-    if (site.empty())
-      return fail(make_error("usage", "the device was not onboarded by BRSKI: name --site URL"));
-    auto certs = crypto::Certificate::chain_from_pem(fs::read_file(cred->cert_path).value_or(""));
-    auto key = dev->keystore->load(cred->key_label);
-    auto ca = crypto::Certificate::from_pem(fs::read_file(cred->ca_path).value_or(""));
-    if (!certs || !key || !ca) return fail(make_error("device.onboarded", "no usable LDevID"));
-    std::vector<crypto::Certificate> rest(certs->begin() + 1, certs->end());
-    auto s = svc::open_streamlined(*state, site, crypto::TlsIdentity{(*certs)[0], rest, *key}, *ca);
+    auto site = svc::site_session(*dev, a.get("site"));
+    if (!site) return fail(site.error());
+    auto s = svc::open_streamlined(*state, site->site_url, site->identity, site->domain_ca);
     if (!s) return fail(s.error());
     session = std::move(*s);
   }
@@ -256,18 +245,11 @@ int device_app_onboard(const Args& a) {
   // Onboarded to a site too: the site records that (and how) the device runs its application.
   bool told_site = false;
   if (a.has("independent")) {
-    if (auto cred = svc::onboarded_credential(*state); cred && !cred->site_url.empty()) {
-      auto certs = crypto::Certificate::chain_from_pem(fs::read_file(cred->cert_path).value_or(""));
-      auto key = dev->keystore->load(cred->key_label);
-      auto ca = crypto::Certificate::from_pem(fs::read_file(cred->ca_path).value_or(""));
-      if (certs && key && ca) {
-        std::vector<crypto::Certificate> rest(certs->begin() + 1, certs->end());
-        auto st = svc::report_app_to_site(a.get("site", cred->site_url),
-                                          crypto::TlsIdentity{(*certs)[0], rest, *key}, *ca,
-                                          "independent", svc.version);
-        if (!st) return fail(st.error());
-        told_site = true;
-      }
+    if (auto site = svc::site_session(*dev, a.get("site")); site) {
+      auto st = svc::report_app_to_site(site->site_url, site->identity, site->domain_ca,
+                                        "independent", svc.version);
+      if (!st) return fail(st.error());
+      told_site = true;
     }
   }
   if (a.has("json")) {

@@ -8,13 +8,6 @@ namespace gh::merkle {
 
 namespace {
 
-// The largest power of two smaller than n (n > 1).
-uint64_t split(uint64_t n) {
-  uint64_t k = 1;
-  while (k << 1 < n) k <<= 1;
-  return k;
-}
-
 bool power_of_two(uint64_t n) {
   return n != 0 && (n & (n - 1)) == 0;
 }
@@ -45,6 +38,12 @@ Hash node_hash(const Hash& left, const Hash& right) {
   return sha256_parts(0x01, left.data(), left.size(), right.data(), right.size());
 }
 
+uint64_t split_point(uint64_t n) {
+  uint64_t k = 1;
+  while (k << 1 < n) k <<= 1;
+  return k;
+}
+
 Hash empty_root() {
   return crypto::sha256(std::string_view());
 }
@@ -63,7 +62,7 @@ void Tree::append(const Hash& leaf) {
 Hash Tree::range(uint64_t begin, uint64_t end) const {
   uint64_t n = end - begin;
   if (power_of_two(n) && begin % n == 0) return levels_[log2_exact(n)][begin / n];
-  uint64_t k = split(n);
+  uint64_t k = split_point(n);
   return node_hash(range(begin, begin + k), range(begin + k, end));
 }
 
@@ -75,7 +74,7 @@ Hash Tree::root(uint64_t n) const {
 std::vector<Hash> Tree::path(uint64_t m, uint64_t begin, uint64_t end) const {
   uint64_t n = end - begin;
   if (n <= 1) return {};
-  uint64_t k = split(n);
+  uint64_t k = split_point(n);
   std::vector<Hash> p;
   if (m - begin < k) {
     p = path(m, begin, begin + k);
@@ -99,7 +98,7 @@ std::vector<Hash> Tree::subproof(uint64_t m, uint64_t begin, uint64_t end, bool 
     if (whole) return {};
     return {range(begin, end)};
   }
-  uint64_t k = split(n);
+  uint64_t k = split_point(n);
   std::vector<Hash> p;
   if (m <= k) {
     p = subproof(m, begin, begin + k, whole);

@@ -19,6 +19,8 @@ using Hash = Bytes;  // 32 bytes
 Hash leaf_hash(std::string_view entry);
 Hash node_hash(const Hash& left, const Hash& right);
 Hash empty_root();  // SHA-256 of nothing: the tree of no leaves
+// Where RFC 9162 splits a tree of n > 1 leaves: the largest power of two smaller than n.
+uint64_t split_point(uint64_t n);
 
 // An append-only tree that keeps every complete aligned subtree's hash (about two hashes per
 // leaf), so that a root of any size and a proof of any leaf cost O(log n) lookups.

@@ -103,4 +103,18 @@ Status store_device_secret(const std::string& device_dir, const std::string& lab
   return fs::write_file_atomic(fs::join(dir, label + ".secret"), secret.reveal(), 0600);
 }
 
+Result<SiteSession> site_session(const OpenedDevice& dev, const std::string& site_url) {
+  auto cred = TRY(onboarded_credential(dev.dir));
+  SiteSession s;
+  s.site_url = site_url.empty() ? cred.site_url : site_url;
+  if (s.site_url.empty())
+    return make_error("usage", "the device was not onboarded by BRSKI: name the site with --site");
+  auto certs = TRY(crypto::Certificate::chain_from_pem(TRY(fs::read_file(cred.cert_path))));
+  s.identity.cert = certs[0];
+  s.identity.chain.assign(certs.begin() + 1, certs.end());
+  s.identity.key = TRY_CTX(dev.keystore->load(cred.key_label), "the credential's key");
+  s.domain_ca = TRY(crypto::Certificate::from_pem(TRY(fs::read_file(cred.ca_path))));
+  return s;
+}
+
 }  // namespace gh::svc

@@ -9,6 +9,7 @@
 
 #include "common/json.h"
 #include "crypto/keystore.h"
+#include "crypto/tls.h"
 #include "device/image.h"
 #include "svc/device/swtpm.h"
 #include "svc/device/tpm_attester.h"
@@ -47,6 +48,16 @@ struct OnboardedCredential {
   std::string site_url;     // the registrar the device onboarded with (BRSKI), may be empty
 };
 Result<OnboardedCredential> onboarded_credential(const std::string& device_dir);
+
+// What the device needs to talk to its site over mutual TLS: its LDevID (with chain and key) and
+// the domain CA. site_url overrides the registrar it onboarded with; "usage" when neither names
+// a site (a device onboarded by DPP).
+struct SiteSession {
+  crypto::TlsIdentity identity;
+  crypto::Certificate domain_ca;
+  std::string site_url;
+};
+Result<SiteSession> site_session(const OpenedDevice& dev, const std::string& site_url = "");
 
 // A secret kept beside the device's keys (mode 0600), e.g. a Wi-Fi PSK. A factory reset removes it.
 Status store_device_secret(const std::string& device_dir, const std::string& label,

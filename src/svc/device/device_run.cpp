@@ -16,28 +16,6 @@ namespace gh::svc {
 
 namespace {
 
-struct Session {
-  crypto::Certificate ldevid;
-  std::vector<crypto::Certificate> chain;
-  crypto::PrivateKey key;
-  crypto::Certificate domain_ca;
-  std::string site_url;
-};
-
-Result<Session> load_session(const OpenedDevice& dev, const std::string& site_url) {
-  auto cred = TRY(onboarded_credential(dev.dir));
-  Session s;
-  s.site_url = site_url.empty() ? cred.site_url : site_url;
-  if (s.site_url.empty())
-    return make_error("usage", "the device was not onboarded by BRSKI: name the site with --site");
-  auto certs = TRY(crypto::Certificate::chain_from_pem(TRY(fs::read_file(cred.cert_path))));
-  s.ldevid = certs[0];
-  s.chain.assign(certs.begin() + 1, certs.end());
-  s.key = TRY_CTX(dev.keystore->load(cred.key_label), "the credential's key");
-  s.domain_ca = TRY(crypto::Certificate::from_pem(TRY(fs::read_file(cred.ca_path))));
-  return s;
-}
-
 // What an update in progress left on disk (onboarding/update.json): a power loss during its trial
 // is reported as a failure once the device is back on the previous release.
 Status remember_update(const std::string& dir, int64_t campaign, const std::string& version) {
@@ -50,7 +28,7 @@ void forget_update(const std::string& dir) {
 
 class Lifecycle {
  public:
-  Lifecycle(const DeviceRunOptions& o, const Session& s, const crypto::TlsIdentity& id)
+  Lifecycle(const DeviceRunOptions& o, const SiteSession& s, const crypto::TlsIdentity& id)
       : o_(o), s_(s), id_(id) {}
 
   // After an attestation round: app-onboard once, then follow the site's campaign assignment.
@@ -156,7 +134,7 @@ class Lifecycle {
   }
 
   const DeviceRunOptions& o_;
-  const Session& s_;
+  const SiteSession& s_;
   const crypto::TlsIdentity& id_;
   std::unique_ptr<AppSession> app_;
 };
@@ -167,9 +145,9 @@ Status run_device(const DeviceRunOptions& o) {
   auto dev = TRY(open_device(o.device_dir, /*allow_onboarded=*/true));
   auto image = TRY(device::Image::open(o.device_dir));
   if (!image.onboarded()) return make_error("device.onboarded", "the device is not onboarded yet");
-  auto s = TRY(load_session(dev, o.site_url));
+  auto s = TRY(site_session(dev, o.site_url));
   auto url = TRY(net::Url::parse(s.site_url));
-  crypto::TlsIdentity id{s.ldevid, s.chain, s.key};
+  const crypto::TlsIdentity& id = s.identity;
   // The boot loader's part: an update trial a power loss interrupted falls back here.
   if (fs::exists(fs::join(o.device_dir, "firmware"))) {
     if (auto slots = device::Slots::open(o.device_dir)) {

@@ -20,17 +20,11 @@ Error refuse(const std::string& check, const std::string& why) {
   return Error{check, why};
 }
 
-uint64_t split(uint64_t n) {
-  uint64_t k = 1;
-  while (k << 1 < n) k <<= 1;
-  return k;
-}
-
 // The root over blocks of kBlock leaves (the last may be partial): every split of the RFC 9162
 // tree above one block falls on a block boundary, so the block hashes fold into the root.
 merkle::Hash fold(const std::vector<merkle::Hash>& blocks, size_t b, size_t e) {
   if (e - b == 1) return blocks[b];
-  size_t k = split(e - b);
+  size_t k = merkle::split_point(e - b);
   return merkle::node_hash(fold(blocks, b, b + k), fold(blocks, b + k, e));
 }
 
