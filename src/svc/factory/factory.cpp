@@ -133,7 +133,16 @@ Result<pki::Identity> Factory::load_or_make_signer(const std::string& label,
 Result<FirmwareRelease> Factory::add_release(
     const std::string& model, const std::string& version, const std::string& swname,
     const std::vector<std::pair<std::string, std::string>>& files) {
-  auto r = TRY(svc::add_release(state_dir_, name_, rv_signer_, model, version, swname, files));
+  auto added = svc::add_release(state_dir_, name_, rv_signer_, model, version, swname, files);
+  if (!added && added.error().code == "release.exists") {
+    // A release recorded by a run that died before publishing it: publishing is idempotent, so
+    // asking again finishes that (and still says the release exists).
+    for (const auto& existing : TRY(releases(state_dir_, model)))
+      if (existing.manifest.version == version)
+        TRY_CTX(publish_release(existing), "update repository");
+    return added.error();
+  }
+  auto r = TRY(std::move(added));
   TRY_CTX(publish_release(r), "update repository");
   Json comps = Json::array();
   for (const auto& c : r.manifest.components) comps.push_back(c.name);
