@@ -264,7 +264,8 @@ const std::vector<Command>& commands() {
        device_attest},
       {"device run",
        "The device agent: over mutual TLS with its LDevID, answer the site's attestation "
-       "challenge on the interval the site sets, until stopped.",
+       "challenge on the interval the site sets; onboard its application (streamlined) and follow "
+       "the site's update campaigns (TUF-verified, A/B, health-checked), until stopped.",
        "device run --state DEVDIR [--site URL] [--interval S] [--rounds N] [--json]",
        {kState, opt("site", "the site's URL (default: the registrar it onboarded with)"),
         opt("interval", "seconds between rounds (default: as the site says)"),
