@@ -165,6 +165,7 @@ int device_run(const Args& a) {
     return fail(make_error("usage", "--interval and --rounds take 0 or more"));
   o.interval_s = *interval;
   o.rounds = *rounds;
+  o.updates = !a.has("no-updates");
   bool json = a.has("json");
   o.on_round = [json](const Result<svc::AttestReply>& r) {
     std::string at = time::format_rfc3339(time::now());

@@ -266,10 +266,12 @@ const std::vector<Command>& commands() {
        "The device agent: over mutual TLS with its LDevID, answer the site's attestation "
        "challenge on the interval the site sets; onboard its application (streamlined) and follow "
        "the site's update campaigns (TUF-verified, A/B, health-checked), until stopped.",
-       "device run --state DEVDIR [--site URL] [--interval S] [--rounds N] [--json]",
+       "device run --state DEVDIR [--site URL] [--interval S] [--rounds N] [--no-updates] [--json]",
        {kState, opt("site", "the site's URL (default: the registrar it onboarded with)"),
         opt("interval", "seconds between rounds (default: as the site says)"),
-        opt("rounds", "stop after N rounds (default: run until stopped)"), kJson},
+        opt("rounds", "stop after N rounds (default: run until stopped)"),
+        opt("no-updates", "attest only: no application onboarding, no campaign steps", false),
+        kJson},
        device_run},
       {"device app-onboard",
        "Application-layer onboarding: fetch the release the service names, verify it with TUF "

@@ -55,7 +55,7 @@ out=$("$G" device run --state "d/$S1" --rounds 3 --json)
 ok "device run: 3 rounds over the LDevID session, affirming, on the site's 1 s interval"
 
 # Altered firmware on a running agent: revoked by the policy, CRL lists the LDevID, agent refused.
-"$G" device run --state "d/$S1" --json > run1.out 2>run1.err &
+"$G" device run --state "d/$S1" --no-updates --json > run1.out 2>run1.err &  # attestation alone
 RUN=$!
 cleanup_hooks+=("kill $RUN 2>/dev/null")
 sleep 1.5

@@ -265,7 +265,9 @@ ok "quarantine cut gh-dev1 off in ${cut} ms into the quarantine segment (others 
 printf 'default: {action: allow}\nassurance: {interval: 1, stale-after: 600, contraindicated: quarantine}\n' > "$L/policy-attest.yaml"
 "$G" site policy set --state "$L/site" "$L/policy-attest.yaml" >/dev/null || fail "policy refused"
 cp "$d1/firmware/app.bin" app.bin.orig
-(ip netns exec gh-dev1 "$G" device run --state "$d1" --json > run-dev1.out 2>&1 &)
+# (--no-updates: the agent would otherwise onboard its application in its first round and might
+# reinstall the manufacturer's signed release over the alteration before the site saw it.)
+(ip netns exec gh-dev1 "$G" device run --state "$d1" --no-updates --json > run-dev1.out 2>&1 &)
 for _ in $(seq 50); do grep -q '"status":"affirming"' run-dev1.out && break; sleep 0.1; done
 grep -q '"status":"affirming"' run-dev1.out || fail "gh-dev1's agent did not attest: $(cat run-dev1.out)"
 ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ || fail "an affirming device was cut off"

@@ -158,6 +158,10 @@ Result<InstallOutcome> apply_release(const std::string& devdir, const VerifiedRe
       same = bytes && *bytes == release.contents[i];
     }
     if (same) return InstallOutcome::kAlreadyRunning;
+    // The release it runs is not the one the manufacturer signed: that is for the site to see
+    // (its next attestation names the measurement), not for the agent to paper over.
+    return make_error("update.integrity", "the running release " + release.manifest.version +
+                                              " differs from the signed one");
   }
   // TUF keeps metadata from going back, not software: an older release, however validly signed,
   // may carry the flaw a newer one fixed. Going back is a rollback to the previous slot only.

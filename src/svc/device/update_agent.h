@@ -83,10 +83,11 @@ Result<VerifiedRelease> fetch_release(TufFetcher& fetcher, const std::string& me
 using HealthCheck = std::function<Status()>;
 enum class InstallOutcome { kAlreadyRunning, kInstalled };
 // Makes release the running one: when the active slot already holds it byte for byte, nothing
-// changes; otherwise stage, switch, health check, confirm, or roll back and refuse with the
-// check that failed ("app.health", or the extra check's). A release older than the one running
-// is refused ("update.downgrade") unless allow_downgrade (none of the device's own paths set it:
-// going back is a rollback to the previous slot).
+// changes (and when it holds that version altered, "update.integrity": the site's attestation
+// is to see it, not the agent to repair it silently); otherwise stage, switch, health check,
+// confirm, or roll back and refuse with the check that failed ("app.health", or the extra check's).
+// A release older than the one running is refused ("update.downgrade") unless allow_downgrade (none
+// of the device's own paths set it: going back is a rollback to the previous slot).
 Result<InstallOutcome> apply_release(const std::string& devdir, const VerifiedRelease& release,
                                      const HealthCheck& extra_check = {},
                                      const std::function<void(const std::string&)>& on_phase = {},

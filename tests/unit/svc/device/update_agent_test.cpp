@@ -124,6 +124,17 @@ TEST_F(UpdateAgentTest, AnOlderReleaseIsRefusedHoweverWellSigned) {
   EXPECT_EQ(device::read_firmware(dev)->version, "1.0");
 }
 
+TEST_F(UpdateAgentTest, AnAlteredRunningReleaseIsNotPaperedOver) {
+  auto dev = device();
+  publish("cam", "1.0", kApp, "cam", "1.0");
+  ASSERT_TRUE(
+      fs::write_file_atomic(dev + "/firmware/app.bin", std::string(kApp) + "implant\n").ok());
+  auto r = fetch("cam", "1.0");
+  ASSERT_TRUE(r.ok());
+  ASSERT_REFUSED(apply_release(dev, *r), "update.integrity");
+  EXPECT_EQ(*fs::read_file(dev + "/firmware/app.bin"), std::string(kApp) + "implant\n");
+}
+
 TEST_F(UpdateAgentTest, TheSitesVerdictDecidesTheHealthCheck) {
   auto dev = device();
   publish("cam", "1.1", kApp, "cam", "1.1");
