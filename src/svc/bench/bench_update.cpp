@@ -11,6 +11,7 @@
 #include "common/fs.h"
 #include "common/stats.h"
 #include "svc/common/tuf_updater.h"
+#include "svc/device/update_agent.h"
 #include "svc/factory/factory.h"
 #include "svc/site/campaigns.h"
 #include "svc/site/site.h"
@@ -28,25 +29,15 @@ double since(Clock::time_point t) {
 }
 
 // One simulated device's update: the TUF workflow from the shipped root, the release's manifest
-// and every component verified (the same checks fetch_release makes on a device).
+// and every component verified: fetch_release, as a device runs it.
 Status device_update(const std::string& meta_dir, const std::string& root_json,
                      const std::string& mirror_dir, const std::string& version) {
   TRY(fs::remove_all(meta_dir));
   TRY(fs::make_dirs(meta_dir));
   TRY(fs::write_file_atomic(fs::join(meta_dir, "root.json"), root_json));
   DirFetcher fetcher(mirror_dir);
-  TufUpdater updater(meta_dir, fetcher);
-  TRY(updater.refresh(time::now()));
-  const std::string base = std::string(kModel) + "/" + version + "/";
-  auto get = [&](const std::string& path) -> Result<std::string> {
-    auto info = TRY(updater.target_info(path));
-    if (json_string_or(info.custom, "model", "") != kModel ||
-        json_string_or(info.custom, "version", "") != version)
-      return make_error("update.model", path);
-    return updater.download(path, info);
-  };
-  auto manifest = TRY(device::parse_firmware_manifest(TRY(get(base + "release.json"))));
-  for (const auto& c : manifest.components) TRY(get(base + c.file));
+  // What a device does: the same function, every check.
+  TRY(fetch_release(fetcher, meta_dir, kModel, version));
   return ok_status();
 }
 

@@ -72,7 +72,13 @@ Result<Verifier::Known> Verifier::known(const std::string& serial, time::Seconds
   // Reference values arriving (a bundle, the update mirror: in this process or another) start a
   // new generation of the cache: a device updated to a new release is appraised against it at
   // once, not after the cache entry expires.
-  int64_t external = TRY(site_.inventory().external_changes());
+  // Another process's writes are looked for at most once a second, not on every appraisal.
+  double mono = time::monotonic();
+  if (mono - external_checked_.load() >= 1) {
+    external_seen_ = TRY(site_.inventory().external_changes());
+    external_checked_ = mono;
+  }
+  int64_t external = external_seen_.load();
   Bytes key = to_bytes(serial + "#" + std::to_string(site_.reference_generation()) + "#" +
                        std::to_string(external));
   if (auto k = known_.get(key, now)) return *k;

@@ -7,6 +7,7 @@
 // The EAR signing key lives in the site's CA keystore under "verifier".
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -73,6 +74,8 @@ class Verifier {
   crypto::PrivateKey ear_key_;
   crypto::PublicKey ear_public_;
   ExpiringMap<Known> known_{100'000};
+  std::atomic<double> external_checked_{-1e9};  // when external_changes() was last read
+  std::atomic<int64_t> external_seen_{0};
 };
 
 }  // namespace gh::svc
