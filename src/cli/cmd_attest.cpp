@@ -166,7 +166,23 @@ int device_run(const Args& a) {
   o.interval_s = *interval;
   o.rounds = *rounds;
   o.updates = !a.has("no-updates");
+  o.renew_new_key = !a.has("keep-key");
+  if (a.has("renew-at")) {
+    std::string f = a.get("renew-at");
+    char* end = nullptr;
+    double v = std::strtod(f.c_str(), &end);
+    if (f.empty() || *end != '\0' || !(v > 0 && v < 1))
+      return fail(make_error("usage", "--renew-at takes a fraction between 0 and 1, e.g. 0.667"));
+    o.renew_at = v;
+  }
   bool json = a.has("json");
+  o.on_update = [json](const std::string& what) {
+    if (json)
+      std::cout << Json{{"at", time::format_rfc3339(time::now())}, {"step", what}}.dump()
+                << std::endl;
+    else
+      std::cout << time::format_rfc3339(time::now()) << " " << what << std::endl;
+  };
   o.on_round = [json](const Result<svc::AttestReply>& r) {
     std::string at = time::format_rfc3339(time::now());
     if (json) {

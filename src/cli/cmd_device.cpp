@@ -7,6 +7,7 @@
 #include "crypto/x509.h"
 #include "device/image.h"
 #include "svc/device/device_connect.h"
+#include "svc/device/renewal.h"
 
 namespace gh::cli {
 
@@ -48,20 +49,7 @@ int device_status(const Args& a) {
 int device_reset(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());
-  auto image = device::Image::open(*state);
-  if (!image) return fail(image.error());
-  // Factory reset: everything but bootstrap/ and the keys made at manufacture is forgotten.
-  std::set<std::string> keep(image->info().factory_keys.begin(), image->info().factory_keys.end());
-  std::string ksdir = fs::join(*state, "keystore");
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(ksdir, ec)) {
-    std::string stem = entry.path().stem().string();
-    if (!keep.count(stem)) std::filesystem::remove(entry.path(), ec);
-  }
-  if (Status d = svc::disconnect_8021x(*state); !d) return fail(d.error());
-  (void)fs::remove_all(fs::join(*state, "run"));
-  auto st = fs::remove_all(fs::join(*state, "onboarding"));
-  if (!st) return fail(st.error());
+  if (Status st = svc::factory_reset(*state); !st) return fail(st.error());
   std::cout << "factory reset: kept bootstrap/ and the birth keys; onboarding state removed\n";
   return kExitOk;
 }

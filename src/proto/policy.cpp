@@ -13,7 +13,7 @@ namespace gh::proto::policy {
 namespace {
 
 const std::set<std::string> kFields = {"serial", "manufacturer", "model",       "bundle", "owner",
-                                       "mud",    "protocol",     "attestation", "source"};
+                                       "mud",    "protocol",     "attestation", "source", "state"};
 
 bool valid_segment(const std::string& s) {
   if (s.empty() || s.size() > 32) return false;
@@ -32,6 +32,7 @@ std::string field_of(const Subject& s, const std::string& f) {
   if (f == "protocol") return s.protocol;
   if (f == "attestation") return s.attestation.empty() ? "none" : s.attestation;
   if (f == "source") return s.source;
+  if (f == "state") return s.state;
   return "";
 }
 

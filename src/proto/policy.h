@@ -35,13 +35,16 @@ struct Subject {
   // never appraised, "stale" when fresh evidence is overdue.
   std::string attestation;
   std::string source;  // bundle (imported), added (a DPP URI the site was given), unknown
+  // The lifecycle state (store/lifecycle.h): a rule can put an unsupported device, or one in
+  // other-maintenance, in a segment of its own.
+  std::string state;
 };
 
 struct Rule {
   std::string name;
   // field -> accepted values (glob patterns with * and ?); all fields must match (AND), any
   // value within a field (OR). Fields: serial, manufacturer, model, bundle, owner, mud
-  // (present/absent), protocol, attestation, source.
+  // (present/absent), protocol, attestation, source, state.
   std::map<std::string, std::vector<std::string>> match;
   bool allow = false;
   std::string segment;

@@ -10,6 +10,7 @@
 #include "store/campaigns.h"
 #include "store/events.h"
 #include "store/inventory_sqlite.h"
+#include "store/lifecycle.h"
 #include "store/sqlite.h"
 
 namespace gh::store {
@@ -302,9 +303,9 @@ Status record_app_status(GroupCommit& group, Database& db, const std::string& se
     if (!TRY(get.step())) return make_error("device.unknown", "no device " + serial);
     const std::string state = get.text(0);
     get.reset();
-    if (state != "onboarded") {
+    if (!store::in_service(state)) {
       refused = make_error("lifecycle.state", serial + " is " + state +
-                                                  ": only an onboarded device's application "
+                                                  ": only a device in service has an application "
                                                   "is operational");
       Json detail{
           {"from", state}, {"path", path}, {"version", version}, {"message", refused->message}};

@@ -120,6 +120,21 @@ CREATE TABLE campaign_members (
 ) WITHOUT ROWID;
 CREATE INDEX campaign_members_serial ON campaign_members(serial);
 )",
+    // The lifecycle (IR 8350 Figure 6): a renewed LDevID is "pending" until the device confirms
+    // it; the operator's renewal request.
+    R"(
+CREATE TABLE credentials_v2 (
+  serial_hex TEXT PRIMARY KEY, device TEXT NOT NULL, issued_at INTEGER NOT NULL, not_after INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending','active','superseded','revoked')),
+  ended_at INTEGER NOT NULL DEFAULT 0, pem TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO credentials_v2(serial_hex, device, issued_at, not_after, status, ended_at)
+  SELECT serial_hex, device, issued_at, not_after, status, ended_at FROM credentials;
+DROP TABLE credentials;
+ALTER TABLE credentials_v2 RENAME TO credentials;
+CREATE INDEX credentials_device ON credentials(device);
+ALTER TABLE devices ADD COLUMN renewal TEXT NOT NULL DEFAULT '';
+)",
 };
 
 constexpr const char* kColumns =
@@ -138,7 +153,7 @@ constexpr const char* kSelect =
     "bundle_id, updated_at, voucher, ldevid_pem, ldevid_serial, ldevid_not_after, "
     "mud_url_claimed, mud_url_claimed_source, mud_url_claimed_status, attestation_pub_pem, "
     "attestation_status, attested_at, attestation_kind, tpm_clock, app_status, app_path, "
-    "app_version, app_at FROM devices";
+    "app_version, app_at, renewal FROM devices";
 
 DeviceRecord row(const Statement& s) {
   DeviceRecord d{s.text(0),     s.text(1),  s.text(2),  s.text(3),    s.text(4),
@@ -153,6 +168,7 @@ DeviceRecord row(const Statement& s) {
   d.app_path = s.text(24);
   d.app_version = s.text(25);
   d.app_at = s.integer(26);
+  d.renewal = s.text(27);
   return d;
 }
 
@@ -241,6 +257,19 @@ class SqliteInventory final : public Inventory {
               .bind(11, d.attestation_kind)
               .bind(12, d.serial);
           TRY(upd.run());
+          // A device this site sold on (transferred) and that comes back under a newer
+          // declaration is expected again.
+          auto back = TRY(db_->prepare(
+              "UPDATE devices SET state='expected' WHERE serial=? AND state='transferred'"));
+          back.bind(1, d.serial);
+          TRY(back.run());
+          if (db_->changes() == 1)
+            TRY(append_event(*db_, Event{0, 0, d.serial, "device.returned", "ok",
+                                         "a transferred device is back under a newer declaration",
+                                         Json{{"actor", "operator"},
+                                              {"from", "transferred"},
+                                              {"to", "expected"}}
+                                             .dump()}));
           TRY(append_event(*db_,
                            Event{0, 0, d.serial, "device.declaration", "ok",
                                  "newer declaration from a verified bundle",
@@ -283,7 +312,8 @@ class SqliteInventory final : public Inventory {
     std::lock_guard<std::mutex> lock(mu_);
     auto st = TRY(db_->prepare(
         "SELECT serial, mud_url, mud_url_claimed, mud_url_claimed_status FROM devices "
-        "WHERE state IN ('onboarded','enrolled') AND (mud_url <> '' OR mud_url_claimed <> '') "
+        "WHERE state IN ('onboarded','enrolled','some-maintenance','other-maintenance',"
+        "'unsupported') AND (mud_url <> '' OR mud_url_claimed <> '') "
         "ORDER BY serial"));
     std::vector<DeviceMudUrls> out;
     while (TRY(st.step()))
@@ -351,8 +381,75 @@ class SqliteInventory final : public Inventory {
                        const std::string& serial_hex, time::Seconds not_after, Transition t,
                        Actor by, const Event& event) override {
     return with_transition(t, by, serial, event, [&](const std::string& next) {
-      return store_ldevid(serial, pem, serial_hex, not_after, next, event);
+      return store_ldevid(serial, pem, serial_hex, not_after, next, event,
+                          t == Transition::kReenrolled);
     });
+  }
+
+  Status confirm_renewal(const std::string& serial, const std::string& serial_hex,
+                         const Event& event) override {
+    return with_transition(
+        Transition::kRenewalConfirmed, Actor::kDevice, serial, event,
+        [&](const std::string&) -> Status {
+          auto get = TRY(db_->prepare(
+              "SELECT status, not_after, pem FROM credentials WHERE serial_hex=? AND device=?"));
+          get.bind(1, serial_hex).bind(2, serial);
+          if (!TRY(get.step()) || get.text(0) != "pending")
+            return make_error("renew.credential",
+                              "certificate " + serial_hex + " is not a renewal of " + serial +
+                                  " waiting for its confirmation");
+          const int64_t not_after = get.integer(1);
+          const std::string pem = get.text(2);
+          get.reset();
+          const auto now = static_cast<int64_t>(time::now());
+          auto old = TRY(db_->prepare(
+              "UPDATE credentials SET status='superseded', ended_at=? WHERE device=? AND "
+              "status='active'"));
+          old.bind(1, now).bind(2, serial);
+          TRY(old.run());
+          auto act = TRY(db_->prepare(
+              "UPDATE credentials SET status='active', pem='' WHERE serial_hex=?"));
+          act.bind(1, serial_hex);
+          TRY(act.run());
+          auto dev = TRY(db_->prepare(
+              "UPDATE devices SET ldevid_pem=?, ldevid_serial=?, ldevid_not_after=?, renewal='', "
+              "updated_at=? WHERE serial=?"));
+          dev.bind(1, pem).bind(2, serial_hex).bind(3, not_after).bind(4, now).bind(5, serial);
+          TRY(dev.run());
+          return append_event(*db_, event);
+        });
+  }
+
+  Status request_renewal(const std::string& serial, const std::string& what,
+                         const Event& event) override {
+    if (what != "renew" && what != "rekey")
+      return make_error("renew.kind", "a renewal is 'renew' or 'rekey', not '" + what + "'");
+    return with_transition(Transition::kRenewalRequested, Actor::kOperator, serial, event,
+                           [&](const std::string&) -> Status {
+                             auto st = TRY(db_->prepare(
+                                 "UPDATE devices SET renewal=?, updated_at=? WHERE serial=?"));
+                             st.bind(1, what).bind(2, static_cast<int64_t>(time::now()));
+                             st.bind(3, serial);
+                             TRY(st.run());
+                             return append_event(*db_, event);
+                           });
+  }
+
+  Status begin_maintenance(const std::string& serial, const std::string& kind,
+                           const Event& event) override {
+    if (kind != "some-maintenance" && kind != "other-maintenance")
+      return make_error("maintenance.kind",
+                        "maintenance is 'some-maintenance' or 'other-maintenance', not '" + kind +
+                            "'");
+    return with_transition(Transition::kMaintenanceBegin, Actor::kOperator, serial, event,
+                           [&](const std::string&) -> Status {
+                             auto st = TRY(db_->prepare(
+                                 "UPDATE devices SET state=?, updated_at=? WHERE serial=?"));
+                             st.bind(1, kind).bind(2, static_cast<int64_t>(time::now()));
+                             st.bind(3, serial);
+                             TRY(st.run());
+                             return append_event(*db_, event);
+                           });
   }
 
   Status transition(const std::string& serial, Transition t, Actor by,
@@ -416,15 +513,19 @@ class SqliteInventory final : public Inventory {
     });
   }
 
-  Status revoke(const std::string& serial, Actor by, const Event& event) override {
+  Status revoke(const std::string& serial, Actor by, const Event& event,
+                Transition t) override {
+    if (t != Transition::kRevoke && t != Transition::kDecommission && t != Transition::kTransfer)
+      return make_error("lifecycle.transition", "not a transition that revokes credentials");
     return with_transition(
-        Transition::kRevoke, by, serial, event, [&](const std::string& next) -> Status {
-          auto st = TRY(db_->prepare("UPDATE devices SET state=?, updated_at=? WHERE serial=?"));
+        t, by, serial, event, [&](const std::string& next) -> Status {
+          auto st = TRY(db_->prepare(
+              "UPDATE devices SET state=?, renewal='', updated_at=? WHERE serial=?"));
           st.bind(1, next).bind(2, static_cast<int64_t>(time::now())).bind(3, serial);
           TRY(st.run());
           auto cred =
-              TRY(db_->prepare("UPDATE credentials SET status='revoked', ended_at=? WHERE device=? "
-                               "AND status='active'"));
+              TRY(db_->prepare("UPDATE credentials SET status='revoked', ended_at=?, pem='' WHERE "
+                               "device=? AND status IN ('active','pending')"));
           cred.bind(1, static_cast<int64_t>(time::now())).bind(2, serial);
           TRY(cred.run());
           return append_event(*db_, event);
@@ -434,7 +535,7 @@ class SqliteInventory final : public Inventory {
   Result<std::vector<IssuedCredential>> ended_credentials(time::Seconds unexpired_at) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto st = TRY(db_->prepare(std::string(kCredentialSelect) +
-                               "WHERE status<>'active' AND not_after>? ORDER BY ended_at, rowid"));
+                               "WHERE status IN ('superseded','revoked') AND not_after>? ORDER BY ended_at, rowid"));
     st.bind(1, static_cast<int64_t>(unexpired_at));
     std::vector<IssuedCredential> out;
     while (TRY(st.step())) out.push_back(credential_row(st));
@@ -699,20 +800,25 @@ class SqliteInventory final : public Inventory {
   // Inside a write: the new LDevID supersedes the device's active one.
   Status store_ldevid(const std::string& serial, const std::string& pem,
                       const std::string& serial_hex, time::Seconds not_after,
-                      const std::string& state, const Event& event) {
-    auto old = TRY(
-        db_->prepare("UPDATE credentials SET status='superseded', ended_at=? WHERE device=? AND "
-                     "status='active'"));
+                      const std::string& state, const Event& event, bool pending) {
+    // A renewal supersedes only an earlier renewal never confirmed; anything else supersedes the
+    // current credential too.
+    auto old = TRY(db_->prepare(
+        std::string("UPDATE credentials SET status='superseded', ended_at=?, pem='' WHERE "
+                    "device=? AND ") +
+        (pending ? "status='pending'" : "status IN ('active','pending')")));
     old.bind(1, static_cast<int64_t>(time::now())).bind(2, serial);
     TRY(old.run());
-    auto ins = TRY(
-        db_->prepare("INSERT INTO credentials(serial_hex, device, issued_at, not_after, status) "
-                     "VALUES(?,?,?,?,'active')"));
+    auto ins = TRY(db_->prepare(
+        "INSERT INTO credentials(serial_hex, device, issued_at, not_after, status, pem) "
+        "VALUES(?,?,?,?,?,?)"));
     ins.bind(1, serial_hex)
         .bind(2, serial)
         .bind(3, static_cast<int64_t>(time::now()))
         .bind(4, static_cast<int64_t>(not_after));
+    ins.bind(5, std::string(pending ? "pending" : "active")).bind(6, pending ? pem : std::string());
     TRY(ins.run());
+    if (pending) return append_event(*db_, event);
     auto dev = TRY(db_->prepare(
         "UPDATE devices SET ldevid_pem=?, ldevid_serial=?, ldevid_not_after=?, state=?, "
         "updated_at=? WHERE serial=?"));

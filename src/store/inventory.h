@@ -61,11 +61,25 @@ class Inventory {
   // The registrar's voucher (Transition::kVoucherIssued).
   virtual Status record_voucher(const std::string& serial, const std::string& voucher_b64,
                                 const Event& event) = 0;
-  // A newly issued LDevID, superseding the device's previous one: t is kLdevidIssued (EST
-  // enrollment), kReenrolled (EST renewal) or kDppCredential (a DPP configuration's certificate).
+  // A newly issued LDevID: t is kLdevidIssued (EST enrollment) or kDppCredential (a DPP
+  // configuration's certificate), which supersede the device's previous one at once, or
+  // kReenrolled (EST renewal): the new one is "pending" and the current one stays active until
+  // the device confirms the new one (confirm_renewal); an earlier pending one is superseded.
   virtual Status record_ldevid(const std::string& serial, const std::string& pem,
                                const std::string& serial_hex, time::Seconds not_after, Transition t,
                                Actor by, const Event& event) = 0;
+  // The device's confirmation, over TLS with the renewed LDevID (serial_hex, "pending"), in one
+  // transaction: it becomes active, the previous one superseded (the CRL lists it), the site's
+  // renewal request cleared (kRenewalConfirmed). "renew.credential" when it is not pending.
+  virtual Status confirm_renewal(const std::string& serial, const std::string& serial_hex,
+                                 const Event& event) = 0;
+  // The operator's request that the device renew ("renew") or rekey ("rekey") at its next contact
+  // (kRenewalRequested).
+  virtual Status request_renewal(const std::string& serial, const std::string& what,
+                                 const Event& event) = 0;
+  // kMaintenanceBegin into "some-maintenance" or "other-maintenance".
+  virtual Status begin_maintenance(const std::string& serial, const std::string& kind,
+                                   const Event& event) = 0;
   // Any other transition.
   virtual Status transition(const std::string& serial, Transition t, Actor by,
                             const Event& event) = 0;
@@ -79,9 +93,11 @@ class Inventory {
   virtual Result<std::vector<IssuedCredential>> credentials(const std::string& serial) = 0;
   // By certificate serial (hex as issued).
   virtual Result<std::optional<IssuedCredential>> credential(const std::string& serial_hex) = 0;
-  // Moves the device to "revoked" and revokes its active credentials, in one transaction
-  // (kRevoke, by the operator or the verifier).
-  virtual Status revoke(const std::string& serial, Actor by, const Event& event) = 0;
+  // Moves the device to "revoked" and revokes its active and pending credentials, in one
+  // transaction (kRevoke, by the operator or the verifier). t may also be kDecommission or
+  // kTransfer (the operator): the same, into "decommissioned" or "transferred".
+  virtual Status revoke(const std::string& serial, Actor by, const Event& event,
+                        Transition t = Transition::kRevoke) = 0;
   // Superseded and revoked credentials that have not expired by then: what the CRL lists.
   virtual Result<std::vector<IssuedCredential>> ended_credentials(time::Seconds unexpired_at) = 0;
   virtual Status append(const Event& event) = 0;

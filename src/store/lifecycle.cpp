@@ -18,13 +18,46 @@ const char* actor_name(Actor a) {
       return "device";
     case Actor::kVerifier:
       return "verifier";
+    case Actor::kMudManager:
+      return "mud-manager";
   }
   return "?";
 }
 
+const std::vector<std::string>& lifecycle_states() {
+  static const std::vector<std::string> states = {
+      "expected",          "voucher-issued", "enrolled",    "onboarded",
+      "some-maintenance",  "other-maintenance", "unsupported", "quarantined",
+      "revoked",           "decommissioned", "end-of-life", "transferred"};
+  return states;
+}
+
+bool in_service(const std::string& state) {
+  return state == "onboarded" || state == "some-maintenance" || state == "other-maintenance" ||
+         state == "unsupported";
+}
+
+std::string lifecycle_phase(const std::string& state, const std::string& app_status) {
+  if (state == "voucher-issued" || state == "enrolled") return "onboarding";
+  if (state == "onboarded") return app_status == "operational" ? "operational" : "commissioned";
+  return state;
+}
+
 const std::vector<TransitionRule>& lifecycle_rules() {
-  // States: expected (from a bundle), voucher-issued, enrolled (LDevID issued, not yet
-  // confirmed), onboarded, quarantined, revoked, decommissioned.
+  // Where credentials are held: a renewal, its confirmation and an operator's request for one.
+  static const std::vector<std::string> holding = {
+      "enrolled", "onboarded", "quarantined", "some-maintenance", "other-maintenance",
+      "unsupported"};
+  static const std::vector<std::string> connected = {
+      "expected",         "voucher-issued",    "enrolled",   "onboarded",
+      "some-maintenance", "other-maintenance", "unsupported"};
+  static const std::vector<std::string> ending = {
+      "expected",         "voucher-issued",    "enrolled",    "onboarded",   "quarantined",
+      "some-maintenance", "other-maintenance", "unsupported", "revoked"};
+  auto plus = [](std::vector<std::string> v, const std::string& s) {
+    v.push_back(s);
+    return v;
+  };
   static const std::vector<TransitionRule> rules = {
       {Transition::kVoucherIssued,
        "voucher.issued",
@@ -36,11 +69,7 @@ const std::vector<TransitionRule>& lifecycle_rules() {
        {"voucher-issued"},
        "enrolled",
        {Actor::kRegistrar}},
-      {Transition::kReenrolled,
-       "ldevid.renewed",
-       {"enrolled", "onboarded", "quarantined"},
-       "",
-       {Actor::kRegistrar}},
+      {Transition::kReenrolled, "ldevid.renewed", holding, "", {Actor::kRegistrar}},
       {Transition::kEnrollConfirmed,
        "enroll.confirmed",
        {"enrolled"},
@@ -58,15 +87,48 @@ const std::vector<TransitionRule>& lifecycle_rules() {
        {Actor::kConfigurator}},
       {Transition::kQuarantine,
        "device.quarantine",
-       {"expected", "voucher-issued", "enrolled", "onboarded"},
+       connected,
        "quarantined",
        {Actor::kOperator, Actor::kVerifier}},
       {Transition::kRelease, "device.release", {"quarantined"}, "onboarded", {Actor::kOperator}},
       {Transition::kRevoke,
        "device.revoke",
-       {"expected", "voucher-issued", "enrolled", "onboarded", "quarantined"},
+       plus(connected, "quarantined"),
        "revoked",
        {Actor::kOperator, Actor::kVerifier}},
+      {Transition::kRenewalRequested, "ldevid.renew-requested", holding, "", {Actor::kOperator}},
+      {Transition::kRenewalConfirmed, "ldevid.renew-confirmed", holding, "", {Actor::kDevice}},
+      // The kind (some- or other-maintenance) is the caller's: state_after gives "".
+      {Transition::kMaintenanceBegin,
+       "maintenance.begin",
+       {"onboarded", "some-maintenance", "other-maintenance"},
+       "",
+       {Actor::kOperator}},
+      {Transition::kMaintenanceEnd,
+       "maintenance.end",
+       {"some-maintenance", "other-maintenance"},
+       "onboarded",
+       {Actor::kOperator}},
+      {Transition::kUnsupported,
+       "device.unsupported",
+       {"onboarded", "some-maintenance", "other-maintenance"},
+       "unsupported",
+       {Actor::kOperator, Actor::kMudManager}},
+      {Transition::kDecommission, "device.decommission", ending, "decommissioned",
+       {Actor::kOperator}},
+      {Transition::kTransfer,
+       "device.transferred",
+       plus(ending, "decommissioned"),
+       "transferred",
+       {Actor::kOperator}},
+      {Transition::kRepurpose, "device.repurpose", {"decommissioned"}, "expected",
+       {Actor::kOperator}},
+      {Transition::kRetire,
+       "device.retired",
+       {"expected", "revoked", "decommissioned"},
+       "end-of-life",
+       {Actor::kOperator}},
+      {Transition::kReturned, "device.returned", {"transferred"}, "expected", {Actor::kOperator}},
   };
   return rules;
 }

@@ -19,6 +19,7 @@ enum class Actor {
   kRouter,        // the router, on an 802.1X verdict
   kDevice,        // the device's own report (voucher_status, enrollstatus, configuration result)
   kVerifier,      // the site's attestation verifier, acting on an appraisal as the policy says
+  kMudManager,    // the site's MUD manager, on a verified MUD file (is-supported: false)
 };
 const char* actor_name(Actor a);
 
@@ -32,6 +33,16 @@ enum class Transition {
   kQuarantine,       // operator, or the verifier on failing evidence
   kRelease,          // operator: back to onboarded (never the verifier: a person decides)
   kRevoke,           // operator, or the verifier on failing evidence: credentials revoked
+  kRenewalRequested,   // operator: the device is to renew (or rekey) its LDevID at next contact
+  kRenewalConfirmed,   // device: over TLS with the renewed LDevID, which supersedes the old one
+  kMaintenanceBegin,   // operator: some-maintenance (stays in service) or other-maintenance
+  kMaintenanceEnd,     // operator: back to onboarded
+  kUnsupported,        // operator, or the MUD manager on a MUD file saying is-supported: false
+  kDecommission,       // operator: credentials revoked, rules removed, the agent told to wipe
+  kTransfer,           // operator: decommissioned because the device was sold on (resale)
+  kRepurpose,          // operator: a decommissioned device may onboard again (same owner)
+  kRetire,             // operator: end of life
+  kReturned,           // a bundle with a newer declaration brings a transferred device back
 };
 
 struct TransitionRule {
@@ -43,6 +54,20 @@ struct TransitionRule {
 };
 const TransitionRule& rule_for(Transition t);
 const std::vector<TransitionRule>& lifecycle_rules();
+
+// The states (IR 8350 Figure 6), as stored: expected; voucher-issued and enrolled (Figure 6's
+// "onboarding"); onboarded (network-layer onboarded: "commissioned", and "operational" once its
+// application reports so: lifecycle_phase); some-maintenance; other-maintenance; unsupported;
+// quarantined; revoked; decommissioned; end-of-life; transferred.
+// A device in one of these is served the network (802.1X, MUD rules, the lifecycle service), in
+// the segment the policy gives it (a policy rule can match the state).
+bool in_service(const std::string& state);
+// Figure 6's name for where the device is: the state, except "onboarding" for voucher-issued and
+// enrolled, and "commissioned" / "operational" for onboarded (by whether its application reported
+// operational).
+std::string lifecycle_phase(const std::string& state, const std::string& app_status);
+// Every state, in lifecycle order (for listings and validation).
+const std::vector<std::string>& lifecycle_states();
 
 // ok, or the check that refuses it: "lifecycle.actor" (this actor may not cause it) or
 // "lifecycle.state" (not from this state).

@@ -92,6 +92,9 @@ struct DeviceRecord {
   std::string app_path;
   std::string app_version;
   time::Seconds app_at = 0;
+  // What the site asked of the device's LDevID at its next contact: "" (nothing), "renew" or
+  // "rekey" (renew with a new key); cleared when the device confirms the renewed credential.
+  std::string renewal;
 
   // The MUD URL the network enforces for this device (empty: none).
   const std::string& enforced_mud_url() const {

@@ -97,6 +97,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path,
   auto ver = TRY(db->prepare("PRAGMA user_version"));
   TRY(ver.step());
   int64_t have = ver.integer(0);
+  ver.reset();  // a statement left running would lock the tables a migration drops
   for (size_t i = static_cast<size_t>(have); i < migrations.size(); ++i) {
     Status st = in_transaction(*db, [&]() -> Status {
       TRY(db->exec(migrations[i]));

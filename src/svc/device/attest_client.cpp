@@ -24,6 +24,7 @@ Result<AttestReply> attest_over(net::HttpClient& client, const EvidenceMaker& ev
   r.reason = json_string_or(j, "reason", "");
   r.action = json_string_or(j, "action", "keep");
   r.ear = json_string_or(j, "ear", "");
+  r.renewal = json_string_or(j, "renewal", "");
   if (auto i = j.find("interval"); i != j.end() && i->is_number_integer())
     r.interval_s = static_cast<int>(std::clamp<int64_t>(i->get<int64_t>(), 1, 86400));
   if (r.status.empty()) return make_error("attest.result", "the site's answer has no status");

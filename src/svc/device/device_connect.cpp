@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 #include "common/fs.h"
@@ -58,6 +59,42 @@ Status disconnect_8021x(const std::string& device_dir) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return fs::remove_all(fs::join(rd, "wpa_supplicant.pid"));
+}
+
+Result<bool> refresh_8021x(const std::string& device_dir) {
+  std::string rd = run_dir(device_dir);
+  auto pid_text = fs::read_file(fs::join(rd, "wpa_supplicant.pid"));
+  auto iface = fs::read_file(fs::join(rd, "iface"));
+  if (!pid_text || !iface || !process::running(std::atoi(pid_text->c_str()), "wpa_supplicant"))
+    return false;
+  auto cred = TRY(onboarded_credential(device_dir));
+  std::string key_path = fs::join(device_dir, "keystore/" + cred.key_label + ".key");
+  // The configuration file too, for a supplicant started again from it.
+  std::string conf_path = fs::join(rd, "wpa_supplicant.conf");
+  if (auto conf = fs::read_file(conf_path)) {
+    std::string text, line;
+    std::istringstream in(*conf);
+    while (std::getline(in, line)) {
+      if (line.rfind("  client_cert=", 0) == 0)
+        text += "  client_cert=" + TRY(conf_string(cred.cert_path)) + "\n";
+      else if (line.rfind("  private_key=", 0) == 0)
+        text += "  private_key=" + TRY(conf_string(key_path)) + "\n";
+      else
+        text += line + "\n";
+    }
+    TRY(fs::write_file_atomic(conf_path, text, 0600));
+  }
+  auto cli = [&](std::vector<std::string> cmd) -> Status {
+    cmd.insert(cmd.begin(), {"wpa_cli", "-p", fs::join(rd, "wpa"), "-i", trim(*iface)});
+    auto r = TRY(process::run(cmd));
+    if (r.exit_status != 0 || r.out.find("OK") == std::string::npos)
+      return make_error("connect.supplicant", "wpa_cli " + cmd[5] + " failed: " + trim(r.out));
+    return ok_status();
+  };
+  TRY(cli({"set_network", "0", "client_cert", TRY(conf_string(cred.cert_path))}));
+  TRY(cli({"set_network", "0", "private_key", TRY(conf_string(key_path))}));
+  TRY(cli({"reauthenticate"}));
+  return true;
 }
 
 Result<ConnectResult> connect_8021x(const ConnectOptions& o) {

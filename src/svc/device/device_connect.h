@@ -31,5 +31,9 @@ struct ConnectResult {
 Result<ConnectResult> connect_8021x(const ConnectOptions& o);
 // Logs off (EAPOL-Logoff) and stops the device's wpa_supplicant; fine when none runs.
 Status disconnect_8021x(const std::string& device_dir);
+// After a renewal: the running supplicant (if any) takes the credential onboarding/network.json
+// now names and re-authenticates with it while the port stays authorized (no gap in traffic).
+// Whether one was running.
+Result<bool> refresh_8021x(const std::string& device_dir);
 
 }  // namespace gh::svc

@@ -10,6 +10,7 @@
 #include "svc/common/role.h"
 #include "svc/device/attester.h"
 #include "svc/device/device_agent.h"
+#include "svc/device/renewal.h"
 #include "svc/device/update_agent.h"
 
 namespace gh::svc {
@@ -30,6 +31,9 @@ class Lifecycle {
  public:
   Lifecycle(const DeviceRunOptions& o, const SiteSession& s, const crypto::TlsIdentity& id)
       : o_(o), s_(s), id_(id) {}
+
+  // The device's credential changed (a renewal): the next step opens a new session with it.
+  void reset() { app_.reset(); }
 
   // After an attestation round: app-onboard once, then follow the site's campaign assignment.
   // attest: a fresh attestation round (the site's verdict on the running release).
@@ -163,8 +167,28 @@ Status run_device(const DeviceRunOptions& o) {
       }
     }
   }
+  // A renewal a restart cut short is finished (or dropped) before anything else.
+  if (auto f = finish_renewal(dev, s); !f)
+    log::warn("device", "an interrupted LDevID renewal: " + f.error().str());
+  else if (*f)
+    s = TRY(site_session(dev, o.site_url));
   Lifecycle lifecycle(o, s, id);
   auto ctx = TRY(crypto::TlsContext::client(&id, {s.domain_ca}, ""));
+  // Renews when due or asked; afterwards everything talks to the site with the new credential.
+  auto renew = [&](const std::string& asked) -> Result<bool> {
+    const bool due = time::now() >= renewal_due_at(s.identity.cert, o.renew_at);
+    if (asked.empty() && !due) return false;
+    auto r = TRY(renew_ldevid(dev, s, asked == "rekey" || o.renew_new_key));
+    s = TRY(site_session(dev, o.site_url));
+    ctx = TRY(crypto::TlsContext::client(&id, {s.domain_ca}, ""));
+    lifecycle.reset();
+    std::string what = "renewed LDevID " + r.old_serial + " -> " + r.new_serial +
+                       (r.new_key ? " (new key)" : " (same key)") + ", " +
+                       (asked.empty() ? "due" : "the site asked: " + asked);
+    log::info("device", what);
+    if (o.on_update) o.on_update(what);
+    return true;
+  };
   EvidenceMaker evidence = [&](const Bytes& nonce) { return make_evidence(dev, nonce); };
   std::unique_ptr<net::HttpClient> client;
   int interval = o.interval_s > 0 ? o.interval_s : 60;
@@ -183,6 +207,20 @@ Status run_device(const DeviceRunOptions& o) {
       if (!r) client.reset();  // a fresh session next round
     }
     if (o.on_round) o.on_round(r);
+    if (!r && r.error().code == "device.decommissioned") {
+      // Said by the site this device trusts, over TLS authenticated by its domain CA.
+      log::warn("device", r.error().str() + ": factory reset");
+      TRY(factory_reset(o.device_dir));
+      if (o.on_update) o.on_update("wiped: decommissioned by the site");
+      return r.error();
+    }
+    if (r) {
+      auto renewed = renew(r->renewal);
+      if (!renewed)
+        log::warn("device", "LDevID renewal: " + renewed.error().str());
+      else if (*renewed && client)
+        client.reset();  // the next steps speak with the new credential
+    }
     if (r && o.updates && client) {
       auto st = lifecycle.step([&]() -> Result<AttestReply> {
         auto again = attest_over(*client, evidence);

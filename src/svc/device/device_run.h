@@ -20,6 +20,11 @@ struct DeviceRunOptions {
   // Application-layer onboarding (streamlined) and updates from the site's campaigns, after
   // each attestation round.
   bool updates = true;
+  // LDevID renewal (EST /simplereenroll): at this fraction of the certificate's lifetime, or
+  // when the site asks; with a new key unless renew_new_key is false (the site's "rekey" always
+  // makes one).
+  double renew_at = 2.0 / 3.0;
+  bool renew_new_key = true;
   // Called after each round (for the CLI's output and for tests).
   std::function<void(const Result<AttestReply>&)> on_round;
   // Called with each application/update step ("app-onboarded 1.0.0", "installed 1.1.0", ...).
@@ -27,7 +32,8 @@ struct DeviceRunOptions {
 };
 
 // Runs until stopped (SIGINT/SIGTERM) or rounds are done. Returns the refusal that ended it when
-// the site no longer accepts the device's credential ("attest.credential").
+// the site no longer accepts the device's credential ("attest.credential"), or
+// "device.decommissioned" after wiping the device to factory state because its site said so.
 Status run_device(const DeviceRunOptions& options);
 
 }  // namespace gh::svc

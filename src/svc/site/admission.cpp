@@ -5,12 +5,13 @@ namespace gh::svc {
 ServeVerdict standing(const store::DeviceRecord& d, Service service) {
   ServeVerdict v;
   if (service == Service::kOnboard) {
-    if (d.state == "revoked" || d.state == "decommissioned" || d.state == "quarantined") {
+    if (d.state == "revoked" || d.state == "decommissioned" || d.state == "quarantined" ||
+        d.state == "transferred" || d.state == "end-of-life") {
       v.check = "policy.state";
       v.reason = d.serial + " is " + d.state;
       return v;
     }
-  } else if (d.state != "onboarded") {
+  } else if (!store::in_service(d.state)) {
     v.check = "device." + d.state;
     v.reason = d.serial + " is " + d.state;
     return v;

@@ -85,7 +85,7 @@ Result<Json> assets_check(Site& site) {
         unknown.back()["mud_url_announced"] = announced[mac].value("mud_url", "");
       continue;
     }
-    if (it->second->state != "onboarded")
+    if (!store::in_service(it->second->state))
       not_onboarded.push_back({{"serial", it->second->serial},
                                {"state", it->second->state},
                                {"mac", mac},
@@ -95,7 +95,7 @@ Result<Json> assets_check(Site& site) {
   }
   const Json drops = view.value("device_drops", Json::object());
   for (const auto& d : devices) {
-    if (d.state != "onboarded") continue;
+    if (!store::in_service(d.state)) continue;
     std::string mac = mac_of[d.serial];
     if (!seen.count(mac)) not_seen.push_back({{"serial", d.serial}, {"mac", mac}});
     if (!connected.count(d.serial)) not_connected.push_back({{"serial", d.serial}, {"mac", mac}});

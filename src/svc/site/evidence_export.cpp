@@ -66,7 +66,7 @@ std::string evidence_entry_text(const store::Event& e) {
 }
 
 std::string evidence_kind(const std::string& k) {
-  if (k == "ldevid.issued" || k == "dpp.ldevid" || k == "ldevid.renewed" || k == "device.revoke" ||
+  if (starts(k, "ldevid.") || k == "dpp.ldevid" || k == "device.revoke" ||
       starts(k, "credential."))
     return "unique-credential-assignment";
   if (starts(k, "brski.") || starts(k, "voucher.") || starts(k, "attest") ||

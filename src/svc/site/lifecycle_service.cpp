@@ -72,8 +72,8 @@ Result<std::string> LifecycleService::mirror_for(const std::string& manufacturer
 net::HttpResponse LifecycleService::bootstrap(const std::string& serial, const std::string& query) {
   auto d = site_.inventory().get(serial);
   if (!d || !*d) return refusal(Error{"device.unknown", serial + " is not in the inventory"});
-  if ((*d)->state != "onboarded")
-    return refusal(Error{"lifecycle.state", serial + " is " + (*d)->state + ", not onboarded"});
+  if (!store::in_service((*d)->state))
+    return refusal(Error{"lifecycle.state", serial + " is " + (*d)->state + ", not in service"});
   auto id = mirror_for((*d)->manufacturer);
   if (!id) return refusal(id.error(), 404);
   auto versions = mirrored_versions(site_.state_dir(), *id, (*d)->model);

@@ -142,7 +142,9 @@ void MudManager::refresh_due() {
   auto devices = site_.inventory().mud_urls_in_service();
   if (!devices) return;
   std::map<std::string, std::string> urls;  // url -> a device that uses it
+  std::map<std::string, std::vector<std::string>> users;  // url -> every device that uses it
   for (const auto& d : *devices) {
+    if (!d.enforced_mud_url().empty()) users[d.enforced_mud_url()].push_back(d.serial);
     if (d.mud_url.empty() && d.mud_url_claimed_status == "pending") {
       if (time::now() - last_try_[d.mud_url_claimed] < 10) continue;
       last_try_[d.mud_url_claimed] = time::now();
@@ -152,8 +154,10 @@ void MudManager::refresh_due() {
     }
     if (!d.enforced_mud_url().empty()) urls.emplace(d.enforced_mud_url(), d.serial);
   }
+  std::vector<std::string> unsupported;
   for (const auto& [url, device] : urls) {
     auto c = cached(site_.state_dir(), url);
+    if (c && *c && !(*c)->file.is_supported) unsupported.push_back(url);
     int64_t age = c && *c ? time::now() - (*c)->fetched_at : INT64_MAX;
     int64_t validity = c && *c ? int64_t{(*c)->file.cache_validity} * 3600 : 0;
     if (c && *c && age < validity) continue;
@@ -161,6 +165,21 @@ void MudManager::refresh_due() {
     if (time::now() - last_try_[url] < 10) continue;  // do not hammer a failing server
     last_try_[url] = time::now();
     (void)fetch(url, device);
+  }
+  // A verified file that says its devices are no longer supported (RFC 8520 is-supported) moves
+  // them to "unsupported"; the policy decides their segment from then on.
+  for (const auto& url : unsupported) {
+    for (const auto& serial : users[url]) {
+      auto d = site_.inventory().get(serial);
+      if (!d || !*d || (*d)->state == "unsupported" || !store::in_service((*d)->state)) continue;
+      (void)site_.inventory().transition(
+          serial, store::Transition::kUnsupported, store::Actor::kMudManager,
+          store::Event{0, 0, serial, "device.unsupported", "ok",
+                       "its MUD file says is-supported: false",
+                       Json{{"from", (*d)->state}, {"to", "unsupported"}, {"url", url},
+                            {"actor", "mud-manager"}}
+                           .dump()});
+    }
   }
 }
 

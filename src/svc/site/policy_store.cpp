@@ -74,6 +74,7 @@ proto::policy::Subject subject_for(const store::DeviceRecord& d, const std::stri
   s.protocol = protocol;
   s.attestation = d.attestation_status.empty() ? "none" : d.attestation_status;
   s.source = "bundle";
+  s.state = d.state;
   // The declaration was verified when its bundle was imported; here only its owner is read.
   if (auto decl = codec::decode_verified_declaration(d.declaration)) s.owner = decl->owner.name;
   return s;

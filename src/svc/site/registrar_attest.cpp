@@ -35,9 +35,19 @@ Result<std::string> RegistrarService::attesting_device(const net::HttpRequest& r
   std::string serial = chain[0].serial_number_attr().value_or("");
   if (is_domain_certificate(chain)) {
     auto cred = TRY(site_->inventory().credential(chain[0].serial_hex()));
-    if (!cred || cred->device != serial || cred->status != "active")
+    if (!cred || cred->device != serial || cred->status != "active") {
+      // A device the site decommissioned learns it here, from the site it trusts (this TLS
+      // session is authenticated by the domain CA): its agent then wipes it to factory state.
+      if (cred && cred->device == serial && cred->status == "revoked")
+        if (auto d = site_->inventory().get(serial); d && *d &&
+                                                   ((*d)->state == "decommissioned" ||
+                                                    (*d)->state == "transferred" ||
+                                                    (*d)->state == "end-of-life"))
+          return make_error("device.decommissioned",
+                            serial + " is " + (*d)->state + ": wipe to factory state");
       return make_error("attest.credential", "certificate " + chain[0].serial_hex() +
                                                  " is not the device's current LDevID");
+    }
     return serial;
   }
   // An IDevID: the same chain check a voucher-request gets.
@@ -61,18 +71,25 @@ Result<std::string> RegistrarService::attesting_device(const net::HttpRequest& r
 net::HttpResponse RegistrarService::attest(net::HttpRequest& req, bool evidence) {
   const std::string kind = evidence ? "attest.evidence" : "attest.challenge";
   auto serial = attesting_device(req);
+  if (!serial && serial.error().code == "device.decommissioned")
+    return refuse(410, req.connection->peer_chain[0].serial_number_attr().value_or(""), kind,
+                  serial.error());
   if (!serial)
     return serial.error().code == "attest.credential" || serial.error().code == "inventory.unknown"
                ? refuse(403, req.connection->peer_chain[0].serial_number_attr().value_or(""), kind,
                         serial.error())
                : refuse_unauthenticated(401, kind, serial.error());
   int interval = policy_->current(&site_->inventory()).assurance.interval_s;
+  // What the site asks of the device's LDevID ("renew", "rekey"), told on every answer.
+  std::string renewal;
+  if (auto d = site_->inventory().get(*serial); d && *d) renewal = (*d)->renewal;
   if (!evidence) {
     auto nonce = verifier_->challenge(*serial);
     if (!nonce) return refuse(500, *serial, kind, nonce.error());
     Json j{{"nonce", hex_encode(*nonce)},
            {"expires-at", time::format_rfc3339(proto::attest::nonce_expiry(*nonce))},
            {"interval", interval}};
+    if (!renewal.empty()) j["renewal"] = renewal;
     return net::HttpResponse{200, "application/json", j.dump(), {}};
   }
   if (!net::media_type_is(req.header("content-type"), kEatCwt))
@@ -95,7 +112,9 @@ net::HttpResponse RegistrarService::attest(net::HttpRequest& req, bool evidence)
   if (out->action != "keep")
     log::warn("verifier", *serial + ": " + codec::ear::tier_name(out->appraisal.status) + " (" +
                               out->appraisal.check + "): " + out->action);
-  return net::HttpResponse{200, "application/json", appraisal_json(*out, interval).dump(), {}};
+  Json j = appraisal_json(*out, interval);
+  if (!renewal.empty()) j["renewal"] = renewal;
+  return net::HttpResponse{200, "application/json", j.dump(), {}};
 }
 
 }  // namespace gh::svc

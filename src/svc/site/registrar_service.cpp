@@ -327,18 +327,29 @@ HttpResponse RegistrarService::simple_enroll(net::HttpRequest& req, bool reenrol
   std::string serial = chain[0].serial_number_attr().value_or("");
   if (reenroll) {
     // RFC 7030 4.2.2: authenticated by the current, valid LDevID, which must be on record.
+    if (chain[0].not_after() < time::now() &&
+        crypto::verify_chain(chain[0], {}, {registrar_->domain_ca()},
+                             crypto::VerifyOptions{chain[0].not_before(), true, false, true})
+            .ok())
+      return refuse(403, serial, kind,
+                    make_error("est.expired", "this LDevID expired on " +
+                                                  time::format_rfc3339(chain[0].not_after()) +
+                                                  ": the device must onboard again"));
     if (!is_domain_certificate(chain))
       return refuse_unauthenticated(
           401, kind,
           make_error("est.client", "client certificate is not a valid LDevID of this domain"));
-    auto creds = site_->inventory().credentials(serial);
-    bool active = false;
-    if (creds)
-      for (const auto& c : *creds)
-        active = active || (c.serial_hex == chain[0].serial_hex() && c.status == "active");
-    if (!active)
+    auto cred = site_->inventory().credential(chain[0].serial_hex());
+    if (!cred) return refuse(500, serial, kind, cred.error());
+    const std::string status =
+        *cred && (*cred)->device == serial ? (*cred)->status : std::string("not on record");
+    if (status != "active")
       return refuse(403, serial, kind,
-                    make_error("est.superseded", "this LDevID is not the device's current one"));
+                    make_error(status == "revoked"   ? "est.revoked"
+                               : status == "pending" ? "est.pending"
+                                                     : "est.superseded",
+                               "certificate " + chain[0].serial_hex() + " is " + status +
+                                   ", not the device's current LDevID"));
   } else if (req.connection->attributes["voucher_serial"] != serial || serial.empty()) {
     // RFC 8995 5.9.3: enrollment follows the voucher on the same TLS session.
     return refuse_unauthenticated(
@@ -365,6 +376,10 @@ HttpResponse RegistrarService::simple_enroll(net::HttpRequest& req, bool reenrol
   Status st = reenroll ? csr->verify_signature() : registrar_->check_csr(*csr, chain[0]);
   if (st.ok() && csr->subject_attr("serialNumber") != serial)
     st = make_error("csr.serial", "CSR serialNumber is not the client's");
+  // The site asked for a new key: the same one is not a rekey.
+  if (st.ok() && reenroll && (*device)->renewal == "rekey" &&
+      csr->public_key().spki_sha256() == chain[0].public_key().spki_sha256())
+    st = make_error("est.rekey", "the site asked " + serial + " for a new key; the CSR reuses it");
   if (!st) return refuse(400, serial, kind, st.error());
   const auto& ca = site_->domain_ca_identity();
   auto ldevid =
@@ -410,10 +425,13 @@ HttpResponse RegistrarService::status_report(net::HttpRequest& req, const std::s
                   make_error("status.session", "voucher status comes on the voucher's session"));
   // An LDevID speaks for the device only while it is the device's current, active credential:
   // a superseded or revoked one reports nothing, success or failure.
+  bool renewal = false;  // the session's LDevID is a renewal waiting for this confirmation
   if (ldevid) {
     auto cred = site_->inventory().credential(chain[0].serial_hex());
     if (!cred) return refuse(500, serial, kind, cred.error());
-    if (!*cred || (*cred)->device != serial || (*cred)->status != "active")
+    renewal = *cred && (*cred)->device == serial && (*cred)->status == "pending" &&
+              kind == "brski.enroll-status";
+    if (!renewal && (!*cred || (*cred)->device != serial || (*cred)->status != "active"))
       return refuse(403, serial, kind,
                     make_error("status.credential",
                                "certificate " + chain[0].serial_hex() + " is " +
@@ -434,11 +452,26 @@ HttpResponse RegistrarService::status_report(net::HttpRequest& req, const std::s
       return refuse(403, serial, kind,
                     make_error("status.credential",
                                "enrollment success is reported with the LDevID it issued"));
+    if (!gate_.admit(serial, time::monotonic()))
+      return HttpResponse::refusal(429, "evidence.rate", "too many reports; try again later");
+    if (renewal) {
+      // A renewed LDevID, proven by this session: it replaces the old one, which the CRL lists.
+      auto st = site_->inventory().confirm_renewal(
+          serial, chain[0].serial_hex(),
+          event(serial, "ldevid.renew-confirmed", true, "device confirms its renewed LDevID",
+                Json{{"certificate_serial", chain[0].serial_hex()},
+                     {"not_after", time::format_rfc3339(chain[0].not_after())}}));
+      if (!st)
+        return HttpResponse::refusal(st.error().code == "inventory.unknown" ? 404 : 403,
+                                     st.error().code, st.error().message);
+      if (auto crl = site_->publish_crl(); !crl)
+        log::error("registrar", "renewal of " + serial +
+                                    " confirmed but the CRL was not written: " + crl.error().str());
+      return HttpResponse::text(200, "ok");
+    }
     auto device = site_->inventory().get(serial);
     if (device && *device && (*device)->state == "onboarded")
       return HttpResponse::text(200, "ok");  // a repeated confirmation: nothing to complete
-    if (!gate_.admit(serial, time::monotonic()))
-      return HttpResponse::refusal(429, "evidence.rate", "too many reports; try again later");
     auto st = site_->inventory().transition(
         serial, store::Transition::kEnrollConfirmed, store::Actor::kDevice,
         event(serial, kind, true, "device reports enrollment success", detail));

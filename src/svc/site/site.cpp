@@ -74,6 +74,7 @@ std::string crl_listing(const std::vector<store::IssuedCredential>& ended) {
 }  // namespace
 
 Result<std::string> Site::publish_crl() {
+  std::lock_guard<std::mutex> lock(crl_mu_);
   time::Seconds now = time::now();
   return write_crl(TRY(inventory_->ended_credentials(now)), now);
 }
@@ -96,6 +97,7 @@ Result<std::string> Site::write_crl(const std::vector<store::IssuedCredential>& 
 }
 
 Result<bool> Site::refresh_crl() {
+  std::lock_guard<std::mutex> lock(crl_mu_);
   time::Seconds now = time::now();
   auto ended = TRY(inventory_->ended_credentials(now));
   if (crl_at_ != 0 && crl_listing(ended) == crl_listing_ && now - crl_at_ < kCrlValidityS / 2 &&
@@ -105,21 +107,28 @@ Result<bool> Site::refresh_crl() {
   return true;
 }
 
-Status Site::revoke(const std::string& serial, const std::string& reason, store::Actor by) {
+Status Site::revoke(const std::string& serial, const std::string& reason, store::Actor by,
+                    store::Transition t) {
   auto rec = TRY(inventory_->get(serial));
   if (!rec) return make_error("inventory.unknown", serial + " is not in the inventory");
-  if (rec->state == "revoked") return make_error("device.state", serial + " is already revoked");
+  if (t == store::Transition::kRevoke && rec->state == "revoked")
+    return make_error("device.state", serial + " is already revoked");
   auto creds = TRY(inventory_->credentials(serial));
   Json serials = Json::array();
   for (const auto& c : creds)
-    if (c.status == "active") serials.push_back(c.serial_hex);
+    if (c.status == "active" || c.status == "pending") serials.push_back(c.serial_hex);
+  const auto& rule = store::rule_for(t);
   TRY(inventory_->revoke(
       serial, by,
-      store::Event{
-          0, 0, serial, "device.revoke", "ok", reason,
-          Json{{"from", rec->state}, {"credentials", serials}, {"by", store::actor_name(by)}}
-              .dump()}));
-  TRY_CTX(publish_crl(), "the device is revoked in the inventory but the CRL was not written");
+      store::Event{0, 0, serial, rule.name, "ok", reason,
+                   Json{{"from", rec->state},
+                        {"to", store::state_after(t, rec->state)},
+                        {"credentials", serials},
+                        {"by", store::actor_name(by)}}
+                       .dump()},
+      t));
+  TRY_CTX(publish_crl(), "the device's credentials are revoked in the inventory but the CRL was "
+                         "not written");
   return ok_status();
 }
 

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,9 +61,12 @@ class Site {
   // The registrar's TLS and signing identity (id-kp-cmcRA), chain = [domain CA].
   Result<pki::Identity> registrar_identity();
   // Revokes the device's credentials (device state "revoked", evidence event) and republishes
-  // the CRL. The router's authenticator refuses the LDevID from then on.
+  // the CRL. The router's authenticator refuses the LDevID from then on. t may be kDecommission
+  // or kTransfer (the same, into "decommissioned" or "transferred": the router drops its rules,
+  // and its agent wipes the device at next contact).
   Status revoke(const std::string& serial, const std::string& reason,
-                store::Actor by = store::Actor::kOperator);
+                store::Actor by = store::Actor::kOperator,
+                store::Transition t = store::Transition::kRevoke);
   // Signs and writes STATE/crl.pem: every superseded or revoked credential that has not expired,
   // valid for kCrlValidityS. Returns the PEM.
   Result<std::string> publish_crl();
@@ -105,6 +109,7 @@ class Site {
   pki::Identity domain_ca_;
   Result<std::string> write_crl(const std::vector<store::IssuedCredential>& ended,
                                 time::Seconds now);
+  std::mutex crl_mu_;        // server threads publish (a revocation, a renewal confirmed)
   std::string crl_listing_;  // what the last published CRL listed
   time::Seconds crl_at_ = 0;
   std::atomic<int64_t> rv_generation_{0};

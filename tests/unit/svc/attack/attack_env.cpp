@@ -215,12 +215,10 @@ void AttackEnv::revoke(int i) {
 }
 
 void AttackEnv::decommission(int i) {
-  auto db = store::Database::open(dir_ + "/s/inventory.db", {});
-  ASSERT_TRUE(db.ok());
-  ASSERT_TRUE(
-      (*db)
-          ->exec("UPDATE devices SET state='decommissioned' WHERE serial='" + serial(i) + "'")
-          .ok());
+  auto s = site();
+  ASSERT_TRUE(s->revoke(serial(i), "decommissioned for the test", store::Actor::kOperator,
+                        store::Transition::kDecommission)
+                  .ok());
 }
 
 void AttackEnv::write_policy(const std::string& yaml) {

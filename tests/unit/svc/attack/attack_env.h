@@ -133,7 +133,7 @@ class AttackEnv : public BrskiTest {
   // --- The operator and the policy ------------------------------------------------------------
   void quarantine(int i);
   void revoke(int i);
-  // The lifecycle has no decommissioning step yet: the state is set in the store directly.
+  // The operator's `site decommission`: credentials revoked, state decommissioned.
   void decommission(int i);
   // Writes STATE/policy.yaml as an editor would (services re-read it when it changes).
   void write_policy(const std::string& yaml);

@@ -64,7 +64,7 @@ std::vector<Row> admission_server_rows() {
              e.decommission(0);
            },
        .attack = judge_stashed(),
-       .expect = {0, "device.decommissioned"}},
+       .expect = {0, "credential.revoked"}},
       {.name = "admission.enrolled-but-never-confirmed",
        .arrange =
            [](E& e) {

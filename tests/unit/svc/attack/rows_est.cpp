@@ -142,7 +142,7 @@ std::vector<Row> est_rows() {
              e.revoke(0);
            },
        .attack = renew_with_stashed_ldevid,
-       .expect = {403, "est.superseded"},
+       .expect = {403, "est.revoked"},
        .events = 1},
       {.name = "est.simplereenroll.ldevid-of-another-domain",
        .attack =
@@ -176,9 +176,10 @@ std::vector<Row> est_rows() {
              e.decommission(0);
            },
        .attack = renew_with_stashed_ldevid,
-       .expect = {403, "lifecycle.state"},
+       .expect = {403, "est.revoked"},
        .events = 1},
-      // Not a refusal: renewal is allowed in quarantine, and the quarantine stays.
+      // Not a refusal: renewal is allowed in quarantine, and the quarantine stays; the new
+      // certificate waits for the device's confirmation, the current one stays active.
       {.name = "est.simplereenroll.quarantined-device-stays-quarantined",
        .arrange =
            [](E& e) {
@@ -194,9 +195,12 @@ std::vector<Row> est_rows() {
            [](E& e, const Snapshot& before, const Snapshot& after) {
              const std::string& s = e.serial(0);
              EXPECT_EQ(after.states.at(s), "quarantined");
-             EXPECT_NE(after.ldevid.at(s), before.ldevid.at(s));
-             EXPECT_EQ(after.credentials.at(before.ldevid.at(s)), "superseded");
-             EXPECT_EQ(after.credentials.at(after.ldevid.at(s)), "active");
+             EXPECT_EQ(after.ldevid.at(s), before.ldevid.at(s));
+             EXPECT_EQ(after.credentials.at(before.ldevid.at(s)), "active");
+             int pending = 0;
+             for (const auto& [serial_hex, status] : after.credentials)
+               pending += status == "pending" && !before.credentials.count(serial_hex);
+             EXPECT_EQ(pending, 1);
            }},
   };
 }

@@ -3,6 +3,11 @@
 // check) and changes nothing else.
 #include "attack_env.h"
 
+#include <chrono>
+#include <thread>
+
+#include "codec/est.h"
+
 namespace gh::svc::attack {
 namespace {
 
@@ -24,6 +29,21 @@ Outcome new_ldevid(AttackEnv& e, int i, Transition t, Actor by) {
       pki::ldevid(s->name(), e.serial(i), key.public_key(), pki::kDefaultLdevidLifetimeS));
   return outcome(s->inventory().record_ldevid(e.serial(i), cert.pem(), cert.serial_hex(),
                                               cert.not_after(), t, by, attempt(e.serial(i))));
+}
+
+// Renews device i's LDevID with current: the new certificate (pending until confirmed).
+pki::Identity renewed(AttackEnv& e, int i, const pki::Identity& current) {
+  auto key = *crypto::PrivateKey::generate(crypto::Curve::kP256);
+  auto c = e.as(current);
+  auto r = e.est(*c, kSimpleReenroll, AttackEnv::csr(e.serial(i), &key));
+  EXPECT_EQ(r.status, 200) << r.body;
+  auto certs = codec::est_parse_certs_only(r.body);
+  EXPECT_TRUE(certs.ok());
+  return pki::Identity{certs->at(0), key, {}};
+}
+
+Outcome end_by(AttackEnv& e, const std::string& serial, Transition t, Actor by) {
+  return outcome(e.site()->inventory().revoke(serial, by, attempt(serial), t));
 }
 
 }  // namespace
@@ -132,6 +152,130 @@ std::vector<Row> lifecycle_rows() {
        .arrange = [](E& e) { e.decommission(0); },
        .attack = [](E& e) { return step(e, 0, Transition::kQuarantine, Actor::kOperator); },
        .expect = {0, "lifecycle.state"},
+       .events = 1},
+      // The life after onboarding (IR 8350 Figure 6).
+      {.name = "lifecycle.state.retire-an-onboarded-device",
+       .arrange = [](E& e) { e.onboard(0); },
+       .attack = [](E& e) { return step(e, 0, Transition::kRetire, Actor::kOperator); },
+       .expect = {0, "lifecycle.state"},
+       .events = 1},
+      {.name = "lifecycle.state.repurpose-an-onboarded-device",
+       .arrange = [](E& e) { e.onboard(0); },
+       .attack = [](E& e) { return step(e, 0, Transition::kRepurpose, Actor::kOperator); },
+       .expect = {0, "lifecycle.state"},
+       .events = 1},
+      {.name = "lifecycle.state.decommission-twice",
+       .arrange = [](E& e) { e.decommission(0); },
+       .attack =
+           [](E& e) {
+             return end_by(e, e.serial(0), Transition::kDecommission, Actor::kOperator);
+           },
+       .expect = {0, "lifecycle.state"},
+       .events = 1},
+      {.name = "lifecycle.state.transfer-after-end-of-life",
+       .arrange =
+           [](E& e) {
+             e.decommission(0);
+             ASSERT_EQ(step(e, 0, Transition::kRetire, Actor::kOperator).check, "");
+           },
+       .attack =
+           [](E& e) { return end_by(e, e.serial(0), Transition::kTransfer, Actor::kOperator); },
+       .expect = {0, "lifecycle.state"},
+       .events = 1},
+      {.name = "lifecycle.state.maintenance-of-a-quarantined-device",
+       .arrange = quarantined,
+       .attack =
+           [](E& e) {
+             return outcome(e.site()->inventory().begin_maintenance(
+                 e.serial(0), "other-maintenance", attempt(e.serial(0))));
+           },
+       .expect = {0, "lifecycle.state"},
+       .events = 1},
+      {.name = "lifecycle.state.renewal-requested-of-an-expected-device",
+       .attack =
+           [](E& e) {
+             return outcome(
+                 e.site()->inventory().request_renewal(e.serial(0), "rekey", attempt(e.serial(0))));
+           },
+       .expect = {0, "lifecycle.state"},
+       .events = 1},
+      {.name = "lifecycle.actor.device-decommissions-itself",
+       .arrange = [](E& e) { e.onboard(0); },
+       .attack =
+           [](E& e) {
+             return end_by(e, e.serial(0), Transition::kDecommission, Actor::kDevice);
+           },
+       .expect = {0, "lifecycle.actor"},
+       .events = 1},
+      {.name = "lifecycle.actor.verifier-marks-unsupported",
+       .arrange = [](E& e) { e.onboard(0); },
+       .attack = [](E& e) { return step(e, 0, Transition::kUnsupported, Actor::kVerifier); },
+       .expect = {0, "lifecycle.actor"},
+       .events = 1},
+      {.name = "lifecycle.unknown-device-decommissioned",
+       .attack =
+           [](E& e) {
+             return outcome(e.site()->revoke("ACME-99999999", "no such device",
+                                             Actor::kOperator, Transition::kDecommission));
+           },
+       .expect = {0, "inventory.unknown"}},
+      {.name = "lifecycle.renewal.confirm-the-current-credential",
+       .arrange = [](E& e) { e.stash.id = e.onboard(0); },
+       .attack =
+           [](E& e) {
+             return outcome(e.site()->inventory().confirm_renewal(
+                 e.serial(0), e.stash.id.cert.serial_hex(), attempt(e.serial(0))));
+           },
+       .expect = {0, "renew.credential"}},
+      {.name = "lifecycle.renewal.renew-with-the-unconfirmed-renewal",
+       .arrange =
+           [](E& e) {
+             e.stash.id = e.onboard(0);
+             e.stash.id2 = renewed(e, 0, e.stash.id);
+           },
+       .attack =
+           [](E& e) {
+             auto c = e.as(e.stash.id2);
+             return outcome(e.est(*c, kSimpleReenroll, AttackEnv::csr(e.serial(0))));
+           },
+       .expect = {403, "est.pending"},
+       .events = 1},
+      {.name = "lifecycle.renewal.same-key-when-the-site-asked-for-a-rekey",
+       .arrange =
+           [](E& e) {
+             e.stash.id = e.onboard(0);
+             ASSERT_TRUE(e.site()
+                             ->inventory()
+                             .request_renewal(e.serial(0), "rekey",
+                                              store::Event{0, 0, e.serial(0), "ldevid.renew-requested",
+                                                           "ok", "", "{}"})
+                             .ok());
+           },
+       .attack =
+           [](E& e) {
+             auto c = e.as(e.stash.id);
+             return outcome(
+                 e.est(*c, kSimpleReenroll, AttackEnv::csr(e.serial(0), &e.stash.id.key)));
+           },
+       .expect = {400, "est.rekey"},
+       .events = 1},
+      {.name = "lifecycle.renewal.expired-ldevid",
+       .arrange =
+           [](E& e) {
+             auto key = *crypto::PrivateKey::generate(crypto::Curve::kP256);
+             auto s = e.site();
+             auto cert = *s->domain_ca_identity().issue(
+                 pki::ldevid(s->name(), e.serial(0), key.public_key(), 1));
+             e.stash.id = pki::Identity{cert, key, {}};
+             while (time::now() <= cert.not_after())
+               std::this_thread::sleep_for(std::chrono::milliseconds(100));
+           },
+       .attack =
+           [](E& e) {
+             auto c = e.as(e.stash.id);
+             return outcome(e.est(*c, kSimpleReenroll, AttackEnv::csr(e.serial(0))));
+           },
+       .expect = {403, "est.expired"},
        .events = 1},
       {.name = "lifecycle.unknown-device",
        .attack =

@@ -343,7 +343,7 @@ TEST_F(TrustBoundaryTest, ARevokedDeviceCannotRestoreItselfNorOnboardAgain) {
   auto e = *c->request("POST", "/.well-known/est/simplereenroll",
                        {{"Content-Type", codec::kPkcs10MediaType}}, codec::est_base64(csr.der()));
   EXPECT_EQ(e.status, 403);
-  EXPECT_EQ(e.body.rfind("est.superseded", 0), 0u) << e.body;
+  EXPECT_EQ(e.body.rfind("est.revoked", 0), 0u) << e.body;
   // A factory reset does not bring it back.
   ASSERT_TRUE(fs::remove_all(dir_ + "/d/" + serials_[0] + "/onboarding").ok());
   auto again = onboard_brski({dir_ + "/d/" + serials_[0], url_, 5});

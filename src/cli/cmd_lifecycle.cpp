@@ -1,0 +1,264 @@
+// The device's life after onboarding, from the operator's side (IR 8350 Figure 6): renewal,
+// maintenance, unsupported, decommissioning, resale (transfer), repurpose, end of life, and the
+// whole record of one device.
+#include <iostream>
+
+#include "cli/cmds.h"
+#include "svc/device/device_run.h"
+#include "svc/device/renewal.h"
+#include "svc/site/policy_store.h"
+#include "svc/site/site.h"
+
+namespace gh::cli {
+
+namespace {
+
+struct Opened {
+  std::unique_ptr<svc::Site> site;
+  std::string serial;
+};
+
+// --state DIR and one SERIAL.
+Result<Opened> open_for_serial(const Args& a, const char* command) {
+  auto state = TRY(required(a, "state"));
+  if (a.positional.size() != 1)
+    return make_error("usage", std::string(command) + " takes one SERIAL");
+  Opened o{TRY(svc::Site::open(state)), a.positional[0]};
+  auto rec = TRY(o.site->inventory().get(o.serial));
+  if (!rec) return make_error("inventory.unknown", o.serial + " is not in the inventory");
+  return o;
+}
+
+store::Event operator_event(const std::string& serial, const std::string& kind,
+                            const std::string& reason, const std::string& from, Json detail = {}) {
+  if (!detail.is_object()) detail = Json::object();
+  detail["from"] = from;
+  detail["actor"] = "operator";
+  return store::Event{0, 0, serial, kind, "ok", reason, detail.dump()};
+}
+
+int said(const Opened& o, const std::string& from) {
+  auto rec = o.site->inventory().get(o.serial);
+  std::string now = rec && *rec ? (*rec)->state : "?";
+  std::cout << o.serial << ": " << from << " -> " << now << "\n";
+  return kExitOk;
+}
+
+std::string current_state(Opened& o) {
+  auto rec = o.site->inventory().get(o.serial);
+  return rec && *rec ? (*rec)->state : "";
+}
+
+}  // namespace
+
+int site_renew(const Args& a) {
+  auto o = open_for_serial(a, "site renew");
+  if (!o) return fail(o.error());
+  const std::string what = a.has("rekey") ? "rekey" : "renew";
+  const std::string from = current_state(*o);
+  auto st = o->site->inventory().request_renewal(
+      o->serial, what,
+      operator_event(o->serial, "ldevid.renew-requested",
+                     what == "rekey" ? "renewal with a new key requested" : "renewal requested",
+                     from, Json{{"renewal", what}}));
+  if (!st) return fail(st.error());
+  std::cout << o->serial << ": " << what
+            << " requested; the device's agent renews at its next contact (its old LDevID stays "
+               "valid until it confirms the new one)\n";
+  return kExitOk;
+}
+
+int site_decommission(const Args& a) {
+  auto o = open_for_serial(a, "site decommission");
+  if (!o) return fail(o.error());
+  std::string reason = a.get("reason");
+  if (reason.empty()) return fail(make_error("usage", "site decommission needs --reason TEXT"));
+  const std::string from = current_state(*o);
+  const auto t = a.has("transfer") ? store::Transition::kTransfer : store::Transition::kDecommission;
+  auto st = o->site->revoke(o->serial, reason, store::Actor::kOperator, t);
+  if (!st) return fail(st.error());
+  said(*o, from);
+  std::cout << "  credentials revoked (CRL " << o->site->crl_path()
+            << "), network rules removed at the router's next round, the device's agent wipes it "
+               "at its next contact\n";
+  return kExitOk;
+}
+
+namespace {
+int simple_transition(const Args& a, const char* command, store::Transition t,
+                      bool reason_required) {
+  auto o = open_for_serial(a, command);
+  if (!o) return fail(o.error());
+  std::string reason = a.get("reason");
+  if (reason_required && reason.empty())
+    return fail(make_error("usage", std::string(command) + " needs --reason TEXT"));
+  const std::string from = current_state(*o);
+  const auto& rule = store::rule_for(t);
+  auto st = o->site->inventory().transition(
+      o->serial, t, store::Actor::kOperator,
+      operator_event(o->serial, rule.name, reason.empty() ? rule.name : reason, from,
+                     Json{{"to", store::state_after(t, from)}}));
+  if (!st) return fail(st.error());
+  return said(*o, from);
+}
+}  // namespace
+
+int site_retire(const Args& a) {
+  return simple_transition(a, "site retire", store::Transition::kRetire, false);
+}
+int site_repurpose(const Args& a) {
+  return simple_transition(a, "site repurpose", store::Transition::kRepurpose, false);
+}
+int site_unsupported(const Args& a) {
+  return simple_transition(a, "site unsupported", store::Transition::kUnsupported, true);
+}
+
+int site_maintenance(const Args& a) {
+  auto o = open_for_serial(a, "site maintenance");
+  if (!o) return fail(o.error());
+  std::string begin = a.get("begin");
+  if (begin.empty() == !a.has("end"))
+    return fail(make_error("usage", "site maintenance takes --begin some|other or --end"));
+  std::string reason = a.get("reason");
+  const std::string from = current_state(*o);
+  Status st;
+  if (a.has("end")) {
+    st = o->site->inventory().transition(
+        o->serial, store::Transition::kMaintenanceEnd, store::Actor::kOperator,
+        operator_event(o->serial, "maintenance.end", reason.empty() ? "maintenance ended" : reason,
+                       from, Json{{"to", "onboarded"}}));
+  } else {
+    if (begin != "some" && begin != "other")
+      return fail(make_error("usage", "--begin takes some or other"));
+    const std::string kind = begin + "-maintenance";
+    st = o->site->inventory().begin_maintenance(
+        o->serial, kind,
+        operator_event(o->serial, "maintenance.begin", reason.empty() ? kind : reason, from,
+                       Json{{"to", kind}}));
+  }
+  if (!st) return fail(st.error());
+  return said(*o, from);
+}
+
+int site_device_show(const Args& a) {
+  auto o = open_for_serial(a, "site devices show");
+  if (!o) return fail(o.error());
+  auto& inv = o->site->inventory();
+  auto rec = inv.get(o->serial);
+  if (!rec || !*rec) return fail(make_error("inventory.unknown", o->serial + " vanished"));
+  const auto& d = **rec;
+  auto creds = inv.credentials(o->serial);
+  if (!creds) return fail(creds.error());
+  auto att = inv.latest_attestation(o->serial);
+  if (!att) return fail(att.error());
+  svc::PolicyStore policy(o->site->state_dir());
+  auto decision = policy.decide(svc::subject_for(d, "connect"), nullptr);
+  Json cj = Json::array();
+  for (const auto& c : *creds)
+    cj.push_back(Json{{"certificate_serial", c.serial_hex},
+                      {"status", c.status},
+                      {"issued_at", time::format_rfc3339(c.issued_at)},
+                      {"not_after", time::format_rfc3339(c.not_after)},
+                      {"ended_at", c.ended_at ? Json(time::format_rfc3339(c.ended_at)) : Json()}});
+  Json j{{"serial", d.serial},
+         {"model", d.model},
+         {"manufacturer", d.manufacturer},
+         {"state", d.state},
+         {"phase", store::lifecycle_phase(d.state, d.app_status)},
+         {"in_service", store::in_service(d.state)},
+         {"renewal_requested", d.renewal},
+         {"credentials", cj},
+         {"mud_url", d.enforced_mud_url()},
+         {"policy", Json{{"allow", decision.allow},
+                         {"segment", decision.segment},
+                         {"rule", decision.rule}}},
+         {"attestation",
+          *att ? Json{{"status", (*att)->status},
+                      {"check", (*att)->check},
+                      {"release", (*att)->release},
+                      {"at", time::format_rfc3339((*att)->at)}}
+               : Json()},
+         {"application", Json{{"status", d.app_status},
+                              {"path", d.app_path},
+                              {"version", d.app_version}}},
+         {"declaration_version", d.declaration_version},
+         {"bundle", d.bundle_id},
+         {"updated_at", time::format_rfc3339(d.updated_at)}};
+  std::vector<store::Event> history;
+  if (a.has("history")) {
+    auto ev = inv.events(o->serial);
+    if (!ev) return fail(ev.error());
+    history = std::move(*ev);
+  }
+  if (a.has("json")) {
+    if (a.has("history")) {
+      Json h = Json::array();
+      for (const auto& e : history) {
+        auto detail = parse_json(e.detail, "detail");
+        h.push_back(Json{{"id", e.id},
+                         {"at", time::format_rfc3339(e.at)},
+                         {"kind", e.kind},
+                         {"outcome", e.outcome},
+                         {"reason", e.reason},
+                         {"detail", detail ? *detail : Json(e.detail)}});
+      }
+      j["history"] = h;
+    }
+    print_json(j);
+    return kExitOk;
+  }
+  std::cout << "device        " << d.serial << " (" << d.manufacturer << " " << d.model << ")\n"
+            << "state         " << d.state << " (phase: " << j["phase"].get<std::string>()
+            << (store::in_service(d.state) ? ", in service" : ", out of service") << ")\n"
+            << "policy        " << (decision.allow ? "allow" : "deny") << ", segment "
+            << decision.segment << " (rule '" << decision.rule << "')\n"
+            << "attestation   "
+            << (*att ? (*att)->status + " (" + (*att)->check + ") at " +
+                           time::format_rfc3339((*att)->at)
+                     : std::string("none yet"))
+            << "\n"
+            << "application   "
+            << (d.app_status.empty() ? std::string("not reported")
+                                     : d.app_status + " " + d.app_version + " (" + d.app_path +
+                                           ")")
+            << "\n"
+            << "MUD URL       " << (d.enforced_mud_url().empty() ? "-" : d.enforced_mud_url())
+            << "\n";
+  if (!d.renewal.empty()) std::cout << "renewal       " << d.renewal << " requested\n";
+  std::cout << "credentials   " << (creds->empty() ? "none" : "") << "\n";
+  for (const auto& c : *creds)
+    std::cout << "  " << c.serial_hex << "  " << c.status << "  issued "
+              << time::format_rfc3339(c.issued_at) << "  until "
+              << time::format_rfc3339(c.not_after) << "\n";
+  if (a.has("history")) {
+    std::cout << "history\n";
+    for (const auto& e : history)
+      std::cout << "  " << time::format_rfc3339(e.at) << "  " << e.kind << "  " << e.outcome
+                << "  " << e.reason << "\n";
+  }
+  return kExitOk;
+}
+
+int device_renew(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  auto dev = svc::open_device(*state, /*allow_onboarded=*/true);
+  if (!dev) return fail(dev.error());
+  auto s = svc::site_session(*dev, a.get("site"));
+  if (!s) return fail(s.error());
+  auto r = svc::renew_ldevid(*dev, *s, !a.has("keep-key"));
+  if (!r) return fail(r.error());
+  if (a.has("json")) {
+    print_json(Json{{"old_certificate", r->old_serial},
+                    {"new_certificate", r->new_serial},
+                    {"new_key", r->new_key},
+                    {"not_after", time::format_rfc3339(r->not_after)}});
+  } else {
+    std::cout << "LDevID renewed: " << r->old_serial << " -> " << r->new_serial
+              << (r->new_key ? " (new key)" : " (same key)") << ", valid until "
+              << time::format_rfc3339(r->not_after) << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace gh::cli
