@@ -1,0 +1,191 @@
+// LDevID renewal (EST /simplereenroll, RFC 7030 4.2.2) as the device agent does it, against the
+// real registrar: the new certificate is confirmed over TLS with itself before the old one is
+// given up; a restart at any step leaves a credential that works; the site's rekey request is
+// enforced; a decommissioned device is wiped by its agent.
+#include "svc/device/renewal.h"
+
+#include <gtest/gtest.h>
+
+#include "svc/site/brski_fixture.h"
+#include "codec/est.h"
+#include "codec/voucher.h"
+#include "common/fs.h"
+#include "device/image.h"
+#include "svc/device/device_run.h"
+
+namespace gh::svc {
+namespace {
+
+class RenewalTest : public BrskiTest {
+ protected:
+  std::string img(size_t i = 0) { return dir_ + "/d/" + serials_[i]; }
+  OpenedDevice device(size_t i = 0) { return std::move(*open_device(img(i), true)); }
+  SiteSession session(const OpenedDevice& d) {
+    auto s = site_session(d, url_);
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().str());
+    return *s;
+  }
+  std::string status(const std::string& cert_serial) {
+    auto s = std::move(*Site::open(dir_ + "/s"));
+    auto c = s->inventory().credential(cert_serial);
+    return c.ok() && c->has_value() ? (*c)->status : "absent";
+  }
+  // Whether the site takes this credential for the device (an attestation challenge needs the
+  // current, active LDevID).
+  bool works(const SiteSession& s) {
+    crypto::TlsIdentity id = s.identity;
+    auto ctx = *crypto::TlsContext::client(&id, {s.domain_ca}, "");
+    auto u = *net::Url::parse(url_);
+    auto c = net::HttpClient::connect(u.host, u.port, ctx, 10, &id);
+    if (!c) return false;
+    auto r = (*c)->request("GET", "/.well-known/gatehouse/attest/challenge", {}, "");
+    return r && r->status == 200;
+  }
+  Json network(size_t i = 0) {
+    return *parse_json(*fs::read_file(img(i) + "/onboarding/network.json"), "network");
+  }
+};
+
+TEST_F(RenewalTest, TheNewCredentialIsConfirmedBeforeTheOldOneIsGivenUp) {
+  onboard(0);
+  auto dev = device();
+  auto before = session(dev);
+  auto r = renew_ldevid(dev, before, /*new_key=*/true);
+  ASSERT_TRUE(r.ok()) << r.error().str();
+  EXPECT_TRUE(r->new_key);
+  EXPECT_EQ(r->old_serial, before.identity.cert.serial_hex());
+  EXPECT_NE(r->new_serial, r->old_serial);
+  EXPECT_EQ(status(r->old_serial), "superseded");
+  EXPECT_EQ(status(r->new_serial), "active");
+  // The device uses the new pair; the old key is gone; no renewal is left half done.
+  auto after = session(dev);
+  EXPECT_EQ(after.identity.cert.serial_hex(), r->new_serial);
+  EXPECT_FALSE(after.identity.cert.public_key() == before.identity.cert.public_key());
+  EXPECT_FALSE(dev.keystore->has("ldevid"));
+  EXPECT_FALSE(fs::exists(img() + "/onboarding/renewal.json"));
+  EXPECT_TRUE(works(after));
+  EXPECT_FALSE(works(before));
+  // The CRL lists the old one (802.1X refuses it from then on).
+  auto crl = *fs::read_file(dir_ + "/s/crl.pem");
+  auto site = std::move(*Site::open(dir_ + "/s"));
+  auto ended = site->inventory().ended_credentials(0);
+  ASSERT_TRUE(ended.ok());
+  std::vector<store::IssuedCredential> list = std::move(*ended);
+  bool listed = false;
+  for (const auto& c : list) listed = listed || c.serial_hex == r->old_serial;
+  EXPECT_TRUE(listed);
+  EXPECT_FALSE(crl.empty());
+  // The same key again, when asked to keep it.
+  auto again = renew_ldevid(dev, after, /*new_key=*/false);
+  ASSERT_TRUE(again.ok()) << again.error().str();
+  auto third = session(dev);
+  EXPECT_TRUE(third.identity.cert.public_key() == after.identity.cert.public_key());
+  EXPECT_NE(third.identity.cert.serial_hex(), after.identity.cert.serial_hex());
+  // The old certificate can renew nothing any more.
+  auto stale = renew_ldevid(dev, before, true);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code, "est.superseded");
+  EXPECT_TRUE(works(session(dev)));
+}
+
+TEST_F(RenewalTest, TheSitesRekeyRequestIsHeldToANewKey) {
+  onboard(0);
+  {
+    auto site = std::move(*Site::open(dir_ + "/s"));
+    ASSERT_TRUE(site->inventory()
+                    .request_renewal(serials_[0], "rekey",
+                                     store::Event{0, 0, serials_[0], "ldevid.renew-requested",
+                                                  "ok", "test", "{}"})
+                    .ok());
+  }
+  auto dev = device();
+  auto s = session(dev);
+  auto same = renew_ldevid(dev, s, /*new_key=*/false);
+  ASSERT_FALSE(same.ok());
+  EXPECT_EQ(same.error().code, "est.rekey");
+  // Nothing changed on the device: the current credential works, nothing is pending.
+  EXPECT_FALSE(fs::exists(img() + "/onboarding/renewal.json"));
+  EXPECT_TRUE(works(session(dev)));
+  auto r = renew_ldevid(dev, s, true);
+  ASSERT_TRUE(r.ok()) << r.error().str();
+  auto site = std::move(*Site::open(dir_ + "/s"));
+  EXPECT_EQ((*site->inventory().get(serials_[0]))->renewal, "");
+}
+
+// The steps renew_ldevid takes, stopped after each as a power loss would, then the agent's start.
+TEST_F(RenewalTest, ARestartAtAnyStepLeavesAWorkingCredential) {
+  onboard(0);
+  auto dev = device();
+  auto s = session(dev);
+  // Stopped after the intent and the key, before the site answered: dropped.
+  ASSERT_TRUE(dev.keystore->generate("ldevid-cut", crypto::Curve::kP256).ok());
+  ASSERT_TRUE(fs::write_file_atomic(img() + "/onboarding/renewal.json",
+                                    R"({"key":"ldevid-cut","certificate":""})")
+                  .ok());
+  auto f = finish_renewal(dev, s);
+  ASSERT_TRUE(f.ok()) << f.error().str();
+  EXPECT_TRUE(*f);
+  EXPECT_FALSE(dev.keystore->has("ldevid-cut"));
+  EXPECT_TRUE(works(session(dev)));
+
+  // Stopped after the site issued the certificate, before the confirmation; and after the
+  // confirmation, before the switch.
+  for (bool confirmed : {false, true}) {
+    auto cur = session(dev);
+    std::string label = confirmed ? "ldevid-b" : "ldevid-a";
+    auto key = *dev.keystore->generate(label, crypto::Curve::kP256);
+    auto c = connect(pki::Identity{cur.identity.cert, cur.identity.key, {}});
+    auto csr = *crypto::Csr::create(
+        crypto::Name().add("CN", serials_[0]).add("serialNumber", serials_[0]), key);
+    auto e = *c->request("POST", "/.well-known/est/simplereenroll",
+                         {{"Content-Type", codec::kPkcs10MediaType}},
+                         codec::est_base64(csr.der()));
+    ASSERT_EQ(e.status, 200) << e.body;
+    auto cert = codec::est_parse_certs_only(e.body)->at(0);
+    ASSERT_TRUE(fs::write_file_atomic(img() + "/onboarding/" + label + ".pem", cert.pem()).ok());
+    ASSERT_TRUE(fs::write_file_atomic(
+                    img() + "/onboarding/renewal.json",
+                    Json{{"key", label}, {"certificate", label + ".pem"}}.dump())
+                    .ok());
+    EXPECT_EQ(status(cert.serial_hex()), "pending");
+    if (confirmed) {
+      auto nc = connect(pki::Identity{cert, key, {}});
+      auto r = post(*nc, "/.well-known/brski/enrollstatus", R"({"version":1,"status":true})");
+      ASSERT_EQ(r.status, 200) << r.body;
+      EXPECT_EQ(status(cert.serial_hex()), "active");
+      EXPECT_FALSE(works(cur));  // the device's current files name a superseded certificate
+    }
+    auto done = finish_renewal(dev, cur);
+    ASSERT_TRUE(done.ok()) << done.error().str();
+    auto now = session(dev);
+    EXPECT_EQ(now.identity.cert.serial_hex(), cert.serial_hex()) << confirmed;
+    EXPECT_EQ(status(cert.serial_hex()), "active");
+    EXPECT_TRUE(works(now));
+    EXPECT_FALSE(fs::exists(img() + "/onboarding/renewal.json"));
+  }
+}
+
+TEST_F(RenewalTest, ADecommissionedDeviceIsWipedByItsAgent) {
+  onboard(0);
+  {
+    auto site = std::move(*Site::open(dir_ + "/s"));
+    ASSERT_TRUE(site->revoke(serials_[0], "retired from the line", store::Actor::kOperator,
+                             store::Transition::kDecommission)
+                    .ok());
+  }
+  DeviceRunOptions o;
+  o.device_dir = img();
+  o.site_url = url_;
+  o.rounds = 1;
+  o.updates = false;
+  auto st = run_device(o);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "device.decommissioned");
+  EXPECT_FALSE(fs::exists(img() + "/onboarding"));
+  EXPECT_TRUE(fs::exists(img() + "/bootstrap/idevid.pem"));
+  EXPECT_FALSE(device().keystore->has("ldevid"));
+  EXPECT_EQ(state(serials_[0]), "decommissioned");
+}
+
+}  // namespace
+}  // namespace gh::svc
