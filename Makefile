@@ -7,7 +7,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
 .PHONY: all deps configure build test unit integration demo bench clean format format-check sanitize \
-	fuzz fuzz-smoke
+	fuzz fuzz-smoke package
 
 all: build
 
@@ -51,6 +51,16 @@ fuzz: deps
 fuzz-smoke: deps
 	@bash scripts/deps.sh fuzz
 	FUZZ_RUNS=4000 JOBS=$(JOBS) bash scripts/fuzz.sh
+
+# The Debian package (CPack, cmake/Packaging.cmake; units and /etc/default files in packaging/):
+# a Release build of the binary alone in PKG_BUILD, stripped, into
+# PKG_BUILD/gatehouse_VERSION-1_ARCH.deb. Check it with `lintian PKG_BUILD/gatehouse_*.deb`.
+PKG_BUILD ?= build-pkg
+package: deps
+	cmake -S . -B $(PKG_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+		-DGATEHOUSE_PACKAGE=ON
+	cmake --build $(PKG_BUILD) -j $(JOBS)
+	cd $(PKG_BUILD) && cpack -G DEB
 
 demo: build
 	bash scripts/demo.sh $(BUILD)/gatehouse

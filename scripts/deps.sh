@@ -15,6 +15,8 @@ packages=(
   iproute2 dnsmasq-base busybox iputils-ping conntrack curl netcat-openbsd
   softhsm2 libengine-pkcs11-openssl opensc
   swtpm swtpm-tools tpm2-openssl tpm2-tools
+  # the Debian package (make package; tests/integration/package.sh): dpkg-shlibdeps, lintian
+  dpkg-dev lintian
   # independent peers from npm (tests/node: tuf-js, the TUF client the update tests run)
   nodejs
 )
