@@ -13,6 +13,7 @@
 #include "svc/bench/bench_dpp.h"
 #include "svc/bench/bench_evidence.h"
 #include "svc/bench/bench_mud.h"
+#include "svc/bench/bench_renew.h"
 #include "svc/bench/bench_update.h"
 #include "svc/factory/factory.h"
 
@@ -232,6 +233,36 @@ int bench_evidence(const Args& a) {
               << " threads; exported with a signed checkpoint in " << j["export_s"].get<double>()
               << " s (" << static_cast<int64_t>(j["export_mb"].get<double>())
               << " MB); verified in " << j["verify_s"].get<double>() << " s\n";
+  }
+  return kExitOk;
+}
+
+int bench_renew(const Args& a) {
+  svc::RenewBenchOptions o;
+  auto n = a.get_int("devices", o.devices);
+  if (!n) return fail(n.error());
+  o.devices = *n;
+  auto c = a.get_int("concurrency", o.concurrency);
+  if (!c) return fail(c.error());
+  o.concurrency = *c;
+  o.work_dir = a.get("dir");
+  auto exe = self_exe();
+  if (!exe) return fail(exe.error());
+  o.self_exe = *exe;
+  auto r = svc::bench_renew(o);
+  if (!r) return fail(r.error());
+  const Json& j = *r;
+  if (a.has("json")) {
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << j["devices"] << " LDevID renewals (new key, reenroll + confirm, " << j["concurrency"]
+              << " at a time): " << static_cast<int64_t>(j["renewals_per_s"].get<double>())
+              << "/s (" << j["run_s"].get<double>() << " s; per renewal p50 "
+              << j["p50_ms"].get<double>() << " ms, p99 " << j["p99_ms"].get<double>()
+              << " ms); the site's CPU " << j["site_cpu_ms_per_renewal"].get<double>()
+              << " ms per renewal, so " << static_cast<int64_t>(j["site_capacity_per_s"].get<double>())
+              << "/s with the machine to itself; CRL of " << j["crl_entries"] << " signed in "
+              << j["crl_publish_s"].get<double>() << " s\n";
   }
   return kExitOk;
 }

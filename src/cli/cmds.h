@@ -42,6 +42,7 @@ int bench_brski(const Args& a);
 int bench_dpp(const Args& a);
 int bench_mud(const Args& a);
 int bench_update(const Args& a);
+int bench_renew(const Args& a);
 int bench_evidence(const Args& a);
 int mud_check(const Args& a);
 int site_mud_show(const Args& a);

@@ -539,6 +539,13 @@ const std::vector<Command>& commands() {
        {opt("devices", "devices (default 1000)"), opt("groups", "campaign groups (default 10)"),
         opt("threads", "device threads (default: one per core)"), kJson},
        bench_update},
+      {"bench renew",
+       "Measure LDevID renewal: N onboarded devices renew (new key, EST /simplereenroll, "
+       "confirmed with the new certificate) against the site's registrar, C at a time.",
+       "bench renew [--devices N] [--concurrency C] [--dir DIR] [--json]",
+       {opt("devices", "devices (default 1000)"), opt("concurrency", "at once (default 16)"),
+        opt("dir", "where temporary state goes (default /dev/shm)"), kJson},
+       bench_renew},
       {"bench evidence",
        "Measure the evidence log: appends per second, then a full export with its signed Merkle "
        "checkpoint and its offline verification.",

@@ -21,6 +21,7 @@
 #include "crypto/tls.h"
 #include "device/image.h"
 #include "net/http.h"
+#include "svc/bench/bench_server.h"
 #include "svc/device/pledge_agent.h"
 #include "svc/factory/factory.h"
 #include "svc/site/site.h"
@@ -29,17 +30,6 @@ namespace gh::svc {
 namespace {
 
 constexpr size_t kDevicesPerBundle = 2000;
-
-// A child gatehouse server; its first line names the address it listens on.
-Result<std::unique_ptr<process::Child>> start_server(const std::string& exe,
-                                                     std::vector<std::string> args,
-                                                     std::string* url) {
-  args.insert(args.begin(), exe);
-  std::string line;
-  auto c = TRY(process::Child::start(args, "listening on ", &line));
-  *url = line.substr(line.find("listening on ") + 13);
-  return std::make_unique<process::Child>(std::move(c));
-}
 
 struct Device {
   pki::Identity idevid;

@@ -57,12 +57,13 @@ Status switch_to(const OpenedDevice& dev, const Json& pending, const OnboardedCr
 
 // Confirms the pending certificate over a TLS session authenticated by it (RFC 8995 5.9.4's
 // enrollstatus), then switches. A refusal drops the renewal; a network failure keeps it.
+// key: the new key when the caller holds it (else loaded from the keystore).
 Status confirm(const OpenedDevice& dev, const SiteSession& site, const Json& pending,
-               const OnboardedCredential& old) {
+               const OnboardedCredential& old, const crypto::PrivateKey* key = nullptr) {
   const std::string label = json_string_or(pending, "key", "");
   auto certs = TRY(crypto::Certificate::chain_from_pem(TRY(
       fs::read_file(fs::join(dev.dir, "onboarding/" + json_string_or(pending, "certificate", ""))))));
-  crypto::TlsIdentity id{certs[0], {}, TRY(dev.keystore->load(label))};
+  crypto::TlsIdentity id{certs[0], {}, key ? *key : TRY(dev.keystore->load(label))};
   auto client = TRY_CTX(connect_with(site, id), "confirming the renewed LDevID");
   auto r = TRY(client->request("POST", "/.well-known/brski/enrollstatus",
                                {{"Content-Type", "application/json"}},
@@ -158,7 +159,7 @@ Result<RenewalResult> renew_ldevid(const OpenedDevice& dev, const SiteSession& s
   if (!st) return fail(st.error());
   pending["certificate"] = cert_file;
   TRY(fs::write_file_atomic(fs::join(dev.dir, kPending), pending.dump() + "\n", 0644));
-  TRY(confirm(dev, site, pending, old));
+  TRY(confirm(dev, site, pending, old, &*key));
   return out;
 }
 

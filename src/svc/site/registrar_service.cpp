@@ -455,7 +455,7 @@ HttpResponse RegistrarService::status_report(net::HttpRequest& req, const std::s
     if (!gate_.admit(serial, time::monotonic()))
       return HttpResponse::refusal(429, "evidence.rate", "too many reports; try again later");
     if (renewal) {
-      // A renewed LDevID, proven by this session: it replaces the old one, which the CRL lists.
+      // A renewed LDevID, proven by this session: it replaces the old one.
       auto st = site_->inventory().confirm_renewal(
           serial, chain[0].serial_hex(),
           event(serial, "ldevid.renew-confirmed", true, "device confirms its renewed LDevID",
@@ -464,9 +464,9 @@ HttpResponse RegistrarService::status_report(net::HttpRequest& req, const std::s
       if (!st)
         return HttpResponse::refusal(st.error().code == "inventory.unknown" ? 404 : 403,
                                      st.error().code, st.error().message);
-      if (auto crl = site_->publish_crl(); !crl)
-        log::error("registrar", "renewal of " + serial +
-                                    " confirmed but the CRL was not written: " + crl.error().str());
+      // The CRL lists the old one from the site's next publication (`site serve` republishes
+      // within two seconds of a change): signing the whole list on every confirmation would
+      // make renewals cost in proportion to the site's size.
       return HttpResponse::text(200, "ok");
     }
     auto device = site_->inventory().get(serial);
