@@ -10,6 +10,17 @@
 
 namespace gh::cli {
 
+int site_evidence_checkpoint(const Args& a) {
+  auto state = required(a, "state");
+  if (!state) return fail(state.error());
+  auto site = svc::Site::open(*state);
+  if (!site) return fail(site.error());
+  auto note = svc::checkpoint_evidence(**site);
+  if (!note) return fail(note.error());
+  std::cout << *note;
+  return kExitOk;
+}
+
 int site_evidence_export(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());

@@ -8,6 +8,7 @@
 #include "svc/device/pledge_agent.h"
 #include "svc/factory/masa_service.h"
 #include "svc/site/dpp_site.h"
+#include "svc/site/evidence_export.h"
 #include "svc/site/mud_manager.h"
 #include "svc/site/registrar_service.h"
 
@@ -107,9 +108,22 @@ int site_serve(const Args& a) {
   // Continuous assurance: devices whose evidence is overdue are marked stale each second.
   auto verifier = svc::Verifier::open(**site);
   if (!verifier) return fail(verifier.error());
+  // The evidence log's signed checkpoints (RFC 9162 tree heads), each checked against the last.
+  auto checkpoint_every = a.get_int("checkpoint-interval", 3600);
+  if (!checkpoint_every) return fail(checkpoint_every.error());
+  if (*checkpoint_every < 0)
+    return fail(make_error("usage", "--checkpoint-interval takes 0 or more seconds"));
+  double next_checkpoint = time::monotonic() + *checkpoint_every;
   // The CRL (superseded and revoked LDevIDs) stays current for the 802.1X authenticator.
   int tick = 0;
   do {
+    if (*checkpoint_every > 0 && time::monotonic() >= next_checkpoint) {
+      next_checkpoint = time::monotonic() + *checkpoint_every;
+      if (auto cp = svc::checkpoint_evidence(**site); !cp)
+        log::error("site", "evidence checkpoint: " + cp.error().str());
+      else
+        log::info("site", "evidence checkpoint signed");
+    }
     if (auto stale = (*verifier)->sweep_stale(time::now()); !stale)
       log::warn("site", "attestation sweep: " + stale.error().str());
     else

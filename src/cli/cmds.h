@@ -21,6 +21,7 @@ int factory_rotate_keys(const Args& a);
 int site_mirror_sync(const Args& a);
 int site_evidence_export(const Args& a);
 int site_evidence_verify(const Args& a);
+int site_evidence_checkpoint(const Args& a);
 int site_campaign_create(const Args& a);
 int site_campaign_status(const Args& a);
 int site_campaign_approve(const Args& a);

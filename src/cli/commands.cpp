@@ -112,7 +112,9 @@ const std::vector<Command>& commands() {
                  "do not refuse devices another domain onboarded (RFC 8995 5.8.3)", false),
              opt("no-mud", "do not fetch onboarded devices' MUD files", false),
              opt("mirror-interval",
-                 "seconds between update mirror syncs (default 300; 0: only `site mirror sync`)")},
+                 "seconds between update mirror syncs (default 300; 0: only `site mirror sync`)"),
+             opt("checkpoint-interval",
+                 "seconds between signed evidence checkpoints (default 3600; 0: only on export)")},
             kDppSite),
        site_serve},
       {"site evidence export",
@@ -130,6 +132,12 @@ const std::vector<Command>& commands() {
        "site evidence verify FILE --key PEM [--json]",
        {opt("key", "the site's evidence-signer.pem"), kJson},
        site_evidence_verify},
+      {"site evidence checkpoint",
+       "Sign a checkpoint of the evidence log now (after checking the log still holds what the "
+       "last one signed); `site serve` does it every --checkpoint-interval.",
+       "site evidence checkpoint --state DIR",
+       {kState},
+       site_evidence_checkpoint},
       {"site mirror sync",
        "Bring the site's mirrors of its manufacturers' update repositories up to date (TUF: "
        "every file verified from the root the bundle carried), importing new reference values.",

@@ -139,35 +139,82 @@ Result<crypto::PublicKey> evidence_public_key(Site& site) {
   return key.public_key();
 }
 
-Result<EvidenceExportReport> export_evidence(Site& site, const EvidenceExportOptions& o,
-                                             std::ostream& out) {
+namespace {
+
+// The whole log as the tree's leaves, the new checkpoint signed over it, and the previous one
+// (STATE/evidence/checkpoint.txt) checked against it: a log that no longer holds what the site
+// signed before is refused ("evidence.consistency").
+struct SignedLog {
+  std::vector<store::Event> events;
+  std::vector<merkle::Hash> leaves;
+  merkle::Tree tree;
+  std::string origin, note;
+  std::optional<Checkpoint> previous;
+  std::string last_path;
+};
+
+Result<SignedLog> sign_log(Site& site) {
   TRY(evidence_public_key(site));
   auto key = TRY(site.keystore().load(kSigner));
-  auto events = TRY(site.inventory().events(""));
-  merkle::Tree tree;
-  std::vector<merkle::Hash> leaves;
-  leaves.reserve(events.size());
-  for (const auto& e : events) {
-    leaves.push_back(merkle::leaf_hash(evidence_entry_text(e)));
-    tree.append(leaves.back());
+  SignedLog s;
+  s.events = TRY(site.inventory().events(""));
+  s.leaves.reserve(s.events.size());
+  for (const auto& e : s.events) {
+    s.leaves.push_back(merkle::leaf_hash(evidence_entry_text(e)));
+    s.tree.append(s.leaves.back());
   }
+  const uint64_t n = s.tree.size();
+  s.origin = "gatehouse/" + site.name() + "/evidence";
+  s.note = TRY(sign_checkpoint(s.origin, n, s.tree.root(), key));
+  const std::string dir = fs::join(site.state_dir(), "evidence");
+  TRY(fs::make_dirs(dir, 0700));
+  s.last_path = fs::join(dir, "checkpoint.txt");
+  if (fs::exists(s.last_path)) {
+    auto prev = TRY(verify_checkpoint(TRY(fs::read_file(s.last_path)), key.public_key()));
+    if (prev.size > n || (prev.size > 0 && s.tree.root(prev.size) != prev.root))
+      return refuse("evidence.consistency", "the log no longer holds the " +
+                                                std::to_string(prev.size) +
+                                                " entries its last checkpoint signed");
+    s.previous = prev;
+  }
+  return s;
+}
+
+// Keeps the new checkpoint: the next one is checked against it, and every one is kept in
+// STATE/evidence/checkpoints.txt (blank-line separated notes) for an auditor.
+Status keep_checkpoint(const SignedLog& s) {
+  TRY(fs::write_file_atomic(s.last_path, s.note));
+  std::ofstream all(s.last_path.substr(0, s.last_path.rfind('/')) + "/checkpoints.txt",
+                    std::ios::app);
+  all << s.note << "\n";
+  if (!all) return refuse("io", "cannot append to the checkpoint history");
+  return ok_status();
+}
+
+}  // namespace
+
+Result<std::string> checkpoint_evidence(Site& site) {
+  auto s = TRY(sign_log(site));
+  if (s.previous && s.previous->size == s.tree.size()) return s.previous->note;  // nothing new
+  TRY(keep_checkpoint(s));
+  return s.note;
+}
+
+Result<EvidenceExportReport> export_evidence(Site& site, const EvidenceExportOptions& o,
+                                             std::ostream& out) {
+  auto s = TRY(sign_log(site));
+  const auto& events = s.events;
+  const auto& leaves = s.leaves;
+  const auto& tree = s.tree;
   const uint64_t n = tree.size();
-  const std::string origin = "gatehouse/" + site.name() + "/evidence";
-  auto note = TRY(sign_checkpoint(origin, n, tree.root(), key));
-  Json header{{"format", kFormat},  {"origin", origin},
+  const std::string& note = s.note;
+  Json header{{"format", kFormat},  {"origin", s.origin},
               {"tree_size", n},     {"root", hex_encode(tree.root())},
               {"checkpoint", note}, {"controls", controls()},
               {"kinds", kinds()}};
   // The previous checkpoint, and the proof that today's log extends it.
-  const std::string dir = fs::join(site.state_dir(), "evidence");
-  TRY(fs::make_dirs(dir, 0700));
-  const std::string last = fs::join(dir, "checkpoint.txt");
-  if (fs::exists(last)) {
-    auto prev = TRY(verify_checkpoint(TRY(fs::read_file(last)), key.public_key()));
-    if (prev.size > n || (prev.size > 0 && tree.root(prev.size) != prev.root))
-      return refuse("evidence.consistency", "the log no longer holds the " +
-                                                std::to_string(prev.size) +
-                                                " entries its last checkpoint signed");
+  if (s.previous) {
+    const Checkpoint& prev = *s.previous;
     if (prev.size > 0) {
       Json proof = Json::array();
       for (const auto& h : tree.consistency_proof(prev.size, n)) proof.push_back(hex_encode(h));
@@ -204,7 +251,7 @@ Result<EvidenceExportReport> export_evidence(Site& site, const EvidenceExportOpt
     ++report.exported;
   }
   if (!out) return refuse("io", "cannot write the export");
-  TRY(fs::write_file_atomic(last, note));
+  TRY(keep_checkpoint(s));
   return report;
 }
 

@@ -58,6 +58,10 @@ struct EvidenceExportReport {
 // first use (keystore label "evidence-signer"; its public key in STATE/evidence-signer.pem).
 Result<EvidenceExportReport> export_evidence(Site& site, const EvidenceExportOptions& options,
                                              std::ostream& out);
+// Signs a checkpoint of the whole log now if it grew since the last one (`site serve` does it on
+// its --checkpoint-interval), after checking the log still holds what the last one signed
+// ("evidence.consistency": an entry was changed or removed behind the site's back). The note.
+Result<std::string> checkpoint_evidence(Site& site);
 // The site's checkpoint public key (made if absent).
 Result<crypto::PublicKey> evidence_public_key(Site& site);
 
