@@ -3,7 +3,8 @@
 # hostapd (802.1X) on every device port; before onboarding a device port reaches only DHCP, DNS and
 # the onboarding services; BRSKI and DPP onboarding through the router; the port opens only after
 # 802.1X EAP-TLS with the new LDevID; MUD enforced; quarantine; a rogue credential and a revoked
-# or superseded LDevID refused; the asset check; `lab down` leaves nothing behind.
+# or superseded LDevID refused; the asset check; renewal without a gap in traffic; decommissioning
+# (cut off, wiped, its LDevID refused by 802.1X); `lab down` leaves nothing behind.
 source "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || fail "the lab needs root (CI runs as root)"
 L="$T/lab"
@@ -433,6 +434,62 @@ ip netns exec gh-dev1 "$G" device run --state "$d1" --rounds 2 --interval 1 > lr
 [ "$(jq -r .version "$d1/firmware/release.json")" = 1.1.0 ] || fail "gh-dev1 was not updated"
 ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ || fail "the updated device lost its network"
 ok "through the router: the site mirrored the update repository, gh-dev1 app-onboarded (streamlined) and campaign $lcid updated it to 1.1.0; it keeps its network"
+
+# Renewal without a gap (issue 16): while gh-dev1 keeps reaching telemetry.lab, the site asks it
+# to rekey; its agent renews over EST, confirms with the new certificate, and its supplicant
+# re-authenticates with it while the port stays authorized: the router's session moves to the
+# new certificate, the old one goes into the CRL, and not one request fails.
+old_serial=$(openssl x509 -in "$d1/onboarding/$(jq -r .credential.certificate "$d1/onboarding/network.json")" -noout -serial | cut -d= -f2 | tr A-F a-f)
+( for _ in $(seq 80); do
+    if ip netns exec gh-dev1 curl -s -m 1 -o /dev/null http://telemetry.lab/; then echo ok; else echo FAIL; fi
+    sleep 0.05
+  done > gap.txt ) &
+gap_pid=$!
+sleep 0.5
+"$G" site renew --state "$L/site" "$s1" --rekey >/dev/null
+ip netns exec gh-dev1 "$G" device run --state "$d1" --rounds 1 --no-updates > lrenew.out 2>&1 || fail "renewal in the lab: $(cat lrenew.out)"
+grep -q "renewed LDevID" lrenew.out || fail "no renewal: $(cat lrenew.out)"
+new_serial=$(openssl x509 -in "$d1/onboarding/$(jq -r .credential.certificate "$d1/onboarding/network.json")" -noout -serial | cut -d= -f2 | tr A-F a-f)
+[ "$new_serial" != "$old_serial" ] || fail "the device still holds its old certificate"
+for _ in $(seq 60); do
+  jq -e --arg n "${new_serial#0}" '.authenticator_sessions | any(.port=="r-dev1" and (.certificate_serial|ltrimstr("0"))==$n)' "$L/site/router-view.json" >/dev/null 2>&1 && break
+  sleep 0.25
+done
+jq -e --arg n "${new_serial#0}" '.authenticator_sessions | any(.port=="r-dev1" and (.certificate_serial|ltrimstr("0"))==$n)' "$L/site/router-view.json" >/dev/null \
+  || fail "the router's session did not move to the renewed LDevID: $(jq -c .authenticator_sessions "$L/site/router-view.json")"
+for _ in $(seq 20); do openssl crl -in "$L/site/crl.pem" -noout -text | tr A-F a-f | grep -q "${old_serial#0}" && break; sleep 0.25; done
+openssl crl -in "$L/site/crl.pem" -noout -text | tr A-F a-f | grep -q "${old_serial#0}" || fail "the old LDevID is not in the CRL"
+wait "$gap_pid"
+[ "$(grep -c ok gap.txt)" -ge 60 ] && ! grep -q FAIL gap.txt || fail "traffic stopped during the renewal: $(sort gap.txt | uniq -c | tr '\n' ' ')"
+ok "renewal through the router: $old_serial -> $new_serial, 802.1X re-authenticated with it, the old one in the CRL; $(grep -c ok gap.txt) requests during it, none failed"
+
+# Decommissioning (issue 16): the device is cut off at once, its agent wipes it, and its old
+# credentials (kept aside, as a thief would) fail 802.1X on the CRL.
+mkdir -p dec1 && cp "$d1/onboarding/$(jq -r .credential.certificate "$d1/onboarding/network.json")" dec1/ldevid.pem \
+  && cp "$d1/keystore/$(jq -r .credential.key "$d1/onboarding/network.json" | sed 's/^keystore://').key" dec1/ldevid.key
+before_failures=$(jq '[.authenticator_failures[] | select(.port=="r-dev1" and .reason=="certificate revoked")] | length' "$L/site/router-view.json")
+"$G" site decommission --state "$L/site" "$s1" --reason "lab test: taken out of service" >/dev/null
+t0=$(date +%s%N); cut=""
+for _ in $(seq 20); do
+  if ! ip netns exec gh-dev1 curl -s -m 0.2 -o /dev/null http://telemetry.lab/; then cut=$(( ($(date +%s%N) - t0) / 1000000 )); break; fi
+  sleep 0.05
+done
+[ -n "$cut" ] && [ "$cut" -lt 1000 ] || fail "decommissioning did not cut the device off within one second (${cut:-never} ms)"
+rc=0; ip netns exec gh-dev1 "$G" device run --state "$d1" --rounds 1 --no-updates > ldec.out 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q device.decommissioned ldec.out && [ ! -e "$d1/onboarding" ] || fail "the agent did not wipe gh-dev1: $rc $(cat ldec.out)"
+sed -e "s#$T/rogue/cert.pem#$T/dec1/ldevid.pem#; s#$T/rogue/key.pem#$T/dec1/ldevid.key#; s#$T/rogue/ctrl#$T/dec1/ctrl#" rogue/wpa.conf > dec1/wpa.conf
+(ip netns exec gh-dev1 wpa_supplicant -D wired -i eth0 -c dec1/wpa.conf > dec1/wpa.log 2>&1 &)
+revoked_failures() { jq '[.authenticator_failures[] | select(.port=="r-dev1" and .reason=="certificate revoked")] | length' "$L/site/router-view.json"; }
+for i in $(seq 60); do
+  [ "$(revoked_failures)" -gt "$before_failures" ] && break
+  [ $((i % 8)) -eq 0 ] && ip netns exec gh-dev1 wpa_cli -p "$T/dec1/ctrl" -i eth0 reassociate >/dev/null 2>&1
+  sleep 0.25
+done
+pkill -f "dec1/wpa.conf" || true
+[ "$(revoked_failures)" -gt "$before_failures" ] \
+  || fail "the decommissioned device's LDevID was not refused: $(jq -c .authenticator_failures "$L/site/router-view.json")"
+ip netns exec gh-dev1 curl -s -m 1 -o /dev/null http://telemetry.lab/ && fail "the decommissioned device reached a host"
+ok "decommissioning: cut off in ${cut} ms, wiped by its agent, its old LDevID refused by 802.1X (certificate revoked)"
 
 # Every change above after the first was an incremental transaction the kernel accepted (none fell
 # back to rebuilding the table, which would have reset the counters).
