@@ -3,7 +3,9 @@
 # batch of devices, sells part of it to a freshly initialised site, the site imports the bundle,
 # and the devices onboard: four by BRSKI against the site's registrar and the manufacturer's MASA
 # (attesting on the way), one by Wi-Fi Easy Connect (DPP over TCP) against the site's controller;
-# a device whose firmware is altered is caught by its next attestation and revoked.
+# a device whose firmware is altered is caught by its next attestation and revoked; applications
+# onboarded and updated by a staged campaign; one device's whole life (renewed, decommissioned,
+# resold to a second site, the first refused by the MASA, retired) and the auditor's evidence.
 set -euo pipefail
 G=${1:-build/gatehouse}
 G=$(readlink -f "$G")
@@ -169,6 +171,49 @@ for s in $app_devs; do "$G" device run --state "devices/$s" --rounds 1 --interva
 "$G" site campaign status --state site "$campaign" \
   | jq -r '"campaign \(.id): \(.state)", (.members[] | "  \(.serial): \(.phase) (\(.check))")'
 for s in $app_devs; do echo "  $s still runs $(jq -r .version "devices/$s/firmware/release.json")"; done
+
+life=$(echo "$app_devs" | head -1)
+step "The whole life of $life: the site asks it to rekey; its agent renews the LDevID (EST simplereenroll)"
+echo "The old credential stays valid until the device confirms the new one over TLS with it; then it is"
+echo "superseded and the CRL lists it."
+"$G" site renew --state site "$life" --rekey
+"$G" device run --state "devices/$life" --rounds 1 --no-updates 2>/dev/null | grep -E "renewed|attestation" | sed 's/^/  /'
+"$G" site devices show --state site "$life" | sed 's/^/  /'
+
+step "Decommission $life: credentials revoked, network rules removed, its agent wipes it at next contact"
+"$G" site decommission --state site "$life" --reason "demo: moved to another building"
+"$G" device run --state "devices/$life" --rounds 1 --no-updates 2>&1 | grep -E "decommissioned|wiped" | sed 's/^/  /' || true
+echo "  what the device holds now: $(ls "devices/$life" | tr '\n' ' ')(no onboarding/)"
+
+step "The owner repurposes it, then sells it on instead: the manufacturer transfers ownership to a second site"
+"$G" site repurpose --state site "$life" --reason "demo: to be reused"
+"$G" site init --state site2 --name "Clinic Network" >/dev/null
+"$G" factory sell --state factory --serial "$life" --owner-cert site2/domain-ca.pem --bundle bundle2.pem \
+  || echo "(a resale without --transfer is refused)"
+"$G" factory sell --state factory --serial "$life" --owner-cert site2/domain-ca.pem --bundle bundle2.pem --transfer
+"$G" site import --state site2 bundle2.pem --trust-anchor factory/pki/root.pem
+"$G" site serve --state site2 --listen 127.0.0.1:0 > registrar2.log 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do grep -q "listening on" registrar2.log 2>/dev/null && break; sleep 0.05; done
+REGISTRAR2=$(sed -n 's/^registrar listening on //p' registrar2.log)
+"$G" device onboard --state "devices/$life" --brski "$REGISTRAR2"
+echo "the first site's registrar, which still lists $life as expected, asks the MASA and is refused:"
+"$G" device reset --state "devices/$life" >/dev/null
+"$G" device onboard --state "devices/$life" --brski "$REGISTRAR" --timeout 5 2>&1 | sed 's/^/  /' || true
+"$G" site decommission --state site "$life" --reason "demo: sold to Clinic Network" --transfer
+"$G" device onboard --state "devices/$life" --brski "$REGISTRAR2" >/dev/null && echo "  onboarded again at Clinic Network"
+
+step "End of life at the second site"
+"$G" site decommission --state site2 "$life" --reason "demo: end of service"
+"$G" site retire --state site2 "$life"
+"$G" site devices show --state site2 "$life" --history | sed 's/^/  /'
+
+step "The evidence an auditor checks: the first site's log exported with a signed Merkle checkpoint"
+"$G" site evidence export --state site --out evidence.jsonl
+"$G" site evidence verify evidence.jsonl --key site/evidence-signer.pem
+echo "one byte changed in one entry:"
+sed '7s/"ok"/"oK"/' evidence.jsonl > evidence-tampered.jsonl
+"$G" site evidence verify evidence-tampered.jsonl --key site/evidence-signer.pem || echo "(refused as expected)"
 
 step "The site's inventory"
 "$G" site devices --state site
