@@ -255,12 +255,14 @@ int bench_renew(const Args& a) {
   if (a.has("json")) {
     std::cout << j.dump() << "\n";
   } else {
-    std::cout << j["devices"] << " LDevID renewals (new key, reenroll + confirm, " << j["concurrency"]
+    std::cout << j["devices"] << " LDevID renewals (new key, reenroll + confirm, "
+              << j["concurrency"]
               << " at a time): " << static_cast<int64_t>(j["renewals_per_s"].get<double>())
               << "/s (" << j["run_s"].get<double>() << " s; per renewal p50 "
               << j["p50_ms"].get<double>() << " ms, p99 " << j["p99_ms"].get<double>()
               << " ms); the site's CPU " << j["site_cpu_ms_per_renewal"].get<double>()
-              << " ms per renewal, so " << static_cast<int64_t>(j["site_capacity_per_s"].get<double>())
+              << " ms per renewal, so "
+              << static_cast<int64_t>(j["site_capacity_per_s"].get<double>())
               << "/s with the machine to itself; CRL of " << j["crl_entries"] << " signed in "
               << j["crl_publish_s"].get<double>() << " s\n";
   }

@@ -322,8 +322,7 @@ const std::vector<Command>& commands() {
         opt("rounds", "stop after N rounds (default: run until stopped)"),
         opt("no-updates", "attest only: no application onboarding, no campaign steps", false),
         opt("renew-at", "renew the LDevID at this fraction of its lifetime (default 0.667)"),
-        opt("keep-key", "renew with the same key unless the site asks for a rekey", false),
-        kJson},
+        opt("keep-key", "renew with the same key unless the site asks for a rekey", false), kJson},
        device_run},
       {"device renew",
        "Renew the LDevID now (EST /simplereenroll with a new key, confirmed with the new "

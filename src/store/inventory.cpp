@@ -264,12 +264,11 @@ class SqliteInventory final : public Inventory {
           back.bind(1, d.serial);
           TRY(back.run());
           if (db_->changes() == 1)
-            TRY(append_event(*db_, Event{0, 0, d.serial, "device.returned", "ok",
-                                         "a transferred device is back under a newer declaration",
-                                         Json{{"actor", "operator"},
-                                              {"from", "transferred"},
-                                              {"to", "expected"}}
-                                             .dump()}));
+            TRY(append_event(
+                *db_, Event{0, 0, d.serial, "device.returned", "ok",
+                            "a transferred device is back under a newer declaration",
+                            Json{{"actor", "operator"}, {"from", "transferred"}, {"to", "expected"}}
+                                .dump()}));
           TRY(append_event(*db_,
                            Event{0, 0, d.serial, "device.declaration", "ok",
                                  "newer declaration from a verified bundle",
@@ -395,9 +394,9 @@ class SqliteInventory final : public Inventory {
               "SELECT status, not_after, pem FROM credentials WHERE serial_hex=? AND device=?"));
           get.bind(1, serial_hex).bind(2, serial);
           if (!TRY(get.step()) || get.text(0) != "pending")
-            return make_error("renew.credential",
-                              "certificate " + serial_hex + " is not a renewal of " + serial +
-                                  " waiting for its confirmation");
+            return make_error("renew.credential", "certificate " + serial_hex +
+                                                      " is not a renewal of " + serial +
+                                                      " waiting for its confirmation");
           const int64_t not_after = get.integer(1);
           const std::string pem = get.text(2);
           get.reset();
@@ -407,8 +406,8 @@ class SqliteInventory final : public Inventory {
               "status='active'"));
           old.bind(1, now).bind(2, serial);
           TRY(old.run());
-          auto act = TRY(db_->prepare(
-              "UPDATE credentials SET status='active', pem='' WHERE serial_hex=?"));
+          auto act = TRY(
+              db_->prepare("UPDATE credentials SET status='active', pem='' WHERE serial_hex=?"));
           act.bind(1, serial_hex);
           TRY(act.run());
           auto dev = TRY(db_->prepare(
@@ -424,32 +423,32 @@ class SqliteInventory final : public Inventory {
                          const Event& event) override {
     if (what != "renew" && what != "rekey")
       return make_error("renew.kind", "a renewal is 'renew' or 'rekey', not '" + what + "'");
-    return with_transition(Transition::kRenewalRequested, Actor::kOperator, serial, event,
-                           [&](const std::string&) -> Status {
-                             auto st = TRY(db_->prepare(
-                                 "UPDATE devices SET renewal=?, updated_at=? WHERE serial=?"));
-                             st.bind(1, what).bind(2, static_cast<int64_t>(time::now()));
-                             st.bind(3, serial);
-                             TRY(st.run());
-                             return append_event(*db_, event);
-                           });
+    return with_transition(
+        Transition::kRenewalRequested, Actor::kOperator, serial, event,
+        [&](const std::string&) -> Status {
+          auto st = TRY(db_->prepare("UPDATE devices SET renewal=?, updated_at=? WHERE serial=?"));
+          st.bind(1, what).bind(2, static_cast<int64_t>(time::now()));
+          st.bind(3, serial);
+          TRY(st.run());
+          return append_event(*db_, event);
+        });
   }
 
   Status begin_maintenance(const std::string& serial, const std::string& kind,
                            const Event& event) override {
     if (kind != "some-maintenance" && kind != "other-maintenance")
-      return make_error("maintenance.kind",
-                        "maintenance is 'some-maintenance' or 'other-maintenance', not '" + kind +
-                            "'");
-    return with_transition(Transition::kMaintenanceBegin, Actor::kOperator, serial, event,
-                           [&](const std::string&) -> Status {
-                             auto st = TRY(db_->prepare(
-                                 "UPDATE devices SET state=?, updated_at=? WHERE serial=?"));
-                             st.bind(1, kind).bind(2, static_cast<int64_t>(time::now()));
-                             st.bind(3, serial);
-                             TRY(st.run());
-                             return append_event(*db_, event);
-                           });
+      return make_error(
+          "maintenance.kind",
+          "maintenance is 'some-maintenance' or 'other-maintenance', not '" + kind + "'");
+    return with_transition(
+        Transition::kMaintenanceBegin, Actor::kOperator, serial, event,
+        [&](const std::string&) -> Status {
+          auto st = TRY(db_->prepare("UPDATE devices SET state=?, updated_at=? WHERE serial=?"));
+          st.bind(1, kind).bind(2, static_cast<int64_t>(time::now()));
+          st.bind(3, serial);
+          TRY(st.run());
+          return append_event(*db_, event);
+        });
   }
 
   Status transition(const std::string& serial, Transition t, Actor by,
@@ -513,29 +512,28 @@ class SqliteInventory final : public Inventory {
     });
   }
 
-  Status revoke(const std::string& serial, Actor by, const Event& event,
-                Transition t) override {
+  Status revoke(const std::string& serial, Actor by, const Event& event, Transition t) override {
     if (t != Transition::kRevoke && t != Transition::kDecommission && t != Transition::kTransfer)
       return make_error("lifecycle.transition", "not a transition that revokes credentials");
-    return with_transition(
-        t, by, serial, event, [&](const std::string& next) -> Status {
-          auto st = TRY(db_->prepare(
-              "UPDATE devices SET state=?, renewal='', updated_at=? WHERE serial=?"));
-          st.bind(1, next).bind(2, static_cast<int64_t>(time::now())).bind(3, serial);
-          TRY(st.run());
-          auto cred =
-              TRY(db_->prepare("UPDATE credentials SET status='revoked', ended_at=?, pem='' WHERE "
-                               "device=? AND status IN ('active','pending')"));
-          cred.bind(1, static_cast<int64_t>(time::now())).bind(2, serial);
-          TRY(cred.run());
-          return append_event(*db_, event);
-        });
+    return with_transition(t, by, serial, event, [&](const std::string& next) -> Status {
+      auto st =
+          TRY(db_->prepare("UPDATE devices SET state=?, renewal='', updated_at=? WHERE serial=?"));
+      st.bind(1, next).bind(2, static_cast<int64_t>(time::now())).bind(3, serial);
+      TRY(st.run());
+      auto cred =
+          TRY(db_->prepare("UPDATE credentials SET status='revoked', ended_at=?, pem='' WHERE "
+                           "device=? AND status IN ('active','pending')"));
+      cred.bind(1, static_cast<int64_t>(time::now())).bind(2, serial);
+      TRY(cred.run());
+      return append_event(*db_, event);
+    });
   }
 
   Result<std::vector<IssuedCredential>> ended_credentials(time::Seconds unexpired_at) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto st = TRY(db_->prepare(std::string(kCredentialSelect) +
-                               "WHERE status IN ('superseded','revoked') AND not_after>? ORDER BY ended_at, rowid"));
+    auto st = TRY(db_->prepare(
+        std::string(kCredentialSelect) +
+        "WHERE status IN ('superseded','revoked') AND not_after>? ORDER BY ended_at, rowid"));
     st.bind(1, static_cast<int64_t>(unexpired_at));
     std::vector<IssuedCredential> out;
     while (TRY(st.step())) out.push_back(credential_row(st));

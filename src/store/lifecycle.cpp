@@ -26,9 +26,9 @@ const char* actor_name(Actor a) {
 
 const std::vector<std::string>& lifecycle_states() {
   static const std::vector<std::string> states = {
-      "expected",          "voucher-issued", "enrolled",    "onboarded",
-      "some-maintenance",  "other-maintenance", "unsupported", "quarantined",
-      "revoked",           "decommissioned", "end-of-life", "transferred"};
+      "expected",         "voucher-issued",    "enrolled",    "onboarded",
+      "some-maintenance", "other-maintenance", "unsupported", "quarantined",
+      "revoked",          "decommissioned",    "end-of-life", "transferred"};
   return states;
 }
 
@@ -45,14 +45,14 @@ std::string lifecycle_phase(const std::string& state, const std::string& app_sta
 
 const std::vector<TransitionRule>& lifecycle_rules() {
   // Where credentials are held: a renewal, its confirmation and an operator's request for one.
-  static const std::vector<std::string> holding = {
-      "enrolled", "onboarded", "quarantined", "some-maintenance", "other-maintenance",
-      "unsupported"};
+  static const std::vector<std::string> holding = {"enrolled",          "onboarded",
+                                                   "quarantined",       "some-maintenance",
+                                                   "other-maintenance", "unsupported"};
   static const std::vector<std::string> connected = {
       "expected",         "voucher-issued",    "enrolled",   "onboarded",
       "some-maintenance", "other-maintenance", "unsupported"};
   static const std::vector<std::string> ending = {
-      "expected",         "voucher-issued",    "enrolled",    "onboarded",   "quarantined",
+      "expected",         "voucher-issued",    "enrolled",    "onboarded", "quarantined",
       "some-maintenance", "other-maintenance", "unsupported", "revoked"};
   auto plus = [](std::vector<std::string> v, const std::string& s) {
     v.push_back(s);
@@ -114,14 +114,20 @@ const std::vector<TransitionRule>& lifecycle_rules() {
        {"onboarded", "some-maintenance", "other-maintenance"},
        "unsupported",
        {Actor::kOperator, Actor::kMudManager}},
-      {Transition::kDecommission, "device.decommission", ending, "decommissioned",
+      {Transition::kDecommission,
+       "device.decommission",
+       ending,
+       "decommissioned",
        {Actor::kOperator}},
       {Transition::kTransfer,
        "device.transferred",
        plus(ending, "decommissioned"),
        "transferred",
        {Actor::kOperator}},
-      {Transition::kRepurpose, "device.repurpose", {"decommissioned"}, "expected",
+      {Transition::kRepurpose,
+       "device.repurpose",
+       {"decommissioned"},
+       "expected",
        {Actor::kOperator}},
       {Transition::kRetire,
        "device.retired",

@@ -24,25 +24,25 @@ enum class Actor {
 const char* actor_name(Actor a);
 
 enum class Transition {
-  kVoucherIssued,    // registrar: a voucher went to the pledge (onboarding, or re-onboarding)
-  kLdevidIssued,     // registrar: EST simpleenroll issued the LDevID
-  kReenrolled,       // registrar: EST simplereenroll renewed it (the state stays)
-  kEnrollConfirmed,  // device: enrollstatus success, over TLS with that LDevID
-  kDppCredential,    // configurator: a DPP configuration's 802.1X certificate was issued
-  kDppConfigured,    // configurator: a DPP configuration was delivered
-  kQuarantine,       // operator, or the verifier on failing evidence
-  kRelease,          // operator: back to onboarded (never the verifier: a person decides)
-  kRevoke,           // operator, or the verifier on failing evidence: credentials revoked
-  kRenewalRequested,   // operator: the device is to renew (or rekey) its LDevID at next contact
-  kRenewalConfirmed,   // device: over TLS with the renewed LDevID, which supersedes the old one
-  kMaintenanceBegin,   // operator: some-maintenance (stays in service) or other-maintenance
-  kMaintenanceEnd,     // operator: back to onboarded
-  kUnsupported,        // operator, or the MUD manager on a MUD file saying is-supported: false
-  kDecommission,       // operator: credentials revoked, rules removed, the agent told to wipe
-  kTransfer,           // operator: decommissioned because the device was sold on (resale)
-  kRepurpose,          // operator: a decommissioned device may onboard again (same owner)
-  kRetire,             // operator: end of life
-  kReturned,           // a bundle with a newer declaration brings a transferred device back
+  kVoucherIssued,     // registrar: a voucher went to the pledge (onboarding, or re-onboarding)
+  kLdevidIssued,      // registrar: EST simpleenroll issued the LDevID
+  kReenrolled,        // registrar: EST simplereenroll renewed it (the state stays)
+  kEnrollConfirmed,   // device: enrollstatus success, over TLS with that LDevID
+  kDppCredential,     // configurator: a DPP configuration's 802.1X certificate was issued
+  kDppConfigured,     // configurator: a DPP configuration was delivered
+  kQuarantine,        // operator, or the verifier on failing evidence
+  kRelease,           // operator: back to onboarded (never the verifier: a person decides)
+  kRevoke,            // operator, or the verifier on failing evidence: credentials revoked
+  kRenewalRequested,  // operator: the device is to renew (or rekey) its LDevID at next contact
+  kRenewalConfirmed,  // device: over TLS with the renewed LDevID, which supersedes the old one
+  kMaintenanceBegin,  // operator: some-maintenance (stays in service) or other-maintenance
+  kMaintenanceEnd,    // operator: back to onboarded
+  kUnsupported,       // operator, or the MUD manager on a MUD file saying is-supported: false
+  kDecommission,      // operator: credentials revoked, rules removed, the agent told to wipe
+  kTransfer,          // operator: decommissioned because the device was sold on (resale)
+  kRepurpose,         // operator: a decommissioned device may onboard again (same owner)
+  kRetire,            // operator: end of life
+  kReturned,          // a bundle with a newer declaration brings a transferred device back
 };
 
 struct TransitionRule {

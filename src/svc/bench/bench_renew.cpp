@@ -73,11 +73,9 @@ Result<Json> bench_renew(const RenewBenchOptions& o) {
     std::vector<store::DeviceRecord> records;
     for (int i = 0; i < o.devices; ++i)
       records.push_back(store::DeviceRecord{serial_of(i), "bench-model", "Bench", "expected",
-                                            "(bench)", "", "", "(bench)", 1, "bench",
-                                            time::now()});
+                                            "(bench)", "", "", "(bench)", 1, "bench", time::now()});
     TRY(site->inventory().import_devices(
-        records, "bench",
-        store::Event{0, 0, "", "bundle.import", "ok", "bench devices", "{}"}));
+        records, "bench", store::Event{0, 0, "", "bundle.import", "ok", "bench devices", "{}"}));
     for (int i = 0; i < o.devices; ++i)
       TRY(make_onboarded(*site, dir + "/d/" + serial_of(i), serial_of(i)));
   }

@@ -61,8 +61,8 @@ Status switch_to(const OpenedDevice& dev, const Json& pending, const OnboardedCr
 Status confirm(const OpenedDevice& dev, const SiteSession& site, const Json& pending,
                const OnboardedCredential& old, const crypto::PrivateKey* key = nullptr) {
   const std::string label = json_string_or(pending, "key", "");
-  auto certs = TRY(crypto::Certificate::chain_from_pem(TRY(
-      fs::read_file(fs::join(dev.dir, "onboarding/" + json_string_or(pending, "certificate", ""))))));
+  auto certs = TRY(crypto::Certificate::chain_from_pem(TRY(fs::read_file(
+      fs::join(dev.dir, "onboarding/" + json_string_or(pending, "certificate", ""))))));
   crypto::TlsIdentity id{certs[0], {}, key ? *key : TRY(dev.keystore->load(label))};
   auto client = TRY_CTX(connect_with(site, id), "confirming the renewed LDevID");
   auto r = TRY(client->request("POST", "/.well-known/brski/enrollstatus",
@@ -103,8 +103,7 @@ Result<bool> finish_renewal(const OpenedDevice& dev, const SiteSession& site) {
   return true;
 }
 
-Result<RenewalResult> renew_ldevid(const OpenedDevice& dev, const SiteSession& site,
-                                   bool new_key) {
+Result<RenewalResult> renew_ldevid(const OpenedDevice& dev, const SiteSession& site, bool new_key) {
   auto old = TRY(onboarded_credential(dev.dir));
   if (old.method != "brski")
     return make_error("renew.method",
@@ -125,8 +124,8 @@ Result<RenewalResult> renew_ldevid(const OpenedDevice& dev, const SiteSession& s
     drop(dev, pending, old.key_label);
     return e;
   };
-  auto key = new_key ? dev.keystore->generate(label, crypto::Curve::kP256)
-                     : dev.keystore->load(label);
+  auto key =
+      new_key ? dev.keystore->generate(label, crypto::Curve::kP256) : dev.keystore->load(label);
   if (!key) return fail(key.error());
   auto csr = crypto::Csr::create(
       crypto::Name().add("CN", dev.serial()).add("serialNumber", dev.serial()), *key);
@@ -154,8 +153,8 @@ Result<RenewalResult> renew_ldevid(const OpenedDevice& dev, const SiteSession& s
   RenewalResult out{site.identity.cert.serial_hex(), issued->serial_hex(), new_key,
                     issued->not_after()};
   const std::string cert_file = "ldevid-" + issued->serial_hex().substr(0, 16) + ".pem";
-  auto st = fs::write_file_atomic(fs::join(dev.dir, "onboarding/" + cert_file), issued->pem(),
-                                  0644);
+  auto st =
+      fs::write_file_atomic(fs::join(dev.dir, "onboarding/" + cert_file), issued->pem(), 0644);
   if (!st) return fail(st.error());
   pending["certificate"] = cert_file;
   TRY(fs::write_file_atomic(fs::join(dev.dir, kPending), pending.dump() + "\n", 0644));

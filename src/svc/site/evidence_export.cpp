@@ -66,8 +66,7 @@ std::string evidence_entry_text(const store::Event& e) {
 }
 
 std::string evidence_kind(const std::string& k) {
-  if (starts(k, "ldevid.") || k == "dpp.ldevid" || k == "device.revoke" ||
-      starts(k, "credential."))
+  if (starts(k, "ldevid.") || k == "dpp.ldevid" || k == "device.revoke" || starts(k, "credential."))
     return "unique-credential-assignment";
   if (starts(k, "brski.") || starts(k, "voucher.") || starts(k, "attest") ||
       starts(k, "reference-values") || starts(k, "trust.") || k == "bundle.import")

@@ -141,7 +141,7 @@ void MudManager::refresh_due() {
   // holds the inventory (and so every registrar request) for the length of it.
   auto devices = site_.inventory().mud_urls_in_service();
   if (!devices) return;
-  std::map<std::string, std::string> urls;  // url -> a device that uses it
+  std::map<std::string, std::string> urls;                // url -> a device that uses it
   std::map<std::string, std::vector<std::string>> users;  // url -> every device that uses it
   for (const auto& d : *devices) {
     if (!d.enforced_mud_url().empty()) users[d.enforced_mud_url()].push_back(d.serial);
@@ -172,13 +172,15 @@ void MudManager::refresh_due() {
     for (const auto& serial : users[url]) {
       auto d = site_.inventory().get(serial);
       if (!d || !*d || (*d)->state == "unsupported" || !store::in_service((*d)->state)) continue;
-      (void)site_.inventory().transition(
-          serial, store::Transition::kUnsupported, store::Actor::kMudManager,
-          store::Event{0, 0, serial, "device.unsupported", "ok",
-                       "its MUD file says is-supported: false",
-                       Json{{"from", (*d)->state}, {"to", "unsupported"}, {"url", url},
-                            {"actor", "mud-manager"}}
-                           .dump()});
+      (void)site_.inventory().transition(serial, store::Transition::kUnsupported,
+                                         store::Actor::kMudManager,
+                                         store::Event{0, 0, serial, "device.unsupported", "ok",
+                                                      "its MUD file says is-supported: false",
+                                                      Json{{"from", (*d)->state},
+                                                           {"to", "unsupported"},
+                                                           {"url", url},
+                                                           {"actor", "mud-manager"}}
+                                                          .dump()});
     }
   }
 }

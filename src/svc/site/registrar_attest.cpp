@@ -39,10 +39,10 @@ Result<std::string> RegistrarService::attesting_device(const net::HttpRequest& r
       // A device the site decommissioned learns it here, from the site it trusts (this TLS
       // session is authenticated by the domain CA): its agent then wipes it to factory state.
       if (cred && cred->device == serial && cred->status == "revoked")
-        if (auto d = site_->inventory().get(serial); d && *d &&
-                                                   ((*d)->state == "decommissioned" ||
-                                                    (*d)->state == "transferred" ||
-                                                    (*d)->state == "end-of-life"))
+        if (auto d = site_->inventory().get(serial);
+            d && *d &&
+            ((*d)->state == "decommissioned" || (*d)->state == "transferred" ||
+             (*d)->state == "end-of-life"))
           return make_error("device.decommissioned",
                             serial + " is " + (*d)->state + ": wipe to factory state");
       return make_error("attest.credential", "certificate " + chain[0].serial_hex() +

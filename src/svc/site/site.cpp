@@ -118,17 +118,17 @@ Status Site::revoke(const std::string& serial, const std::string& reason, store:
   for (const auto& c : creds)
     if (c.status == "active" || c.status == "pending") serials.push_back(c.serial_hex);
   const auto& rule = store::rule_for(t);
-  TRY(inventory_->revoke(
-      serial, by,
-      store::Event{0, 0, serial, rule.name, "ok", reason,
-                   Json{{"from", rec->state},
-                        {"to", store::state_after(t, rec->state)},
-                        {"credentials", serials},
-                        {"by", store::actor_name(by)}}
-                       .dump()},
-      t));
-  TRY_CTX(publish_crl(), "the device's credentials are revoked in the inventory but the CRL was "
-                         "not written");
+  TRY(inventory_->revoke(serial, by,
+                         store::Event{0, 0, serial, rule.name, "ok", reason,
+                                      Json{{"from", rec->state},
+                                           {"to", store::state_after(t, rec->state)},
+                                           {"credentials", serials},
+                                           {"by", store::actor_name(by)}}
+                                          .dump()},
+                         t));
+  TRY_CTX(publish_crl(),
+          "the device's credentials are revoked in the inventory but the CRL was "
+          "not written");
   return ok_status();
 }
 

@@ -13,13 +13,12 @@ namespace {
 
 TEST(Lifecycle, EveryTransitionHasItsRule) {
   for (auto t :
-       {Transition::kVoucherIssued,    Transition::kLdevidIssued,      Transition::kReenrolled,
-        Transition::kEnrollConfirmed,  Transition::kDppCredential,     Transition::kDppConfigured,
-        Transition::kQuarantine,       Transition::kRelease,           Transition::kRevoke,
-        Transition::kRenewalRequested, Transition::kRenewalConfirmed,  Transition::kMaintenanceBegin,
-        Transition::kMaintenanceEnd,   Transition::kUnsupported,       Transition::kDecommission,
-        Transition::kTransfer,         Transition::kRepurpose,         Transition::kRetire,
-        Transition::kReturned})
+       {Transition::kVoucherIssued, Transition::kLdevidIssued, Transition::kReenrolled,
+        Transition::kEnrollConfirmed, Transition::kDppCredential, Transition::kDppConfigured,
+        Transition::kQuarantine, Transition::kRelease, Transition::kRevoke,
+        Transition::kRenewalRequested, Transition::kRenewalConfirmed, Transition::kMaintenanceBegin,
+        Transition::kMaintenanceEnd, Transition::kUnsupported, Transition::kDecommission,
+        Transition::kTransfer, Transition::kRepurpose, Transition::kRetire, Transition::kReturned})
     EXPECT_EQ(rule_for(t).transition, t);
 }
 
@@ -48,8 +47,7 @@ TEST(Lifecycle, OnlyTheEntitledActorFromTheListedStates) {
   // No device report leaves quarantine, revocation or decommissioning (confirming its renewed
   // LDevID keeps the state it is in).
   for (const auto& r : lifecycle_rules()) {
-    if (std::find(r.by.begin(), r.by.end(), Actor::kDevice) == r.by.end() || r.to.empty())
-      continue;
+    if (std::find(r.by.begin(), r.by.end(), Actor::kDevice) == r.by.end() || r.to.empty()) continue;
     for (const char* s : {"quarantined", "revoked", "decommissioned"}) {
       EXPECT_EQ(std::find(r.from.begin(), r.from.end(), s), r.from.end()) << r.name << " " << s;
     }
@@ -192,9 +190,9 @@ TEST_F(LifecycleStoreTest, TheLifeAfterOnboarding) {
   ASSERT_TRUE(inv_->begin_maintenance("SN-1", "other-maintenance", ev("maintenance.begin")).ok());
   EXPECT_EQ(state(), "other-maintenance");
   EXPECT_TRUE(in_service(state()));
-  ASSERT_TRUE(inv_->transition("SN-1", Transition::kMaintenanceEnd, Actor::kOperator,
-                               ev("maintenance.end"))
-                  .ok());
+  ASSERT_TRUE(
+      inv_->transition("SN-1", Transition::kMaintenanceEnd, Actor::kOperator, ev("maintenance.end"))
+          .ok());
   ASSERT_TRUE(inv_->transition("SN-1", Transition::kUnsupported, Actor::kMudManager,
                                ev("device.unsupported"))
                   .ok());

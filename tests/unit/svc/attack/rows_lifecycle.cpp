@@ -1,11 +1,10 @@
 // The lifecycle through the store's own API (store/lifecycle.h): each change from the states it may
 // start from and by the actor that may cause it. Every refusal is recorded (one event naming the
 // check) and changes nothing else.
-#include "attack_env.h"
-
 #include <chrono>
 #include <thread>
 
+#include "attack_env.h"
 #include "codec/est.h"
 
 namespace gh::svc::attack {
@@ -167,9 +166,7 @@ std::vector<Row> lifecycle_rows() {
       {.name = "lifecycle.state.decommission-twice",
        .arrange = [](E& e) { e.decommission(0); },
        .attack =
-           [](E& e) {
-             return end_by(e, e.serial(0), Transition::kDecommission, Actor::kOperator);
-           },
+           [](E& e) { return end_by(e, e.serial(0), Transition::kDecommission, Actor::kOperator); },
        .expect = {0, "lifecycle.state"},
        .events = 1},
       {.name = "lifecycle.state.transfer-after-end-of-life",
@@ -202,9 +199,7 @@ std::vector<Row> lifecycle_rows() {
       {.name = "lifecycle.actor.device-decommissions-itself",
        .arrange = [](E& e) { e.onboard(0); },
        .attack =
-           [](E& e) {
-             return end_by(e, e.serial(0), Transition::kDecommission, Actor::kDevice);
-           },
+           [](E& e) { return end_by(e, e.serial(0), Transition::kDecommission, Actor::kDevice); },
        .expect = {0, "lifecycle.actor"},
        .events = 1},
       {.name = "lifecycle.actor.verifier-marks-unsupported",
@@ -215,8 +210,8 @@ std::vector<Row> lifecycle_rows() {
       {.name = "lifecycle.unknown-device-decommissioned",
        .attack =
            [](E& e) {
-             return outcome(e.site()->revoke("ACME-99999999", "no such device",
-                                             Actor::kOperator, Transition::kDecommission));
+             return outcome(e.site()->revoke("ACME-99999999", "no such device", Actor::kOperator,
+                                             Transition::kDecommission));
            },
        .expect = {0, "inventory.unknown"}},
       {.name = "lifecycle.renewal.confirm-the-current-credential",
@@ -244,12 +239,13 @@ std::vector<Row> lifecycle_rows() {
        .arrange =
            [](E& e) {
              e.stash.id = e.onboard(0);
-             ASSERT_TRUE(e.site()
-                             ->inventory()
-                             .request_renewal(e.serial(0), "rekey",
-                                              store::Event{0, 0, e.serial(0), "ldevid.renew-requested",
-                                                           "ok", "", "{}"})
-                             .ok());
+             ASSERT_TRUE(
+                 e.site()
+                     ->inventory()
+                     .request_renewal(
+                         e.serial(0), "rekey",
+                         store::Event{0, 0, e.serial(0), "ldevid.renew-requested", "ok", "", "{}"})
+                     .ok());
            },
        .attack =
            [](E& e) {

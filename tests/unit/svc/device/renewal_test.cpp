@@ -6,12 +6,12 @@
 
 #include <gtest/gtest.h>
 
-#include "svc/site/brski_fixture.h"
 #include "codec/est.h"
 #include "codec/voucher.h"
 #include "common/fs.h"
 #include "device/image.h"
 #include "svc/device/device_run.h"
+#include "svc/site/brski_fixture.h"
 
 namespace gh::svc {
 namespace {
@@ -94,8 +94,8 @@ TEST_F(RenewalTest, TheSitesRekeyRequestIsHeldToANewKey) {
     auto site = std::move(*Site::open(dir_ + "/s"));
     ASSERT_TRUE(site->inventory()
                     .request_renewal(serials_[0], "rekey",
-                                     store::Event{0, 0, serials_[0], "ldevid.renew-requested",
-                                                  "ok", "test", "{}"})
+                                     store::Event{0, 0, serials_[0], "ldevid.renew-requested", "ok",
+                                                  "test", "{}"})
                     .ok());
   }
   auto dev = device();
@@ -138,14 +138,12 @@ TEST_F(RenewalTest, ARestartAtAnyStepLeavesAWorkingCredential) {
     auto csr = *crypto::Csr::create(
         crypto::Name().add("CN", serials_[0]).add("serialNumber", serials_[0]), key);
     auto e = *c->request("POST", "/.well-known/est/simplereenroll",
-                         {{"Content-Type", codec::kPkcs10MediaType}},
-                         codec::est_base64(csr.der()));
+                         {{"Content-Type", codec::kPkcs10MediaType}}, codec::est_base64(csr.der()));
     ASSERT_EQ(e.status, 200) << e.body;
     auto cert = codec::est_parse_certs_only(e.body)->at(0);
     ASSERT_TRUE(fs::write_file_atomic(img() + "/onboarding/" + label + ".pem", cert.pem()).ok());
-    ASSERT_TRUE(fs::write_file_atomic(
-                    img() + "/onboarding/renewal.json",
-                    Json{{"key", label}, {"certificate", label + ".pem"}}.dump())
+    ASSERT_TRUE(fs::write_file_atomic(img() + "/onboarding/renewal.json",
+                                      Json{{"key", label}, {"certificate", label + ".pem"}}.dump())
                     .ok());
     EXPECT_EQ(status(cert.serial_hex()), "pending");
     if (confirmed) {
