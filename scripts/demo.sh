@@ -13,7 +13,7 @@ D=${DEMO_DIR:-$(pwd)/demo-out}
 rm -rf "$D"
 mkdir -p "$D"
 cd "$D"
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }; else step() { printf '\n== %s\n' "$*"; }; fi
 
 step "Manufacturer: create the CA hierarchy (root, IDevID CA, MASA, MUD and declaration signers)"
 # The MASA URL goes into every IDevID; here the MASA runs on this machine's loopback.

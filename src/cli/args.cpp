@@ -64,8 +64,19 @@ Result<Args> Args::parse(const std::vector<std::string>& argv,
   return out;
 }
 
+namespace {
+bool json_errors = false;
+}
+
+void set_json_errors(bool on) {
+  json_errors = on;
+}
+
 int fail(const Error& e) {
-  std::cerr << "gatehouse: " << e.message << " [" << e.code << "]\n";
+  if (json_errors)
+    std::cerr << Json{{"error", {{"check", e.code}, {"message", e.message}}}}.dump() << "\n";
+  else
+    std::cerr << "gatehouse: " << e.message << " [" << e.code << "]\n";
   return e.code == "usage" ? kExitUsage : kExitRefused;
 }
 

@@ -48,8 +48,11 @@ struct Command {
 };
 
 const std::vector<Command>& commands();
-// Prints "gatehouse: <message> [<check>]" and returns 1 (or 2 for a usage error).
+// Prints "gatehouse: <message> [<check>]" on stderr (with --json: {"error": {"check", "message"}})
+// and returns 1 (or 2 for a usage error).
 int fail(const Error& e);
+// Whether errors are printed as JSON (the command was given --json).
+void set_json_errors(bool on);
 void print_json(const Json& j);
 // The path of this gatehouse binary (for commands that start other gatehouse processes).
 Result<std::string> self_exe();

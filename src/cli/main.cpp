@@ -1,31 +1,66 @@
 // gatehouse: one binary, a subcommand per role (ARCHITECTURE section 1).
+#include <unistd.h>
+
 #include <iostream>
+#include <set>
 
 #include "cli/args.h"
 #include "common/log.h"
 
 namespace {
 
+// Commands other gatehouse processes run (not for people): left out of the overviews.
+const std::set<std::string> kInternal = {"router authenticator-port", "router dhcp-event"};
+
+// The roles in the order a device meets them, with what each is for.
+const std::vector<std::pair<std::string, std::string>> kRoles = {
+    {"factory", "the device manufacturer: PKI, production line, sale, releases"},
+    {"masa", "the manufacturer's services: vouchers, MUD files, updates"},
+    {"mud", "MUD files, offline"},
+    {"site", "the network owner: import, onboarding services, policy, lifecycle, evidence"},
+    {"router", "the network's enforcement point: 802.1X and MUD rules"},
+    {"device", "the on-device agent"},
+    {"lab", "a whole network in namespaces on this machine (root)"},
+    {"bench", "measurements"}};
+
+// The placeholder the usage line gives an option ("--state DIR" -> "DIR"), else VALUE.
+std::string placeholder(const gh::cli::Command& c, const std::string& option) {
+  const std::string key = "--" + option + " ";
+  size_t at = c.usage.find(key);
+  if (at == std::string::npos) return "VALUE";
+  size_t from = at + key.size(), to = from;
+  while (to < c.usage.size() && c.usage[to] != ' ' && c.usage[to] != ']' && c.usage[to] != ')')
+    ++to;
+  std::string word = c.usage.substr(from, to - from);
+  return word.empty() || word[0] == '-' ? "VALUE" : word;
+}
+
 void print_help(const gh::cli::Command& c) {
   std::cout << "usage: gatehouse " << c.usage << "\n\n" << c.summary << "\n";
   if (!c.options.empty()) std::cout << "\noptions:\n";
   for (const auto& o : c.options) {
-    std::string left = "  --" + o.name + (o.takes_value ? " VALUE" : "");
+    std::string left = "  --" + o.name + (o.takes_value ? " " + placeholder(c, o.name) : "");
     if (left.size() < 28) left.resize(28, ' ');
     std::cout << left << " " << o.help << (o.repeatable ? " (repeatable)" : "") << "\n";
   }
 }
 
-int print_overview(const std::string& prefix) {
-  std::cout << "usage: gatehouse <role> <command> [options]\n\ncommands:\n";
-  for (const auto& c : gh::cli::commands()) {
-    if (!prefix.empty() && c.path.rfind(prefix, 0) != 0) continue;
-    std::string left = "  " + c.path;
-    if (left.size() < 26) left.resize(26, ' ');
-    std::cout << left << " " << c.summary << "\n";
+// The commands of every role (prefix empty) or of one ("site "), grouped by role.
+void print_overview(std::ostream& out, const std::string& prefix) {
+  const std::string role = prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1);
+  out << "usage: gatehouse " << (role.empty() ? "<role>" : role) << " <command> [options]\n";
+  for (const auto& [name, what] : kRoles) {
+    if (!role.empty() && name != role) continue;
+    out << "\n" << name << ": " << what << "\n";
+    for (const auto& c : gh::cli::commands()) {
+      if (c.path.rfind(name + " ", 0) != 0 || kInternal.count(c.path)) continue;
+      std::string left = "  " + c.path;
+      if (left.size() < 28) left.resize(28, ' ');
+      out << left << " " << c.summary << "\n";
+    }
   }
-  std::cout << "\n'gatehouse <role> <command> --help' explains one command.\n";
-  return 0;
+  out << "\n'gatehouse " << (role.empty() ? "<role> " : role + " ")
+      << "<command> --help' explains one command.\n";
 }
 
 }  // namespace
@@ -36,12 +71,21 @@ int main(int argc, char** argv) {
     gh::log::Level l;
     if (gh::log::parse_level(lvl, &l)) gh::log::set_level(l);
   }
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help")
-    return print_overview("");
+  if (args.empty()) {
+    print_overview(std::cerr, "");
+    return gh::cli::kExitUsage;
+  }
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_overview(std::cout, "");
+    return 0;
+  }
   if (args[0] == "--version") {
     std::cout << "gatehouse 0.1.0\n";
     return 0;
   }
+  bool json = false;
+  for (const auto& a : args) json = json || a == "--json";
+  gh::cli::set_json_errors(json);
   // Longest command path that matches the leading words.
   const gh::cli::Command* best = nullptr;
   size_t best_words = 0;
@@ -63,12 +107,15 @@ int main(int argc, char** argv) {
     bool role_known = false;
     for (const auto& c : gh::cli::commands())
       role_known = role_known || c.path.rfind(args[0] + " ", 0) == 0;
-    if (role_known && (args.size() == 1 || args[1] == "--help" || args[1] == "-h"))
-      return print_overview(args[0] + " ");
-    std::cerr << "gatehouse: unknown command '" << args[0]
-              << (args.size() > 1 && role_known ? " " + args[1] : "")
-              << "' (see gatehouse --help) [usage]\n";
-    return gh::cli::kExitUsage;
+    if (role_known && (args.size() == 1 || args[1] == "--help" || args[1] == "-h")) {
+      const bool asked = args.size() > 1;
+      print_overview(asked ? std::cout : std::cerr, args[0] + " ");
+      return asked ? 0 : gh::cli::kExitUsage;
+    }
+    return gh::cli::fail(gh::make_error(
+        "usage", "unknown command '" + args[0] +
+                     (args.size() > 1 && role_known ? " " + args[1] : "") + "' (see gatehouse " +
+                     (role_known ? args[0] + " " : "") + "--help)"));
   }
   std::vector<std::string> rest(args.begin() + static_cast<long>(best_words), args.end());
   for (const auto& a : rest)
@@ -78,9 +125,9 @@ int main(int argc, char** argv) {
     }
   auto parsed = gh::cli::Args::parse(rest, best->options);
   if (!parsed) {
-    std::cerr << "gatehouse: " << parsed.error().message << "\nusage: gatehouse " << best->usage
-              << " [usage]\n";
-    return gh::cli::kExitUsage;
+    int rc = gh::cli::fail(gh::make_error("usage", parsed.error().message));
+    if (!json) std::cerr << "usage: gatehouse " << best->usage << "\n";
+    return rc;
   }
   return best->run(*parsed);
 }
