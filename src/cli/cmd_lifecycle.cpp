@@ -6,6 +6,7 @@
 #include "cli/cmds.h"
 #include "svc/device/device_run.h"
 #include "svc/device/renewal.h"
+#include "svc/site/device_view.h"
 #include "svc/site/policy_store.h"
 #include "svc/site/site.h"
 
@@ -144,94 +145,47 @@ int site_maintenance(const Args& a) {
 int site_device_show(const Args& a) {
   auto o = open_for_serial(a, "site devices show");
   if (!o) return fail(o.error());
-  auto& inv = o->site->inventory();
-  auto rec = inv.get(o->serial);
-  if (!rec || !*rec) return fail(make_error("inventory.unknown", o->serial + " vanished"));
-  const auto& d = **rec;
-  auto creds = inv.credentials(o->serial);
-  if (!creds) return fail(creds.error());
-  auto att = inv.latest_attestation(o->serial);
-  if (!att) return fail(att.error());
   svc::PolicyStore policy(o->site->state_dir());
-  auto decision = policy.decide(svc::subject_for(d, "connect"), nullptr);
-  Json cj = Json::array();
-  for (const auto& c : *creds)
-    cj.push_back(Json{{"certificate_serial", c.serial_hex},
-                      {"status", c.status},
-                      {"issued_at", time::format_rfc3339(c.issued_at)},
-                      {"not_after", time::format_rfc3339(c.not_after)},
-                      {"ended_at", c.ended_at ? Json(time::format_rfc3339(c.ended_at)) : Json()}});
-  Json j{{"serial", d.serial},
-         {"model", d.model},
-         {"manufacturer", d.manufacturer},
-         {"state", d.state},
-         {"phase", store::lifecycle_phase(d.state, d.app_status)},
-         {"in_service", store::in_service(d.state)},
-         {"renewal_requested", d.renewal},
-         {"credentials", cj},
-         {"mud_url", d.enforced_mud_url()},
-         {"policy",
-          Json{{"allow", decision.allow}, {"segment", decision.segment}, {"rule", decision.rule}}},
-         {"attestation", *att ? Json{{"status", (*att)->status},
-                                     {"check", (*att)->check},
-                                     {"release", (*att)->release},
-                                     {"at", time::format_rfc3339((*att)->at)}}
-                              : Json()},
-         {"application",
-          Json{{"status", d.app_status}, {"path", d.app_path}, {"version", d.app_version}}},
-         {"declaration_version", d.declaration_version},
-         {"bundle", d.bundle_id},
-         {"updated_at", time::format_rfc3339(d.updated_at)}};
-  std::vector<store::Event> history;
-  if (a.has("history")) {
-    auto ev = inv.events(o->serial);
-    if (!ev) return fail(ev.error());
-    history = std::move(*ev);
-  }
+  auto shown = svc::device_detail_json(*o->site, policy, o->serial, a.has("history"));
+  if (!shown) return fail(shown.error());
+  const Json& j = *shown;
   if (a.has("json")) {
-    if (a.has("history")) {
-      Json h = Json::array();
-      for (const auto& e : history) {
-        auto detail = parse_json(e.detail, "detail");
-        h.push_back(Json{{"id", e.id},
-                         {"at", time::format_rfc3339(e.at)},
-                         {"kind", e.kind},
-                         {"outcome", e.outcome},
-                         {"reason", e.reason},
-                         {"detail", detail ? *detail : Json(e.detail)}});
-      }
-      j["history"] = h;
-    }
     print_json(j);
     return kExitOk;
   }
-  std::cout << "device        " << d.serial << " (" << d.manufacturer << " " << d.model << ")\n"
-            << "state         " << d.state << " (phase: " << j["phase"].get<std::string>()
-            << (store::in_service(d.state) ? ", in service" : ", out of service") << ")\n"
-            << "policy        " << (decision.allow ? "allow" : "deny") << ", segment "
-            << decision.segment << " (rule '" << decision.rule << "')\n"
+  auto str = [](const Json& v) { return v.is_string() ? v.get<std::string>() : std::string(); };
+  const Json& pol = j["policy"];
+  const Json& att = j["attestation"];
+  const Json& app = j["application"];
+  const std::string mud = str(j["mud_url"]);
+  std::cout << "device        " << str(j["serial"]) << " (" << str(j["manufacturer"]) << " "
+            << str(j["model"]) << ")\n"
+            << "state         " << str(j["state"]) << " (phase: " << str(j["phase"])
+            << (j["in_service"].get<bool>() ? ", in service" : ", out of service") << ")\n"
+            << "policy        " << (pol["allow"].get<bool>() ? "allow" : "deny") << ", segment "
+            << str(pol["segment"]) << " (rule '" << str(pol["rule"]) << "')\n"
             << "attestation   "
-            << (*att ? (*att)->status + " (" + (*att)->check + ") at " +
-                           time::format_rfc3339((*att)->at)
-                     : std::string("none yet"))
+            << (att.is_object()
+                    ? str(att["status"]) + " (" + str(att["check"]) + ") at " + str(att["at"])
+                    : std::string("none yet"))
             << "\n"
             << "application   "
-            << (d.app_status.empty() ? std::string("not reported")
-                                     : d.app_status + " " + d.app_version + " (" + d.app_path + ")")
+            << (str(app["status"]).empty() ? std::string("not reported")
+                                           : str(app["status"]) + " " + str(app["version"]) + " (" +
+                                                 str(app["path"]) + ")")
             << "\n"
-            << "MUD URL       " << (d.enforced_mud_url().empty() ? "-" : d.enforced_mud_url())
-            << "\n";
-  if (!d.renewal.empty()) std::cout << "renewal       " << d.renewal << " requested\n";
-  std::cout << "credentials   " << (creds->empty() ? "none" : "") << "\n";
-  for (const auto& c : *creds)
-    std::cout << "  " << c.serial_hex << "  " << c.status << "  issued "
-              << time::format_rfc3339(c.issued_at) << "  until "
-              << time::format_rfc3339(c.not_after) << "\n";
+            << "MUD URL       " << (mud.empty() ? "-" : mud) << "\n";
+  if (!str(j["renewal_requested"]).empty())
+    std::cout << "renewal       " << str(j["renewal_requested"]) << " requested\n";
+  std::cout << "credentials   " << (j["credentials"].empty() ? "none" : "") << "\n";
+  for (const auto& c : j["credentials"])
+    std::cout << "  " << str(c["certificate_serial"]) << "  " << str(c["status"]) << "  issued "
+              << str(c["issued_at"]) << "  until " << str(c["not_after"]) << "\n";
   if (a.has("history")) {
     std::cout << "history\n";
-    for (const auto& e : history)
-      std::cout << "  " << time::format_rfc3339(e.at) << "  " << e.kind << "  " << e.outcome << "  "
-                << e.reason << "\n";
+    for (const auto& e : j["history"])
+      std::cout << "  " << str(e["at"]) << "  " << str(e["kind"]) << "  " << str(e["outcome"])
+                << "  " << str(e["reason"]) << "\n";
   }
   return kExitOk;
 }

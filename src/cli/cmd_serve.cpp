@@ -7,6 +7,7 @@
 #include "svc/common/role.h"
 #include "svc/device/pledge_agent.h"
 #include "svc/factory/masa_service.h"
+#include "svc/site/api_service.h"
 #include "svc/site/dpp_site.h"
 #include "svc/site/evidence_export.h"
 #include "svc/site/mud_manager.h"
@@ -56,10 +57,18 @@ int masa_serve(const Args& a) {
 int site_serve(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());
-  if (!a.has("listen") && !a.has("dpp-listen"))
-    return fail(make_error("usage", "site serve needs --listen, --dpp-listen or both"));
+  if (!a.has("listen") && !a.has("dpp-listen") && !a.has("api-listen"))
+    return fail(make_error("usage", "site serve needs --listen, --dpp-listen or --api-listen"));
   std::unique_ptr<svc::RegistrarService> reg;
   std::unique_ptr<svc::DppSite> dpp;
+  std::unique_ptr<svc::ApiService> api;
+  if (a.has("api-listen")) {
+    if (a.has("api-cert") != a.has("api-key"))
+      return fail(make_error("usage", "--api-cert and --api-key go together"));
+    auto r = svc::ApiService::open(*state, {a.get("api-cert"), a.get("api-key"), {}});
+    if (!r) return fail(r.error());
+    api = std::move(*r);
+  }
   if (a.has("listen")) {
     auto days = a.get_int("ldevid-days", 90);
     if (!days) return fail(days.error());
@@ -105,6 +114,14 @@ int site_serve(const Args& a) {
     std::cout << "dpp controller listening on tcp:" << bracket(hp->first) << ":" << *port
               << std::endl;
   }
+  if (api) {
+    auto hp = parse_listen(a.get("api-listen"));
+    if (!hp) return fail(hp.error());
+    auto port = api->serve(hp->first, hp->second);
+    if (!port) return fail(port.error());
+    std::cout << "api listening on https://" << bracket(hp->first) << ":" << *port << "/api/v1/"
+              << std::endl;
+  }
   // Continuous assurance: devices whose evidence is overdue are marked stale each second.
   auto verifier = svc::Verifier::open(**site);
   if (!verifier) return fail(verifier.error());
@@ -135,6 +152,7 @@ int site_serve(const Args& a) {
       log::info("site", "CRL published to " + (*site)->crl_path());
   } while (!svc::wait_for_stop_signal_for(1000));
   mud.stop();
+  if (api) api->stop();
   if (dpp) dpp->stop();
   if (reg) reg->stop();
   return kExitOk;

@@ -1,0 +1,103 @@
+// The site's REST API (`site serve --api-listen`): /api/v1/ over HTTPS for the people who run the
+// network, in the way NAC products expose theirs (PacketFence, ISE): the inventory with filters,
+// one device whole, actions on one device or a filtered set, the policy, trusted manufacturers,
+// bundle import, the evidence log (JSON, CSV, a long-poll feed) and the API's own operators.
+//
+// Every request but /health and /openapi.json carries `Authorization: Bearer TOKEN` (an operator
+// made by `site operator add`); the route table below says which role each route needs. Nothing
+// is kept in cookies, so a browser cannot be made to send a credential (CSRF); a request with a
+// Cookie and no Authorization is refused as the sign of one. Every error is JSON:
+// {"error": {"check": "...", "message": "..."}}, with the check names the CLI prints.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "net/http.h"
+#include "svc/site/api_operators.h"
+#include "svc/site/policy_store.h"
+#include "svc/site/site.h"
+
+namespace gh::svc {
+
+struct ApiOptions {
+  // The server's certificate and key (PEM files); empty: one is issued from the domain CA when the
+  // service starts, for localhost and the address it listens on (clients trust domain-ca.pem).
+  std::string cert_path;
+  std::string key_path;
+  std::vector<std::string> names;  // more DNS names or addresses for the issued certificate
+  // The event feed (GET /events/stream): concurrent waiters, and how long one request waits.
+  int max_streams = 16;
+  int stream_wait_max_s = 15;
+};
+
+// One request being answered: its path parameters, query and the operator making it.
+struct ApiCall;
+
+class ApiService {
+ public:
+  using Method = net::HttpResponse (ApiService::*)(ApiCall&);
+  struct Route {
+    const char* method;
+    const char* path;  // under /api/v1; "{name}" stands for one path segment
+    ApiRole role;      // the least role allowed; kPublic needs no token
+    const char* summary;
+    Method handler;
+  };
+  // Every route, in the order they are matched (the OpenAPI document is checked against it).
+  static const std::vector<Route>& routes();
+  // The OpenAPI 3.0 document served at /api/v1/openapi.json.
+  static const Json& openapi();
+
+  static Result<std::unique_ptr<ApiService>> open(const std::string& state_dir,
+                                                  ApiOptions options = {});
+  ~ApiService();
+  // Listens on host:port (0 picks one); returns the port.
+  Result<int> serve(const std::string& host, int port);
+  net::HttpResponse handle(net::HttpRequest& req);
+  void stop();
+
+ private:
+  ApiService() = default;
+  Result<crypto::TlsIdentity> server_identity(const std::string& host);
+
+  net::HttpResponse health(ApiCall& c);
+  net::HttpResponse openapi_document(ApiCall& c);
+  net::HttpResponse list_devices(ApiCall& c);
+  net::HttpResponse show_device(ApiCall& c);
+  net::HttpResponse device_action(ApiCall& c);
+  net::HttpResponse bulk_action(ApiCall& c);
+  net::HttpResponse get_policy(ApiCall& c);
+  net::HttpResponse put_policy(ApiCall& c);
+  net::HttpResponse list_manufacturers(ApiCall& c);
+  net::HttpResponse import_bundle(ApiCall& c);
+  net::HttpResponse list_events(ApiCall& c);
+  net::HttpResponse stream_events(ApiCall& c);
+  net::HttpResponse list_operators(ApiCall& c);
+  net::HttpResponse add_operator(ApiCall& c);
+  net::HttpResponse remove_operator(ApiCall& c);
+
+  // Bumped by this process's own writes, which SQLite's data_version does not count.
+  void wrote() { writes_++; }
+  // Waits up to ms for stop(); true when stopping.
+  bool wait_stop(int ms);
+
+  std::unique_ptr<Site> site_;
+  std::unique_ptr<PolicyStore> policy_;
+  std::unique_ptr<OperatorStore> operators_;
+  ApiOptions options_;
+  std::unique_ptr<net::HttpServer> server_;
+  double started_ = 0;
+  std::atomic<int> streams_{0};
+  std::atomic<int64_t> writes_{0};
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+};
+
+}  // namespace gh::svc

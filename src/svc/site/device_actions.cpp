@@ -1,0 +1,139 @@
+#include "svc/site/device_actions.h"
+
+#include "store/lifecycle.h"
+
+namespace gh::svc {
+namespace {
+
+struct Named {
+  DeviceAction action;
+  const char* name;
+  bool needs_reason;
+};
+constexpr Named kActions[] = {{DeviceAction::kQuarantine, "quarantine", true},
+                              {DeviceAction::kRelease, "release", false},
+                              {DeviceAction::kRevoke, "revoke", true},
+                              {DeviceAction::kRenew, "renew", false},
+                              {DeviceAction::kDecommission, "decommission", true},
+                              {DeviceAction::kRetire, "retire", false}};
+
+// The event of an operator's step, as the CLI writes it, plus who took it.
+store::Event operator_event(const std::string& serial, const std::string& kind,
+                            const std::string& reason, const std::string& from,
+                            const std::string& by, Json detail = Json::object()) {
+  detail["from"] = from;
+  detail["actor"] = "operator";
+  detail["operator"] = by;
+  detail["via"] = "api";
+  return store::Event{0, 0, serial, kind, "ok", reason, detail.dump()};
+}
+
+// Site::revoke's steps with the operator's name in the event: the device's active and pending
+// credentials revoked in one transaction, then the CRL published.
+Status revoke_as(Site& site, const store::DeviceRecord& d, const ActionRequest& r,
+                 store::Transition t) {
+  if (t == store::Transition::kRevoke && d.state == "revoked")
+    return make_error("device.state", d.serial + " is already revoked");
+  Json serials = Json::array();
+  for (const auto& c : TRY(site.inventory().credentials(d.serial)))
+    if (c.status == "active" || c.status == "pending") serials.push_back(c.serial_hex);
+  const auto& rule = store::rule_for(t);
+  TRY(site.inventory().revoke(
+      d.serial, store::Actor::kOperator,
+      operator_event(d.serial, rule.name, r.reason, d.state, r.by,
+                     Json{{"to", store::state_after(t, d.state)},
+                          {"credentials", serials},
+                          {"by", store::actor_name(store::Actor::kOperator)}}),
+      t));
+  TRY_CTX(site.publish_crl(),
+          "the device's credentials are revoked in the inventory but the CRL was not written");
+  return ok_status();
+}
+
+Status quarantine(Site& site, const store::DeviceRecord& d, const ActionRequest& r, bool on) {
+  if (on && d.state == "quarantined")
+    return make_error("device.state", d.serial + " is already quarantined");
+  if (!on && d.state != "quarantined")
+    return make_error("device.state", d.serial + " is not quarantined (" + d.state + ")");
+  return site.inventory().transition(
+      d.serial, on ? store::Transition::kQuarantine : store::Transition::kRelease,
+      store::Actor::kOperator,
+      operator_event(d.serial, on ? "device.quarantine" : "device.release",
+                     on ? r.reason : (r.reason.empty() ? "released" : r.reason), d.state, r.by,
+                     Json{{"reason", r.reason}}));
+}
+
+Status act(Site& site, const store::DeviceRecord& d, const ActionRequest& r) {
+  switch (r.action) {
+    case DeviceAction::kQuarantine:
+      return quarantine(site, d, r, true);
+    case DeviceAction::kRelease:
+      return quarantine(site, d, r, false);
+    case DeviceAction::kRevoke:
+      return revoke_as(site, d, r, store::Transition::kRevoke);
+    case DeviceAction::kDecommission:
+      return revoke_as(
+          site, d, r, r.transfer ? store::Transition::kTransfer : store::Transition::kDecommission);
+    case DeviceAction::kRenew: {
+      const std::string what = r.rekey ? "rekey" : "renew";
+      std::string reason =
+          r.reason.empty() ? (r.rekey ? "renewal with a new key requested" : "renewal requested")
+                           : r.reason;
+      return site.inventory().request_renewal(
+          d.serial, what,
+          operator_event(d.serial, "ldevid.renew-requested", reason, d.state, r.by,
+                         Json{{"renewal", what}}));
+    }
+    case DeviceAction::kRetire: {
+      const auto& rule = store::rule_for(store::Transition::kRetire);
+      return site.inventory().transition(
+          d.serial, store::Transition::kRetire, store::Actor::kOperator,
+          operator_event(d.serial, rule.name, r.reason.empty() ? rule.name : r.reason, d.state,
+                         r.by,
+                         Json{{"to", store::state_after(store::Transition::kRetire, d.state)}}));
+    }
+  }
+  return make_error("api.action", "no such action");
+}
+
+}  // namespace
+
+const char* action_name(DeviceAction a) {
+  for (const auto& n : kActions)
+    if (n.action == a) return n.name;
+  return "?";
+}
+
+std::optional<DeviceAction> parse_action(const std::string& name) {
+  for (const auto& n : kActions)
+    if (name == n.name) return n.action;
+  return std::nullopt;
+}
+
+const std::vector<DeviceAction>& all_actions() {
+  static const std::vector<DeviceAction> all = [] {
+    std::vector<DeviceAction> v;
+    for (const auto& n : kActions) v.push_back(n.action);
+    return v;
+  }();
+  return all;
+}
+
+bool reason_required(DeviceAction a) {
+  for (const auto& n : kActions)
+    if (n.action == a) return n.needs_reason;
+  return false;
+}
+
+Result<ActionOutcome> apply_device_action(Site& site, const std::string& serial,
+                                          const ActionRequest& r) {
+  if (reason_required(r.action) && r.reason.empty())
+    return make_error("api.reason", std::string(action_name(r.action)) + " needs a reason");
+  auto before = TRY(site.inventory().get(serial));
+  if (!before) return make_error("inventory.unknown", serial + " is not in the inventory");
+  TRY(act(site, *before, r));
+  auto after = TRY(site.inventory().get(serial));
+  return ActionOutcome{before->state, after ? after->state : ""};
+}
+
+}  // namespace gh::svc
