@@ -53,6 +53,8 @@ free_port() {
 # "listening on URL" line, sets ${NAME}_URL and ${NAME}_PID, and stops it on exit.
 start_server() {
   local name=$1; shift
+  # (a second server of the same name must not be read from its predecessor's output)
+  rm -f "$T/$name.out" "$T/$name.err"
   "$@" > "$T/$name.out" 2> "$T/$name.err" &
   local pid=$!
   cleanup_hooks+=("kill $pid 2>/dev/null; wait $pid 2>/dev/null")
