@@ -28,26 +28,11 @@ store::Event operator_event(const std::string& serial, const std::string& kind,
   return store::Event{0, 0, serial, kind, "ok", reason, detail.dump()};
 }
 
-// Site::revoke's steps with the operator's name in the event: the device's active and pending
-// credentials revoked in one transaction, then the CRL published.
+// Site::revoke with the operator's name in the event.
 Status revoke_as(Site& site, const store::DeviceRecord& d, const ActionRequest& r,
                  store::Transition t) {
-  if (t == store::Transition::kRevoke && d.state == "revoked")
-    return make_error("device.state", d.serial + " is already revoked");
-  Json serials = Json::array();
-  for (const auto& c : TRY(site.inventory().credentials(d.serial)))
-    if (c.status == "active" || c.status == "pending") serials.push_back(c.serial_hex);
-  const auto& rule = store::rule_for(t);
-  TRY(site.inventory().revoke(
-      d.serial, store::Actor::kOperator,
-      operator_event(d.serial, rule.name, r.reason, d.state, r.by,
-                     Json{{"to", store::state_after(t, d.state)},
-                          {"credentials", serials},
-                          {"by", store::actor_name(store::Actor::kOperator)}}),
-      t));
-  TRY_CTX(site.publish_crl(),
-          "the device's credentials are revoked in the inventory but the CRL was not written");
-  return ok_status();
+  return site.revoke(d.serial, r.reason, store::Actor::kOperator, t,
+                     Json{{"actor", "operator"}, {"operator", r.by}, {"via", "api"}});
 }
 
 Status quarantine(Site& site, const store::DeviceRecord& d, const ActionRequest& r, bool on) {

@@ -108,7 +108,7 @@ Result<bool> Site::refresh_crl() {
 }
 
 Status Site::revoke(const std::string& serial, const std::string& reason, store::Actor by,
-                    store::Transition t) {
+                    store::Transition t, const Json& extra) {
   auto rec = TRY(inventory_->get(serial));
   if (!rec) return make_error("inventory.unknown", serial + " is not in the inventory");
   if (t == store::Transition::kRevoke && rec->state == "revoked")
@@ -118,14 +118,13 @@ Status Site::revoke(const std::string& serial, const std::string& reason, store:
   for (const auto& c : creds)
     if (c.status == "active" || c.status == "pending") serials.push_back(c.serial_hex);
   const auto& rule = store::rule_for(t);
+  Json detail{{"from", rec->state},
+              {"to", store::state_after(t, rec->state)},
+              {"credentials", serials},
+              {"by", store::actor_name(by)}};
+  if (extra.is_object()) detail.update(extra);
   TRY(inventory_->revoke(serial, by,
-                         store::Event{0, 0, serial, rule.name, "ok", reason,
-                                      Json{{"from", rec->state},
-                                           {"to", store::state_after(t, rec->state)},
-                                           {"credentials", serials},
-                                           {"by", store::actor_name(by)}}
-                                          .dump()},
-                         t));
+                         store::Event{0, 0, serial, rule.name, "ok", reason, detail.dump()}, t));
   TRY_CTX(publish_crl(),
           "the device's credentials are revoked in the inventory but the CRL was "
           "not written");

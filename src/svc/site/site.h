@@ -64,9 +64,10 @@ class Site {
   // the CRL. The router's authenticator refuses the LDevID from then on. t may be kDecommission
   // or kTransfer (the same, into "decommissioned" or "transferred": the router drops its rules,
   // and its agent wipes the device at next contact).
+  // detail: more members for the event's detail (who asked, through what).
   Status revoke(const std::string& serial, const std::string& reason,
                 store::Actor by = store::Actor::kOperator,
-                store::Transition t = store::Transition::kRevoke);
+                store::Transition t = store::Transition::kRevoke, const Json& detail = Json());
   // Signs and writes STATE/crl.pem: every superseded or revoked credential that has not expired,
   // valid for kCrlValidityS. Returns the PEM.
   Result<std::string> publish_crl();
