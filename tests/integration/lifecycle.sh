@@ -10,16 +10,28 @@
 # states, unknown devices and the evidence export tampered with are refused with the check named.
 source "$(dirname "$0")/lib.sh"
 
-mport=$(free_port)
+mport=$(free_port); mudport=$(free_port)
 "$G" factory init --state f --name "Acme" --masa-url "https://127.0.0.1:$mport" >/dev/null
 "$G" factory make --state f --model cam-1 --count 2 --out d > serials.txt
 s1=$(sed -n 1p serials.txt); s2=$(sed -n 2p serials.txt)
+# An older model whose MUD file says its manufacturer no longer supports it (RFC 8520 is-supported).
+oldurl="https://localhost:$mudport/cam-0.json"
+s3=$("$G" factory make --state f --model cam-0 --count 1 --out d --mud-url "$oldurl")
+echo "$s3" >> serials.txt
+cat > cam0.json <<JSON
+{"ietf-mud:mud":{"mud-version":1,"mud-url":"$oldurl","last-update":"2026-11-01T00:00:00Z","cache-validity":48,
+ "is-supported":false,"systeminfo":"cam-0","from-device-policy":{"access-lists":{"access-list":[{"name":"fr"}]}}},
+ "ietf-access-control-list:acls":{"acl":[{"name":"fr","type":"ipv4-acl-type","aces":{"ace":[
+  {"name":"cloud","matches":{"ipv4":{"protocol":6,"ietf-acldns:dst-dnsname":"cloud.example.com"},
+   "tcp":{"destination-port":{"operator":"eq","port":443}}},"actions":{"forwarding":"accept"}}]}}]}}
+JSON
+"$G" factory publish-mud --state f --model cam-0 --file cam0.json >/dev/null
 "$G" site init --state a --name "Site A" >/dev/null
 "$G" site init --state b --name "Site B" >/dev/null
 "$G" factory sell --state f --serials-from serials.txt --owner-cert a/domain-ca.pem --bundle a.pem >/dev/null
 "$G" site import --state a a.pem --trust-anchor f/pki/root.pem >/dev/null
-start_server MASA "$G" masa serve --state f --listen "127.0.0.1:$mport"
-start_server SITEA "$G" site serve --state a --listen 127.0.0.1:0 --no-mud --mirror-interval 0 \
+start_server MASA "$G" masa serve --state f --listen "127.0.0.1:$mport" --mud-listen "127.0.0.1:$mudport"
+start_server SITEA "$G" site serve --state a --listen 127.0.0.1:0 --mirror-interval 0 \
   --checkpoint-interval 1
 for s in $s1 $s2; do
   "$G" device onboard --state "d/$s" --brski "$SITEA_URL" --timeout 20 >/dev/null || fail "$s did not onboard"
@@ -76,6 +88,14 @@ YAML
 "$G" site unsupported --state a "$s2" --reason "end of support announced" >/dev/null
 [ "$("$G" site policy check --state a "$s2" --protocol connect --json | jq -r .segment)" = legacy ] || fail "segment after"
 ok "an unsupported device lands in the segment the policy gives that state"
+# The MUD manager reads the verified file of an onboarded device: is-supported false.
+"$G" device onboard --state "d/$s3" --brski "$SITEA_URL" --timeout 20 >/dev/null || fail "$s3 did not onboard"
+for _ in $(seq 60); do [ "$(show a "$s3" | jq -r .state)" = unsupported ] && break; sleep 0.25; done
+[ "$(show a "$s3" | jq -r .state)" = unsupported ] || fail "$s3 is $(show a "$s3" | jq -r .state): $(tail -5 "$T/SITEA.err")"
+"$G" site events --state a --serial "$s3" --json | jq -e '[.[] | select(.kind=="device.unsupported" and .detail.actor=="mud-manager")] | length == 1' >/dev/null \
+  || fail "not on record: $("$G" site events --state a --serial "$s3" --json | jq -c '[.[].kind]')"
+[ "$("$G" site policy check --state a "$s3" --protocol connect --json | jq -r .segment)" = legacy ] || fail "segment of $s3"
+ok "a MUD file saying is-supported: false moves its onboarded device to unsupported (the MUD manager, on record), in the policy's segment"
 
 # Wrong states and unknown devices change nothing.
 expect_refused lifecycle.state "$G" site retire --state a "$s1"
