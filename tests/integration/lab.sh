@@ -491,6 +491,30 @@ pkill -f "dec1/wpa.conf" || true
 ip netns exec gh-dev1 curl -s -m 1 -o /dev/null http://telemetry.lab/ && fail "the decommissioned device reached a host"
 ok "decommissioning: cut off in ${cut} ms, wiped by its agent, its old LDevID refused by 802.1X (certificate revoked)"
 
+# An LDevID past its notAfter fails 802.1X: one from the site's own domain CA, for gh-dev1's
+# serial, never revoked, but expired (made here with `openssl ca` and the CA's key file).
+mkdir -p exp && : > exp/index.txt && echo 01 > exp/serial
+printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s\nnew_certs_dir=%s\nserial=%s\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\nserialNumber=optional\n' \
+  "$T/exp/index.txt" "$T/exp" "$T/exp/serial" > exp/ca.cnf
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout exp/key.pem -subj "/CN=$s1/serialNumber=$s1" -out exp/req.pem 2>/dev/null
+openssl ca -batch -config exp/ca.cnf -cert "$L/site/domain-ca.pem" -keyfile "$L/site/keys/domain-ca.key" -in exp/req.pem \
+  -out exp/cert.pem -startdate 20250101000000Z -enddate 20250102000000Z -notext >/dev/null 2>&1 || fail "openssl ca"
+openssl verify -CAfile "$L/site/domain-ca.pem" exp/cert.pem 2>&1 | grep -q "expired" || fail "the test certificate is not expired"
+sed -e "s#$T/rogue/cert.pem#$T/exp/cert.pem#; s#$T/rogue/key.pem#$T/exp/key.pem#; s#$T/rogue/ctrl#$T/exp/ctrl#" rogue/wpa.conf > exp/wpa.conf
+expired_failures() { jq '[.authenticator_failures[] | select(.port=="r-dev1" and (.reason|test("expired")))] | length' "$L/site/router-view.json"; }
+before_failures=$(expired_failures)
+(ip netns exec gh-dev1 wpa_supplicant -D wired -i eth0 -c exp/wpa.conf > exp/wpa.log 2>&1 &)
+for i in $(seq 60); do
+  [ "$(expired_failures)" -gt "$before_failures" ] && break
+  [ $((i % 8)) -eq 0 ] && ip netns exec gh-dev1 wpa_cli -p "$T/exp/ctrl" -i eth0 reassociate >/dev/null 2>&1
+  sleep 0.25
+done
+pkill -f "exp/wpa.conf" || true
+[ "$(expired_failures)" -gt "$before_failures" ] \
+  || fail "an expired LDevID was not refused: $(jq -c .authenticator_failures "$L/site/router-view.json")"
+ip netns exec gh-dev1 curl -s -m 1 -o /dev/null http://telemetry.lab/ && fail "a device with an expired LDevID reached a host"
+ok "an expired LDevID from the site's own CA fails 802.1X ($(jq -r '[.authenticator_failures[] | select(.port=="r-dev1" and (.reason|test("expired")))][-1].reason' "$L/site/router-view.json"))"
+
 # Every change above after the first was an incremental transaction the kernel accepted (none fell
 # back to rebuilding the table, which would have reset the counters).
 applied=$(grep -c "ruleset applied" "$L/logs/router.log" || true)
