@@ -237,10 +237,29 @@ if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
   S1=$("$G" lab status --dir "$LAB" --json | jq -r '.devices[0].serial')
   S2=$("$G" lab status --dir "$LAB" --json | jq -r '.devices[1].serial')
   reach() { ip netns exec "$1" curl -s -m 2 "http://$2/" || echo blocked; }
+  # The reachability table at the end: device x destination x phase, reached or blocked.
+  declare -A seen
+  phases=("before onboarding" "onboarded" "after 802.1X" "quarantined" "revoked")
+  hosts=(telemetry.lab updates.lab site.lab:8443)
+  probe() {  # probe PHASE DEVICE...: record what each device reaches now
+    local phase=$1 dev h code; shift
+    for dev in "$@"; do
+      for h in "${hosts[@]}"; do
+        if [ "$h" = site.lab:8443 ]; then
+          code=$(ip netns exec "$dev" curl -sk -m 2 -o /dev/null -w '%{http_code}' "https://$h/.well-known/est/cacerts" || true)
+          [ "$code" = 200 ] && seen["$dev|$h|$phase"]=reached || seen["$dev|$h|$phase"]=blocked
+        else
+          ip netns exec "$dev" curl -s -m 2 -o /dev/null "http://$h/" && seen["$dev|$h|$phase"]=reached || seen["$dev|$h|$phase"]=blocked
+        fi
+      done
+    done
+  }
+  probe "before onboarding" gh-dev1 gh-dev2
   echo "before onboarding, gh-dev1 -> telemetry.lab: $(reach gh-dev1 telemetry.lab)"
   ip netns exec gh-dev1 "$G" device onboard --state "$L1" --brski https://site.lab:8443
   ip netns exec gh-dev2 "$G" device onboard --state "$L2" --dpp tcp:site.lab:8908
   echo "onboarded but not yet authenticated, gh-dev1 -> telemetry.lab: $(reach gh-dev1 telemetry.lab)"
+  probe "onboarded" gh-dev1 gh-dev2
 
   step "Secure connection: 802.1X EAP-TLS with the new LDevIDs (hostapd on the router ports)"
   ip netns exec gh-dev1 "$G" device connect --state "$L1" --server-name eap.lab
@@ -255,8 +274,12 @@ if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
   done
   echo "MUD URLs the devices announced in DHCP (option 161), as the router saw them:"
   jq -r '.dhcp_mud_urls[] | "  \(.port) \(.mac): \(.mud_url)"' "$LAB/site/router-view.json"
-  echo "the router's chain for the MUD file gh-dev1 declares (shared by the devices declaring it):"
-  ip netns exec gh-router nft list table inet gh_lab | grep -A5 "chain m[0-9a-f]*_fr" | head -6 | sed 's/^/  /'
+  probe "after 802.1X" gh-dev1 gh-dev2
+  echo "the router's rules for the MUD file gh-dev1 declares, whole (shared by the devices declaring it;"
+  echo "what no rule returns falls to the device chain's final drop):"
+  ip netns exec gh-router nft list table inet gh_lab | sed -n '/chain m[0-9a-f]*_fr {/,/^\t}/p' | sed 's/^/  /'
+  echo "and the default deny every device chain ends with:"
+  ip netns exec gh-router nft list table inet gh_lab | grep -m2 -E "drop|reject" | sed 's/^/  /'
 
   step "A rogue device on port 3: unknown MAC, a self-made certificate"
   mkdir -p "$D/rogue"
@@ -281,6 +304,7 @@ if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
   "$G" site quarantine --state "$LAB/site" "$S1" --reason "demo: unexpected traffic"
   sleep 1
   echo "quarantined, gh-dev1 -> telemetry.lab: $(reach gh-dev1 telemetry.lab)"
+  probe "quarantined" gh-dev1
   echo "quarantined, gh-dev1 -> the site's lifecycle service (EST cacerts): HTTP $(ip netns exec gh-dev1 curl -sk -m 2 -o /dev/null -w '%{http_code}' https://site.lab:8443/.well-known/est/cacerts)"
   "$G" site release --state "$LAB/site" "$S1"
   for _ in $(seq 20); do ip netns exec gh-dev1 curl -s -m 0.5 -o /dev/null http://telemetry.lab/ && break; sleep 0.1; done
@@ -290,9 +314,28 @@ if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
   "$G" site revoke --state "$LAB/site" "$S2" --reason "demo: device stolen"
   sleep 1
   echo "revoked, gh-dev2 -> telemetry.lab: $(reach gh-dev2 telemetry.lab)"
-  ip netns exec gh-dev2 "$G" device connect --state "$L2" --timeout 20 || true
+  probe "revoked" gh-dev2
+  echo "gh-dev2 tries 802.1X again with its revoked LDevID (waiting for the authenticator's answer):"
+  ip netns exec gh-dev2 "$G" device connect --state "$L2" --timeout 20 2>&1 | sed 's/^/  /' || true
+  for _ in $(seq 40); do
+    jq -e '.authenticator_failures | any(.port=="r-dev2" and .reason=="certificate revoked")' "$LAB/site/router-view.json" >/dev/null 2>&1 && break
+    sleep 0.25
+  done
+  jq -r '[.authenticator_failures[] | select(.port=="r-dev2")][-1] | "  the router: 802.1X refused on \(.port) (\(.mac)): \(.reason)"' "$LAB/site/router-view.json" || true
   echo "the evidence log of $S2's network access:"
   "$G" site events --state "$LAB/site" --serial "$S2" | grep -E "network.8021x|device.revoke"
+
+  step "What each device reached, phase by phase (the router's verdict on real traffic)"
+  printf '  %-8s %-15s' device destination
+  for ph in "${phases[@]}"; do printf ' %-18s' "$ph"; done
+  printf '\n'
+  for dev in gh-dev1 gh-dev2; do
+    for h in "${hosts[@]}"; do
+      printf '  %-8s %-15s' "$dev" "$h"
+      for ph in "${phases[@]}"; do printf ' %-18s' "${seen[$dev|$h|$ph]:--}"; done
+      printf '\n'
+    done
+  done
   "$G" lab down --dir "$LAB"
 else
   echo "(skipped: the lab needs root and network namespaces)"
