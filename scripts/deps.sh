@@ -17,6 +17,8 @@ packages=(
   swtpm swtpm-tools tpm2-openssl tpm2-tools
   # the Debian package (make package; tests/integration/package.sh): dpkg-shlibdeps, lintian
   dpkg-dev lintian
+  # promtool, which checks the metrics' text format (tests/integration/metrics.sh)
+  prometheus
   # independent peers from npm (tests/node: tuf-js, the TUF client the update tests run)
   nodejs
 )

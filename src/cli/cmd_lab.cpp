@@ -125,6 +125,7 @@ int router_serve(const Args& a) {
   if (!reauth) return fail(reauth.error());
   if (*reauth < 10) return fail(make_error("usage", "--reauth-seconds must be at least 10"));
   o.auth.reauth_period_s = *reauth;
+  o.metrics_listen = a.get("metrics-listen");
   auto r = svc::router_serve(o);
   if (!r) return fail(r.error());
   return kExitOk;

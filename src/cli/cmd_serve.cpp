@@ -65,7 +65,12 @@ int site_serve(const Args& a) {
   if (a.has("api-listen")) {
     if (a.has("api-cert") != a.has("api-key"))
       return fail(make_error("usage", "--api-cert and --api-key go together"));
-    auto r = svc::ApiService::open(*state, {a.get("api-cert"), a.get("api-key"), {}});
+    svc::ApiOptions o{a.get("api-cert"), a.get("api-key"), {}};
+    const std::string who = a.get("metrics-role", "public");
+    if (who != "public" && who != "viewer")
+      return fail(make_error("usage", "--metrics-role takes public or viewer"));
+    o.metrics_role = who == "viewer" ? svc::ApiRole::kViewer : svc::ApiRole::kPublic;
+    auto r = svc::ApiService::open(*state, o);
     if (!r) return fail(r.error());
     api = std::move(*r);
   }

@@ -104,7 +104,7 @@ const std::vector<Command>& commands() {
       {"site serve", "Serve the registrar (BRSKI and EST) and/or the DPP controller (TCP).",
        "site serve --state DIR [--listen HOST:PORT] [--dpp-listen HOST:PORT] [--ldevid-days N] "
        "[--ssid S] [--akm dpp|psk|sae|psk+sae|dot1x]"
-       " [--api-listen HOST:PORT]",
+       " [--api-listen HOST:PORT [--metrics-role public|viewer]]",
        with({kState, opt("listen", "registrar address (port 0 picks one)"),
              opt("dpp-listen", "DPP controller address, e.g. 0.0.0.0:8908"),
              opt("ldevid-days", "LDevID lifetime (default 90)"),
@@ -118,7 +118,10 @@ const std::vector<Command>& commands() {
                  "seconds between signed evidence checkpoints (default 3600; 0: only on export)"),
              opt("api-listen", "REST API address, /api/v1/ over HTTPS (port 0 picks one)"),
              opt("api-cert", "the API's certificate chain (PEM; default: issued by the domain CA)"),
-             opt("api-key", "the API certificate's key (PEM)")},
+             opt("api-key", "the API certificate's key (PEM)"),
+             opt("metrics-role",
+                 "who may read /metrics on the API listener: public (default, no token, like "
+                 "/health) or viewer (a viewer's bearer token or better)")},
             kDppSite),
        site_serve},
       {"site evidence export",
@@ -475,7 +478,7 @@ const std::vector<Command>& commands() {
        "router serve --site-state DIR --eap-cert FILE --eap-key FILE [--leases FILE] [--table "
        "NAME] [--device-ports GLOB] [--upstream-port IF] [--onboarding-addr IP] "
        "[--onboarding-ports P,P] [--dhcp-journal FILE] [--ruleset FILE] [--auth-dir DIR] "
-       "[--reauth-seconds N]",
+       "[--reauth-seconds N] [--metrics-listen HOST:PORT]",
        {opt("site-state", "the site's state directory"),
         opt("eap-cert", "the EAP server's certificate (site server-cert)"),
         opt("eap-key", "the EAP server's key"),
@@ -488,7 +491,10 @@ const std::vector<Command>& commands() {
         opt("onboarding-ports", "their TCP ports (default 8443,8908)"),
         opt("ruleset", "where the applied ruleset is written"),
         opt("auth-dir", "hostapd configs and logs (default SITE/authenticator)"),
-        opt("reauth-seconds", "802.1X re-authentication period (default 3600)")},
+        opt("reauth-seconds", "802.1X re-authentication period (default 3600)"),
+        opt("metrics-listen",
+            "serve the agent's Prometheus metrics at http://HOST:PORT/metrics (plain HTTP: bind "
+            "it to the router's management side, e.g. 127.0.0.1:9108)")},
        router_serve},
       {"lab demo",
        "Bring the lab up, onboard every device (BRSKI or DPP) and show what each reaches before "

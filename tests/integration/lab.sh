@@ -524,6 +524,17 @@ if grep -q "incremental change refused" "$L/logs/router.log"; then
 fi
 ok "the router applied $applied changes, each an incremental transaction"
 
+# The router agent's own metrics (router serve --metrics-listen, on the router's loopback).
+ip netns exec gh-router curl -sf -m 5 http://127.0.0.1:9108/metrics > router-metrics.txt || fail "the router's /metrics"
+if command -v promtool >/dev/null; then
+  promtool check metrics < router-metrics.txt > promtool.out 2>&1 || fail "promtool: $(cat promtool.out)"
+fi
+# (counted since the agent's restart above)
+awk '$1 == "gatehouse_router_8021x_sessions_total{outcome=\"admitted\"}" && $2 >= 1 { a = 1 }
+     $1 == "gatehouse_router_ruleset_applications_total{mode=\"incremental\"}" && $2 >= 1 { i = 1 }
+     END { exit !(a && i) }' router-metrics.txt || fail "router metrics: $(grep -E '8021x_sessions_total|ruleset_app' router-metrics.txt)"
+ok "the router's /metrics: admitted 802.1X sessions and incremental ruleset applications counted; promtool accepts it"
+
 pids=$(jq -r '.pids[]' status.json)
 "$G" lab down --dir "$L" >/dev/null || fail "lab down"
 grep -q "^gh-" <<< "$(ip netns list)" && fail "namespaces left: $(ip netns list)"

@@ -26,6 +26,8 @@ constexpr const char* kMasaAddr = "10.77.1.2";
 constexpr int kRegistrarPort = 8443;
 constexpr int kDppPort = 8908;
 constexpr int kMasaPort = 8444;
+// The router agent's metrics, on the router namespace's loopback (its management side).
+constexpr int kRouterMetricsPort = 9108;
 constexpr const char* kEapServerName = "eap.lab";
 constexpr const char* kLabMudUrl = "https://mud.lab/lab-sensor.json";
 const char* kHosts[][3] = {
@@ -399,7 +401,9 @@ Result<Json> lab_up(const LabOptions& o) {
              "--eap-key",
              fs::join(router_dir, "eap-server.key"),
              "--auth-dir",
-             fs::join(router_dir, "auth")},
+             fs::join(router_dir, "auth"),
+             "--metrics-listen",
+             std::string("127.0.0.1:") + std::to_string(kRouterMetricsPort)},
             fs::join(logs, "router.log")));
   // Plain hosts: an HTTP server on each address.
   Json hosts = Json::array();
@@ -426,7 +430,9 @@ Result<Json> lab_up(const LabOptions& o) {
          {"services",
           {"dnsmasq (DHCP, DNS)", "hostapd (802.1X EAP-TLS authenticator) on every device port",
            "nftables (table inet gh_lab)",
-           "gatehouse router serve (admission after 802.1X, MUD enforcement)"}}},
+           "gatehouse router serve (admission after 802.1X, MUD enforcement)",
+           "router metrics http://127.0.0.1:" + std::to_string(kRouterMetricsPort) +
+               "/metrics (in the router's namespace)"}}},
         {{"name", kSite},
          {"role", "site"},
          {"addresses", {std::string(kSiteAddr) + "/24"}},

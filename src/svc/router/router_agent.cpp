@@ -19,7 +19,9 @@
 #include "proto/mud_nft.h"
 #include "proto/policy.h"
 #include "store/inventory.h"
+#include "svc/common/metrics_http.h"
 #include "svc/common/role.h"
+#include "svc/router/router_metrics.h"
 #include "svc/site/mud_manager.h"
 
 namespace gh::svc {
@@ -139,14 +141,20 @@ Result<bool> router_sync(const RouterOptions& o, store::Inventory& inv, PolicySt
   // Only what changed, so counters and the per-device drop counts survive; the whole table when
   // nothing is known to be in the kernel yet, or when the change is refused (the table was
   // altered behind the agent's back).
+  auto apply = [&](const std::string& mode, const std::string& script) {
+    const double start = time::monotonic();
+    Status done = state->nft->run(script);
+    router_metrics::nft_applied(mode, done.ok(), time::monotonic() - start);
+    return done;
+  };
   Status st = make_error("router.nft", "no table applied yet");
   if (state->applied)
-    st = state->nft->run(proto::router::delta_script(frame, state->view.table, next.table));
+    st = apply("incremental", proto::router::delta_script(frame, state->view.table, next.table));
   if (!st) {
     if (state->applied)
       log::warn("router", "incremental change refused (" + st.error().message +
                               "), applying the whole table");
-    if (Status whole = state->nft->run(full); !whole)
+    if (Status whole = apply("full", full); !whole)
       return make_error("router.nft", "nft refused the ruleset (" + path + ": " +
                                           whole.error().message +
                                           "); the previous rules stay in place");
@@ -253,6 +261,9 @@ Status router_report(const RouterOptions& o, const RouterView& view,
     }
     if (logs && rejects) segment_drops += packets;
   }
+  uint64_t mud_denied = 0;
+  for (const auto& [serial, packets] : dropped) mud_denied += packets;
+  router_metrics::drops(mud_denied, segment_drops);
   Json auth = Json::array();
   for (const auto& x : sessions)
     auth.push_back({{"port", x.port},
@@ -313,14 +324,17 @@ void record(store::Inventory& inv, PolicyStore& policy, const EapEvent& e) {
   store::Event ev{0, 0, device, "network.8021x", "ok", "", ""};
   if (e.kind == "authenticated") {
     SessionVerdict v = judge_session(inv, policy, e.cert_serial);
+    router_metrics::eap_event(e, &v);
     ev.outcome = v.admitted ? "ok" : "refused";
     ev.reason = v.admitted ? "authenticated: admitted to its segment" : v.check;
     if (!v.admitted) detail["message"] = v.reason;
   } else if (e.kind == "failed") {
+    router_metrics::eap_event(e, nullptr);
     ev.outcome = "refused";
     ev.reason = "eap.failed";
     detail["message"] = e.reason;
   } else {
+    router_metrics::eap_event(e, nullptr);
     ev.reason = "session ended";
     detail["message"] = e.reason;
   }
@@ -344,7 +358,20 @@ Status router_serve(const RouterOptions& options) {
   PolicyStore policy(o.site_state);
   Authenticator auth(o.auth);
   std::deque<EapEvent> failures;
+  // The agent's own metrics, for a scraper on the router's management side.
+  std::unique_ptr<metrics::HttpEndpoint> exporter;
+  std::string exporter_url;
+  if (!o.metrics_listen.empty()) {
+    auto hp = net::parse_host_port(o.metrics_listen);
+    if (!hp) return make_error("usage", "--metrics-listen takes HOST:PORT: " + hp.error().message);
+    const auto& [host, port] = *hp;
+    exporter =
+        TRY(metrics::HttpEndpoint::start(host, port, "router-metrics", router_metrics::scrape));
+    exporter_url = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
+                   ":" + std::to_string(exporter->port()) + "/metrics";
+  }
   std::cout << "router agent listening on the site's state " << o.site_state << std::endl;
+  if (exporter) std::cout << "router metrics listening on " << exporter_url << std::endl;
   RouterState state;
   std::optional<DhcpJournal> journal;
   if (!o.dhcp_journal.empty()) journal.emplace(o.dhcp_journal);
@@ -374,6 +401,7 @@ Status router_serve(const RouterOptions& options) {
       log::warn("router", changed.error().str());
     else if (*changed)
       log::info("router", "ruleset applied");
+    router_metrics::table(state.view, sessions.size());
     if (round++ % 5 == 0 || (changed && *changed) || !events.empty() || announced) {
       Status rs =
           router_report(o, state.view, sessions, failures,

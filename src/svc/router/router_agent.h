@@ -41,6 +41,9 @@ struct RouterOptions {
   std::vector<int> onboarding_ports = {8443, 8908};
   std::string ruleset_path;  // where the applied ruleset is written
   int interval_ms = 300;
+  // HOST:PORT where GET /metrics answers the agent's metrics in plain HTTP (router_metrics.h);
+  // empty: not served.
+  std::string metrics_listen;
   AuthenticatorOptions auth;  // dir, server certificate and key; CA and CRL default to the site's
 };
 

@@ -59,6 +59,7 @@ SessionVerdict judge_session(store::Inventory& inv, PolicyStore& policy,
   }
   v.record = **rec;
   ServeVerdict s = may_serve(**rec, Service::kConnect, subject_for(**rec, "connect"), policy, &inv);
+  v.decision = s.decision;
   if (!s.allowed) {
     v.check = s.check;
     v.reason = s.reason;

@@ -41,6 +41,7 @@ struct SessionVerdict {
   std::string segment;         // the policy's segment for it, when admitted
   std::string check;           // e.g. credential.superseded, device.quarantined, policy.denied
   std::string reason;
+  proto::policy::Decision decision;  // when the policy was asked (its rule is then named)
 };
 SessionVerdict judge_session(store::Inventory& inv, PolicyStore& policy,
                              const std::string& cert_serial);

@@ -417,6 +417,20 @@ Json paths() {
       operation("Remove an operator (not the last admin)", "admin",
                 Json::array({path_param("name", "the operator")}),
                 answer("removed", object({{"removed", str()}})), {"404", "409"});
+  Json scrape = operation(
+      "The site's metrics in the Prometheus text format", "public", Json::array(),
+      Json{{"description", "text exposition format 0.0.4"},
+           {"content", {{"text/plain; version=0.0.4", {{"schema", str("metric families")}}}}}},
+      {"400"});
+  scrape["description"] =
+      "Also served at /metrics (outside /api/v1), where Prometheus looks by default. Public by "
+      "default, like /health; `site serve --metrics-role viewer` asks a viewer's token of it "
+      "(Prometheus: authorization.credentials_file). Onboardings by protocol and outcome, "
+      "refusals by check, quarantines, 802.1X sessions and MUD files are a tally of the evidence "
+      "log since the serving process started; step latencies, policy decisions and server "
+      "connections are measured in that process; devices by state and LDevIDs expiring within "
+      "7 and 30 days are read from the inventory at each scrape.";
+  p["/metrics"]["get"] = scrape;
   return p;
 }
 

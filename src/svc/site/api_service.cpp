@@ -213,6 +213,9 @@ const std::vector<ApiService::Route>& ApiService::routes() {
       {"POST", "/operators", R::kAdmin, "Add an operator", &ApiService::add_operator},
       {"DELETE", "/operators/{name}", R::kAdmin, "Remove an operator",
        &ApiService::remove_operator},
+      // Public unless site serve --metrics-role says otherwise (ApiOptions::metrics_role).
+      {"GET", "/metrics", R::kPublic, "The site's metrics in the Prometheus text format",
+       &ApiService::metrics_text},
   };
   return table;
 }
@@ -223,7 +226,10 @@ Result<std::unique_ptr<ApiService>> ApiService::open(const std::string& state_di
   s->site_ = TRY(Site::open(state_dir));
   s->policy_ = std::make_unique<PolicyStore>(state_dir);
   s->operators_ = std::make_unique<OperatorStore>(state_dir);
+  s->metrics_ = TRY(SiteMetrics::open(*s->site_));
   s->options_ = std::move(options);
+  if (s->options_.metrics_role > ApiRole::kViewer)
+    return make_error("usage", "/metrics takes no role above viewer (public or viewer)");
   return s;
 }
 
@@ -264,12 +270,14 @@ Result<crypto::TlsIdentity> ApiService::server_identity(const std::string& host)
 Result<int> ApiService::serve(const std::string& host, int port) {
   auto id = TRY(server_identity(host));
   auto tls = TRY(crypto::TlsContext::server(id));
-  net::ServerLimits limits;
   // Long polls each hold a worker; the rest of the API keeps as many as a server of its own.
-  limits.workers = options_.max_streams + 8;
+  limits_.workers = options_.max_streams + 8;
   started_ = time::monotonic();
   server_ = TRY(net::HttpServer::start(
-      host, port, std::move(tls), [this](net::HttpRequest& r) { return handle(r); }, limits));
+      host, port, std::move(tls), [this](net::HttpRequest& r) { return handle(r); }, limits_));
+  server_stats_ = metrics::Registry::process().collect([this](metrics::Registry& r) {
+    metrics::server_metrics(r, "api", server_->stats(), limits_);
+  });
   return server_->port();
 }
 
@@ -279,6 +287,7 @@ void ApiService::stop() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
+  server_stats_ = metrics::Registry::Collection();
   if (server_) server_->stop();
 }
 
@@ -294,6 +303,9 @@ net::HttpResponse ApiService::handle(net::HttpRequest& req) {
     query = target.substr(q + 1);
     target = target.substr(0, q);
   }
+  // Prometheus scrapes /metrics unless told otherwise: the same route as /api/v1/metrics.
+  static const std::string kMetricsAlias = std::string(kPrefix) + "/metrics";
+  if (target == "/metrics") target = kMetricsAlias;
   if (target != kPrefix && target.rfind(std::string(kPrefix) + "/", 0) != 0)
     return api::error("api.route", "the API is under /api/v1/");
   auto segs = split_path(target.substr(std::string_view(kPrefix).size()));
@@ -322,17 +334,19 @@ net::HttpResponse ApiService::handle(net::HttpRequest& req) {
   const std::string authz = req.header("authorization");
   if (authz.empty() && !req.header("cookie").empty())
     return api::error("api.auth", "cookies are not credentials here; send Authorization: Bearer");
-  if (route->role != ApiRole::kPublic) {
+  const ApiRole need =
+      route->handler == &ApiService::metrics_text ? options_.metrics_role : route->role;
+  if (need != ApiRole::kPublic) {
     if (authz.size() < 8 || net::ascii_lower(authz.substr(0, 7)) != "bearer ")
       return api::error("api.auth", "send Authorization: Bearer TOKEN");
     auto who = operators_->authenticate(trim(authz.substr(7)));
     if (!who) return api::error(who.error(), 500);
     if (!*who) return api::error("api.auth", "the token is not an operator's");
     call.op = std::move(**who);
-    if (call.op->role < route->role)
+    if (call.op->role < need)
       return api::error("api.role", call.op->name + " is " + role_name(call.op->role) + "; " +
                                         route->method + " " + route->path + " needs " +
-                                        role_name(route->role));
+                                        role_name(need));
   }
   auto q = api::parse_query(query);
   if (!q) return api::error(q.error());
@@ -357,6 +371,13 @@ net::HttpResponse ApiService::health(ApiCall& c) {
 net::HttpResponse ApiService::openapi_document(ApiCall& c) {
   if (auto st = api::only_params(c, {}); !st) return api::error(st.error());
   return api::json(200, openapi());
+}
+
+net::HttpResponse ApiService::metrics_text(ApiCall& c) {
+  if (auto st = api::only_params(c, {}); !st) return api::error(st.error());
+  auto text = metrics_->scrape();
+  if (!text) return api::error(text.error(), 500);
+  return net::HttpResponse{200, metrics::kContentType, std::move(*text), {}};
 }
 
 }  // namespace gh::svc

@@ -8,6 +8,12 @@
 // is kept in cookies, so a browser cannot be made to send a credential (CSRF); a request with a
 // Cookie and no Authorization is refused as the sign of one. Every error is JSON:
 // {"error": {"check": "...", "message": "..."}}, with the check names the CLI prints.
+//
+// /api/v1/metrics, also at /metrics where Prometheus looks by default, is the site's metrics in
+// the Prometheus text format (site_metrics.h). Like /health it needs no token by default: a
+// scraper then needs only the domain CA to verify the server, and the numbers name no device.
+// ApiOptions::metrics_role (site serve --metrics-role viewer) asks a viewer's bearer token of it
+// instead, which Prometheus sends with `authorization: {credentials_file: ...}`.
 #pragma once
 
 #include <atomic>
@@ -19,9 +25,11 @@
 #include <vector>
 
 #include "net/http.h"
+#include "svc/common/metrics.h"
 #include "svc/site/api_operators.h"
 #include "svc/site/policy_store.h"
 #include "svc/site/site.h"
+#include "svc/site/site_metrics.h"
 
 namespace gh::svc {
 
@@ -34,6 +42,8 @@ struct ApiOptions {
   // The event feed (GET /events/stream): concurrent waiters, and how long one request waits.
   int max_streams = 16;
   int stream_wait_max_s = 15;
+  // The least role /metrics needs: kPublic (no token, the default) or kViewer and up.
+  ApiRole metrics_role = ApiRole::kPublic;
 };
 
 // One request being answered: its path parameters, query and the operator making it.
@@ -81,6 +91,7 @@ class ApiService {
   net::HttpResponse list_operators(ApiCall& c);
   net::HttpResponse add_operator(ApiCall& c);
   net::HttpResponse remove_operator(ApiCall& c);
+  net::HttpResponse metrics_text(ApiCall& c);
 
   // Bumped by this process's own writes, which SQLite's data_version does not count.
   void wrote() { writes_++; }
@@ -90,14 +101,18 @@ class ApiService {
   std::unique_ptr<Site> site_;
   std::unique_ptr<PolicyStore> policy_;
   std::unique_ptr<OperatorStore> operators_;
+  std::unique_ptr<SiteMetrics> metrics_;
   ApiOptions options_;
   std::unique_ptr<net::HttpServer> server_;
+  net::ServerLimits limits_;
   double started_ = 0;
   std::atomic<int> streams_{0};
   std::atomic<int64_t> writes_{0};
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;
+  // The server's connection counts in /metrics; gone before the server is.
+  metrics::Registry::Collection server_stats_;
 };
 
 }  // namespace gh::svc

@@ -14,6 +14,7 @@
 #include "device/image.h"
 #include "svc/common/dpp_link.h"
 #include "svc/site/admission.h"
+#include "svc/site/site_metrics.h"
 
 namespace gh::svc {
 namespace {
@@ -235,6 +236,7 @@ Result<pd::ConfigDecision> DppSite::configure(const pd::EnrolleeInfo& e,
   }
   // The authorization policy (site policy set) decides, and its rule is on record.
   auto decision = policy_.decide(subject, &site_->inventory());
+  count_policy_decision("dpp", decision);
   detail["policy"] = decision.to_json();
   if (!decision.allow)
     return refuse("policy.denied", device + " is denied by policy rule '" + decision.rule + "'");
@@ -343,8 +345,10 @@ Result<std::string> DppSite::hostapd_psk_file() {
 
 DppExchange DppSite::run(int fd, pd::Session& s, std::vector<Bytes> first, bool listener,
                          Bytes received) {
+  const double start = time::monotonic();
   Status st = drive_dpp(fd, s, first, std::move(received));
   ::close(fd);
+  observe_step("dpp_exchange", st.ok(), time::monotonic() - start);
   DppExchange x;
   x.ok = st.ok();
   x.mutual = s.mutual();
@@ -386,16 +390,19 @@ Result<int> DppSite::serve(const std::string& host, int port) {
   // A connection waits in the server's event loop, holding no thread, until its first message is
   // in; the exchange then runs on a worker, each message due within the timeout. An exchange
   // waits on its peer most of the time: more workers than the HTTP servers' two per core.
-  net::ServerLimits limits;
-  limits.workers = 32;
+  limits_.workers = 32;
   server_ = TRY(net::TcpServer::start(
       host, port, net::dpp_message_extent,
       [this](int fd, Bytes received) { serve_connection(fd, std::move(received)); }, o_.timeout_s,
-      limits));
+      limits_));
+  server_stats_ = metrics::Registry::process().collect([this](metrics::Registry& r) {
+    metrics::server_metrics(r, "dpp", server_->stats(), limits_);
+  });
   return server_->port();
 }
 
 void DppSite::stop() {
+  server_stats_ = metrics::Registry::Collection();
   if (server_) server_->stop();
 }
 

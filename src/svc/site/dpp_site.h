@@ -12,6 +12,7 @@
 #include "codec/dpp_uri.h"
 #include "net/tcp.h"
 #include "proto/dpp.h"
+#include "svc/common/metrics.h"
 #include "svc/site/evidence_gate.h"
 #include "svc/site/policy_store.h"
 #include "svc/site/site.h"
@@ -92,7 +93,10 @@ class DppSite {
   std::map<std::string, Known> by_bkh_, by_chirp_;
   int64_t loaded_version_ = -1;  // the inventory's external_changes() when the maps were built
   std::unique_ptr<net::TcpServer> server_;
+  net::ServerLimits limits_;
   PolicyStore policy_{""};
+  // The server's connection counts in the site's /metrics; gone before the server is.
+  metrics::Registry::Collection server_stats_;
 };
 
 }  // namespace gh::svc

@@ -9,6 +9,7 @@
 #include "svc/site/admission.h"
 #include "svc/site/evidence_gate.h"
 #include "svc/site/policy_store.h"
+#include "svc/site/site_metrics.h"
 
 namespace gh::svc {
 namespace {
@@ -43,13 +44,17 @@ Result<std::unique_ptr<RegistrarService>> RegistrarService::open(const std::stri
 Result<int> RegistrarService::serve(const std::string& host, int port) {
   const auto& id = registrar_->identity();
   auto tls = TRY(crypto::TlsContext::server(crypto::TlsIdentity{id.cert, id.chain, id.key}));
-  server_ = TRY(net::HttpServer::start(host, port, std::move(tls),
-                                       [this](net::HttpRequest& r) { return handle(r); }));
+  server_ = TRY(net::HttpServer::start(
+      host, port, std::move(tls), [this](net::HttpRequest& r) { return handle(r); }, limits_));
+  server_stats_ = metrics::Registry::process().collect([this](metrics::Registry& r) {
+    metrics::server_metrics(r, "registrar", server_->stats(), limits_);
+  });
   lifecycle_->start_mirror_sync(options_.mirror_interval_s);
   return server_->port();
 }
 
 void RegistrarService::stop() {
+  server_stats_ = metrics::Registry::Collection();
   if (server_) server_->stop();
   lifecycle_->stop();
 }
@@ -101,6 +106,21 @@ void RegistrarService::log_gate_summary(double now) {
 }
 
 HttpResponse RegistrarService::handle(net::HttpRequest& req) {
+  // How long each onboarding and assurance step takes the site, request in to answer out.
+  static const std::map<std::string, std::string> steps = {
+      {"/.well-known/brski/requestvoucher", "brski_voucher_request"},
+      {"/.well-known/est/simpleenroll", "est_enroll"},
+      {"/.well-known/est/simplereenroll", "est_reenroll"},
+      {"/.well-known/gatehouse/attest/evidence", "attestation_appraisal"}};
+  auto step = steps.find(req.path);
+  if (step == steps.end() || req.method != "POST") return route(req);
+  const double start = time::monotonic();
+  HttpResponse r = route(req);
+  observe_step(step->second, r.status < 400, time::monotonic() - start);
+  return r;
+}
+
+HttpResponse RegistrarService::route(net::HttpRequest& req) {
   static const std::map<std::string, std::string> methods = {
       {"/.well-known/brski/requestvoucher", "POST"},
       {"/.well-known/brski/voucher_status", "POST"},
@@ -224,6 +244,7 @@ HttpResponse RegistrarService::request_voucher(net::HttpRequest& req) {
                              p->serial + "'s latest attestation result is contraindicated"));
   ServeVerdict serve = may_serve(**device, Service::kOnboard, subject_for(**device, "brski"),
                                  *policy_, &site_->inventory());
+  if (!serve.decision.rule.empty()) count_policy_decision("brski", serve.decision);
   if (!serve.allowed) return refuse(0, p->serial, kind, serve.error());
   auto fresh = site_->inventory().remember_nonce(p->serial, p->pvr.nonce);
   if (!fresh) return refuse(500, p->serial, kind, fresh.error());

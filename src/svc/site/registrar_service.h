@@ -9,6 +9,7 @@
 
 #include "net/http.h"
 #include "proto/registrar.h"
+#include "svc/common/metrics.h"
 #include "svc/site/campaigns.h"
 #include "svc/site/evidence_gate.h"
 #include "svc/site/lifecycle_service.h"
@@ -38,6 +39,8 @@ class RegistrarService {
 
  private:
   RegistrarService() = default;
+  // handle() without the step timing around it.
+  net::HttpResponse route(net::HttpRequest& req);
   net::HttpResponse request_voucher(net::HttpRequest& req);
   net::HttpResponse simple_enroll(net::HttpRequest& req, bool reenroll);
   net::HttpResponse status_report(net::HttpRequest& req, const std::string& kind);
@@ -67,6 +70,7 @@ class RegistrarService {
   std::unique_ptr<proto::Registrar> registrar_;
   RegistrarOptions options_;
   std::unique_ptr<net::HttpServer> server_;
+  net::ServerLimits limits_;
   EvidenceGate gate_;
   Result<std::vector<proto::TrustedManufacturer>> manufacturer_anchors();
   std::mutex anchors_mu_;
@@ -76,6 +80,8 @@ class RegistrarService {
       masa_tls_;  // by manufacturer root fingerprint
   // Idle keep-alive connections to MASAs, by the same key: a voucher costs no new TLS handshake.
   std::map<std::string, std::vector<std::unique_ptr<net::HttpClient>>> masa_idle_;
+  // The server's connection counts in the site's /metrics; gone before the server is.
+  metrics::Registry::Collection server_stats_;
 };
 
 }  // namespace gh::svc

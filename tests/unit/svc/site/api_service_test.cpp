@@ -191,6 +191,55 @@ TEST_F(ApiTest, OpenApiDescribesEveryRouteAndNothingElse) {
   walk(doc);
 }
 
+// /metrics: the Prometheus text format at /api/v1/metrics and at /metrics (where Prometheus looks
+// by default), public by default; with metrics_role viewer a viewer's token is needed.
+TEST_F(ApiTest, MetricsArePublicAtBothPathsOrAViewersWhenAsked) {
+  onboard(0);
+  auto m = call("GET", "/metrics", "");
+  ASSERT_EQ(m.status, 200) << m.body;
+  EXPECT_EQ(m.raw.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  // The API was started before the onboarding: its tally counts it.
+  EXPECT_NE(m.body.find("\ngatehouse_onboardings_total{protocol=\"brski\",outcome=\"ok\"} 1\n"),
+            std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("\ngatehouse_devices{state=\"onboarded\"} 1\n"), std::string::npos);
+  EXPECT_NE(m.body.find("gatehouse_server_connections_open{server=\"api\"}"), std::string::npos);
+  EXPECT_NE(m.body.find("gatehouse_server_connections_open{server=\"registrar\"}"),
+            std::string::npos);
+  EXPECT_NE(m.body.find("gatehouse_step_duration_seconds_count{step=\"brski_voucher_request\","
+                        "outcome=\"ok\"}"),
+            std::string::npos);
+  EXPECT_NE(m.body.find("gatehouse_policy_decisions_total{protocol=\"brski\",rule=\"default\","
+                        "decision=\"allow\"}"),
+            std::string::npos);
+  auto root = [&](int port, const std::string& token) {
+    auto c = net::HttpClient::connect("127.0.0.1", port, *api_tls_);
+    EXPECT_TRUE(c.ok());
+    std::vector<std::pair<std::string, std::string>> h;
+    if (!token.empty()) h.emplace_back("Authorization", "Bearer " + token);
+    auto r = (*c)->request("GET", "/metrics", h, "");
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : net::ClientResponse{};
+  };
+  auto alias = root(api_port_, "");
+  EXPECT_EQ(alias.status, 200);
+  EXPECT_NE(alias.body.find("# TYPE gatehouse_onboardings_total counter\n"), std::string::npos);
+  EXPECT_EQ(call("GET", "/metrics?x=1", "").check(), "api.query");
+
+  ApiOptions o;
+  o.metrics_role = ApiRole::kViewer;
+  auto guarded = start_api(o);
+  ASSERT_TRUE(guarded);
+  auto none = root(last_port_, "");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(call("GET", "/metrics", "", "", {}, last_port_).check(), "api.auth");
+  EXPECT_EQ(root(last_port_, viewer_).status, 200);
+  guarded->stop();
+  o.metrics_role = ApiRole::kAdmin;
+  auto bad = ApiService::open(dir_ + "/s", o);
+  ASSERT_REFUSED(bad, "usage");
+}
+
 TEST_F(ApiTest, NoTokenWrongTokenAndCookiesAreRefused401) {
   auto none = call("GET", "/devices", "");
   EXPECT_EQ(none.status, 401);
