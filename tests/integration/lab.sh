@@ -499,7 +499,8 @@ printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s\nnew_certs_dir=%s\nserial=%s\ndefau
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout exp/key.pem -subj "/CN=$s1/serialNumber=$s1" -out exp/req.pem 2>/dev/null
 openssl ca -batch -config exp/ca.cnf -cert "$L/site/domain-ca.pem" -keyfile "$L/site/keys/domain-ca.key" -in exp/req.pem \
   -out exp/cert.pem -startdate 20250101000000Z -enddate 20250102000000Z -notext >/dev/null 2>&1 || fail "openssl ca"
-openssl verify -CAfile "$L/site/domain-ca.pem" exp/cert.pem 2>&1 | grep -q "expired" || fail "the test certificate is not expired"
+openssl verify -CAfile "$L/site/domain-ca.pem" exp/cert.pem > exp/verify.txt 2>&1 && fail "openssl accepts the expired certificate"
+grep -q "expired" exp/verify.txt || fail "the test certificate is not expired: $(cat exp/verify.txt)"
 sed -e "s#$T/rogue/cert.pem#$T/exp/cert.pem#; s#$T/rogue/key.pem#$T/exp/key.pem#; s#$T/rogue/ctrl#$T/exp/ctrl#" rogue/wpa.conf > exp/wpa.conf
 expired_failures() { jq '[.authenticator_failures[] | select(.port=="r-dev1" and (.reason|test("expired")))] | length' "$L/site/router-view.json"; }
 before_failures=$(expired_failures)
