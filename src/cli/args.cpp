@@ -4,7 +4,9 @@
 
 #include <iostream>
 
+#include "cli/output.h"
 #include "common/json.h"
+#include "net/http.h"
 
 namespace gh::cli {
 
@@ -29,6 +31,14 @@ Result<int> Args::get_int(const std::string& name, int fallback) const {
   } catch (const std::exception&) {
     return make_error("usage", "--" + name + " takes a whole number, not '" + v + "'");
   }
+}
+
+Result<int> Args::get_int_in(const std::string& name, int fallback, int min, int max) const {
+  int v = TRY(get_int(name, fallback));
+  if (v < min || v > max)
+    return make_error("usage", "--" + name + " takes " + std::to_string(min) + " to " +
+                                   std::to_string(max) + ", not " + std::to_string(v));
+  return v;
 }
 
 Result<Args> Args::parse(const std::vector<std::string>& argv,
@@ -76,7 +86,9 @@ int fail(const Error& e) {
   if (json_errors)
     std::cerr << Json{{"error", {{"check", e.code}, {"message", e.message}}}}.dump() << "\n";
   else
-    std::cerr << "gatehouse: " << e.message << " [" << e.code << "]\n";
+    // (the message may quote a peer: no control character of it reaches the terminal)
+    std::cerr << "gatehouse: " << terminal_safe(e.message) << " [" << terminal_safe(e.code)
+              << "]\n";
   return e.code == "usage" ? kExitUsage : kExitRefused;
 }
 
@@ -84,6 +96,24 @@ Result<std::string> required(const Args& args, const std::string& name) {
   if (!args.has(name) || args.get(name).empty())
     return make_error("usage", "--" + name + " is required");
   return args.get(name);
+}
+
+Result<std::string> https_url(const Args& args, const std::string& name) {
+  if (!args.has(name)) return std::string();
+  const std::string v = args.get(name);
+  if (auto u = net::Url::parse(v); !u)
+    return make_error("usage",
+                      "--" + name + " takes an https://HOST[:PORT] URL: " + u.error().message);
+  return v;
+}
+
+Result<std::string> host_port(const Args& args, const std::string& name) {
+  if (!args.has(name)) return std::string();
+  const std::string v = args.get(name);
+  auto hp = net::parse_host_port(v);
+  if (!hp || hp->first.empty() || hp->second == 0)
+    return make_error("usage", "--" + name + " takes tcp:HOST:PORT, not '" + v + "'");
+  return v;
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> name_value_pairs(const Args& args,

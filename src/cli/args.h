@@ -26,6 +26,8 @@ class Args {
   std::string get(const std::string& name, const std::string& fallback = "") const;
   std::vector<std::string> all(const std::string& name) const;
   Result<int> get_int(const std::string& name, int fallback) const;
+  // get_int, and a usage error for a value outside [min, max].
+  Result<int> get_int_in(const std::string& name, int fallback, int min, int max) const;
 
   static Result<Args> parse(const std::vector<std::string>& argv,
                             const std::vector<OptionSpec>& spec);
@@ -58,6 +60,11 @@ void print_json(const Json& j);
 Result<std::string> self_exe();
 // Required option: the value, or a usage error naming it.
 Result<std::string> required(const Args& args, const std::string& name);
+// An https URL option's value (empty when not given): a usage error for another scheme or a URL
+// without a host, as a bad URL is a mistake on the command line, not a refusal.
+Result<std::string> https_url(const Args& args, const std::string& name);
+// A tcp:HOST:PORT (or HOST:PORT) option's value: a usage error when it is not one.
+Result<std::string> host_port(const Args& args, const std::string& name);
 // Every --name NAME=VALUE given, in order (a usage error for one without '=' or a name).
 Result<std::vector<std::pair<std::string, std::string>>> name_value_pairs(const Args& args,
                                                                           const std::string& name);

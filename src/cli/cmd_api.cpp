@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/cmds.h"
+#include "cli/output.h"
 #include "svc/site/api_operators.h"
 #include "svc/site/site.h"
 
@@ -55,10 +56,10 @@ int site_operator_list(const Args& a) {
     std::cout << "no operators (site operator add NAME --role viewer|operator|admin)\n";
     return kExitOk;
   }
-  std::cout << "NAME  ROLE  CREATED  BY\n";
+  Table t({"name", "role", "created", "by"});
   for (const auto& o : *list)
-    std::cout << o.name << "  " << svc::role_name(o.role) << "  "
-              << time::format_rfc3339(o.created_at) << "  " << o.created_by << "\n";
+    t.add({o.name, svc::role_name(o.role), readable_time(o.created_at), o.created_by});
+  t.print(std::cout);
   return kExitOk;
 }
 

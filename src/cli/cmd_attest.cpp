@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/cmds.h"
+#include "cli/output.h"
 #include "common/fs.h"
 #include "svc/device/attester.h"
 #include "svc/device/device_run.h"
@@ -123,6 +124,9 @@ int site_attest_show(const Args& a) {
   if (!serial) return fail(serial.error());
   auto site = svc::Site::open(*state);
   if (!site) return fail(site.error());
+  auto rec = (*site)->inventory().get(*serial);
+  if (!rec) return fail(rec.error());
+  if (!*rec) return fail(make_error("inventory.unknown", *serial + " is not in the inventory"));
   auto list = (*site)->inventory().attestations(*serial);
   if (!list) return fail(list.error());
   if (a.has("json")) {
@@ -138,12 +142,16 @@ int site_attest_show(const Args& a) {
     print_json(j);
     return kExitOk;
   }
+  if (list->empty()) {
+    std::cout << *serial << " has not been appraised\n";
+    return kExitOk;
+  }
+  Table t({"time", "status", "check", "reason"});
   for (const auto& r : *list)
-    std::cout << time::format_rfc3339(r.at) << "  " << r.status << "  " << r.check << "  "
-              << r.reason
-              << (r.about_device ? "" : "  (not the device's own fresh evidence: recorded only)")
-              << "\n";
-  if (list->empty()) std::cout << *serial << " has not been appraised\n";
+    t.add({readable_time(r.at), r.status, r.check,
+           r.reason +
+               (r.about_device ? "" : " (not the device's own fresh evidence: recorded only)")});
+  t.print(std::cout);
   return kExitOk;
 }
 
@@ -156,7 +164,9 @@ int device_run(const Args& a) {
   if (!state) return fail(state.error());
   svc::DeviceRunOptions o;
   o.device_dir = *state;
-  o.site_url = a.get("site");
+  auto site_url = https_url(a, "site");
+  if (!site_url) return fail(site_url.error());
+  o.site_url = *site_url;
   auto interval = a.get_int("interval", 0);
   if (!interval) return fail(interval.error());
   auto rounds = a.get_int("rounds", 0);

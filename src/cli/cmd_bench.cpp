@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/cmds.h"
+#include "cli/output.h"
 #include "common/fs.h"
 #include "svc/bench/bench_attest.h"
 #include "svc/bench/bench_brski.h"
@@ -46,11 +47,10 @@ double peak_rss_mb() {
 }  // namespace
 
 int bench_factory(const Args& a) {
-  auto count = a.get_int("count", 1000);
+  auto count = a.get_int_in("count", 1000, 1, 10'000'000);
   if (!count) return fail(count.error());
-  auto workers = a.get_int("workers", 0);
+  auto workers = a.get_int_in("workers", 0, 0, 1024);
   if (!workers) return fail(workers.error());
-  if (*count < 1) return fail(make_error("usage", "--count must be 1 or more"));
   // Device images are staged where --dir says; by default on tmpfs (/dev/shm) when there is one,
   // as a production line streams each image to its device rather than keeping it on a disk.
   std::string base = a.get("dir", fs::exists("/dev/shm") ? "/dev/shm" : "/tmp");
@@ -78,9 +78,13 @@ int bench_factory(const Args& a) {
   o.out_dir = fs::join(dir, "devices");
   o.mud_url = "https://mud.bench.example/bench-sensor.json";
   o.workers = *workers;
+  Progress progress;
+  int64_t n = 0;
   double t0 = time::monotonic();
-  auto made = (*f)->make(o);
+  auto made = (*f)->make(
+      o, [&](const svc::MadeDevice&) { progress.update("making devices", ++n, o.count); });
   double secs = time::monotonic() - t0;
+  progress.done();
   if (!made) {
     cleanup();
     return fail(made.error());
@@ -115,19 +119,24 @@ namespace gh::cli {
 
 int bench_brski(const Args& a) {
   svc::BrskiBenchOptions o;
-  auto devices = a.get_int("devices", 500);
+  auto devices = a.get_int_in("devices", 500, 1, 1'000'000);
   if (!devices) return fail(devices.error());
-  auto conc = a.get_int("concurrency", 64);
+  auto conc = a.get_int_in("concurrency", 64, 1, 4096);
   if (!conc) return fail(conc.error());
   o.devices = *devices;
   o.concurrency = *conc;
-  o.site_url = a.get("site");
+  auto site_url = https_url(a, "site");
+  if (!site_url) return fail(site_url.error());
+  o.site_url = *site_url;
   o.images_dir = a.get("images");
   o.work_dir = a.get("dir");
   auto exe = self_exe();
   if (!exe) return fail(exe.error());
   o.self_exe = *exe;
+  Progress progress;
+  o.progress = progress.fn();
   auto r = svc::bench_brski(o);
+  progress.done();
   if (!r) return fail(r.error());
   if (a.has("json")) {
     std::cout << r->dump() << "\n";
@@ -149,13 +158,15 @@ int bench_brski(const Args& a) {
 
 int bench_dpp(const Args& a) {
   svc::DppBenchOptions o;
-  auto devices = a.get_int("devices", 1000);
+  auto devices = a.get_int_in("devices", 1000, 1, 1'000'000);
   if (!devices) return fail(devices.error());
-  auto conc = a.get_int("concurrency", 64);
+  auto conc = a.get_int_in("concurrency", 64, 1, 4096);
   if (!conc) return fail(conc.error());
   o.devices = *devices;
   o.concurrency = *conc;
-  o.controller = a.get("controller");
+  auto controller = host_port(a, "controller");
+  if (!controller) return fail(controller.error());
+  o.controller = *controller;
   o.controller_uri = a.get("controller-uri");
   o.reference = !a.has("no-reference");
   o.known = a.has("known");
@@ -163,7 +174,10 @@ int bench_dpp(const Args& a) {
   auto exe = self_exe();
   if (!exe) return fail(exe.error());
   o.self_exe = *exe;
+  Progress progress;
+  o.progress = progress.fn();
   auto r = svc::bench_dpp(o);
+  progress.done();
   if (!r) return fail(r.error());
   const Json& j = *r;
   if (a.has("json")) {
@@ -189,10 +203,10 @@ int bench_dpp(const Args& a) {
 
 int bench_mud(const Args& a) {
   svc::MudBenchOptions o;
-  auto n = a.get_int("devices", 1000);
+  auto n = a.get_int_in("devices", 1000, 1, 1'000'000);
   if (!n) return fail(n.error());
   o.devices = *n;
-  auto m = a.get_int("models", o.models);
+  auto m = a.get_int_in("models", o.models, 1, 100'000);
   if (!m) return fail(m.error());
   o.models = *m;
   auto r = svc::bench_mud(o);
@@ -216,13 +230,16 @@ namespace gh::cli {
 
 int bench_evidence(const Args& a) {
   svc::EvidenceBenchOptions o;
-  auto n = a.get_int("entries", o.entries);
+  auto n = a.get_int_in("entries", o.entries, 1, 100'000'000);
   if (!n) return fail(n.error());
   o.entries = *n;
-  auto t = a.get_int("threads", o.threads);
+  auto t = a.get_int_in("threads", o.threads, 0, 1024);
   if (!t) return fail(t.error());
   o.threads = *t;
+  Progress progress;
+  o.progress = progress.fn();
   auto r = svc::bench_evidence(o);
+  progress.done();
   if (!r) return fail(r.error());
   const Json& j = *r;
   if (a.has("json")) {
@@ -239,17 +256,20 @@ int bench_evidence(const Args& a) {
 
 int bench_renew(const Args& a) {
   svc::RenewBenchOptions o;
-  auto n = a.get_int("devices", o.devices);
+  auto n = a.get_int_in("devices", o.devices, 1, 1'000'000);
   if (!n) return fail(n.error());
   o.devices = *n;
-  auto c = a.get_int("concurrency", o.concurrency);
+  auto c = a.get_int_in("concurrency", o.concurrency, 1, 4096);
   if (!c) return fail(c.error());
   o.concurrency = *c;
   o.work_dir = a.get("dir");
   auto exe = self_exe();
   if (!exe) return fail(exe.error());
   o.self_exe = *exe;
+  Progress progress;
+  o.progress = progress.fn();
   auto r = svc::bench_renew(o);
+  progress.done();
   if (!r) return fail(r.error());
   const Json& j = *r;
   if (a.has("json")) {
@@ -271,16 +291,19 @@ int bench_renew(const Args& a) {
 
 int bench_update(const Args& a) {
   svc::UpdateBenchOptions o;
-  auto n = a.get_int("devices", o.devices);
+  auto n = a.get_int_in("devices", o.devices, 1, 1'000'000);
   if (!n) return fail(n.error());
   o.devices = *n;
-  auto g = a.get_int("groups", o.groups);
+  auto g = a.get_int_in("groups", o.groups, 1, 1000);
   if (!g) return fail(g.error());
   o.groups = *g;
-  auto t = a.get_int("threads", o.threads);
+  auto t = a.get_int_in("threads", o.threads, 0, 1024);
   if (!t) return fail(t.error());
   o.threads = *t;
+  Progress progress;
+  o.progress = progress.fn();
   auto r = svc::bench_update(o);
+  progress.done();
   if (!r) return fail(r.error());
   const Json& j = *r;
   if (a.has("json")) {
@@ -298,17 +321,20 @@ int bench_update(const Args& a) {
 
 int bench_attest(const Args& a) {
   svc::AttestBenchOptions o;
-  auto n = a.get_int("tokens", o.tokens);
+  auto n = a.get_int_in("tokens", o.tokens, 1, 100'000'000);
   if (!n) return fail(n.error());
   o.tokens = *n;
-  auto d = a.get_int("devices", o.devices);
+  auto d = a.get_int_in("devices", o.devices, 1, 1'000'000);
   if (!d) return fail(d.error());
   o.devices = *d;
-  auto t = a.get_int("threads", o.threads);
+  auto t = a.get_int_in("threads", o.threads, 0, 1024);
   if (!t) return fail(t.error());
   o.threads = *t;
   o.tpm = a.has("tpm");
+  Progress progress;
+  o.progress = progress.fn();
   auto r = svc::bench_attest(o);
+  progress.done();
   if (!r) return fail(r.error());
   const Json& j = *r;
   if (a.has("json")) {

@@ -59,9 +59,21 @@ int device_connect(const Args& a) {
   if (!state) return fail(state.error());
   svc::ConnectOptions o;
   o.device_dir = *state;
-  o.iface = a.get("iface", o.iface);
+  // 802.1X on this host's own interface would take its network away: eth0 is assumed only in a
+  // network namespace of the device's own (the lab's `ip netns exec`).
+  o.iface = a.get("iface");
+  if (o.iface.empty()) {
+    if (svc::network_namespace() != svc::NetNamespace::kOwn)
+      return fail(
+          make_error("usage",
+                     "--iface IF is required here: this is not a device's own network namespace "
+                     "(without --iface, device connect uses eth0 only under ip netns exec)"));
+    o.iface = "eth0";
+  }
+  if (o.iface.size() > 15 || o.iface.find_first_of("/ \t\n\"") != std::string::npos)
+    return fail(make_error("usage", "--iface takes an interface name"));
   o.server_name = a.get("server-name");
-  auto t = a.get_int("timeout", o.timeout_s);
+  auto t = a.get_int_in("timeout", o.timeout_s, 1, 3600);
   if (!t) return fail(t.error());
   o.timeout_s = *t;
   auto r = svc::connect_8021x(o);

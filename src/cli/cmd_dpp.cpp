@@ -48,7 +48,9 @@ int add_uri(const Args& a, const std::string& state, const std::string& uri,
   auto d = open_dpp_site(a, state);
   if (!d) return fail(d.error());
   if (a.has("tcp")) {
-    auto hp = net::parse_host_port(a.get("tcp"));
+    auto given = host_port(a, "tcp");
+    if (!given) return fail(given.error());
+    auto hp = net::parse_host_port(*given);
     if (!hp) return fail(make_error("usage", "--tcp takes HOST:PORT"));
     auto x = (*d)->initiate(uri, hp->first, hp->second);
     if (!x) return fail(x.error());
@@ -140,8 +142,10 @@ svc::DppEnrolleeOptions enrollee_options(const Args& a, const std::string& state
 }  // namespace
 
 int device_onboard_dpp(const Args& a) {
+  auto controller = host_port(a, "dpp");
+  if (!controller) return fail(controller.error());
   auto o = enrollee_options(a, a.get("state"));
-  auto t = a.get_int("timeout", 30);
+  auto t = a.get_int_in("timeout", 30, 1, 86400);
   if (!t) return fail(t.error());
   o.timeout_s = *t;
   auto r = svc::onboard_dpp(o);
@@ -153,10 +157,10 @@ int device_dpp_listen(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());
   auto o = enrollee_options(a, *state);
-  auto port = a.get_int("port", net::kDppPort);
+  auto port = a.get_int_in("port", net::kDppPort, 0, 65535);
   if (!port) return fail(port.error());
   o.listen = a.get("host", "0.0.0.0") + ":" + std::to_string(*port);
-  auto t = a.get_int("timeout", 30);
+  auto t = a.get_int_in("timeout", 30, 1, 86400);
   if (!t) return fail(t.error());
   o.timeout_s = *t;
   auto r = svc::onboard_dpp_listen(

@@ -1,7 +1,11 @@
 // gatehouse factory ...: the device manufacturer.
+#include <unistd.h>
+
+#include <filesystem>
 #include <iostream>
 
 #include "cli/cmds.h"
+#include "cli/output.h"
 #include "common/fs.h"
 #include "crypto/x509.h"
 #include "svc/factory/factory.h"
@@ -16,8 +20,21 @@ int factory_init(const Args& a) {
   if (!name) return fail(name.error());
   o.state_dir = *state;
   o.name = *name;
-  o.masa_url = a.get("masa-url");
-  o.app_url = a.get("app-url");
+  // The MASA URL goes into every IDevID for good: a made-up host there surfaces only at the
+  // first real onboarding ("cannot resolve"), so a placeholder is made only when asked for.
+  auto masa_url = https_url(a, "masa-url");
+  if (!masa_url) return fail(masa_url.error());
+  if (masa_url->empty() == !a.has("masa-url-placeholder"))
+    return fail(make_error(
+        "usage", a.has("masa-url")
+                     ? "give --masa-url URL or --masa-url-placeholder, not both"
+                     : "--masa-url URL is required: the MASA's address, written into every "
+                       "IDevID (--masa-url-placeholder: a made-up one, for devices that will "
+                       "never onboard by BRSKI)"));
+  o.masa_url = *masa_url;
+  auto app_url = https_url(a, "app-url");
+  if (!app_url) return fail(app_url.error());
+  o.app_url = *app_url;
   o.serial_prefix = a.get("serial-prefix");
   o.keystore = a.get("keystore", "file");
   auto curve = crypto::parse_curve(a.get("root-curve", "P-256"));
@@ -35,8 +52,14 @@ int factory_init(const Args& a) {
   if (!st) return fail(st.error());
   auto f = svc::Factory::open(o.state_dir);
   if (!f) return fail(f.error());
-  std::cout << "factory '" << o.name << "' initialised in " << o.state_dir << "\n"
-            << "manufacturer root SHA256:" << hex_encode((*f)->root().fingerprint_sha256()) << "\n";
+  const std::string dir = std::filesystem::absolute(o.state_dir).lexically_normal().string();
+  std::cout << "factory '" << o.name << "' initialised in " << dir << "\n"
+            << "manufacturer root: " << fs::join(dir, "pki/root.pem")
+            << " (SHA256:" << hex_encode((*f)->root().fingerprint_sha256())
+            << "; give it to the sites you sell to)\n"
+            << "MASA URL in every IDevID: " << (*f)->masa_url()
+            << (o.masa_url.empty() ? " (a placeholder: these devices cannot onboard by BRSKI)" : "")
+            << "\n";
   return kExitOk;
 }
 
@@ -48,27 +71,37 @@ int factory_make(const Args& a) {
   if (!model) return fail(model.error());
   auto out = required(a, "out");
   if (!out) return fail(out.error());
-  auto count = a.get_int("count", 1);
+  auto count = a.get_int_in("count", 1, 1, 10'000'000);
   if (!count) return fail(count.error());
-  auto workers = a.get_int("workers", 0);
+  auto workers = a.get_int_in("workers", 0, 0, 1024);
   if (!workers) return fail(workers.error());
+  auto mud_url = https_url(a, "mud-url");
+  if (!mud_url) return fail(mud_url.error());
   o.model = *model;
   o.out_dir = *out;
   o.count = *count;
   o.workers = *workers;
-  o.mud_url = a.get("mud-url");
+  o.mud_url = *mud_url;
   o.device_keystore = a.get("device-keystore", "file");
   auto f = svc::Factory::open(*state);
   if (!f) return fail(f.error());
-  bool json = a.has("json");
+  // Each serial (or, with --json, each element of one array) is flushed as it is made, for a
+  // reader downstream of the production line; the progress line goes to a terminal only.
+  const bool json = a.has("json");
+  Progress progress(!json || ::isatty(1) != 1);  // (an array being written is no line to draw over)
+  int64_t n = 0;
+  if (json) std::cout << "[" << std::flush;
   auto made = (*f)->make(o, [&](const svc::MadeDevice& d) {
-    if (json) {
-      std::cout << Json{{"serial", d.serial}, {"image", d.image_dir}, {"dpp_uri", d.dpp_uri}}.dump()
-                << "\n";
-    } else {
-      std::cout << d.serial << "\n";
-    }
+    if (json)
+      std::cout << (n == 0 ? "\n  " : ",\n  ")
+                << Json{{"serial", d.serial}, {"image", d.image_dir}, {"dpp_uri", d.dpp_uri}}.dump()
+                << std::flush;
+    else
+      progress.write_above(std::cout, d.serial + "\n");
+    progress.update("making devices", ++n, o.count);
   });
+  progress.done();
+  if (json) std::cout << (n == 0 ? "]" : "\n]") << std::endl;  // what was made, even on failure
   if (!made) return fail(made.error());
   return kExitOk;
 }
@@ -148,9 +181,15 @@ int factory_devices(const Args& a) {
     print_json(arr);
     return kExitOk;
   }
+  if (list->empty()) {
+    std::cout << "no devices (factory make makes them)\n";
+    return kExitOk;
+  }
+  Table t({"serial", "model", "state", "owner", "declaration", "made"});
   for (const auto& d : *list)
-    std::cout << d.serial << "  " << d.model << "  " << d.state << "  owner=" << d.owner_name
-              << "  declaration v" << d.declaration_version << "\n";
+    t.add({d.serial, d.model, d.state, d.owner_name, "v" + std::to_string(d.declaration_version),
+           readable_time(d.made_at)});
+  t.print(std::cout);
   return kExitOk;
 }
 

@@ -16,10 +16,13 @@
 
 namespace gh::cli {
 namespace {
+// Empty without --dir: the services find the lab that is up (svc::find_lab_dir).
 std::string lab_dir(const Args& a) {
-  return a.get("dir", "/var/lib/gatehouse-lab");
+  return a.get("dir");
 }
 void print_lab(const Json& j) {
+  std::cout << "lab in " << j.value("dir", "?") << " ("
+            << (j.value("up", false) ? "up" : "down: its namespaces are gone") << ")\n";
   for (const auto& ns : j["namespaces"]) {
     std::cout << ns["name"].get<std::string>() << "  " << ns["role"].get<std::string>() << "  ";
     for (const auto& a : ns["addresses"]) std::cout << a.get<std::string>() << " ";
@@ -172,9 +175,10 @@ int router_authenticator_port(const Args& a) {
 }
 
 int lab_down(const Args& a) {
-  auto st = svc::lab_down(lab_dir(a));
-  if (!st) return fail(st.error());
-  std::cout << "lab down: namespaces, processes and their files removed\n";
+  auto dir = svc::lab_down(lab_dir(a));
+  if (!dir) return fail(dir.error());
+  std::cout << "lab down: namespaces, processes and their files removed (its state stays in "
+            << *dir << ")\n";
   return kExitOk;
 }
 

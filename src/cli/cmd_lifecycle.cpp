@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/cmds.h"
+#include "cli/output.h"
 #include "svc/device/device_run.h"
 #include "svc/device/renewal.h"
 #include "svc/site/device_view.h"
@@ -153,7 +154,14 @@ int site_device_show(const Args& a) {
     print_json(j);
     return kExitOk;
   }
-  auto str = [](const Json& v) { return v.is_string() ? v.get<std::string>() : std::string(); };
+  auto str = [](const Json& v) {
+    return terminal_safe(v.is_string() ? v.get<std::string>() : std::string());
+  };
+  // The view's RFC 3339 times, as every table prints them.
+  auto when = [&str](const Json& v) {
+    auto t = time::parse_rfc3339(str(v));
+    return t ? readable_time(*t) : str(v);
+  };
   const Json& pol = j["policy"];
   const Json& att = j["attestation"];
   const Json& app = j["application"];
@@ -166,7 +174,7 @@ int site_device_show(const Args& a) {
             << str(pol["segment"]) << " (rule '" << str(pol["rule"]) << "')\n"
             << "attestation   "
             << (att.is_object()
-                    ? str(att["status"]) + " (" + str(att["check"]) + ") at " + str(att["at"])
+                    ? str(att["status"]) + " (" + str(att["check"]) + ") at " + when(att["at"])
                     : std::string("none yet"))
             << "\n"
             << "application   "
@@ -180,12 +188,13 @@ int site_device_show(const Args& a) {
   std::cout << "credentials   " << (j["credentials"].empty() ? "none" : "") << "\n";
   for (const auto& c : j["credentials"])
     std::cout << "  " << str(c["certificate_serial"]) << "  " << str(c["status"]) << "  issued "
-              << str(c["issued_at"]) << "  until " << str(c["not_after"]) << "\n";
+              << when(c["issued_at"]) << "  until " << when(c["not_after"]) << "\n";
   if (a.has("history")) {
     std::cout << "history\n";
+    Table t({"time", "kind", "outcome", "reason"});
     for (const auto& e : j["history"])
-      std::cout << "  " << str(e["at"]) << "  " << str(e["kind"]) << "  " << str(e["outcome"])
-                << "  " << str(e["reason"]) << "\n";
+      t.add({when(e["at"]), str(e["kind"]), str(e["outcome"]), str(e["reason"])});
+    t.print(std::cout);
   }
   return kExitOk;
 }
@@ -193,9 +202,11 @@ int site_device_show(const Args& a) {
 int device_renew(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());
+  auto site_url = https_url(a, "site");
+  if (!site_url) return fail(site_url.error());
   auto dev = svc::open_device(*state, /*allow_onboarded=*/true);
   if (!dev) return fail(dev.error());
-  auto s = svc::site_session(*dev, a.get("site"));
+  auto s = svc::site_session(*dev, *site_url);
   if (!s) return fail(s.error());
   auto r = svc::renew_ldevid(*dev, *s, !a.has("keep-key"));
   if (!r) return fail(r.error());

@@ -1,7 +1,9 @@
 // gatehouse site policy set|show|check: the site's authorization policy.
 #include <iostream>
+#include <set>
 
 #include "cli/cmds.h"
+#include "cli/output.h"
 #include "common/fs.h"
 #include "svc/site/assets.h"
 #include "svc/site/policy_store.h"
@@ -163,32 +165,75 @@ int site_server_cert(const Args& a) {
 
 namespace gh::cli {
 
+namespace {
+// The kinds of problem the asset check reports (its lists), in the order it prints them.
+const std::vector<std::pair<const char*, const char*>> kAssetKinds = {
+    {"unknown", "unknown devices"},
+    {"not_onboarded_seen", "expected devices on the network, not onboarded"},
+    {"onboarded_not_seen", "onboarded devices not seen"},
+    {"address_drift", "address drift"},
+    {"mud_violations", "MUD violations (dropped traffic)"},
+    {"mud_url_mismatches", "MUD URLs announced that differ from the enforced one"},
+    {"unsupported", "devices whose MUD file says they are no longer supported"},
+    {"onboarded_not_connected", "onboarded devices without an admitted 802.1X session"},
+    {"sessions_not_admitted", "802.1X sessions not admitted (the check that failed)"},
+    {"authentication_failures", "recent 802.1X refusals"}};
+
+// --fail-on KINDS: a comma list of kinds, "any" (the default) or "none".
+Result<std::set<std::string>> fail_on(const Args& a) {
+  std::set<std::string> out;
+  const std::string text = a.get("fail-on", "any");
+  for (size_t at = 0; at <= text.size();) {
+    size_t comma = std::min(text.find(',', at), text.size());
+    std::string k = text.substr(at, comma - at);
+    at = comma + 1;
+    if (k.empty()) continue;
+    if (k == "none") continue;
+    if (k == "any") {
+      for (const auto& [kind, title] : kAssetKinds) out.insert(kind);
+      continue;
+    }
+    bool known = false;
+    for (const auto& [kind, title] : kAssetKinds) known = known || k == kind;
+    if (!known) {
+      std::string all;
+      for (const auto& [kind, title] : kAssetKinds)
+        all += std::string(all.empty() ? "" : ", ") + kind;
+      return make_error("usage", "--fail-on: no kind '" + k + "' (any, none, or of: " + all + ")");
+    }
+    out.insert(k);
+  }
+  return out;
+}
+}  // namespace
+
 int site_assets_check(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());
+  auto failing = fail_on(a);
+  if (!failing) return fail(failing.error());
   auto site = svc::Site::open(*state);
   if (!site) return fail(site.error());
   auto r = svc::assets_check(**site);
   if (!r) return fail(r.error());
-  if (a.has("json")) {
-    print_json(*r);
-    return kExitOk;
-  }
   const Json& j = *r;
-  std::cout << "router view of " << j["router_view_at"].get<std::string>() << "\n";
-  auto section = [&](const char* key, const char* title) {
-    std::cout << title << ": " << j[key].size() << "\n";
-    for (const auto& e : j[key]) std::cout << "  " << e.dump() << "\n";
-  };
-  section("unknown", "unknown devices");
-  section("not_onboarded_seen", "expected devices on the network, not onboarded");
-  section("onboarded_not_seen", "onboarded devices not seen");
-  section("address_drift", "address drift");
-  section("mud_violations", "MUD violations (dropped traffic)");
-  section("unsupported", "devices whose MUD file says they are no longer supported");
-  section("onboarded_not_connected", "onboarded devices without an admitted 802.1X session");
-  section("sessions_not_admitted", "802.1X sessions not admitted (the check that failed)");
-  section("authentication_failures", "recent 802.1X refusals");
+  if (a.has("json")) {
+    print_json(j);
+  } else {
+    std::cout << "router view of " << j["router_view_at"].get<std::string>() << "\n";
+    for (const auto& [key, title] : kAssetKinds) {
+      const Json& list = j.contains(key) ? j[key] : Json::array();
+      std::cout << title << ": " << list.size() << "\n";
+      for (const auto& e : list) std::cout << "  " << terminal_safe(e.dump()) << "\n";
+    }
+  }
+  // Exit 1 when a problem of a kind --fail-on names was found: a script or a timer can act on it.
+  std::string found;
+  for (const auto& [key, title] : kAssetKinds)
+    if (failing->count(key) && j.contains(key) && !j[key].empty())
+      found += (found.empty() ? "" : ", ") + std::string(key) + " (" +
+               std::to_string(j[key].size()) + ")";
+  if (!found.empty()) return fail(make_error("assets.problems", "the asset check found " + found));
   return kExitOk;
 }
 

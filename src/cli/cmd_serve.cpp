@@ -170,9 +170,9 @@ int device_onboard(const Args& a) {
     return fail(
         make_error("usage", "device onboard takes one of --brski URL or --dpp tcp:HOST:PORT"));
   if (a.has("dpp")) return device_onboard_dpp(a);
-  auto url = required(a, "brski");
+  auto url = https_url(a, "brski");
   if (!url) return fail(url.error());
-  auto timeout = a.get_int("timeout", 120);
+  auto timeout = a.get_int_in("timeout", 120, 1, 86400);
   if (!timeout) return fail(timeout.error());
   auto r = svc::onboard_brski({*state, *url, *timeout});
   if (!r) return fail(r.error());

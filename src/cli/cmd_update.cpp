@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/cmds.h"
+#include "cli/output.h"
 #include "common/fs.h"
 #include "svc/device/device_agent.h"
 #include "svc/device/update_agent.h"
@@ -127,7 +128,7 @@ int site_campaign_create(const Args& a) {
   if (!version) return fail(version.error());
   spec.model = *model;
   spec.version = *version;
-  auto groups = a.get_int("groups", spec.groups);
+  auto groups = a.get_int_in("groups", spec.groups, 1, 1000);
   if (!groups) return fail(groups.error());
   auto fail_pct = pct(a, "max-failures", spec.max_failures_pct);
   if (!fail_pct) return fail(fail_pct.error());
@@ -165,16 +166,21 @@ int site_campaign_status(const Args& a) {
     auto list = campaigns.list();
     if (!list) return fail(list.error());
     Json out = Json::array();
+    Table t({"id", "model", "version", "state", "group", "devices", "created", "by"});
     for (const auto& c : *list) {
       auto s = campaigns.status(c.id);
       if (!s) return fail(s.error());
       out.push_back(s->to_json());
+      t.add({std::to_string(c.id), c.model, c.version, c.state,
+             std::to_string(c.current_group + 1) + " of " + std::to_string(s->groups.size()),
+             std::to_string(s->members.size()), readable_time(c.created_at), c.created_by});
     }
-    if (a.has("json")) {
+    if (a.has("json"))
       print_json(out);
-    } else {
-      for (const auto& c : out) std::cout << c.dump() << "\n";
-    }
+    else if (out.empty())
+      std::cout << "no campaigns (site campaign create starts one)\n";
+    else
+      t.print(std::cout);
     return kExitOk;
   }
   auto id = campaign_id(a);
@@ -220,6 +226,7 @@ int site_campaign_approve(const Args& a) {
 int device_app_onboard(const Args& a) {
   auto state = required(a, "state");
   if (!state) return fail(state.error());
+  if (auto site_url = https_url(a, "site"); !site_url) return fail(site_url.error());
   auto dev = svc::open_device(*state, /*allow_onboarded=*/true);
   if (!dev) return fail(dev.error());
   std::unique_ptr<svc::AppSession> session;

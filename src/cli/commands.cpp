@@ -26,11 +26,16 @@ std::vector<OptionSpec> with(std::vector<OptionSpec> a, const std::vector<Option
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"factory init",
-       "Create the manufacturer's CA hierarchy and signing identities (IR 8350 5.1.1 step 1).",
-       "factory init --state DIR --name NAME [--masa-url URL] [--app-url URL] [--keystore "
-       "file|pkcs11] [--root-curve C]",
+       "Create the manufacturer's CA hierarchy and signing identities (IR 8350 5.1.1 step 1); "
+       "prints where the root is and the MASA URL every IDevID will carry. Example: factory init "
+       "--state DIR --name 'Acme Sensors' --masa-url https://masa.acme.example:8444",
+       "factory init --state DIR --name NAME (--masa-url URL | --masa-url-placeholder) "
+       "[--app-url URL] [--keystore file|pkcs11] [--root-curve C]",
        {kState, opt("name", "manufacturer name"),
-        opt("masa-url", "MASA URL written into every IDevID"),
+        opt("masa-url",
+            "the MASA's https URL, written into every IDevID (e.g. https://masa.example.com)"),
+        opt("masa-url-placeholder",
+            "write a made-up MASA URL instead (devices that will never onboard by BRSKI)", false),
         opt("app-url", "application-layer service URL for device bootstrap info"),
         opt("serial-prefix", "prefix of device serials (default from the name)"),
         opt("keystore", "where CA keys live: file (default) or pkcs11"),
@@ -39,7 +44,8 @@ const std::vector<Command>& commands() {
         opt("pkcs11-token", "PKCS#11 token label; PIN from $GATEHOUSE_PKCS11_PIN")},
        factory_init},
       {"factory make",
-       "Run the production line: keys made on each device, IDevID, DPP URI and QR, declaration.",
+       "Run the production line: keys made on each device, IDevID, DPP URI and QR, declaration. "
+       "Prints each serial as it is made (--json: one array); progress on a terminal's stderr.",
        "factory make --state DIR --model MODEL --count N --out DIR [--mud-url URL] "
        "[--device-keystore file|tpm] [--json]",
        {kState, opt("model", "device model"), opt("count", "how many devices"),
@@ -278,9 +284,16 @@ const std::vector<Command>& commands() {
         opt("reason", "why (goes to the evidence log)")},
        site_maintenance},
       {"site events",
-       "Show the evidence log.",
-       "site events --state DIR [--serial S] [--json]",
-       {kState, opt("serial", "only this device"), kJson},
+       "Show the evidence log, oldest first; --follow keeps printing new entries until "
+       "interrupted (with --json one object a line). Example: site events --state DIR --since "
+       "10m --kind 'brski.*' --follow",
+       "site events --state DIR [--serial S] [--since TIME] [--kind K ...] [--follow] [--json]",
+       {kState, opt("serial", "only this device (one the site knows)"),
+        opt("since", "only entries at or after TIME: RFC 3339, or a duration ago (10m, 2h, 1d)"),
+        opt("kind", "only kinds matching K: a glob (brski.*) or a prefix (dpp); comma list", true,
+            true),
+        opt("follow", "keep printing new entries (every 500 ms) until SIGINT or SIGTERM", false),
+        kJson},
        site_events},
       {"device status",
        "Show a device image's identity and state.",
@@ -354,8 +367,11 @@ const std::vector<Command>& commands() {
        device_reset},
       {"device connect",
        "Join the network with the onboarded LDevID: wired 802.1X EAP-TLS (wpa_supplicant).",
-       "device connect --state DEVDIR [--iface IF] [--server-name DNS] [--timeout S] [--json]",
-       {kState, opt("iface", "the wired interface (default eth0)"),
+       "device connect --state DEVDIR --iface IF [--server-name DNS] [--timeout S] [--json]",
+       {kState,
+        opt("iface",
+            "the device's wired interface (required, except in a network namespace of the "
+            "device's own, under ip netns exec, where it is eth0)"),
         opt("server-name", "insist on this EAP server name (DPP's configuration names one)"),
         opt("timeout", "seconds to wait for authorization (default 30)"), kJson},
        device_connect},
@@ -411,10 +427,17 @@ const std::vector<Command>& commands() {
        site_server_cert},
       {"site assets check",
        "Compare what the router sees with the inventory: unknown devices, devices not seen, "
-       "address "
-       "drift, MUD violations, unsupported devices.",
-       "site assets check --state DIR [--json]",
-       {kState, kJson},
+       "address drift, MUD violations, unsupported devices; exits 1 when it finds a problem "
+       "(of the kinds --fail-on names). Example: site assets check --state DIR --fail-on "
+       "unknown,mud_violations",
+       "site assets check --state DIR [--fail-on KINDS] [--json]",
+       {kState,
+        opt("fail-on",
+            "exit 1 when the report lists one of KINDS: a comma list of its kinds (unknown, "
+            "not_onboarded_seen, onboarded_not_seen, address_drift, mud_violations, "
+            "mud_url_mismatches, unsupported, onboarded_not_connected, sessions_not_admitted, "
+            "authentication_failures), any (default) or none"),
+        kJson},
        site_assets_check},
       {"site operator add",
        "Add an operator of the REST API (site serve --api-listen) and print its bearer token, "
@@ -452,12 +475,13 @@ const std::vector<Command>& commands() {
        "Build the lab network: router, site, internet and device namespaces (root).",
        "lab up --devices N [--dir DIR] [--json]",
        {opt("devices", "device namespaces (default 2)"),
-        opt("dir", "lab state (default /var/lib/gatehouse-lab)"), kJson},
+        opt("dir", "lab state (default: the lab that is up, else /var/lib/gatehouse-lab)"), kJson},
        lab_up},
       {"lab status",
-       "Show the lab: namespaces, roles, addresses, devices and hosts.",
+       "Show the lab that is up (wherever its --dir): namespaces, roles, addresses, devices and "
+       "hosts.",
        "lab status [--dir DIR] [--json]",
-       {opt("dir", "lab state (default /var/lib/gatehouse-lab)"), kJson},
+       {opt("dir", "lab state (default: the lab that is up, else /var/lib/gatehouse-lab)"), kJson},
        lab_status},
       {"router authenticator-port",
        "Run hostapd for one port (started by router serve): its output to LOG without key "
@@ -501,12 +525,12 @@ const std::vector<Command>& commands() {
        "and after (root).",
        "lab demo [--devices N] [--dir DIR] [--json]",
        {opt("devices", "device namespaces (default 2)"),
-        opt("dir", "lab state (default /var/lib/gatehouse-lab)"), kJson},
+        opt("dir", "lab state (default: the lab that is up, else /var/lib/gatehouse-lab)"), kJson},
        lab_demo},
       {"lab down",
        "Remove the lab: every namespace, process and file outside DIR it made.",
        "lab down [--dir DIR]",
-       {opt("dir", "lab state (default /var/lib/gatehouse-lab)")},
+       {opt("dir", "lab state (default: the lab that is up, else /var/lib/gatehouse-lab)")},
        lab_down},
       {"site mud show",
        "Print a device's verified MUD file's compiled rules (--fetch: fetch and verify now).",

@@ -1,5 +1,6 @@
 #include "crypto/tls.h"
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <unistd.h>
@@ -223,11 +224,21 @@ Result<TlsConnection> TlsConnection::connect(const TlsContext& ctx, int fd, cons
   if (identity) TRY(use_identity(ssl, *identity));
   if (!sni.empty() && sni.find_first_not_of("0123456789.:") != std::string::npos)
     SSL_set_tlsext_host_name(ssl, sni.c_str());
-  if (SSL_connect(ssl) != 1) {
+  if (int rc = SSL_connect(ssl); rc != 1) {
     long v = SSL_get_verify_result(ssl);
     if (v != X509_V_OK)
       return make_error("tls.server-certificate", std::string("server certificate not trusted: ") +
                                                       X509_verify_cert_error_string(v));
+    // A blocking socket past its receive timeout: the retry OpenSSL asks for is the timeout.
+    int err = SSL_get_error(ssl, rc);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+      ERR_clear_error();
+      return make_error("tls.handshake", "TLS handshake timed out (the server did not answer)");
+    }
+    if (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+      ERR_clear_error();
+      return make_error("tls.handshake", "TLS handshake: the server closed the connection");
+    }
     return ossl::error("tls.handshake", "TLS handshake");
   }
   return c;
@@ -241,7 +252,10 @@ Result<size_t> TlsConnection::read(uint8_t* buf, size_t n) {
   ERR_clear_error();
   if (err == SSL_ERROR_ZERO_RETURN) return size_t{0};
   if (err == SSL_ERROR_SYSCALL && got == 0) return size_t{0};  // peer closed without close_notify
-  return make_error("tls.read", "TLS read failed or timed out");
+  // A blocking socket past its receive timeout (SO_RCVTIMEO): OpenSSL asks for a retry.
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
+    return make_error("tls.read", "timed out waiting for the peer's answer");
+  return make_error("tls.read", "TLS read failed");
 }
 
 Status TlsConnection::write(const uint8_t* buf, size_t n) {

@@ -30,7 +30,7 @@ Status DppReader::fill(size_t need, bool at_start) {
       pollfd p{fd_, POLLIN, 0};
       int r = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
       if (r < 0 && errno == EINTR) continue;
-      if (r == 0) return make_error("dpp.timeout", "the peer stopped answering");
+      if (r == 0) return make_error("dpp.timeout", "timed out: the peer stopped answering");
     }
     size_t have = buf_.size();
     buf_.resize(have + 16384);
@@ -42,7 +42,7 @@ Status DppReader::fill(size_t need, bool at_start) {
                                                             : "the peer closed mid-message");
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK)
-      return make_error("dpp.timeout", "the peer stopped answering");
+      return make_error("dpp.timeout", "timed out: the peer stopped answering");
     return make_error("dpp.io", std::string("receive: ") + std::strerror(errno));
   }
   return ok_status();

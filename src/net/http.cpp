@@ -109,8 +109,10 @@ Result<std::unique_ptr<HttpClient>> HttpClient::connect(const std::string& host,
                                                         int timeout_s,
                                                         const crypto::TlsIdentity* identity) {
   int fd = TRY(tcp_connect(host, port, timeout_s));
-  auto conn = TRY(crypto::TlsConnection::connect(tls, fd, host, identity));
-  return std::unique_ptr<HttpClient>(new HttpClient(std::move(conn), host));
+  const std::string peer = peer_name(host, port);
+  auto conn = crypto::TlsConnection::connect(tls, fd, host, identity);
+  if (!conn) return conn.error().context(peer);
+  return std::unique_ptr<HttpClient>(new HttpClient(std::move(*conn), host, peer));
 }
 
 Result<ClientResponse> HttpClient::request(
@@ -126,6 +128,12 @@ Result<ClientResponse> HttpClient::request(
   std::string out = method + " " + path + " HTTP/1.1\r\nHost: " + host_ + "\r\n";
   for (const auto& [k, v] : headers) out += k + ": " + v + "\r\n";
   out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  auto r = exchange(out, limits);
+  if (!r) return r.error().context(peer_);
+  return r;
+}
+
+Result<ClientResponse> HttpClient::exchange(const std::string& out, const ResponseLimits& limits) {
   TRY(tls_.write(reinterpret_cast<const uint8_t*>(out.data()), out.size()));
   auto msg = TRY(read_response(tls_, buffer_, limits));
   if (!msg) return make_error("http.closed", "server closed the connection");

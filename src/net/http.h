@@ -94,7 +94,8 @@ struct ResponseLimits {
   double deadline_s = 0;
 };
 
-// One persistent TLS connection; requests go over it in order.
+// One persistent TLS connection; requests go over it in order. Errors name the peer
+// ("127.0.0.1:8443: ...") and say "timed out" or "refused" where that is what happened.
 class HttpClient {
  public:
   // identity: the client credential for this connection, over the context's.
@@ -113,10 +114,12 @@ class HttpClient {
   std::string host() const { return host_; }
 
  private:
-  HttpClient(crypto::TlsConnection tls, std::string host)
-      : tls_(std::move(tls)), host_(std::move(host)) {}
+  HttpClient(crypto::TlsConnection tls, std::string host, std::string peer)
+      : tls_(std::move(tls)), host_(std::move(host)), peer_(std::move(peer)) {}
+  Result<ClientResponse> exchange(const std::string& out, const ResponseLimits& limits);
   crypto::TlsConnection tls_;
   std::string host_;
+  std::string peer_;  // "host:port", named in errors
   std::string buffer_;
 };
 

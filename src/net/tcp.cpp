@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <mutex>
 
@@ -74,24 +75,55 @@ Result<int> tcp_connect(const std::string& host, int port, int timeout_s) {
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
-  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res)
-    return make_error("net.resolve", "cannot resolve " + host);
+  const std::string peer = peer_name(host, port);
+  if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
+      rc != 0 || !res)
+    return make_error("net.resolve", "cannot resolve " + host + " (connecting to " + peer +
+                                         "): " + (rc != 0 ? gai_strerror(rc) : "no address"));
   int fd = -1;
-  std::string why = "no address";
+  int err = 0;
   for (addrinfo* a = res; a; a = a->ai_next) {
     fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) continue;
     set_socket_timeouts(fd, timeout_s);
     if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
-    why = std::strerror(errno);
+    // The reason worth telling: a refusal or a timeout from one address over another's error.
+    if (err == 0 || errno == ECONNREFUSED || errno == ETIMEDOUT || errno == EINPROGRESS)
+      err = errno;
     ::close(fd);
     fd = -1;
   }
   ::freeaddrinfo(res);
-  if (fd < 0)
-    return make_error("net.connect",
-                      "cannot connect to " + host + ":" + std::to_string(port) + ": " + why);
+  if (fd < 0) return make_error("net.connect", connect_failure(peer, err, timeout_s));
   return fd;
+}
+
+std::string peer_name(const std::string& host, int port) {
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+         std::to_string(port);
+}
+
+std::string connect_failure(const std::string& peer, int err, int timeout_s) {
+  switch (err) {
+    case ECONNREFUSED:
+      return "connection to " + peer + " refused (nothing listening there?)";
+    // A blocking connect() past SO_SNDTIMEO fails with EINPROGRESS (or EAGAIN); the kernel's own
+    // limit with ETIMEDOUT.
+    case EINPROGRESS:
+    case EAGAIN:
+    case ETIMEDOUT:
+      return "connection to " + peer + " timed out" +
+             (timeout_s > 0 && err != ETIMEDOUT ? " after " + std::to_string(timeout_s) + " s"
+                                                : std::string()) +
+             " (no answer: host down or traffic dropped?)";
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+      return "cannot connect to " + peer + ": " + std::strerror(err) + " (no route)";
+    case 0:
+      return "cannot connect to " + peer + ": no usable address";
+    default:
+      return "cannot connect to " + peer + ": " + std::strerror(err);
+  }
 }
 
 Result<std::pair<std::string, int>> parse_host_port(std::string_view text) {

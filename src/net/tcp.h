@@ -64,8 +64,13 @@ class TcpServer {
 // A loopback TCP port nothing listens on at the moment of asking.
 int free_loopback_port();
 
-// Opens a TCP connection with send/receive timeouts.
+// Opens a TCP connection with send/receive timeouts. Errors name the peer and say whether it
+// refused or timed out: "net.resolve", "net.connect".
 Result<int> tcp_connect(const std::string& host, int port, int timeout_s);
+// "host:port", "[v6]:port": how errors name a peer.
+std::string peer_name(const std::string& host, int port);
+// What a failed connect() to peer means for a person (err: its errno).
+std::string connect_failure(const std::string& peer, int err, int timeout_s);
 
 // "HOST:PORT" or "tcp:HOST:PORT" or "[v6]:PORT" -> host and port (0-65535; 0 = any, to listen).
 Result<std::pair<std::string, int>> parse_host_port(std::string_view text);

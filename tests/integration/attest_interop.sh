@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 PEER=(/usr/bin/python3 "$GH_TESTS/integration/attest_peer.py")
 
-"$G" factory init --state f --name "Acme" >/dev/null
+"$G" factory init --state f --name "Acme" --masa-url-placeholder >/dev/null
 "$G" factory make --state f --model th-100 --count 2 --out d > serials.txt
 S1=$(sed -n 1p serials.txt); S2=$(sed -n 2p serials.txt)
 "$G" site init --state s --name "Site" >/dev/null

@@ -5,7 +5,7 @@
 # a checkpoint signed by another key, and a log rewritten under an earlier checkpoint are each
 # refused with the check and the entry named. A device's own export carries inclusion proofs.
 source "$(dirname "$0")/lib.sh"
-"$G" factory init --state f --name "Acme" >/dev/null
+"$G" factory init --state f --name "Acme" --masa-url-placeholder >/dev/null
 "$G" factory make --state f --model m-1 --count 3 --out d > serials.txt
 "$G" site init --state s --name "Example Site" >/dev/null
 "$G" factory sell --state f --serials-from serials.txt --owner-cert s/domain-ca.pem --bundle b.pem >/dev/null

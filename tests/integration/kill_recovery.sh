@@ -3,7 +3,7 @@
 # serial and no IDevID without its record (issue 2).
 source "$(dirname "$0")/lib.sh"
 
-"$G" factory init --state f --name "Crash Devices" >/dev/null
+"$G" factory init --state f --name "Crash Devices" --masa-url-placeholder >/dev/null
 for delay in 0.3 0.9 1.7 0.05 2.5; do
   "$G" factory make --state f --model c1 --count 10000 --out d >/dev/null 2>&1 &
   pid=$!

@@ -137,7 +137,7 @@ jq -e '[.[] | select(.kind=="mud.claim" and .reason=="mud.url-conflict" and .det
 # the next: the asset check reads that view, so give it a few rounds.
 mismatch=no
 for _ in $(seq 20); do
-  if "$G" site assets check --state "$L/site" --json | jq -e --arg s "$s1" '.mud_url_mismatches | any(.serial==$s and .announced=="https://mud.other.example/open.json" and .enforced=="https://mud.lab/lab-sensor.json")' >/dev/null; then
+  if "$G" site assets check --state "$L/site" --fail-on none --json | jq -e --arg s "$s1" '.mud_url_mismatches | any(.serial==$s and .announced=="https://mud.other.example/open.json" and .enforced=="https://mud.lab/lab-sensor.json")' >/dev/null; then
     mismatch=yes
     break
   fi
@@ -146,10 +146,11 @@ done
 [ "$mismatch" = yes ] || fail "the asset check does not show the announced MUD URL mismatch"
 [ "$(ip netns exec gh-dev1 curl -s -m 2 http://telemetry.lab/)" = telemetry.lab ] || fail "a conflicting announcement changed gh-dev1's access"
 announce gh-dev1 https://mud.lab/lab-sensor.json || fail "DHCP with the right MUD URL"
+# (--fail-on: the check exits 1 while there is a mismatch, 0 once there is none)
 for _ in $(seq 20); do
-  "$G" site assets check --state "$L/site" --json | jq -e '.mud_url_mismatches | length == 0' >/dev/null && break; sleep 0.25
+  "$G" site assets check --state "$L/site" --fail-on mud_url_mismatches >/dev/null 2>&1 && break; sleep 0.25
 done
-"$G" site assets check --state "$L/site" --json | jq -e '.mud_url_mismatches | length == 0' >/dev/null || fail "the mismatch stays after the device announced its URL again"
+"$G" site assets check --state "$L/site" --fail-on mud_url_mismatches --json | jq -e '.mud_url_mismatches | length == 0' >/dev/null || fail "the mismatch stays after the device announced its URL again"
 ok "DHCP option 161 reaches the router (dnsmasq script); the birth URL stands: a conflicting announcement is refused, on record and in the asset check"
 
 # RFC 8520 abstractions, filled by the router: same-manufacturer is the admitted devices whose MUD
@@ -336,7 +337,7 @@ ip netns exec gh-dev3 ip link set eth0 up
 ip netns exec gh-dev3 busybox udhcpc -i eth0 -n -q -t 5 -T 1 -s "$L/udhcpc.sh" >/dev/null 2>&1 || true
 ip netns exec gh-dev3 ping -c1 -W1 "$(jq -r '.devices[2].address' status.json | cut -d/ -f1 | sed 's/\.[0-9]*$/.1/')" >/dev/null 2>&1 || true
 for _ in $(seq 40); do
-  "$G" site assets check --state "$L/site" --json > assets.json 2>/dev/null &&
+  "$G" site assets check --state "$L/site" --fail-on none --json > assets.json 2>/dev/null &&
     jq -e '(.unknown | any(.mac=="02:de:ad:be:ef:01")) and (.mud_violations | length) >= 1' assets.json >/dev/null && break
   sleep 0.25
 done
@@ -346,6 +347,8 @@ jq -e '.unknown | any(.mac=="02:de:ad:be:ef:01")' assets.json >/dev/null || fail
 jq -e --arg s "$s1" '.mud_violations | any(.serial==$s and .dropped_packets > 0)' assets.json >/dev/null \
   || fail "assets: the MUD violation is not reported: $(cat assets.json)"
 jq -e '(.onboarded_not_seen | length) == 0' assets.json >/dev/null || fail "assets: onboarded devices reported missing: $(cat assets.json)"
+expect_refused assets.problems "$G" site assets check --state "$L/site" --fail-on unknown
+"$G" site assets check --state "$L/site" --fail-on onboarded_not_seen >/dev/null || fail "assets: --fail-on a kind not found exits non-zero"
 ok "asset check: an expected device seen without onboarding, an unknown MAC on a device port, a MUD violation"
 
 "$G" lab demo --devices 3 --dir "$L" --json > demo.json || fail "lab demo"
@@ -386,7 +389,7 @@ wait_events "$s2" ev2.json '[.[] | select(.kind=="network.8021x" and .outcome=="
 jq -e '[.[] | select(.kind=="network.8021x" and .outcome=="refused" and .reason=="eap.failed" and (.detail.message == "certificate revoked"))] | length >= 1' ev2.json >/dev/null \
   || fail "the revoked LDevID's refusal is not in the evidence log: $(jq -c '[.[] | select(.kind=="network.8021x")]' ev2.json) $(tail -8 "$L/logs/router.log")"
 ip netns exec gh-dev2 curl -s -m 2 -o /dev/null http://telemetry.lab/ && fail "the revoked device reached a host"
-"$G" site assets check --state "$L/site" --json > assets2.json
+"$G" site assets check --state "$L/site" --fail-on none --json > assets2.json
 jq -e --arg s "$s2" '.authentication_failures | any(.reason=="certificate revoked")' assets2.json >/dev/null \
   || fail "assets: the 802.1X refusal is not reported: $(cat assets2.json)"
 jq -e --arg s "$(jq -r '.devices[0].serial' status.json)" '.onboarded_not_connected | any(.serial==$s) | not' assets2.json >/dev/null \

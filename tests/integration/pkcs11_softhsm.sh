@@ -13,15 +13,15 @@ CONF
 export SOFTHSM2_CONF=$T/softhsm2.conf
 softhsm2-util --init-token --free --label gh-factory --so-pin 10203040 --pin 4321 >/dev/null
 
-expect_refused pkcs11.pin "$G" factory init --state f --name "HSM Devices" --keystore pkcs11 --pkcs11-token gh-factory
+expect_refused pkcs11.pin "$G" factory init --state f --name "HSM Devices" --masa-url-placeholder --keystore pkcs11 --pkcs11-token gh-factory
 rm -rf f
 export GATEHOUSE_PKCS11_PIN=0000
-expect_refused pkcs11.pin "$G" factory init --state f --name "HSM Devices" --keystore pkcs11 --pkcs11-token gh-factory
+expect_refused pkcs11.pin "$G" factory init --state f --name "HSM Devices" --masa-url-placeholder --keystore pkcs11 --pkcs11-token gh-factory
 rm -rf f
 export GATEHOUSE_PKCS11_PIN=4321
-expect_refused pkcs11.token "$G" factory init --state f --name "HSM Devices" --keystore pkcs11 --pkcs11-token no-such-token
+expect_refused pkcs11.token "$G" factory init --state f --name "HSM Devices" --masa-url-placeholder --keystore pkcs11 --pkcs11-token no-such-token
 rm -rf f
-"$G" factory init --state f --name "HSM Devices" --keystore pkcs11 --pkcs11-token gh-factory >/dev/null
+"$G" factory init --state f --name "HSM Devices" --masa-url-placeholder --keystore pkcs11 --pkcs11-token gh-factory >/dev/null
 [ ! -e f/keys ] || fail "a file keystore was created"
 grep -rl "PRIVATE KEY" f && fail "private key material in the state directory"
 ok "CA keys live on the token only"

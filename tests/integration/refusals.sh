@@ -2,7 +2,7 @@
 # Bad input is refused with one line naming the failed check, exit 1, and changes nothing.
 source "$(dirname "$0")/lib.sh"
 
-"$G" factory init --state f --name "Refusal Devices" >/dev/null
+"$G" factory init --state f --name "Refusal Devices" --masa-url-placeholder >/dev/null
 "$G" factory make --state f --model m1 --count 3 --out d > serials.txt
 "$G" site init --state s --name "Site A" >/dev/null
 "$G" site init --state s2 --name "Site B" >/dev/null
@@ -59,7 +59,7 @@ expect_refused sell.owner "$G" factory sell --state f --serial "$s1" --owner-cer
 # Missing state, wrong role.
 expect_refused state.missing "$G" factory make --state nowhere --model m1 --count 1 --out x
 expect_refused state.role "$G" factory make --state s --model m1 --count 1 --out x
-expect_refused state.exists "$G" factory init --state f --name again
+expect_refused state.exists "$G" factory init --state f --name again --masa-url-placeholder
 
 # No secret in any log line: run everything at debug level and look for key material.
 GATEHOUSE_LOG=debug "$G" factory make --state f --model m1 --count 2 --out d 2> log.txt >/dev/null

@@ -70,7 +70,7 @@ openssl cms -verify -inform DER -in "d/$b/onboarding/voucher.cms" -CAfile f/pki/
   -out voucher.json 2>/dev/null || fail "$b: voucher does not verify"
 jq -e --arg s "$b" '."ietf-voucher:voucher"."serial-number" == $s' voucher.json >/dev/null || fail "$b: voucher serial"
 "$G" site events --state site > events.txt
-grep "$b" events.txt | grep -q "brski.enroll-status  ok" \
+grep "$b" events.txt | grep -qE "brski.enroll-status +ok" \
   || { cat events.txt; fail "$b: no enrollment status over the TPM-held LDevID session"; }
 ok "BRSKI onboarding of a TPM device: TLS and CMS signatures by the IDevID key in its TPM, LDevID key made there"
 grep "$b" events.txt | grep -qE "attest.appraise +ok" \

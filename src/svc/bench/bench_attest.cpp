@@ -94,20 +94,21 @@ Result<Json> bench_attest(const AttestBenchOptions& o) {
   // each device opened once (a TPM device's swtpm runs while it is open).
   std::vector<OpenedDevice> opened;
   for (const auto& d : made) opened.push_back(TRY(open_device(d.image_dir, true)));
-  auto make_set = [&]() -> Result<std::vector<Work>> {
+  auto make_set = [&](std::string_view phase) -> Result<std::vector<Work>> {
     std::vector<Work> set(static_cast<size_t>(o.tokens));
     for (size_t i = 0; i < set.size(); ++i) {
       auto& d = opened[i % opened.size()];
       set[i].serial = d.serial();
       set[i].nonce = TRY(verifier->challenge(d.serial()));
       set[i].token = TRY(make_evidence(d, set[i].nonce));
+      if (o.progress) o.progress(phase, static_cast<int64_t>(i + 1), o.tokens);
     }
     return set;
   };
   auto made_start = Clock::now();
-  auto engine_set = TRY(make_set());
+  auto engine_set = TRY(make_set("making evidence (1 of 2)"));
   double make_s = std::chrono::duration<double>(Clock::now() - made_start).count();
-  auto site_set = TRY(make_set());
+  auto site_set = TRY(make_set("making evidence (2 of 2)"));
   opened.clear();
 
   // The engine: anchors and reference values as the verifier reads them, nonces in memory.

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/json.h"
+#include "common/progress.h"
 #include "common/result.h"
 
 namespace gh::svc {
@@ -21,6 +22,7 @@ struct AttestBenchOptions {
   int threads = 0;       // 0: one per core
   std::string work_dir;  // where the temporary state goes (default /dev/shm or /tmp)
   bool tpm = false;
+  ProgressFn progress;  // making evidence (the appraisals themselves are timed untouched)
 };
 
 Result<Json> bench_attest(const AttestBenchOptions& options);

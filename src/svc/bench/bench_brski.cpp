@@ -125,7 +125,10 @@ Result<Json> bench_brski(const BrskiBenchOptions& o) {
       mk.model = "bench";
       mk.count = o.devices;
       mk.out_dir = dir + "/d";
-      auto made = TRY(f->make(mk));
+      int64_t n_made = 0;
+      auto made = TRY(f->make(mk, [&](const MadeDevice&) {
+        if (o.progress) o.progress("making devices", ++n_made, mk.count);
+      }));
       for (const auto& d : made) images.push_back(d.image_dir);
       // In bundles of 2,000 devices (about 10 MB), under what a site imports in one.
       const std::string owner = TRY(fs::read_file(dir + "/s/domain-ca.pem"));
@@ -168,10 +171,13 @@ Result<Json> bench_brski(const BrskiBenchOptions& o) {
   std::vector<double> latencies(devices.size(), -1);
   std::atomic<size_t> next{0};
   std::atomic<int> failures{0};
+  std::atomic<int64_t> finished{0};
   std::mutex err_mu;
   std::string first_error;
   auto worker = [&] {
     for (size_t i; (i = next++) < devices.size();) {
+      if (o.progress && i > 0)
+        o.progress("onboarding", finished.load(), static_cast<int64_t>(devices.size()));
       double t0 = time::monotonic();
       BrskiFlowFailure why;
       auto r = brski_flow(
@@ -184,6 +190,7 @@ Result<Json> bench_brski(const BrskiBenchOptions& o) {
         std::lock_guard<std::mutex> lock(err_mu);
         if (first_error.empty()) first_error = r.error().str();
       }
+      ++finished;
     }
   };
   double start = time::monotonic();
@@ -192,6 +199,7 @@ Result<Json> bench_brski(const BrskiBenchOptions& o) {
     threads.emplace_back(worker);
   for (auto& t : threads) t.join();
   double wall = time::monotonic() - start;
+  if (o.progress) o.progress("onboarding", finished.load(), static_cast<int64_t>(devices.size()));
   double site_cpu = site ? site->cpu_s() - site_cpu0 : 0,
          masa_cpu = masa ? masa->cpu_s() - masa_cpu0 : 0;
   double pledge_cpu = process::self_cpu_s() - self_cpu0;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/json.h"
+#include "common/progress.h"
 #include "common/result.h"
 
 namespace gh::svc {
@@ -16,6 +17,7 @@ struct BrskiBenchOptions {
   std::string images_dir;  // with site_url: device images the site expects
   std::string self_exe;    // the gatehouse binary, to start masa serve and site serve
   std::string work_dir;    // where the temporary state goes (default /dev/shm or /tmp)
+  ProgressFn progress;     // making devices, onboarding
 };
 
 Result<Json> bench_brski(const BrskiBenchOptions& options);

@@ -31,7 +31,8 @@ struct Load {
 // as a controller that does not know the enrollees sees it), asks for a "sta" configuration,
 // verifies the connector and sends the Configuration Result.
 Result<Load> run_load(const std::vector<pd::OwnBootstrap>& enrollees, const std::string& uri_text,
-                      const std::string& address, int concurrency) {
+                      const std::string& address, int concurrency, const ProgressFn& progress,
+                      std::string_view phase) {
   auto uri = TRY(codec::DppUri::parse(uri_text));
   auto controller = TRY(pd::PeerBootstrap::from_spki(uri.key, "controller"));
   auto hp = TRY(net::parse_host_port(address));
@@ -39,9 +40,12 @@ Result<Load> run_load(const std::vector<pd::OwnBootstrap>& enrollees, const std:
   std::vector<double> lat(enrollees.size(), -1);
   std::atomic<size_t> next{0};
   std::atomic<int> failures{0};
+  std::atomic<int64_t> finished{0};
+  const auto total = static_cast<int64_t>(enrollees.size());
   std::mutex mu;
   auto worker = [&] {
     for (size_t i; (i = next++) < enrollees.size();) {
+      if (progress && i > 0) progress(phase, finished.load(), total);
       double t0 = time::monotonic();
       pd::Options o;
       o.role = pd::Role::kEnrollee;
@@ -69,6 +73,7 @@ Result<Load> run_load(const std::vector<pd::OwnBootstrap>& enrollees, const std:
         std::lock_guard<std::mutex> lock(mu);
         if (load.first_error.empty()) load.first_error = st.error().str();
       }
+      ++finished;
     }
   };
   double start = time::monotonic();
@@ -77,6 +82,7 @@ Result<Load> run_load(const std::vector<pd::OwnBootstrap>& enrollees, const std:
     threads.emplace_back(worker);
   for (auto& t : threads) t.join();
   load.seconds = time::monotonic() - start;
+  if (progress) progress(phase, finished.load(), total);
   load.failures = failures;
   for (double l : lat)
     if (l >= 0) load.latencies_ms.push_back(l);
@@ -183,7 +189,8 @@ Result<Json> bench_dpp(const DppBenchOptions& o) {
     return make_error("usage", "--controller needs --controller-uri");
   }
   double cpu0 = site ? site->cpu_s() : 0, self0 = process::self_cpu_s();
-  auto ours = TRY(run_load(enrollees, uri, address, o.concurrency));
+  auto ours =
+      TRY(run_load(enrollees, uri, address, o.concurrency, o.progress, "configuring enrollees"));
   double cpu = site ? site->cpu_s() - cpu0 : 0, self = process::self_cpu_s() - self0;
   size_t done = std::max<size_t>(1, ours.latencies_ms.size());
   Json out{{"bench", "dpp"},
@@ -206,7 +213,8 @@ Result<Json> bench_dpp(const DppBenchOptions& o) {
       out["reference_error"] = ref.error().str();
     } else {
       double rcpu0 = ref->child.cpu_s();
-      auto theirs = TRY(run_load(enrollees, ref->uri, ref->address, o.concurrency));
+      auto theirs = TRY(run_load(enrollees, ref->uri, ref->address, o.concurrency, o.progress,
+                                 "configuring enrollees (wpa_supplicant)"));
       size_t rdone = std::max<size_t>(1, theirs.latencies_ms.size());
       report(out, "reference_", theirs);
       out["reference"] = "wpa_supplicant -D none (DPP_CONTROLLER_START)";

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/json.h"
+#include "common/progress.h"
 #include "common/result.h"
 
 namespace gh::svc {
@@ -21,6 +22,7 @@ struct DppBenchOptions {
   bool known = false;
   std::string self_exe;
   std::string work_dir;
+  ProgressFn progress;  // configuring (ours), then configuring (wpa_supplicant's)
 };
 
 Result<Json> bench_dpp(const DppBenchOptions& options);

@@ -40,6 +40,7 @@ Result<Json> bench_evidence(const EvidenceBenchOptions& o) {
   auto start = Clock::now();
   auto append = [&] {
     for (int i; (i = next++) < o.entries && !failed;) {
+      if (o.progress && i % 1000 == 0) o.progress("appending", i, o.entries);
       store::Event e{0,
                      0,
                      "SIM-" + std::to_string(100000 + i % 5000),
@@ -56,6 +57,7 @@ Result<Json> bench_evidence(const EvidenceBenchOptions& o) {
   for (auto& t : pool) t.join();
   if (failed) return make_error("bench", "an append failed");
   double append_s = since(start);
+  if (o.progress) o.progress("appending", o.entries, o.entries);
 
   const std::string file = dir + "/evidence.jsonl";
   start = Clock::now();

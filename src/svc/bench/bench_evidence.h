@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/json.h"
+#include "common/progress.h"
 #include "common/result.h"
 
 namespace gh::svc {
@@ -15,6 +16,7 @@ struct EvidenceBenchOptions {
   int entries = 100000;
   int threads = 0;       // appending threads; 0: one per core
   std::string work_dir;  // default /dev/shm or /tmp
+  ProgressFn progress;   // appending
 };
 
 Result<Json> bench_evidence(const EvidenceBenchOptions& options);

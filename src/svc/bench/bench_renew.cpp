@@ -76,8 +76,10 @@ Result<Json> bench_renew(const RenewBenchOptions& o) {
                                             "(bench)", "", "", "(bench)", 1, "bench", time::now()});
     TRY(site->inventory().import_devices(
         records, "bench", store::Event{0, 0, "", "bundle.import", "ok", "bench devices", "{}"}));
-    for (int i = 0; i < o.devices; ++i)
+    for (int i = 0; i < o.devices; ++i) {
       TRY(make_onboarded(*site, dir + "/d/" + serial_of(i), serial_of(i)));
+      if (o.progress) o.progress("onboarding devices (setup)", i + 1, o.devices);
+    }
   }
   const double setup_s = since(start);
 
@@ -87,12 +89,14 @@ Result<Json> bench_renew(const RenewBenchOptions& o) {
   auto domain_ca = TRY(crypto::Certificate::from_pem(TRY(fs::read_file(dir + "/s/domain-ca.pem"))));
 
   std::atomic<int> next{0};
+  std::atomic<int64_t> finished{0};
   std::mutex mu;
   std::vector<double> latencies_ms;
   std::optional<Error> first_error;
   auto worker = [&] {
     std::vector<double> mine;
     for (int i; (i = next++) < o.devices;) {
+      if (o.progress && i > 0) o.progress("renewing", finished.load(), o.devices);
       auto t = Clock::now();
       auto renewed = [&]() -> Status {
         OpenedDevice dev;
@@ -103,6 +107,7 @@ Result<Json> bench_renew(const RenewBenchOptions& o) {
         TRY(renew_ldevid(dev, session, /*new_key=*/true));
         return ok_status();
       }();
+      ++finished;
       if (!renewed) {
         std::lock_guard<std::mutex> lock(mu);
         if (!first_error) first_error = renewed.error();
@@ -119,6 +124,7 @@ Result<Json> bench_renew(const RenewBenchOptions& o) {
   for (int t = 0; t < std::min(o.concurrency, o.devices); ++t) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
   const double run_s = since(start);
+  if (o.progress) o.progress("renewing", finished.load(), o.devices);
   const double site_cpu_s = server->cpu_s() - site_cpu0;
   const double site_rss_mb = server->peak_rss_mb();
   server.reset();

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/json.h"
+#include "common/progress.h"
 #include "common/result.h"
 
 namespace gh::svc {
@@ -18,6 +19,7 @@ struct RenewBenchOptions {
   int concurrency = 16;
   std::string work_dir;  // default /dev/shm or /tmp
   std::string self_exe;  // the gatehouse binary: the site runs as `site serve` of its own
+  ProgressFn progress;   // onboarding (setup), renewing
 };
 
 Result<Json> bench_renew(const RenewBenchOptions& options);

@@ -174,7 +174,8 @@ Result<Json> bench_update(const UpdateBenchOptions& o) {
       };
       for (const char* phase : {"download", "install", "confirm"})
         if (auto s = step(phase); !s) return fail(s.error());
-      ++confirmed;
+      const auto done = static_cast<int64_t>(++confirmed);
+      if (o.progress) o.progress("updating devices", done, o.devices);
       std::lock_guard<std::mutex> lock(lat_mu);
       latencies.push_back(since(t0) * 1000);
     }

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "common/json.h"
+#include "common/progress.h"
 #include "common/result.h"
 
 namespace gh::svc {
@@ -21,6 +22,7 @@ struct UpdateBenchOptions {
   int groups = 10;
   int threads = 0;       // 0: one per core
   std::string work_dir;  // default /dev/shm or /tmp
+  ProgressFn progress;   // updating devices
 };
 
 Result<Json> bench_update(const UpdateBenchOptions& options);

@@ -1,9 +1,12 @@
 #include "svc/device/device_connect.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -43,7 +46,25 @@ std::string status_value(const std::string& status, const std::string& key) {
   return status.substr(at, status.find('\n', at) - at);
 }
 
+// A file's identity (device, inode), following links (/proc/*/ns/net are links to nsfs).
+std::optional<std::pair<dev_t, ino_t>> identity(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return std::make_pair(st.st_dev, st.st_ino);
+}
+
 }  // namespace
+
+NetNamespace network_namespace(const NetNamespacePaths& paths) {
+  auto self = identity(paths.self);
+  if (!self) return NetNamespace::kUnknown;
+  if (auto init = identity(paths.init))
+    return *init == *self ? NetNamespace::kInitial : NetNamespace::kOwn;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(paths.named_dir, ec))
+    if (identity(e.path().string()) == self) return NetNamespace::kOwn;
+  return NetNamespace::kUnknown;
+}
 
 Status disconnect_8021x(const std::string& device_dir) {
   std::string rd = run_dir(device_dir);
@@ -98,6 +119,7 @@ Result<bool> refresh_8021x(const std::string& device_dir) {
 }
 
 Result<ConnectResult> connect_8021x(const ConnectOptions& o) {
+  if (o.iface.empty()) return make_error("connect.iface", "no interface named for 802.1X");
   auto cred = TRY(onboarded_credential(o.device_dir));
   std::string server_name = o.server_name.empty() ? cred.server_name : o.server_name;
   auto image = TRY(device::Image::open(o.device_dir));

@@ -12,7 +12,7 @@ namespace gh::svc {
 
 struct ConnectOptions {
   std::string device_dir;
-  std::string iface = "eth0";
+  std::string iface;  // required: no default that could be this host's own interface
   int timeout_s = 30;
   std::string server_name;  // the EAP server's DNS name to insist on (DPP's trustedEapServerName
                             // is used when the configuration carries one)
@@ -25,6 +25,19 @@ struct ConnectResult {
   std::string certificate_serial;  // the LDevID presented
   std::string server_name;         // what the server certificate was matched against, if anything
 };
+
+// Where this process's network namespace is, for `device connect` to know whether "eth0" is a
+// device's own interface (a namespace of its own, as the lab runs it under `ip netns exec`) or
+// possibly this host's. Told by the namespace files' identities (device, inode): ours against
+// PID 1's, else (PID 1's unreadable, as in a container without ptrace rights over it) against
+// the named namespaces `ip netns` keeps.
+enum class NetNamespace { kInitial, kOwn, kUnknown };
+struct NetNamespacePaths {
+  std::string self = "/proc/self/ns/net";
+  std::string init = "/proc/1/ns/net";
+  std::string named_dir = "/run/netns";
+};
+NetNamespace network_namespace(const NetNamespacePaths& paths = {});
 
 // Starts wpa_supplicant (stopping one this device already runs) and waits for the port to be
 // authorized. On refusal or timeout it stops it again: "eap.failed" / "connect.timeout".

@@ -136,6 +136,8 @@ Status attempt(const std::pair<std::string, int>& controller, pd::Session& s, bo
   int fd = TRY(net::tcp_connect(controller.first, controller.second, silence_s));
   Status st = drive_dpp(fd, s, {first});
   ::close(fd);
+  if (!st && transport_failure(st.error()))  // which peer went away or quiet
+    return st.error().context("controller " + net::peer_name(controller.first, controller.second));
   return st;
 }
 

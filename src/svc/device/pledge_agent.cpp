@@ -1,6 +1,8 @@
 #include "svc/device/pledge_agent.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -71,13 +73,14 @@ Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid,
                                    const std::vector<crypto::Certificate>& masa,
                                    const std::string& registrar_url,
                                    const std::function<Result<crypto::PrivateKey>()>& make_key,
-                                   BrskiFlowFailure* why, const EvidenceMaker& attest) {
+                                   BrskiFlowFailure* why, const EvidenceMaker& attest,
+                                   int io_timeout_s) {
   auto url = net::Url::parse(registrar_url);
   if (!url) return fail(why, url.error(), false);
   crypto::TlsIdentity tls_id{idevid.cert, idevid.chain, idevid.key};
   auto ctx = client_context({});  // provisional
   if (!ctx) return fail(why, ctx.error(), false);
-  auto client = net::HttpClient::connect(url->host, url->port, **ctx, 10, &tls_id);
+  auto client = net::HttpClient::connect(url->host, url->port, **ctx, io_timeout_s, &tls_id);
   if (!client) return fail(why, client.error(), true);
 
   if (attest) {
@@ -182,14 +185,17 @@ Result<BrskiOnboardResult> onboard_brski(const BrskiOnboardOptions& o) {
     if (ks->has(kLdevidKey)) TRY(ks->remove(kLdevidKey));  // a leftover of an interrupted attempt
     return ks->generate(kLdevidKey, crypto::Curve::kP256);
   };
-  double deadline = time::monotonic() + o.timeout_s;
+  const double start = time::monotonic(), deadline = start + o.timeout_s;
   int backoff_s = 1;
   for (int attempt = 1;; ++attempt) {
     BrskiFlowFailure why;
     EvidenceMaker evidence;
     if (fs::exists(fs::join(o.device_dir, "firmware/release.json")))
       evidence = [&](const Bytes& nonce) { return make_evidence(dev, nonce); };
-    auto r = brski_flow(idevid, masa, o.registrar_url, make_key, &why, evidence);
+    // A silent registrar is waited for 10 s at most, and never past the deadline.
+    const int io_timeout_s =
+        std::clamp(static_cast<int>(std::ceil(deadline - time::monotonic())), 1, 10);
+    auto r = brski_flow(idevid, masa, o.registrar_url, make_key, &why, evidence, io_timeout_s);
     if (r) {
       TRY(store_onboarding(o, *r));
       // The credential is ours now; if the success report did not get through, keep trying it
@@ -206,7 +212,19 @@ Result<BrskiOnboardResult> onboard_brski(const BrskiOnboardOptions& o) {
       return BrskiOnboardResult{r->serial, r->ldevid.serial_hex(), r->domain_ca.subject(), attempt};
     }
     int wait = why.retry_after_s > 0 ? why.retry_after_s : backoff_s;
-    if (!why.retry || time::monotonic() + wait > deadline) return r.error();
+    if (!why.retry) return r.error();
+    if (const double now = time::monotonic(); now + wait > deadline) {
+      // Say why it stops here: a Retry-After past the deadline is not a failure to connect.
+      const std::string tried = std::to_string(attempt) + " attempt(s) in " +
+                                std::to_string(static_cast<int>(now - start)) + " s";
+      if (why.retry_after_s > 0)
+        return r.error().context(
+            "gave up after " + tried + ": the registrar asked to retry after " +
+            std::to_string(why.retry_after_s) + " s (Retry-After), past the timeout of " +
+            std::to_string(o.timeout_s) + " s");
+      return r.error().context("gave up after " + tried + " (timeout " +
+                               std::to_string(o.timeout_s) + " s)");
+    }
     log::warn("pledge", "attempt " + std::to_string(attempt) + " failed (" + r.error().message +
                             "); retrying in " + std::to_string(wait) + " s");
     std::this_thread::sleep_for(std::chrono::seconds(wait));

@@ -47,12 +47,14 @@ struct BrskiFlowFailure {
   bool retry = false;  // worth trying again later (transport trouble, 202/503)
   int retry_after_s = 0;
 };
+// io_timeout_s bounds the connection and each answer awaited.
 // attest, when set, answers the site's attestation challenge on the session before the voucher
 // request (a site without the extension is passed by).
 Result<BrskiFlowResult> brski_flow(const pki::Identity& idevid,
                                    const std::vector<crypto::Certificate>& masa_anchors,
                                    const std::string& registrar_url,
                                    const std::function<Result<crypto::PrivateKey>()>& make_key,
-                                   BrskiFlowFailure* failure, const EvidenceMaker& attest = {});
+                                   BrskiFlowFailure* failure, const EvidenceMaker& attest = {},
+                                   int io_timeout_s = 10);
 
 }  // namespace gh::svc

@@ -20,8 +20,10 @@ namespace gh::svc {
 struct FactoryInitOptions {
   std::string state_dir;
   std::string name;
-  std::string masa_url;  // default https://masa.<slug>.example:9443
-  std::string app_url;   // application-layer service named in each device's bootstrap info
+  // Default (empty): a placeholder, https://masa.<slug>.example:9443, that resolves nowhere; the
+  // CLI asks for it explicitly (factory init --masa-url-placeholder).
+  std::string masa_url;
+  std::string app_url;  // application-layer service named in each device's bootstrap info
   std::string serial_prefix;
   std::string keystore = "file";  // CA keys: "file" or "pkcs11"
   crypto::Pkcs11Config pkcs11;
@@ -80,6 +82,8 @@ class Factory {
 
   const std::string& name() const { return name_; }
   const crypto::Certificate& root() const { return root_; }
+  // The MASA URL written into every IDevID this factory makes.
+  std::string masa_url() const { return config_.get("masa_url"); }
   store::FactoryRegistry& registry() { return *registry_; }
 
  private:

@@ -165,16 +165,41 @@ Status device_dhcp(const std::string& lab_dir, const std::string& ns) {
 
 }  // namespace
 
-Result<Json> lab_status(const std::string& dir) {
+namespace {
+std::string absolute(const std::string& d) {
+  std::error_code ec;
+  auto p = std::filesystem::absolute(d, ec);
+  return ec ? d : p.lexically_normal().string();
+}
+// lab up and lab demo: the DIR given (where the lab is to be), else the lab that is up.
+std::string dir_for_up(const std::string& given) {
+  return given.empty() ? find_lab_dir("") : absolute(given);
+}
+}  // namespace
+
+std::string find_lab_dir(const std::string& dir, const std::string& record) {
+  auto holds_lab = [](const std::string& d) { return fs::exists(fs::join(d, "lab.json")); };
+  if (!dir.empty() && holds_lab(dir)) return absolute(dir);
+  if (auto text = fs::read_file(record)) {
+    std::string recorded = trim(*text);
+    if (!recorded.empty() && recorded[0] == '/' && holds_lab(recorded)) return recorded;
+  }
+  return absolute(dir.empty() ? kDefaultLabDir : dir);
+}
+
+Result<Json> lab_status(const std::string& given) {
+  const std::string dir = find_lab_dir(given);
   auto text = fs::read_file(fs::join(dir, "lab.json"));
-  if (!text) return make_error("lab.down", "no lab is up in " + dir);
+  if (!text) return make_error("lab.down", "no lab is up (none in " + dir + ")");
   auto j = TRY(parse_json(*text, "lab.json"));
+  j["dir"] = dir;
   j["up"] = ns_exists(kRouter);
   return j;
 }
 
-Status lab_down(const std::string& dir) {
+Result<std::string> lab_down(const std::string& given) {
   if (::geteuid() != 0) return make_error("lab.root", "run lab down as root");
+  const std::string dir = find_lab_dir(given);
   if (auto text = fs::read_file(fs::join(dir, "lab.json"))) {
     if (auto j = parse_json(*text, "lab.json"); j && j->contains("pids"))
       for (const auto& p : (*j)["pids"])
@@ -202,11 +227,14 @@ Status lab_down(const std::string& dir) {
   }
   std::filesystem::remove("/etc/netns", ec);  // only if empty: other users may keep files there
   (void)fs::remove_all(fs::join(dir, "lab.json"));
-  return ok_status();
+  std::filesystem::remove(kLabRecord, ec);  // no lab is up any more, wherever it was
+  return dir;
 }
 
-Result<Json> lab_up(const LabOptions& o) {
+Result<Json> lab_up(const LabOptions& given) {
   TRY(check_prerequisites());
+  LabOptions o = given;
+  o.dir = dir_for_up(given.dir);
   if (o.devices < 1 || o.devices > 200) return make_error("usage", "--devices must be 1..200");
   if (ns_exists(kRouter) && fs::exists(fs::join(o.dir, "lab.json"))) {
     auto st = TRY(lab_status(o.dir));
@@ -214,8 +242,10 @@ Result<Json> lab_up(const LabOptions& o) {
     return make_error("lab.up", "a lab with " + std::to_string(st.value("devices_requested", 0)) +
                                     " devices is up; `gatehouse lab down` first");
   }
-  TRY(lab_down(o.dir));  // leftovers of an interrupted run
+  TRY(lab_down(o.dir));  // leftovers of an interrupted run (or a lab up in another DIR)
   TRY(fs::make_dirs(o.dir, 0700));
+  TRY(fs::make_dirs(std::filesystem::path(kLabRecord).parent_path().string(), 0755));
+  TRY(fs::write_file_atomic(kLabRecord, o.dir + "\n", 0644));
   const std::string f = fs::join(o.dir, "factory"), s = fs::join(o.dir, "site"),
                     d = fs::join(o.dir, "devices"), logs = fs::join(o.dir, "logs");
   TRY(fs::remove_all(f));
@@ -470,7 +500,9 @@ Result<Json> lab_up(const LabOptions& o) {
   return lab;
 }
 
-Result<Json> lab_demo(const LabOptions& o) {
+Result<Json> lab_demo(const LabOptions& given) {
+  LabOptions o = given;
+  o.dir = dir_for_up(given.dir);
   auto lab = TRY(lab_up(o));
   // Can a device namespace fetch http://HOST/ right now?
   auto reaches = [](const std::string& ns, const std::string& host) {
