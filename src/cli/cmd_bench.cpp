@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 
 #include "cli/cmds.h"
@@ -37,6 +38,22 @@ std::string fs_type(const std::string& path) {
     default:
       return "other";
   }
+}
+
+// Runs a benchmark with its progress on a terminal's stderr and prints its figures: the JSON with
+// --json, else text(figures). Exits 1 when ok(figures) says a run failed.
+int run_bench(const Args& a, const std::function<Result<Json>(const ProgressFn&)>& run,
+              const std::function<void(const Json&)>& text,
+              const std::function<bool(const Json&)>& ok = nullptr) {
+  Progress progress;
+  auto r = run(progress.fn());
+  progress.done();
+  if (!r) return fail(r.error());
+  if (a.has("json"))
+    std::cout << r->dump() << "\n";
+  else
+    text(*r);
+  return !ok || ok(*r) ? kExitOk : kExitRefused;
 }
 
 double peak_rss_mb() {
@@ -133,27 +150,26 @@ int bench_brski(const Args& a) {
   auto exe = self_exe();
   if (!exe) return fail(exe.error());
   o.self_exe = *exe;
-  Progress progress;
-  o.progress = progress.fn();
-  auto r = svc::bench_brski(o);
-  progress.done();
-  if (!r) return fail(r.error());
-  if (a.has("json")) {
-    std::cout << r->dump() << "\n";
-  } else {
-    const Json& j = *r;
-    std::cout << j["completed"] << " of " << j["devices"] << " onboarded at concurrency "
-              << j["concurrency"] << ": " << j["onboardings_per_s"].get<double>()
-              << " onboardings/s, p50 " << j["p50_ms"].get<double>() << " ms, p95 "
-              << j["p95_ms"].get<double>() << " ms, p99 " << j["p99_ms"].get<double>() << " ms\n"
-              << "crypto floor " << j["crypto_floor_per_s"].get<double>() << " /s ("
-              << 100 * j["floor_fraction"].get<double>() << "% reached); server CPU per onboarding "
-              << j["cpu_s_per_onboarding"].dump() << " s; peak RSS "
-              << j["peak_rss_mb"].get<double>() << " MB\n";
-    if (j.contains("first_error"))
-      std::cout << "first error: " << j["first_error"].get<std::string>() << "\n";
-  }
-  return (*r)["failures"].get<int>() == 0 ? kExitOk : kExitRefused;
+  return run_bench(
+      a,
+      [&](const ProgressFn& progress) {
+        o.progress = progress;
+        return svc::bench_brski(o);
+      },
+      [&](const Json& j) {
+        std::cout << j["completed"] << " of " << j["devices"] << " onboarded at concurrency "
+                  << j["concurrency"] << ": " << j["onboardings_per_s"].get<double>()
+                  << " onboardings/s, p50 " << j["p50_ms"].get<double>() << " ms, p95 "
+                  << j["p95_ms"].get<double>() << " ms, p99 " << j["p99_ms"].get<double>()
+                  << " ms\n"
+                  << "crypto floor " << j["crypto_floor_per_s"].get<double>() << " /s ("
+                  << 100 * j["floor_fraction"].get<double>()
+                  << "% reached); server CPU per onboarding " << j["cpu_s_per_onboarding"].dump()
+                  << " s; peak RSS " << j["peak_rss_mb"].get<double>() << " MB\n";
+        if (j.contains("first_error"))
+          std::cout << "first error: " << j["first_error"].get<std::string>() << "\n";
+      },
+      [](const Json& j) { return j["failures"].get<int>() == 0; });
 }
 
 int bench_dpp(const Args& a) {
@@ -174,31 +190,31 @@ int bench_dpp(const Args& a) {
   auto exe = self_exe();
   if (!exe) return fail(exe.error());
   o.self_exe = *exe;
-  Progress progress;
-  o.progress = progress.fn();
-  auto r = svc::bench_dpp(o);
-  progress.done();
-  if (!r) return fail(r.error());
-  const Json& j = *r;
-  if (a.has("json")) {
-    std::cout << j.dump() << "\n";
-  } else {
-    std::cout << j["completed"] << " of " << j["devices"] << " enrollees configured at concurrency "
-              << j["concurrency"] << ": " << j["onboardings_per_s"].get<double>()
-              << " onboardings/s, p50 " << j["p50_ms"].get<double>() << " ms, p99 "
-              << j["p99_ms"].get<double>() << " ms\n";
-    if (j.contains("reference_onboardings_per_s"))
-      std::cout << "wpa_supplicant controller on the same load: "
-                << j["reference_onboardings_per_s"].get<double>() << " onboardings/s, p50 "
-                << j["reference_p50_ms"].get<double>() << " ms, p99 "
-                << j["reference_p99_ms"].get<double>() << " ms; ratio "
-                << j["ratio_to_reference"].get<double>() << "\n";
-    for (const char* k : {"first_error", "reference_first_error", "reference_error"})
-      if (j.contains(k)) std::cout << k << ": " << j[k].get<std::string>() << "\n";
-  }
-  bool failed = j["failures"].get<int>() != 0 ||
-                (j.contains("reference_failures") && j["reference_failures"].get<int>() != 0);
-  return failed ? kExitRefused : kExitOk;
+  return run_bench(
+      a,
+      [&](const ProgressFn& progress) {
+        o.progress = progress;
+        return svc::bench_dpp(o);
+      },
+      [&](const Json& j) {
+        std::cout << j["completed"] << " of " << j["devices"]
+                  << " enrollees configured at concurrency " << j["concurrency"] << ": "
+                  << j["onboardings_per_s"].get<double>() << " onboardings/s, p50 "
+                  << j["p50_ms"].get<double>() << " ms, p99 " << j["p99_ms"].get<double>()
+                  << " ms\n";
+        if (j.contains("reference_onboardings_per_s"))
+          std::cout << "wpa_supplicant controller on the same load: "
+                    << j["reference_onboardings_per_s"].get<double>() << " onboardings/s, p50 "
+                    << j["reference_p50_ms"].get<double>() << " ms, p99 "
+                    << j["reference_p99_ms"].get<double>() << " ms; ratio "
+                    << j["ratio_to_reference"].get<double>() << "\n";
+        for (const char* k : {"first_error", "reference_first_error", "reference_error"})
+          if (j.contains(k)) std::cout << k << ": " << j[k].get<std::string>() << "\n";
+      },
+      [](const Json& j) {
+        return j["failures"].get<int>() == 0 &&
+               (!j.contains("reference_failures") || j["reference_failures"].get<int>() == 0);
+      });
 }
 
 int bench_mud(const Args& a) {
@@ -209,19 +225,15 @@ int bench_mud(const Args& a) {
   auto m = a.get_int_in("models", o.models, 1, 100'000);
   if (!m) return fail(m.error());
   o.models = *m;
-  auto r = svc::bench_mud(o);
-  if (!r) return fail(r.error());
-  const Json& j = *r;
-  if (a.has("json")) {
-    std::cout << j.dump() << "\n";
-  } else {
-    std::cout << j["devices"] << " devices, " << j["models"] << " MUD files (" << j["rules"]
-              << " rules): built in " << j["compile_ms"].get<double>()
-              << " ms, applied in one transaction in " << j["apply_all_ms"].get<double>()
-              << " ms; a single device's change " << j["single_change_ms"].get<double>()
-              << " ms (max " << j["single_change_max_ms"].get<double>() << " ms)\n";
-  }
-  return kExitOk;
+  return run_bench(
+      a, [&](const ProgressFn&) { return svc::bench_mud(o); },
+      [](const Json& j) {
+        std::cout << j["devices"] << " devices, " << j["models"] << " MUD files (" << j["rules"]
+                  << " rules): built in " << j["compile_ms"].get<double>()
+                  << " ms, applied in one transaction in " << j["apply_all_ms"].get<double>()
+                  << " ms; a single device's change " << j["single_change_ms"].get<double>()
+                  << " ms (max " << j["single_change_max_ms"].get<double>() << " ms)\n";
+      });
 }
 
 }  // namespace gh::cli
@@ -236,22 +248,20 @@ int bench_evidence(const Args& a) {
   auto t = a.get_int_in("threads", o.threads, 0, 1024);
   if (!t) return fail(t.error());
   o.threads = *t;
-  Progress progress;
-  o.progress = progress.fn();
-  auto r = svc::bench_evidence(o);
-  progress.done();
-  if (!r) return fail(r.error());
-  const Json& j = *r;
-  if (a.has("json")) {
-    std::cout << j.dump() << "\n";
-  } else {
-    std::cout << j["entries"] << " evidence entries: appended "
-              << static_cast<int64_t>(j["appends_per_s"].get<double>()) << "/s on " << j["threads"]
-              << " threads; exported with a signed checkpoint in " << j["export_s"].get<double>()
-              << " s (" << static_cast<int64_t>(j["export_mb"].get<double>())
-              << " MB); verified in " << j["verify_s"].get<double>() << " s\n";
-  }
-  return kExitOk;
+  return run_bench(
+      a,
+      [&](const ProgressFn& progress) {
+        o.progress = progress;
+        return svc::bench_evidence(o);
+      },
+      [&](const Json& j) {
+        std::cout << j["entries"] << " evidence entries: appended "
+                  << static_cast<int64_t>(j["appends_per_s"].get<double>()) << "/s on "
+                  << j["threads"] << " threads; exported with a signed checkpoint in "
+                  << j["export_s"].get<double>() << " s ("
+                  << static_cast<int64_t>(j["export_mb"].get<double>()) << " MB); verified in "
+                  << j["verify_s"].get<double>() << " s\n";
+      });
 }
 
 int bench_renew(const Args& a) {
@@ -266,27 +276,24 @@ int bench_renew(const Args& a) {
   auto exe = self_exe();
   if (!exe) return fail(exe.error());
   o.self_exe = *exe;
-  Progress progress;
-  o.progress = progress.fn();
-  auto r = svc::bench_renew(o);
-  progress.done();
-  if (!r) return fail(r.error());
-  const Json& j = *r;
-  if (a.has("json")) {
-    std::cout << j.dump() << "\n";
-  } else {
-    std::cout << j["devices"] << " LDevID renewals (new key, reenroll + confirm, "
-              << j["concurrency"]
-              << " at a time): " << static_cast<int64_t>(j["renewals_per_s"].get<double>())
-              << "/s (" << j["run_s"].get<double>() << " s; per renewal p50 "
-              << j["p50_ms"].get<double>() << " ms, p99 " << j["p99_ms"].get<double>()
-              << " ms); the site's CPU " << j["site_cpu_ms_per_renewal"].get<double>()
-              << " ms per renewal, so "
-              << static_cast<int64_t>(j["site_capacity_per_s"].get<double>())
-              << "/s with the machine to itself; CRL of " << j["crl_entries"] << " signed in "
-              << j["crl_publish_s"].get<double>() << " s\n";
-  }
-  return kExitOk;
+  return run_bench(
+      a,
+      [&](const ProgressFn& progress) {
+        o.progress = progress;
+        return svc::bench_renew(o);
+      },
+      [&](const Json& j) {
+        std::cout << j["devices"] << " LDevID renewals (new key, reenroll + confirm, "
+                  << j["concurrency"]
+                  << " at a time): " << static_cast<int64_t>(j["renewals_per_s"].get<double>())
+                  << "/s (" << j["run_s"].get<double>() << " s; per renewal p50 "
+                  << j["p50_ms"].get<double>() << " ms, p99 " << j["p99_ms"].get<double>()
+                  << " ms); the site's CPU " << j["site_cpu_ms_per_renewal"].get<double>()
+                  << " ms per renewal, so "
+                  << static_cast<int64_t>(j["site_capacity_per_s"].get<double>())
+                  << "/s with the machine to itself; CRL of " << j["crl_entries"] << " signed in "
+                  << j["crl_publish_s"].get<double>() << " s\n";
+      });
 }
 
 int bench_update(const Args& a) {
@@ -300,23 +307,21 @@ int bench_update(const Args& a) {
   auto t = a.get_int_in("threads", o.threads, 0, 1024);
   if (!t) return fail(t.error());
   o.threads = *t;
-  Progress progress;
-  o.progress = progress.fn();
-  auto r = svc::bench_update(o);
-  progress.done();
-  if (!r) return fail(r.error());
-  const Json& j = *r;
-  if (a.has("json")) {
-    std::cout << j.dump() << "\n";
-  } else {
-    std::cout << "campaign of release 1.1.0 to " << j["devices"] << " devices in " << j["groups"]
-              << " groups on " << j["threads"] << " threads, full TUF verification per device: "
-              << static_cast<int64_t>(j["devices_per_s"].get<double>()) << " devices/s ("
-              << j["campaign_s"].get<double>() << " s; per device p50 " << j["p50_ms"].get<double>()
-              << " ms, p99 " << j["p99_ms"].get<double>() << " ms; setup "
-              << j["setup_s"].get<double>() << " s)\n";
-  }
-  return kExitOk;
+  return run_bench(
+      a,
+      [&](const ProgressFn& progress) {
+        o.progress = progress;
+        return svc::bench_update(o);
+      },
+      [&](const Json& j) {
+        std::cout << "campaign of release 1.1.0 to " << j["devices"] << " devices in "
+                  << j["groups"] << " groups on " << j["threads"]
+                  << " threads, full TUF verification per device: "
+                  << static_cast<int64_t>(j["devices_per_s"].get<double>()) << " devices/s ("
+                  << j["campaign_s"].get<double>() << " s; per device p50 "
+                  << j["p50_ms"].get<double>() << " ms, p99 " << j["p99_ms"].get<double>()
+                  << " ms; setup " << j["setup_s"].get<double>() << " s)\n";
+      });
 }
 
 int bench_attest(const Args& a) {
@@ -331,27 +336,24 @@ int bench_attest(const Args& a) {
   if (!t) return fail(t.error());
   o.threads = *t;
   o.tpm = a.has("tpm");
-  Progress progress;
-  o.progress = progress.fn();
-  auto r = svc::bench_attest(o);
-  progress.done();
-  if (!r) return fail(r.error());
-  const Json& j = *r;
-  if (a.has("json")) {
-    std::cout << j.dump() << "\n";
-  } else {
-    std::cout << j["tokens"] << (o.tpm ? " EAT + TPM quote" : " EAT") << " appraisals of "
-              << j["devices"] << " devices on " << j["threads"]
-              << " threads, every check on: engine "
-              << static_cast<int64_t>(j["engine_appraisals_per_s"].get<double>())
-              << "/s (nonces consumed in memory), site verifier "
-              << static_cast<int64_t>(j["site_appraisals_per_s"].get<double>())
-              << "/s (inventory, nonces consumed in SQLite); replays refused "
-              << j["replays_refused"] << "/" << j["replays_tried"] << "; the devices made "
-              << static_cast<int64_t>(j["evidence_made_per_s"].get<double>())
-              << " tokens/s before the clock started\n";
-  }
-  return kExitOk;
+  return run_bench(
+      a,
+      [&](const ProgressFn& progress) {
+        o.progress = progress;
+        return svc::bench_attest(o);
+      },
+      [&](const Json& j) {
+        std::cout << j["tokens"] << (o.tpm ? " EAT + TPM quote" : " EAT") << " appraisals of "
+                  << j["devices"] << " devices on " << j["threads"]
+                  << " threads, every check on: engine "
+                  << static_cast<int64_t>(j["engine_appraisals_per_s"].get<double>())
+                  << "/s (nonces consumed in memory), site verifier "
+                  << static_cast<int64_t>(j["site_appraisals_per_s"].get<double>())
+                  << "/s (inventory, nonces consumed in SQLite); replays refused "
+                  << j["replays_refused"] << "/" << j["replays_tried"] << "; the devices made "
+                  << static_cast<int64_t>(j["evidence_made_per_s"].get<double>())
+                  << " tokens/s before the clock started\n";
+      });
 }
 
 }  // namespace gh::cli
