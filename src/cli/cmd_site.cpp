@@ -7,6 +7,7 @@
 #include "crypto/x509.h"
 #include "proto/policy.h"
 #include "svc/common/role.h"
+#include "svc/site/device_view.h"
 #include "svc/site/site.h"
 
 namespace gh::cli {
@@ -137,17 +138,6 @@ struct EventFilter {
   }
 };
 
-Json event_json(const store::Event& e) {
-  auto detail = parse_json(e.detail, "detail");
-  return Json{{"id", e.id},
-              {"at", time::format_rfc3339(e.at)},
-              {"serial", e.serial},
-              {"kind", e.kind},
-              {"outcome", e.outcome},
-              {"reason", e.reason},
-              {"detail", detail ? *detail : Json(e.detail)}};
-}
-
 std::vector<std::string> event_row(const store::Event& e) {
   return {readable_time(e.at), e.serial, e.kind, e.outcome, e.reason};
 }
@@ -197,7 +187,7 @@ int site_events(const Args& a) {
   int64_t last = events->empty() ? 0 : events->back().id;
   Table table(kEventHeader);
   if (json) {
-    for (const auto& e : shown) std::cout << event_json(e).dump() << "\n";
+    for (const auto& e : shown) std::cout << svc::event_json(e).dump() << "\n";
   } else {
     for (const auto& e : shown) table.add(event_row(e));
     table.print(std::cout);
@@ -211,7 +201,7 @@ int site_events(const Args& a) {
       last = e.id;
       if (!filter.matches(e)) continue;
       if (json)
-        std::cout << event_json(e).dump() << "\n";
+        std::cout << svc::event_json(e).dump() << "\n";
       else
         table.print_row(std::cout, event_row(e));
     }
@@ -223,7 +213,7 @@ int site_events(const Args& a) {
 int print_events(const std::vector<store::Event>& events, bool json) {
   if (json) {
     Json arr = Json::array();
-    for (const auto& e : events) arr.push_back(event_json(e));
+    for (const auto& e : events) arr.push_back(svc::event_json(e));
     print_json(arr);
     return kExitOk;
   }

@@ -405,17 +405,26 @@ old_serial=$(openssl x509 -in old1/ldevid.pem -noout -serial | cut -d= -f2)
 for _ in $(seq 20); do grep -qi "$old_serial" <<< "$(openssl crl -in "$L/site/crl.pem" -noout -text)" && break; sleep 0.5; done
 openssl verify -crl_check -CAfile "$L/site/domain-ca.pem" -CRLfile "$L/site/crl.pem" old1/ldevid.pem >/dev/null 2>&1 \
   && fail "the superseded LDevID is not in the CRL"
-sed -e "s#$T/rogue/cert.pem#$T/old1/ldevid.pem#; s#$T/rogue/key.pem#$T/old1/ldevid.key#; s#$T/rogue/ctrl#$T/old1/ctrl#" rogue/wpa.conf > old1/wpa.conf
-(ip netns exec gh-dev1 wpa_supplicant -D wired -i eth0 -c old1/wpa.conf > old1/wpa.log 2>&1 &)
-for i in $(seq 60); do
-  jq -e '.authenticator_failures | any(.port=="r-dev1" and .reason=="certificate revoked")' "$L/site/router-view.json" >/dev/null 2>&1 && break
-  # (the authenticator may miss the first EAPOL-Start right after the previous session's logoff)
-  [ $((i % 8)) -eq 0 ] && ip netns exec gh-dev1 wpa_cli -p "$T/old1/ctrl" -i eth0 reassociate >/dev/null 2>&1
-  sleep 0.25
-done
-jq -e '.authenticator_failures | any(.port=="r-dev1" and .reason=="certificate revoked")' "$L/site/router-view.json" >/dev/null \
+# try_8021x DIR CERT KEY REASON: wpa_supplicant on gh-dev1 with this certificate and key (as a
+# thief holding them would) until the router records a new refusal on r-dev1 whose reason matches
+# REASON (a regular expression); whether it did.
+try_8021x() {
+  local dir=$1 cert=$2 key=$3 reason=$4 before i
+  refusals() { jq --arg r "$reason" '[.authenticator_failures[] | select(.port=="r-dev1" and (.reason|test($r)))] | length' "$L/site/router-view.json"; }
+  before=$(refusals)
+  sed -e "s#$T/rogue/cert.pem#$cert#; s#$T/rogue/key.pem#$key#; s#$T/rogue/ctrl#$T/$dir/ctrl#" rogue/wpa.conf > "$dir/wpa.conf"
+  (ip netns exec gh-dev1 wpa_supplicant -D wired -i eth0 -c "$dir/wpa.conf" > "$dir/wpa.log" 2>&1 &)
+  for i in $(seq 60); do
+    [ "$(refusals)" -gt "$before" ] && break
+    # (the authenticator may miss the first EAPOL-Start right after the previous session's logoff)
+    [ $((i % 8)) -eq 0 ] && ip netns exec gh-dev1 wpa_cli -p "$T/$dir/ctrl" -i eth0 reassociate >/dev/null 2>&1
+    sleep 0.25
+  done
+  pkill -f "$dir/wpa.conf" || true
+  [ "$(refusals)" -gt "$before" ]
+}
+try_8021x old1 "$T/old1/ldevid.pem" "$T/old1/ldevid.key" "^certificate revoked$" \
   || fail "the superseded LDevID was not refused: $(jq -c .authenticator_failures "$L/site/router-view.json")"
-pkill -f "old1/wpa.conf" || true
 ip netns exec gh-dev1 "$G" device connect --state "$d1" --server-name eap.lab >/dev/null || fail "802.1X with the new LDevID"
 for _ in $(seq 40); do ip netns exec gh-dev1 curl -s -m 0.5 -o /dev/null http://telemetry.lab/ && break; sleep 0.1; done
 ip netns exec gh-dev1 curl -s -m 2 -o /dev/null http://telemetry.lab/ || fail "the re-onboarded device is not admitted"
@@ -470,7 +479,6 @@ ok "renewal through the router: $old_serial -> $new_serial, 802.1X re-authentica
 # credentials (kept aside, as a thief would) fail 802.1X on the CRL.
 mkdir -p dec1 && cp "$d1/onboarding/$(jq -r .credential.certificate "$d1/onboarding/network.json")" dec1/ldevid.pem \
   && cp "$d1/keystore/$(jq -r .credential.key "$d1/onboarding/network.json" | sed 's/^keystore://').key" dec1/ldevid.key
-before_failures=$(jq '[.authenticator_failures[] | select(.port=="r-dev1" and .reason=="certificate revoked")] | length' "$L/site/router-view.json")
 "$G" site decommission --state "$L/site" "$s1" --reason "lab test: taken out of service" >/dev/null
 t0=$(date +%s%N); cut=""
 for _ in $(seq 20); do
@@ -480,16 +488,7 @@ done
 [ -n "$cut" ] && [ "$cut" -lt 1000 ] || fail "decommissioning did not cut the device off within one second (${cut:-never} ms)"
 rc=0; ip netns exec gh-dev1 "$G" device run --state "$d1" --rounds 1 --no-updates > ldec.out 2>&1 || rc=$?
 [ "$rc" = 1 ] && grep -q device.decommissioned ldec.out && [ ! -e "$d1/onboarding" ] || fail "the agent did not wipe gh-dev1: $rc $(cat ldec.out)"
-sed -e "s#$T/rogue/cert.pem#$T/dec1/ldevid.pem#; s#$T/rogue/key.pem#$T/dec1/ldevid.key#; s#$T/rogue/ctrl#$T/dec1/ctrl#" rogue/wpa.conf > dec1/wpa.conf
-(ip netns exec gh-dev1 wpa_supplicant -D wired -i eth0 -c dec1/wpa.conf > dec1/wpa.log 2>&1 &)
-revoked_failures() { jq '[.authenticator_failures[] | select(.port=="r-dev1" and .reason=="certificate revoked")] | length' "$L/site/router-view.json"; }
-for i in $(seq 60); do
-  [ "$(revoked_failures)" -gt "$before_failures" ] && break
-  [ $((i % 8)) -eq 0 ] && ip netns exec gh-dev1 wpa_cli -p "$T/dec1/ctrl" -i eth0 reassociate >/dev/null 2>&1
-  sleep 0.25
-done
-pkill -f "dec1/wpa.conf" || true
-[ "$(revoked_failures)" -gt "$before_failures" ] \
+try_8021x dec1 "$T/dec1/ldevid.pem" "$T/dec1/ldevid.key" "^certificate revoked$" \
   || fail "the decommissioned device's LDevID was not refused: $(jq -c .authenticator_failures "$L/site/router-view.json")"
 ip netns exec gh-dev1 curl -s -m 1 -o /dev/null http://telemetry.lab/ && fail "the decommissioned device reached a host"
 ok "decommissioning: cut off in ${cut} ms, wiped by its agent, its old LDevID refused by 802.1X (certificate revoked)"
@@ -504,17 +503,7 @@ openssl ca -batch -config exp/ca.cnf -cert "$L/site/domain-ca.pem" -keyfile "$L/
   -out exp/cert.pem -startdate 20250101000000Z -enddate 20250102000000Z -notext >/dev/null 2>&1 || fail "openssl ca"
 openssl verify -CAfile "$L/site/domain-ca.pem" exp/cert.pem > exp/verify.txt 2>&1 && fail "openssl accepts the expired certificate"
 grep -q "expired" exp/verify.txt || fail "the test certificate is not expired: $(cat exp/verify.txt)"
-sed -e "s#$T/rogue/cert.pem#$T/exp/cert.pem#; s#$T/rogue/key.pem#$T/exp/key.pem#; s#$T/rogue/ctrl#$T/exp/ctrl#" rogue/wpa.conf > exp/wpa.conf
-expired_failures() { jq '[.authenticator_failures[] | select(.port=="r-dev1" and (.reason|test("expired")))] | length' "$L/site/router-view.json"; }
-before_failures=$(expired_failures)
-(ip netns exec gh-dev1 wpa_supplicant -D wired -i eth0 -c exp/wpa.conf > exp/wpa.log 2>&1 &)
-for i in $(seq 60); do
-  [ "$(expired_failures)" -gt "$before_failures" ] && break
-  [ $((i % 8)) -eq 0 ] && ip netns exec gh-dev1 wpa_cli -p "$T/exp/ctrl" -i eth0 reassociate >/dev/null 2>&1
-  sleep 0.25
-done
-pkill -f "exp/wpa.conf" || true
-[ "$(expired_failures)" -gt "$before_failures" ] \
+try_8021x exp "$T/exp/cert.pem" "$T/exp/key.pem" "expired" \
   || fail "an expired LDevID was not refused: $(jq -c .authenticator_failures "$L/site/router-view.json")"
 ip netns exec gh-dev1 curl -s -m 1 -o /dev/null http://telemetry.lab/ && fail "a device with an expired LDevID reached a host"
 ok "an expired LDevID from the site's own CA fails 802.1X ($(jq -r '[.authenticator_failures[] | select(.port=="r-dev1" and (.reason|test("expired")))][-1].reason' "$L/site/router-view.json"))"

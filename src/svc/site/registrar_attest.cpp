@@ -80,16 +80,18 @@ net::HttpResponse RegistrarService::attest(net::HttpRequest& req, bool evidence)
                         serial.error())
                : refuse_unauthenticated(401, kind, serial.error());
   int interval = policy_->current(&site_->inventory()).assurance.interval_s;
-  // What the site asks of the device's LDevID ("renew", "rekey"), told on every answer.
-  std::string renewal;
-  if (auto d = site_->inventory().get(*serial); d && *d) renewal = (*d)->renewal;
   if (!evidence) {
-    auto nonce = verifier_->challenge(*serial);
-    if (!nonce) return refuse(500, *serial, kind, nonce.error());
-    Json j{{"nonce", hex_encode(*nonce)},
-           {"expires-at", time::format_rfc3339(proto::attest::nonce_expiry(*nonce))},
+    auto d = site_->inventory().get(*serial);
+    if (!d) return refuse(500, *serial, kind, d.error());
+    if (!*d)
+      return refuse(403, *serial, kind,
+                    make_error("inventory.unknown", *serial + " is not in the inventory"));
+    Bytes nonce = verifier_->challenge(**d);
+    Json j{{"nonce", hex_encode(nonce)},
+           {"expires-at", time::format_rfc3339(proto::attest::nonce_expiry(nonce))},
            {"interval", interval}};
-    if (!renewal.empty()) j["renewal"] = renewal;
+    // What the site asks of the device's LDevID ("renew", "rekey"), told with every challenge.
+    if (!(*d)->renewal.empty()) j["renewal"] = (*d)->renewal;
     return net::HttpResponse{200, "application/json", j.dump(), {}};
   }
   if (!net::media_type_is(req.header("content-type"), kEatCwt))
@@ -112,9 +114,7 @@ net::HttpResponse RegistrarService::attest(net::HttpRequest& req, bool evidence)
   if (out->action != "keep")
     log::warn("verifier", *serial + ": " + codec::ear::tier_name(out->appraisal.status) + " (" +
                               out->appraisal.check + "): " + out->action);
-  Json j = appraisal_json(*out, interval);
-  if (!renewal.empty()) j["renewal"] = renewal;
-  return net::HttpResponse{200, "application/json", j.dump(), {}};
+  return net::HttpResponse{200, "application/json", appraisal_json(*out, interval).dump(), {}};
 }
 
 }  // namespace gh::svc

@@ -65,7 +65,11 @@ Result<std::unique_ptr<Verifier>> Verifier::open(Site& site) {
 Result<Bytes> Verifier::challenge(const std::string& serial) {
   auto d = TRY(site_.inventory().get(serial));
   if (!d) return make_error("inventory.unknown", serial + " is not in the inventory");
-  return attest::issue_nonce(nonce_key_, serial, time::now(), crypto::random_bytes(16));
+  return challenge(*d);
+}
+
+Bytes Verifier::challenge(const store::DeviceRecord& device) {
+  return attest::issue_nonce(nonce_key_, device.serial, time::now(), crypto::random_bytes(16));
 }
 
 Result<Verifier::Known> Verifier::known(const std::string& serial, time::Seconds now) {

@@ -33,6 +33,8 @@ class Verifier {
 
   // A fresh challenge for a device the site knows ("inventory.unknown" otherwise).
   Result<Bytes> challenge(const std::string& serial);
+  // The same for a device record the caller has read.
+  Bytes challenge(const store::DeviceRecord& device);
 
   // Appraises evidence for serial answering nonce: checks the nonce (this site's, for this device,
   // unexpired), consumes it (a second use is "nonce.replayed"), appraises, signs and stores the
