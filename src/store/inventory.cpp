@@ -209,6 +209,15 @@ class SqliteInventory final : public Inventory {
     if (refused) return *refused;
     return ok_status();
   }
+  // Inside a write: one column of the device's row (column: a literal of this file) and the event.
+  Status set_and_log(const char* column, const std::string& serial, const std::string& value,
+                     const Event& event) {
+    auto st = TRY(db_->prepare(std::string("UPDATE devices SET ") + column +
+                               "=?, updated_at=? WHERE serial=?"));
+    st.bind(1, value).bind(2, static_cast<int64_t>(time::now())).bind(3, serial);
+    TRY(st.run());
+    return append_event(*db_, event);
+  }
 
   Result<ImportCounts> import_devices(const std::vector<DeviceRecord>& devices,
                                       const std::string& bundle_id, const Event& event) override {
@@ -425,13 +434,7 @@ class SqliteInventory final : public Inventory {
       return make_error("renew.kind", "a renewal is 'renew' or 'rekey', not '" + what + "'");
     return with_transition(
         Transition::kRenewalRequested, Actor::kOperator, serial, event,
-        [&](const std::string&) -> Status {
-          auto st = TRY(db_->prepare("UPDATE devices SET renewal=?, updated_at=? WHERE serial=?"));
-          st.bind(1, what).bind(2, static_cast<int64_t>(time::now()));
-          st.bind(3, serial);
-          TRY(st.run());
-          return append_event(*db_, event);
-        });
+        [&](const std::string&) { return set_and_log("renewal", serial, what, event); });
   }
 
   Status begin_maintenance(const std::string& serial, const std::string& kind,
@@ -442,22 +445,13 @@ class SqliteInventory final : public Inventory {
           "maintenance is 'some-maintenance' or 'other-maintenance', not '" + kind + "'");
     return with_transition(
         Transition::kMaintenanceBegin, Actor::kOperator, serial, event,
-        [&](const std::string&) -> Status {
-          auto st = TRY(db_->prepare("UPDATE devices SET state=?, updated_at=? WHERE serial=?"));
-          st.bind(1, kind).bind(2, static_cast<int64_t>(time::now()));
-          st.bind(3, serial);
-          TRY(st.run());
-          return append_event(*db_, event);
-        });
+        [&](const std::string&) { return set_and_log("state", serial, kind, event); });
   }
 
   Status transition(const std::string& serial, Transition t, Actor by,
                     const Event& event) override {
-    return with_transition(t, by, serial, event, [&](const std::string& next) -> Status {
-      auto st = TRY(db_->prepare("UPDATE devices SET state=?, updated_at=? WHERE serial=?"));
-      st.bind(1, next).bind(2, static_cast<int64_t>(time::now())).bind(3, serial);
-      TRY(st.run());
-      return append_event(*db_, event);
+    return with_transition(t, by, serial, event, [&](const std::string& next) {
+      return set_and_log("state", serial, next, event);
     });
   }
 
