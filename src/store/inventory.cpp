@@ -319,13 +319,13 @@ class SqliteInventory final : public Inventory {
   Result<std::vector<DeviceMudUrls>> mud_urls_in_service() override {
     std::lock_guard<std::mutex> lock(mu_);
     auto st = TRY(db_->prepare(
-        "SELECT serial, mud_url, mud_url_claimed, mud_url_claimed_status FROM devices "
+        "SELECT serial, mud_url, mud_url_claimed, mud_url_claimed_status, state FROM devices "
         "WHERE state IN ('onboarded','enrolled','some-maintenance','other-maintenance',"
         "'unsupported') AND (mud_url <> '' OR mud_url_claimed <> '') "
         "ORDER BY serial"));
     std::vector<DeviceMudUrls> out;
     while (TRY(st.step()))
-      out.push_back(DeviceMudUrls{st.text(0), st.text(1), st.text(2), st.text(3)});
+      out.push_back(DeviceMudUrls{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4)});
     return out;
   }
 

@@ -109,6 +109,7 @@ struct DeviceMudUrls {
   std::string mud_url;
   std::string mud_url_claimed;
   std::string mud_url_claimed_status;
+  std::string state;
   const std::string& enforced_mud_url() const {
     return store::enforced_mud_url(mud_url, mud_url_claimed, mud_url_claimed_status);
   }

@@ -19,7 +19,8 @@ struct AttestReply {
   std::string action;   // what the site did: keep, quarantine, revoke
   std::string ear;      // the signed result
   int interval_s = 60;  // how often the site wants fresh evidence
-  std::string renewal;  // what the site asks of the LDevID ("", "renew", "rekey"), from the challenge
+  std::string
+      renewal;  // what the site asks of the LDevID ("", "renew", "rekey"), from the challenge
 };
 
 using EvidenceMaker = std::function<Result<Bytes>(const Bytes& nonce)>;

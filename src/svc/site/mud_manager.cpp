@@ -141,10 +141,13 @@ void MudManager::refresh_due() {
   // holds the inventory (and so every registrar request) for the length of it.
   auto devices = site_.inventory().mud_urls_in_service();
   if (!devices) return;
-  std::map<std::string, std::string> urls;                // url -> a device that uses it
-  std::map<std::string, std::vector<std::string>> users;  // url -> every device that uses it
+  std::map<std::string, std::string> urls;  // url -> a device that uses it
+  // url -> the devices using it that a file saying is-supported: false would move (those that
+  // are not unsupported already, and not merely enrolled)
+  std::map<std::string, std::vector<const store::DeviceMudUrls*>> users;
   for (const auto& d : *devices) {
-    if (!d.enforced_mud_url().empty()) users[d.enforced_mud_url()].push_back(d.serial);
+    if (!d.enforced_mud_url().empty() && d.state != "unsupported" && d.state != "enrolled")
+      users[d.enforced_mud_url()].push_back(&d);
     if (d.mud_url.empty() && d.mud_url_claimed_status == "pending") {
       if (time::now() - last_try_[d.mud_url_claimed] < 10) continue;
       last_try_[d.mud_url_claimed] = time::now();
@@ -169,18 +172,15 @@ void MudManager::refresh_due() {
   // A verified file that says its devices are no longer supported (RFC 8520 is-supported) moves
   // them to "unsupported"; the policy decides their segment from then on.
   for (const auto& url : unsupported) {
-    for (const auto& serial : users[url]) {
-      auto d = site_.inventory().get(serial);
-      if (!d || !*d || (*d)->state == "unsupported" || !store::in_service((*d)->state)) continue;
-      (void)site_.inventory().transition(serial, store::Transition::kUnsupported,
-                                         store::Actor::kMudManager,
-                                         store::Event{0, 0, serial, "device.unsupported", "ok",
-                                                      "its MUD file says is-supported: false",
-                                                      Json{{"from", (*d)->state},
-                                                           {"to", "unsupported"},
-                                                           {"url", url},
-                                                           {"actor", "mud-manager"}}
-                                                          .dump()});
+    for (const auto* d : users[url]) {
+      const std::string& serial = d->serial;
+      (void)site_.inventory().transition(
+          serial, store::Transition::kUnsupported, store::Actor::kMudManager,
+          store::Event{
+              0, 0, serial, "device.unsupported", "ok", "its MUD file says is-supported: false",
+              Json{
+                  {"from", d->state}, {"to", "unsupported"}, {"url", url}, {"actor", "mud-manager"}}
+                  .dump()});
     }
   }
 }
