@@ -6,6 +6,7 @@
 #include "cli/output.h"
 #include "common/fs.h"
 #include "svc/site/assets.h"
+#include "svc/site/device_view.h"
 #include "svc/site/policy_store.h"
 #include "svc/site/site.h"
 
@@ -42,31 +43,21 @@ int site_policy_check(const Args& a) {
   if (!state) return fail(state.error());
   if (a.positional.size() != 1)
     return fail(make_error("usage", "site policy check takes one SERIAL"));
-  auto site = svc::Site::open(*state);
-  if (!site) return fail(site.error());
-  auto rec = (*site)->inventory().get(a.positional[0]);
-  if (!rec) return fail(rec.error());
-  if (!*rec)
-    return fail(make_error("policy.unknown-device", a.positional[0] + " is not in the inventory"));
   std::string protocol = a.get("protocol", "brski");
   if (protocol != "brski" && protocol != "dpp" && protocol != "connect")
     return fail(make_error("usage", "--protocol takes brski, dpp or connect"));
+  auto site = svc::Site::open(*state);
+  if (!site) return fail(site.error());
   svc::PolicyStore store(*state);
-  auto subject = svc::subject_for(**rec, protocol);
-  auto d = store.decide(subject, &(*site)->inventory());
+  auto j = svc::policy_check_json(**site, store, a.positional[0], protocol);
+  if (!j) return fail(j.error());
   if (a.has("json")) {
-    Json j = d.to_json();
-    j["serial"] = subject.serial;
-    j["subject"] = {{"manufacturer", subject.manufacturer},
-                    {"model", subject.model},
-                    {"owner", subject.owner},
-                    {"bundle", subject.bundle},
-                    {"mud", subject.mud_url.empty() ? "absent" : "present"},
-                    {"protocol", subject.protocol}};
-    print_json(j);
+    print_json(*j);
   } else {
-    std::cout << subject.serial << ": " << (d.allow ? "allow" : "deny") << ", segment " << d.segment
-              << " (rule '" << d.rule << "' of " << d.origin << ")\n";
+    std::cout << (*j)["serial"].get<std::string>() << ": " << (*j)["decision"].get<std::string>()
+              << ", segment " << (*j)["segment"].get<std::string>() << " (rule '"
+              << (*j)["rule"].get<std::string>() << "' of " << (*j)["policy"].get<std::string>()
+              << ")\n";
   }
   return kExitOk;
 }

@@ -70,6 +70,7 @@ int site_serve(const Args& a) {
     if (who != "public" && who != "viewer")
       return fail(make_error("usage", "--metrics-role takes public or viewer"));
     o.metrics_role = who == "viewer" ? svc::ApiRole::kViewer : svc::ApiRole::kPublic;
+    o.ui_dir = a.get("ui-dir");
     auto r = svc::ApiService::open(*state, o);
     if (!r) return fail(r.error());
     api = std::move(*r);
@@ -126,6 +127,8 @@ int site_serve(const Args& a) {
     if (!port) return fail(port.error());
     std::cout << "api listening on https://" << bracket(hp->first) << ":" << *port << "/api/v1/"
               << std::endl;
+    std::cout << "dashboard at https://" << bracket(hp->first) << ":" << *port << "/ui/"
+              << (api->ui_installed() ? "" : " (not installed: --ui-dir DIR)") << std::endl;
   }
   // Continuous assurance: devices whose evidence is overdue are marked stale each second.
   auto verifier = svc::Verifier::open(**site);

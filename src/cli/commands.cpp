@@ -110,7 +110,7 @@ const std::vector<Command>& commands() {
       {"site serve", "Serve the registrar (BRSKI and EST) and/or the DPP controller (TCP).",
        "site serve --state DIR [--listen HOST:PORT] [--dpp-listen HOST:PORT] [--ldevid-days N] "
        "[--ssid S] [--akm dpp|psk|sae|psk+sae|dot1x]"
-       " [--api-listen HOST:PORT [--metrics-role public|viewer]]",
+       " [--api-listen HOST:PORT [--metrics-role public|viewer] [--ui-dir DIR]]",
        with({kState, opt("listen", "registrar address (port 0 picks one)"),
              opt("dpp-listen", "DPP controller address, e.g. 0.0.0.0:8908"),
              opt("ldevid-days", "LDevID lifetime (default 90)"),
@@ -125,6 +125,9 @@ const std::vector<Command>& commands() {
              opt("api-listen", "REST API address, /api/v1/ over HTTPS (port 0 picks one)"),
              opt("api-cert", "the API's certificate chain (PEM; default: issued by the domain CA)"),
              opt("api-key", "the API certificate's key (PEM)"),
+             opt("ui-dir",
+                 "the web dashboard's built files, served at /ui/ on the API listener (default: "
+                 "ui/ beside the binary, else ../share/gatehouse/ui)"),
              opt("metrics-role",
                  "who may read /metrics on the API listener: public (default, no token, like "
                  "/health) or viewer (a viewer's bearer token or better)")},

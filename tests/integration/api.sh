@@ -61,6 +61,25 @@ jq -e '.total == 3 and (.devices | length) == 2 and .devices[0].serial > .device
   || fail "detail: $(cat "$T/body")"
 ok "a viewer lists, filters, sorts and pages the inventory and reads a device whole"
 
+[ "$(call "$viewer" GET me)" = 200 ] && jq -e '.name == "vera" and .role == "viewer" and (has("token") | not)' "$T/body" >/dev/null \
+  || fail "me: $(cat "$T/body")"
+[ "$(call "$viewer" GET "devices?protocol=brski")" = 200 ] && jq -e --arg s "$s1" '.total == 1 and .devices[0].serial == $s and .devices[0].segment == "default"' "$T/body" >/dev/null \
+  || fail "protocol filter: $(cat "$T/body")"
+[ "$(call "$viewer" GET "devices?segment=default&protocol=none")" = 200 ] && jq -e '.total == 2' "$T/body" >/dev/null || fail "segment filter: $(cat "$T/body")"
+[ "$(call "$viewer" GET "devices?protocol=carrier-pigeon")" = 400 ] && jq -e '.error.check == "api.filter"' "$T/body" >/dev/null || fail "a bad protocol"
+[ "$(call "$viewer" GET "stats/onboarding?minutes=10")" = 200 ] \
+  && jq -e '.totals.brski.ok == 1 and (.per_minute.brski.ok | length) == 10 and (.per_minute.brski.ok | add) == 1 and .truncated == false' "$T/body" >/dev/null \
+  || fail "stats: $(cat "$T/body")"
+[ "$(call "$viewer" GET "stats/onboarding?minutes=99999")" = 400 ] && jq -e '.error.check == "api.query"' "$T/body" >/dev/null || fail "stats window"
+[ "$(call "$viewer" GET "policy/decision?serial=$s1&protocol=brski")" = 200 ] || fail "decision: $(cat "$T/body")"
+"$G" site policy check --state s "$s1" --protocol brski --json | jq -S . > "$T/cli.json"
+jq -S . "$T/body" | diff - "$T/cli.json" >/dev/null || fail "the API's decision differs from site policy check: $(cat "$T/body")"
+[ "$(call "$viewer" GET "policy/decision?serial=NOPE-00000000")" = 404 ] && jq -e '.error.check == "policy.unknown-device"' "$T/body" >/dev/null \
+  || fail "decision for an unknown serial: $(cat "$T/body")"
+redirect=$(curl -sS --cacert s/domain-ca.pem -o /dev/null -w '%{http_code} %{redirect_url}' "${api%/api/v1/}/")
+[ "$redirect" = "302 ${api%/api/v1/}/ui/" ] || fail "/ does not lead to the dashboard: $redirect"
+ok "me; filters by protocol and segment; onboardings per minute (1 BRSKI); the policy's decision as site policy check gives it; / leads to /ui/"
+
 code=$(call "$viewer" POST "devices/$s1/quarantine" -H 'Content-Type: application/json' -d '{"reason":"viewer tries"}')
 [ "$code" = 403 ] && jq -e '.error.check == "api.role"' "$T/body" >/dev/null || fail "viewer acted: $code $(cat "$T/body")"
 [ "$("$G" site devices show --state s "$s1" --json | jq -r .state)" = onboarded ] || fail "the refused action changed the device"

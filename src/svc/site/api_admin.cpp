@@ -2,6 +2,7 @@
 #include "common/fs.h"
 #include "crypto/digest.h"
 #include "svc/site/api_call.h"
+#include "svc/site/device_view.h"
 
 namespace gh::svc {
 namespace {
@@ -102,6 +103,20 @@ net::HttpResponse ApiService::put_policy(ApiCall& c) {
   return r;
 }
 
+net::HttpResponse ApiService::policy_decision(ApiCall& c) {
+  if (auto st = api::only_params(c, {"serial", "protocol"}); !st) return api::error(st.error());
+  auto serial = c.query.find("serial");
+  if (serial == c.query.end() || serial->second.empty())
+    return api::error("api.query", "name the device: ?serial=SERIAL");
+  const std::string protocol = c.query.count("protocol") ? c.query.at("protocol") : "connect";
+  if (protocol != "brski" && protocol != "dpp" && protocol != "connect")
+    return api::error("api.query", "protocol takes brski, dpp or connect");
+  // The same evaluation as `site policy check`, on the policy the services run.
+  auto j = policy_check_json(*site_, *policy_, serial->second, protocol);
+  if (!j) return api::error(j.error());
+  return api::json(200, *j);
+}
+
 net::HttpResponse ApiService::list_manufacturers(ApiCall& c) {
   if (auto st = api::only_params(c, {}); !st) return api::error(st.error());
   auto ms = site_->inventory().manufacturers();
@@ -144,6 +159,11 @@ net::HttpResponse ApiService::import_bundle(ApiCall& c) {
   (void)site_->inventory().append(
       store::Event{0, 0, "", "api.bundle-import", "ok", "bundle imported", detail.dump()});
   return api::json(200, j);
+}
+
+net::HttpResponse ApiService::whoami(ApiCall& c) {
+  if (auto st = api::only_params(c, {}); !st) return api::error(st.error());
+  return api::json(200, operator_public_json(*c.op));
 }
 
 net::HttpResponse ApiService::list_operators(ApiCall& c) {

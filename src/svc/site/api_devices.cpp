@@ -18,19 +18,49 @@ constexpr int64_t kMaxPage = 500;
 // A bulk action touches at most this many devices; a wider filter is refused, not cut short.
 constexpr size_t kMaxBulk = 500;
 
-const std::vector<std::string> kFilterKeys = {"state",       "phase",  "model", "manufacturer",
-                                              "attestation", "serial", "q"};
+const std::vector<std::string> kFilterKeys = {
+    "state", "phase", "model", "manufacturer", "attestation", "serial", "segment", "protocol", "q"};
+
+// What a listing knows of a device beyond its record: how it was onboarded (device_view.h) and
+// the segment the policy in force puts it in when it connects.
+struct Derived {
+  std::string protocol;
+  std::string segment;
+};
+
+// The derived fields for every device of a listing: one read of the DPP configurations and one
+// of the policy, then an evaluation per device in memory.
+class Deriver {
+ public:
+  static Result<Deriver> open(Site& site, PolicyStore& policy) {
+    Deriver d;
+    for (const auto& c : TRY(site.inventory().dpp_configurations(true))) d.dpp_.insert(c.device);
+    d.policy_ = policy.current(nullptr);
+    return d;
+  }
+  Derived of(const store::DeviceRecord& r) const {
+    return Derived{onboarding_protocol(r, dpp_),
+                   proto::policy::evaluate(policy_, subject_for(r, "connect")).segment};
+  }
+
+ private:
+  std::set<std::string> dpp_;
+  proto::policy::Policy policy_ = proto::policy::Policy::builtin();
+};
 
 // What GET /devices and POST /actions select devices by. Within a field any value matches (OR);
-// every field given must match (AND). model and manufacturer take globs (* and ?), as the policy.
+// every field given must match (AND). model, manufacturer and segment take globs (* and ?), as
+// the policy.
 struct DeviceFilter {
   std::map<std::string, std::vector<std::string>> any;  // field -> accepted values
   std::string q;                                        // substring of the serial
 
   bool empty() const { return any.empty() && q.empty(); }
 
-  bool matches(const store::DeviceRecord& d) const {
+  bool matches(const store::DeviceRecord& d, const Derived& x) const {
     auto field = [&](const std::string& f) -> std::string {
+      if (f == "segment") return x.segment;
+      if (f == "protocol") return x.protocol;
       if (f == "state") return d.state;
       if (f == "phase") return store::lifecycle_phase(d.state, d.app_status);
       if (f == "model") return d.model;
@@ -40,7 +70,7 @@ struct DeviceFilter {
     };
     for (const auto& [f, values] : any) {
       const std::string have = field(f);
-      bool glob = f == "model" || f == "manufacturer";
+      bool glob = f == "model" || f == "manufacturer" || f == "segment";
       if (std::none_of(values.begin(), values.end(), [&](const std::string& v) {
             return glob ? proto::policy::glob_match(v, have) : v == have;
           }))
@@ -73,6 +103,7 @@ Status check_values(const std::string& field, const std::vector<std::string>& va
     allowed.insert(allowed.end(), {"onboarding", "commissioned", "operational"});
   }
   if (field == "attestation") allowed = tiers;
+  if (field == "protocol") allowed = {"brski", "dpp", "none"};
   if (values.empty()) return make_error("api.filter", field + " names no value");
   if (allowed.empty()) return ok_status();
   for (const auto& v : values)
@@ -193,15 +224,22 @@ net::HttpResponse ApiService::list_devices(ApiCall& c) {
   if (!limit) return api::error(limit.error());
   auto all = site_->inventory().list();
   if (!all) return api::error(all.error());
+  auto deriver = Deriver::open(*site_, *policy_);
+  if (!deriver) return api::error(deriver.error());
   std::vector<store::DeviceRecord> picked;
   for (auto& d : *all)
-    if (filter->matches(d)) picked.push_back(std::move(d));
+    if (filter->matches(d, deriver->of(d))) picked.push_back(std::move(d));
   auto sort = c.query.count("sort") ? c.query.at("sort") : "serial";
   if (auto st = sort_devices(picked, sort); !st) return api::error(st.error());
   Json devices = Json::array();
   size_t from = static_cast<size_t>((*page - 1) * *limit);
-  for (size_t i = from; i < picked.size() && i < from + static_cast<size_t>(*limit); ++i)
-    devices.push_back(device_summary_json(picked[i]));
+  for (size_t i = from; i < picked.size() && i < from + static_cast<size_t>(*limit); ++i) {
+    Json j = device_summary_json(picked[i]);
+    Derived x = deriver->of(picked[i]);
+    j["protocol"] = x.protocol;
+    j["segment"] = x.segment;
+    devices.push_back(std::move(j));
+  }
   return api::json(
       200,
       Json{{"total", picked.size()}, {"page", *page}, {"limit", *limit}, {"devices", devices}});
@@ -258,9 +296,11 @@ net::HttpResponse ApiService::bulk_action(ApiCall& c) {
     return api::error("api.reason", std::string(action_name(*action)) + " needs a reason");
   auto all = site_->inventory().list();
   if (!all) return api::error(all.error());
+  auto deriver = Deriver::open(*site_, *policy_);
+  if (!deriver) return api::error(deriver.error());
   std::vector<std::string> serials;
   for (const auto& d : *all)
-    if (filter->matches(d)) serials.push_back(d.serial);
+    if (filter->matches(d, deriver->of(d))) serials.push_back(d.serial);
   if (serials.size() > kMaxBulk)
     return api::error("api.filter", "the filter matches " + std::to_string(serials.size()) +
                                         " devices; at most " + std::to_string(kMaxBulk) +

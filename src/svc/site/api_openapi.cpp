@@ -95,6 +95,11 @@ Json filter_parameters() {
        query("attestation", "attestation tiers: affirming, warning, contraindicated, none, stale",
              str()),
        query("serial", "serials, comma-separated", str()),
+       query("segment",
+             "segments the policy in force puts devices in when they connect, comma-separated; "
+             "* and ? match",
+             str()),
+       query("protocol", "how devices were onboarded: brski, dpp or none, comma-separated", str()),
        query("q", "a substring of the serial", str())});
 }
 
@@ -106,6 +111,8 @@ Json filter_schema() {
                  {"manufacturer", list},
                  {"attestation", list},
                  {"serial", list},
+                 {"segment", list},
+                 {"protocol", list},
                  {"q", str("substring of the serial")}});
 }
 
@@ -123,7 +130,9 @@ Json schemas() {
                                 {"renewal_requested", str("'', renew or rekey")},
                                 {"app_status", str()},
                                 {"app_version", str()},
-                                {"updated_at", str("RFC 3339")}});
+                                {"updated_at", str("RFC 3339")},
+                                {"protocol", str_enum({"brski", "dpp", "none"})},
+                                {"segment", str("where the policy in force puts it")}});
   Json event = object({{"id", {{"type", "integer"}}},
                        {"at", str("RFC 3339")},
                        {"serial", str("empty for site-wide entries")},
@@ -149,7 +158,12 @@ Json schemas() {
        {"mud", object({{"signer", str()},
                        {"fetched_at", str()},
                        {"from_device", array_of(str("nft rule"))},
-                       {"to_device", array_of(str("nft rule"))}})},
+                       {"to_device", array_of(str("nft rule"))},
+                       {"sets", array_of(object({{"name", str("nft set named in the rules")},
+                                                 {"family", str()},
+                                                 {"kind", str("dns, manufacturer, model, "
+                                                              "controller, my-controller, local")},
+                                                 {"key", str("what it stands for")}}))}})},
        {"policy", object({{"allow", {{"type", "boolean"}}}, {"segment", str()}, {"rule", str()}})},
        {"attestation",
         object({{"status", str()}, {"check", str()}, {"release", str()}, {"at", str()}})},
@@ -230,6 +244,32 @@ Json schemas() {
                          {"summary", schema_ref("PolicySummary")},
                          {"error", object({{"check", str()}, {"message", str()}})},
                          {"running", str("the policy the services keep while the file is bad")}})},
+      {"PolicyDecision", object({{"serial", str()},
+                                 {"decision", str_enum({"allow", "deny"})},
+                                 {"segment", str()},
+                                 {"rule", str("the rule that decided, or default")},
+                                 {"policy", str("the policy's origin")},
+                                 {"subject", object({{"manufacturer", str()},
+                                                     {"model", str()},
+                                                     {"owner", str()},
+                                                     {"bundle", str()},
+                                                     {"mud", str_enum({"present", "absent"})},
+                                                     {"protocol", str()}})}})},
+      {"OnboardingStats",
+       object({{"minutes", {{"type", "integer"}}},
+               {"bucket_s", {{"type", "integer"}}},
+               {"from", str("RFC 3339, the first bucket's start")},
+               {"to", str("RFC 3339")},
+               {"scanned", {{"type", "integer"}}},
+               {"truncated", boolean("the window held more entries than are read at once")},
+               {"per_minute",
+                {{"type", "object"},
+                 {"description", "protocol -> outcome (ok, refused) -> counts, one per minute"}}},
+               {"totals", {{"type", "object"}, {"description", "protocol -> outcome -> count"}}},
+               {"refusals",
+                array_of(
+                    object({{"kind", str()}, {"check", str()}, {"count", {{"type", "integer"}}}}))},
+               {"refusals_total", {{"type", "integer"}}}})},
       {"PolicyInstalled", object({{"installed", str()}, {"summary", schema_ref("PolicySummary")}})},
       {"Manufacturers",
        object({{"manufacturers", array_of(object({{"name", str()},
@@ -257,7 +297,8 @@ Json responses() {
       {"Unauthorized", err("no token, a wrong token, or cookies without a token (api.auth)")},
       {"Forbidden", err("the operator's role may not do this (api.role), or the lifecycle "
                         "forbids this actor (lifecycle.actor)")},
-      {"NotFound", err("no such device (inventory.unknown), operator or route (api.route)")},
+      {"NotFound", err("no such device (inventory.unknown, policy.unknown-device), operator or "
+                       "route (api.route)")},
       {"Conflict", err("not from the device's state (lifecycle.state, device.state), or the "
                        "resource changed (policy.conflict, operator.exists, "
                        "operator.last-admin)")},
@@ -351,6 +392,31 @@ Json paths() {
   put["requestBody"] =
       Json{{"required", true}, {"content", {{"application/yaml", {{"schema", str("YAML")}}}}}};
   p["/policy"]["put"] = put;
+  Json decision = operation(
+      "The decision the policy gives a device", "viewer",
+      Json::array(
+          {query("serial", "the device (required)", str()),
+           query("protocol", "the protocol asking: brski, dpp or connect (802.1X admission)",
+                 {{"type", "string"},
+                  {"enum", {"brski", "dpp", "connect"}},
+                  {"default", "connect"}})}),
+      answer("the decision and the subject it was made for", schema_ref("PolicyDecision")),
+      {"400", "404"});
+  decision["description"] =
+      "The same evaluation as `site policy check --json`, on the policy the site's services run; "
+      "policy.unknown-device for a serial not in the inventory.";
+  p["/policy/decision"]["get"] = decision;
+  Json stats = operation(
+      "Onboardings per minute by protocol and outcome, refusals by check", "viewer",
+      Json::array({query("minutes", "the window, in minutes up to now", integer(1, 1440, 60))}),
+      answer("the window's counts", schema_ref("OnboardingStats")), {"400"});
+  stats["description"] =
+      "From the evidence log: onboardings as /metrics counts them (brski: the device confirmed "
+      "its LDevID; dpp: a configuration; refused: a voucher request, an enrollment or a DPP "
+      "exchange the site refused) and every refused entry by its kind and check (the 20 "
+      "commonest). At most 200000 of the newest entries are read; truncated says the window held "
+      "more.";
+  p["/stats/onboarding"]["get"] = stats;
   p["/manufacturers"]["get"] =
       operation("Trusted manufacturers and their device counts", "viewer", Json::array(),
                 answer("the list", schema_ref("Manufacturers")), {});
@@ -401,6 +467,9 @@ Json paths() {
       "(api.streams).";
   stream["responses"]["200"]["content"]["text/event-stream"] = {{"schema", str("SSE records")}};
   p["/events/stream"]["get"] = stream;
+  p["/me"]["get"] =
+      operation("The operator the token belongs to, and its role (what the dashboard shows)",
+                "viewer", Json::array(), answer("the operator", schema_ref("Operator")), {});
   p["/operators"]["get"] =
       operation("The API's operators (never their tokens)", "admin", Json::array(),
                 answer("the list", schema_ref("Operators")), {});

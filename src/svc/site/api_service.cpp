@@ -63,16 +63,24 @@ int hex_value(char c) {
 namespace api {
 
 int status_for(const std::string& check) {
-  static const std::map<std::string, int> exact = {
-      {"api.auth", 401},          {"api.role", 403},
-      {"lifecycle.actor", 403},   {"api.route", 404},
-      {"inventory.unknown", 404}, {"operator.unknown", 404},
-      {"api.method", 405},        {"api.media-type", 415},
-      {"api.size", 413},          {"api.streams", 429},
-      {"lifecycle.state", 409},   {"device.state", 409},
-      {"operator.exists", 409},   {"operator.last-admin", 409},
-      {"policy.conflict", 409},   {"state.busy", 409},
-      {"renew.credential", 409}};
+  static const std::map<std::string, int> exact = {{"api.auth", 401},
+                                                   {"api.role", 403},
+                                                   {"lifecycle.actor", 403},
+                                                   {"api.route", 404},
+                                                   {"inventory.unknown", 404},
+                                                   {"operator.unknown", 404},
+                                                   {"policy.unknown-device", 404},
+                                                   {"api.method", 405},
+                                                   {"api.media-type", 415},
+                                                   {"api.size", 413},
+                                                   {"api.streams", 429},
+                                                   {"lifecycle.state", 409},
+                                                   {"device.state", 409},
+                                                   {"operator.exists", 409},
+                                                   {"operator.last-admin", 409},
+                                                   {"policy.conflict", 409},
+                                                   {"state.busy", 409},
+                                                   {"renew.credential", 409}};
   if (auto it = exact.find(check); it != exact.end()) return it->second;
   if (check.size() > 5 && check.compare(check.size() - 5, 5, ".size") == 0) return 413;
   if (check.rfind("io", 0) == 0 || check.rfind("store.", 0) == 0) return 500;
@@ -202,6 +210,8 @@ const std::vector<ApiService::Route>& ApiService::routes() {
       {"POST", "/actions/{action}", R::kOperator, "One action on a filtered set of devices",
        &ApiService::bulk_action},
       {"GET", "/policy", R::kViewer, "The authorization policy", &ApiService::get_policy},
+      {"GET", "/policy/decision", R::kViewer, "The decision the policy gives a device",
+       &ApiService::policy_decision},
       {"PUT", "/policy", R::kAdmin, "Replace the authorization policy", &ApiService::put_policy},
       {"GET", "/manufacturers", R::kViewer, "Trusted manufacturers",
        &ApiService::list_manufacturers},
@@ -209,6 +219,11 @@ const std::vector<ApiService::Route>& ApiService::routes() {
       {"GET", "/events", R::kViewer, "The evidence log as JSON or CSV", &ApiService::list_events},
       {"GET", "/events/stream", R::kViewer, "New evidence log entries (long poll)",
        &ApiService::stream_events},
+      {"GET", "/stats/onboarding", R::kViewer,
+       "Onboardings per minute by protocol and outcome, refusals by check",
+       &ApiService::onboarding_stats},
+      {"GET", "/me", R::kViewer, "The operator the token belongs to, and its role",
+       &ApiService::whoami},
       {"GET", "/operators", R::kAdmin, "The API's operators", &ApiService::list_operators},
       {"POST", "/operators", R::kAdmin, "Add an operator", &ApiService::add_operator},
       {"DELETE", "/operators/{name}", R::kAdmin, "Remove an operator",
@@ -228,6 +243,8 @@ Result<std::unique_ptr<ApiService>> ApiService::open(const std::string& state_di
   s->operators_ = std::make_unique<OperatorStore>(state_dir);
   s->metrics_ = TRY(SiteMetrics::open(*s->site_));
   s->options_ = std::move(options);
+  s->ui_ = std::make_unique<UiFiles>(s->options_.ui_dir.empty() ? UiFiles::default_dir()
+                                                                : s->options_.ui_dir);
   if (s->options_.metrics_role > ApiRole::kViewer)
     return make_error("usage", "/metrics takes no role above viewer (public or viewer)");
   return s;
@@ -303,6 +320,14 @@ net::HttpResponse ApiService::handle(net::HttpRequest& req) {
     query = target.substr(q + 1);
     target = target.substr(0, q);
   }
+  // The dashboard: its files under /ui/, and the site's address leads there.
+  if (target == "/" || target == "/ui") {
+    net::HttpResponse r{302, "text/plain; charset=utf-8", "the dashboard is at /ui/\n", {}};
+    r.headers.emplace_back("Location", "/ui/");
+    UiFiles::add_security_headers(r);
+    return r;
+  }
+  if (target.rfind("/ui/", 0) == 0) return ui_->serve(req.method, target);
   // Prometheus scrapes /metrics unless told otherwise: the same route as /api/v1/metrics.
   static const std::string kMetricsAlias = std::string(kPrefix) + "/metrics";
   if (target == "/metrics") target = kMetricsAlias;

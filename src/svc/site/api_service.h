@@ -3,6 +3,8 @@
 // one device whole, actions on one device or a filtered set, the policy, trusted manufacturers,
 // bundle import, the evidence log (JSON, CSV, a long-poll feed) and the API's own operators.
 //
+// The same listener serves the web dashboard's files at /ui/ (ui_files.h; / and /ui lead there).
+//
 // Every request but /health and /openapi.json carries `Authorization: Bearer TOKEN` (an operator
 // made by `site operator add`); the route table below says which role each route needs. Nothing
 // is kept in cookies, so a browser cannot be made to send a credential (CSRF); a request with a
@@ -30,6 +32,7 @@
 #include "svc/site/policy_store.h"
 #include "svc/site/site.h"
 #include "svc/site/site_metrics.h"
+#include "svc/site/ui_files.h"
 
 namespace gh::svc {
 
@@ -44,6 +47,8 @@ struct ApiOptions {
   int stream_wait_max_s = 15;
   // The least role /metrics needs: kPublic (no token, the default) or kViewer and up.
   ApiRole metrics_role = ApiRole::kPublic;
+  // The web dashboard's built files, served at /ui/ (ui_files.h); empty: UiFiles::default_dir().
+  std::string ui_dir;
 };
 
 // One request being answered: its path parameters, query and the operator making it.
@@ -70,6 +75,8 @@ class ApiService {
   // Listens on host:port (0 picks one); returns the port.
   Result<int> serve(const std::string& host, int port);
   net::HttpResponse handle(net::HttpRequest& req);
+  // Whether the dashboard's files are where /ui/ looks for them.
+  bool ui_installed() const { return ui_->installed(); }
   void stop();
 
  private:
@@ -83,11 +90,14 @@ class ApiService {
   net::HttpResponse device_action(ApiCall& c);
   net::HttpResponse bulk_action(ApiCall& c);
   net::HttpResponse get_policy(ApiCall& c);
+  net::HttpResponse policy_decision(ApiCall& c);
+  net::HttpResponse onboarding_stats(ApiCall& c);
   net::HttpResponse put_policy(ApiCall& c);
   net::HttpResponse list_manufacturers(ApiCall& c);
   net::HttpResponse import_bundle(ApiCall& c);
   net::HttpResponse list_events(ApiCall& c);
   net::HttpResponse stream_events(ApiCall& c);
+  net::HttpResponse whoami(ApiCall& c);
   net::HttpResponse list_operators(ApiCall& c);
   net::HttpResponse add_operator(ApiCall& c);
   net::HttpResponse remove_operator(ApiCall& c);
@@ -102,6 +112,10 @@ class ApiService {
   std::unique_ptr<PolicyStore> policy_;
   std::unique_ptr<OperatorStore> operators_;
   std::unique_ptr<SiteMetrics> metrics_;
+  std::unique_ptr<UiFiles> ui_;
+  // The onboarding view's reads of the evidence log (GET /stats/onboarding), one at a time.
+  std::mutex stats_mu_;
+  std::unique_ptr<EvidenceTail> stats_tail_;
   ApiOptions options_;
   std::unique_ptr<net::HttpServer> server_;
   net::ServerLimits limits_;

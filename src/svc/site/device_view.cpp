@@ -26,10 +26,16 @@ Json mud_rules_json(Site& site, PolicyStore& policy, const std::string& url) {
   if (!copy || !*copy) return Json();
   auto compiled = proto::mud::compile((*copy)->file, proto::mud::policy_chain_id(url));
   proto::mud::apply_overlay(compiled, url, policy.current(nullptr).overlay);
+  // What the rules' named sets stand for (a DNS name, a manufacturer, a controller), so that a
+  // reader sees what the device may reach and not only set names.
+  Json sets = Json::array();
+  for (const auto& r : compiled.sets)
+    sets.push_back(Json{{"name", r.name}, {"family", r.family}, {"kind", r.kind}, {"key", r.key}});
   return Json{{"signer", (*copy)->signer},
               {"fetched_at", time::format_rfc3339((*copy)->fetched_at)},
               {"from_device", compiled.from_rules},
-              {"to_device", compiled.to_rules}};
+              {"to_device", compiled.to_rules},
+              {"sets", sets}};
 }
 
 }  // namespace
@@ -61,6 +67,30 @@ Json device_summary_json(const store::DeviceRecord& d) {
               {"app_status", d.app_status},
               {"app_version", d.app_version},
               {"updated_at", time::format_rfc3339(d.updated_at)}};
+}
+
+Result<Json> policy_check_json(Site& site, PolicyStore& policy, const std::string& serial,
+                               const std::string& protocol) {
+  auto rec = TRY(site.inventory().get(serial));
+  if (!rec) return make_error("policy.unknown-device", serial + " is not in the inventory");
+  auto subject = subject_for(*rec, protocol);
+  auto d = policy.decide(subject, &site.inventory());
+  Json j = d.to_json();
+  j["serial"] = subject.serial;
+  j["subject"] = {{"manufacturer", subject.manufacturer},
+                  {"model", subject.model},
+                  {"owner", subject.owner},
+                  {"bundle", subject.bundle},
+                  {"mud", subject.mud_url.empty() ? "absent" : "present"},
+                  {"protocol", subject.protocol}};
+  return j;
+}
+
+std::string onboarding_protocol(const store::DeviceRecord& d,
+                                const std::set<std::string>& dpp_serials) {
+  if (!d.voucher.empty()) return "brski";
+  if (dpp_serials.count(d.serial)) return "dpp";
+  return "none";
 }
 
 Result<Json> device_detail_json(Site& site, PolicyStore& policy, const std::string& serial,

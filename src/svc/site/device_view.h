@@ -2,6 +2,7 @@
 // (GET /api/v1/devices/{serial}), and the summary a listing shows per device.
 #pragma once
 
+#include <set>
 #include <string>
 
 #include "common/json.h"
@@ -17,6 +18,18 @@ namespace gh::svc {
 // "inventory.unknown" for a serial not in the inventory.
 Result<Json> device_detail_json(Site& site, PolicyStore& policy, const std::string& serial,
                                 bool history);
+
+// The decision the policy gives a device asking by protocol (brski, dpp, connect), with the
+// subject it decided on: `site policy check --json` and GET /api/v1/policy/decision. The
+// inventory is the log for a broken policy file's refusal. "policy.unknown-device" for a serial
+// not in the inventory.
+Result<Json> policy_check_json(Site& site, PolicyStore& policy, const std::string& serial,
+                               const std::string& protocol);
+
+// How the device was onboarded: "brski" (it holds a voucher), "dpp" (the site configured it
+// by DPP) or "none". dpp_serials: the devices with an active DPP configuration.
+std::string onboarding_protocol(const store::DeviceRecord& d,
+                                const std::set<std::string>& dpp_serials);
 
 // One line of a listing.
 Json device_summary_json(const store::DeviceRecord& d);

@@ -1,5 +1,7 @@
 #include "svc/site/evidence_tail.h"
 
+#include <algorithm>
+
 #include "store/sqlite.h"
 
 namespace gh::svc {
@@ -27,6 +29,29 @@ Result<std::vector<store::Event>> EvidenceTail::after(int64_t after, size_t limi
   while (TRY(st.step()))
     out.push_back(store::Event{st.integer(0), st.integer(1), st.text(2), st.text(3), st.text(4),
                                st.text(5), ""});
+  return out;
+}
+
+Result<std::vector<store::Event>> EvidenceTail::recent(time::Seconds since, size_t limit,
+                                                       bool* truncated_out) {
+  // Newest first by id (entries are appended in time order), so the walk stops at the first one
+  // older than since, or at limit + 1 rows.
+  auto st = TRY(db_->prepare(
+      "SELECT id, at, serial, kind, outcome, reason FROM events ORDER BY id DESC LIMIT ?"));
+  st.bind(1, static_cast<int64_t>(limit) + 1);
+  std::vector<store::Event> out;
+  bool truncated = false;
+  while (TRY(st.step())) {
+    if (st.integer(1) < since) break;
+    if (out.size() == limit) {
+      truncated = true;
+      break;
+    }
+    out.push_back(store::Event{st.integer(0), st.integer(1), st.text(2), st.text(3), st.text(4),
+                               st.text(5), ""});
+  }
+  if (truncated_out) *truncated_out = truncated;
+  std::reverse(out.begin(), out.end());
   return out;
 }
 

@@ -29,6 +29,10 @@ class EvidenceTail {
   Result<int64_t> last_id();
   // At most limit entries with an id above after, oldest first; their detail is not read.
   Result<std::vector<store::Event>> after(int64_t after, size_t limit);
+  // The entries at or after since among the newest limit entries, oldest first, detail not
+  // read: a walk back through the primary key that stops at limit rows whatever the log's size.
+  // truncated_out says the limit was reached before an entry older than since was.
+  Result<std::vector<store::Event>> recent(time::Seconds since, size_t limit, bool* truncated_out);
 
  private:
   EvidenceTail() = default;

@@ -52,6 +52,16 @@ void count_policy_decision(const std::string& protocol, const proto::policy::Dec
       .inc({protocol, d.rule, d.allow ? "allow" : "deny"});
 }
 
+std::optional<OnboardingOutcome> onboarding_outcome(const store::Event& e) {
+  const bool ok = e.outcome == "ok";
+  if (e.kind == "brski.enroll-status" && ok) return OnboardingOutcome{"brski", true};
+  if (e.kind == "dpp.exchange" && ok) return OnboardingOutcome{"dpp", true};
+  if (auto it = onboarding_refusal_kinds().find(e.kind);
+      it != onboarding_refusal_kinds().end() && !ok)
+    return OnboardingOutcome{it->second, false};
+  return std::nullopt;
+}
+
 SiteMetrics::SiteMetrics(Site& site)
     : site_(site),
       events_(tally_.counter("gatehouse_evidence_events_total",
@@ -107,11 +117,7 @@ void SiteMetrics::tally(const store::Event& e) {
   const bool ok = e.outcome == "ok";
   events_.inc({e.outcome});
   if (!ok) refusals_.inc({e.kind, e.reason.empty() ? "unnamed" : e.reason});
-  if (e.kind == "brski.enroll-status" && ok) onboardings_.inc({"brski", "ok"});
-  if (e.kind == "dpp.exchange" && ok) onboardings_.inc({"dpp", "ok"});
-  if (auto it = onboarding_refusal_kinds().find(e.kind);
-      it != onboarding_refusal_kinds().end() && !ok)
-    onboardings_.inc({it->second, "refused"});
+  if (auto o = onboarding_outcome(e)) onboardings_.inc({o->protocol, o->ok ? "ok" : "refused"});
   // The router writes one entry as a session is admitted or refused, and one as it ends.
   if (e.kind == "network.8021x") {
     if (!ok)

@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "proto/policy.h"
@@ -30,6 +31,15 @@ void observe_step(const std::string& step, bool ok, double seconds);
 // gatehouse_policy_decisions_total{protocol, rule, decision}: the authorization policy asked for
 // a device (brski, dpp, connect), by the rule that decided.
 void count_policy_decision(const std::string& protocol, const proto::policy::Decision& d);
+
+// What an evidence-log entry says about onboarding: an onboarding by protocol (brski, dpp) that
+// ended ok or that the site refused; nullopt for any other entry. The one reading of it for the
+// metrics' tally and the API's onboarding statistics (GET /api/v1/stats/onboarding).
+struct OnboardingOutcome {
+  std::string protocol;
+  bool ok = false;
+};
+std::optional<OnboardingOutcome> onboarding_outcome(const store::Event& e);
 
 class SiteMetrics {
  public:

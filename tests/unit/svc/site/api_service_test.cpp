@@ -12,6 +12,7 @@
 #include "brski_fixture.h"
 #include "crypto/digest.h"
 #include "svc/site/api_operators.h"
+#include "svc/site/device_view.h"
 
 namespace gh::svc {
 namespace {
@@ -683,6 +684,139 @@ TEST_F(ApiTest, AdminManagesOperatorsAndTokensAreStoredHashed) {
   auto ev = call("GET", "/events?kind=operator.*", viewer_);
   ASSERT_GE(ev.json["count"].get<int>(), 5);
   EXPECT_EQ(ev.json["events"].back()["detail"]["by"], "ada");
+}
+
+}  // namespace
+}  // namespace gh::svc
+
+namespace gh::svc {
+namespace {
+
+TEST_F(ApiTest, MeNamesTheOperatorAndItsRole) {
+  auto me = call("GET", "/me", viewer_);
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.json["name"], "vera");
+  EXPECT_EQ(me.json["role"], "viewer");
+  EXPECT_FALSE(me.json.contains("token"));
+  EXPECT_EQ(call("GET", "/me", "").check(), "api.auth");
+}
+
+TEST_F(ApiTest, PolicyDecisionIsTheCliCheck) {
+  auto d = call("GET", "/policy/decision?serial=" + serials_[0], viewer_);
+  ASSERT_EQ(d.status, 200) << d.body;
+  EXPECT_EQ(d.json["serial"], serials_[0]);
+  EXPECT_EQ(d.json["decision"], "allow");
+  EXPECT_EQ(d.json["rule"], "default");
+  EXPECT_EQ(d.json["subject"]["protocol"], "connect");
+  // The same function as `site policy check --json`.
+  {
+    auto site = std::move(*Site::open(dir_ + "/s"));
+    PolicyStore store(dir_ + "/s");
+    auto cli = policy_check_json(*site, store, serials_[0], "brski");
+    ASSERT_TRUE(cli.ok());
+    auto api = call("GET", "/policy/decision?serial=" + serials_[0] + "&protocol=brski", viewer_);
+    EXPECT_EQ(api.json, *cli);
+  }
+  auto unknown = call("GET", "/policy/decision?serial=NOPE-1", viewer_);
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.check(), "policy.unknown-device");
+  EXPECT_EQ(call("GET", "/policy/decision", viewer_).check(), "api.query");
+  auto bad = call("GET", "/policy/decision?serial=" + serials_[0] + "&protocol=ftp", viewer_);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.check(), "api.query");
+}
+
+TEST_F(ApiTest, ListShowsAndFiltersSegmentAndProtocol) {
+  onboard(0);
+  auto all = call("GET", "/devices", viewer_);
+  ASSERT_EQ(all.status, 200) << all.body;
+  for (const auto& d : all.json["devices"]) {
+    EXPECT_EQ(d["protocol"], d["serial"] == serials_[0] ? "brski" : "none") << d.dump();
+    EXPECT_EQ(d["segment"], "default") << d.dump();
+  }
+  auto brski = call("GET", "/devices?protocol=brski", viewer_);
+  ASSERT_EQ(brski.json["total"], 1);
+  EXPECT_EQ(brski.json["devices"][0]["serial"], serials_[0]);
+  EXPECT_EQ(call("GET", "/devices?protocol=none,dpp", viewer_).json["total"], 2);
+  EXPECT_EQ(call("GET", "/devices?segment=def*", viewer_).json["total"], 3);
+  EXPECT_EQ(call("GET", "/devices?segment=cameras", viewer_).json["total"], 0);
+  EXPECT_EQ(call("GET", "/devices?protocol=ftp", viewer_).check(), "api.filter");
+  auto dry = call("POST", "/actions/quarantine", operator_,
+                  R"({"filter":{"protocol":"brski"},"reason":"x","dry_run":true})");
+  ASSERT_EQ(dry.status, 200) << dry.body;
+  EXPECT_EQ(dry.json["matched"], 1);
+}
+
+TEST_F(ApiTest, OnboardingStatsCountTheWindowByProtocolAndCheck) {
+  onboard(0);
+  {
+    auto site = std::move(*Site::open(dir_ + "/s"));
+    ASSERT_TRUE(site->inventory()
+                    .append(store::Event{0, 0, serials_[1], "brski.voucher-request", "refused",
+                                         "voucher.masa", "{}"})
+                    .ok());
+    ASSERT_TRUE(site->inventory()
+                    .append(store::Event{0, 0, serials_[1], "network.8021x", "refused",
+                                         "admission.revoked", "{}"})
+                    .ok());
+  }
+  auto s = call("GET", "/stats/onboarding?minutes=5", viewer_);
+  ASSERT_EQ(s.status, 200) << s.body;
+  EXPECT_EQ(s.json["minutes"], 5);
+  EXPECT_EQ(s.json["bucket_s"], 60);
+  EXPECT_FALSE(s.json["truncated"].get<bool>());
+  ASSERT_EQ(s.json["per_minute"]["brski"]["ok"].size(), 5u);
+  EXPECT_EQ(s.json["totals"]["brski"]["ok"], 1);
+  EXPECT_EQ(s.json["totals"]["brski"]["refused"], 1);
+  EXPECT_EQ(s.json["totals"]["dpp"]["ok"], 0);
+  int64_t sum = 0;
+  for (const auto& v : s.json["per_minute"]["brski"]["ok"]) sum += v.get<int64_t>();
+  EXPECT_EQ(sum, 1);
+  std::set<std::string> checks;
+  for (const auto& r : s.json["refusals"]) {
+    checks.insert(r["check"].get<std::string>());
+    EXPECT_EQ(r["count"], 1) << r.dump();
+  }
+  EXPECT_TRUE(checks.count("voucher.masa"));
+  EXPECT_TRUE(checks.count("admission.revoked"));
+  EXPECT_EQ(s.json["refusals_total"], 2);
+  EXPECT_EQ(call("GET", "/stats/onboarding?minutes=0", viewer_).check(), "api.query");
+  EXPECT_EQ(call("GET", "/stats/onboarding?minutes=1441", viewer_).check(), "api.query");
+  EXPECT_EQ(call("GET", "/stats/onboarding?window=5", viewer_).check(), "api.query");
+  EXPECT_EQ(call("GET", "/stats/onboarding", "").check(), "api.auth");
+}
+
+TEST_F(ApiTest, TheSiteLeadsToTheDashboardOnTheSameListener) {
+  const std::string ui = dir_ + "/ui";
+  ASSERT_TRUE(fs::make_dirs(ui).ok());
+  ASSERT_TRUE(fs::write_file_atomic(ui + "/index.html", "<!doctype html>").ok());
+  ApiOptions o;
+  o.ui_dir = ui;
+  auto api = start_api(o);
+  ASSERT_TRUE(api);
+  EXPECT_TRUE(api->ui_installed());
+  auto raw = [&](const std::string& path) {
+    auto c = net::HttpClient::connect("127.0.0.1", last_port_, *api_tls_);
+    EXPECT_TRUE(c.ok());
+    auto r = (*c)->request("GET", path, {}, "");
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : net::ClientResponse{};
+  };
+  for (const char* path : {"/", "/ui"}) {
+    auto r = raw(path);
+    EXPECT_EQ(r.status, 302) << path;
+    EXPECT_EQ(r.header("location"), "/ui/") << path;
+  }
+  auto page = raw("/ui/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.body, "<!doctype html>");
+  EXPECT_EQ(page.header("x-frame-options"), "DENY");
+  EXPECT_NE(page.header("content-security-policy").find("connect-src 'self'"), std::string::npos);
+  EXPECT_EQ(raw("/ui/../inventory.db").status, 400);
+  // The API keeps its own answers beside it.
+  EXPECT_EQ(raw("/api/v1/health").status, 200);
+  EXPECT_EQ(raw("/elsewhere").status, 404);
+  api->stop();
 }
 
 }  // namespace
