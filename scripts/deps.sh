@@ -21,6 +21,9 @@ packages=(
   prometheus
   # independent peers from npm (tests/node: tuf-js, the TUF client the update tests run)
   nodejs
+  # the dashboard's end-to-end test (tests/integration/dashboard.sh): Debian's Chromium, driven by
+  # playwright-core from ui/node_modules (npm ci by the build's dashboard target)
+  chromium
 )
 if [ "${1:-}" = fuzz ]; then
   packages=(clang-14 libclang-rt-14-dev)
