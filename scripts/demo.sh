@@ -10,6 +10,8 @@ set -euo pipefail
 G=${1:-build/gatehouse}
 G=$(readlink -f "$G")
 D=${DEMO_DIR:-$(pwd)/demo-out}
+# The last demo left its lab up for the dashboard: take it down before its directory goes.
+if [ -f "$D/lab/lab.json" ] && [ "$(id -u)" -eq 0 ]; then "$G" lab down --dir "$D/lab" >/dev/null 2>&1 || true; fi
 rm -rf "$D"
 mkdir -p "$D"
 cd "$D"
@@ -336,9 +338,18 @@ if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
       printf '\n'
     done
   done
-  "$G" lab down --dir "$LAB"
+
+  step "The site's dashboard on the lab's data, left running until gatehouse lab down"
+  # On this host (the lab's own site serve is inside its namespace); port 8444, or any free one.
+  "$G" lab dashboard --dir "$LAB" 2>/dev/null || "$G" lab dashboard --dir "$LAB" --listen 127.0.0.1:0
+  echo "open it in a browser on this machine (from another: ssh -L PORT:127.0.0.1:PORT), trust or accept"
+  echo "the certificate, and paste the token from the file above; \`gatehouse lab down\` stops it with the lab"
+  # The lab stays up for the dashboard: from here the exit trap stops only the demo's own servers.
+  trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; pkill -f "$D/rogue" 2>/dev/null || true' EXIT
 else
   echo "(skipped: the lab needs root and network namespaces)"
+  echo "(the dashboard: gatehouse site serve --state $D/site --api-listen 127.0.0.1:8444, then"
+  echo " gatehouse site operator add NAME --state $D/site --role operator for a token)"
 fi
 echo
 echo "demo state left in $D"

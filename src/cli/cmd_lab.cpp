@@ -9,6 +9,7 @@
 #include "cli/cmds.h"
 #include "codec/mud.h"
 #include "common/time.h"
+#include "net/tcp.h"
 #include "svc/lab/lab.h"
 #include "svc/router/authenticator.h"
 #include "svc/router/dhcp_journal.h"
@@ -35,6 +36,9 @@ void print_lab(const Json& j) {
   for (const auto& h : j["hosts"])
     std::cout << "host " << h["name"].get<std::string>() << " " << h["address"].get<std::string>()
               << (h["permitted_by"].empty() ? "" : " (permitted by a MUD file)") << "\n";
+  if (j.contains("dashboard"))
+    std::cout << "dashboard " << j["dashboard"].value("url", "?") << " (token in "
+              << j["dashboard"].value("token_file", "?") << ")\n";
 }
 int show(const Args& a, const Result<Json>& r) {
   if (!r) return fail(r.error());
@@ -59,6 +63,27 @@ int lab_up(const Args& a) {
   auto o = lab_options(a);
   if (!o) return fail(o.error());
   return show(a, svc::lab_up(*o));
+}
+
+int lab_dashboard(const Args& a) {
+  auto exe = self_exe();
+  if (!exe) return fail(exe.error());
+  const std::string listen = a.get("listen", "127.0.0.1:8444");
+  if (!net::parse_host_port(listen)) return fail(make_error("usage", "--listen takes HOST:PORT"));
+  auto d = svc::lab_dashboard(lab_dir(a), *exe, listen);
+  if (!d) return fail(d.error());
+  if (a.has("json")) {
+    print_json(*d);
+    return kExitOk;
+  }
+  std::cout << "dashboard: " << (*d)["url"].get<std::string>() << "\n"
+            << "sign in with the token in " << (*d)["token_file"].get<std::string>()
+            << " (operator " << (*d)["operator"].get<std::string>() << ", "
+            << (*d)["role"].get<std::string>() << ")\n"
+            << "its certificate is issued by the site's CA: " << (*d)["ca"].get<std::string>()
+            << "\n"
+            << "it runs until gatehouse lab down\n";
+  return kExitOk;
 }
 
 int lab_status(const Args& a) {

@@ -51,6 +51,7 @@ int site_mud_assign(const Args& a);
 int lab_up(const Args& a);
 int lab_status(const Args& a);
 int lab_down(const Args& a);
+int lab_dashboard(const Args& a);
 int router_serve(const Args& a);
 int router_authenticator_port(const Args& a);
 int router_dhcp_event(const Args& a);

@@ -530,6 +530,13 @@ const std::vector<Command>& commands() {
        {opt("devices", "device namespaces (default 2)"),
         opt("dir", "lab state (default: the lab that is up, else /var/lib/gatehouse-lab)"), kJson},
        lab_demo},
+      {"lab dashboard",
+       "Serve the site's REST API and web dashboard on the lab's data, on this host, until lab "
+       "down; sign in with the token in DIR/dashboard.token.",
+       "lab dashboard [--dir DIR] [--listen HOST:PORT] [--json]",
+       {opt("dir", "lab state (default: the lab that is up, else /var/lib/gatehouse-lab)"),
+        opt("listen", "address on this host (default 127.0.0.1:8444; port 0 picks one)"), kJson},
+       lab_dashboard},
       {"lab down",
        "Remove the lab: every namespace, process and file outside DIR it made.",
        "lab down [--dir DIR]",

@@ -18,9 +18,18 @@ built="$(dirname "$G")/ui"
 [ -d "$ui_src/node_modules/playwright-core" ] || fail "no playwright-core in $ui_src/node_modules (npm ci)"
 rm -rf "$artifacts"; mkdir -p "$artifacts"
 
-mport=$(free_port)
+mport=$(free_port); mudport=$(free_port)
+murl="https://localhost:$mudport/th-1.json"
 "$G" factory init --state f --name "Acme" --masa-url "https://localhost:$mport" >/dev/null
-"$G" factory make --state f --model th-1 --count 3 --out d > serials.txt
+"$G" factory make --state f --model th-1 --count 3 --out d --mud-url "$murl" > serials.txt
+cat > th-1.json <<JSON
+{"ietf-mud:mud":{"mud-version":1,"mud-url":"$murl","last-update":"2026-11-01T00:00:00Z","cache-validity":48,
+ "is-supported":true,"systeminfo":"th-1","from-device-policy":{"access-lists":{"access-list":[{"name":"fr"}]}}},
+ "ietf-access-control-list:acls":{"acl":[{"name":"fr","type":"ipv4-acl-type","aces":{"ace":[
+  {"name":"cloud","matches":{"ipv4":{"protocol":6,"ietf-acldns:dst-dnsname":"cloud.example.com"},
+   "tcp":{"destination-port":{"operator":"eq","port":443}}},"actions":{"forwarding":"accept"}}]}}]}}
+JSON
+"$G" factory publish-mud --state f --model th-1 --file th-1.json >/dev/null
 "$G" site init --state s --name "Example Site" >/dev/null
 "$G" factory sell --state f --serials-from serials.txt --owner-cert s/domain-ca.pem --bundle b.pem >/dev/null
 "$G" site import --state s b.pem --trust-anchor f/pki/root.pem >/dev/null
@@ -30,7 +39,7 @@ s1=$(sed -n 1p serials.txt); s2=$(sed -n 2p serials.txt); s3=$(sed -n 3p serials
  "$G" site operator add olivia --state s --role operator > operator.token 2>/dev/null
  "$G" site operator add vera --state s --role viewer > viewer.token 2>/dev/null)
 
-start_server MASA "$G" masa serve --state f --listen "127.0.0.1:$mport"
+start_server MASA "$G" masa serve --state f --listen "127.0.0.1:$mport" --mud-listen "127.0.0.1:$mudport"
 start_server SITE "$G" site serve --state s --listen 127.0.0.1:0 --api-listen 127.0.0.1:0 \
   --no-mud --mirror-interval 0
 for _ in $(seq 100); do grep -q "^dashboard at" "$T/SITE.out" && break; sleep 0.05; done
@@ -41,7 +50,8 @@ origin=${dash%/ui/}
 for s in "$s1" "$s2"; do
   "$G" device onboard --state "d/$s" --brski "$reg" --timeout 20 >/dev/null || fail "$s did not onboard"
 done
-ok "a site with $s1 and $s2 onboarded and $s3 expected serves the dashboard at $dash (found beside the binary)"
+"$G" site mud show --state s "$s1" --fetch >/dev/null || fail "$s1's MUD file was not fetched"
+ok "a site with $s1 (its MUD file verified) and $s2 onboarded and $s3 expected serves the dashboard at $dash (found beside the binary)"
 
 # Chromium accepts the site's certificate (issued by the domain CA) by its SPKI hash alone.
 hostport=${origin#https://}

@@ -100,6 +100,11 @@ try {
   await page.locator("#device-state").filter({ hasText: "onboarded" }).waitFor();
   const creds = await page.locator("#credentials ~ table tbody tr").count();
   assert(creds === 1, `one credential (${creds})`);
+  const reach = await page.locator("#mud ~ div table tbody tr").allInnerTexts();
+  assert(
+    reach.some((r) => r.includes("dns cloud.example.com") && r.includes("tcp 443") && r.includes("cloud")),
+    "the MUD rules let it reach cloud.example.com on tcp 443: " + JSON.stringify(reach),
+  );
   await page.locator("button[data-action=quarantine]").click();
   const dialog = page.locator("dialog#confirm");
   await dialog.waitFor({ state: "visible" });
@@ -112,7 +117,7 @@ try {
   await page.locator("#device-state").filter({ hasText: "quarantined" }).waitFor();
   await page.locator("#evidence ~ table").getByText("device.quarantine").first().waitFor();
   await shot("device-quarantined");
-  ok(`${s1}: the dialog asks a reason, then the quarantine is done and the page shows quarantined`);
+  ok(`${s1}: its MUD file lets it reach dns cloud.example.com on tcp 443; the dialog asks a reason, then the quarantine is done and the page shows quarantined`);
 
   // Live: released behind the page's back, the inventory follows without a reload.
   await page.getByRole("link", { name: "Inventory" }).first().click();

@@ -36,6 +36,13 @@ Result<Json> lab_status(const std::string& dir);
 // its protocol, waits for the router to enforce the MUD files, and reports which hosts each
 // device reaches. The lab stays up.
 Result<Json> lab_demo(const LabOptions& options);
+// `lab dashboard`: the site's API and web dashboard on the lab's data, served on the host at
+// listen (HOST:PORT) by a `site serve --api-listen` whose pid joins the lab's (so `lab down` stops
+// it); an admin operator's token in DIR/dashboard.token (0600). Returns url, operator, role,
+// token_file, ca (the domain CA that issued the server's certificate), log and pid; a dashboard
+// already running is returned as it is.
+Result<Json> lab_dashboard(const std::string& dir, const std::string& self_exe,
+                           const std::string& listen);
 // Removes every namespace, process and file outside DIR the lab made (DIR: find_lab_dir(dir));
 // fine when nothing is up. Returns DIR.
 Result<std::string> lab_down(const std::string& dir);

@@ -95,31 +95,37 @@ function operatorOf(e: EventEntry): string {
   return "";
 }
 
-// What the MUD rules let the device reach: each accepting rule from the device, its sets named
-// by what they stand for (a DNS name, a manufacturer, a controller).
+// What the MUD rules let the device reach: each rule from the device that lets traffic through
+// (return to the router's accepting chain, or accept), its sets named by what they stand for (a
+// DNS name, a manufacturer, a controller, the local DNS and NTP services), once per destination.
 function reach(d: Device): Child {
   if (!d.mud) return h("p", { class: "empty" }, "No verified MUD file on record yet.");
   const sets = new Map((d.mud.sets ?? []).map((s) => [s.name, s]));
+  const seen = new Set<string>();
   const lines: Child[][] = [];
   for (const rule of d.mud.from_device) {
-    if (!/\baccept\b/.test(rule)) continue;
+    if (!/\b(return|accept)\b/.test(rule) || /\b(reject|drop)\b/.test(rule)) continue;
     const to: string[] = [];
     for (const m of rule.matchAll(/daddr (?:\. [^@]*)?@(\S+)/g)) {
       const s = sets.get(m[1]);
       to.push(s ? `${s.kind} ${s.key || "(local networks)"}` : "@" + m[1]);
     }
-    for (const m of rule.matchAll(/daddr ([0-9a-fA-F.:/]+)(?:\s|$)/g)) to.push(m[1]);
+    for (const m of rule.matchAll(/daddr \{ ([^}]*) \}/g)) to.push(m[1].trim());
+    for (const m of rule.matchAll(/daddr (\d[\d./]*|[0-9a-fA-F]*:[0-9a-fA-F:/]*)(?:\s|$)/g))
+      to.push(m[1]);
     const port = rule.match(/(tcp|udp) dport (\S+)/);
-    lines.push([
-      to.join(", ") || "any host",
-      port ? `${port[1]} ${port[2]}` : rule.includes("icmp") ? "icmp" : "any",
-    ]);
+    const what = port ? `${port[1]} ${port[2]}` : /icmp/.test(rule) ? "icmp" : "the set's own";
+    const key = to.join(", ") + "|" + what;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const name = rule.match(/comment "([^"]*)"/);
+    lines.push([to.join(", ") || "any host", what, name ? name[1] : ""]);
   }
   return h(
     "div",
     {},
-    table("Destinations the MUD rules allow", ["Destination", "Protocol and port"], lines),
-    h("p", { class: "help" }, "Everything else is dropped (the default deny at the end of the rules)."),
+    table("Destinations the MUD rules allow", ["Destination", "Protocol and port", "Rule"], lines),
+    h("p", { class: "help" }, "Everything else is refused (the default deny at the end of the rules)."),
   );
 }
 
