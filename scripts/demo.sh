@@ -341,7 +341,8 @@ if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
 
   step "The site's dashboard on the lab's data, left running until gatehouse lab down"
   # On this host (the lab's own site serve is inside its namespace); port 8444, or any free one.
-  "$G" lab dashboard --dir "$LAB" 2>/dev/null || "$G" lab dashboard --dir "$LAB" --listen 127.0.0.1:0
+  "$G" lab dashboard --dir "$LAB" 2>/dev/null || "$G" lab dashboard --dir "$LAB" --listen 127.0.0.1:0 \
+    || echo "(the dashboard did not start: see $LAB/logs/dashboard.log)"
   echo "open it in a browser on this machine (from another: ssh -L PORT:127.0.0.1:PORT), trust or accept"
   echo "the certificate, and paste the token from the file above; \`gatehouse lab down\` stops it with the lab"
   # The lab stays up for the dashboard: from here the exit trap stops only the demo's own servers.
