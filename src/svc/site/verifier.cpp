@@ -1,6 +1,7 @@
 #include "svc/site/verifier.h"
 
 #include <cstdio>
+#include <optional>
 
 #include "common/fs.h"
 #include "common/log.h"
@@ -116,14 +117,32 @@ Status Verifier::consume(const std::string& serial, const Bytes& nonce, time::Se
 Result<attest::Appraisal> Verifier::appraise_only(const std::string& serial, const Bytes& nonce,
                                                   const Bytes& token) {
   time::Seconds now = time::now();
-  auto k = TRY(known(serial, now));
-  // A TPM's last counters are read fresh, never from the cache: they must not go back.
-  if (k.anchors.tpm)
-    k.anchors.last_clock = parse_tpm_clock(TRY(site_.inventory().tpm_clock(serial)));
   // Consumed only for evidence the device signed (a forged token does not use up the genuine
-  // one's nonce) and only when this site issued it (nothing else a peer sends fills the store).
-  return attest::appraise(
-      token, nonce, [&] { return consume(serial, nonce, now); }, k.anchors, k.releases);
+  // one's nonce) and only when this site issued it (nothing else a peer sends fills the store);
+  // once, however many times the evidence is judged below.
+  std::optional<Status> consumed;
+  auto consume_once = [&]() -> Status {
+    if (!consumed) consumed = consume(serial, nonce, now);
+    return *consumed;
+  };
+  auto judge = [&](Known k) -> Result<attest::Appraisal> {
+    // A TPM's last counters are read fresh, never from the cache: they must not go back.
+    if (k.anchors.tpm)
+      k.anchors.last_clock = parse_tpm_clock(TRY(site_.inventory().tpm_clock(serial)));
+    return attest::appraise(token, nonce, consume_once, k.anchors, k.releases);
+  };
+  auto a = TRY(judge(TRY(known(serial, now))));
+  // Measurements that match no release known here may be of a release that another process (the
+  // update mirror's sync, a bundle import by the CLI) stored since this one last looked, up to a
+  // second ago: before they are held against the device, the inventory is asked again at once,
+  // and when it has changed the evidence is judged against what it holds now.
+  if (a.authentic && a.check.rfind("measurement.", 0) == 0) {
+    int64_t seen = external_seen_.load();
+    external_checked_ = -1e9;
+    auto fresh = TRY(known(serial, now));
+    if (external_seen_.load() != seen) return judge(std::move(fresh));
+  }
+  return a;
 }
 
 Result<AttestationOutcome> Verifier::appraise(const std::string& serial, const Bytes& nonce,

@@ -53,6 +53,35 @@ class VerifierTest : public ::testing::Test {
     auto token = TRY(make_evidence(images_[i], nonce));
     return verifier_->appraise(serials_[i], nonce, token);
   }
+  // Release 1.1.0 of th-100 (a new app) and a second bundle with its reference values at
+  // DIR/bundle2.pem; no device has it installed yet.
+  FirmwareRelease release_1_1_0() {
+    auto f = std::move(*Factory::open(dir_ + "/f"));
+    EXPECT_TRUE(fs::write_file_atomic(dir_ + "/app2", "app 1.1.0\n").ok());
+    for (const char* part : {"boot", "os"})
+      EXPECT_TRUE(fs::write_file_atomic(
+                      dir_ + "/" + part,
+                      *fs::read_file(images_[0] + "/firmware/" + std::string(part) + ".bin"))
+                      .ok());
+    auto r =
+        f->add_release("th-100", "1.1.0", "",
+                       {{"boot", dir_ + "/boot"}, {"os", dir_ + "/os"}, {"app", dir_ + "/app2"}});
+    if (!r.ok()) {
+      ADD_FAILURE() << r.error().str();
+      return {};
+    }
+    auto again = f->add_release("th-100", "1.1.0", "", {{"app", dir_ + "/app2"}});
+    EXPECT_FALSE(again.ok());
+    if (!again.ok()) {
+      EXPECT_EQ(again.error().code, "release.exists");
+    }
+    SellOptions sell;
+    sell.serials = serials_;
+    sell.owner_cert_pem = *fs::read_file(dir_ + "/s/domain-ca.pem");
+    sell.bundle_path = dir_ + "/bundle2.pem";
+    EXPECT_TRUE(f->sell(sell).ok());
+    return *r;
+  }
   std::string state(size_t i) { return (*site_->inventory().get(serials_[i]))->state; }
   void policy(const std::string& yaml) {
     ASSERT_TRUE(fs::write_file_atomic(dir_ + "/p.yaml", yaml).ok());
@@ -169,34 +198,43 @@ TEST_F(VerifierTest, ReplaysAndForgeriesAreRefusedWithoutMovingTheDevice) {
 TEST_F(VerifierTest, ANewReleaseWithItsReferenceValuesIsAffirming) {
   // The manufacturer releases 1.1.0 (a new app), sells again with its reference values; the
   // device is updated (its firmware replaced) and still attests as genuine.
-  auto f = std::move(*Factory::open(dir_ + "/f"));
-  ASSERT_TRUE(fs::write_file_atomic(dir_ + "/app2", "app 1.1.0\n").ok());
-  ASSERT_TRUE(
-      fs::write_file_atomic(dir_ + "/boot", *fs::read_file(images_[0] + "/firmware/boot.bin"))
-          .ok());
-  ASSERT_TRUE(
-      fs::write_file_atomic(dir_ + "/os", *fs::read_file(images_[0] + "/firmware/os.bin")).ok());
-  auto r =
-      f->add_release("th-100", "1.1.0", "",
-                     {{"boot", dir_ + "/boot"}, {"os", dir_ + "/os"}, {"app", dir_ + "/app2"}});
-  ASSERT_TRUE(r.ok()) << r.error().str();
-  ASSERT_REFUSED(f->add_release("th-100", "1.1.0", "", {{"app", dir_ + "/app2"}}),
-                 "release.exists");
-  SellOptions sell;
-  sell.serials = serials_;
-  sell.owner_cert_pem = *fs::read_file(dir_ + "/s/domain-ca.pem");
-  sell.bundle_path = dir_ + "/bundle2.pem";
-  ASSERT_TRUE(f->sell(sell).ok());
-  auto imported = site_->import_bundle(sell.bundle_path);
+  auto r = release_1_1_0();
+  auto imported = site_->import_bundle(dir_ + "/bundle2.pem");
   ASSERT_TRUE(imported.ok()) << imported.error().str();
   EXPECT_EQ(imported->reference_values, 2u);
-  ASSERT_TRUE(install_release(*r, images_[0]).ok());
+  ASSERT_TRUE(install_release(r, images_[0]).ok());
   auto fresh = std::move(*Verifier::open(*site_));  // a new process: nothing cached
   auto nonce = *fresh->challenge(serials_[0]);
   auto out = fresh->appraise(serials_[0], nonce, *make_evidence(images_[0], nonce));
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->appraisal.status, Tier::kAffirming) << out->appraisal.reason;
   EXPECT_EQ(out->appraisal.release, "1.1.0");
+}
+
+TEST_F(VerifierTest, AReleaseStoredByAnotherProcessIsKnownAtOnce) {
+  // This verifier has the device's model cached (1.0.0 only) when another connection to the
+  // inventory (the CLI, the mirror's sync) imports 1.1.0's reference values; the device, updated
+  // at once, is appraised against them, not quarantined for a second's worth of cache.
+  ASSERT_EQ(attest(0)->appraisal.status, Tier::kAffirming);
+  auto r = release_1_1_0();
+  auto other = std::move(*Site::open(dir_ + "/s"));
+  ASSERT_TRUE(other->import_bundle(dir_ + "/bundle2.pem").ok());
+  ASSERT_TRUE(install_release(r, images_[0]).ok());
+  auto out = attest(0);
+  ASSERT_TRUE(out.ok()) << out.error().str();
+  EXPECT_EQ(out->appraisal.status, Tier::kAffirming) << out->appraisal.reason;
+  EXPECT_EQ(out->appraisal.release, "1.1.0");
+  EXPECT_EQ(state(0), "expected");
+  // Evidence that matches nothing stored is judged again after the change, with its nonce used
+  // once: it is refused for its measurement, not as a replay of its own nonce.
+  ASSERT_TRUE(fs::write_file_atomic(images_[1] + "/firmware/app.bin", "patched\n").ok());
+  ASSERT_TRUE(other->inventory()
+                  .append(store::Event{0, 0, "", "test.write", "ok", "another process writes", ""})
+                  .ok());
+  out = attest(1);
+  ASSERT_TRUE(out.ok()) << out.error().str();
+  EXPECT_EQ(out->appraisal.status, Tier::kContraindicated);
+  EXPECT_EQ(out->appraisal.check, "measurement.app");
 }
 
 TEST_F(VerifierTest, ABundleWithAForeignAttestationCertificateIsRefusedWhole) {
