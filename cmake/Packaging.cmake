@@ -1,5 +1,5 @@
 # The Debian package (`make package`, CPack's DEB generator): the binary in /usr/bin, its manual
-# page, the three services' systemd units and their /etc/default files (conffiles), the copyright
+# page, the web dashboard in /usr/share/gatehouse/ui, the three services' systemd units and their /etc/default files (conffiles), the copyright
 # file, the Debian changelog and the maintainer scripts, all from packaging/. Included from
 # CMakeLists.txt only with -DGATEHOUSE_PACKAGE=ON, so ordinary builds carry no install rules.
 #
@@ -34,6 +34,19 @@ endif()
 install(CODE "execute_process(COMMAND ${CMAKE_STRIP} --strip-all --remove-section=.comment
   --remove-section=.note \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/usr/bin/gatehouse\"
   COMMAND_ERROR_IS_FATAL ANY)")
+# The web dashboard, where site serve looks for it from /usr/bin (../share/gatehouse/ui):
+# GATEHOUSE_PACKAGE_UI names one already built (the test's), else this build's (Dashboard.cmake).
+set(GATEHOUSE_PACKAGE_UI "" CACHE PATH "package this built dashboard directory instead of this build's")
+if(GATEHOUSE_PACKAGE_UI)
+  set(gh_ui_dir ${GATEHOUSE_PACKAGE_UI})
+elseif(TARGET dashboard)
+  set(gh_ui_dir ${CMAKE_BINARY_DIR}/ui)
+else()
+  message(FATAL_ERROR "the package needs the dashboard: build it (GATEHOUSE_UI=ON, npm) or name one with GATEHOUSE_PACKAGE_UI")
+endif()
+install(DIRECTORY ${gh_ui_dir}/ DESTINATION usr/share/gatehouse/ui FILE_PERMISSIONS OWNER_READ
+        OWNER_WRITE GROUP_READ WORLD_READ DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE
+        GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 foreach(u ${gh_units})
   install(FILES ${gh_pkg}/systemd/${u}.service DESTINATION lib/systemd/system)
   install(FILES ${gh_pkg}/default/${u} DESTINATION etc/default)

@@ -16,7 +16,8 @@ CPACK=${GH_CPACK:-cpack}
 units="gatehouse-masa gatehouse-site gatehouse-router"
 
 "$CMAKE" -S "$SRC" -B pkg -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
-  -DGATEHOUSE_PACKAGE=ON -DGATEHOUSE_PACKAGE_BINARY="$G" > configure.log 2>&1 \
+  -DGATEHOUSE_PACKAGE=ON -DGATEHOUSE_PACKAGE_BINARY="$G" -DGATEHOUSE_UI=OFF \
+  -DGATEHOUSE_PACKAGE_UI="$(dirname "$G")/ui" > configure.log 2>&1 \
   || { cat configure.log >&2; fail "packaging configure"; }
 "$CPACK" --config pkg/CPackConfig.cmake -B out > cpack.log 2>&1 || { cat cpack.log >&2; fail "cpack"; }
 [ -z "$(find pkg -name '*.o' -print -quit)" ] || fail "cpack compiled something"
@@ -28,7 +29,8 @@ ok "cpack built $(basename "$deb") from the binary under test, compiling nothing
 dpkg-deb -c "$deb" > contents.txt
 awk '{print $NF}' contents.txt > files.txt
 for f in ./usr/bin/gatehouse ./usr/share/man/man1/gatehouse.1.gz \
-  ./usr/share/doc/gatehouse/copyright ./usr/share/doc/gatehouse/changelog.Debian.gz; do
+  ./usr/share/doc/gatehouse/copyright ./usr/share/doc/gatehouse/changelog.Debian.gz \
+  ./usr/share/gatehouse/ui/index.html; do
   grep -qxF "$f" files.txt || fail "$f not in the package: $(cat files.txt)"
 done
 for u in $units; do
@@ -61,6 +63,18 @@ readelf -S root/usr/bin/gatehouse > sections.txt
 grep -q '\.symtab\|\.debug_\|\.comment' sections.txt && fail "the binary keeps symbols or .comment"
 root/usr/bin/gatehouse --help > /dev/null || fail "the packaged binary does not run"
 ok "the packaged binary is stripped (no .symtab, .debug_*, .comment) and runs"
+
+# The packaged binary finds the packaged dashboard (usr/share/gatehouse/ui from usr/bin) with no
+# --ui-dir: the same page as the build's.
+root/usr/bin/gatehouse site init --state s --name "Package Site" >/dev/null
+start_server PKGSITE root/usr/bin/gatehouse site serve --state s --listen 127.0.0.1:0 \
+  --api-listen 127.0.0.1:0 --no-mud --mirror-interval 0
+for _ in $(seq 100); do grep -q "^dashboard at" "$T/PKGSITE.out" && break; sleep 0.05; done
+dash=$(sed -n 's/^dashboard at //p' "$T/PKGSITE.out")
+case "$dash" in https://127.0.0.1:*/ui/) ;; *) fail "the packaged site serve has no dashboard: $(cat "$T/PKGSITE.out")" ;; esac
+curl -sf --cacert s/domain-ca.pem "$dash" -o served.html || fail "GET $dash failed"
+cmp -s served.html root/usr/share/gatehouse/ui/index.html || fail "$dash is not the packaged index.html"
+ok "the packaged site serve serves the packaged dashboard at $dash"
 
 if command -v lintian >/dev/null; then
   lintian --tag-display-limit 0 "$deb" > lintian.txt 2>&1 || true
