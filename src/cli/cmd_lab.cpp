@@ -21,24 +21,34 @@ namespace {
 std::string lab_dir(const Args& a) {
   return a.get("dir");
 }
+// lab.json as text; a field that is missing or of another type (a record edited or cut short)
+// prints as "?" rather than stopping the command.
+std::string field(const Json& o, const char* key) {
+  if (!o.is_object() || !o.contains(key) || !o[key].is_string()) return "?";
+  return o[key].get<std::string>();
+}
+const Json& list(const Json& o, const char* key) {
+  static const Json empty = Json::array();
+  return o.is_object() && o.contains(key) && o[key].is_array() ? o[key] : empty;
+}
 void print_lab(const Json& j) {
-  std::cout << "lab in " << j.value("dir", "?") << " ("
+  std::cout << "lab in " << field(j, "dir") << " ("
             << (j.value("up", false) ? "up" : "down: its namespaces are gone") << ")\n";
-  for (const auto& ns : j["namespaces"]) {
-    std::cout << ns["name"].get<std::string>() << "  " << ns["role"].get<std::string>() << "  ";
-    for (const auto& a : ns["addresses"]) std::cout << a.get<std::string>() << " ";
+  for (const auto& ns : list(j, "namespaces")) {
+    std::cout << field(ns, "name") << "  " << field(ns, "role") << "  ";
+    for (const auto& a : list(ns, "addresses"))
+      std::cout << (a.is_string() ? a.get<std::string>() : "?") << " ";
     std::cout << "\n";
   }
-  for (const auto& d : j["devices"])
-    std::cout << "device " << d["serial"].get<std::string>() << " in "
-              << d["namespace"].get<std::string>() << " (" << d["protocol"].get<std::string>()
-              << "), state " << d["state_dir"].get<std::string>() << "\n";
-  for (const auto& h : j["hosts"])
-    std::cout << "host " << h["name"].get<std::string>() << " " << h["address"].get<std::string>()
-              << (h["permitted_by"].empty() ? "" : " (permitted by a MUD file)") << "\n";
+  for (const auto& d : list(j, "devices"))
+    std::cout << "device " << field(d, "serial") << " in " << field(d, "namespace") << " ("
+              << field(d, "protocol") << "), state " << field(d, "state_dir") << "\n";
+  for (const auto& h : list(j, "hosts"))
+    std::cout << "host " << field(h, "name") << " " << field(h, "address")
+              << (list(h, "permitted_by").empty() ? "" : " (permitted by a MUD file)") << "\n";
   if (j.contains("dashboard"))
-    std::cout << "dashboard " << j["dashboard"].value("url", "?") << " (token in "
-              << j["dashboard"].value("token_file", "?") << ")\n";
+    std::cout << "dashboard " << field(j["dashboard"], "url") << " (token in "
+              << field(j["dashboard"], "token_file") << ")\n";
 }
 int show(const Args& a, const Result<Json>& r) {
   if (!r) return fail(r.error());

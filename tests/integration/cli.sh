@@ -148,6 +148,13 @@ else
   out=$("$G" lab status --dir nolab 2>&1) || true
   grep -qF "$here/nolab" <<< "$out" || fail "lab status does not name the directory absolutely: $out"
   ok "lab status: no lab, named by its absolute path"
+  # A lab record cut short or edited by hand is shown with "?" for what it lacks, not a crash.
+  mkdir -p cutlab
+  echo '{"namespaces":[{"name":"gh-router","addresses":[7]}],"devices":[1],"hosts":"x","dashboard":{}}' > cutlab/lab.json
+  out=$("$G" lab status --dir cutlab 2>&1) || fail "lab status on a record cut short: $out"
+  grep -q '^gh-router  ?  ? $' <<< "$out" && grep -q '^device ? in ? (?)' <<< "$out" \
+    || fail "lab status on a record cut short: $out"
+  ok "lab status: a record cut short is shown with ? for what it lacks"
 fi
 
 # --- Progress on a terminal only, serials still one a line.
