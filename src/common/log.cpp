@@ -1,7 +1,10 @@
 #include "common/log.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
+#include <map>
 #include <mutex>
 
 #include "common/time.h"
@@ -43,12 +46,57 @@ bool parse_level(std::string_view text, Level* out) {
   return false;
 }
 
-void write(Level l, std::string_view component, std::string_view message) {
-  if (static_cast<int>(l) < g_level.load()) return;
+namespace {
+// What a peer can make the log hold: each component's lines pass a token bucket (a burst of
+// kBurst, then kPerSecond), the lines over it are counted and their number said once the
+// component may write again; a message is cut at kMaxMessage bytes. Components are the code's
+// own names; past kMaxComponents distinct ones, the rest share one bucket.
+constexpr double kBurst = 500, kPerSecond = 100;
+constexpr size_t kMaxMessage = 4096, kMaxComponents = 64;
+struct Bucket {
+  double tokens = kBurst;
+  double at = 0;
+  uint64_t dropped = 0;
+};
+std::map<std::string, Bucket, std::less<>> g_buckets;  // under g_mutex
+
+void emit(Level l, std::string_view component, std::string_view message) {
   std::string line = time::format_rfc3339(time::now()) + " " + name(l) + " " +
                      std::string(component) + ": " + std::string(message) + "\n";
-  std::lock_guard<std::mutex> lock(g_mutex);
   std::fwrite(line.data(), 1, line.size(), stderr);
+}
+}  // namespace
+
+void write(Level l, std::string_view component, std::string_view message) {
+  if (static_cast<int>(l) < g_level.load()) return;
+  std::string cut;
+  if (message.size() > kMaxMessage) {
+    cut = std::string(message.substr(0, kMaxMessage)) + "... (" +
+          std::to_string(message.size() - kMaxMessage) + " more bytes)";
+    message = cut;
+  }
+  const double now = time::monotonic();
+  std::lock_guard<std::mutex> lock(g_mutex);
+  auto it = g_buckets.find(component);
+  if (it == g_buckets.end()) {
+    std::string key = g_buckets.size() < kMaxComponents ? std::string(component) : "*";
+    it = g_buckets.try_emplace(key, Bucket{kBurst, now, 0}).first;
+  }
+  Bucket& b = it->second;
+  b.tokens = std::min(kBurst, b.tokens + (now - b.at) * kPerSecond);
+  b.at = now;
+  if (b.tokens < 1) {
+    ++b.dropped;
+    return;
+  }
+  b.tokens -= 1;
+  if (b.dropped) {
+    emit(Level::kWarn, "log",
+         std::to_string(b.dropped) + " lines of " + it->first + " left out (more than " +
+             std::to_string(static_cast<int>(kPerSecond)) + " a second)");
+    b.dropped = 0;
+  }
+  emit(l, component, message);
 }
 
 }  // namespace gh::log

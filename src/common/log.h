@@ -14,6 +14,9 @@ Level level();
 // Parses "debug", "info", "warn", "error", "off".
 bool parse_level(std::string_view text, Level* out);
 
+// One line to stderr. Bounded whatever a peer makes the code log: each component writes at most
+// a burst of 500 lines, then 100 a second (the lines over it are counted, and their number said in
+// a line of its own when the component may write again); a message is cut after 4 KiB.
 void write(Level level, std::string_view component, std::string_view message);
 
 inline void debug(std::string_view c, std::string_view m) {
