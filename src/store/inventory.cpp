@@ -135,6 +135,11 @@ ALTER TABLE credentials_v2 RENAME TO credentials;
 CREATE INDEX credentials_device ON credentials(device);
 ALTER TABLE devices ADD COLUMN renewal TEXT NOT NULL DEFAULT '';
 )",
+    // What ended a credential: "renewal" when the device confirmed its successor (the router lets
+    // its 802.1X session hand over to the new one), "" otherwise.
+    R"(
+ALTER TABLE credentials ADD COLUMN ended_by TEXT NOT NULL DEFAULT '';
+)",
 };
 
 constexpr const char* kColumns =
@@ -142,10 +147,10 @@ constexpr const char* kColumns =
     "declaration_version, "
     "bundle_id, updated_at, attestation_pub_pem, attestation_kind";
 constexpr const char* kCredentialSelect =
-    "SELECT serial_hex, device, issued_at, not_after, status, ended_at FROM credentials ";
+    "SELECT serial_hex, device, issued_at, not_after, status, ended_at, ended_by FROM credentials ";
 IssuedCredential credential_row(Statement& st) {
-  return IssuedCredential{st.text(0),    st.text(1), st.integer(2),
-                          st.integer(3), st.text(4), st.integer(5)};
+  return IssuedCredential{st.text(0), st.text(1),    st.integer(2), st.integer(3),
+                          st.text(4), st.integer(5), st.text(6)};
 }
 constexpr const char* kSelect =
     "SELECT serial, model, manufacturer, state, idevid_pem, dpp_uri, mud_url, declaration, "
@@ -411,8 +416,8 @@ class SqliteInventory final : public Inventory {
           get.reset();
           const auto now = static_cast<int64_t>(time::now());
           auto old = TRY(db_->prepare(
-              "UPDATE credentials SET status='superseded', ended_at=? WHERE device=? AND "
-              "status='active'"));
+              "UPDATE credentials SET status='superseded', ended_at=?, ended_by='renewal' WHERE "
+              "device=? AND status='active'"));
           old.bind(1, now).bind(2, serial);
           TRY(old.run());
           auto act = TRY(

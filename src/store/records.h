@@ -136,6 +136,7 @@ struct IssuedCredential {
   time::Seconds not_after = 0;
   std::string status;          // "active", "superseded", "revoked"
   time::Seconds ended_at = 0;  // when it was superseded or revoked
+  std::string ended_by;        // "renewal": superseded by the renewal the device confirmed
 };
 
 // A DPP bootstrapping key the site learnt outside a bundle (`site dpp add-uri`, `site dpp scan`).

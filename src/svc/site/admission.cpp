@@ -1,5 +1,7 @@
 #include "svc/site/admission.h"
 
+#include "common/time.h"
+
 namespace gh::svc {
 
 ServeVerdict standing(const store::DeviceRecord& d, Service service) {
@@ -46,7 +48,13 @@ SessionVerdict judge_session(store::Inventory& inv, PolicyStore& policy,
     return v;
   }
   v.device = (*cred)->device;
-  if ((*cred)->status != "active") {
+  // A session on the LDevID that a renewal the device confirmed moments ago replaced: its
+  // supplicant is re-authenticating with the new one (svc/device/renewal.cpp), and the port keeps
+  // its rules meanwhile. No new session starts on the old one (it is in the CRL), and one left on
+  // it is judged as superseded once the handover time has passed.
+  const bool handing_over = (*cred)->status == "superseded" && (*cred)->ended_by == "renewal" &&
+                            time::now() - (*cred)->ended_at <= kRenewalHandoverS;
+  if ((*cred)->status != "active" && !handing_over) {
     v.check = "credential." + (*cred)->status;
     v.reason = "certificate " + cert_serial + " is " + (*cred)->status;
     return v;

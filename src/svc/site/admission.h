@@ -43,6 +43,9 @@ struct SessionVerdict {
   std::string reason;
   proto::policy::Decision decision;  // when the policy was asked (its rule is then named)
 };
+// A session on an LDevID superseded by a confirmed renewal is judged as its device for this long
+// after the confirmation (the supplicant's re-authentication with the new one), then refused.
+inline constexpr time::Seconds kRenewalHandoverS = 30;
 SessionVerdict judge_session(store::Inventory& inv, PolicyStore& policy,
                              const std::string& cert_serial);
 

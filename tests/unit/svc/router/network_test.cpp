@@ -4,8 +4,10 @@
 
 #include "common/fs.h"
 #include "common/process.h"
+#include "store/sqlite.h"
 #include "svc/router/authenticator.h"
 #include "svc/router/router_agent.h"
+#include "svc/site/admission.h"
 #include "svc/site/policy_store.h"
 #include "svc/site/site.h"
 #include "test_util.h"
@@ -144,6 +146,39 @@ class NetworkSiteTest : public ::testing::Test {
   std::string dir_;
   std::unique_ptr<Site> site_;
 };
+
+TEST_F(NetworkSiteTest, ARenewalHandsTheSessionOverAndARevocationDoesNot) {
+  onboard("SN-1", "aa01");
+  onboard("SN-2", "bb01");
+  // SN-1 renews: the new LDevID is pending (not admitted) until the device confirms it; then the
+  // session still on the old one keeps its port while the supplicant re-authenticates.
+  ASSERT_TRUE(inv()
+                  .record_ldevid("SN-1", "PEM2", "aa02", time::now() + 86400,
+                                 store::Transition::kReenrolled, store::Actor::kRegistrar,
+                                 ev("est.reenroll"))
+                  .ok());
+  EXPECT_EQ(judge("aa02").check, "credential.pending");
+  ASSERT_TRUE(inv().confirm_renewal("SN-1", "aa02", ev("ldevid.renew-confirmed")).ok());
+  EXPECT_TRUE(judge("aa02").admitted);
+  SessionVerdict old = judge("aa01");
+  EXPECT_TRUE(old.admitted) << old.check;
+  EXPECT_EQ(old.device, "SN-1");
+  // Past the handover time, the old session is refused as superseded.
+  {
+    auto db = store::Database::open(dir_ + "/site/inventory.db", {});
+    ASSERT_TRUE(db.ok());
+    auto st = (*db)->prepare("UPDATE credentials SET ended_at=ended_at-? WHERE serial_hex='aa01'");
+    ASSERT_TRUE(st.ok());
+    st->bind(1, static_cast<int64_t>(kRenewalHandoverS + 1));
+    ASSERT_TRUE(st->run().ok());
+  }
+  EXPECT_EQ(judge("aa01").check, "credential.superseded");
+  // A re-onboarding or a revocation hands nothing over.
+  onboard("SN-2", "bb02");
+  EXPECT_EQ(judge("bb01").check, "credential.superseded");
+  ASSERT_TRUE(inv().revoke("SN-2", store::Actor::kOperator, ev("device.revoke")).ok());
+  EXPECT_EQ(judge("bb02").check, "credential.revoked");
+}
 
 TEST_F(NetworkSiteTest, OnlyTheCurrentCredentialOfAnOnboardedDeviceIsAdmitted) {
   EXPECT_EQ(judge("aa01").check, "credential.unknown");
