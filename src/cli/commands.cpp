@@ -7,6 +7,9 @@ OptionSpec opt(std::string name, std::string help, bool value = true, bool repea
 }
 const OptionSpec kState = opt("state", "the role's state directory");
 const OptionSpec kJson = opt("json", "print JSON", false);
+// Where a lab command finds the lab (svc::find_lab_dir).
+const OptionSpec kLabDir =
+    opt("dir", "lab state (default: the lab that is up, else /var/lib/gatehouse-lab)");
 // The DPP configurator's settings (site serve --dpp-listen, site dpp ...).
 const std::vector<OptionSpec> kDppSite = {
     opt("ssid", "SSID handed to enrollees (default gatehouse)"),
@@ -477,14 +480,13 @@ const std::vector<Command>& commands() {
       {"lab up",
        "Build the lab network: router, site, internet and device namespaces (root).",
        "lab up --devices N [--dir DIR] [--json]",
-       {opt("devices", "device namespaces (default 2)"),
-        opt("dir", "lab state (default: the lab that is up, else /var/lib/gatehouse-lab)"), kJson},
+       {opt("devices", "device namespaces (default 2)"), kLabDir, kJson},
        lab_up},
       {"lab status",
        "Show the lab that is up (wherever its --dir): namespaces, roles, addresses, devices and "
        "hosts.",
        "lab status [--dir DIR] [--json]",
-       {opt("dir", "lab state (default: the lab that is up, else /var/lib/gatehouse-lab)"), kJson},
+       {kLabDir, kJson},
        lab_status},
       {"router authenticator-port",
        "Run hostapd for one port (started by router serve): its output to LOG without key "
@@ -527,20 +529,19 @@ const std::vector<Command>& commands() {
        "Bring the lab up, onboard every device (BRSKI or DPP) and show what each reaches before "
        "and after (root).",
        "lab demo [--devices N] [--dir DIR] [--json]",
-       {opt("devices", "device namespaces (default 2)"),
-        opt("dir", "lab state (default: the lab that is up, else /var/lib/gatehouse-lab)"), kJson},
+       {opt("devices", "device namespaces (default 2)"), kLabDir, kJson},
        lab_demo},
       {"lab dashboard",
        "Serve the site's REST API and web dashboard on the lab's data, on this host, until lab "
        "down; sign in with the token in DIR/dashboard.token.",
        "lab dashboard [--dir DIR] [--listen HOST:PORT] [--json]",
-       {opt("dir", "lab state (default: the lab that is up, else /var/lib/gatehouse-lab)"),
-        opt("listen", "address on this host (default 127.0.0.1:8444; port 0 picks one)"), kJson},
+       {kLabDir, opt("listen", "address on this host (default 127.0.0.1:8444; port 0 picks one)"),
+        kJson},
        lab_dashboard},
       {"lab down",
        "Remove the lab: every namespace, process and file outside DIR it made.",
        "lab down [--dir DIR]",
-       {opt("dir", "lab state (default: the lab that is up, else /var/lib/gatehouse-lab)")},
+       {kLabDir},
        lab_down},
       {"site mud show",
        "Print a device's verified MUD file's compiled rules (--fetch: fetch and verify now).",
