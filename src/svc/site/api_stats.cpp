@@ -23,18 +23,17 @@ net::HttpResponse ApiService::onboarding_stats(ApiCall& c) {
   const time::Seconds now = time::now();
   const time::Seconds start = (now / kBucketS - *minutes + 1) * kBucketS;
   bool truncated = false;
-  std::vector<store::Event> events;
-  {
-    std::lock_guard<std::mutex> lock(stats_mu_);
-    if (!stats_tail_) {
-      auto t = EvidenceTail::open(fs::join(site_->state_dir(), "inventory.db"));
-      if (!t) return api::error(t.error(), 500);
-      stats_tail_ = std::move(*t);
-    }
-    auto r = stats_tail_->recent(start, kMaxStatsEvents, &truncated);
-    if (!r) return api::error(r.error(), 500);
-    events = std::move(*r);
+  // One answer at a time, from the read to the last count: the entries read (up to
+  // kMaxStatsEvents of them) are held once, whatever the number of callers.
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  if (!stats_tail_) {
+    auto t = EvidenceTail::open(fs::join(site_->state_dir(), "inventory.db"));
+    if (!t) return api::error(t.error(), 500);
+    stats_tail_ = std::move(*t);
   }
+  auto read = stats_tail_->recent(start, kMaxStatsEvents, &truncated);
+  if (!read) return api::error(read.error(), 500);
+  const std::vector<store::Event> events = std::move(*read);
   const size_t n = static_cast<size_t>(*minutes);
   Json per_minute = Json::object(), totals = Json::object();
   std::map<std::string, std::vector<int64_t>> series;  // "protocol/outcome" -> counts
