@@ -1,6 +1,10 @@
 // HttpServer on the event loop: the TLS handshake and the request (head and body) are read in the
 // loop under the head and request deadlines; a complete request goes to a worker, which runs the
 // handler; the response is written from the loop, so a peer that reads slowly holds no thread.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 
 #include "common/log.h"
@@ -12,6 +16,19 @@ namespace {
 
 constexpr size_t kReadChunk = 16384;
 constexpr std::string_view kHeadEnd = "\r\n\r\n";
+
+// The address of the socket's peer, without its port ("" when it has none).
+std::string peer_ip(int fd) {
+  sockaddr_storage a{};
+  socklen_t len = sizeof a;
+  char host[INET6_ADDRSTRLEN] = "";
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) return "";
+  if (a.ss_family == AF_INET)
+    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&a)->sin_addr, host, sizeof host);
+  else if (a.ss_family == AF_INET6)
+    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&a)->sin6_addr, host, sizeof host);
+  return host;
+}
 
 }  // namespace
 
@@ -27,6 +44,7 @@ class HttpServer::Conn : public LoopConnection {
     }
     tls_.emplace(std::move(*tls));
     state_.id = server_.next_id_++;
+    state_.attributes["peer_ip"] = peer_ip(fd());
     begin_request();
     handshake();
   }

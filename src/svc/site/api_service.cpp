@@ -74,6 +74,7 @@ int status_for(const std::string& check) {
                                                    {"api.media-type", 415},
                                                    {"api.size", 413},
                                                    {"api.streams", 429},
+                                                   {"api.auth-rate", 429},
                                                    {"lifecycle.state", 409},
                                                    {"device.state", 409},
                                                    {"operator.exists", 409},
@@ -364,9 +365,21 @@ net::HttpResponse ApiService::handle(net::HttpRequest& req) {
   if (need != ApiRole::kPublic) {
     if (authz.size() < 8 || net::ascii_lower(authz.substr(0, 7)) != "bearer ")
       return api::error("api.auth", "send Authorization: Bearer TOKEN");
+    const std::string peer = req.connection ? req.connection->attributes["peer_ip"] : "";
+    const double now = time::monotonic();
+    if (int wait = auth_wait(peer, now); wait > 0) {
+      auto r =
+          api::error("api.auth-rate", "too many wrong tokens from this address; try again in " +
+                                          std::to_string(wait) + " s");
+      r.headers.emplace_back("Retry-After", std::to_string(wait));
+      return r;
+    }
     auto who = operators_->authenticate(trim(authz.substr(7)));
     if (!who) return api::error(who.error(), 500);
-    if (!*who) return api::error("api.auth", "the token is not an operator's");
+    if (!*who) {
+      auth_failed(peer, now);
+      return api::error("api.auth", "the token is not an operator's");
+    }
     call.op = std::move(**who);
     if (call.op->role < need)
       return api::error("api.role", call.op->name + " is " + role_name(call.op->role) + "; " +
@@ -383,6 +396,36 @@ net::HttpResponse ApiService::handle(net::HttpRequest& req) {
   resp.headers.emplace_back("Cache-Control", "no-store");
   resp.headers.emplace_back("X-Content-Type-Options", "nosniff");
   return resp;
+}
+
+int ApiService::auth_wait(const std::string& peer, double now) {
+  std::lock_guard<std::mutex> lock(auth_mu_);
+  auto it = strikes_.find(peer);
+  if (it == strikes_.end() && strikes_.size() >= kAuthPeers) it = strikes_.find("*");
+  if (it == strikes_.end() || it->second.blocked_until <= now) return 0;
+  return static_cast<int>(it->second.blocked_until - now) + 1;
+}
+
+void ApiService::auth_failed(const std::string& peer, double now) {
+  std::lock_guard<std::mutex> lock(auth_mu_);
+  if (!strikes_.count(peer) && strikes_.size() >= kAuthPeers) {
+    // Room first from the records that no longer count (their window passed, no block).
+    for (auto it = strikes_.begin(); it != strikes_.end();)
+      it = it->second.blocked_until <= now && now - it->second.first > kAuthWindowS
+               ? strikes_.erase(it)
+               : std::next(it);
+  }
+  const std::string key = strikes_.count(peer) || strikes_.size() < kAuthPeers ? peer : "*";
+  Strikes& s = strikes_[key];
+  if (now - s.first > kAuthWindowS) s = Strikes{0, now, s.blocked_until};
+  if (++s.count >= kAuthStrikes) {
+    if (s.blocked_until <= now)
+      log::warn("api", std::to_string(s.count) + " wrong tokens from " +
+                           (key.empty() ? std::string("a local caller") : key) +
+                           " within a minute: its sign-ins refused for " +
+                           std::to_string(static_cast<int>(kAuthWindowS)) + " s");
+    s.blocked_until = now + kAuthWindowS;
+  }
 }
 
 net::HttpResponse ApiService::health(ApiCall& c) {

@@ -56,6 +56,13 @@ struct ApiCall;
 
 class ApiService {
  public:
+  // Token guessing: kAuthStrikes wrong tokens from one address within kAuthWindowS shut that
+  // address out of authentication (every token, right or wrong: api.auth-rate, 429) until
+  // kAuthWindowS after the last; at most kAuthPeers addresses are tracked, and past that the
+  // untracked share one record.
+  static constexpr int kAuthStrikes = 20;
+  static constexpr double kAuthWindowS = 60;
+  static constexpr size_t kAuthPeers = 4096;
   using Method = net::HttpResponse (ApiService::*)(ApiCall&);
   struct Route {
     const char* method;
@@ -102,6 +109,17 @@ class ApiService {
   net::HttpResponse add_operator(ApiCall& c);
   net::HttpResponse remove_operator(ApiCall& c);
   net::HttpResponse metrics_text(ApiCall& c);
+
+  struct Strikes {
+    int count = 0;
+    double first = 0;
+    double blocked_until = 0;
+  };
+  // Seconds until peer may try a token again; 0 when it may now.
+  int auth_wait(const std::string& peer, double now);
+  void auth_failed(const std::string& peer, double now);
+  std::mutex auth_mu_;
+  std::map<std::string, Strikes> strikes_;
 
   // Bumped by this process's own writes, which SQLite's data_version does not count.
   void wrote() { writes_++; }

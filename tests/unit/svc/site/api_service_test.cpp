@@ -259,6 +259,26 @@ TEST_F(ApiTest, NoTokenWrongTokenAndCookiesAreRefused401) {
   EXPECT_EQ(call("GET", "/devices", viewer_, "", {{"Cookie", "session=1"}}).status, 200);
 }
 
+TEST_F(ApiTest, GuessingTokensShutsTheAddressOutFor429) {
+  // A viewer's token works until this address (127.0.0.1) has sent kAuthStrikes wrong ones.
+  EXPECT_EQ(call("GET", "/devices", viewer_).status, 200);
+  for (int i = 0; i < ApiService::kAuthStrikes; ++i)
+    ASSERT_EQ(call("GET", "/devices", base64url_encode(crypto::random_bytes(32))).check(),
+              "api.auth");
+  // Then every token from it is refused, the right one too (a right answer is what a guesser
+  // looks for), with the time to wait; routes that need no token still answer.
+  auto shut = call("GET", "/devices", viewer_);
+  EXPECT_EQ(shut.status, 429);
+  EXPECT_EQ(shut.check(), "api.auth-rate");
+  int retry = std::atoi(shut.raw.header("retry-after").c_str());
+  EXPECT_GT(retry, 0);
+  EXPECT_LE(retry, static_cast<int>(ApiService::kAuthWindowS) + 1);
+  EXPECT_EQ(call("POST", "/devices/" + serials_[0] + "/quarantine", operator_, R"({"reason":"x"})")
+                .check(),
+            "api.auth-rate");
+  EXPECT_EQ(call("GET", "/health", "").status, 200);
+}
+
 TEST_F(ApiTest, ViewerReadsButEveryChangeIsRefused403) {
   auto list = call("GET", "/devices", viewer_);
   ASSERT_EQ(list.status, 200) << list.body;
