@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "cli/output.h"
@@ -72,6 +73,25 @@ Result<Args> Args::parse(const std::vector<std::string>& argv,
     out.values_[name].push_back(value);
   }
   return out;
+}
+
+const Command* find_command(const std::vector<std::string>& argv, size_t* words) {
+  const Command* best = nullptr;
+  size_t best_words = 0;
+  for (const auto& c : commands()) {
+    std::vector<std::string> path;
+    size_t start = 0;
+    for (size_t sp; (sp = c.path.find(' ', start)) != std::string::npos; start = sp + 1)
+      path.push_back(c.path.substr(start, sp - start));
+    path.push_back(c.path.substr(start));
+    if (path.size() > argv.size() || path.size() <= best_words) continue;
+    if (std::equal(path.begin(), path.end(), argv.begin())) {
+      best = &c;
+      best_words = path.size();
+    }
+  }
+  *words = best_words;
+  return best;
 }
 
 namespace {

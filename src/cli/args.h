@@ -46,10 +46,19 @@ struct Command {
   std::string summary;
   std::string usage;  // the line after "gatehouse "
   std::vector<OptionSpec> options;
+  // One realistic command line, whole ("gatehouse site serve --state /var/lib/gatehouse/site
+  // ..."), shown by --help; checked to parse (tests/unit/cli/commands_test.cpp). Empty only for an
+  // internal command.
+  std::string example;
   int (*run)(const Args& args);
+  // Run by other gatehouse processes, not by people: left out of the overviews, no example.
+  bool internal = false;
 };
 
 const std::vector<Command>& commands();
+// The command the leading words of argv name (the longest path that matches), and in words how
+// many of argv that path takes; nullptr when none does.
+const Command* find_command(const std::vector<std::string>& argv, size_t* words);
 // Prints "gatehouse: <message> [<check>]" on stderr (with --json: {"error": {"check", "message"}})
 // and returns 1 (or 2 for a usage error).
 int fail(const Error& e);

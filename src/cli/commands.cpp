@@ -30,8 +30,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"factory init",
        "Create the manufacturer's CA hierarchy and signing identities (IR 8350 5.1.1 step 1); "
-       "prints where the root is and the MASA URL every IDevID will carry. Example: factory init "
-       "--state DIR --name 'Acme Sensors' --masa-url https://masa.acme.example:8444",
+       "prints where the root is and the MASA URL every IDevID will carry.",
        "factory init --state DIR --name NAME (--masa-url URL | --masa-url-placeholder) "
        "[--app-url URL] [--keystore file|pkcs11] [--root-curve C]",
        {kState, opt("name", "manufacturer name"),
@@ -45,6 +44,8 @@ const std::vector<Command>& commands() {
         opt("root-curve", "the root CA's curve: P-256 (default), P-384 or P-521"),
         opt("pkcs11-module", "PKCS#11 module (default SoftHSM2)"),
         opt("pkcs11-token", "PKCS#11 token label; PIN from $GATEHOUSE_PKCS11_PIN")},
+       "gatehouse factory init --state /var/lib/gatehouse/masa --name 'Acme Sensors' --masa-url "
+       "https://masa.acme.example:8444",
        factory_init},
       {"factory make",
        "Run the production line: keys made on each device, IDevID, DPP URI and QR, declaration. "
@@ -55,6 +56,8 @@ const std::vector<Command>& commands() {
         opt("out", "where device images go"), opt("mud-url", "MUD URL for the IDevID (https)"),
         opt("device-keystore", "file (default) or tpm (swtpm per device)"),
         opt("workers", "production threads (default: one per core)"), kJson},
+       "gatehouse factory make --state /var/lib/gatehouse/masa --model th-100 --count 500 --out "
+       "/srv/acme/images --mud-url https://mud.acme.example/th-100.json",
        factory_make},
       {"factory sell",
        "Transfer ownership and write the purchaser's signed bootstrapping bundle.",
@@ -66,11 +69,15 @@ const std::vector<Command>& commands() {
         opt("onboarder-cert", "an authorized onboarder's domain CA certificate", true, true),
         opt("bundle", "where to write the bundle"),
         opt("transfer", "allow a resale of devices another purchaser owns", false)},
+       "gatehouse factory sell --state /var/lib/gatehouse/masa --serials-from order-4711.txt "
+       "--owner-cert hospital-domain-ca.pem --bundle order-4711.bundle.pem",
        factory_sell},
       {"factory publish-mud",
        "Sign a model's MUD file (detached CMS, RFC 8520).",
        "factory publish-mud --state DIR --model MODEL --file MUD.json",
        {kState, opt("model", "device model"), opt("file", "the MUD file")},
+       "gatehouse factory publish-mud --state /var/lib/gatehouse/masa --model th-100 --file "
+       "th-100.mud.json",
        factory_publish_mud},
       {"factory firmware",
        "Record a model's firmware release and sign its reference values (a CoRIM); factory make "
@@ -80,6 +87,9 @@ const std::vector<Command>& commands() {
        {kState, opt("model", "device model"), opt("version", "the release, e.g. 1.2.0"),
         opt("component", "a measured component and its file, in boot order", true, true),
         opt("swname", "the firmware's name (default: <manufacturer> firmware)")},
+       "gatehouse factory firmware --state /var/lib/gatehouse/masa --model th-100 --version "
+       "1.0.0 --component boot=out/boot.bin --component os=out/os.img --component "
+       "app=out/app.bin",
        factory_firmware},
       {"factory release",
        "Publish a new release of a model in the update repository (TUF): the newest release with "
@@ -90,6 +100,8 @@ const std::vector<Command>& commands() {
         opt("file", "the application (the release's app component)"),
         opt("component", "another component replaced, NAME=FILE", true, true),
         opt("swname", "the firmware's name (default: the previous release's)"), kJson},
+       "gatehouse factory release --state /var/lib/gatehouse/masa --model th-100 --version "
+       "1.1.0 --file out/app-1.1.0.bin",
        factory_release},
       {"factory rotate-keys",
        "New keys for update repository roles, through a new root version signed by the old root "
@@ -97,18 +109,23 @@ const std::vector<Command>& commands() {
        "factory rotate-keys --state DIR [--role root|targets|snapshot|timestamp ...]",
        {kState,
         opt("role", "a role to rotate (default: timestamp, snapshot, targets)", true, true)},
+       "gatehouse factory rotate-keys --state /var/lib/gatehouse/masa --role timestamp --role "
+       "snapshot",
        factory_rotate_keys},
       {"factory devices",
        "List manufactured devices.",
        "factory devices --state DIR [--json]",
        {kState, opt("state-filter", "only devices in this state (reserved, made, scrapped)"),
         kJson},
+       "gatehouse factory devices --state /var/lib/gatehouse/masa --state-filter made",
        factory_devices},
       {"masa serve",
        "Serve the MASA (RFC 8995 vouchers, audit log) on the factory's state.",
        "masa serve --state DIR --listen HOST:PORT [--mud-listen HOST:PORT]",
        {kState, opt("listen", "address to listen on (port 0 picks one)"),
         opt("mud-listen", "also serve the published MUD files and signatures over HTTPS here")},
+       "gatehouse masa serve --state /var/lib/gatehouse/masa --listen 0.0.0.0:8444 --mud-listen "
+       "0.0.0.0:8445",
        masa_serve},
       {"site serve", "Serve the registrar (BRSKI and EST) and/or the DPP controller (TCP).",
        "site serve --state DIR [--listen HOST:PORT] [--dpp-listen HOST:PORT] [--ldevid-days N] "
@@ -135,6 +152,8 @@ const std::vector<Command>& commands() {
                  "who may read /metrics on the API listener: public (default, no token, like "
                  "/health) or viewer (a viewer's bearer token or better)")},
             kDppSite),
+       "gatehouse site serve --state /var/lib/gatehouse/site --listen 0.0.0.0:8443 --api-listen "
+       "127.0.0.1:8444",
        site_serve},
       {"site evidence export",
        "Export the evidence log with a checkpoint of its Merkle tree (RFC 9162) signed by the "
@@ -144,24 +163,30 @@ const std::vector<Command>& commands() {
        {kState, opt("since", "only entries at or after this time (RFC 3339)"),
         opt("serial", "only this device's entries"), opt("out", "write here (default: stdout)"),
         kJson},
+       "gatehouse site evidence export --state /var/lib/gatehouse/site --since "
+       "2026-12-01T00:00:00Z --out evidence-december.jsonl",
        site_evidence_export},
       {"site evidence verify",
        "Check an evidence export offline against the site's public key: names the first entry "
        "changed, removed, reordered or inserted.",
        "site evidence verify FILE --key PEM [--json]",
        {opt("key", "the site's evidence-signer.pem"), kJson},
+       "gatehouse site evidence verify evidence-december.jsonl --key "
+       "/var/lib/gatehouse/site/evidence-signer.pem",
        site_evidence_verify},
       {"site evidence checkpoint",
        "Sign a checkpoint of the evidence log now (after checking the log still holds what the "
        "last one signed); `site serve` does it every --checkpoint-interval.",
        "site evidence checkpoint --state DIR",
        {kState},
+       "gatehouse site evidence checkpoint --state /var/lib/gatehouse/site",
        site_evidence_checkpoint},
       {"site mirror sync",
        "Bring the site's mirrors of its manufacturers' update repositories up to date (TUF: "
        "every file verified from the root the bundle carried), importing new reference values.",
        "site mirror sync --state DIR [--json]",
        {kState, kJson},
+       "gatehouse site mirror sync --state /var/lib/gatehouse/site",
        site_mirror_sync},
       {"site campaign create",
        "Roll a release out to the site's devices of a model in staged groups (random order); a "
@@ -177,64 +202,84 @@ const std::vector<Command>& commands() {
         opt("max-failures", "error threshold per group, percent (default 20)"),
         opt("success", "share of a group confirmed before the next starts, percent (default 80)"),
         opt("approve", "start now (otherwise it waits for site campaign approve)", false), kJson},
+       "gatehouse site campaign create --state /var/lib/gatehouse/site --model th-100 --version "
+       "1.1.0 --groups 3 --max-failures 10 --approve",
        site_campaign_create},
       {"site campaign status",
        "Show a campaign (groups, each device's phase) or, without ID, every campaign.",
        "site campaign status --state DIR [ID] [--json]",
        {kState, kJson},
+       "gatehouse site campaign status --state /var/lib/gatehouse/site 1",
        site_campaign_status},
       {"site campaign approve",
        "Start a campaign that waits for approval.",
        "site campaign approve --state DIR ID",
        {kState},
+       "gatehouse site campaign approve --state /var/lib/gatehouse/site 1",
        site_campaign_approve},
       {"site campaign pause",
        "Pause a running campaign (no new assignments).",
        "site campaign pause --state DIR ID",
        {kState},
+       "gatehouse site campaign pause --state /var/lib/gatehouse/site 1",
        site_campaign_pause},
       {"site campaign resume",
        "Resume a paused campaign.",
        "site campaign resume --state DIR ID",
        {kState},
+       "gatehouse site campaign resume --state /var/lib/gatehouse/site 1",
        site_campaign_resume},
       {"site campaign stop",
        "Stop a campaign for good (an emergency stop).",
        "site campaign stop --state DIR ID",
        {kState},
+       "gatehouse site campaign stop --state /var/lib/gatehouse/site 1",
        site_campaign_stop},
       {"site dpp uri",
        "Print the DPP controller's own bootstrapping URI.",
        "site dpp uri --state DIR [--curve P-256|P-384|P-521]",
        {kState, opt("curve", "the key's curve (default P-256)")},
+       "gatehouse site dpp uri --state /var/lib/gatehouse/site",
        site_dpp_uri},
       {"site dpp add-uri",
        "Know a device's DPP bootstrapping key; with --tcp, initiate to it and configure it.",
        "site dpp add-uri --state DIR \"DPP:...\" [--tcp HOST:PORT] [--json]",
        with({kState, opt("tcp", "an enrollee listening at HOST:PORT: initiate now"), kJson},
             kDppSite),
+       "gatehouse site dpp add-uri --state /var/lib/gatehouse/site "
+       "\"DPP:C:81/"
+       "1,6,11;M:02005e000001;V:2;K:"
+       "MDkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDIgADURzxmttZoIRIPWGoQMV00XHWCAQIhXruVWOz0NjlkIA=;;\"",
        site_dpp_add_uri},
       {"site dpp scan",
        "Know a device's DPP bootstrapping key from a photographed QR label (zbar).",
        "site dpp scan --state DIR IMAGE.png [--tcp HOST:PORT] [--json]",
        with({kState, opt("tcp", "an enrollee listening at HOST:PORT: initiate now"), kJson},
             kDppSite),
+       "gatehouse site dpp scan --state /var/lib/gatehouse/site label-photo.png --tcp "
+       "192.0.2.47:8908",
        site_dpp_scan},
       {"site export hostapd-psk",
        "Write hostapd's wpa_psk_file with the per-device PSKs (mode 0600).",
        "site export hostapd-psk --state DIR --out FILE",
        {kState, opt("out", "the wpa_psk_file to write")},
+       "gatehouse site export hostapd-psk --state /var/lib/gatehouse/site --out "
+       "/etc/hostapd/hostapd.wpa_psk",
        site_export_hostapd_psk},
       {"site init",
        "Create the site's domain CA and registrar identity.",
        "site init --state DIR --name NAME [--dns NAME ...]",
        {kState, opt("name", "site (domain) name"), opt("dns", "registrar DNS name", true, true)},
+       "gatehouse site init --state /var/lib/gatehouse/site --name 'Example Hospital' --dns "
+       "registrar.hospital.example",
        site_init},
       {"site import",
        "Verify a bootstrapping bundle and expect its devices.",
        "site import --state DIR BUNDLE [--trust-anchor ROOT.pem] [--json]",
        {kState, opt("trust-anchor", "manufacturer root to trust for this and later bundles"),
         kJson},
+       "gatehouse site import --state /var/lib/gatehouse/site order-4711.bundle.pem "
+       "--trust-anchor acme-root.pem",
        site_import},
       {"site trust add",
        "Trust a manufacturer root for bundles (and name its MASA for IDevIDs that carry none).",
@@ -242,23 +287,28 @@ const std::vector<Command>& commands() {
        {kState, opt("masa-url",
                     "the manufacturer's MASA, for IDevIDs without the MASA URL "
                     "extension (RFC 8995 2.3)")},
+       "gatehouse site trust add --state /var/lib/gatehouse/site acme-root.pem --masa-url "
+       "https://masa.acme.example:8444",
        site_trust_add},
       {"site devices",
        "List the inventory.",
        "site devices --state DIR [--json]",
        {kState, kJson},
+       "gatehouse site devices --state /var/lib/gatehouse/site",
        site_devices},
       {"site devices show",
        "One device whole: its lifecycle state, credentials, policy decision, attestation, "
        "application, and with --history every event of its life.",
        "site devices show --state DIR SERIAL [--history] [--json]",
        {kState, opt("history", "add the device's evidence log entries", false), kJson},
+       "gatehouse site devices show --state /var/lib/gatehouse/site ACMESE-00000001 --history",
        site_device_show},
       {"site renew",
        "Ask a device to renew its LDevID (EST /simplereenroll) at its next contact; --rekey "
        "insists on a new key. The old credential stays valid until the device confirms the new.",
        "site renew --state DIR SERIAL [--rekey]",
        {kState, opt("rekey", "the renewal must use a new key", false)},
+       "gatehouse site renew --state /var/lib/gatehouse/site ACMESE-00000001 --rekey",
        site_renew},
       {"site decommission",
        "Take a device out of the network for good: its credentials revoked (CRL), its rules "
@@ -266,33 +316,42 @@ const std::vector<Command>& commands() {
        "site decommission --state DIR SERIAL --reason TEXT [--transfer]",
        {kState, opt("reason", "why (goes to the evidence log)"),
         opt("transfer", "the device was sold on (resale): state transferred", false)},
+       "gatehouse site decommission --state /var/lib/gatehouse/site ACMESE-00000001 --reason "
+       "'moved to another building'",
        site_decommission},
       {"site repurpose",
        "Let a decommissioned device onboard again (same owner, a fresh credential).",
        "site repurpose --state DIR SERIAL [--reason TEXT]",
        {kState, opt("reason", "why (goes to the evidence log)")},
+       "gatehouse site repurpose --state /var/lib/gatehouse/site ACMESE-00000001 --reason "
+       "'reused in ward 3'",
        site_repurpose},
       {"site retire",
        "Mark a device's end of life (from expected, revoked or decommissioned).",
        "site retire --state DIR SERIAL [--reason TEXT]",
        {kState, opt("reason", "why (goes to the evidence log)")},
+       "gatehouse site retire --state /var/lib/gatehouse/site ACMESE-00000001 --reason 'end of "
+       "service'",
        site_retire},
       {"site unsupported",
        "Mark a device unsupported (no more updates from its manufacturer); the policy decides "
        "its segment (a rule can match `state: unsupported`).",
        "site unsupported --state DIR SERIAL --reason TEXT",
        {kState, opt("reason", "why (goes to the evidence log)")},
+       "gatehouse site unsupported --state /var/lib/gatehouse/site ACMESE-00000001 --reason 'no "
+       "updates from Acme after 2026'",
        site_unsupported},
       {"site maintenance",
        "Begin (some: stays in service; other: taken out of operation) or end maintenance.",
        "site maintenance --state DIR SERIAL (--begin some|other | --end) [--reason TEXT]",
        {kState, opt("begin", "some or other"), opt("end", "back to onboarded", false),
         opt("reason", "why (goes to the evidence log)")},
+       "gatehouse site maintenance --state /var/lib/gatehouse/site ACMESE-00000001 --begin some "
+       "--reason 'sensor recalibration'",
        site_maintenance},
       {"site events",
        "Show the evidence log, oldest first; --follow keeps printing new entries until "
-       "interrupted (with --json one object a line). Example: site events --state DIR --since "
-       "10m --kind 'brski.*' --follow",
+       "interrupted (with --json one object a line).",
        "site events --state DIR [--serial S] [--since TIME] [--kind K ...] [--follow] [--json]",
        {kState, opt("serial", "only this device (one the site knows)"),
         opt("since", "only entries at or after TIME: RFC 3339, or a duration ago (10m, 2h, 1d)"),
@@ -300,11 +359,14 @@ const std::vector<Command>& commands() {
             true),
         opt("follow", "keep printing new entries (every 500 ms) until SIGINT or SIGTERM", false),
         kJson},
+       "gatehouse site events --state /var/lib/gatehouse/site --since 10m --kind 'brski.*' "
+       "--follow",
        site_events},
       {"device status",
        "Show a device image's identity and state.",
        "device status --state DEVDIR [--json]",
        {kState, kJson},
+       "gatehouse device status --state /var/lib/gatehouse/device",
        device_status},
       {"device onboard",
        "Onboard the device by BRSKI (voucher, then LDevID by EST) or by DPP (configuration).",
@@ -318,6 +380,8 @@ const std::vector<Command>& commands() {
             "give up retrying after S seconds (default 120 for BRSKI, 30 for DPP, where "
             "it also bounds a controller's silence)"),
         kJson},
+       "gatehouse device onboard --state /var/lib/gatehouse/device --brski "
+       "https://registrar.hospital.example:8443",
        device_onboard},
       {"device dpp listen",
        "Wait for a DPP configurator to connect and initiate (then onboard).",
@@ -329,6 +393,7 @@ const std::vector<Command>& commands() {
             "seconds to wait for a configurator to configure the device, and the silence "
             "allowed once one is connected (default 30)"),
         kJson},
+       "gatehouse device dpp listen --state /var/lib/gatehouse/device --port 8908",
        device_dpp_listen},
       {"device attest",
        "Measure the firmware and sign evidence (an EAT, RFC 9711, as a CWT) for a verifier's "
@@ -336,6 +401,8 @@ const std::vector<Command>& commands() {
        "device attest --state DEVDIR --nonce HEX [--out FILE]",
        {kState, opt("nonce", "the verifier's challenge (hex, 8-64 bytes)"),
         opt("out", "write the token here (default: hex on stdout)")},
+       "gatehouse device attest --state /var/lib/gatehouse/device --nonce "
+       "5f3a9c1e7d2b48a6c0e1f9d3b7a24c58e6d1f0a9b3c7e2d4 --out evidence.cwt",
        device_attest},
       {"device run",
        "The device agent: over mutual TLS with its LDevID, answer the site's attestation "
@@ -349,6 +416,7 @@ const std::vector<Command>& commands() {
         opt("no-updates", "attest only: no application onboarding, no campaign steps", false),
         opt("renew-at", "renew the LDevID at this fraction of its lifetime (default 0.667)"),
         opt("keep-key", "renew with the same key unless the site asks for a rekey", false), kJson},
+       "gatehouse device run --state /var/lib/gatehouse/device",
        device_run},
       {"device renew",
        "Renew the LDevID now (EST /simplereenroll with a new key, confirmed with the new "
@@ -356,6 +424,7 @@ const std::vector<Command>& commands() {
        "device renew --state DEVDIR [--site URL] [--keep-key] [--json]",
        {kState, opt("site", "the site's URL (default: the registrar it onboarded with)"),
         opt("keep-key", "the same key", false), kJson},
+       "gatehouse device renew --state /var/lib/gatehouse/device",
        device_renew},
       {"device app-onboard",
        "Application-layer onboarding: fetch the release the service names, verify it with TUF "
@@ -365,11 +434,13 @@ const std::vector<Command>& commands() {
        "device app-onboard --state DEVDIR [--independent] [--site URL] [--json]",
        {kState, opt("independent", "use the manufacturer's service and the IDevID", false),
         opt("site", "the site's URL (default: the registrar it onboarded with)"), kJson},
+       "gatehouse device app-onboard --state /var/lib/gatehouse/device",
        device_app_onboard},
       {"device reset",
        "Factory reset: keep only bootstrap/ and the birth keys.",
        "device reset --state DEVDIR",
        {kState},
+       "gatehouse device reset --state /var/lib/gatehouse/device",
        device_reset},
       {"device connect",
        "Join the network with the onboarded LDevID: wired 802.1X EAP-TLS (wpa_supplicant).",
@@ -380,26 +451,33 @@ const std::vector<Command>& commands() {
             "device's own, under ip netns exec, where it is eth0)"),
         opt("server-name", "insist on this EAP server name (DPP's configuration names one)"),
         opt("timeout", "seconds to wait for authorization (default 30)"), kJson},
+       "gatehouse device connect --state /var/lib/gatehouse/device --iface eth0 --server-name "
+       "eap.hospital.example",
        device_connect},
       {"device disconnect",
        "Log off the 802.1X session and stop the supplicant.",
        "device disconnect --state DEVDIR",
        {kState},
+       "gatehouse device disconnect --state /var/lib/gatehouse/device",
        device_disconnect},
       {"site quarantine",
        "Cut a device back to the onboarding segment (the router applies it within a second).",
        "site quarantine --state DIR SERIAL --reason TEXT",
        {kState, opt("reason", "why (goes to the evidence log)")},
+       "gatehouse site quarantine --state /var/lib/gatehouse/site ACMESE-00000001 --reason "
+       "'unexpected traffic to 203.0.113.9'",
        site_quarantine},
       {"site release",
        "Undo a quarantine.",
        "site release --state DIR SERIAL",
        {kState},
+       "gatehouse site release --state /var/lib/gatehouse/site ACMESE-00000001",
        site_release},
       {"site attest nonce",
        "Issue an attestation challenge for a device (stateless, expires in 120 s, used once).",
        "site attest nonce --state DIR --serial S",
        {kState, opt("serial", "the device")},
+       "gatehouse site attest nonce --state /var/lib/gatehouse/site --serial ACMESE-00000001",
        site_attest_nonce},
       {"site attest appraise",
        "Appraise a device's evidence against its manufacturer's key and reference values; print "
@@ -407,22 +485,28 @@ const std::vector<Command>& commands() {
        "site attest appraise --state DIR --serial S --nonce HEX TOKEN [--ear FILE] [--json]",
        {kState, opt("serial", "the device"), opt("nonce", "the challenge the device answered"),
         opt("ear", "also write the signed EAR (JWT) here"), kJson},
+       "gatehouse site attest appraise --state /var/lib/gatehouse/site --serial ACMESE-00000001 "
+       "--nonce 5f3a9c1e7d2b48a6c0e1f9d3b7a24c58e6d1f0a9b3c7e2d4 evidence.cwt --ear ear.jwt",
        site_attest_appraise},
       {"site attest show",
        "A device's attestation results, newest first.",
        "site attest show --state DIR --serial S [--json]",
        {kState, opt("serial", "the device"), kJson},
+       "gatehouse site attest show --state /var/lib/gatehouse/site --serial ACMESE-00000001",
        site_attest_show},
       {"site revoke",
        "Revoke a device's credentials: the inventory marks them, the CRL lists them, 802.1X "
        "refuses them and the router cuts the device off.",
        "site revoke --state DIR SERIAL --reason TEXT",
        {kState, opt("reason", "why (goes to the evidence log)")},
+       "gatehouse site revoke --state /var/lib/gatehouse/site ACMESE-00000001 --reason 'device "
+       "stolen'",
        site_revoke},
       {"site crl",
        "Sign and write the site's CRL (STATE/crl.pem) now and print it.",
        "site crl --state DIR",
        {kState},
+       "gatehouse site crl --state /var/lib/gatehouse/site",
        site_crl},
       {"site server-cert",
        "Issue a server certificate from the domain CA (e.g. the 802.1X authenticator's EAP "
@@ -430,12 +514,13 @@ const std::vector<Command>& commands() {
        "site server-cert --state DIR --name DNS [--name DNS] --cert FILE --key FILE [--days N]",
        {kState, opt("name", "DNS name (repeatable)", true, true), opt("cert", "certificate out"),
         opt("key", "private key out (0600)"), opt("days", "lifetime in days (default 365)")},
+       "gatehouse site server-cert --state /var/lib/gatehouse/site --name eap.hospital.example "
+       "--cert /var/lib/gatehouse/router/eap.pem --key /var/lib/gatehouse/router/eap.key",
        site_server_cert},
       {"site assets check",
        "Compare what the router sees with the inventory: unknown devices, devices not seen, "
        "address drift, MUD violations, unsupported devices; exits 1 when it finds a problem "
-       "(of the kinds --fail-on names). Example: site assets check --state DIR --fail-on "
-       "unknown,mud_violations",
+       "(of the kinds --fail-on names).",
        "site assets check --state DIR [--fail-on KINDS] [--json]",
        {kState,
         opt("fail-on",
@@ -444,6 +529,8 @@ const std::vector<Command>& commands() {
             "mud_url_mismatches, unsupported, onboarded_not_connected, sessions_not_admitted, "
             "authentication_failures), any (default) or none"),
         kJson},
+       "gatehouse site assets check --state /var/lib/gatehouse/site --fail-on "
+       "unknown,mud_violations",
        site_assets_check},
       {"site operator add",
        "Add an operator of the REST API (site serve --api-listen) and print its bearer token, "
@@ -451,42 +538,51 @@ const std::vector<Command>& commands() {
        "operators. The site keeps only the token's SHA-256 (STATE/operators.json).",
        "site operator add --state DIR NAME --role viewer|operator|admin [--json]",
        {kState, opt("role", "viewer, operator or admin"), kJson},
+       "gatehouse site operator add --state /var/lib/gatehouse/site alice --role operator",
        site_operator_add},
       {"site operator list",
        "List the REST API's operators and their roles (never their tokens).",
        "site operator list --state DIR [--json]",
        {kState, kJson},
+       "gatehouse site operator list --state /var/lib/gatehouse/site",
        site_operator_list},
       {"site operator remove",
        "Remove a REST API operator: its token is refused from the next request.",
        "site operator remove --state DIR NAME",
        {kState},
+       "gatehouse site operator remove --state /var/lib/gatehouse/site alice",
        site_operator_remove},
       {"site policy set",
        "Install the authorization policy (YAML); a file with any error is refused whole.",
        "site policy set --state DIR POLICY.yaml",
        {kState},
+       "gatehouse site policy set --state /var/lib/gatehouse/site policy.yaml",
        site_policy_set},
       {"site policy show",
        "Print the authorization policy in force.",
        "site policy show --state DIR",
        {kState},
+       "gatehouse site policy show --state /var/lib/gatehouse/site",
        site_policy_show},
       {"site policy check",
        "Print the policy's decision for a device and the rule that made it.",
        "site policy check --state DIR SERIAL [--protocol brski|dpp|connect] [--json]",
        {kState, opt("protocol", "the onboarding protocol asked about (default brski)"), kJson},
+       "gatehouse site policy check --state /var/lib/gatehouse/site ACMESE-00000001 --protocol "
+       "dpp",
        site_policy_check},
       {"lab up",
        "Build the lab network: router, site, internet and device namespaces (root).",
        "lab up --devices N [--dir DIR] [--json]",
        {opt("devices", "device namespaces (default 2)"), kLabDir, kJson},
+       "gatehouse lab up --devices 3 --dir /var/lib/gatehouse-lab",
        lab_up},
       {"lab status",
        "Show the lab that is up (wherever its --dir): namespaces, roles, addresses, devices and "
        "hosts.",
        "lab status [--dir DIR] [--json]",
        {kLabDir, kJson},
+       "gatehouse lab status",
        lab_status},
       {"router authenticator-port",
        "Run hostapd for one port (started by router serve): its output to LOG without key "
@@ -494,13 +590,17 @@ const std::vector<Command>& commands() {
        "router authenticator-port --conf FILE --log FILE [--hostapd PATH]",
        {opt("conf", "hostapd configuration"), opt("log", "log file (appended)"),
         opt("hostapd", "hostapd binary (default hostapd)")},
-       router_authenticator_port},
+       "",  // (hostapd for router serve: no example)
+       router_authenticator_port,
+       true},
       {"router dhcp-event",
        "dnsmasq's --dhcp-script: append the event and the MUD URL the device sent (DHCP option "
        "161) to the journal router serve reads.",
        "router dhcp-event --journal FILE ACTION MAC IP [HOSTNAME]",
        {opt("journal", "the journal file (router serve --dhcp-journal)")},
-       router_dhcp_event},
+       "",  // (dnsmasq runs it: no example)
+       router_dhcp_event,
+       true},
       {"router serve",
        "Run the enforcement point on a router: the 802.1X authenticator (hostapd, EAP-TLS) on "
        "every device port and nftables kept in step with the site (segments, MUD).",
@@ -524,12 +624,17 @@ const std::vector<Command>& commands() {
         opt("metrics-listen",
             "serve the agent's Prometheus metrics at http://HOST:PORT/metrics (plain HTTP: bind "
             "it to the router's management side, e.g. 127.0.0.1:9108)")},
+       "gatehouse router serve --site-state /var/lib/gatehouse/site --eap-cert "
+       "/var/lib/gatehouse/router/eap.pem --eap-key /var/lib/gatehouse/router/eap.key "
+       "--device-ports 'eth1*' --upstream-port eth0 --onboarding-addr 192.0.2.10 --leases "
+       "/var/lib/misc/dnsmasq.leases",
        router_serve},
       {"lab demo",
        "Bring the lab up, onboard every device (BRSKI or DPP) and show what each reaches before "
        "and after (root).",
        "lab demo [--devices N] [--dir DIR] [--json]",
        {opt("devices", "device namespaces (default 2)"), kLabDir, kJson},
+       "gatehouse lab demo --devices 3",
        lab_demo},
       {"lab dashboard",
        "Serve the site's REST API and web dashboard on the lab's data, on this host, until lab "
@@ -537,27 +642,33 @@ const std::vector<Command>& commands() {
        "lab dashboard [--dir DIR] [--listen HOST:PORT] [--json]",
        {kLabDir, opt("listen", "address on this host (default 127.0.0.1:8444; port 0 picks one)"),
         kJson},
+       "gatehouse lab dashboard --listen 127.0.0.1:8444",
        lab_dashboard},
       {"lab down",
        "Remove the lab: every namespace, process and file outside DIR it made.",
        "lab down [--dir DIR]",
        {kLabDir},
+       "gatehouse lab down",
        lab_down},
       {"site mud show",
        "Print a device's verified MUD file's compiled rules (--fetch: fetch and verify now).",
        "site mud show --state DIR SERIAL [--fetch] [--json]",
        {kState, opt("fetch", "fetch and verify the file now", false), kJson},
+       "gatehouse site mud show --state /var/lib/gatehouse/site ACMESE-00000001 --fetch",
        site_mud_show},
       {"site mud assign",
        "Give a device whose birth credentials name no MUD URL one (a claim like a DHCP or DPP "
        "announcement: used once the file proves signed under the device's manufacturer root).",
        "site mud assign --state DIR SERIAL URL",
        {kState},
+       "gatehouse site mud assign --state /var/lib/gatehouse/site ACMESE-00000001 "
+       "https://mud.acme.example/th-100.json",
        site_mud_assign},
       {"mud check",
        "Validate a MUD file offline (RFC 8520) and print the nftables rules it compiles to.",
        "mud check FILE [--legacy] [--json]",
        {opt("legacy", "rewrite known pre-RFC forms (and say what was rewritten)", false), kJson},
+       "gatehouse mud check th-100.mud.json",
        mud_check},
       {"bench factory",
        "Measure the production line: devices per second and peak memory.",
@@ -566,6 +677,7 @@ const std::vector<Command>& commands() {
         opt("workers", "threads (default: one per core)"),
         opt("dir", "where to stage state and device images (default /dev/shm)"),
         opt("keep", "keep the temporary state", false), kJson},
+       "gatehouse bench factory --count 1000 --workers 8",
        bench_factory},
       {"bench brski",
        "Measure BRSKI onboarding: N pledges against a registrar and a MASA in their own processes.",
@@ -574,6 +686,7 @@ const std::vector<Command>& commands() {
         opt("site", "drive an existing registrar instead of starting one"),
         opt("images", "with --site: device images"),
         opt("dir", "where temporary state goes (default /dev/shm)"), kJson},
+       "gatehouse bench brski --devices 500 --concurrency 64",
        bench_brski},
       {"bench dpp",
        "Measure DPP onboarding: N enrollees against our controller and wpa_supplicant's.",
@@ -585,6 +698,7 @@ const std::vector<Command>& commands() {
         opt("no-reference", "skip the wpa_supplicant reference run", false),
         opt("known", "the site knows every enrollee's key: mutual authentication", false),
         opt("dir", "where temporary state goes (default /dev/shm)"), kJson},
+       "gatehouse bench dpp --devices 1000 --concurrency 64 --known",
        bench_dpp},
       {"bench mud",
        "Measure MUD enforcement: N devices' policies applied in one nftables transaction, then "
@@ -592,6 +706,7 @@ const std::vector<Command>& commands() {
        "bench mud [--devices N] [--models M] [--json]",
        {opt("devices", "devices (default 1000)"),
         opt("models", "distinct MUD files the devices declare (default 20)"), kJson},
+       "gatehouse bench mud --devices 1000 --models 20",
        bench_mud},
       {"bench attest",
        "Measure EAT (and TPM quote) appraisals per second with every check on, nonce store "
@@ -600,6 +715,7 @@ const std::vector<Command>& commands() {
        {opt("tokens", "appraisals (default 20000)"), opt("devices", "devices (default 20)"),
         opt("threads", "verifier threads (default: one per core)"),
         opt("tpm", "devices with swtpm TPMs: every token carries a TPM 2.0 quote", false), kJson},
+       "gatehouse bench attest --tokens 20000 --devices 20",
        bench_attest},
       {"bench update",
        "Measure a staged update campaign: N simulated devices, each running the whole TUF client "
@@ -607,6 +723,7 @@ const std::vector<Command>& commands() {
        "bench update [--devices N] [--groups G] [--threads T] [--json]",
        {opt("devices", "devices (default 1000)"), opt("groups", "campaign groups (default 10)"),
         opt("threads", "device threads (default: one per core)"), kJson},
+       "gatehouse bench update --devices 1000 --groups 10",
        bench_update},
       {"bench renew",
        "Measure LDevID renewal: N onboarded devices renew (new key, EST /simplereenroll, "
@@ -614,6 +731,7 @@ const std::vector<Command>& commands() {
        "bench renew [--devices N] [--concurrency C] [--dir DIR] [--json]",
        {opt("devices", "devices (default 1000)"), opt("concurrency", "at once (default 16)"),
         opt("dir", "where temporary state goes (default /dev/shm)"), kJson},
+       "gatehouse bench renew --devices 1000 --concurrency 16",
        bench_renew},
       {"bench evidence",
        "Measure the evidence log: appends per second, then a full export with its signed Merkle "
@@ -621,6 +739,7 @@ const std::vector<Command>& commands() {
        "bench evidence [--entries N] [--threads T] [--json]",
        {opt("entries", "entries (default 100000)"),
         opt("threads", "appending threads (default: one per core)"), kJson},
+       "gatehouse bench evidence --entries 100000",
        bench_evidence},
   };
   return table;

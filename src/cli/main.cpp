@@ -2,15 +2,11 @@
 #include <unistd.h>
 
 #include <iostream>
-#include <set>
 
 #include "cli/args.h"
 #include "common/log.h"
 
 namespace {
-
-// Commands other gatehouse processes run (not for people): left out of the overviews.
-const std::set<std::string> kInternal = {"router authenticator-port", "router dhcp-event"};
 
 // The roles in the order a device meets them, with what each is for.
 const std::vector<std::pair<std::string, std::string>> kRoles = {
@@ -43,6 +39,7 @@ void print_help(const gh::cli::Command& c) {
     if (left.size() < 28) left.resize(28, ' ');
     std::cout << left << " " << o.help << (o.repeatable ? " (repeatable)" : "") << "\n";
   }
+  if (!c.example.empty()) std::cout << "\nexample:\n  " << c.example << "\n";
 }
 
 // The commands of every role (prefix empty) or of one ("site "), grouped by role.
@@ -53,7 +50,7 @@ void print_overview(std::ostream& out, const std::string& prefix) {
     if (!role.empty() && name != role) continue;
     out << "\n" << name << ": " << what << "\n";
     for (const auto& c : gh::cli::commands()) {
-      if (c.path.rfind(name + " ", 0) != 0 || kInternal.count(c.path)) continue;
+      if (c.path.rfind(name + " ", 0) != 0 || c.internal) continue;
       std::string left = "  " + c.path;
       if (left.size() < 28) left.resize(28, ' ');
       out << left << " " << c.summary << "\n";
@@ -86,23 +83,8 @@ int main(int argc, char** argv) {
   bool json = false;
   for (const auto& a : args) json = json || a == "--json";
   gh::cli::set_json_errors(json);
-  // Longest command path that matches the leading words.
-  const gh::cli::Command* best = nullptr;
   size_t best_words = 0;
-  for (const auto& c : gh::cli::commands()) {
-    std::vector<std::string> words;
-    size_t start = 0;
-    for (size_t sp; (sp = c.path.find(' ', start)) != std::string::npos; start = sp + 1)
-      words.push_back(c.path.substr(start, sp - start));
-    words.push_back(c.path.substr(start));
-    if (words.size() > args.size()) continue;
-    bool match = true;
-    for (size_t i = 0; i < words.size(); ++i) match = match && args[i] == words[i];
-    if (match && words.size() > best_words) {
-      best = &c;
-      best_words = words.size();
-    }
-  }
+  const gh::cli::Command* best = gh::cli::find_command(args, &best_words);
   if (!best) {
     bool role_known = false;
     for (const auto& c : gh::cli::commands())

@@ -3,7 +3,8 @@
 # MASA URL and says where things are; listings are JSON arrays; bad usage exits 2 and a found
 # problem 1; site events filters, follows and refuses an unknown serial; tables have headers and
 # readable times; network errors name the peer and say refused or timed out; device connect stays
-# off this host's interfaces; lab status finds the lab; progress only on a terminal; no escapes.
+# off this host's interfaces; lab status finds the lab; progress only on a terminal; a command's
+# --help ends with an example; no escapes.
 source "$(dirname "$0")/lib.sh"
 here=$(pwd -P)
 esc=$'\x1b'
@@ -165,6 +166,19 @@ if command -v script >/dev/null; then
   grep -q "making devices: 2/2" tty.out || fail "no progress line on a terminal: $(cat -v tty.out)"
   ok "progress (count, rate, ETA) on a terminal's stderr only"
 fi
+
+# --- A command's --help ends with an example of it (tests/unit/cli/commands_test.cpp checks that
+# every example parses); internal commands are not listed.
+for cmd in "site serve" "site import" "factory init"; do
+  # shellcheck disable=SC2086
+  "$G" $cmd --help > help.out || fail "$cmd --help"
+  [ "$(tail -2 help.out | head -1)" = "example:" ] && tail -1 help.out | grep -q "^  gatehouse $cmd --state /var/lib/gatehouse/" \
+    || fail "$cmd --help does not end with an example: $(cat help.out)"
+done
+"$G" site serve --help | tail -1 | grep -qx "  gatehouse site serve --state /var/lib/gatehouse/site --listen 0.0.0.0:8443 --api-listen 127.0.0.1:8444" \
+  || fail "site serve's example: $("$G" site serve --help | tail -1)"
+"$G" router --help | grep -q "dhcp-event" && fail "router --help lists an internal command"
+ok "site serve, site import, factory init: --help ends with an example section"
 
 # --- No escape sequence anywhere when the output is not a terminal.
 {
