@@ -38,7 +38,11 @@ int site_import(const Args& a) {
   }
   auto site = svc::Site::open(*state);
   if (!site) return fail(site.error());
-  auto r = (*site)->import_bundle(a.positional[0], anchor);
+  // A bundle of thousands of devices takes a while to verify: progress on a terminal's stderr,
+  // cleared before the result is printed.
+  Progress progress;
+  auto r = (*site)->import_bundle(a.positional[0], anchor, progress.fn());
+  progress.done();
   if (!r) return fail(r.error());
   if (a.has("json")) {
     print_json(Json{{"manufacturer", r->manufacturer},

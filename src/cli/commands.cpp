@@ -274,7 +274,7 @@ const std::vector<Command>& commands() {
        "registrar.hospital.example",
        site_init},
       {"site import",
-       "Verify a bootstrapping bundle and expect its devices.",
+       "Verify a bootstrapping bundle and expect its devices; progress on a terminal's stderr.",
        "site import --state DIR BUNDLE [--trust-anchor ROOT.pem] [--json]",
        {kState, opt("trust-anchor", "manufacturer root to trust for this and later bundles"),
         kJson},

@@ -3,8 +3,8 @@
 # MASA URL and says where things are; listings are JSON arrays; bad usage exits 2 and a found
 # problem 1; site events filters, follows and refuses an unknown serial; tables have headers and
 # readable times; network errors name the peer and say refused or timed out; device connect stays
-# off this host's interfaces; lab status finds the lab; progress only on a terminal; a command's
-# --help ends with an example; no escapes.
+# off this host's interfaces; lab status finds the lab; progress only on a terminal (factory make,
+# site import); a command's --help ends with an example; no escapes.
 source "$(dirname "$0")/lib.sh"
 here=$(pwd -P)
 esc=$'\x1b'
@@ -32,8 +32,10 @@ jq -r '.[].serial' made.json > serials.txt
 s1=$(sed -n 1p serials.txt); s2=$(sed -n 2p serials.txt); s3=$(sed -n 3p serials.txt); s4=$(sed -n 4p serials.txt)
 "$G" site init --state s --name "Example Site" >/dev/null
 "$G" factory sell --state f --serials-from serials.txt --owner-cert s/domain-ca.pem --bundle b.pem >/dev/null
-"$G" site import --state s b.pem --trust-anchor f/pki/root.pem >/dev/null
-ok "factory make --json: one array, nothing on a non-terminal stderr"
+"$G" site import --state s b.pem --trust-anchor f/pki/root.pem > import.out 2> import.err
+grep -q "^imported bundle from Acme: 4 new" import.out || fail "site import: $(cat import.out import.err)"
+[ ! -s import.err ] || fail "site import wrote to stderr that is not a terminal: $(cat import.err)"
+ok "factory make --json: one array; factory make and site import: nothing on a non-terminal stderr"
 
 # --- One JSON shape per listing: an array, empty or not.
 for cmd in "site devices --state s" "site events --state s" "factory devices --state f" \
@@ -164,7 +166,13 @@ fi
 if command -v script >/dev/null; then
   script -qec "'$G' factory make --state f --model th-1 --count 2 --out d3" /dev/null > tty.out
   grep -q "making devices: 2/2" tty.out || fail "no progress line on a terminal: $(cat -v tty.out)"
-  ok "progress (count, rate, ETA) on a terminal's stderr only"
+  # (the bundle imported above, again: verified whole, every device unchanged)
+  script -qec "'$G' site import --state s b.pem" /dev/null > tty-import.out
+  grep -q "verifying devices: 4/4 (100%)" tty-import.out && grep -q "importing devices: 4/4" tty-import.out \
+    || fail "no site import progress on a terminal: $(cat -v tty-import.out)"
+  grep -q "imported bundle from Acme: 0 new, 0 updated, 4 unchanged" tty-import.out \
+    || fail "site import's result on a terminal: $(cat -v tty-import.out)"
+  ok "progress (count, rate, ETA) on a terminal's stderr only: factory make, site import"
 fi
 
 # --- A command's --help ends with an example of it (tests/unit/cli/commands_test.cpp checks that

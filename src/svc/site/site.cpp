@@ -172,7 +172,8 @@ Result<store::ManufacturerAnchor> Site::trust_manufacturer(const std::string& ro
 }
 
 Result<ImportReport> Site::import_bundle(const std::string& path,
-                                         const std::string& trust_anchor_pem) {
+                                         const std::string& trust_anchor_pem,
+                                         const ProgressFn& progress) {
   Bytes file;
   {
     auto text =
@@ -180,7 +181,7 @@ Result<ImportReport> Site::import_bundle(const std::string& path,
     file = to_bytes(text);
   }
   std::string bundle_id = hex_encode(crypto::sha256(file));
-  auto report = check_and_import(file, bundle_id, trust_anchor_pem);
+  auto report = check_and_import(file, bundle_id, trust_anchor_pem, progress);
   if (!report) {
     // The refusal is evidence too; the inventory itself is untouched.
     (void)inventory_->append(
@@ -191,7 +192,8 @@ Result<ImportReport> Site::import_bundle(const std::string& path,
 }
 
 Result<ImportReport> Site::check_and_import(const Bytes& file, const std::string& bundle_id,
-                                            const std::string& trust_anchor_pem) {
+                                            const std::string& trust_anchor_pem,
+                                            const ProgressFn& progress) {
   std::vector<crypto::Certificate> anchors;
   for (const auto& m : TRY(inventory_->manufacturers()))
     anchors.push_back(TRY(crypto::Certificate::from_pem(m.root_pem)));
@@ -229,7 +231,9 @@ Result<ImportReport> Site::check_and_import(const Bytes& file, const std::string
 
   Bytes ours = domain_ca_.cert.public_key().spki_sha256();
   std::vector<store::DeviceRecord> records;
+  const auto total = static_cast<int64_t>(bundle.devices.size());
   for (const auto& d : bundle.devices) {
+    if (progress) progress("verifying devices", static_cast<int64_t>(records.size()), total);
     const std::string where = "device " + d.serial;
     auto decl = codec::verify_declaration(d.declaration, {root});
     if (!decl) return decl.error().context(where);
@@ -268,6 +272,7 @@ Result<ImportReport> Site::check_and_import(const Bytes& file, const std::string
       records.back().attestation_kind = ak.tpm ? "tpm" : "eat";
     }
   }
+  if (progress) progress("verifying devices", total, total);
   auto reference_values = TRY(check_reference_values(bundle, root));
   if (!bundle.update_root.empty()) TRY(check_update_source(bundle.update_root, bundle.update_url));
 
@@ -281,10 +286,13 @@ Result<ImportReport> Site::check_and_import(const Bytes& file, const std::string
   }
   Json detail{
       {"bundle", bundle_id}, {"manufacturer", bundle.manufacturer}, {"devices", records.size()}};
+  // (one transaction: its progress is its start and its end)
+  if (progress) progress("importing devices", 0, total);
   report.counts =
       TRY(inventory_->import_devices(records, bundle_id,
                                      store::Event{0, 0, "", "bundle.import", "ok",
                                                   "bundle verified and imported", detail.dump()}));
+  if (progress) progress("importing devices", total, total);
   if (!reference_values.empty()) {
     Json releases = Json::array();
     for (const auto& r : reference_values) releases.push_back(r.model + " " + r.version);

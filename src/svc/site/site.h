@@ -12,6 +12,7 @@
 
 #include "codec/bundle.h"
 #include "common/config.h"
+#include "common/progress.h"
 #include "crypto/keystore.h"
 #include "pki/profiles.h"
 #include "store/inventory.h"
@@ -40,9 +41,11 @@ class Site {
 
   // Verifies the bundle and every declaration against a trusted manufacturer root (or
   // trust_anchor_pem, which is then trusted from here on) and records the devices as expected.
-  // All or nothing: any failed check refuses the whole bundle and changes nothing.
+  // All or nothing: any failed check refuses the whole bundle and changes nothing. progress
+  // hears of the devices verified, then imported (thousands of devices take seconds).
   Result<ImportReport> import_bundle(const std::string& path,
-                                     const std::string& trust_anchor_pem = "");
+                                     const std::string& trust_anchor_pem = "",
+                                     const ProgressFn& progress = {});
   // masa_url: the MASA for the manufacturer's devices whose IDevIDs name none (may be empty).
   Result<store::ManufacturerAnchor> trust_manufacturer(const std::string& root_pem,
                                                        const std::string& masa_url = "");
@@ -91,7 +94,8 @@ class Site {
  private:
   Site() = default;
   Result<ImportReport> check_and_import(const Bytes& file, const std::string& bundle_id,
-                                        const std::string& trust_anchor_pem);
+                                        const std::string& trust_anchor_pem,
+                                        const ProgressFn& progress);
   struct AttestationKey {
     crypto::PublicKey key;
     bool tpm = false;  // a TPM's restricted key: its evidence carries quotes
