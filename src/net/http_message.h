@@ -15,6 +15,8 @@ namespace gh::net {
 
 inline constexpr size_t kMaxHeaderBytes = 16 * 1024;
 inline constexpr size_t kMaxBodyBytes = 256 * 1024;
+// The most any server route may take (ServerLimits::http_body_limit), a large bundle's worth.
+inline constexpr size_t kMaxBodyCeiling = 64 * 1024 * 1024;
 
 struct MessageHead {
   std::string start_line;

@@ -119,8 +119,16 @@ class HttpServer::Conn : public LoopConnection {
       scanned_ = buffer_.size();
       if (buffer_.find(kHeadEnd, from) == std::string::npos && buffer_.size() <= kMaxHeaderBytes)
         return false;
-      auto head = parse_head(buffer_, true);
+      const auto& body_limit = loop().limits().http_body_limit;
+      auto head = parse_head(buffer_, true, body_limit ? kMaxBodyCeiling : kMaxBodyBytes);
       if (!head) return refuse(head.error());
+      if (body_limit && *head) {
+        const size_t limit =
+            std::min(body_limit(**head, state_.attributes["peer_ip"]), kMaxBodyCeiling);
+        if ((*head)->content_length > limit)
+          return refuse(
+              make_error("http.413", "body larger than " + std::to_string(limit) + " bytes"));
+      }
       head_ = std::move(*head);
       // The head is in: what is left of the request's time is the body's.
       enter(Phase::kArriving, request_start_ + loop().limits().request_timeout);

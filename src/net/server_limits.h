@@ -5,8 +5,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <string>
 
 namespace gh::net {
+
+struct MessageHead;
 
 struct ServerLimits {
   // Connections open at once. At the cap a newcomer takes the place of the connection idle
@@ -39,6 +43,11 @@ struct ServerLimits {
   // With no descriptor left (EMFILE, ENFILE) the listener is left alone this long instead of
   // being polled in a loop that cannot accept.
   std::chrono::milliseconds accept_backoff{100};
+  // HTTP only: the largest body this request may have, decided from its head and the peer's
+  // address before the body is read (kMaxBodyBytes when unset; never above kMaxBodyCeiling). A
+  // route that takes large bodies from authenticated callers only says so here, so nobody else
+  // can make the server hold one.
+  std::function<size_t(const MessageHead& head, const std::string& peer_ip)> http_body_limit;
 };
 
 // What a server has done with its connections.

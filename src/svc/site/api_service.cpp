@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "codec/bundle.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "svc/site/api_call.h"
@@ -290,6 +291,27 @@ Result<int> ApiService::serve(const std::string& host, int port) {
   auto tls = TRY(crypto::TlsContext::server(id));
   // Long polls each hold a worker; the rest of the API keeps as many as a server of its own.
   limits_.workers = options_.max_streams + 8;
+  // A bundle (up to codec::kMaxBundleBytes) is the one body larger than the server's default, and
+  // only an admin's request may bring one: the token is judged from the head, before the body is
+  // read, with the same count of wrong tokens as every other request.
+  limits_.http_body_limit = [this](const net::MessageHead& h, const std::string& peer) -> size_t {
+    if (h.content_length <= net::kMaxBodyBytes) return net::kMaxBodyBytes;
+    static const std::string kImport = "POST " + std::string(kPrefix) + "/bundles ";
+    if (h.start_line.rfind(kImport, 0) != 0) return net::kMaxBodyBytes;
+    auto a = h.headers.find("authorization");
+    if (a == h.headers.end() || a->second.size() < 8 ||
+        net::ascii_lower(a->second.substr(0, 7)) != "bearer ")
+      return net::kMaxBodyBytes;
+    const double now = time::monotonic();
+    if (auth_wait(peer, now) > 0) return net::kMaxBodyBytes;
+    auto who = operators_->authenticate(trim(a->second.substr(7)));
+    if (!who) return net::kMaxBodyBytes;
+    if (!*who) {
+      auth_failed(peer, now);
+      return net::kMaxBodyBytes;
+    }
+    return (*who)->role >= ApiRole::kAdmin ? codec::kMaxBundleBytes : net::kMaxBodyBytes;
+  };
   started_ = time::monotonic();
   server_ = TRY(net::HttpServer::start(
       host, port, std::move(tls), [this](net::HttpRequest& r) { return handle(r); }, limits_));
