@@ -241,6 +241,37 @@ TEST_F(ApiTest, MetricsArePublicAtBothPathsOrAViewersWhenAsked) {
   ASSERT_REFUSED(bad, "usage");
 }
 
+// Every route of the table, asked by no one, a viewer, an operator and an admin: below the
+// route's role the refusal is the role's (api.auth without a token, api.role with one), at or
+// above it never is (whatever the handler then says of the request itself).
+TEST_F(ApiTest, EveryRouteAnswersEachRoleAsTheTableSays) {
+  const std::vector<std::pair<ApiRole, std::string>> callers = {{ApiRole::kPublic, ""},
+                                                                {ApiRole::kViewer, viewer_},
+                                                                {ApiRole::kOperator, operator_},
+                                                                {ApiRole::kAdmin, admin_}};
+  for (const auto& r : ApiService::routes()) {
+    std::string path = r.path;
+    for (auto [param, value] : {std::pair<std::string, std::string>{"{serial}", serials_[0]},
+                                {"{action}", "quarantine"},
+                                {"{name}", "nobody"}})
+      if (auto at = path.find(param); at != std::string::npos)
+        path.replace(at, param.size(), value);
+    if (path == "/events/stream") path += "?wait=0";
+    for (const auto& [role, token] : callers) {
+      auto a = call(r.method, path, token, std::string(r.method) == "GET" ? "" : "{}");
+      const std::string what = std::string(r.method) + " " + path + " as " + role_name(role);
+      ASSERT_NE(a.status, 0) << what;
+      if (role < r.role) {
+        EXPECT_EQ(a.check(), token.empty() ? "api.auth" : "api.role") << what << ": " << a.body;
+        EXPECT_EQ(a.status, token.empty() ? 401 : 403) << what;
+      } else {
+        EXPECT_NE(a.check(), "api.auth") << what << ": " << a.body;
+        EXPECT_NE(a.check(), "api.role") << what << ": " << a.body;
+      }
+    }
+  }
+}
+
 TEST_F(ApiTest, NoTokenWrongTokenAndCookiesAreRefused401) {
   auto none = call("GET", "/devices", "");
   EXPECT_EQ(none.status, 401);
