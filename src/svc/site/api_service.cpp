@@ -299,18 +299,9 @@ Result<int> ApiService::serve(const std::string& host, int port) {
     static const std::string kImport = "POST " + std::string(kPrefix) + "/bundles ";
     if (h.start_line.rfind(kImport, 0) != 0) return net::kMaxBodyBytes;
     auto a = h.headers.find("authorization");
-    if (a == h.headers.end() || a->second.size() < 8 ||
-        net::ascii_lower(a->second.substr(0, 7)) != "bearer ")
-      return net::kMaxBodyBytes;
-    const double now = time::monotonic();
-    if (auth_wait(peer, now) > 0) return net::kMaxBodyBytes;
-    auto who = operators_->authenticate(trim(a->second.substr(7)));
-    if (!who) return net::kMaxBodyBytes;
-    if (!*who) {
-      auth_failed(peer, now);
-      return net::kMaxBodyBytes;
-    }
-    return (*who)->role >= ApiRole::kAdmin ? codec::kMaxBundleBytes : net::kMaxBodyBytes;
+    auto who = sign_in(a == h.headers.end() ? "" : a->second, peer);
+    if (!who.op) return net::kMaxBodyBytes;
+    return who.op->role >= ApiRole::kAdmin ? codec::kMaxBundleBytes : net::kMaxBodyBytes;
   };
   started_ = time::monotonic();
   server_ = TRY(net::HttpServer::start(
@@ -385,24 +376,14 @@ net::HttpResponse ApiService::handle(net::HttpRequest& req) {
   const ApiRole need =
       route->handler == &ApiService::metrics_text ? options_.metrics_role : route->role;
   if (need != ApiRole::kPublic) {
-    if (authz.size() < 8 || net::ascii_lower(authz.substr(0, 7)) != "bearer ")
-      return api::error("api.auth", "send Authorization: Bearer TOKEN");
-    const std::string peer = req.connection ? req.connection->attributes["peer_ip"] : "";
-    const double now = time::monotonic();
-    if (int wait = auth_wait(peer, now); wait > 0) {
-      auto r =
-          api::error("api.auth-rate", "too many wrong tokens from this address; try again in " +
-                                          std::to_string(wait) + " s");
-      r.headers.emplace_back("Retry-After", std::to_string(wait));
+    auto who = sign_in(authz, req.connection ? req.connection->attributes["peer_ip"] : "");
+    if (!who.op) {
+      auto r = api::error(who.refusal, who.refusal.code.rfind("api.", 0) == 0 ? 0 : 500);
+      if (who.retry_after_s > 0)
+        r.headers.emplace_back("Retry-After", std::to_string(who.retry_after_s));
       return r;
     }
-    auto who = operators_->authenticate(trim(authz.substr(7)));
-    if (!who) return api::error(who.error(), 500);
-    if (!*who) {
-      auth_failed(peer, now);
-      return api::error("api.auth", "the token is not an operator's");
-    }
-    call.op = std::move(**who);
+    call.op = std::move(who.op);
     if (call.op->role < need)
       return api::error("api.role", call.op->name + " is " + role_name(call.op->role) + "; " +
                                         route->method + " " + route->path + " needs " +
@@ -418,6 +399,32 @@ net::HttpResponse ApiService::handle(net::HttpRequest& req) {
   resp.headers.emplace_back("Cache-Control", "no-store");
   resp.headers.emplace_back("X-Content-Type-Options", "nosniff");
   return resp;
+}
+
+ApiService::SignIn ApiService::sign_in(const std::string& authz, const std::string& peer) {
+  SignIn out;
+  if (authz.size() < 8 || net::ascii_lower(authz.substr(0, 7)) != "bearer ") {
+    out.refusal = make_error("api.auth", "send Authorization: Bearer TOKEN");
+    return out;
+  }
+  const double now = time::monotonic();
+  if (int wait = auth_wait(peer, now); wait > 0) {
+    out.refusal =
+        make_error("api.auth-rate", "too many wrong tokens from this address; try again in " +
+                                        std::to_string(wait) + " s");
+    out.retry_after_s = wait;
+    return out;
+  }
+  auto who = operators_->authenticate(trim(authz.substr(7)));
+  if (!who) {
+    out.refusal = who.error();
+  } else if (!*who) {
+    auth_failed(peer, now);
+    out.refusal = make_error("api.auth", "the token is not an operator's");
+  } else {
+    out.op = std::move(**who);
+  }
+  return out;
 }
 
 int ApiService::auth_wait(const std::string& peer, double now) {

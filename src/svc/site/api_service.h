@@ -115,6 +115,14 @@ class ApiService {
     double first = 0;
     double blocked_until = 0;
   };
+  // The operator an Authorization header names, a wrong token counted against peer: the operator,
+  // or the refusal as its check (api.auth; api.auth-rate with retry_after_s; a store's error).
+  struct SignIn {
+    std::optional<ApiOperator> op;
+    Error refusal;
+    int retry_after_s = 0;
+  };
+  SignIn sign_in(const std::string& authorization, const std::string& peer);
   // Seconds until peer may try a token again; 0 when it may now.
   int auth_wait(const std::string& peer, double now);
   void auth_failed(const std::string& peer, double now);
