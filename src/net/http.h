@@ -43,11 +43,27 @@ struct HttpRequest {
   std::string header(const std::string& name) const;
 };
 
+// The rest of a response's body, made while it is written (a Server-Sent Events feed). The server
+// sends the head and `body` at once, then, on the worker that ran the handler, asks next() for
+// more and sends each piece as one chunk (Transfer-Encoding: chunked) until next() says the body
+// is over, the peer leaves or the server stops; then the connection closes. The stream holds that
+// worker for its life, so a handler that returns one bounds how many it hands out. While the
+// peer is behind by kStreamBuffered bytes next() is not called; a peer that takes nothing for
+// ServerLimits::write_timeout is dropped.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // Waits up to about wait_s: the next piece ("" when nothing came), nullopt when the body ends.
+  virtual std::optional<std::string> next(double wait_s) = 0;
+};
+inline constexpr size_t kStreamBuffered = 256 * 1024;
+
 struct HttpResponse {
   int status = 200;
   std::string content_type;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::shared_ptr<BodyStream> stream;  // set: a streamed response (see BodyStream)
   static HttpResponse text(int status, const std::string& body);
   // A refusal: text/plain "<check>: <reason>", so the peer can name the check that failed.
   static HttpResponse refusal(int status, const std::string& check, const std::string& reason);

@@ -1,5 +1,7 @@
 #include "net/http_message.h"
 
+#include <cstdio>
+
 #include "common/encoding.h"
 #include "net/http.h"
 
@@ -107,10 +109,21 @@ std::string format_response(const HttpResponse& resp, bool close_after) {
   std::string out = "HTTP/1.1 " + std::to_string(resp.status) + " " + reason(resp.status) + "\r\n";
   if (!resp.content_type.empty()) out += "Content-Type: " + resp.content_type + "\r\n";
   for (const auto& [k, v] : resp.headers) out += k + ": " + v + "\r\n";
+  if (resp.stream)
+    return out + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + http_chunk(resp.body);
   out += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n";
   if (close_after) out += "Connection: close\r\n";
   out += "\r\n" + resp.body;
   return out;
+}
+
+std::string http_chunk(std::string_view data) {
+  if (data.empty()) return "";
+  char size[24];
+  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  std::string out = size;
+  out.append(data);
+  return out + "\r\n";
 }
 
 }  // namespace gh::net

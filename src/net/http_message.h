@@ -41,9 +41,13 @@ struct RequestLine {
 Result<RequestLine> parse_request_line(const std::string& line);
 
 // "HTTP/1.1 <status> <reason>", the headers, Content-Length, and Connection: close when the
-// server closes after it.
+// server closes after it. A streamed response (HttpResponse::stream): its head says
+// Transfer-Encoding: chunked and Connection: close, and its body so far is the first chunk.
 struct HttpResponse;
 std::string format_response(const HttpResponse& response, bool close_after);
+// One chunk of a chunked body (RFC 9112 7.1); "" for empty data (that would end the body).
+std::string http_chunk(std::string_view data);
+inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
 std::string ascii_lower(std::string s);
 

@@ -1,11 +1,14 @@
 // HttpServer on the event loop: the TLS handshake and the request (head and body) are read in the
 // loop under the head and request deadlines; a complete request goes to a worker, which runs the
 // handler; the response is written from the loop, so a peer that reads slowly holds no thread.
+// A streamed response (BodyStream) keeps its worker, which makes the pieces and posts them to the
+// loop; the loop writes them and tells the worker when the peer has gone.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "common/log.h"
 #include "net/http.h"
@@ -16,6 +19,15 @@ namespace {
 
 constexpr size_t kReadChunk = 16384;
 constexpr std::string_view kHeadEnd = "\r\n\r\n";
+// How long a stream's worker waits in BodyStream::next() before it looks at the connection again.
+constexpr double kStreamStepS = 0.25;
+
+// What a streamed response's worker and the loop share: whether the connection is gone, and how
+// many posted bytes the loop has not written yet.
+struct StreamShared {
+  std::atomic<bool> gone{false};
+  std::atomic<size_t> unsent{0};
+};
 
 // The address of the socket's peer, without its port ("" when it has none).
 std::string peer_ip(int fd) {
@@ -57,6 +69,8 @@ class HttpServer::Conn : public LoopConnection {
         return read();
       case Stage::kWrite:
         return write();
+      case Stage::kStream:
+        return stream_ready();
       case Stage::kHandler:
         return;  // not watched meanwhile
     }
@@ -64,19 +78,21 @@ class HttpServer::Conn : public LoopConnection {
 
   void on_deadline() override {
     log::debug("http", std::string("connection closed: ") +
-                           (phase() == Phase::kIdle       ? "idle keep-alive timeout"
-                            : stage_ == Stage::kWrite     ? "the peer did not take its response"
+                           (phase() == Phase::kIdle ? "idle keep-alive timeout"
+                            : stage_ == Stage::kWrite || stage_ == Stage::kStream
+                                ? "the peer did not take its response"
                             : stage_ == Stage::kHandshake ? "no TLS handshake in time"
                                                           : "no complete request in time"));
     close();
   }
 
   void on_close() override {
+    shared_->gone = true;
     if (tls_) tls_->close();
   }
 
  private:
-  enum class Stage { kHandshake, kRead, kHandler, kWrite };
+  enum class Stage { kHandshake, kRead, kHandler, kWrite, kStream };
 
   void wait_for(crypto::TlsWait w) { want(w == crypto::TlsWait::kWritable ? EPOLLOUT : EPOLLIN); }
 
@@ -165,7 +181,7 @@ class HttpServer::Conn : public LoopConnection {
     // The worker has the connection's state and TLS session to itself until it posts back: the
     // loop neither watches nor closes a busy connection.
     bool queued = l.submit([&l, &server = server_, id = id(), state = &state_, tls = &*tls_,
-                            req = std::move(req), close_after, first]() mutable {
+                            shared = shared_, req = std::move(req), close_after, first]() mutable {
       if (first) state->peer_chain = tls->peer_chain();
       req.connection = state;
       // A handler's exception (a library edge that threw where no check foresaw it) is this
@@ -178,6 +194,7 @@ class HttpServer::Conn : public LoopConnection {
         resp = HttpResponse::text(500, "internal error");
       }
       std::string out = format_response(resp, close_after);
+      if (resp.stream) return pump(l, id, *shared, std::move(out), *resp.stream);
       l.post(id, [out = std::move(out), close_after](LoopConnection& c) mutable {
         static_cast<Conn&>(c).send(std::move(out), close_after);
       });
@@ -186,6 +203,86 @@ class HttpServer::Conn : public LoopConnection {
       log::warn("http", "every worker busy and the queue full: 503");
       send(format_response(HttpResponse::text(503, "server busy, try again"), true), true);
     }
+  }
+
+  // The worker's part of a streamed response: the head, then each piece next() makes, while the
+  // connection is open, the server runs and the peer is less than kStreamBuffered behind; the
+  // last chunk when the body ends. Everything reaches the connection through the loop.
+  static void pump(ServerLoop& l, uint64_t id, StreamShared& shared, std::string head,
+                   BodyStream& body) {
+    auto post = [&](std::string bytes, bool last) {
+      shared.unsent += bytes.size();
+      l.post(id, [bytes = std::move(bytes), last](LoopConnection& c) mutable {
+        static_cast<Conn&>(c).stream_out(std::move(bytes), last);
+      });
+    };
+    post(std::move(head), false);
+    while (!shared.gone && !l.stopping()) {
+      if (shared.unsent >= kStreamBuffered) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        continue;
+      }
+      std::optional<std::string> piece;
+      try {
+        piece = body.next(kStreamStepS);
+      } catch (const std::exception& e) {
+        log::error("http", std::string("stream threw: ") + e.what());
+        return post("", true);  // no last chunk: the peer sees a cut-short body
+      }
+      if (!piece) return post(std::string(kLastChunk), true);
+      if (!piece->empty()) post(http_chunk(*piece), false);
+    }
+  }
+
+  // Loop thread: bytes of a streamed response; last: close once they are written.
+  void stream_out(std::string bytes, bool last) {
+    if (stage_ != Stage::kStream) {
+      stage_ = Stage::kStream;
+      out_.clear();
+      written_ = 0;
+    }
+    const bool idle = written_ == out_.size();
+    out_ += bytes;
+    close_after_ = close_after_ || last;
+    if (idle) enter(Phase::kBusy, LoopClock::now() + loop().limits().write_timeout);
+    stream_write();
+  }
+
+  void stream_ready() {
+    // The peer has nothing more to say on this connection: its end (or anything it sends, which
+    // no request may follow a streamed response with) ends the stream.
+    uint8_t chunk[512];
+    auto in = tls_->read_some(chunk, sizeof chunk);
+    if (!in || in->end || in->bytes > 0) return close();
+    stream_write();
+  }
+
+  void stream_write() {
+    while (written_ < out_.size()) {
+      auto io = tls_->write_some(reinterpret_cast<const uint8_t*>(out_.data()) + written_,
+                                 out_.size() - written_);
+      if (!io) return close();
+      if (io->bytes == 0) {
+        // What went out goes from the buffer now and then: a peer that keeps taking, but never
+        // all, must not grow it.
+        if (written_ >= kReadChunk * 4) {
+          out_.erase(0, written_);
+          written_ = 0;
+        }
+        want(io->wait == crypto::TlsWait::kWritable ? EPOLLIN | EPOLLOUT : EPOLLIN);
+        return;
+      }
+      written_ += io->bytes;
+      shared_->unsent -= io->bytes;
+      // Taking bytes is progress: the write deadline starts again.
+      enter(Phase::kBusy, LoopClock::now() + loop().limits().write_timeout);
+    }
+    out_.clear();
+    written_ = 0;
+    if (close_after_) return close();
+    // All out: wait for more from the worker, and watch for the peer leaving.
+    enter(Phase::kBusy, LoopClock::time_point::max());
+    want(EPOLLIN);
   }
 
   void send(std::string out, bool close_after) {
@@ -218,6 +315,7 @@ class HttpServer::Conn : public LoopConnection {
 
   HttpServer& server_;
   std::optional<crypto::TlsConnection> tls_;
+  std::shared_ptr<StreamShared> shared_ = std::make_shared<StreamShared>();
   Connection state_;
   bool chain_read_ = false;
   Stage stage_ = Stage::kHandshake;

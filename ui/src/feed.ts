@@ -1,10 +1,14 @@
-// The evidence log's live feed. GET /api/v1/events/stream is a long poll answered in the
-// Server-Sent Events format (the site answers whole responses only), so it is polled with fetch,
-// which can send the bearer token (an EventSource cannot): each answer is read as SSE records,
-// its last `id:` is where the next request starts, and every listener hears the new entries.
+// The evidence log's live feed. GET /api/v1/events/stream holds one connection open and sends
+// Server-Sent Events as entries commit. It is read with fetch, which can send the bearer token (an
+// EventSource cannot), as the body arrives: complete records are handed to every listener as they
+// come, and the last `id:` seen is where the next connection starts when this one ends (the site
+// ends a stream after a while) or breaks.
 import { ApiError, request, type EventEntry } from "./api";
 
 type Listener = (events: EventEntry[]) => void;
+
+// What the feed holds of a record still arriving (a record is one entry: a few KiB at most).
+const MAX_PENDING = 4 * 1024 * 1024;
 
 export interface SseRecord {
   id?: string;
@@ -59,18 +63,27 @@ export class EventFeed {
     while (this.running) {
       this.abort = new AbortController();
       try {
-        // The first request only learns where the log ends (and that the site answers).
-        const q = new URLSearchParams({ wait: this.after === null ? "0" : "15" });
-        if (this.after !== null) q.set("after", this.after);
-        const r = await request("GET", "/events/stream?" + q, undefined, this.abort.signal);
-        const events: EventEntry[] = [];
-        for (const rec of parseSse(await r.text())) {
-          if (rec.id !== undefined) this.after = rec.id;
-          if (rec.data) events.push(JSON.parse(rec.data) as EventEntry);
-        }
+        // The first stream starts at the end of the log and says where that is (its first `id:`).
+        const q = this.after === null ? "" : "?" + new URLSearchParams({ after: this.after });
+        const r = await request("GET", "/events/stream" + q, undefined, this.abort.signal);
+        if (!r.body) throw new Error("the answer has no body");
+        const reader = r.body.getReader();
+        const decoder = new TextDecoder();
+        let pending = "";
         backoff = 500;
         this.onState("live");
-        if (events.length) for (const l of this.listeners) l(events);
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          pending += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
+          const end = pending.lastIndexOf("\n\n");
+          if (end < 0) {
+            if (pending.length > MAX_PENDING) throw new Error("an event larger than the feed takes");
+            continue;
+          }
+          this.deliver(parseSse(pending.slice(0, end)));
+          pending = pending.slice(end + 2);
+        }
       } catch (e) {
         if (!this.running) return;
         if (e instanceof ApiError && e.status === 401) {
@@ -82,5 +95,14 @@ export class EventFeed {
         backoff = Math.min(backoff * 2, 10_000);
       }
     }
+  }
+
+  private deliver(records: SseRecord[]): void {
+    const events: EventEntry[] = [];
+    for (const rec of records) {
+      if (rec.id !== undefined) this.after = rec.id;
+      if (rec.data) events.push(JSON.parse(rec.data) as EventEntry);
+    }
+    if (events.length) for (const l of this.listeners) l(events);
   }
 }

@@ -1,23 +1,28 @@
 // /events: the evidence log queried and exported (JSON or CSV), and /events/stream, the feed of
 // new entries.
 //
-// The feed is a long poll in the Server-Sent Events format, not a held-open stream: the HTTP
-// server answers whole responses only (src/net), so each request waits (at most
-// stream_wait_max_s, polling the inventory every 500 ms) until there are entries after the last
-// one the client has, answers them as `id:`/`data:` records, and ends; an EventSource reconnects
-// by itself after `retry:` with Last-Event-ID, which is where the next answer starts. An answer
-// with nothing new is the keep-alive comment.
+// The feed is Server-Sent Events over one held connection: the answer's head goes out at once,
+// then each new entry as it commits (`id:` and `data:` records, read through a connection of the
+// feed's own and only when SQLite's data_version says the log moved), a `: keep-alive` comment
+// with the position every stream_heartbeat_s, for up to stream_hold_s; then it ends and an
+// EventSource reconnects by itself after `retry:` with Last-Event-ID, which is where the next
+// answer starts. With ?wait=N (and for format=json) it is a long poll instead: one answer as soon
+// as there are entries, or after N seconds with the keep-alive comment, for clients that cannot
+// read a body as it arrives.
 #include <algorithm>
 
+#include "common/fs.h"
+#include "common/log.h"
 #include "proto/policy.h"
 #include "svc/site/api_call.h"
 #include "svc/site/device_view.h"
+#include "svc/site/evidence_tail.h"
 
 namespace gh::svc {
 namespace {
 
 constexpr int64_t kMaxEvents = 10'000;
-constexpr int kPollMs = 500;
+constexpr int kPollMs = 100;
 constexpr size_t kMaxStreamBatch = 500;
 
 struct EventFilter {
@@ -90,14 +95,88 @@ std::string events_csv(const std::vector<const store::Event*>& events) {
   return out;
 }
 
-std::string sse_records(const std::vector<const store::Event*>& events, int64_t last_id) {
-  std::string out = "retry: 500\n\n";
-  for (const auto* e : events)
-    out += "id: " + std::to_string(e->id) + "\ndata: " + event_json(*e).dump() + "\n\n";
-  // Nothing new: the keep-alive comment, and the position to ask from next.
-  if (events.empty()) out += ": keep-alive\nid: " + std::to_string(last_id) + "\n\n";
+std::string sse_records(const std::vector<store::Event>& events) {
+  std::string out;
+  for (const auto& e : events)
+    out += "id: " + std::to_string(e.id) + "\ndata: " + event_json(e).dump() + "\n\n";
   return out;
 }
+
+// The comment that keeps a quiet feed's connection alive, with the position to resume from (an
+// `id:` alone moves an EventSource's Last-Event-ID past entries the filter left out).
+std::string sse_keep_alive(int64_t position) {
+  return ": keep-alive\nid: " + std::to_string(position) + "\n\n";
+}
+
+// One feed: the entries after its position that match its filter, read through a connection of
+// its own. It counts itself among the feeds (ApiOptions::max_streams) for as long as it lives.
+class EventFeed : public net::BodyStream {
+ public:
+  struct Timing {
+    double ends_at = 0;  // monotonic; the stream's end
+    double beat_s = 15;
+  };
+  EventFeed(std::unique_ptr<EvidenceTail> tail, EventFilter f, std::atomic<int>& count,
+            std::function<bool(int)> wait_stop, Timing timing)
+      : tail_(std::move(tail)),
+        f_(std::move(f)),
+        count_(count),
+        wait_stop_(std::move(wait_stop)),
+        timing_(timing),
+        next_beat_(time::monotonic() + timing.beat_s) {}
+  ~EventFeed() override { count_--; }
+
+  int64_t position() const { return f_.after; }
+
+  // The matching entries after the position (at most kMaxStreamBatch), read only when the log
+  // has moved since the last look; the position passes the entries the filter leaves out too.
+  Result<std::vector<store::Event>> poll() {
+    const int64_t v = TRY(tail_->version());
+    if (seen_ && *seen_ == v && !more_) return std::vector<store::Event>{};
+    seen_ = v;
+    auto page = TRY(tail_->after(f_.after, kMaxStreamBatch, true, f_.serial));
+    more_ = page.size() == kMaxStreamBatch;
+    std::vector<store::Event> out;
+    for (auto& e : page)
+      if (f_.matches(e)) out.push_back(std::move(e));
+    if (!page.empty()) f_.after = page.back().id;
+    return out;
+  }
+
+  std::optional<std::string> next(double wait_s) override {
+    const double until = time::monotonic() + wait_s;
+    for (;;) {
+      auto got = poll();
+      if (!got) {
+        // The client reconnects from its Last-Event-ID; nothing is lost by ending here.
+        log::warn("api", "event feed ended: " + got.error().str());
+        return std::nullopt;
+      }
+      const double now = time::monotonic();
+      if (!got->empty()) {
+        next_beat_ = now + timing_.beat_s;
+        return sse_records(*got);
+      }
+      if (now >= timing_.ends_at) return std::nullopt;
+      if (now >= next_beat_) {
+        next_beat_ = now + timing_.beat_s;
+        return sse_keep_alive(f_.after);
+      }
+      if (now >= until) return std::string();
+      if (wait_stop_(kPollMs)) return std::nullopt;
+    }
+  }
+
+ private:
+  std::unique_ptr<EvidenceTail> tail_;
+  EventFilter f_;
+  std::atomic<int>& count_;
+  std::function<bool(int)> wait_stop_;
+  Timing timing_;
+  double next_beat_;
+  std::optional<int64_t> seen_;
+  bool more_ = false;  // the last page was full: read on without waiting for a change
+};
 
 }  // namespace
 
@@ -139,15 +218,23 @@ net::HttpResponse ApiService::list_events(ApiCall& c) {
 }
 
 net::HttpResponse ApiService::stream_events(ApiCall& c) {
-  auto st = api::only_params(c, {"serial", "kind", "outcome", "after", "wait", "format"});
+  auto st = api::only_params(c, {"serial", "kind", "outcome", "after", "wait", "hold", "format"});
   if (!st) return api::error(st.error());
   std::string format = c.query.count("format") ? c.query.at("format") : "sse";
   if (format != "sse" && format != "json")
     return api::error("api.query", "format takes sse or json");
+  // A long poll for JSON, or when asked for with wait; otherwise the held stream.
+  const bool poll = format == "json" || c.query.count("wait");
+  if (poll && c.query.count("hold"))
+    return api::error("api.query", "hold is for the stream; a long poll takes wait");
   auto wait = api::int_param(c, "wait", options_.stream_wait_max_s, 0, options_.stream_wait_max_s);
   if (!wait) return api::error(wait.error());
+  auto hold = api::int_param(c, "hold", options_.stream_hold_s, 1, options_.stream_hold_s);
+  if (!hold) return api::error(hold.error());
   auto f = event_filter(c, *site_);
   if (!f) return api::error(f.error());
+  auto tail = EvidenceTail::open(fs::join(site_->state_dir(), "inventory.db"));
+  if (!tail) return api::error(tail.error());
   // Where to start: ?after=, else the EventSource's Last-Event-ID, else only what comes next.
   if (!c.query.count("after")) {
     const std::string last = c.req.header("last-event-id");
@@ -156,9 +243,9 @@ net::HttpResponse ApiService::stream_events(ApiCall& c) {
         return api::error("api.query", "Last-Event-ID is an event id");
       f->after = std::stoll(last);
     } else {
-      auto all = site_->inventory().events(f->serial);
-      if (!all) return api::error(all.error());
-      f->after = all->empty() ? 0 : all->back().id;
+      auto end = (*tail)->last_id();
+      if (!end) return api::error(end.error());
+      f->after = *end;
     }
   }
   if (streams_.fetch_add(1) >= options_.max_streams) {
@@ -168,37 +255,37 @@ net::HttpResponse ApiService::stream_events(ApiCall& c) {
     r.headers.emplace_back("Retry-After", "1");
     return r;
   }
-  struct Release {
-    std::atomic<int>& n;
-    ~Release() { n--; }
-  } release{streams_};
-  const double deadline = time::monotonic() + static_cast<double>(*wait);
-  std::optional<std::pair<int64_t, int64_t>> seen;  // (other connections', our own) writes
-  std::vector<store::Event> events;
-  std::vector<const store::Event*> picked;
-  for (;;) {
-    // Read the log again only when something committed since the last look.
-    auto ext = site_->inventory().external_changes();
-    std::pair<int64_t, int64_t> version{ext ? *ext : -1, writes_.load()};
-    if (!ext || version != seen) {
-      seen = version;
-      auto now = site_->inventory().events(f->serial);
-      if (!now) return api::error(now.error());
-      events = std::move(*now);
-      picked.clear();
-      for (const auto& e : events)
-        if (f->matches(e) && picked.size() < kMaxStreamBatch) picked.push_back(&e);
-      if (!picked.empty()) break;
-    }
-    if (time::monotonic() >= deadline || wait_stop(kPollMs)) break;
+  const double now = time::monotonic();
+  auto feed = std::make_shared<EventFeed>(
+      std::move(*tail), std::move(*f), streams_, [this](int ms) { return wait_stop(ms); },
+      EventFeed::Timing{now + (poll ? *wait : *hold),
+                        static_cast<double>(options_.stream_heartbeat_s)});
+  if (!poll) {
+    net::HttpResponse r{200,
+                        "text/event-stream; charset=utf-8",
+                        "retry: 500\n\n" + sse_keep_alive(feed->position()),
+                        {}};
+    r.headers.emplace_back("X-Accel-Buffering", "no");  // a proxy in front must not hold it back
+    r.stream = std::move(feed);
+    return r;
   }
-  const int64_t last = picked.empty() ? f->after : picked.back()->id;
+  std::vector<store::Event> events;
+  for (;;) {
+    auto got = feed->poll();
+    if (!got) return api::error(got.error());
+    events = std::move(*got);
+    if (!events.empty() || time::monotonic() >= now + *wait || wait_stop(kPollMs)) break;
+  }
   if (format == "json") {
     Json arr = Json::array();
-    for (const auto* e : picked) arr.push_back(event_json(*e));
-    return api::json(200, Json{{"events", arr}, {"last_id", last}});
+    for (const auto& e : events) arr.push_back(event_json(e));
+    return api::json(200, Json{{"events", arr}, {"last_id", feed->position()}});
   }
-  return net::HttpResponse{200, "text/event-stream; charset=utf-8", sse_records(picked, last), {}};
+  return net::HttpResponse{
+      200,
+      "text/event-stream; charset=utf-8",
+      "retry: 500\n\n" + (events.empty() ? sse_keep_alive(feed->position()) : sse_records(events)),
+      {}};
 }
 
 }  // namespace gh::svc

@@ -153,6 +153,8 @@ Json schemas() {
        {"phase", str()},
        {"in_service", {{"type", "boolean"}}},
        {"renewal_requested", str()},
+       {"actions",
+        array_of(str_enum({"quarantine", "release", "revoke", "renew", "decommission", "retire"}))},
        {"credentials", array_of(credential)},
        {"mud_url", str()},
        {"mud", object({{"signer", str()},
@@ -447,7 +449,10 @@ Json paths() {
        query("outcome", "ok or refused", str_enum({"ok", "refused"})),
        query("after", "entries after this id (default: Last-Event-ID, else only new ones)",
              integer(0, INT64_MAX / 2, 0)),
-       query("wait", "seconds to wait for an entry", integer(0, 15, 15)),
+       query("wait", "a long poll instead of the stream: seconds to wait for an entry",
+             integer(0, 15, 15)),
+       query("hold", "seconds the stream stays open before the client reconnects",
+             integer(1, 600, 600)),
        query("format", "sse (text/event-stream) or json",
              {{"type", "string"}, {"enum", {"sse", "json"}}, {"default", "sse"}}),
        {{"name", "Last-Event-ID"},
@@ -456,15 +461,16 @@ Json paths() {
         {"description", "where an EventSource left off"},
         {"schema", str()}}});
   Json stream =
-      operation("New evidence log entries (long poll)", "viewer", stream_params,
+      operation("New evidence log entries as Server-Sent Events", "viewer", stream_params,
                 answer("the entries after the last one the client has", schema_ref("EventFeed")),
                 {"400", "404", "429"});
   stream["description"] =
-      "A long poll in the Server-Sent Events format, not a connection held open: it answers as "
-      "soon as there are entries after `after` (or Last-Event-ID), or after `wait` seconds with "
-      "a keep-alive comment; each record is `id:` and `data:` (an Event). An EventSource "
-      "reconnects by itself (retry: 500) and resumes from the last id. At most 16 at once "
-      "(api.streams).";
+      "Server-Sent Events over one held connection (Transfer-Encoding: chunked): each entry after "
+      "`after` (or Last-Event-ID) as it commits, one `id:` and `data:` (an Event) record each, a "
+      "`: keep-alive` comment with the position (`id:`) every 15 s when quiet; after `hold` "
+      "seconds the answer ends and an EventSource reconnects by itself (retry: 500) from the last "
+      "id. With `wait` (and for format=json) a long poll instead: one answer as soon as there are "
+      "entries, or after `wait` seconds. At most 16 feeds at once (api.streams).";
   stream["responses"]["200"]["content"]["text/event-stream"] = {{"schema", str("SSE records")}};
   p["/events/stream"]["get"] = stream;
   p["/me"]["get"] =

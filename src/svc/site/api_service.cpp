@@ -219,7 +219,7 @@ const std::vector<ApiService::Route>& ApiService::routes() {
        &ApiService::list_manufacturers},
       {"POST", "/bundles", R::kAdmin, "Import a bootstrapping bundle", &ApiService::import_bundle},
       {"GET", "/events", R::kViewer, "The evidence log as JSON or CSV", &ApiService::list_events},
-      {"GET", "/events/stream", R::kViewer, "New evidence log entries (long poll)",
+      {"GET", "/events/stream", R::kViewer, "New evidence log entries as Server-Sent Events",
        &ApiService::stream_events},
       {"GET", "/stats/onboarding", R::kViewer,
        "Onboardings per minute by protocol and outcome, refusals by check",
@@ -289,7 +289,7 @@ Result<crypto::TlsIdentity> ApiService::server_identity(const std::string& host)
 Result<int> ApiService::serve(const std::string& host, int port) {
   auto id = TRY(server_identity(host));
   auto tls = TRY(crypto::TlsContext::server(id));
-  // Long polls each hold a worker; the rest of the API keeps as many as a server of its own.
+  // Event feeds each hold a worker; the rest of the API keeps as many as a server of its own.
   limits_.workers = options_.max_streams + 8;
   // A bundle (up to codec::kMaxBundleBytes) is the one body larger than the server's default, and
   // only an admin's request may bring one: the token is judged from the head, before the body is

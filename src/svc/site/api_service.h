@@ -1,7 +1,8 @@
 // The site's REST API (`site serve --api-listen`): /api/v1/ over HTTPS for the people who run the
 // network, in the way NAC products expose theirs (PacketFence, ISE): the inventory with filters,
 // one device whole, actions on one device or a filtered set, the policy, trusted manufacturers,
-// bundle import, the evidence log (JSON, CSV, a long-poll feed) and the API's own operators.
+// bundle import, the evidence log (JSON, CSV, a live Server-Sent Events feed) and the API's own
+// operators.
 //
 // The same listener serves the web dashboard's files at /ui/ (ui_files.h; / and /ui lead there).
 //
@@ -42,9 +43,13 @@ struct ApiOptions {
   std::string cert_path;
   std::string key_path;
   std::vector<std::string> names;  // more DNS names or addresses for the issued certificate
-  // The event feed (GET /events/stream): concurrent waiters, and how long one request waits.
+  // The event feed (GET /events/stream): feeds at once (streams and long polls; each holds a
+  // worker), how long a long poll waits at most, how long one stream stays open before the client
+  // reconnects, and how often a quiet stream sends its keep-alive comment.
   int max_streams = 16;
   int stream_wait_max_s = 15;
+  int stream_hold_s = 600;
+  int stream_heartbeat_s = 15;
   // The least role /metrics needs: kPublic (no token, the default) or kViewer and up.
   ApiRole metrics_role = ApiRole::kPublic;
   // The web dashboard's built files, served at /ui/ (ui_files.h); empty: UiFiles::default_dir().

@@ -21,15 +21,26 @@ Result<int64_t> EvidenceTail::last_id() {
   return st.integer(0);
 }
 
-Result<std::vector<store::Event>> EvidenceTail::after(int64_t after, size_t limit) {
-  auto st = TRY(db_->prepare(
-      "SELECT id, at, serial, kind, outcome, reason FROM events WHERE id > ? ORDER BY id LIMIT ?"));
-  st.bind(1, after).bind(2, static_cast<int64_t>(limit));
+Result<std::vector<store::Event>> EvidenceTail::after(int64_t after, size_t limit, bool detail,
+                                                      const std::string& serial) {
+  auto st = TRY(db_->prepare(std::string("SELECT id, at, serial, kind, outcome, reason, ") +
+                             (detail ? "detail" : "''") + " FROM events WHERE id > ?" +
+                             (serial.empty() ? "" : " AND serial = ?") + " ORDER BY id LIMIT ?"));
+  int i = 1;
+  st.bind(i++, after);
+  if (!serial.empty()) st.bind(i++, serial);
+  st.bind(i, static_cast<int64_t>(limit));
   std::vector<store::Event> out;
   while (TRY(st.step()))
     out.push_back(store::Event{st.integer(0), st.integer(1), st.text(2), st.text(3), st.text(4),
-                               st.text(5), ""});
+                               st.text(5), st.text(6)});
   return out;
+}
+
+Result<int64_t> EvidenceTail::version() {
+  auto st = TRY(db_->prepare("PRAGMA data_version"));
+  TRY(st.step());
+  return st.integer(0);
 }
 
 Result<std::vector<store::Event>> EvidenceTail::recent(time::Seconds since, size_t limit,

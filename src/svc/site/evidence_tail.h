@@ -27,8 +27,13 @@ class EvidenceTail {
   ~EvidenceTail();
   // The newest entry's id; 0 for an empty log.
   Result<int64_t> last_id();
-  // At most limit entries with an id above after, oldest first; their detail is not read.
-  Result<std::vector<store::Event>> after(int64_t after, size_t limit);
+  // At most limit entries with an id above after, oldest first; their detail only when asked.
+  // serial: only that device's entries ("" all).
+  Result<std::vector<store::Event>> after(int64_t after, size_t limit, bool detail = false,
+                                          const std::string& serial = "");
+  // SQLite's data_version on this connection: it moves when any other connection (this process's
+  // site included) commits, so an unchanged value means there is nothing new to read.
+  Result<int64_t> version();
   // The entries at or after since among the newest limit entries, oldest first, detail not
   // read: a walk back through the primary key that stops at limit rows whatever the log's size.
   // truncated_out says the limit was reached before an entry older than since was.

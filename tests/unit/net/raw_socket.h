@@ -1,17 +1,22 @@
 // Plain sockets for the server tests: connections from a chosen loopback address that send
-// nothing or a trickle, and a wait for the server to close one.
+// nothing or a trickle, a wait for the server to close one, and a TLS client that reads a
+// streamed answer as it arrives.
 #pragma once
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
+
+#include "crypto/tls.h"
 
 namespace gh::net::testing {
 
@@ -64,5 +69,60 @@ inline bool eventually(const std::function<bool()>& pred,
   }
   return true;
 }
+
+// One request over TLS, its answer read as it comes (no HTTP parsing: the bytes as sent).
+class StreamReader {
+ public:
+  // Connects to 127.0.0.1:port and sends request; false if either fails.
+  bool open(int port, const crypto::TlsContext& tls, const std::string& request,
+            int receive_buffer = 0) {
+    fd_ = raw_connect(port);
+    if (fd_ < 0) return false;
+    if (receive_buffer > 0)
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    auto c = crypto::TlsConnection::connect(tls, fd_, "");  // owns fd_ from here either way
+    if (!c) return false;
+    conn_.emplace(std::move(*c));
+    return conn_->write(reinterpret_cast<const uint8_t*>(request.data()), request.size()).ok();
+  }
+  // Reads until the text read holds needle (after from), the server closes or timeout passes.
+  bool read_until(const std::string& needle, std::chrono::milliseconds timeout, size_t from = 0) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (text.find(needle, from) == std::string::npos) {
+      if (ended || std::chrono::steady_clock::now() > until) return false;
+      read_some(std::chrono::milliseconds(50));
+    }
+    return true;
+  }
+  // Reads what arrives within wait (one TLS record at most). A blocking read under a receive
+  // timeout rather than poll(): a record OpenSSL has already taken off the socket is not seen by
+  // poll().
+  void read_some(std::chrono::milliseconds wait) {
+    timeval tv{static_cast<time_t>(wait.count() / 1000),
+               static_cast<suseconds_t>(wait.count() % 1000 * 1000)};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    uint8_t buf[17 * 1024];
+    auto n = conn_->read(buf, sizeof buf);
+    if (!n) {
+      // Nothing within wait, or the connection broke (a reset: the server is gone).
+      ended = n.error().message.find("timed out") == std::string::npos;
+      return;
+    }
+    if (*n == 0) {
+      ended = true;
+      return;
+    }
+    text.append(reinterpret_cast<const char*>(buf), *n);
+  }
+  // Drops the connection without a word (a client that goes away).
+  void drop() { conn_.reset(); }
+
+  std::string text;
+  bool ended = false;
+
+ private:
+  int fd_ = -1;
+  std::optional<crypto::TlsConnection> conn_;
+};
 
 }  // namespace gh::net::testing

@@ -1,7 +1,7 @@
 // The site's REST API as a real HTTPS server on 127.0.0.1 (port 0), over the BRSKI fixture's
 // manufacturer, MASA, registrar and site: every route, every role, the JSON refusals, the evidence
-// events that name the operator, the CSV export read back, the long-poll feed, and the OpenAPI
-// document checked against the route table.
+// events that name the operator, the CSV export read back, the event feed (held stream and long
+// poll), and the OpenAPI document checked against the route table.
 #include "svc/site/api_service.h"
 
 #include <sys/stat.h>
@@ -11,6 +11,7 @@
 
 #include "brski_fixture.h"
 #include "crypto/digest.h"
+#include "net/raw_socket.h"
 #include "svc/site/api_operators.h"
 #include "svc/site/device_view.h"
 
@@ -428,6 +429,24 @@ TEST_F(ApiTest, AWrongStateIsRefused409AndChangesNothing) {
   EXPECT_EQ(retire.check(), "lifecycle.state");
   EXPECT_EQ(state(serials_[1]), "onboarded");
   EXPECT_EQ((*site->inventory().credentials(serials_[1]))[0].status, "active");
+  // The detail offers only what the state allows (the dashboard's buttons): not what was refused.
+  auto offered = [&](const std::string& serial) {
+    std::set<std::string> out;
+    const Answer detail = call("GET", "/devices/" + serial, viewer_);
+    for (const auto& a : detail.json["actions"]) out.insert(a.get<std::string>());
+    return out;
+  };
+  auto expected = offered(serials_[0]);
+  EXPECT_EQ(expected.count("renew") + expected.count("release"), 0u);
+  EXPECT_EQ(offered(serials_[1]),
+            (std::set<std::string>{"quarantine", "revoke", "renew", "decommission"}));
+  ASSERT_EQ(
+      call("POST", "/devices/" + serials_[1] + "/quarantine", operator_, R"({"reason":"offers"})")
+          .status,
+      200);
+  auto quarantined = offered(serials_[1]);
+  EXPECT_EQ(quarantined.count("release"), 1u);
+  EXPECT_EQ(quarantined.count("quarantine"), 0u);
 }
 
 TEST_F(ApiTest, BadInputIsRefusedWithJsonErrors) {
@@ -602,6 +621,66 @@ TEST_F(ApiTest, EventFeedIsALongPollInServerSentEventsFormat) {
   EXPECT_EQ(call("GET", "/events/stream?wait=16", viewer_).check(), "api.query");
 }
 
+TEST_F(ApiTest, EventStreamSendsEachEntryAsItCommitsOverOneHeldConnection) {
+  using std::chrono::milliseconds;
+  ApiOptions o;
+  o.max_streams = 1;
+  o.stream_heartbeat_s = 1;
+  auto api = start_api(o);
+  ASSERT_TRUE(api);
+  const int port = last_port_;
+  net::testing::StreamReader r;
+  ASSERT_TRUE(r.open(port, *api_tls_,
+                     "GET /api/v1/events/stream?serial=" + serials_[2] +
+                         " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + viewer_ + "\r\n\r\n"));
+  ASSERT_TRUE(r.read_until("retry: 500\n", milliseconds(5000))) << r.text;
+  EXPECT_NE(r.text.find("Content-Type: text/event-stream"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("Transfer-Encoding: chunked"), std::string::npos) << r.text;
+  // Quiet: the keep-alive comment with the position, every stream_heartbeat_s.
+  size_t at = r.text.size();
+  ASSERT_TRUE(r.read_until(": keep-alive\nid: ", milliseconds(3000), at)) << r.text;
+  // An operator acts: the entry arrives on the open connection, then the next one.
+  call("POST", "/devices/" + serials_[1] + "/quarantine", operator_, R"({"reason":"other"})");
+  call("POST", "/devices/" + serials_[2] + "/quarantine", operator_, R"({"reason":"feed"})");
+  ASSERT_TRUE(r.read_until("\"device.quarantine\"", milliseconds(3000))) << r.text;
+  EXPECT_FALSE(r.ended);
+  at = r.text.size();
+  call("POST", "/devices/" + serials_[2] + "/release", operator_, R"({"reason":"feed"})");
+  ASSERT_TRUE(r.read_until("\"device.release\"", milliseconds(3000), at)) << r.text;
+  // An entry another connection writes (another process: the CLI, the registrar) comes too.
+  {
+    auto other = std::move(*Site::open(dir_ + "/s"));
+    ASSERT_TRUE(
+        other->inventory()
+            .append(store::Event{0, time::now(), serials_[2], "test.elsewhere", "ok", "", "{}"})
+            .ok());
+  }
+  ASSERT_TRUE(r.read_until("\"test.elsewhere\"", milliseconds(3000))) << r.text;
+  EXPECT_EQ(r.text.find(serials_[1]), std::string::npos);  // the filter holds
+  // Each data record is one Event whose id the record names.
+  const size_t data = r.text.find("data: ");
+  ASSERT_NE(data, std::string::npos);
+  auto e = parse_json(r.text.substr(data + 6, r.text.find('\n', data) - data - 6), "sse");
+  ASSERT_TRUE(e.ok()) << r.text;
+  EXPECT_NE(r.text.rfind("id: " + std::to_string((*e)["id"].get<int64_t>()) + "\n", data),
+            std::string::npos);
+  // The open stream is one of max_streams; once it is gone, another may start.
+  EXPECT_EQ(call("GET", "/events/stream?wait=0", viewer_, "", {}, port).check(), "api.streams");
+  r.drop();
+  EXPECT_TRUE(net::testing::eventually(
+      [&] { return call("GET", "/events/stream?wait=0", viewer_, "", {}, port).status == 200; }));
+  // hold: the stream ends by itself (the last chunk) and the client reconnects.
+  net::testing::StreamReader h;
+  ASSERT_TRUE(h.open(port, *api_tls_,
+                     "GET /api/v1/events/stream?hold=1 HTTP/1.1\r\nHost: t\r\nAuthorization: "
+                     "Bearer " +
+                         viewer_ + "\r\n\r\n"));
+  EXPECT_TRUE(h.read_until("\r\n0\r\n\r\n", milliseconds(4000))) << h.text;
+  EXPECT_EQ(call("GET", "/events/stream?wait=1&hold=5", viewer_, "", {}, port).check(),
+            "api.query");
+  api->stop();
+}
+
 TEST_F(ApiTest, EventFeedsAreCapped429) {
   ApiOptions o;
   o.max_streams = 1;
@@ -630,6 +709,11 @@ TEST_F(ApiTest, AdminChangesPolicyWithTheSameValidationAsTheCli) {
       call("PUT", "/policy", admin_, "rules:\n  - name: x\n    action: sometimes\n", yaml);
   EXPECT_EQ(broken.status, 400);
   EXPECT_EQ(broken.check(), "policy.file");
+  EXPECT_FALSE(fs::exists(dir_ + "/s/policy.yaml"));
+  // An empty policy (JSON {} is YAML too) would deny every device: refused, nothing written.
+  auto empty = call("PUT", "/policy", admin_, "{}");
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_EQ(empty.check(), "policy.empty");
   EXPECT_FALSE(fs::exists(dir_ + "/s/policy.yaml"));
   const std::string good =
       "default: {action: deny, segment: quarantine}\n"
