@@ -326,6 +326,13 @@ Result<Policy> parse_document(std::string_view text, const std::string& origin) 
     return make_error("policy.file", "policy: not YAML: " + std::string(e.what()));
   }
   if (!root.IsMap()) return bad("/", "the policy is not a mapping");
+  // An empty mapping (a PUT of {}, a file left as {}) would deny every device: more likely a
+  // mistake than a wish, and one that cuts off the whole site. Denying all is still one line:
+  // default: {action: deny}.
+  if (root.size() == 0)
+    return make_error("policy.empty",
+                      "policy: empty, which would deny every device; write "
+                      "'default: {action: deny}' if that is meant");
   Policy pol;
   pol.origin = origin;
   TRY(only_keys(root, {"default", "rules", "mud", "quarantine", "assurance"}, ""));

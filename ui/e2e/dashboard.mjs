@@ -115,9 +115,11 @@ try {
   await dialog.getByRole("button", { name: "Quarantine" }).click();
   await page.locator("#action-result").filter({ hasText: "onboarded → quarantined" }).waitFor();
   await page.locator("#device-state").filter({ hasText: "quarantined" }).waitFor();
+  await page.locator("button[data-action=release]").waitFor();
+  assert((await page.locator("button[data-action=quarantine]").count()) === 0, "a quarantined device is offered release, not quarantine");
   await page.locator("#evidence ~ table").getByText("device.quarantine").first().waitFor();
   await shot("device-quarantined");
-  ok(`${s1}: its MUD file lets it reach dns cloud.example.com on tcp 443; the dialog asks a reason, then the quarantine is done and the page shows quarantined`);
+  ok(`${s1}: its MUD file lets it reach dns cloud.example.com on tcp 443; the dialog asks a reason, then the quarantine is done and the page shows quarantined and offers release instead`);
 
   // Live: released behind the page's back, the inventory follows without a reload.
   await page.getByRole("link", { name: "Inventory" }).first().click();

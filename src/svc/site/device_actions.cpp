@@ -110,6 +110,37 @@ bool reason_required(DeviceAction a) {
   return false;
 }
 
+std::vector<DeviceAction> actions_from(const std::string& state) {
+  auto allowed = [&](store::Transition t) {
+    return check_transition(t, store::Actor::kOperator, "", state).ok();
+  };
+  std::vector<DeviceAction> out;
+  for (const auto& n : kActions) {
+    switch (n.action) {
+      case DeviceAction::kQuarantine:
+        if (state != "quarantined" && allowed(store::Transition::kQuarantine))
+          out.push_back(n.action);
+        break;
+      case DeviceAction::kRelease:
+        if (state == "quarantined" && allowed(store::Transition::kRelease)) out.push_back(n.action);
+        break;
+      case DeviceAction::kRevoke:
+        if (allowed(store::Transition::kRevoke)) out.push_back(n.action);
+        break;
+      case DeviceAction::kRenew:
+        if (allowed(store::Transition::kRenewalRequested)) out.push_back(n.action);
+        break;
+      case DeviceAction::kDecommission:
+        if (allowed(store::Transition::kDecommission)) out.push_back(n.action);
+        break;
+      case DeviceAction::kRetire:
+        if (allowed(store::Transition::kRetire)) out.push_back(n.action);
+        break;
+    }
+  }
+  return out;
+}
+
 Result<ActionOutcome> apply_device_action(Site& site, const std::string& serial,
                                           const ActionRequest& r) {
   if (reason_required(r.action) && r.reason.empty())

@@ -19,6 +19,9 @@ std::optional<DeviceAction> parse_action(const std::string& name);
 const std::vector<DeviceAction>& all_actions();
 // Whether the action needs a reason (quarantine, revoke, decommission, as the CLI's --reason).
 bool reason_required(DeviceAction a);
+// The actions the lifecycle lets an operator start from state (what the dashboard offers; the
+// site still decides each one, so a stale page's choice is refused with its check).
+std::vector<DeviceAction> actions_from(const std::string& state);
 
 struct ActionRequest {
   DeviceAction action = DeviceAction::kQuarantine;

@@ -2,6 +2,7 @@
 
 #include "proto/mud_nft.h"
 #include "store/lifecycle.h"
+#include "svc/site/device_actions.h"
 #include "svc/site/mud_manager.h"
 
 namespace gh::svc {
@@ -124,6 +125,9 @@ Result<Json> device_detail_json(Site& site, PolicyStore& policy, const std::stri
          {"declaration_version", d.declaration_version},
          {"bundle", d.bundle_id},
          {"updated_at", time::format_rfc3339(d.updated_at)}};
+  Json actions = Json::array();
+  for (auto a : actions_from(d.state)) actions.push_back(action_name(a));
+  j["actions"] = std::move(actions);
   if (history) {
     Json h = Json::array();
     for (const auto& e : TRY(inv.events(serial))) h.push_back(event_json(e));

@@ -104,6 +104,18 @@ TEST(Policy, ErrorsNameTheYamlPath) {
   }
 }
 
+TEST(Policy, AnEmptyPolicyIsRefusedAndDenyingAllIsSaidOutright) {
+  for (const char* empty : {"{}", "{}\n# nothing\n"}) {
+    auto r = Policy::parse_yaml(empty, "test");
+    ASSERT_FALSE(r.ok()) << empty;
+    EXPECT_EQ(r.error().code, "policy.empty");
+  }
+  auto deny = Policy::parse_yaml("default: {action: deny}\n", "test");
+  ASSERT_TRUE(deny.ok()) << deny.error().str();
+  EXPECT_FALSE(deny->default_allow);
+  EXPECT_TRUE(deny->rules.empty());
+}
+
 TEST(Policy, MudControllers) {
   auto p = Policy::parse_yaml(
       "default: {action: allow}\nmud:\n  controllers:\n    \"urn:ietf:params:mud:ntp\": "

@@ -27,6 +27,7 @@ interface Device {
   phase: string;
   in_service: boolean;
   renewal_requested: string;
+  actions?: string[]; // what the lifecycle lets an operator start from this state
   credentials: Credential[];
   mud_url: string;
   mud: {
@@ -226,14 +227,18 @@ export async function deviceView(ctx: Ctx, serial: string): Promise<void> {
       ["Renewal asked", d.renewal_requested || "no"],
       ["Updated", when(d.updated_at)],
     ];
+    // Only what the device's state allows (the site says which); the site still judges each.
+    const offered = ACTIONS.filter((a) => !d.actions || d.actions.includes(a.name));
     const actions = h(
       "div",
       { class: "actions", role: "group", "aria-label": "Actions" },
-      ACTIONS.map((a) => {
-        const b = h("button", { type: "button", "data-action": a.name, class: a.reason ? "danger" : "" }, a.label);
-        b.addEventListener("click", () => confirm(a, b));
-        return b;
-      }),
+      offered.length
+        ? offered.map((a) => {
+            const b = h("button", { type: "button", "data-action": a.name, class: a.reason ? "danger" : "" }, a.label);
+            b.addEventListener("click", () => confirm(a, b));
+            return b;
+          })
+        : h("p", { class: "help" }, `No action applies to a device that is ${d.state}.`),
     );
     clear(
       page,
