@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "codec/bundle.h"
 #include "common/fs.h"
@@ -447,14 +448,30 @@ void ApiService::auth_failed(const std::string& peer, double now) {
   const std::string key = strikes_.count(peer) || strikes_.size() < kAuthPeers ? peer : "*";
   Strikes& s = strikes_[key];
   if (now - s.first > kAuthWindowS) s = Strikes{0, now, s.blocked_until};
-  if (++s.count >= kAuthStrikes) {
-    if (s.blocked_until <= now)
-      log::warn("api", std::to_string(s.count) + " wrong tokens from " +
-                           (key.empty() ? std::string("a local caller") : key) +
-                           " within a minute: its sign-ins refused for " +
-                           std::to_string(static_cast<int>(kAuthWindowS)) + " s");
-    s.blocked_until = now + kAuthWindowS;
+  if (++s.count < kAuthStrikes) return;
+  const bool starts = s.blocked_until <= now;
+  s.blocked_until = now + kAuthWindowS;
+  if (!starts) return;
+  const std::string who = key.empty() ? std::string("a local caller") : key;
+  log::warn("api", std::to_string(s.count) + " wrong tokens from " + who +
+                       " within a minute: its sign-ins refused for " +
+                       std::to_string(static_cast<int>(kAuthWindowS)) + " s");
+  // The evidence log keeps the shut-out, within its budget.
+  while (!blocks_recorded_.empty() && now - blocks_recorded_.front() > 3600)
+    blocks_recorded_.pop_front();
+  if (blocks_recorded_.size() >= static_cast<size_t>(kAuthEvidencePerHour)) {
+    blocks_unrecorded_++;
+    return;
   }
+  blocks_recorded_.push_back(now);
+  Json detail{{"address", key.empty() ? "local" : key},
+              {"wrong_tokens", s.count},
+              {"refused_for_s", static_cast<int>(kAuthWindowS)},
+              {"actor", "api"}};
+  if (blocks_unrecorded_) detail["unrecorded_before"] = std::exchange(blocks_unrecorded_, 0);
+  (void)site_->inventory().append(
+      store::Event{0, 0, "", "api.auth-blocked", "refused", "api.auth-rate", detail.dump()});
+  wrote();
 }
 
 net::HttpResponse ApiService::health(ApiCall& c) {

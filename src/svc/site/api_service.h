@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -68,6 +69,10 @@ class ApiService {
   static constexpr int kAuthStrikes = 20;
   static constexpr double kAuthWindowS = 60;
   static constexpr size_t kAuthPeers = 4096;
+  // Each shut-out is an evidence log entry (api.auth-blocked, with the address), at most
+  // kAuthEvidencePerHour an hour; past that they are counted and the count goes with the next one
+  // recorded.
+  static constexpr int kAuthEvidencePerHour = 60;
   using Method = net::HttpResponse (ApiService::*)(ApiCall&);
   struct Route {
     const char* method;
@@ -133,6 +138,8 @@ class ApiService {
   void auth_failed(const std::string& peer, double now);
   std::mutex auth_mu_;
   std::map<std::string, Strikes> strikes_;
+  std::deque<double> blocks_recorded_;  // when shut-outs went to the evidence log, last hour
+  int64_t blocks_unrecorded_ = 0;
 
   // Bumped by this process's own writes, which SQLite's data_version does not count.
   void wrote() { writes_++; }

@@ -9,13 +9,15 @@ struct Named {
   DeviceAction action;
   const char* name;
   bool needs_reason;
+  store::Transition transition;  // the lifecycle step it takes
 };
-constexpr Named kActions[] = {{DeviceAction::kQuarantine, "quarantine", true},
-                              {DeviceAction::kRelease, "release", false},
-                              {DeviceAction::kRevoke, "revoke", true},
-                              {DeviceAction::kRenew, "renew", false},
-                              {DeviceAction::kDecommission, "decommission", true},
-                              {DeviceAction::kRetire, "retire", false}};
+constexpr Named kActions[] = {
+    {DeviceAction::kQuarantine, "quarantine", true, store::Transition::kQuarantine},
+    {DeviceAction::kRelease, "release", false, store::Transition::kRelease},
+    {DeviceAction::kRevoke, "revoke", true, store::Transition::kRevoke},
+    {DeviceAction::kRenew, "renew", false, store::Transition::kRenewalRequested},
+    {DeviceAction::kDecommission, "decommission", true, store::Transition::kDecommission},
+    {DeviceAction::kRetire, "retire", false, store::Transition::kRetire}};
 
 // The event of an operator's step, as the CLI writes it, plus who took it.
 store::Event operator_event(const std::string& serial, const std::string& kind,
@@ -111,32 +113,15 @@ bool reason_required(DeviceAction a) {
 }
 
 std::vector<DeviceAction> actions_from(const std::string& state) {
-  auto allowed = [&](store::Transition t) {
-    return check_transition(t, store::Actor::kOperator, "", state).ok();
-  };
+  // Quarantine and release undo each other: only one of them applies at a time (as
+  // apply_device_action's device.state check says).
+  const bool quarantined = state == "quarantined";
   std::vector<DeviceAction> out;
   for (const auto& n : kActions) {
-    switch (n.action) {
-      case DeviceAction::kQuarantine:
-        if (state != "quarantined" && allowed(store::Transition::kQuarantine))
-          out.push_back(n.action);
-        break;
-      case DeviceAction::kRelease:
-        if (state == "quarantined" && allowed(store::Transition::kRelease)) out.push_back(n.action);
-        break;
-      case DeviceAction::kRevoke:
-        if (allowed(store::Transition::kRevoke)) out.push_back(n.action);
-        break;
-      case DeviceAction::kRenew:
-        if (allowed(store::Transition::kRenewalRequested)) out.push_back(n.action);
-        break;
-      case DeviceAction::kDecommission:
-        if (allowed(store::Transition::kDecommission)) out.push_back(n.action);
-        break;
-      case DeviceAction::kRetire:
-        if (allowed(store::Transition::kRetire)) out.push_back(n.action);
-        break;
-    }
+    if (n.action == DeviceAction::kQuarantine && quarantined) continue;
+    if (n.action == DeviceAction::kRelease && !quarantined) continue;
+    if (store::check_transition(n.transition, store::Actor::kOperator, "", state).ok())
+      out.push_back(n.action);
   }
   return out;
 }

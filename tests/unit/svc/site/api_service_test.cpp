@@ -309,6 +309,21 @@ TEST_F(ApiTest, GuessingTokensShutsTheAddressOutFor429) {
                 .check(),
             "api.auth-rate");
   EXPECT_EQ(call("GET", "/health", "").status, 200);
+  // The shut-out is in the evidence log once, with the address; the refused tries after it are
+  // not more entries.
+  for (int i = 0; i < 5; ++i) call("GET", "/devices", base64url_encode(crypto::random_bytes(32)));
+  auto blocked = call("GET", "/events?kind=api.auth-blocked", viewer_);
+  EXPECT_EQ(blocked.check(), "api.auth-rate");  // (the viewer too, from this address)
+  int entries = 0;
+  for (const auto& e : events_of("")) {
+    if (e.kind != "api.auth-blocked") continue;
+    ++entries;
+    EXPECT_EQ(e.outcome, "refused");
+    EXPECT_EQ(e.reason, "api.auth-rate");
+    EXPECT_EQ(detail_of(e)["address"], "127.0.0.1");
+    EXPECT_EQ(detail_of(e)["wrong_tokens"], ApiService::kAuthStrikes);
+  }
+  EXPECT_EQ(entries, 1);
 }
 
 TEST_F(ApiTest, ViewerReadsButEveryChangeIsRefused403) {
