@@ -139,9 +139,13 @@ int site_serve(const Args& a) {
   if (*checkpoint_every < 0)
     return fail(make_error("usage", "--checkpoint-interval takes 0 or more seconds"));
   double next_checkpoint = time::monotonic() + *checkpoint_every;
-  // The CRL (superseded and revoked LDevIDs) stays current for the 802.1X authenticator.
+  // The CRL (superseded and revoked LDevIDs) stays current for the 802.1X authenticator. With
+  // --no-upkeep (a second serve on the same state, such as the lab's dashboard) another process
+  // does all of this, and this one only answers.
+  const bool upkeep = !a.has("no-upkeep");
   int tick = 0;
   do {
+    if (!upkeep) continue;
     if (*checkpoint_every > 0 && time::monotonic() >= next_checkpoint) {
       next_checkpoint = time::monotonic() + *checkpoint_every;
       if (auto cp = svc::checkpoint_evidence(**site); !cp)

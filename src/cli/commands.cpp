@@ -138,6 +138,10 @@ const std::vector<Command>& commands() {
              opt("no-audit-log-check",
                  "do not refuse devices another domain onboarded (RFC 8995 5.8.3)", false),
              opt("no-mud", "do not fetch onboarded devices' MUD files", false),
+             opt("no-upkeep",
+                 "leave the site's upkeep (CRL, stale attestations, checkpoints) to another serve "
+                 "on the same state",
+                 false),
              opt("mirror-interval",
                  "seconds between update mirror syncs (default 300; 0: only `site mirror sync`)"),
              opt("checkpoint-interval",

@@ -128,6 +128,37 @@ PY
 [ "$(call "$viewer" GET "events?serial=NOPE-00000000")" = 404 ] && jq -e '.error.check == "inventory.unknown"' "$T/body" >/dev/null || fail "unknown serial"
 ok "the evidence log exports as CSV (header row, RFC 4180 quoting read back by Python's csv)"
 
+# The event feed as curl reads it: one held connection (chunked), each entry as it commits.
+curl -sS -N --cacert s/domain-ca.pem -H "Authorization: Bearer $viewer" --max-time 30 \
+  "${api}events/stream?serial=$s1&hold=20" > stream.txt 2> stream.err &
+cpid=$!
+cleanup_hooks+=("kill $cpid 2>/dev/null")
+for _ in $(seq 100); do grep -q '^retry: 500' stream.txt && break; sleep 0.05; done
+grep -q '^retry: 500' stream.txt || fail "the stream did not start: $(cat stream.txt stream.err)"
+[ "$(call "$op" POST "devices/$s1/revoke" -H 'Content-Type: application/json' -d '{"reason":"streamed"}')" = 200 ] \
+  || fail "revoke: $(cat "$T/body")"
+for _ in $(seq 60); do grep -q '"device.revoke"' stream.txt && break; sleep 0.05; done
+grep '^data: ' stream.txt | sed 's/^data: //' | jq -se --arg s "$s1" 'map(select(.kind == "device.revoke" and .serial == $s and .detail.by == "operator")) | length == 1' >/dev/null \
+  || fail "the revocation did not come down the open stream within 3 s: $(cat stream.txt)"
+kill -0 "$cpid" 2>/dev/null || fail "the stream ended instead of staying open"
+kill "$cpid"; wait "$cpid" 2>/dev/null || true
+ok "curl holds /events/stream open and reads the revocation of $s1 as it commits"
+
+# A second serve on the same state with --no-upkeep answers the API and leaves the CRL alone: with
+# the first stopped, a revocation through the second is not published until a serve with upkeep
+# runs again.
+kill "$SITE_PID"; wait "$SITE_PID" 2>/dev/null || true
+start_server SITE2 "$G" site serve --state s --api-listen 127.0.0.1:0 --no-mud --no-upkeep
+api2=$(sed -n 's/^api listening on //p' "$T/SITE2.out")
+crl_before=$(sha256sum < s/crl.pem)
+api=$api2
+[ "$(call "$op" POST "devices/$s2/quarantine" -H 'Content-Type: application/json' -d '{"reason":"two"}')" = 200 ] \
+  || fail "the second serve's API: $(cat "$T/body")"
+sleep 2.5
+[ "$(sha256sum < s/crl.pem)" = "$crl_before" ] || fail "a --no-upkeep serve rewrote the CRL"
+! grep -q "CRL published" "$T/SITE2.err" || fail "a --no-upkeep serve published the CRL"
+ok "a second serve with --no-upkeep answers the API and leaves the CRL and the sweeps to the first"
+
 "$G" site operator remove vera --state s >/dev/null
 [ "$(call "$viewer" GET devices)" = 401 ] || fail "a removed operator's token still works"
 [ "$(call "$admin" GET operators)" = 200 ] && jq -e '.operators | length == 2' "$T/body" >/dev/null || fail "operators: $(cat "$T/body")"

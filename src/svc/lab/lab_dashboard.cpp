@@ -1,9 +1,9 @@
 // `gatehouse lab dashboard`: the site's REST API and web dashboard on the lab's data, served on
 // the host (the lab's own `site serve` runs inside the site namespace, out of a browser's reach)
-// by a second `site serve --api-listen` on the same state, without the registrar, the MUD
-// manager or checkpoints (the lab's site does those). Its pid joins lab.json's, so `lab down`
-// stops it with the rest. The token of an admin operator made for the lab goes to a 0600 file;
-// nothing prints it.
+// by a second `site serve --api-listen --no-upkeep` on the same state, without the registrar, the
+// MUD manager or the upkeep (CRL, stale attestations, checkpoints: the lab's site does those).
+// Its pid joins lab.json's, so `lab down` stops it with the rest. The token of an admin operator
+// made for the lab goes to a 0600 file; nothing prints it.
 #include <signal.h>
 
 #include <chrono>
@@ -69,10 +69,9 @@ Result<Json> lab_dashboard(const std::string& given, const std::string& self_exe
   TRY(ensure_token(site_dir, token_file));
   const std::string log = fs::join(dir, "logs/dashboard.log");
   TRY(fs::write_file_atomic(log, "", 0644));
-  pid_t pid =
-      TRY(process::spawn_detached({self_exe, "site", "serve", "--state", site_dir, "--api-listen",
-                                   listen, "--no-mud", "--checkpoint-interval", "0"},
-                                  log));
+  pid_t pid = TRY(process::spawn_detached({self_exe, "site", "serve", "--state", site_dir,
+                                           "--api-listen", listen, "--no-mud", "--no-upkeep"},
+                                          log));
   auto url = wait_dashboard(pid, log);
   if (!url) {
     ::kill(pid, SIGTERM);
