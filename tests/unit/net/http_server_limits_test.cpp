@@ -19,6 +19,20 @@ using testing::closed_within;
 using testing::eventually;
 using testing::raw_connect;
 
+// Opens the gate and stops the server when a test's body ends, early (a failed ASSERT) or not: its
+// handler waits on the body's locals, and a request still queued must not run after they are gone.
+struct StopAtEnd {
+  HttpServer* server;
+  std::promise<void>& gate;
+  ~StopAtEnd() {
+    try {
+      gate.set_value();
+    } catch (const std::future_error&) {  // opened already
+    }
+    if (server) server->stop();
+  }
+};
+
 int thread_count() {
   int n = 0;
   DIR* d = ::opendir("/proc/self/task");
@@ -140,6 +154,7 @@ TEST_F(HttpLimitsTest, NewcomerIsRefusedWhenEveryConnectionIsBusy) {
     released.wait();
     return HttpResponse::text(200, "done");
   });
+  const StopAtEnd stop{server_.get(), release};
   auto busy = client();
   ASSERT_TRUE(busy);
   auto answer = std::async(std::launch::async, [&] { return busy->request("GET", "/", {}, ""); });
@@ -275,6 +290,7 @@ TEST_F(HttpLimitsTest, WorkerPoolIsBoundedAndAnswers503Beyond) {
     released.wait();
     return HttpResponse::text(200, "done");
   });
+  const StopAtEnd stop{server_.get(), release};
   auto a = client();
   auto b = client();
   auto c = client();

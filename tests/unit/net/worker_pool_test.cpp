@@ -12,8 +12,9 @@
 namespace gh::net {
 namespace {
 
+// The pool is declared after what its work uses, so it is gone (its threads joined) before that
+// is: the last work submitted may still be running when the test's body ends.
 TEST(WorkerPool, ThreadsAndQueueAreBounded) {
-  WorkerPool pool(2, 3);
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<int> started{0}, finished{0};
@@ -22,6 +23,7 @@ TEST(WorkerPool, ThreadsAndQueueAreBounded) {
     released.wait();
     ++finished;
   };
+  WorkerPool pool(2, 3);
   EXPECT_TRUE(pool.submit(work));
   EXPECT_TRUE(pool.submit(work));
   for (int i = 0; i < 200 && started < 2; ++i)
@@ -42,11 +44,11 @@ TEST(WorkerPool, ThreadsAndQueueAreBounded) {
 }
 
 TEST(WorkerPool, StopDropsWaitingWorkAndRefusesMore) {
-  WorkerPool pool(1, 4);
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<int> ran{0};
   std::atomic<bool> running{false};
+  WorkerPool pool(1, 4);
   EXPECT_TRUE(pool.submit([&] {
     running = true;
     released.wait();
