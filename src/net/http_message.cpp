@@ -105,12 +105,24 @@ Result<RequestLine> parse_request_line(const std::string& line) {
   return RequestLine{line.substr(0, sp1), line.substr(sp1 + 1, sp2 - sp1 - 1)};
 }
 
-std::string format_response(const HttpResponse& resp, bool close_after) {
+namespace {
+std::string status_and_headers(const HttpResponse& resp) {
   std::string out = "HTTP/1.1 " + std::to_string(resp.status) + " " + reason(resp.status) + "\r\n";
   if (!resp.content_type.empty()) out += "Content-Type: " + resp.content_type + "\r\n";
   for (const auto& [k, v] : resp.headers) out += k + ": " + v + "\r\n";
-  if (resp.stream)
-    return out + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + http_chunk(resp.body);
+  return out;
+}
+}  // namespace
+
+std::string format_stream_head(const HttpResponse& resp, bool chunked) {
+  std::string out = status_and_headers(resp);
+  if (!chunked) return out + "Connection: close\r\n\r\n" + resp.body;
+  return out + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + http_chunk(resp.body);
+}
+
+std::string format_response(const HttpResponse& resp, bool close_after) {
+  if (resp.stream) return format_stream_head(resp, true);
+  std::string out = status_and_headers(resp);
   out += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n";
   if (close_after) out += "Connection: close\r\n";
   out += "\r\n" + resp.body;

@@ -41,10 +41,13 @@ struct RequestLine {
 Result<RequestLine> parse_request_line(const std::string& line);
 
 // "HTTP/1.1 <status> <reason>", the headers, Content-Length, and Connection: close when the
-// server closes after it. A streamed response (HttpResponse::stream): its head says
-// Transfer-Encoding: chunked and Connection: close, and its body so far is the first chunk.
+// server closes after it. A streamed response (HttpResponse::stream): format_stream_head().
 struct HttpResponse;
 std::string format_response(const HttpResponse& response, bool close_after);
+// A streamed response's head and its body so far: chunked (Transfer-Encoding: chunked, the body
+// its first chunk), or for an HTTP/1.0 peer, which knows no chunks, unframed (the body ends when
+// the connection does); Connection: close either way.
+std::string format_stream_head(const HttpResponse& response, bool chunked);
 // One chunk of a chunked body (RFC 9112 7.1); "" for empty data (that would end the body).
 std::string http_chunk(std::string_view data);
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";

@@ -152,6 +152,9 @@ class HttpServer::Conn : public LoopConnection {
     if (buffer_.size() < head_->head_bytes + head_->content_length) return false;
     auto line = parse_request_line(head_->start_line);
     if (!line) return refuse(line.error());
+    // An HTTP/1.0 peer knows no chunked coding: a stream goes to it unframed (RFC 9112 6.1).
+    const std::string& start = head_->start_line;
+    const bool http10 = start.size() >= 8 && start.compare(start.size() - 8, 8, "HTTP/1.0") == 0;
     HttpRequest req;
     req.method = std::move(line->method);
     req.path = std::move(line->target);
@@ -161,7 +164,7 @@ class HttpServer::Conn : public LoopConnection {
     if (buffer_.empty()) buffer_.shrink_to_fit();  // an idle connection holds no body's worth
     head_.reset();
     scanned_ = 0;
-    dispatch(std::move(req));
+    dispatch(std::move(req), http10);
     return true;
   }
 
@@ -170,7 +173,7 @@ class HttpServer::Conn : public LoopConnection {
     return true;
   }
 
-  void dispatch(HttpRequest req) {
+  void dispatch(HttpRequest req, bool http10) {
     stage_ = Stage::kHandler;
     want(0);
     enter(Phase::kBusy, LoopClock::time_point::max());
@@ -180,25 +183,27 @@ class HttpServer::Conn : public LoopConnection {
     ServerLoop& l = loop();
     // The worker has the connection's state and TLS session to itself until it posts back: the
     // loop neither watches nor closes a busy connection.
-    bool queued = l.submit([&l, &server = server_, id = id(), state = &state_, tls = &*tls_,
-                            shared = shared_, req = std::move(req), close_after, first]() mutable {
-      if (first) state->peer_chain = tls->peer_chain();
-      req.connection = state;
-      // A handler's exception (a library edge that threw where no check foresaw it) is this
-      // request's 500, never the end of the server.
-      HttpResponse resp;
-      try {
-        resp = server.handler_(req);
-      } catch (const std::exception& e) {
-        log::error("http", std::string("handler threw: ") + e.what());
-        resp = HttpResponse::text(500, "internal error");
-      }
-      std::string out = format_response(resp, close_after);
-      if (resp.stream) return pump(l, id, *shared, std::move(out), *resp.stream);
-      l.post(id, [out = std::move(out), close_after](LoopConnection& c) mutable {
-        static_cast<Conn&>(c).send(std::move(out), close_after);
-      });
-    });
+    bool queued =
+        l.submit([&l, &server = server_, id = id(), state = &state_, tls = &*tls_, shared = shared_,
+                  req = std::move(req), close_after, first, http10]() mutable {
+          if (first) state->peer_chain = tls->peer_chain();
+          req.connection = state;
+          // A handler's exception (a library edge that threw where no check foresaw it) is this
+          // request's 500, never the end of the server.
+          HttpResponse resp;
+          try {
+            resp = server.handler_(req);
+          } catch (const std::exception& e) {
+            log::error("http", std::string("handler threw: ") + e.what());
+            resp = HttpResponse::text(500, "internal error");
+          }
+          if (resp.stream)
+            return pump(l, id, *shared, format_stream_head(resp, !http10), *resp.stream, !http10);
+          std::string out = format_response(resp, close_after);
+          l.post(id, [out = std::move(out), close_after](LoopConnection& c) mutable {
+            static_cast<Conn&>(c).send(std::move(out), close_after);
+          });
+        });
     if (!queued) {
       log::warn("http", "every worker busy and the queue full: 503");
       send(format_response(HttpResponse::text(503, "server busy, try again"), true), true);
@@ -209,7 +214,7 @@ class HttpServer::Conn : public LoopConnection {
   // connection is open, the server runs and the peer is less than kStreamBuffered behind; the
   // last chunk when the body ends. Everything reaches the connection through the loop.
   static void pump(ServerLoop& l, uint64_t id, StreamShared& shared, std::string head,
-                   BodyStream& body) {
+                   BodyStream& body, bool chunked) {
     auto post = [&](std::string bytes, bool last) {
       shared.unsent += bytes.size();
       l.post(id, [bytes = std::move(bytes), last](LoopConnection& c) mutable {
@@ -227,10 +232,10 @@ class HttpServer::Conn : public LoopConnection {
         piece = body.next(kStreamStepS);
       } catch (const std::exception& e) {
         log::error("http", std::string("stream threw: ") + e.what());
-        return post("", true);  // no last chunk: the peer sees a cut-short body
+        return post("", true);  // no last chunk: a chunked peer sees a cut-short body
       }
-      if (!piece) return post(std::string(kLastChunk), true);
-      if (!piece->empty()) post(http_chunk(*piece), false);
+      if (!piece) return post(chunked ? std::string(kLastChunk) : std::string(), true);
+      if (!piece->empty()) post(chunked ? http_chunk(*piece) : std::move(*piece), false);
     }
   }
 

@@ -9,6 +9,8 @@ type Listener = (events: EventEntry[]) => void;
 
 // What the feed holds of a record still arriving (a record is one entry: a few KiB at most).
 const MAX_PENDING = 4 * 1024 * 1024;
+// The site's `retry:` (500 ms): the pause before reconnecting after a stream ends.
+const RETRY_MS = 500;
 
 export interface SseRecord {
   id?: string;
@@ -59,9 +61,10 @@ export class EventFeed {
   }
 
   private async loop(): Promise<void> {
-    let backoff = 500;
+    let backoff = RETRY_MS;
     while (this.running) {
       this.abort = new AbortController();
+      let delivered = false;
       try {
         // The first stream starts at the end of the log and says where that is (its first `id:`).
         const q = this.after === null ? "" : "?" + new URLSearchParams({ after: this.after });
@@ -70,12 +73,11 @@ export class EventFeed {
         const reader = r.body.getReader();
         const decoder = new TextDecoder();
         let pending = "";
-        backoff = 500;
         this.onState("live");
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          pending += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
+          pending += decoder.decode(value, { stream: true });
           const end = pending.lastIndexOf("\n\n");
           if (end < 0) {
             if (pending.length > MAX_PENDING) throw new Error("an event larger than the feed takes");
@@ -83,7 +85,11 @@ export class EventFeed {
           }
           this.deliver(parseSse(pending.slice(0, end)));
           pending = pending.slice(end + 2);
+          delivered = true;
         }
+        // The site ended the stream (it does after a while): back after its `retry:`.
+        backoff = RETRY_MS;
+        await new Promise((res) => setTimeout(res, RETRY_MS));
       } catch (e) {
         if (!this.running) return;
         if (e instanceof ApiError && e.status === 401) {
@@ -91,17 +97,26 @@ export class EventFeed {
           return;
         }
         this.onState("retrying");
+        if (delivered) backoff = RETRY_MS; // it worked for a while: start the back-off again
         await new Promise((res) => setTimeout(res, backoff));
         backoff = Math.min(backoff * 2, 10_000);
       }
     }
   }
 
+  // Hands the entries to the listeners; the position moves past each record, a malformed one
+  // included (it would come again at every reconnect otherwise).
   private deliver(records: SseRecord[]): void {
     const events: EventEntry[] = [];
     for (const rec of records) {
+      if (rec.data) {
+        try {
+          events.push(JSON.parse(rec.data) as EventEntry);
+        } catch {
+          console.warn("event feed: a record that is not JSON was skipped", rec.id);
+        }
+      }
       if (rec.id !== undefined) this.after = rec.id;
-      if (rec.data) events.push(JSON.parse(rec.data) as EventEntry);
     }
     if (events.length) for (const l of this.listeners) l(events);
   }

@@ -97,7 +97,6 @@ net::HttpResponse ApiService::put_policy(ApiCall& c) {
                         {"actor", "operator"},
                         {"via", "api"}}
                        .dump()});
-  wrote();
   auto r = api::json(200, Json{{"installed", path}, {"summary", policy_summary(*parsed)}});
   r.headers.emplace_back("ETag", policy_etag(yaml));
   return r;
@@ -147,7 +146,6 @@ net::HttpResponse ApiService::import_bundle(ApiCall& c) {
   if (auto st = fs::write_file_atomic(file, c.req.body, 0600); !st)
     return api::error(st.error(), 500);
   auto report = site_->import_bundle(file);
-  wrote();
   if (!report) return api::error(report.error());
   Json j{{"manufacturer", report->manufacturer},  {"bundle", report->bundle_id},
          {"added", report->counts.added},         {"updated", report->counts.updated},
@@ -187,7 +185,6 @@ net::HttpResponse ApiService::add_operator(ApiCall& c) {
   if (!role) return api::error(role.error());
   auto made = operators_->add(*name, *role, c.who(), site_->inventory());
   if (!made) return api::error(made.error());
-  wrote();
   Json j = operator_public_json(made->op);
   j["token"] = made->token;  // the only time it is shown
   return api::json(201, j);
@@ -198,7 +195,6 @@ net::HttpResponse ApiService::remove_operator(ApiCall& c) {
   const std::string& name = c.params.at("name");
   if (auto st = operators_->remove(name, c.who(), /*keep_admin=*/true, site_->inventory()); !st)
     return api::error(st.error());
-  wrote();
   return api::json(200, Json{{"removed", name}});
 }
 

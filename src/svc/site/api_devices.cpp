@@ -264,7 +264,6 @@ net::HttpResponse ApiService::device_action(ApiCall& c) {
   if (!r) return api::error(r.error());
   const std::string& serial = c.params.at("serial");
   auto done = apply_device_action(*site_, serial, *r);
-  wrote();  // a refusal is in the evidence log too
   if (!done) return api::error(done.error());
   return api::json(200, Json{{"serial", serial},
                              {"action", action_name(action)},
@@ -338,7 +337,6 @@ net::HttpResponse ApiService::bulk_action(ApiCall& c) {
     (void)site_->inventory().append(
         store::Event{0, 0, "", "api.bulk-action", "ok",
                      r->reason.empty() ? action_name(*action) : r->reason, detail.dump()});
-    wrote();
   }
   summary["results"] = std::move(results);
   return api::json(200, summary);

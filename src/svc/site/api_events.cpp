@@ -10,7 +10,10 @@
 // as there are entries, or after N seconds with the keep-alive comment, for clients that cannot
 // read a body as it arrives.
 #include <algorithm>
+#include <functional>
+#include <optional>
 
+#include "common/encoding.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "proto/policy.h"
@@ -24,6 +27,10 @@ namespace {
 constexpr int64_t kMaxEvents = 10'000;
 constexpr int kPollMs = 100;
 constexpr size_t kMaxStreamBatch = 500;
+// A stream's piece stops growing at about this much (what a slow reader's connection holds is the
+// server's 256 KiB plus one piece); an entry's fields plus this is its record's size, roughly.
+constexpr size_t kStreamPieceBytes = 64 * 1024;
+constexpr size_t kRecordOverhead = 160;
 
 struct EventFilter {
   std::string serial;
@@ -32,8 +39,9 @@ struct EventFilter {
   time::Seconds since = 0;
   int64_t after = 0;
 
-  bool matches(const store::Event& e) const {
-    if (e.id <= after || e.at < since) return false;
+  bool matches(const store::Event& e) const { return e.id > after && matches_after_position(e); }
+  bool matches_after_position(const store::Event& e) const {
+    if (e.at < since) return false;
     if (!outcome.empty() && e.outcome != outcome) return false;
     return kinds.empty() || std::any_of(kinds.begin(), kinds.end(), [&](const std::string& k) {
              return proto::policy::glob_match(k, e.kind);
@@ -116,52 +124,64 @@ class EventFeed : public net::BodyStream {
     double ends_at = 0;  // monotonic; the stream's end
     double beat_s = 15;
   };
+  // still_allowed: asked at every keep-alive; false ends the stream (the operator was removed).
   EventFeed(std::unique_ptr<EvidenceTail> tail, EventFilter f, std::atomic<int>& count,
-            std::function<bool(int)> wait_stop, Timing timing)
+            std::function<bool(int)> wait_stop, std::function<bool()> still_allowed, Timing timing)
       : tail_(std::move(tail)),
         f_(std::move(f)),
         count_(count),
         wait_stop_(std::move(wait_stop)),
+        still_allowed_(std::move(still_allowed)),
         timing_(timing),
         next_beat_(time::monotonic() + timing.beat_s) {}
   ~EventFeed() override { count_--; }
 
   int64_t position() const { return f_.after; }
 
-  // The matching entries after the position (at most kMaxStreamBatch), read only when the log
-  // has moved since the last look; the position passes the entries the filter leaves out too.
-  Result<std::vector<store::Event>> poll() {
+  // The matching entries after the position, read only when the log has moved since the last
+  // look: at most kMaxStreamBatch rows, and no more once about budget bytes are taken (the rest
+  // come at the next call). The position passes the entries the filter leaves out too.
+  Result<std::vector<store::Event>> poll(size_t budget = SIZE_MAX) {
     const int64_t v = TRY(tail_->version());
     if (seen_ && *seen_ == v && !more_) return std::vector<store::Event>{};
     seen_ = v;
     auto page = TRY(tail_->after(f_.after, kMaxStreamBatch, true, f_.serial));
     more_ = page.size() == kMaxStreamBatch;
     std::vector<store::Event> out;
-    for (auto& e : page)
-      if (f_.matches(e)) out.push_back(std::move(e));
-    if (!page.empty()) f_.after = page.back().id;
+    size_t taken = 0;
+    for (auto& e : page) {
+      if (taken >= budget) {
+        more_ = true;
+        break;
+      }
+      f_.after = e.id;
+      if (!f_.matches_after_position(e)) continue;
+      taken +=
+          kRecordOverhead + e.serial.size() + e.kind.size() + e.reason.size() + e.detail.size();
+      out.push_back(std::move(e));
+    }
     return out;
   }
 
   std::optional<std::string> next(double wait_s) override {
     const double until = time::monotonic() + wait_s;
     for (;;) {
-      auto got = poll();
+      // Past its end the stream stops even while entries keep coming; the client resumes from
+      // the last id it has, so nothing read here and not sent is lost.
+      if (time::monotonic() >= timing_.ends_at) return std::nullopt;
+      auto got = poll(kStreamPieceBytes);
       if (!got) {
-        // The client reconnects from its Last-Event-ID; nothing is lost by ending here.
         log::warn("api", "event feed ended: " + got.error().str());
         return std::nullopt;
       }
       const double now = time::monotonic();
-      if (!got->empty()) {
-        next_beat_ = now + timing_.beat_s;
-        return sse_records(*got);
-      }
-      if (now >= timing_.ends_at) return std::nullopt;
+      // Every beat, busy or quiet, the operator must still be one.
       if (now >= next_beat_) {
+        if (!still_allowed_()) return std::nullopt;
         next_beat_ = now + timing_.beat_s;
-        return sse_keep_alive(f_.after);
+        if (got->empty()) return sse_keep_alive(f_.after);
       }
+      if (!got->empty()) return sse_records(*got);
       if (now >= until) return std::string();
       if (wait_stop_(kPollMs)) return std::nullopt;
     }
@@ -172,6 +192,7 @@ class EventFeed : public net::BodyStream {
   EventFilter f_;
   std::atomic<int>& count_;
   std::function<bool(int)> wait_stop_;
+  std::function<bool()> still_allowed_;
   Timing timing_;
   double next_beat_;
   std::optional<int64_t> seen_;
@@ -233,20 +254,14 @@ net::HttpResponse ApiService::stream_events(ApiCall& c) {
   if (!hold) return api::error(hold.error());
   auto f = event_filter(c, *site_);
   if (!f) return api::error(f.error());
-  auto tail = EvidenceTail::open(fs::join(site_->state_dir(), "inventory.db"));
-  if (!tail) return api::error(tail.error());
   // Where to start: ?after=, else the EventSource's Last-Event-ID, else only what comes next.
-  if (!c.query.count("after")) {
-    const std::string last = c.req.header("last-event-id");
-    if (!last.empty()) {
-      if (last.size() > 18 || last.find_first_not_of("0123456789") != std::string::npos)
-        return api::error("api.query", "Last-Event-ID is an event id");
-      f->after = std::stoll(last);
-    } else {
-      auto end = (*tail)->last_id();
-      if (!end) return api::error(end.error());
-      f->after = *end;
-    }
+  std::optional<int64_t> start;
+  if (c.query.count("after")) {
+    start = f->after;
+  } else if (const std::string last = c.req.header("last-event-id"); !last.empty()) {
+    if (last.size() > 18 || last.find_first_not_of("0123456789") != std::string::npos)
+      return api::error("api.query", "Last-Event-ID is an event id");
+    start = std::stoll(last);
   }
   if (streams_.fetch_add(1) >= options_.max_streams) {
     streams_--;
@@ -255,11 +270,34 @@ net::HttpResponse ApiService::stream_events(ApiCall& c) {
     r.headers.emplace_back("Retry-After", "1");
     return r;
   }
+  // Counted from here; the feed holds the count once it exists.
+  struct Counted {
+    std::atomic<int>* n;
+    ~Counted() {
+      if (n) (*n)--;
+    }
+  } counted{&streams_};
+  auto tail = EvidenceTail::open(fs::join(site_->state_dir(), "inventory.db"));
+  if (!tail) return api::error(tail.error());
+  if (!start) {
+    auto end = (*tail)->last_id();
+    if (!end) return api::error(end.error());
+    start = *end;
+  }
+  f->after = *start;
+  // The stream asks at every keep-alive whether its token is still an operator's.
+  const std::string authz = c.req.header("authorization");
+  auto still_allowed = [this, token = trim(authz.size() > 7 ? authz.substr(7) : "")] {
+    auto who = operators_->authenticate(token);
+    return who && *who && (*who)->role >= ApiRole::kViewer;
+  };
   const double now = time::monotonic();
   auto feed = std::make_shared<EventFeed>(
       std::move(*tail), std::move(*f), streams_, [this](int ms) { return wait_stop(ms); },
+      std::move(still_allowed),
       EventFeed::Timing{now + (poll ? *wait : *hold),
                         static_cast<double>(options_.stream_heartbeat_s)});
+  counted.n = nullptr;
   if (!poll) {
     net::HttpResponse r{200,
                         "text/event-stream; charset=utf-8",

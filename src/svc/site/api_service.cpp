@@ -321,6 +321,7 @@ void ApiService::stop() {
   stop_cv_.notify_all();
   server_stats_ = metrics::Registry::Collection();
   if (server_) server_->stop();
+  write_auth_evidence();  // a shut-out judged by the last requests' heads
 }
 
 bool ApiService::wait_stop(int ms) {
@@ -378,6 +379,7 @@ net::HttpResponse ApiService::handle(net::HttpRequest& req) {
       route->handler == &ApiService::metrics_text ? options_.metrics_role : route->role;
   if (need != ApiRole::kPublic) {
     auto who = sign_in(authz, req.connection ? req.connection->attributes["peer_ip"] : "");
+    write_auth_evidence();
     if (!who.op) {
       auto r = api::error(who.refusal, who.refusal.code.rfind("api.", 0) == 0 ? 0 : 500);
       if (who.retry_after_s > 0)
@@ -469,9 +471,23 @@ void ApiService::auth_failed(const std::string& peer, double now) {
               {"refused_for_s", static_cast<int>(kAuthWindowS)},
               {"actor", "api"}};
   if (blocks_unrecorded_) detail["unrecorded_before"] = std::exchange(blocks_unrecorded_, 0);
-  (void)site_->inventory().append(
-      store::Event{0, 0, "", "api.auth-blocked", "refused", "api.auth-rate", detail.dump()});
-  wrote();
+  // Written by write_auth_evidence(), outside this lock and off the event loop (a large body's
+  // sign-in is judged on the loop thread).
+  blocks_pending_.push_back(store::Event{0, time::now(), "", "api.auth-blocked", "refused",
+                                         "api.auth-rate", detail.dump()});
+  any_block_pending_ = true;
+}
+
+void ApiService::write_auth_evidence() {
+  if (!any_block_pending_.exchange(false)) return;
+  std::vector<store::Event> pending;
+  {
+    std::lock_guard<std::mutex> lock(auth_mu_);
+    pending.swap(blocks_pending_);
+  }
+  for (const auto& e : pending)
+    if (auto st = site_->inventory().append(e); !st)
+      log::warn("api", "a sign-in shut-out was not recorded: " + st.error().str());
 }
 
 net::HttpResponse ApiService::health(ApiCall& c) {

@@ -140,9 +140,11 @@ class ApiService {
   std::map<std::string, Strikes> strikes_;
   std::deque<double> blocks_recorded_;  // when shut-outs went to the evidence log, last hour
   int64_t blocks_unrecorded_ = 0;
+  std::vector<store::Event> blocks_pending_;  // not written yet (at most the hour's budget)
+  std::atomic<bool> any_block_pending_{false};
+  // Writes the shut-outs auth_failed() queued (a worker's job: a database write).
+  void write_auth_evidence();
 
-  // Bumped by this process's own writes, which SQLite's data_version does not count.
-  void wrote() { writes_++; }
   // Waits up to ms for stop(); true when stopping.
   bool wait_stop(int ms);
 
@@ -159,7 +161,6 @@ class ApiService {
   net::ServerLimits limits_;
   double started_ = 0;
   std::atomic<int> streams_{0};
-  std::atomic<int64_t> writes_{0};
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;

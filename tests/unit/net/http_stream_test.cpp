@@ -24,7 +24,7 @@ struct Source : BodyStream {
   std::mutex mu;
   std::condition_variable cv;
   std::vector<std::optional<std::string>> queue;  // nullopt: the end
-  size_t endless = 0;                             // > 0: pieces of this size, forever
+  std::atomic<size_t> endless{0};                 // > 0: pieces of this size, forever
   std::atomic<size_t> made{0};
   std::atomic<bool>* released = nullptr;
 
@@ -37,9 +37,9 @@ struct Source : BodyStream {
     cv.notify_all();
   }
   std::optional<std::string> next(double wait_s) override {
-    if (endless) {
-      made += endless;
-      return std::string(endless, 'x');
+    if (const size_t n = endless) {
+      made += n;
+      return std::string(n, 'x');
     }
     std::unique_lock<std::mutex> lock(mu);
     if (!cv.wait_for(lock, std::chrono::duration<double>(wait_s), [&] { return !queue.empty(); }))
@@ -109,11 +109,29 @@ TEST_F(HttpStreamTest, EachPieceGoesOutAsAChunkWhenItIsMadeAndTheLastChunkEndsIt
   feed->give("");  // nothing yet: no empty chunk (that would end the body)
   feed->give(std::string(40'000, 'y'));
   ASSERT_TRUE(r.read_until("9c40\r\n" + std::string(40'000, 'y') + "\r\n", milliseconds(3000)));
+  EXPECT_EQ(r.text.find("\r\n0\r\n\r\n"), std::string::npos) << "an empty piece ended the body";
   feed->give(std::nullopt);
   ASSERT_TRUE(r.read_until("\r\n0\r\n\r\n", milliseconds(3000))) << r.text.substr(0, 200);
   r.read_some(milliseconds(2000));
   EXPECT_TRUE(r.ended);  // and the connection closes after it
   EXPECT_TRUE(eventually([&] { return released_.load(); }));
+}
+
+TEST_F(HttpStreamTest, AnHttp10PeerGetsTheBodyUnframedAndItsEndIsTheClose) {
+  start();
+  StreamReader r;
+  ASSERT_TRUE(r.open(server_->port(), client_tls_, "GET /feed HTTP/1.0\r\n\r\n"));
+  ASSERT_TRUE(r.read_until("\r\n\r\nhello\n", milliseconds(3000))) << r.text;
+  EXPECT_EQ(r.text.find("Transfer-Encoding"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("Connection: close\r\n"), std::string::npos);
+  feed_->give("more\n");
+  ASSERT_TRUE(r.read_until("hello\nmore\n", milliseconds(3000))) << r.text;
+  feed_->give(std::nullopt);
+  r.read_some(milliseconds(2000));
+  r.read_some(milliseconds(500));
+  EXPECT_TRUE(r.ended);
+  EXPECT_TRUE(r.text.size() >= 11 && r.text.compare(r.text.size() - 11, 11, "hello\nmore\n") == 0)
+      << r.text;
 }
 
 TEST_F(HttpStreamTest, APeerThatLeavesEndsTheStream) {

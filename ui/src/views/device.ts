@@ -62,6 +62,7 @@ const ACTIONS: Action[] = [
     reason: true,
     what: "revoke its credentials, remove its rules and have its agent wipe it",
   },
+  { name: "retire", label: "Retire", reason: false, what: "mark it at the end of its life (it is not onboarded again)" },
 ];
 
 // The kinds that are steps of a device's life (the rest of its log is the evidence trail).

@@ -684,6 +684,19 @@ TEST_F(ApiTest, EventStreamSendsEachEntryAsItCommitsOverOneHeldConnection) {
   r.drop();
   EXPECT_TRUE(net::testing::eventually(
       [&] { return call("GET", "/events/stream?wait=0", viewer_, "", {}, port).status == 200; }));
+  // The token is asked again at every keep-alive: an operator removed meanwhile loses the stream.
+  {
+    auto site = std::move(*Site::open(dir_ + "/s"));
+    OperatorStore ops(dir_ + "/s");
+    const std::string brief = ops.add("vic", ApiRole::kViewer, "test", site->inventory())->token;
+    net::testing::StreamReader v;
+    ASSERT_TRUE(v.open(port, *api_tls_,
+                       "GET /api/v1/events/stream HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
+                           brief + "\r\n\r\n"));
+    ASSERT_TRUE(v.read_until("retry: 500\n", milliseconds(5000))) << v.text;
+    ASSERT_TRUE(ops.remove("vic", "test", true, site->inventory()).ok());
+    EXPECT_TRUE(v.read_until("\r\n0\r\n\r\n", milliseconds(4000))) << v.text;
+  }
   // hold: the stream ends by itself (the last chunk) and the client reconnects.
   net::testing::StreamReader h;
   ASSERT_TRUE(h.open(port, *api_tls_,
