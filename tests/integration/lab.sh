@@ -528,6 +528,23 @@ awk '$1 == "gatehouse_router_8021x_sessions_total{outcome=\"admitted\"}" && $2 >
      END { exit !(a && i) }' router-metrics.txt || fail "router metrics: $(grep -E '8021x_sessions_total|ruleset_app' router-metrics.txt)"
 ok "the router's /metrics: admitted 802.1X sessions and incremental ruleset applications counted; promtool accepts it"
 
+# The dashboard on the lab's data, as `make demo` leaves it: a second serve on the host with
+# --no-upkeep, its pid among the lab's, an admin's token in a 0600 file that nothing printed.
+"$G" lab dashboard --dir "$L" --listen 127.0.0.1:0 --json > dash.json || fail "lab dashboard: $(cat dash.json)"
+durl=$(jq -r .url dash.json)
+tokf=$(jq -r .token_file dash.json)
+[ "$(stat -c %a "$tokf")" = 600 ] || fail "the dashboard's token file is not 0600"
+! grep -qF "$(cat "$tokf")" dash.json || fail "lab dashboard printed the token"
+curl -sf --cacert "$L/site/domain-ca.pem" -H "Authorization: Bearer $(cat "$tokf")" "${durl%/ui/}/api/v1/devices" > dash-devices.json \
+  || fail "the dashboard's API at $durl"
+jq -e '.total >= 1' dash-devices.json >/dev/null || fail "the dashboard's API lists no device: $(cat dash-devices.json)"
+dpid=$(jq -r .pid dash.json)
+tr '\0' ' ' < "/proc/$dpid/cmdline" | grep -q -- "--no-upkeep" \
+  || fail "the dashboard's serve keeps the site's upkeep too: $(tr '\0' ' ' < "/proc/$dpid/cmdline")"
+"$G" lab status --dir "$L" --json > status.json
+jq -e --argjson p "$dpid" '.pids | index($p) != null' status.json >/dev/null || fail "the dashboard's pid is not among the lab's"
+ok "lab dashboard serves the API on the lab's data with --no-upkeep; its pid is the lab's, its token only in a 0600 file"
+
 pids=$(jq -r '.pids[]' status.json)
 "$G" lab down --dir "$L" >/dev/null || fail "lab down"
 grep -q "^gh-" <<< "$(ip netns list)" && fail "namespaces left: $(ip netns list)"
