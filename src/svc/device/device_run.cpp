@@ -10,6 +10,8 @@
 #include "svc/common/role.h"
 #include "svc/device/attester.h"
 #include "svc/device/device_agent.h"
+#include "svc/device/device_connect.h"
+#include "svc/device/pledge_agent.h"
 #include "svc/device/renewal.h"
 #include "svc/device/update_agent.h"
 
@@ -149,7 +151,19 @@ Status run_device(const DeviceRunOptions& o) {
   auto dev = TRY(open_device(o.device_dir, /*allow_onboarded=*/true));
   auto image = TRY(device::Image::open(o.device_dir));
   if (!image.onboarded()) return make_error("device.onboarded", "the device is not onboarded yet");
-  auto s = TRY(site_session(dev, o.site_url));
+  auto opened = site_session(dev, o.site_url);
+  if (!opened) {
+    // An onboarding again that a restart cut short leaves the expired credential without its key
+    // (the new one is made first): finish it before anything else.
+    auto cred = onboarded_credential(o.device_dir);
+    if (!cred || cred->method != "brski" || cred->site_url.empty() ||
+        dev.keystore->has(cred->key_label))
+      return opened.error();
+    log::warn("device", opened.error().str() + ": onboarding again at " + cred->site_url);
+    TRY(onboard_brski({o.device_dir, cred->site_url, 60, /*again=*/true}));
+    opened = site_session(dev, o.site_url);
+  }
+  auto s = TRY(std::move(opened));
   auto url = TRY(net::Url::parse(s.site_url));
   const crypto::TlsIdentity& id = s.identity;
   // The boot loader's part: an update trial a power loss interrupted falls back here.
@@ -189,22 +203,56 @@ Status run_device(const DeviceRunOptions& o) {
     if (o.on_update) o.on_update(what);
     return true;
   };
+  // An LDevID that expired (the device was off past its renewal, or every renewal failed) opens
+  // no session with the site any more, and 802.1X refuses it: the agent onboards again by BRSKI
+  // with its IDevID (kept for the device's whole life), at the registrar it onboarded with.
+  auto onboard_again = [&]() -> Result<bool> {
+    if (time::now() < s.identity.cert.not_after()) return false;
+    auto cred = TRY(onboarded_credential(o.device_dir));
+    if (cred.method != "brski")
+      return make_error("renew.method",
+                        "the LDevID expired; a DPP device is configured again by its configurator");
+    const std::string registrar = cred.site_url.empty() ? s.site_url : cred.site_url;
+    log::warn("device", "the LDevID " + s.identity.cert.serial_hex() + " expired at " +
+                            time::format_rfc3339(s.identity.cert.not_after()) +
+                            ": onboarding again at " + registrar);
+    auto r = TRY(onboard_brski({o.device_dir, registrar, 60, /*again=*/true}));
+    // The old key goes once the new credential is stored (it was the renewed one's, if any).
+    if (auto now = onboarded_credential(o.device_dir);
+        now && now->key_label != cred.key_label && dev.keystore->has(cred.key_label))
+      (void)dev.keystore->remove(cred.key_label);
+    s = TRY(site_session(dev, o.site_url));
+    ctx = TRY(crypto::TlsContext::client(&id, {s.domain_ca}, ""));
+    lifecycle.reset();
+    (void)refresh_8021x(o.device_dir);  // a running supplicant takes the new pair
+    const std::string what = "onboarded again (the LDevID had expired): LDevID " + r.ldevid_serial;
+    log::info("device", what);
+    if (o.on_update) o.on_update(what);
+    return true;
+  };
   EvidenceMaker evidence = [&](const Bytes& nonce) { return make_evidence(dev, nonce); };
   std::unique_ptr<net::HttpClient> client;
   int interval = o.interval_s > 0 ? o.interval_s : 60;
   int backoff = 1;
   for (int round = 1; o.rounds == 0 || round <= o.rounds; ++round) {
     Result<AttestReply> r = make_error("attest.unreachable", "not connected");
-    if (!client) {
-      auto c = net::HttpClient::connect(url.host, url.port, ctx, 10, &id);
-      if (c)
-        client = std::move(*c);
-      else
-        r = make_error("attest.unreachable", c.error().message);
-    }
-    if (client) {
-      r = attest_over(*client, evidence);
-      if (!r) client.reset();  // a fresh session next round
+    auto again = onboard_again();
+    if (!again) {
+      r = again.error().context("onboarding again");
+      client.reset();
+    } else {
+      if (*again) client.reset();  // the next session speaks with the new credential
+      if (!client) {
+        auto c = net::HttpClient::connect(url.host, url.port, ctx, 10, &id);
+        if (c)
+          client = std::move(*c);
+        else
+          r = make_error("attest.unreachable", c.error().message);
+      }
+      if (client) {
+        r = attest_over(*client, evidence);
+        if (!r) client.reset();  // a fresh session next round
+      }
     }
     if (o.on_round) o.on_round(r);
     if (!r && r.error().code == "device.decommissioned") {

@@ -169,7 +169,7 @@ Status report_enroll_status(const std::string& registrar_url, const crypto::Cert
 }
 
 Result<BrskiOnboardResult> onboard_brski(const BrskiOnboardOptions& o) {
-  auto dev = TRY(open_device(o.device_dir));
+  auto dev = TRY(open_device(o.device_dir, o.again));
   auto& ks = dev.keystore;
   auto chain = TRY(crypto::Certificate::chain_from_pem(
       TRY(fs::read_file(fs::join(o.device_dir, "bootstrap/idevid.pem")))));

@@ -17,6 +17,9 @@ struct BrskiOnboardOptions {
   std::string device_dir;
   std::string registrar_url;  // https://HOST:PORT
   int timeout_s = 120;        // overall deadline for retries
+  // The device is onboarded already and onboards again (its LDevID expired): its current
+  // credential stays until the new one is stored.
+  bool again = false;
 };
 
 struct BrskiOnboardResult {

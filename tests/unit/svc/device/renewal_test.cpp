@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "codec/est.h"
 #include "codec/voucher.h"
 #include "common/fs.h"
@@ -163,6 +165,44 @@ TEST_F(RenewalTest, ARestartAtAnyStepLeavesAWorkingCredential) {
     EXPECT_TRUE(works(now));
     EXPECT_FALSE(fs::exists(img() + "/onboarding/renewal.json"));
   }
+}
+
+// A device whose LDevID expired (off past its renewal) onboards again by itself, with its IDevID
+// at the registrar it onboarded with, and is served again.
+TEST_F(RenewalTest, AnExpiredLdevidIsReplacedByOnboardingAgain) {
+  // LDevIDs of 5 s from this registrar.
+  registrar_->stop();
+  RegistrarOptions brief;
+  brief.ldevid_lifetime_s = 5;
+  registrar_ = std::move(*RegistrarService::open(dir_ + "/s", brief));
+  auto port = registrar_->serve("127.0.0.1", 0);
+  ASSERT_TRUE(port.ok());
+  url_ = "https://127.0.0.1:" + std::to_string(*port);
+  onboard(0);
+  auto dev = device();
+  const auto first = session(dev);
+  while (time::now() < first.identity.cert.not_after())
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(works(first));
+  DeviceRunOptions o;
+  o.device_dir = img();
+  o.rounds = 1;
+  o.updates = false;
+  // (certificates are backdated a minute for clock skew: a 5 s one is otherwise due at once)
+  o.renew_at = 0.999;
+  std::vector<std::string> said;
+  o.on_update = [&](const std::string& what) { said.push_back(what); };
+  auto st = run_device(o);
+  ASSERT_TRUE(st.ok()) << st.error().str();
+  ASSERT_EQ(said.size(), 1u) << (said.size() > 1 ? said[1] : "");
+  EXPECT_NE(said[0].find("onboarded again"), std::string::npos) << said[0];
+  auto now = session(dev);
+  EXPECT_NE(now.identity.cert.serial_hex(), first.identity.cert.serial_hex());
+  EXPECT_FALSE(now.identity.cert.public_key() == first.identity.cert.public_key());
+  EXPECT_EQ(state(serials_[0]), "onboarded");
+  EXPECT_EQ(status(now.identity.cert.serial_hex()), "active");
+  EXPECT_NE(status(first.identity.cert.serial_hex()), "active");
+  EXPECT_EQ(network()["credential"]["key"], "keystore:ldevid");
 }
 
 TEST_F(RenewalTest, ADecommissionedDeviceIsWipedByItsAgent) {
