@@ -1,7 +1,8 @@
 # The Debian package (`make package`, CPack's DEB generator): the binary in /usr/bin, its manual
-# page, the web dashboard in /usr/share/gatehouse/ui, the three services' systemd units and their /etc/default files (conffiles), the copyright
-# file, the Debian changelog and the maintainer scripts, all from packaging/. Included from
-# CMakeLists.txt only with -DGATEHOUSE_PACKAGE=ON, so ordinary builds carry no install rules.
+# page, the web dashboard in /usr/share/gatehouse/ui, the three services' systemd units and their
+# /etc/default files (conffiles), the copyright file, the Debian changelog and the maintainer
+# scripts, all from packaging/. Included from CMakeLists.txt only with -DGATEHOUSE_PACKAGE=ON, so
+# ordinary builds carry no install rules.
 #
 # GATEHOUSE_PACKAGE_BINARY: package this already built gatehouse binary instead of building the
 # target (tests/integration/package.sh packages the binary under test without a second build).

@@ -130,22 +130,25 @@ int site_serve(const Args& a) {
     std::cout << "dashboard at https://" << bracket(hp->first) << ":" << *port << "/ui/"
               << (api->ui_installed() ? "" : " (not installed: --ui-dir DIR)") << std::endl;
   }
-  // Continuous assurance: devices whose evidence is overdue are marked stale each second.
-  auto verifier = svc::Verifier::open(**site);
-  if (!verifier) return fail(verifier.error());
   // The evidence log's signed checkpoints (RFC 9162 tree heads), each checked against the last.
   auto checkpoint_every = a.get_int("checkpoint-interval", 3600);
   if (!checkpoint_every) return fail(checkpoint_every.error());
   if (*checkpoint_every < 0)
     return fail(make_error("usage", "--checkpoint-interval takes 0 or more seconds"));
   double next_checkpoint = time::monotonic() + *checkpoint_every;
-  // The CRL (superseded and revoked LDevIDs) stays current for the 802.1X authenticator. With
+  // Continuous assurance: devices whose evidence is overdue are marked stale each second. With
   // --no-upkeep (a second serve on the same state, such as the lab's dashboard) another process
-  // does all of this, and this one only answers.
-  const bool upkeep = !a.has("no-upkeep");
+  // does that, the checkpoints and the CRL, and this one only answers.
+  std::unique_ptr<svc::Verifier> verifier;
+  if (!a.has("no-upkeep")) {
+    auto v = svc::Verifier::open(**site);
+    if (!v) return fail(v.error());
+    verifier = std::move(*v);
+  }
+  // The CRL (superseded and revoked LDevIDs) stays current for the 802.1X authenticator.
   int tick = 0;
   do {
-    if (!upkeep) continue;
+    if (!verifier) continue;
     if (*checkpoint_every > 0 && time::monotonic() >= next_checkpoint) {
       next_checkpoint = time::monotonic() + *checkpoint_every;
       if (auto cp = svc::checkpoint_evidence(**site); !cp)
@@ -153,7 +156,7 @@ int site_serve(const Args& a) {
       else
         log::info("site", "evidence checkpoint signed");
     }
-    if (auto stale = (*verifier)->sweep_stale(time::now()); !stale)
+    if (auto stale = verifier->sweep_stale(time::now()); !stale)
       log::warn("site", "attestation sweep: " + stale.error().str());
     else
       for (const auto& serial : *stale) log::warn("site", serial + ": attestation is stale");

@@ -151,19 +151,7 @@ Status run_device(const DeviceRunOptions& o) {
   auto dev = TRY(open_device(o.device_dir, /*allow_onboarded=*/true));
   auto image = TRY(device::Image::open(o.device_dir));
   if (!image.onboarded()) return make_error("device.onboarded", "the device is not onboarded yet");
-  auto opened = site_session(dev, o.site_url);
-  if (!opened) {
-    // An onboarding again that a restart cut short leaves the expired credential without its key
-    // (the new one is made first): finish it before anything else.
-    auto cred = onboarded_credential(o.device_dir);
-    if (!cred || cred->method != "brski" || cred->site_url.empty() ||
-        dev.keystore->has(cred->key_label))
-      return opened.error();
-    log::warn("device", opened.error().str() + ": onboarding again at " + cred->site_url);
-    TRY(onboard_brski({o.device_dir, cred->site_url, 60, /*again=*/true}));
-    opened = site_session(dev, o.site_url);
-  }
-  auto s = TRY(std::move(opened));
+  auto s = TRY(site_session(dev, o.site_url));
   auto url = TRY(net::Url::parse(s.site_url));
   const crypto::TlsIdentity& id = s.identity;
   // The boot loader's part: an update trial a power loss interrupted falls back here.
@@ -188,14 +176,20 @@ Status run_device(const DeviceRunOptions& o) {
     s = TRY(site_session(dev, o.site_url));
   Lifecycle lifecycle(o, s, id);
   auto ctx = TRY(crypto::TlsContext::client(&id, {s.domain_ca}, ""));
-  // Renews when due or asked; afterwards everything talks to the site with the new credential.
+  // After the credential changed (renewed, or onboarded again): everything talks to the site with
+  // the new one from here.
+  auto take_new_credential = [&]() -> Status {
+    s = TRY(site_session(dev, o.site_url));
+    ctx = TRY(crypto::TlsContext::client(&id, {s.domain_ca}, ""));
+    lifecycle.reset();
+    return ok_status();
+  };
+  // Renews when due or asked.
   auto renew = [&](const std::string& asked) -> Result<bool> {
     const bool due = time::now() >= renewal_due_at(s.identity.cert, o.renew_at);
     if (asked.empty() && !due) return false;
     auto r = TRY(renew_ldevid(dev, s, asked == "rekey" || o.renew_new_key));
-    s = TRY(site_session(dev, o.site_url));
-    ctx = TRY(crypto::TlsContext::client(&id, {s.domain_ca}, ""));
-    lifecycle.reset();
+    TRY(take_new_credential());
     std::string what = "renewed LDevID " + r.old_serial + " -> " + r.new_serial +
                        (r.new_key ? " (new key)" : " (same key)") + ", " +
                        (asked.empty() ? "due" : "the site asked: " + asked);
@@ -217,13 +211,7 @@ Status run_device(const DeviceRunOptions& o) {
                             time::format_rfc3339(s.identity.cert.not_after()) +
                             ": onboarding again at " + registrar);
     auto r = TRY(onboard_brski({o.device_dir, registrar, 60, /*again=*/true}));
-    // The old key goes once the new credential is stored (it was the renewed one's, if any).
-    if (auto now = onboarded_credential(o.device_dir);
-        now && now->key_label != cred.key_label && dev.keystore->has(cred.key_label))
-      (void)dev.keystore->remove(cred.key_label);
-    s = TRY(site_session(dev, o.site_url));
-    ctx = TRY(crypto::TlsContext::client(&id, {s.domain_ca}, ""));
-    lifecycle.reset();
+    TRY(take_new_credential());
     (void)refresh_8021x(o.device_dir);  // a running supplicant takes the new pair
     const std::string what = "onboarded again (the LDevID had expired): LDevID " + r.ldevid_serial;
     log::info("device", what);

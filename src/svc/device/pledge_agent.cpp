@@ -52,15 +52,17 @@ Error fail(BrskiFlowFailure* why, Error e, bool retry) {
   return e;
 }
 
-Status store_onboarding(const BrskiOnboardOptions& o, const BrskiFlowResult& r) {
-  Json network{{"method", "brski"},
-               {"registrar", o.registrar_url},
-               {"domain", r.domain_ca.subject()},
-               {"credential",
-                {{"type", "ldevid"}, {"certificate", "ldevid.pem"}, {"key", "keystore:ldevid"}}},
-               {"site-url", o.registrar_url},
-               {"eap", {{"method", "EAP-TLS"}, {"ca", "domain-ca.pem"}}},
-               {"onboarded-at", time::format_rfc3339(time::now())}};
+Status store_onboarding(const BrskiOnboardOptions& o, const BrskiFlowResult& r,
+                        const std::string& key_label) {
+  Json network{
+      {"method", "brski"},
+      {"registrar", o.registrar_url},
+      {"domain", r.domain_ca.subject()},
+      {"credential",
+       {{"type", "ldevid"}, {"certificate", "ldevid.pem"}, {"key", "keystore:" + key_label}}},
+      {"site-url", o.registrar_url},
+      {"eap", {{"method", "EAP-TLS"}, {"ca", "domain-ca.pem"}}},
+      {"onboarded-at", time::format_rfc3339(time::now())}};
   return publish_onboarding(o.device_dir, {{"ldevid.pem", r.ldevid.pem(), 0644},
                                            {"domain-ca.pem", r.domain_ca.pem(), 0644},
                                            {"voucher.cms", to_string(r.voucher_cms), 0644},
@@ -181,9 +183,17 @@ Result<BrskiOnboardResult> onboard_brski(const BrskiOnboardOptions& o) {
   auto masa = TRY(crypto::Certificate::chain_from_pem(
       TRY(fs::read_file(fs::join(o.device_dir, "bootstrap/masa-trust.pem")))));
 
-  auto make_key = [&ks]() -> Result<crypto::PrivateKey> {
-    if (ks->has(kLdevidKey)) TRY(ks->remove(kLdevidKey));  // a leftover of an interrupted attempt
-    return ks->generate(kLdevidKey, crypto::Curve::kP256);
+  // The new LDevID's key. Onboarding again, the credential the device holds stays whole until the
+  // new one is stored (a restart in between finds it working), so the new key takes another label
+  // when the current one has kLdevidKey's; the current key goes only after.
+  std::string current;
+  if (o.again)
+    if (auto cred = onboarded_credential(o.device_dir)) current = cred->key_label;
+  std::string label = kLdevidKey;
+  if (current == label) label += "-" + std::to_string(time::now());
+  auto make_key = [&ks, &label]() -> Result<crypto::PrivateKey> {
+    if (ks->has(label)) TRY(ks->remove(label));  // a leftover of an interrupted attempt
+    return ks->generate(label, crypto::Curve::kP256);
   };
   const double start = time::monotonic(), deadline = start + o.timeout_s;
   int backoff_s = 1;
@@ -197,7 +207,8 @@ Result<BrskiOnboardResult> onboard_brski(const BrskiOnboardOptions& o) {
         std::clamp(static_cast<int>(std::ceil(deadline - time::monotonic())), 1, 10);
     auto r = brski_flow(idevid, masa, o.registrar_url, make_key, &why, evidence, io_timeout_s);
     if (r) {
-      TRY(store_onboarding(o, *r));
+      TRY(store_onboarding(o, *r, label));
+      if (!current.empty() && current != label && ks->has(current)) (void)ks->remove(current);
       // The credential is ours now; if the success report did not get through, keep trying it
       // until the deadline so the registrar learns the device is onboarded.
       for (int wait_s = 1; !r->status_reported && time::monotonic() + wait_s <= deadline;

@@ -18,7 +18,7 @@ struct BrskiOnboardOptions {
   std::string registrar_url;  // https://HOST:PORT
   int timeout_s = 120;        // overall deadline for retries
   // The device is onboarded already and onboards again (its LDevID expired): its current
-  // credential stays until the new one is stored.
+  // credential, key included, stays until the new one is stored, and its key goes then.
   bool again = false;
 };
 

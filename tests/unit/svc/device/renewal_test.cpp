@@ -13,6 +13,7 @@
 #include "common/fs.h"
 #include "device/image.h"
 #include "svc/device/device_run.h"
+#include "svc/device/pledge_agent.h"
 #include "svc/site/brski_fixture.h"
 
 namespace gh::svc {
@@ -181,9 +182,16 @@ TEST_F(RenewalTest, AnExpiredLdevidIsReplacedByOnboardingAgain) {
   onboard(0);
   auto dev = device();
   const auto first = session(dev);
+  const std::string first_key = network()["credential"]["key"];
   while (time::now() < first.identity.cert.not_after())
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_FALSE(works(first));
+  // An attempt that fails (here: a registrar that is not there) leaves the credential the device
+  // holds whole, key included: a restart after it finds the same credential.
+  auto lost = onboard_brski({img(), "https://127.0.0.1:1", 1, /*again=*/true});
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(network()["credential"]["key"], first_key);
+  EXPECT_EQ(session(dev).identity.cert.serial_hex(), first.identity.cert.serial_hex());
   DeviceRunOptions o;
   o.device_dir = img();
   o.rounds = 1;
@@ -202,7 +210,12 @@ TEST_F(RenewalTest, AnExpiredLdevidIsReplacedByOnboardingAgain) {
   EXPECT_EQ(state(serials_[0]), "onboarded");
   EXPECT_EQ(status(now.identity.cert.serial_hex()), "active");
   EXPECT_NE(status(first.identity.cert.serial_hex()), "active");
-  EXPECT_EQ(network()["credential"]["key"], "keystore:ldevid");
+  // The new credential's key is the one network.json names; the old key is gone.
+  const std::string key = network()["credential"]["key"];
+  EXPECT_NE(key, first_key);
+  EXPECT_EQ(first_key, "keystore:ldevid");
+  EXPECT_TRUE(device().keystore->has(key.substr(9)));
+  EXPECT_FALSE(device().keystore->has("ldevid"));
 }
 
 TEST_F(RenewalTest, ADecommissionedDeviceIsWipedByItsAgent) {
