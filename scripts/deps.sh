@@ -15,8 +15,9 @@ packages=(
   iproute2 dnsmasq-base busybox iputils-ping conntrack curl netcat-openbsd
   softhsm2 libengine-pkcs11-openssl opensc
   swtpm swtpm-tools tpm2-openssl tpm2-tools
-  # the Debian package (make package; tests/integration/package.sh): dpkg-shlibdeps, lintian
-  dpkg-dev lintian
+  # the Debian package (make package; tests/integration/package.sh): dpkg-shlibdeps, lintian,
+  # systemd-analyze for the units
+  dpkg-dev lintian systemd
   # promtool, which checks the metrics' text format (tests/integration/metrics.sh)
   prometheus
   # independent peers from npm (tests/node: tuf-js, the TUF client the update tests run)

@@ -163,17 +163,16 @@ fi
 # --- Progress on a terminal only, serials still one a line.
 "$G" factory make --state f --model th-1 --count 2 --out d2 > made2.txt 2> make2.err
 [ "$(wc -l < made2.txt)" -eq 2 ] && [ ! -s make2.err ] || fail "factory make without a terminal: $(cat made2.txt make2.err)"
-if command -v script >/dev/null; then
-  script -qec "'$G' factory make --state f --model th-1 --count 2 --out d3" /dev/null > tty.out
-  grep -q "making devices: 2/2" tty.out || fail "no progress line on a terminal: $(cat -v tty.out)"
-  # (the bundle imported above, again: verified whole, every device unchanged)
-  script -qec "'$G' site import --state s b.pem" /dev/null > tty-import.out
-  grep -q "verifying devices: 4/4 (100%)" tty-import.out && grep -q "importing devices: 4/4" tty-import.out \
-    || fail "no site import progress on a terminal: $(cat -v tty-import.out)"
-  grep -q "imported bundle from Acme: 0 new, 0 updated, 4 unchanged" tty-import.out \
-    || fail "site import's result on a terminal: $(cat -v tty-import.out)"
-  ok "progress (count, rate, ETA) on a terminal's stderr only: factory make, site import"
-fi
+# (script is util-linux's, in every Debian: bsdutils is essential)
+script -qec "'$G' factory make --state f --model th-1 --count 2 --out d3" /dev/null > tty.out
+grep -q "making devices: 2/2" tty.out || fail "no progress line on a terminal: $(cat -v tty.out)"
+# (the bundle imported above, again: verified whole, every device unchanged)
+script -qec "'$G' site import --state s b.pem" /dev/null > tty-import.out
+grep -q "verifying devices: 4/4 (100%)" tty-import.out && grep -q "importing devices: 4/4" tty-import.out \
+  || fail "no site import progress on a terminal: $(cat -v tty-import.out)"
+grep -q "imported bundle from Acme: 0 new, 0 updated, 4 unchanged" tty-import.out \
+  || fail "site import's result on a terminal: $(cat -v tty-import.out)"
+ok "progress (count, rate, ETA) on a terminal's stderr only: factory make, site import"
 
 # --- A command's --help ends with an example of it (tests/unit/cli/commands_test.cpp checks that
 # every example parses); internal commands are not listed.

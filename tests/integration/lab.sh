@@ -519,9 +519,10 @@ ok "the router applied $applied changes, each an incremental transaction"
 
 # The router agent's own metrics (router serve --metrics-listen, on the router's loopback).
 ip netns exec gh-router curl -sf -m 5 http://127.0.0.1:9108/metrics > router-metrics.txt || fail "the router's /metrics"
-if command -v promtool >/dev/null; then
-  promtool check metrics < router-metrics.txt > promtool.out 2>&1 || fail "promtool: $(cat promtool.out)"
-fi
+# (promtool comes with Debian's prometheus package, which scripts/deps.sh installs for make test:
+# its absence is a failure, not a check quietly left out)
+command -v promtool >/dev/null || fail "promtool is not installed (bash scripts/deps.sh)"
+promtool check metrics < router-metrics.txt > promtool.out 2>&1 || fail "promtool: $(cat promtool.out)"
 # (counted since the agent's restart above)
 awk '$1 == "gatehouse_router_8021x_sessions_total{outcome=\"admitted\"}" && $2 >= 1 { a = 1 }
      $1 == "gatehouse_router_ruleset_applications_total{mode=\"incremental\"}" && $2 >= 1 { i = 1 }

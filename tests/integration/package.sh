@@ -5,8 +5,8 @@
 # nothing is compiled, so the test costs seconds, not the minutes of a second (Release) build.
 # Then the .deb: its files, its conffiles and maintainer scripts, a stripped binary, Depends
 # from dpkg-shlibdeps, no lintian errors, units that systemd-analyze verifies, and each unit's
-# exposure score. Skipped (77) without dpkg-deb; lintian and systemd-analyze only where installed
-# (make deps installs lintian and dpkg-dev).
+# exposure score. Skipped (77) without dpkg-deb; without lintian or systemd-analyze it fails (make
+# deps installs lintian, dpkg-dev and systemd).
 source "$(dirname "$0")/lib.sh"
 command -v dpkg-deb >/dev/null || { echo "skipped: no dpkg-deb"; exit 77; }
 command -v dpkg-shlibdeps >/dev/null || fail "dpkg-shlibdeps missing (make deps installs dpkg-dev)"
@@ -76,38 +76,34 @@ curl -sf --cacert s/domain-ca.pem "$dash" -o served.html || fail "GET $dash fail
 cmp -s served.html root/usr/share/gatehouse/ui/index.html || fail "$dash is not the packaged index.html"
 ok "the packaged site serve serves the packaged dashboard at $dash"
 
-if command -v lintian >/dev/null; then
-  lintian --tag-display-limit 0 "$deb" > lintian.txt 2>&1 || true
-  grep -q '^E: ' lintian.txt && fail "lintian errors: $(grep '^E: ' lintian.txt)"
-  ok "lintian: no errors ($(grep -c '^W: ' lintian.txt) warnings)"
-else
-  echo "lintian not installed: not run"
-fi
+# (scripts/deps.sh installs lintian for make test: its absence is a failure, not a check quietly
+# left out)
+command -v lintian >/dev/null || fail "lintian is not installed (bash scripts/deps.sh)"
+lintian --tag-display-limit 0 "$deb" > lintian.txt 2>&1 || true
+grep -q '^E: ' lintian.txt && fail "lintian errors: $(grep '^E: ' lintian.txt)"
+ok "lintian: no errors ($(grep -c '^W: ' lintian.txt) warnings)"
 
-if command -v systemd-analyze >/dev/null; then
-  # ExecStart= must name an executable that exists: the copies point at the extracted binary;
-  # Documentation=man:gatehouse(1) is looked up in the extracted manual pages.
-  mkdir units
-  for u in $units; do
-    sed "s|/usr/bin/gatehouse|$T/root/usr/bin/gatehouse|" "root/lib/systemd/system/$u.service" \
-      > "units/$u.service"
-    grep -q "^EnvironmentFile=/etc/default/$u$" "units/$u.service" || fail "$u: no EnvironmentFile"
-  done
-  (cd units && MANPATH="$T/root/usr/share/man" systemd-analyze verify ./*.service) > verify.txt 2>&1 || fail "systemd-analyze verify: $(cat verify.txt)"
-  [ -s verify.txt ] && fail "systemd-analyze verify complains: $(cat verify.txt)"
-  ok "systemd-analyze verify accepts the three units"
-  # Exposure scores (0 best, 10 worst): masa and site run with no capabilities, the router agent
-  # with CAP_NET_ADMIN and CAP_NET_RAW; a change that opens a unit up fails here.
-  for u in $units; do
-    score=$(cd units && systemd-analyze security --offline=yes "./$u.service" 2>/dev/null \
-      | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
-    [ -n "$score" ] || fail "$u: no exposure score"
-    limit=2.0
-    [ "$u" = gatehouse-router ] && limit=3.0
-    awk -v s="$score" -v l="$limit" 'BEGIN { exit !(s <= l) }' || fail "$u: exposure $score above $limit"
-    ok "$u: exposure level $score (at most $limit)"
-  done
-else
-  echo "systemd-analyze not installed: units not verified"
-fi
+command -v systemd-analyze >/dev/null || fail "systemd-analyze is not installed (bash scripts/deps.sh)"
+# ExecStart= must name an executable that exists: the copies point at the extracted binary;
+# Documentation=man:gatehouse(1) is looked up in the extracted manual pages.
+mkdir units
+for u in $units; do
+  sed "s|/usr/bin/gatehouse|$T/root/usr/bin/gatehouse|" "root/lib/systemd/system/$u.service" \
+    > "units/$u.service"
+  grep -q "^EnvironmentFile=/etc/default/$u$" "units/$u.service" || fail "$u: no EnvironmentFile"
+done
+(cd units && MANPATH="$T/root/usr/share/man" systemd-analyze verify ./*.service) > verify.txt 2>&1 || fail "systemd-analyze verify: $(cat verify.txt)"
+[ -s verify.txt ] && fail "systemd-analyze verify complains: $(cat verify.txt)"
+ok "systemd-analyze verify accepts the three units"
+# Exposure scores (0 best, 10 worst): masa and site run with no capabilities, the router agent
+# with CAP_NET_ADMIN and CAP_NET_RAW; a change that opens a unit up fails here.
+for u in $units; do
+  score=$(cd units && systemd-analyze security --offline=yes "./$u.service" 2>/dev/null \
+    | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
+  [ -n "$score" ] || fail "$u: no exposure score"
+  limit=2.0
+  [ "$u" = gatehouse-router ] && limit=3.0
+  awk -v s="$score" -v l="$limit" 'BEGIN { exit !(s <= l) }' || fail "$u: exposure $score above $limit"
+  ok "$u: exposure level $score (at most $limit)"
+done
 finish
